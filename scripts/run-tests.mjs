@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Runs every *.test.ts under src/ and test/ with node's own test runner (through tsx).
+// Node 20's `--test` does not expand globs itself, hence this small finder.
+// Usage: node scripts/run-tests.mjs [--store-suites] [substring-filter ...]
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = new URL('..', import.meta.url).pathname;
+function find(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...find(p));
+    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
+  }
+  return out;
+}
+// --store-suites: only the suites that touch a store (the PostgreSQL run of CI): the store
+// contract and the end-to-end tests. Pure unit tests need not run twice.
+const storeOnly = process.argv.includes('--store-suites');
+const filters = process.argv.slice(2).filter((a) => a !== '--store-suites');
+const files = ['src', 'test'].flatMap((d) => find(join(root, d)))
+  .filter((f) => !storeOnly || /\.e2e\.test\.ts$|store\.contract\.test\.ts$/.test(f))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env },
+});
+process.exit(r.status ?? 1);

@@ -1,0 +1,62 @@
+// The composition root: builds everything from config. The only place (with cli/) that
+// reads the environment and opens files; everything below receives what it needs.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { AccountDeps } from '../accounts/deps.js';
+import type { Config } from '../config/schema.js';
+import { systemClock, type Clock, type Logger, type RandomSource, type SecretSealer } from '../domain/ports.js';
+import { Store, type StoreLocation } from '../store/store.js';
+import { bindMasterKey, openSealer } from './secrets.js';
+
+export interface AppContext {
+  config: Readonly<Config>;
+  store: Store;
+  sealer: SecretSealer;
+  clock: Clock;
+  random: RandomSource;
+  logger: Logger;
+  accounts: AccountDeps;
+  env: NodeJS.ProcessEnv;
+}
+
+export const systemRandom: RandomSource = { bytes: (n) => randomBytes(n) };
+
+export function storeLocation(config: Readonly<Config>, env: NodeJS.ProcessEnv): StoreLocation {
+  if (config.databaseUrl) {
+    // CERTDESK_PG_SCHEMA lets test suites share one database, each in its own schema.
+    const schema = env.CERTDESK_PG_SCHEMA;
+    return { kind: 'postgres', target: config.databaseUrl, postgres: schema ? { schema } : {} };
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  return { kind: 'sqlite', target: join(config.dataDir, 'certdesk.db') };
+}
+
+export async function openContext(opts: {
+  config: Readonly<Config>;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  clock?: Clock;
+  random?: RandomSource;
+}): Promise<AppContext> {
+  const clock = opts.clock ?? systemClock;
+  const random = opts.random ?? systemRandom;
+  const sealer = openSealer(opts.config.dataDir, opts.env);
+  const store = await Store.open(storeLocation(opts.config, opts.env));
+  try {
+    await bindMasterKey(store, sealer);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return {
+    config: opts.config,
+    store,
+    sealer,
+    clock,
+    random,
+    logger: opts.logger,
+    env: opts.env,
+    accounts: { store, clock, random, sealer },
+  };
+}

@@ -1,0 +1,192 @@
+// `certdesk admin <noun> <verb>`: operator commands that work directly on the store named
+// by --data-dir / --database-url, also while `certdesk serve` runs on it.
+import { CertError } from '../domain/errors.js';
+import { buildConfig } from '../config/schema.js';
+import { openContext, type AppContext } from '../app/context.js';
+import { silentLogger } from '../app/logger.js';
+import { createAccount, listAccounts } from '../accounts/accounts.js';
+import { createAccessKey, deleteAccessKey, listAccessKeys, setAccessKeyEnabled } from '../accounts/access-keys.js';
+import { grantPlan, listPlans } from '../accounts/plans.js';
+import { addContact, listContacts, removeContact } from '../accounts/contacts.js';
+import { addCompany, listCompanies, removeCompany } from '../accounts/companies.js';
+import { contactView, companyView } from '../api/admin/views.js';
+import { parseExpiry } from '../api/admin/routes.js';
+import { configFlags, intFlag, optionalFlag, parseFlags, requireFlag, type Flags } from './args.js';
+import { printerFor, table, type Printer } from './output.js';
+
+type Handler = (ctx: AppContext, flags: Flags, positionals: string[], print: Printer) => Promise<void>;
+
+interface AdminCommand {
+  summary: string;
+  options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+  run: Handler;
+}
+
+function idFrom(flags: Flags, positionals: string[], flag = 'id'): string {
+  const v = optionalFlag(flags, flag) ?? positionals[0];
+  if (!v) throw new CertError('missing_parameter', `the ${flag} is required (as --${flag} or a positional argument).`);
+  return v;
+}
+
+function numericId(text: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new CertError('invalid_parameter', 'the id must be a whole number.');
+  return Number(text);
+}
+
+export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
+  'account create': {
+    summary: '--name NAME: create an account and its first AccessKey (the secret is shown once)',
+    options: { name: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const r = await createAccount(ctx.accounts, requireFlag(f, 'name'));
+      print(r, () => `AccountId: ${r.AccountId}\nAccessKeyId: ${r.AccessKeyId}\nAccessKeySecret: ${r.AccessKeySecret}\n(the secret is not shown again)`);
+    },
+  },
+  'account list': {
+    summary: 'list accounts',
+    options: {},
+    run: async (ctx, _f, _p, print) => {
+      const r = await listAccounts(ctx.accounts);
+      print(r, () => table(r as never, ['AccountId', 'Name']));
+    },
+  },
+  'key create': {
+    summary: '--account ID [--policy "Describe*,ListContact"]: a new AccessKey',
+    options: { account: { type: 'string' }, policy: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const r = await createAccessKey(ctx.accounts, intFlag(f, 'account'), optionalFlag(f, 'policy'));
+      print(r, () => `AccessKeyId: ${r.AccessKeyId}\nAccessKeySecret: ${r.AccessKeySecret}\n(the secret is not shown again)`);
+    },
+  },
+  'key list': {
+    summary: '--account ID: list AccessKeys (never their secrets)',
+    options: { account: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const r = await listAccessKeys(ctx.accounts, intFlag(f, 'account'));
+      print(r, () => table(r as never, ['accessKeyId', 'enabled', 'policy']));
+    },
+  },
+  'key disable': {
+    summary: 'ACCESS_KEY_ID: refuse further calls with this key',
+    options: { id: { type: 'string' } },
+    run: async (ctx, f, p, print) => {
+      const id = idFrom(f, p);
+      await setAccessKeyEnabled(ctx.accounts, id, false);
+      print({ AccessKeyId: id, Enabled: false }, () => `disabled ${id}`);
+    },
+  },
+  'key enable': {
+    summary: 'ACCESS_KEY_ID: accept calls with this key again',
+    options: { id: { type: 'string' } },
+    run: async (ctx, f, p, print) => {
+      const id = idFrom(f, p);
+      await setAccessKeyEnabled(ctx.accounts, id, true);
+      print({ AccessKeyId: id, Enabled: true }, () => `enabled ${id}`);
+    },
+  },
+  'key delete': {
+    summary: 'ACCESS_KEY_ID: delete the key',
+    options: { id: { type: 'string' } },
+    run: async (ctx, f, p, print) => {
+      const id = idFrom(f, p);
+      await deleteAccessKey(ctx.accounts, id);
+      print({ AccessKeyId: id, Deleted: true }, () => `deleted ${id}`);
+    },
+  },
+  'plan grant': {
+    summary: '--account ID --product CODE --count N [--expires ISO-DATE]: grant a resource plan',
+    options: { account: { type: 'string' }, product: { type: 'string' }, count: { type: 'string' }, expires: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const r = await grantPlan(ctx.accounts, {
+        accountId: intFlag(f, 'account'), productCode: requireFlag(f, 'product'), count: intFlag(f, 'count'), expiresAt: parseExpiry(optionalFlag(f, 'expires')),
+      });
+      print(r, () => `plan ${r.PlanId}: ${r.TotalCount} x ${r.ProductCode} for account ${r.AccountId}${r.ExpiresAt ? ` until ${new Date(r.ExpiresAt).toISOString()}` : ''}`);
+    },
+  },
+  'plan list': {
+    summary: '--account ID: list resource plans',
+    options: { account: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const r = await listPlans(ctx.accounts, intFlag(f, 'account'));
+      print(r, () => table(r as never, ['PlanId', 'ProductCode', 'TotalCount', 'ExpiresAt']));
+    },
+  },
+  'contact add': {
+    summary: '--account ID --name N --email E --mobile M [--webhook URL]...: add a contact',
+    options: { account: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, mobile: { type: 'string' }, webhook: { type: 'string', multiple: true } },
+    run: async (ctx, f, _p, print) => {
+      const row = await addContact(ctx.accounts, intFlag(f, 'account'), {
+        name: requireFlag(f, 'name'), email: requireFlag(f, 'email'), mobile: requireFlag(f, 'mobile'), webhooks: (f.webhook as string[] | undefined) ?? [],
+      });
+      const v = contactView(row);
+      print(v, () => `contact ${v.ContactId} added`);
+    },
+  },
+  'contact list': {
+    summary: '--account ID [--keyword K]: list contacts, newest first',
+    options: { account: { type: 'string' }, keyword: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const r = await listContacts(ctx.accounts, intFlag(f, 'account'), { keyword: optionalFlag(f, 'keyword'), page: 1, pageSize: 10_000 });
+      const rows = r.rows.map(contactView);
+      print(rows, () => table(rows as never, ['ContactId', 'Name', 'Email', 'Mobile', 'Webhooks']));
+    },
+  },
+  'contact remove': {
+    summary: '--account ID CONTACT_ID: remove a contact',
+    options: { account: { type: 'string' }, id: { type: 'string' } },
+    run: async (ctx, f, p, print) => {
+      const id = numericId(idFrom(f, p));
+      await removeContact(ctx.accounts, intFlag(f, 'account'), id);
+      print({ ContactId: id, Removed: true }, () => `removed contact ${id}`);
+    },
+  },
+  'company add': {
+    summary: '--account ID --name N [--country CC] [--province P] [--city C] [--address A] [--phone T]: add a company profile',
+    options: {
+      account: { type: 'string' }, name: { type: 'string' }, country: { type: 'string' }, province: { type: 'string' }, city: { type: 'string' }, address: { type: 'string' }, phone: { type: 'string' },
+    },
+    run: async (ctx, f, _p, print) => {
+      const row = await addCompany(ctx.accounts, intFlag(f, 'account'), {
+        name: requireFlag(f, 'name'), country: optionalFlag(f, 'country'), province: optionalFlag(f, 'province'), city: optionalFlag(f, 'city'),
+        address: optionalFlag(f, 'address'), phone: optionalFlag(f, 'phone'),
+      });
+      const v = companyView(row);
+      print(v, () => `company ${v.CompanyId} added`);
+    },
+  },
+  'company list': {
+    summary: '--account ID: list company profiles, newest first',
+    options: { account: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const rows = (await listCompanies(ctx.accounts, intFlag(f, 'account'))).map(companyView);
+      print(rows, () => table(rows as never, ['CompanyId', 'Name', 'Country', 'Province', 'City']));
+    },
+  },
+  'company remove': {
+    summary: '--account ID COMPANY_ID: remove a company profile',
+    options: { account: { type: 'string' }, id: { type: 'string' } },
+    run: async (ctx, f, p, print) => {
+      const id = numericId(idFrom(f, p));
+      await removeCompany(ctx.accounts, intFlag(f, 'account'), id);
+      print({ CompanyId: id, Removed: true }, () => `removed company ${id}`);
+    },
+  },
+};
+
+export function adminUsage(): string {
+  return Object.entries(ADMIN_COMMANDS).map(([name, c]) => `  certdesk admin ${name} ${c.summary}`).join('\n');
+}
+
+export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const name = `${argv[0] ?? ''} ${argv[1] ?? ''}`;
+  const command = ADMIN_COMMANDS[name];
+  if (!command) throw new CertError('invalid_parameter', `unknown admin command "${name.trim()}"\n${adminUsage()}`);
+  const { flags, positionals } = parseFlags(argv.slice(2), command.options);
+  const config = buildConfig(configFlags(flags));
+  const ctx = await openContext({ config, env, logger: silentLogger });
+  try {
+    await command.run(ctx, flags, positionals, printerFor(flags.json === true));
+  } finally {
+    await ctx.store.close();
+  }
+}

@@ -1,0 +1,112 @@
+// One schema for certdesk's configuration: names, types, defaults and the help text all
+// come from here (docs/ARCHITECTURE.md). The loaded config is frozen.
+import { CertError } from '../domain/errors.js';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface Config {
+  dataDir: string;
+  /** postgres://... when set; otherwise SQLite at <dataDir>/certdesk.db. */
+  databaseUrl: string | undefined;
+  listen: HostPort;
+  adminListen: HostPort;
+  /** Base URL that certificates carry for AIA and CRL distribution points. */
+  publicUrl: string;
+  /** Resolver for DNS-TXT, CAA and FILE-host lookups; undefined = the system's. */
+  dnsResolver: string | undefined;
+  httpValidationPort: number;
+  allowPrivateValidationTargets: boolean;
+  /** The issuer domain name that CAA records must name (RFC 8659 §4.2). */
+  caaIdentity: string;
+  caAlgorithm: string;
+  /** Accepted clock difference for request timestamps (CAS doc §3.1: 15 minutes). */
+  timestampWindowSeconds: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+type Kind = 'string' | 'hostport' | 'int' | 'bool' | 'url' | 'enum';
+
+export interface OptionSpec {
+  key: keyof Config;
+  flag: string;
+  kind: Kind;
+  help: string;
+  values?: readonly string[];
+  default?: string;
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { key: 'dataDir', flag: 'data-dir', kind: 'string', default: './data', help: 'Directory for the SQLite database, the master key and the admin token.' },
+  { key: 'databaseUrl', flag: 'database-url', kind: 'url', help: 'postgres://user@host:port/db to use PostgreSQL instead of SQLite.' },
+  { key: 'listen', flag: 'listen', kind: 'hostport', default: '127.0.0.1:8080', help: 'Address of the CAS API.' },
+  { key: 'adminListen', flag: 'admin-listen', kind: 'hostport', default: '127.0.0.1:8081', help: 'Address of the operator API (keep it on loopback or a private network).' },
+  { key: 'publicUrl', flag: 'public-url', kind: 'url', help: 'Base URL for AIA and CRL links in certificates (default http://<listen>).' },
+  { key: 'dnsResolver', flag: 'dns-resolver', kind: 'hostport', help: 'DNS resolver HOST:PORT for validation and CAA lookups (default: the system resolver).' },
+  { key: 'httpValidationPort', flag: 'http-validation-port', kind: 'int', default: '80', help: 'Port that FILE validation connects to.' },
+  { key: 'allowPrivateValidationTargets', flag: 'allow-private-validation-targets', kind: 'bool', default: 'false', help: 'Let validation reach private, loopback and reserved addresses (tests only).' },
+  { key: 'caaIdentity', flag: 'caa-identity', kind: 'string', default: 'certdesk.local', help: 'Issuer domain name that CAA issue/issuewild records must name.' },
+  { key: 'caAlgorithm', flag: 'ca-algorithm', kind: 'enum', default: 'ecdsa-p256', values: ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'], help: 'Key algorithm of the CA hierarchy created on first start.' },
+  { key: 'timestampWindowSeconds', flag: 'timestamp-window', kind: 'int', default: '900', help: 'Accepted request clock skew, in seconds.' },
+  { key: 'logLevel', flag: 'log-level', kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], help: 'Least severe log level written.' },
+];
+
+function bad(flag: string, why: string): never {
+  throw new CertError('invalid_parameter', `--${flag}: ${why}`);
+}
+
+export function parseHostPort(flag: string, s: string): HostPort {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]+)):(\d{1,5})$/.exec(s);
+  if (!m) bad(flag, 'expected HOST:PORT');
+  const port = Number(m[3]);
+  if (port > 65535) bad(flag, 'port out of range');
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+function convert(spec: OptionSpec, raw: string): unknown {
+  switch (spec.kind) {
+    case 'string':
+      if (raw === '') bad(spec.flag, 'must not be empty');
+      return raw;
+    case 'hostport':
+      return parseHostPort(spec.flag, raw);
+    case 'int': {
+      if (!/^\d{1,9}$/.test(raw)) bad(spec.flag, 'expected a whole number');
+      return Number(raw);
+    }
+    case 'bool':
+      if (raw === 'true' || raw === '') return true;
+      if (raw === 'false') return false;
+      return bad(spec.flag, 'expected true or false');
+    case 'url':
+      try {
+        new URL(raw);
+      } catch {
+        bad(spec.flag, 'expected a URL');
+      }
+      return raw.replace(/\/+$/, '');
+    case 'enum':
+      if (!spec.values!.includes(raw)) bad(spec.flag, `expected one of ${spec.values!.join(', ')}`);
+      return raw;
+  }
+}
+
+/** Builds a frozen Config from flag values (strings; `true` for bare boolean flags). */
+export function buildConfig(values: Record<string, string | boolean | undefined>): Readonly<Config> {
+  const out: Record<string, unknown> = {};
+  for (const spec of OPTIONS) {
+    const v = values[spec.flag];
+    const raw = v === true ? 'true' : v === false ? 'false' : (v ?? spec.default);
+    out[spec.key] = raw === undefined ? undefined : convert(spec, raw);
+  }
+  const c = out as unknown as Config;
+  if (c.databaseUrl && !/^postgres(ql)?:\/\//.test(c.databaseUrl)) bad('database-url', 'only postgres:// URLs are supported');
+  if (!c.publicUrl) c.publicUrl = `http://${c.listen.host.includes(':') ? `[${c.listen.host}]` : c.listen.host}:${c.listen.port}`;
+  return Object.freeze(c);
+}
+
+export function optionHelp(): string {
+  return OPTIONS.map((o) => `  --${o.flag}${o.kind === 'bool' ? '' : ' VALUE'}\n      ${o.help}${o.default !== undefined ? ` (default ${o.default})` : ''}`).join('\n');
+}

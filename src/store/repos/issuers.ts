@@ -1,0 +1,19 @@
+import type { Db } from '../store.js';
+import type { IssuerRow } from '../schema.js';
+import type { Insertable } from 'kysely';
+import type { IssuersTable } from '../schema.js';
+
+export function issuerRepo(db: Db) {
+  return {
+    async insert(row: Insertable<IssuersTable>): Promise<IssuerRow> {
+      return db.insertInto('issuers').values(row).returningAll().executeTakeFirstOrThrow();
+    },
+    async listActive(): Promise<IssuerRow[]> {
+      return db.selectFrom('issuers').selectAll().where('active', '=', 1).orderBy('id').execute();
+    },
+    async count(): Promise<number> {
+      const r = await db.selectFrom('issuers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// Row shapes as stored (principle 2: rows, domain objects and wire shapes are three things).
+// Times are epoch milliseconds in BIGINT columns; booleans are 0/1 integers so that SQLite
+// and PostgreSQL read back the same JavaScript values. Ids stay below 2^53: the JS SDK turns
+// larger numbers into doubles and corrupts them (CAS doc §4, §10.6).
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface AccountsTable {
+  id: Generated<number>;
+  name: string;
+  created_at: number;
+}
+
+export interface AccessKeysTable {
+  id: string; // the AccessKeyId
+  account_id: number;
+  secret_sealed: string; // sealed under the master key, aad = AccessKeyId
+  enabled: number; // 1 | 0
+  policy: string | null; // JSON array of action patterns, null = every action
+  created_at: number;
+}
+
+export interface RequestNoncesTable {
+  access_key_id: string;
+  nonce: string;
+  expires_at: number;
+}
+
+export interface PlansTable {
+  id: Generated<number>;
+  account_id: number;
+  product_code: string;
+  total_count: number;
+  expires_at: number | null;
+  created_at: number;
+}
+
+export interface ContactsTable {
+  id: Generated<number>;
+  account_id: number;
+  name: string;
+  email: string;
+  mobile: string;
+  webhooks: string; // JSON array of URLs, as ListContact returns it
+  email_status: number;
+  mobile_status: number;
+  created_at: number;
+}
+
+export interface CompaniesTable {
+  id: Generated<number>;
+  account_id: number;
+  name: string;
+  country: string;
+  province: string;
+  city: string;
+  address: string;
+  phone: string;
+  created_at: number;
+}
+
+export interface IssuersTable {
+  id: Generated<number>;
+  role: string; // 'root' | 'issuing'
+  name: string;
+  algorithm: string;
+  cert_der: string; // base64
+  key_sealed: string; // PKCS#8 DER sealed under the master key, aad = 'issuer:' + name
+  parent_id: number | null;
+  active: number;
+  created_at: number;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface OrdersTable {
+  id: Generated<number>;
+  account_id: number;
+  product_code: string;
+  /** payed | domain_verify | process | certificate | verify_fail | revoked (domain/order-state.ts) */
+  state: string;
+  domains: string; // comma-separated, normalized
+  validate_type: string; // DNS | FILE
+  key_algorithm: string; // ecdsa-p256 | rsa-2048 ... (of the CSR or the generated key)
+  csr_der: string | null; // base64, the customer's CSR or the one made for a generated key
+  key_sealed: string | null; // generated key (PKCS#8), sealed, aad = 'order-key:' + id
+  contact_name: string;
+  contact_phone: string;
+  contact_email: string;
+  company_id: number | null;
+  tags: string; // JSON [{Key, Value}]
+  fail_reason: string | null;
+  renewed_from: number | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface CertificatesTable {
+  id: Generated<number>;
+  account_id: number;
+  order_id: number | null; // unique: one certificate per order, ever
+  serial: string; // hex, unique
+  issuer_id: number | null;
+  /** intent (TBS recorded, not yet signed) | issued */
+  state: string;
+  tbs_der: string | null;
+  cert_der: string | null;
+  common_name: string;
+  sans: string;
+  not_before: number;
+  not_after: number;
+  revoked_at: number | null;
+  revocation_reason: number | null;
+  created_at: number;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  access_keys: AccessKeysTable;
+  request_nonces: RequestNoncesTable;
+  plans: PlansTable;
+  contacts: ContactsTable;
+  companies: CompaniesTable;
+  issuers: IssuersTable;
+  meta: MetaTable;
+  orders: OrdersTable;
+  certificates: CertificatesTable;
+}
+
+export type AccountRow = Selectable<AccountsTable>;
+export type AccessKeyRow = Selectable<AccessKeysTable>;
+export type PlanRow = Selectable<PlansTable>;
+export type ContactRow = Selectable<ContactsTable>;
+export type NewContact = Insertable<ContactsTable>;
+export type CompanyRow = Selectable<CompaniesTable>;
+export type NewCompany = Insertable<CompaniesTable>;
+export type IssuerRow = Selectable<IssuersTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type CertificateRow = Selectable<CertificatesTable>;

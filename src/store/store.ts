@@ -1,0 +1,107 @@
+// The store: one typed query layer (Kysely) over SQLite or PostgreSQL. Repositories are
+// grouped by table; each method is one statement or one short transaction. Only src/app
+// chooses the adapter (openStore); everything else receives a Store.
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import { migrateToLatest } from './migrations.js';
+import { openSqliteKysely } from './sqlite/open-sqlite.js';
+import { openPostgresKysely, type PostgresOptions } from './postgres/open-postgres.js';
+import { accountRepo } from './repos/accounts.js';
+import { accessKeyRepo } from './repos/access-keys.js';
+import { nonceRepo } from './repos/nonces.js';
+import { planRepo } from './repos/plans.js';
+import { contactRepo } from './repos/contacts.js';
+import { companyRepo } from './repos/companies.js';
+import { issuerRepo } from './repos/issuers.js';
+import { metaRepo } from './repos/meta.js';
+
+export type StoreKind = 'sqlite' | 'postgres';
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export interface StoreLocation {
+  kind: StoreKind;
+  /** SQLite file path, or a postgres:// URL. */
+  target: string;
+  postgres?: PostgresOptions;
+}
+
+function buildRepos(db: Db, kind: StoreKind) {
+  return {
+    accounts: accountRepo(db),
+    accessKeys: accessKeyRepo(db),
+    nonces: nonceRepo(db),
+    plans: planRepo(db),
+    contacts: contactRepo(db),
+    companies: companyRepo(db),
+    issuers: issuerRepo(db),
+    meta: metaRepo(db, kind),
+  };
+}
+
+export type Repos = ReturnType<typeof buildRepos>;
+
+export class Store {
+  readonly repos: Repos;
+  private constructor(
+    readonly kind: StoreKind,
+    readonly db: Kysely<Database>,
+  ) {
+    this.repos = buildRepos(db, kind);
+  }
+
+  static async open(location: StoreLocation): Promise<Store> {
+    let db: Kysely<Database>;
+    if (location.kind === 'sqlite') {
+      db = openSqliteKysely(location.target);
+    } else {
+      const schema = location.postgres?.schema;
+      if (schema) {
+        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error('invalid PostgreSQL schema name');
+        const bootstrap = openPostgresKysely(location.target, { maxConnections: 1 });
+        try {
+          await sql`create schema if not exists ${sql.id(schema)}`.execute(bootstrap);
+        } finally {
+          await bootstrap.destroy();
+        }
+      }
+      db = openPostgresKysely(location.target, location.postgres);
+    }
+    try {
+      await migrateToLatest(db, location.kind, location.postgres?.schema);
+    } catch (e) {
+      await db.destroy();
+      throw e;
+    }
+    return new Store(location.kind, db);
+  }
+
+  /**
+   * Runs `fn` in a transaction that holds the write lock from its first statement, so a
+   * read-then-write (quota check, state transition) cannot interleave with another writer.
+   * SQLite: BEGIN IMMEDIATE. PostgreSQL: callers lock the rows they decide on (FOR UPDATE).
+   */
+  async writeTransaction<T>(fn: (repos: Repos, tx: Db) => Promise<T>): Promise<T> {
+    if (this.kind === 'postgres') {
+      return this.db.transaction().execute((tx) => fn(buildRepos(tx, this.kind), tx));
+    }
+    return this.db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        const result = await fn(buildRepos(conn, this.kind), conn);
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (e) {
+        await sql`rollback`.execute(conn).catch(() => {});
+        throw e;
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

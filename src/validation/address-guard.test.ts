@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isPublicAddress } from './address-guard.js';
+
+const cases: Array<[ip: string, isPublic: boolean, why: string]> = [
+  ['8.8.8.8', true, 'public IPv4'],
+  ['1.1.1.1', true, 'public IPv4'],
+  ['100.63.255.255', true, 'just below CGNAT'],
+  ['100.128.0.0', true, 'just above CGNAT'],
+  ['172.32.0.1', true, 'just above 172.16/12'],
+  ['198.20.0.1', true, 'just above 198.18/15'],
+  ['0.1.2.3', false, '0/8 this network'],
+  ['10.1.2.3', false, 'RFC 1918'],
+  ['100.64.0.1', false, 'CGNAT 100.64/10'],
+  ['100.127.255.255', false, 'CGNAT upper end'],
+  ['127.0.0.1', false, 'loopback'],
+  ['127.255.255.254', false, 'loopback /8'],
+  ['169.254.169.254', false, 'link-local (cloud metadata)'],
+  ['172.16.0.1', false, 'RFC 1918'],
+  ['172.31.255.255', false, 'RFC 1918 upper end'],
+  ['192.0.0.8', false, 'IETF protocol assignments'],
+  ['192.0.2.1', false, 'TEST-NET-1'],
+  ['192.168.1.1', false, 'RFC 1918'],
+  ['198.18.0.1', false, 'benchmarking'],
+  ['198.19.255.255', false, 'benchmarking upper end'],
+  ['198.51.100.7', false, 'TEST-NET-2'],
+  ['203.0.113.9', false, 'TEST-NET-3'],
+  ['224.0.0.1', false, 'multicast'],
+  ['239.255.255.250', false, 'multicast'],
+  ['240.0.0.1', false, 'reserved 240/4'],
+  ['255.255.255.255', false, 'broadcast'],
+  ['2606:4700:4700::1111', true, 'public IPv6'],
+  ['2a00:1450:4001:80b::200e', true, 'public IPv6'],
+  ['::ffff:8.8.8.8', true, 'IPv4-mapped public'],
+  ['64:ff9b::808:808', true, 'NAT64 of a public IPv4'],
+  ['2002:808:808::1', true, '6to4 of a public IPv4'],
+  ['::1', false, 'IPv6 loopback'],
+  ['::', false, 'unspecified'],
+  ['0:0:0:0:0:0:0:1', false, 'loopback, long form'],
+  ['fc00::1', false, 'unique local'],
+  ['fd12:3456::1', false, 'unique local'],
+  ['fe80::1', false, 'link-local'],
+  ['febf:ffff::1', false, 'link-local upper end'],
+  ['fe80::1%eth0', false, 'link-local with zone'],
+  ['ff02::1', false, 'multicast'],
+  ['2001:db8::1', false, 'documentation'],
+  ['3fff::1', false, 'documentation (RFC 9637)'],
+  ['::ffff:127.0.0.1', false, 'IPv4-mapped loopback'],
+  ['::ffff:7f00:1', false, 'IPv4-mapped loopback, hex form'],
+  ['::ffff:10.0.0.1', false, 'IPv4-mapped private'],
+  ['::ffff:169.254.169.254', false, 'IPv4-mapped metadata'],
+  ['64:ff9b::a00:1', false, 'NAT64 of 10.0.0.1'],
+  ['64:ff9b::127.0.0.1', false, 'NAT64 of loopback, dotted'],
+  ['2002:a00:1::1', false, '6to4 of 10.0.0.1'],
+  ['::127.0.0.1', false, 'deprecated IPv4-compatible'],
+  ['localhost', false, 'a hostname is not an address'],
+  ['example.com', false, 'a hostname is not an address'],
+  ['', false, 'empty'],
+  ['1.2.3', false, 'malformed'],
+  ['256.1.1.1', false, 'malformed'],
+];
+
+for (const [ip, expected, why] of cases) {
+  test(`isPublicAddress(${JSON.stringify(ip)}) is ${expected}: ${why}`, () => {
+    assert.equal(isPublicAddress(ip), expected);
+  });
+}

@@ -1,0 +1,26 @@
+// The outcome of one validation check. `reason` is shown to the customer, so it must say
+// what to fix and must never carry a stack trace or internal detail.
+
+export type CheckResult = { ok: true } | { ok: false; reason: string };
+
+export const passed: CheckResult = Object.freeze({ ok: true });
+
+export function failed(reason: string): CheckResult {
+  return { ok: false, reason };
+}
+
+/**
+ * Lower-case a domain name and drop a trailing root dot. Names reach validation already
+ * checked by the policy layer (A-labels for IDNs); this only makes comparisons stable.
+ */
+export function normalizeDomain(name: string): string {
+  const lower = name.trim().toLowerCase();
+  return lower.endsWith('.') ? lower.slice(0, -1) : lower;
+}
+
+/** Keep text from the customer's own servers printable and short before echoing it back. */
+export function quoteForReason(text: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const printable = text.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return printable.length > max ? `${printable.slice(0, max)}...` : printable;
+}

@@ -1,0 +1,60 @@
+// Imports point downward only (docs/ARCHITECTURE.md): a cycle or an upward arrow between
+// layers is a design bug, so this test reads every import in src/ and checks the layer order.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
+
+// Lower number = lower layer. A module may import its own layer's folder or any lower layer.
+const LAYERS: Record<string, number> = {
+  domain: 0,
+  crypto: 1,
+  policy: 2,
+  config: 2,
+  ca: 3,
+  validation: 3,
+  store: 3,
+  jobs: 4,
+  accounts: 5,
+  orders: 6,
+  'api/cas': 7,
+  'api/admin': 7,
+  worker: 7,
+  app: 8,
+  cli: 9,
+};
+
+function layerOf(file: string): string {
+  const rel = relative(SRC, file).replace(/\\/g, '/');
+  if (rel.startsWith('api/')) return rel.split('/').slice(0, 2).join('/');
+  return rel.split('/')[0]!;
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') && !p.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/g;
+
+test('imports between src/ layers point one way', () => {
+  const violations: string[] = [];
+  for (const file of walk(SRC)) {
+    const from = layerOf(file);
+    assert.ok(from in LAYERS, `unknown layer ${from} (${file}): add it to LAYERS and docs/ARCHITECTURE.md`);
+    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      const target = resolve(dirname(file), m[1]!);
+      const to = layerOf(target);
+      if (to === from) continue;
+      // api/admin may reuse the CAS renderer and views: same layer, one direction only.
+      if (from === 'api/admin' && to === 'api/cas') continue;
+      if (!(to in LAYERS) || LAYERS[to]! >= LAYERS[from]!) violations.push(`${relative(SRC, file)} -> ${m[1]} (${from} -> ${to})`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});

@@ -1,0 +1,72 @@
+// Starts a real certdesk (in-process, on loopback, port 0) on SQLite, or on PostgreSQL in
+// its own schema when CERTDESK_TEST_DATABASE_URL is set (`npm run test:pg`, CI).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { buildConfig, type Config } from '../../src/config/schema.js';
+import { openContext, type AppContext } from '../../src/app/context.js';
+import { startServer, type RunningServer } from '../../src/app/serve.js';
+import { silentLogger } from '../../src/app/logger.js';
+import type { Clock } from '../../src/domain/ports.js';
+
+export const TEST_DATABASE_URL = process.env.CERTDESK_TEST_DATABASE_URL;
+
+/** A clock tests can move; starts at real time. */
+export class TestClock implements Clock {
+  private offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
+
+export interface Certdesk {
+  ctx: AppContext;
+  server: RunningServer;
+  /** host:port of the CAS API, as the SDK's `endpoint` wants it. */
+  endpoint: string;
+  dataDir: string;
+  /** Flags that point a `certdesk admin` process at the same store. */
+  storeArgs: string[];
+  storeEnv: Record<string, string>;
+  clock: TestClock;
+  close(): Promise<void>;
+}
+
+export function freshStoreArgs(dataDir: string): { args: string[]; env: Record<string, string> } {
+  if (!TEST_DATABASE_URL) return { args: ['--data-dir', dataDir], env: {} };
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  return { args: ['--data-dir', dataDir, '--database-url', TEST_DATABASE_URL], env: { CERTDESK_PG_SCHEMA: schema } };
+}
+
+export async function startCertdesk(extraFlags: Record<string, string | boolean> = {}): Promise<Certdesk> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'certdesk-test-'));
+  const { args, env } = freshStoreArgs(dataDir);
+  const flags: Record<string, string | boolean> = {
+    'data-dir': dataDir,
+    listen: '127.0.0.1:0',
+    'admin-listen': '127.0.0.1:0',
+    ...(TEST_DATABASE_URL ? { 'database-url': TEST_DATABASE_URL } : {}),
+    ...extraFlags,
+  };
+  const config: Readonly<Config> = buildConfig(flags);
+  const clock = new TestClock();
+  const ctx = await openContext({ config, env: { ...env }, logger: silentLogger, clock });
+  const server = await startServer(ctx);
+  return {
+    ctx,
+    server,
+    endpoint: server.apiUrl.replace('http://', ''),
+    dataDir,
+    storeArgs: args,
+    storeEnv: env,
+    clock,
+    async close() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
