@@ -1,4 +1,4 @@
-// `certdesk serve`: the CAS API and the operator API on their own listeners.
+// `certdesk serve`: the CAS API, the operator API and the job worker, as --role says.
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { createCasHandler } from '../api/cas/gateway.js';
@@ -6,14 +6,18 @@ import { createApiServer } from '../api/cas/server.js';
 import { CAS_ACTIONS } from '../api/cas/actions/index.js';
 import { createAdminServer } from '../api/admin/server.js';
 import type { HostPort } from '../config/schema.js';
+import type { OrderDeps } from '../orders/deps.js';
+import type { Worker } from '../worker/worker.js';
 import type { AppContext } from './context.js';
 import { ensureHierarchy, type CaHierarchy } from './ca-bootstrap.js';
 import { loadAdminToken } from './secrets.js';
+import { buildOrderDeps, startOrderWorker } from './orders-wiring.js';
 
 export interface RunningServer {
   apiUrl: string;
   adminUrl: string;
   hierarchy: CaHierarchy;
+  orders: OrderDeps;
   close(): Promise<void>;
 }
 
@@ -29,26 +33,41 @@ function listen(server: http.Server, at: HostPort): Promise<string> {
 
 const NONCE_PURGE_MS = 60_000;
 
-export async function startServer(ctx: AppContext): Promise<RunningServer> {
+export async function startServer(ctx: AppContext, opts: { workerPollMs?: number } = {}): Promise<RunningServer> {
   const { config, store, logger } = ctx;
   const hierarchy = await ensureHierarchy({
     store, sealer: ctx.sealer, clock: ctx.clock, random: ctx.random, logger, algorithm: config.caAlgorithm, publicUrl: config.publicUrl,
   });
-  const handleCas = createCasHandler({
-    deps: { accounts: ctx.accounts, logger, timestampWindowMs: config.timestampWindowSeconds * 1000 },
-    actions: CAS_ACTIONS,
-    hostId: `${config.listen.host}:${config.listen.port}`,
-  });
-  const api = createApiServer({ store, handleCas });
-  const admin = createAdminServer({ token: loadAdminToken(config.dataDir, ctx.env), services: { accounts: ctx.accounts }, logger });
-  const apiUrl = await listen(api, config.listen);
+  let worker: Worker | undefined;
+  const orders = buildOrderDeps(ctx, hierarchy, () => worker?.wake());
+  if (config.role !== 'api') worker = startOrderWorker(ctx, orders, opts.workerPollMs);
+
+  const servers: http.Server[] = [];
+  let apiUrl = '';
+  if (config.role !== 'worker') {
+    const handleCas = createCasHandler({
+      deps: { accounts: ctx.accounts, orders, logger, timestampWindowMs: config.timestampWindowSeconds * 1000 },
+      actions: CAS_ACTIONS,
+      hostId: `${config.listen.host}:${config.listen.port}`,
+    });
+    const staticFiles = new Map([
+      ['/ca/issuing.cer', { type: 'application/pkix-cert', body: hierarchy.issuing.certDer }],
+      ['/ca/root.cer', { type: 'application/pkix-cert', body: hierarchy.root.certDer }],
+    ]);
+    const api = createApiServer({ store, handleCas, staticFiles });
+    apiUrl = await listen(api, config.listen);
+    servers.push(api);
+  }
+  const admin = createAdminServer({ token: loadAdminToken(config.dataDir, ctx.env), services: { accounts: ctx.accounts, orders }, logger });
   let adminUrl: string;
   try {
     adminUrl = await listen(admin, config.adminListen);
   } catch (e) {
-    api.close();
+    for (const s of servers) s.close();
+    await worker?.stop();
     throw e;
   }
+  servers.push(admin);
   const purge = setInterval(() => {
     store.repos.nonces.purgeExpired(ctx.clock.now()).catch((e) => logger.log('warn', 'nonce purge failed', { error: String(e) }));
   }, NONCE_PURGE_MS);
@@ -57,11 +76,12 @@ export async function startServer(ctx: AppContext): Promise<RunningServer> {
     apiUrl,
     adminUrl,
     hierarchy,
+    orders,
     async close() {
       clearInterval(purge);
-      api.closeAllConnections();
-      admin.closeAllConnections();
-      await Promise.all([new Promise((r) => api.close(r)), new Promise((r) => admin.close(r))]);
+      await worker?.stop();
+      for (const s of servers) s.closeAllConnections();
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
       await store.close();
     },
   };

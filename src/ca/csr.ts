@@ -6,9 +6,10 @@
 // the subjectAltName entries of the extensionRequest attribute, and the public key. It does
 // not judge the key (policy/key-rules.ts: checkSubscriberKey) nor the names (the name policy).
 //
-// Cost: parsing walks the DER by offsets (crypto/der-reader.ts); the one expensive step is
-// building the KeyObject, done exactly once and shared by the signature check and
-// describePublicKey().
+// Cost (bench/csr-micro.ts): parsing walks the DER by offsets (crypto/der-reader.ts). What
+// remains is node:crypto: building the KeyObject, done exactly once (importSpki explains how it
+// is kept cheap) and shared by the signature check and describePublicKey(), and the
+// signature verification itself.
 
 import crypto from 'node:crypto';
 import { CertError } from '../domain/errors.js';
@@ -87,7 +88,7 @@ function decodeCsrInput(input: string | Buffer): Buffer {
       if (input.length > MAX_CSR_BYTES) throw new CertError('bad_csr', 'The CSR is too large.');
       return Buffer.from(input); // our own copy: the result must not change under the caller
     }
-    return decodeCsrText(input.toString('latin1'));
+    return decodeCsrText(input.toString('utf8')); // trim() below also drops a byte-order mark
   }
   if (typeof input !== 'string') throw new CertError('bad_csr', NOT_PEM_OR_DER);
   return decodeCsrText(input);
@@ -295,7 +296,7 @@ function parseCsrDer(der: Buffer): ParsedCsr {
   const info = readChildren(infoTlv);
   if (info.length < 3 || info.length > 4) throw new DerError('invalid certificationRequestInfo');
   if (decodeSmallInteger(expectUniversal(info[0], UniversalTag.INTEGER, 'version')) !== 0) {
-    throw new CertError('bad_csr', 'The CSR version is not supported (only version 1 exists).');
+    throw new CertError('bad_csr', 'The CSR version is not supported (only PKCS#10 v1 is defined).');
   }
   const subject = readName(expectUniversal(info[1], UniversalTag.SEQUENCE, 'subject'));
   const spkiTlv = expectUniversal(info[2], UniversalTag.SEQUENCE, 'subjectPKInfo');
@@ -312,7 +313,7 @@ function parseCsrDer(der: Buffer): ParsedCsr {
     throw new CertError('bad_csr', 'The CSR signature algorithm does not match its public key.');
   }
   const signed = encodingOf(infoTlv);
-  const key: crypto.VerifyKeyObjectInput | crypto.VerifyPublicKeyInput | crypto.KeyObject =
+  const key: crypto.KeyObject | crypto.VerifyKeyObjectInput =
     plan.saltLength === undefined
       ? keyObject
       : { key: keyObject, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: plan.saltLength };

@@ -6,7 +6,7 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { CertError } from '../domain/errors.js';
 import type { RandomSource } from '../domain/ports.js';
-import { bytesOf, childrenOf, contentOf, decodeOid, decodeTime, readRoot, type Tlv } from './der-walk.js';
+import { DerError, decodeOctetString, decodeOid, encodingOf, readChildren, readDer, readExplicit, type Tlv } from '../crypto/der-reader.js';
 import { generateSerial } from './serial.js';
 import { createKeySigner, generateKeyPair, type KeyAlgorithm, type Signer } from './signer.js';
 import {
@@ -19,6 +19,7 @@ import {
   certificatePolicies,
   computeKeyId,
   crlDistributionPoints,
+  decodeX509Time,
   encodeName,
   extKeyUsage,
   keyUsage,
@@ -169,40 +170,39 @@ interface CertificateFields {
   subjectKeyId: Buffer | undefined;
 }
 
-/** Locates the TBS fields we need, keeping the subject as its exact bytes. */
+/** Locates the TBS fields we need (RFC 5280 §4.1), keeping the subject as its exact bytes. */
 function readCertificateFields(certDer: Buffer): CertificateFields {
-  const cert = readRoot(certDer, 0x30);
-  const [tbsNode] = childrenOf(certDer, cert);
-  if (!tbsNode) throw new CertError('bad_certificate', 'malformed DER encoding');
-  const fields = childrenOf(certDer, tbsNode);
-  let i = fields[0]?.tag === 0xa0 ? 1 : 0; // optional [0] version
-  i += 2; // serialNumber, signature
-  const [, validity, subject, spki, ...rest] = fields.slice(i) as [Tlv, Tlv, Tlv, Tlv, ...Tlv[]];
-  if (!validity || !subject || !spki) throw new CertError('bad_certificate', 'malformed DER encoding');
-  const [nb, na] = childrenOf(certDer, validity);
-  if (!nb || !na) throw new CertError('bad_certificate', 'malformed DER encoding');
+  const [tbs] = readChildren(readDer(certDer));
+  if (!tbs) throw new DerError('certificate has no tbsCertificate');
+  const fields = readChildren(tbs);
+  const start = fields[0] && isTag(fields[0], 0xa0) ? 1 : 0; // optional [0] version
+  // serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, then optional parts.
+  const [, , , validity, subject, spki, ...rest] = fields.slice(start);
+  if (!validity || !subject || !spki) throw new DerError('tbsCertificate is truncated');
+  const [notBefore, notAfter] = readChildren(validity);
+  if (!notBefore || !notAfter) throw new DerError('validity is truncated');
   let subjectKeyId: Buffer | undefined;
-  const extsWrapper = rest.find((n) => n.tag === 0xa3);
-  if (extsWrapper) {
-    const [exts] = childrenOf(certDer, extsWrapper);
-    for (const ext of exts ? childrenOf(certDer, exts) : []) {
-      const parts = childrenOf(certDer, ext);
-      const id = parts[0];
-      const value = parts[parts.length - 1];
-      if (id && value && decodeOid(contentOf(certDer, id)) === OID.subjectKeyIdentifier) {
-        // extnValue OCTET STRING wraps the DER of KeyIdentifier ::= OCTET STRING.
-        const extnValue = contentOf(certDer, value);
-        subjectKeyId = Buffer.from(contentOf(extnValue, readRoot(extnValue, 0x04)));
-      }
+  const extensions = rest.find((n) => isTag(n, 0xa3));
+  for (const ext of extensions ? readChildren(readExplicit(extensions)) : []) {
+    const parts = readChildren(ext);
+    const id = parts[0];
+    const value = parts[parts.length - 1];
+    if (id && value && decodeOid(id) === OID.subjectKeyIdentifier) {
+      // extnValue OCTET STRING wraps the DER of KeyIdentifier ::= OCTET STRING.
+      subjectKeyId = Buffer.from(decodeOctetString(readDer(decodeOctetString(value))));
     }
   }
   return {
-    subjectDer: Buffer.from(bytesOf(certDer, subject)),
-    spki: Buffer.from(bytesOf(certDer, spki)),
-    notBefore: decodeTime(certDer, nb),
-    notAfter: decodeTime(certDer, na),
+    subjectDer: Buffer.from(encodingOf(subject)),
+    spki: Buffer.from(encodingOf(spki)),
+    notBefore: decodeX509Time(notBefore),
+    notAfter: decodeX509Time(notAfter),
     subjectKeyId,
   };
+}
+
+function isTag(node: Tlv, identifier: number): boolean {
+  return node.buf[node.start] === identifier;
 }
 
 /**
@@ -226,7 +226,12 @@ export function loadIssuer(certDer: Buffer, privateKeyPkcs8Der: Buffer): Issuer 
   }
   if (!x509.checkPrivateKey(key)) throw new CertError('bad_key', 'issuer private key does not match its certificate');
   const signer = createKeySigner(key);
-  const f = readCertificateFields(certDer);
+  let f: CertificateFields;
+  try {
+    f = readCertificateFields(certDer);
+  } catch (cause) {
+    throw new CertError('bad_certificate', 'issuer certificate cannot be parsed', { cause });
+  }
   return {
     certDer,
     subjectDer: f.subjectDer,

@@ -10,7 +10,7 @@
 
 import { CertError } from '../domain/errors.js';
 import { TAG, integer, oid, sequence, tlvOf, x509Time } from '../crypto/der-writer.js';
-import { childrenOf, contentOf, decodeTime, readRoot, type Tlv } from './der-walk.js';
+import { DerError, readChildren, readDer, readExplicit, valueOf, type Tlv } from '../crypto/der-reader.js';
 import type { Issuer } from './hierarchy.js';
 import {
   KEY_USAGE_BITS,
@@ -20,6 +20,7 @@ import {
   basicConstraints,
   certificatePolicies,
   crlDistributionPoints,
+  decodeX509Time,
   encodeName,
   extKeyUsage,
   keyUsage,
@@ -161,11 +162,15 @@ export function prepareLeafTbs(li: LeafIssuer, req: LeafRequest): Buffer {
     seen.add(k);
   }
   if (!Buffer.isBuffer(req.serial) || req.serial.length === 0) throw invalid('serial is required');
+  // The key itself was vetted with the CSR (src/policy/key-rules.ts); here only make sure it is
+  // one whole DER SEQUENCE, so that it cannot corrupt the TBS around it.
+  let spkiOk = false;
   try {
-    readRoot(req.spki, TAG.SEQUENCE);
+    spkiOk = req.spki[0] === TAG.SEQUENCE && readDer(req.spki).end === req.spki.length;
   } catch {
-    throw new CertError('bad_key', 'public key is not a SubjectPublicKeyInfo');
+    spkiOk = false;
   }
+  if (!spkiOk) throw new CertError('bad_key', 'public key is not a SubjectPublicKeyInfo');
   const subject = leafSubject(req);
   const subjectEmpty = subject.equals(EMPTY_NAME);
 
@@ -256,14 +261,24 @@ interface ParsedExtension {
   value: Buffer;
 }
 
-function kids(buf: Buffer, node: Tlv | undefined, tag: number, what: string): Tlv[] {
-  if (!node || node.tag !== tag) lintFail(`${what} is malformed`);
-  return childrenOf(buf, node);
+/** The identifier octet: every tag in this profile is a low tag number, so one byte names it. */
+function idOf(node: Tlv): number {
+  return node.buf[node.start] as number;
 }
 
-function oidOf(buf: Buffer, node: Tlv | undefined, what: string): string {
-  if (!node || node.tag !== TAG.OID) lintFail(`${what} is malformed`);
-  return contentOf(buf, node).toString('latin1');
+function kids(node: Tlv | undefined, id: number, what: string): Tlv[] {
+  if (!node || idOf(node) !== id) lintFail(`${what} is malformed`);
+  return readChildren(node);
+}
+
+/** Children of the SEQUENCE that is the whole of `der` (an extension value). */
+function rootKids(der: Buffer, what: string): Tlv[] {
+  return kids(readDer(der), TAG.SEQUENCE, what);
+}
+
+function oidOf(node: Tlv | undefined, what: string): string {
+  if (!node || idOf(node) !== TAG.OID) lintFail(`${what} is malformed`);
+  return valueOf(node).toString('latin1');
 }
 
 export function lintLeafTbs(tbs: Buffer, li: LeafIssuer): void {
@@ -271,23 +286,23 @@ export function lintLeafTbs(tbs: Buffer, li: LeafIssuer): void {
     lintStructure(tbs, li);
   } catch (e) {
     if (e instanceof CertError && e.message.startsWith('lint: ')) throw e;
+    if (!(e instanceof DerError)) throw e;
     throw new CertError('internal', 'lint: malformed TBS certificate', { cause: e });
   }
 }
 
 function lintStructure(tbs: Buffer, li: LeafIssuer): void {
   const issuer = li.issuer;
-  const root = readRoot(tbs, TAG.SEQUENCE);
-  const fields = childrenOf(tbs, root);
+  const fields = kids(readDer(tbs), TAG.SEQUENCE, 'TBS certificate');
   if (fields.length !== 8) lintFail('TBS must have version, serial, signature, issuer, validity, subject, key, extensions');
   const [version, serial, signature, issuerName, validity, subject, spki, extsWrapper] = fields as [Tlv, Tlv, Tlv, Tlv, Tlv, Tlv, Tlv, Tlv];
 
   // RFC 5280 §4.1.2.1: v3 because extensions are present.
-  if (version.tag !== 0xa0 || !contentOf(tbs, version).equals(Buffer.from([0x02, 0x01, 0x02]))) lintFail('version must be v3');
+  if (idOf(version) !== 0xa0 || !valueOf(version).equals(Buffer.from([0x02, 0x01, 0x02]))) lintFail('version must be v3');
 
   // BR §7.1.2.7 / RFC 5280 §4.1.2.2: positive, minimal, ≤20 octets, ≥64 bits.
-  if (serial.tag !== TAG.INTEGER) lintFail('serial is malformed');
-  const s = contentOf(tbs, serial);
+  if (idOf(serial) !== TAG.INTEGER) lintFail('serial is malformed');
+  const s = valueOf(serial);
   const s0 = s[0] as number;
   if (s.length === 0 || s0 & 0x80) lintFail('serial must be positive');
   if (s.length > 1 && s0 === 0 && !((s[1] as number) & 0x80)) lintFail('serial is not minimally encoded');
@@ -300,37 +315,37 @@ function lintStructure(tbs: Buffer, li: LeafIssuer): void {
   // BR §7.1.2.7: issuer byte-identical to the issuing CA's subject.
   if (!tbs.subarray(issuerName.start, issuerName.end).equals(issuer.subjectDer)) lintFail('issuer name differs from the CA subject');
 
-  const [nb, na, extra] = kids(tbs, validity, TAG.SEQUENCE, 'validity');
+  const [nb, na, extra] = kids(validity, TAG.SEQUENCE, 'validity');
   if (!nb || !na || extra) lintFail('validity is malformed');
-  const notBefore = checkedTime(tbs, nb);
-  const notAfter = checkedTime(tbs, na);
+  const notBefore = checkedTime(nb);
+  const notAfter = checkedTime(na);
   if (!(notBefore < notAfter)) lintFail('notBefore must precede notAfter');
   if (notBefore < issuer.notBefore || notAfter > issuer.notAfter) lintFail('validity exceeds the issuer certificate');
 
-  const subjectAttrs = lintSubject(tbs, subject);
+  const subjectAttrs = lintSubject(subject);
 
-  const [alg] = kids(tbs, spki, TAG.SEQUENCE, 'subjectPublicKeyInfo');
-  const [algOid] = kids(tbs, alg, TAG.SEQUENCE, 'subjectPublicKeyInfo algorithm');
-  const keyAlg = oidOf(tbs, algOid, 'public key algorithm');
+  const [alg] = kids(spki, TAG.SEQUENCE, 'subjectPublicKeyInfo');
+  const [algOid] = kids(alg, TAG.SEQUENCE, 'subjectPublicKeyInfo algorithm');
+  const keyAlg = oidOf(algOid, 'public key algorithm');
   if (keyAlg !== K.rsaEncryption && keyAlg !== K.ecPublicKey) lintFail('public key must be RSA or EC');
 
-  if (extsWrapper.tag !== 0xa3) lintFail('extensions are missing');
+  if (idOf(extsWrapper) !== 0xa3) lintFail('extensions are missing');
   const exts = new Map<string, ParsedExtension>();
-  for (const ext of kids(tbs, childrenOf(tbs, extsWrapper)[0], TAG.SEQUENCE, 'extensions')) {
-    const parts = kids(tbs, ext, TAG.SEQUENCE, 'extension');
-    const id = oidOf(tbs, parts[0], 'extension id');
+  for (const ext of kids(readExplicit(extsWrapper), TAG.SEQUENCE, 'extensions')) {
+    const parts = kids(ext, TAG.SEQUENCE, 'extension');
+    const id = oidOf(parts[0], 'extension id');
     let critical = false;
     let valueNode = parts[1];
     if (parts.length === 3) {
       // DER: critical is present only when TRUE (X.690 §11.5).
-      if (!parts[1] || !contentOf(tbs, parts[1]).equals(Buffer.from([0xff])) || parts[1].tag !== TAG.BOOLEAN) lintFail('extension critical flag is malformed');
+      if (!parts[1] || !valueOf(parts[1]).equals(Buffer.from([0xff])) || idOf(parts[1]) !== TAG.BOOLEAN) lintFail('extension critical flag is malformed');
       critical = true;
       valueNode = parts[2];
     } else if (parts.length !== 2) lintFail('extension is malformed');
-    if (!valueNode || valueNode.tag !== TAG.OCTET_STRING) lintFail('extension value is malformed');
+    if (!valueNode || idOf(valueNode) !== TAG.OCTET_STRING) lintFail('extension value is malformed');
     if (!ALLOWED_EXTENSIONS.has(id)) lintFail('extension not allowed in the subscriber profile');
     if (exts.has(id)) lintFail('duplicate extension');
-    exts.set(id, { critical, value: contentOf(tbs, valueNode) });
+    exts.set(id, { critical, value: valueOf(valueNode) });
   }
 
   const dnsNames = lintSan(exts.get(K.subjectAltName), subjectAttrs.length === 0);
@@ -354,32 +369,32 @@ function lintStructure(tbs: Buffer, li: LeafIssuer): void {
   if (crlDp?.critical) lintFail('crlDistributionPoints must not be critical');
 }
 
-function checkedTime(tbs: Buffer, node: Tlv): number {
-  const ms = decodeTime(tbs, node);
+function checkedTime(node: Tlv): number {
+  const ms = decodeX509Time(node);
   // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
   const year = new Date(ms).getUTCFullYear();
-  if ((year < 2050) !== (node.tag === TAG.UTC_TIME)) lintFail('time uses the wrong ASN.1 type for its year');
+  if ((year < 2050) !== (idOf(node) === TAG.UTC_TIME)) lintFail('time uses the wrong ASN.1 type for its year');
   return ms;
 }
 
 const SUBJECT_ATTRIBUTES = new Set([K.commonName, K.countryName, K.localityName, K.stateOrProvinceName, K.organizationName]);
 
-function lintSubject(tbs: Buffer, subject: Tlv): Array<[string, string]> {
+function lintSubject(subject: Tlv): Array<[string, string]> {
   const attrs: Array<[string, string]> = [];
   const seen = new Set<string>();
-  for (const rdn of kids(tbs, subject, TAG.SEQUENCE, 'subject')) {
-    const atvs = kids(tbs, rdn, TAG.SET, 'subject RDN');
+  for (const rdn of kids(subject, TAG.SEQUENCE, 'subject')) {
+    const atvs = kids(rdn, TAG.SET, 'subject RDN');
     if (atvs.length !== 1) lintFail('subject RDNs must hold one attribute each');
-    const [typeNode, valueNode, extra] = kids(tbs, atvs[0], TAG.SEQUENCE, 'subject attribute');
-    const type = oidOf(tbs, typeNode, 'subject attribute type');
+    const [typeNode, valueNode, extra] = kids(atvs[0], TAG.SEQUENCE, 'subject attribute');
+    const type = oidOf(typeNode, 'subject attribute type');
     if (!valueNode || extra) lintFail('subject attribute is malformed');
     if (!SUBJECT_ATTRIBUTES.has(type)) lintFail('subject attribute not allowed in the subscriber profile');
     if (seen.has(type)) lintFail('subject attribute repeats');
     seen.add(type);
-    const value = contentOf(tbs, valueNode);
+    const value = valueOf(valueNode);
     if (type === K.countryName) {
-      if (valueNode.tag !== TAG.PRINTABLE_STRING || !/^[A-Z]{2}$/.test(value.toString('latin1'))) lintFail('countryName must be two letters');
-    } else if (valueNode.tag !== TAG.UTF8_STRING && valueNode.tag !== TAG.PRINTABLE_STRING) {
+      if (idOf(valueNode) !== TAG.PRINTABLE_STRING || !/^[A-Z]{2}$/.test(value.toString('latin1'))) lintFail('countryName must be two letters');
+    } else if (idOf(valueNode) !== TAG.UTF8_STRING && idOf(valueNode) !== TAG.PRINTABLE_STRING) {
       lintFail('subject attribute must be UTF8String or PrintableString');
     }
     const text = value.toString('utf8');
@@ -397,17 +412,17 @@ function lintSan(ext: ParsedExtension | undefined, subjectEmpty: boolean): Set<s
   if (ext.critical !== subjectEmpty) lintFail('subjectAltName must be critical exactly when the subject is empty');
   const v = ext.value;
   const names = new Set<string>();
-  const entries = kids(v, readRoot(v, TAG.SEQUENCE), TAG.SEQUENCE, 'subjectAltName');
+  const entries = rootKids(v, 'subjectAltName');
   if (entries.length === 0) lintFail('subjectAltName is empty');
   for (const e of entries) {
-    if (e.tag === 0x82) {
-      const name = contentOf(v, e).toString('latin1');
+    if (idOf(e) === 0x82) {
+      const name = valueOf(e).toString('latin1');
       if (!/^[\x21-\x7e]+$/.test(name)) lintFail('dNSName is empty or not ASCII');
       const k = name.toLowerCase();
       if (names.has(k)) lintFail('subjectAltName repeats a name');
       names.add(k);
-    } else if (e.tag === 0x87) {
-      const len = e.end - e.contentStart;
+    } else if (idOf(e) === 0x87) {
+      const len = e.end - e.valueStart;
       if (len !== 4 && len !== 16) lintFail('iPAddress has a bad length');
     } else {
       lintFail('subjectAltName may hold only dNSName and iPAddress');
@@ -422,8 +437,8 @@ function lintPolicies(ext: ParsedExtension | undefined): 'dv' | 'ov' {
   const v = ext.value;
   let reserved: string | undefined;
   let count = 0;
-  for (const info of kids(v, readRoot(v, TAG.SEQUENCE), TAG.SEQUENCE, 'certificatePolicies')) {
-    const id = oidOf(v, kids(v, info, TAG.SEQUENCE, 'policy')[0], 'policy id');
+  for (const info of rootKids(v, 'certificatePolicies')) {
+    const id = oidOf(kids(info, TAG.SEQUENCE, 'policy')[0], 'policy id');
     if (id === ANY_POLICY) lintFail('anyPolicy is not allowed');
     if (id.startsWith(CABF_POLICY_PREFIX)) {
       count++;
@@ -441,7 +456,7 @@ function lintEku(ext: ParsedExtension | undefined): void {
   if (!ext) lintFail('extKeyUsage is required');
   if (ext.critical) lintFail('extKeyUsage must not be critical');
   const v = ext.value;
-  const ids = kids(v, readRoot(v, TAG.SEQUENCE), TAG.SEQUENCE, 'extKeyUsage').map((n) => oidOf(v, n, 'key purpose'));
+  const ids = rootKids(v, 'extKeyUsage').map((n) => oidOf(n, 'key purpose'));
   // BR §7.1.2.7.10 plus Chrome root policy: serverAuth and nothing else.
   if (ids.length !== 1 || ids[0] !== K.serverAuth) lintFail('extKeyUsage must be serverAuth only');
 }
@@ -449,8 +464,9 @@ function lintEku(ext: ParsedExtension | undefined): void {
 function lintKeyUsage(ext: ParsedExtension | undefined, ecKey: boolean): void {
   if (!ext) lintFail('keyUsage is required');
   if (!ext.critical) lintFail('keyUsage must be critical');
-  const node = readRoot(ext.value, TAG.BIT_STRING);
-  const content = contentOf(ext.value, node);
+  const node = readDer(ext.value);
+  if (idOf(node) !== TAG.BIT_STRING) lintFail('keyUsage is malformed');
+  const content = valueOf(node);
   const bits = new Set<number>();
   for (let i = 1; i < content.length; i++) {
     for (let b = 0; b < 8; b++) if (((content[i] as number) << b) & 0x80) bits.add((i - 1) * 8 + b);
@@ -464,17 +480,18 @@ function lintKeyUsage(ext: ParsedExtension | undefined, ecKey: boolean): void {
 function lintBasicConstraints(ext: ParsedExtension | undefined): void {
   if (!ext) return; // MAY (BR §7.1.2.7.8)
   if (!ext.critical) lintFail('basicConstraints must be critical');
-  const node = readRoot(ext.value, TAG.SEQUENCE);
-  if (node.end !== node.contentStart) lintFail('basicConstraints must have cA false');
+  const node = readDer(ext.value);
+  if (idOf(node) !== TAG.SEQUENCE) lintFail('basicConstraints is malformed');
+  if (node.end !== node.valueStart) lintFail('basicConstraints must have cA false');
 }
 
 function lintAki(ext: ParsedExtension | undefined, keyId: Buffer): void {
   if (!ext) lintFail('authorityKeyIdentifier is required');
   if (ext.critical) lintFail('authorityKeyIdentifier must not be critical');
   const v = ext.value;
-  const [kid, extra] = kids(v, readRoot(v, TAG.SEQUENCE), TAG.SEQUENCE, 'authorityKeyIdentifier');
-  if (!kid || kid.tag !== 0x80 || extra) lintFail('authorityKeyIdentifier must hold only a keyIdentifier');
-  if (!contentOf(v, kid).equals(keyId)) lintFail('authorityKeyIdentifier does not match the issuer');
+  const [kid, extra] = rootKids(v, 'authorityKeyIdentifier');
+  if (!kid || idOf(kid) !== 0x80 || extra) lintFail('authorityKeyIdentifier must hold only a keyIdentifier');
+  if (!valueOf(kid).equals(keyId)) lintFail('authorityKeyIdentifier does not match the issuer');
 }
 
 /** Returns whether an OCSP URL is present. */
@@ -484,11 +501,11 @@ function lintAia(ext: ParsedExtension | undefined): boolean {
   const v = ext.value;
   let ocsp = false;
   let caIssuers = false;
-  for (const ad of kids(v, readRoot(v, TAG.SEQUENCE), TAG.SEQUENCE, 'authorityInfoAccess')) {
-    const [method, location] = kids(v, ad, TAG.SEQUENCE, 'access description');
-    const m = oidOf(v, method, 'access method');
-    if (!location || location.tag !== 0x86) lintFail('access location must be a URI');
-    const url = contentOf(v, location).toString('latin1');
+  for (const ad of rootKids(v, 'authorityInfoAccess')) {
+    const [method, location] = kids(ad, TAG.SEQUENCE, 'access description');
+    const m = oidOf(method, 'access method');
+    if (!location || idOf(location) !== 0x86) lintFail('access location must be a URI');
+    const url = valueOf(location).toString('latin1');
     if (!/^https?:\/\/[\x21-\x7e]+$/.test(url)) lintFail('access location must be an http(s) URL');
     if (m === K.ocsp) ocsp = true;
     else if (m === K.caIssuers) caIssuers = true;

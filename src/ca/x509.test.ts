@@ -11,6 +11,7 @@ import {
   certificatePolicies,
   computeKeyId,
   crlDistributionPoints,
+  decodeX509Time,
   encodeKeyUsageBits,
   encodeName,
   extKeyUsage,
@@ -20,6 +21,8 @@ import {
 } from './x509.js';
 import { createKeySigner, generateKeyPair } from './signer.js';
 import { CertError } from '../domain/errors.js';
+import { readDer } from '../crypto/der-reader.js';
+import { tlv, x509Time } from '../crypto/der-writer.js';
 
 const hex = (b: Buffer): string => b.toString('hex');
 
@@ -116,5 +119,23 @@ describe('buildTbs + assembleCertificate', () => {
       assert.equal(new Date(cert.validFrom).getTime(), notBefore);
       assert.equal(new Date(cert.validTo).toISOString(), '2051-05-01T00:00:00.000Z');
     });
+  }
+});
+
+describe('decodeX509Time', () => {
+  for (const iso of ['2026-05-01T00:00:00Z', '2049-12-31T23:59:59Z', '2050-01-01T00:00:00Z', '1999-01-01T00:00:00Z', '1950-01-01T00:00:00Z']) {
+    test(`${iso} round-trips`, () => assert.equal(decodeX509Time(readDer(x509Time(Date.parse(iso)))), Date.parse(iso)));
+  }
+  const bad: Array<[string, number, string]> = [
+    ['fractional seconds', 0x18, '20260501000000.5Z'],
+    ['no Z', 0x17, '260501000000'],
+    ['missing seconds', 0x17, '2605010000Z'],
+    ['month 13', 0x17, '261301000000Z'],
+    ['30 February', 0x17, '260230000000Z'],
+    ['hour 24', 0x17, '260501240000Z'],
+    ['UTCTime digits in a GeneralizedTime', 0x18, '260501000000Z'],
+  ];
+  for (const [name, tag, text] of bad) {
+    test(`rejects ${name}`, () => assert.throws(() => decodeX509Time(readDer(tlv(tag, Buffer.from(text))))));
   }
 });

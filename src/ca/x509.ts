@@ -20,7 +20,7 @@ import {
   x509Time,
 } from '../crypto/der-writer.js';
 import { CertError } from '../domain/errors.js';
-import { childrenOf, contentOf, expectTag, readRoot } from './der-walk.js';
+import { DerError, decodeBitString, expectUniversal, readChildren, readDer, UniversalTag, valueOf, type Tlv } from '../crypto/der-reader.js';
 import type { Signer } from './signer.js';
 
 export const OID = {
@@ -129,12 +129,16 @@ export function extKeyUsage(purposes: readonly string[]): Buffer {
 
 /** The subjectPublicKey BIT STRING contents of an SPKI, without the unused-bits octet. */
 export function subjectPublicKeyBits(spki: Buffer): Buffer {
-  const root = readRoot(spki, 0x30);
-  const [alg, key] = childrenOf(spki, root);
-  expectTag(alg, 0x30);
-  const bits = contentOf(spki, expectTag(key, 0x03));
-  if (bits[0] !== 0) throw new CertError('bad_key', 'public key bit string has unused bits');
-  return bits.subarray(1);
+  try {
+    const [alg, key] = readChildren(expectUniversal(readDer(spki), UniversalTag.SEQUENCE, 'SubjectPublicKeyInfo'));
+    expectUniversal(alg, UniversalTag.SEQUENCE, 'algorithm');
+    const bits = decodeBitString(expectUniversal(key, UniversalTag.BIT_STRING, 'subjectPublicKey'));
+    if (bits.unusedBits !== 0) throw new DerError('public key has unused bits');
+    return bits.bytes;
+  } catch (cause) {
+    if (!(cause instanceof DerError)) throw cause;
+    throw new CertError('bad_key', 'public key is not a valid SubjectPublicKeyInfo', { cause });
+  }
 }
 
 /** Key identifier by RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits. */
@@ -227,6 +231,30 @@ export interface TbsFields {
 }
 
 const VERSION_V3 = explicit(0, integer(2));
+
+/** Reads a Time in the RFC 5280 §4.1.2.5 form (UTCTime or GeneralizedTime, seconds, Z) as epoch ms. */
+export function decodeX509Time(node: Tlv): number {
+  const id = node.buf[node.start];
+  const s = valueOf(node).toString('latin1');
+  let m: RegExpExecArray | null = null;
+  let year = 0;
+  if (id === 0x17 && (m = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s))) {
+    // RFC 5280 §4.1.2.5.1: YY >= 50 is 19YY, else 20YY.
+    const yy = Number(m[1]);
+    year = yy >= 50 ? 1900 + yy : 2000 + yy;
+  } else if (id === 0x18 && (m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s))) {
+    year = Number(m[1]);
+  }
+  if (!m) throw new DerError(`malformed Time at offset ${node.start}`);
+  const d = new Date(0);
+  d.setUTCFullYear(year, Number(m[2]) - 1, Number(m[3]));
+  d.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), 0);
+  // Reject dates that do not exist (month 13, Feb 30, hour 24...): the parts must round-trip.
+  if (d.getUTCMonth() !== Number(m[2]) - 1 || d.getUTCDate() !== Number(m[3]) || d.getUTCHours() !== Number(m[4]) || d.getUTCMinutes() !== Number(m[5]) || d.getUTCSeconds() !== Number(m[6])) {
+    throw new DerError(`malformed Time at offset ${node.start}`);
+  }
+  return d.getTime();
+}
 
 export function encodeValidity(notBefore: number, notAfter: number): Buffer {
   return sequence(x509Time(notBefore), x509Time(notAfter));

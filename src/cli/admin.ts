@@ -9,7 +9,12 @@ import { createAccessKey, deleteAccessKey, listAccessKeys, setAccessKeyEnabled }
 import { grantPlan, listPlans } from '../accounts/plans.js';
 import { addContact, listContacts, removeContact } from '../accounts/contacts.js';
 import { addCompany, listCompanies, removeCompany } from '../accounts/companies.js';
-import { contactView, companyView } from '../api/admin/views.js';
+import { contactView, companyView, operatorOrderView } from '../api/admin/views.js';
+import { ensureHierarchy } from '../app/ca-bootstrap.js';
+import { buildOrderDeps } from '../app/orders-wiring.js';
+import type { OrderDeps } from '../orders/deps.js';
+import { approveOrder, rejectOrder, resubmitOrder } from '../orders/review.js';
+import { listOrdersForOperator } from '../orders/operator-queries.js';
 import { parseExpiry } from '../api/admin/routes.js';
 import { configFlags, intFlag, optionalFlag, parseFlags, requireFlag, type Flags } from './args.js';
 import { printerFor, table, type Printer } from './output.js';
@@ -31,6 +36,14 @@ function idFrom(flags: Flags, positionals: string[], flag = 'id'): string {
 function numericId(text: string): number {
   if (!/^\d{1,15}$/.test(text)) throw new CertError('invalid_parameter', 'the id must be a whole number.');
   return Number(text);
+}
+
+/** The order engine, for the review commands. The running server's worker does the issuing. */
+async function orderDeps(ctx: AppContext): Promise<OrderDeps> {
+  const h = await ensureHierarchy({
+    store: ctx.store, sealer: ctx.sealer, clock: ctx.clock, random: ctx.random, logger: ctx.logger, algorithm: ctx.config.caAlgorithm, publicUrl: ctx.config.publicUrl,
+  });
+  return buildOrderDeps(ctx, h, () => {});
 }
 
 export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
@@ -169,6 +182,43 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
       const id = numericId(idFrom(f, p));
       await removeCompany(ctx.accounts, intFlag(f, 'account'), id);
       print({ CompanyId: id, Removed: true }, () => `removed company ${id}`);
+    },
+  },
+  'order list': {
+    summary: '[--state process] [--account ID]: orders across accounts (OV orders awaiting review are in state process)',
+    options: { state: { type: 'string' }, account: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const rows = (await listOrdersForOperator(await orderDeps(ctx), {
+        state: optionalFlag(f, 'state'), accountId: optionalFlag(f, 'account') ? intFlag(f, 'account') : undefined,
+      })).map(operatorOrderView);
+      print(rows, () => table(rows as never, ['OrderId', 'AccountId', 'ProductCode', 'State', 'Domains', 'AwaitingReview', 'FailReason']));
+    },
+  },
+  'order approve': {
+    summary: 'ORDER_ID: approve an OV order waiting for review; it is issued next',
+    options: { id: { type: 'string' } },
+    run: async (ctx, f, p, print) => {
+      const id = numericId(idFrom(f, p));
+      await approveOrder(await orderDeps(ctx), id);
+      print({ OrderId: id, Approved: true }, () => `approved order ${id}`);
+    },
+  },
+  'order reject': {
+    summary: 'ORDER_ID --reason TEXT: reject an order under review (it ends in verify_fail with the reason)',
+    options: { id: { type: 'string' }, reason: { type: 'string' } },
+    run: async (ctx, f, p, print) => {
+      const id = numericId(idFrom(f, p));
+      await rejectOrder(await orderDeps(ctx), id, requireFlag(f, 'reason'));
+      print({ OrderId: id, Rejected: true }, () => `rejected order ${id}`);
+    },
+  },
+  'order submit': {
+    summary: 'ORDER_ID: submit a pending (payed) order, e.g. a renewal, for validation',
+    options: { id: { type: 'string' } },
+    run: async (ctx, f, p, print) => {
+      const id = numericId(idFrom(f, p));
+      await resubmitOrder(await orderDeps(ctx), id);
+      print({ OrderId: id, Submitted: true }, () => `submitted order ${id}`);
     },
   },
 };

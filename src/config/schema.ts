@@ -16,7 +16,7 @@ export interface Config {
   /** Base URL that certificates carry for AIA and CRL distribution points. */
   publicUrl: string;
   /** Resolver for DNS-TXT, CAA and FILE-host lookups; undefined = the system's. */
-  dnsResolver: string | undefined;
+  dnsResolver: HostPort | undefined;
   httpValidationPort: number;
   allowPrivateValidationTargets: boolean;
   /** The issuer domain name that CAA records must name (RFC 8659 §4.2). */
@@ -24,6 +24,10 @@ export interface Config {
   caAlgorithm: string;
   /** Accepted clock difference for request timestamps (CAS doc §3.1: 15 minutes). */
   timestampWindowSeconds: number;
+  /** First retry delay of a failed validation attempt; it doubles per attempt, up to an hour. */
+  validationRetryMs: number;
+  /** Run the API, the job worker, or both in this process. */
+  role: 'api' | 'worker' | 'all';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -50,8 +54,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'caaIdentity', flag: 'caa-identity', kind: 'string', default: 'certdesk.local', help: 'Issuer domain name that CAA issue/issuewild records must name.' },
   { key: 'caAlgorithm', flag: 'ca-algorithm', kind: 'enum', default: 'ecdsa-p256', values: ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'], help: 'Key algorithm of the CA hierarchy created on first start.' },
   { key: 'timestampWindowSeconds', flag: 'timestamp-window', kind: 'int', default: '900', help: 'Accepted request clock skew, in seconds.' },
+  { key: 'validationRetryMs', flag: 'validation-retry-ms', kind: 'int', default: '5000', help: 'First delay before a failed domain validation is tried again (doubles each time, at most an hour).' },
+  { key: 'role', flag: 'role', kind: 'enum', default: 'all', values: ['api', 'worker', 'all'], help: 'api: serve requests only; worker: run validation and issuance jobs only; all: both.' },
   { key: 'logLevel', flag: 'log-level', kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], help: 'Least severe log level written.' },
 ];
+
+export function formatHostPort(hp: HostPort): string {
+  return `${hp.host.includes(':') ? `[${hp.host}]` : hp.host}:${hp.port}`;
+}
 
 function bad(flag: string, why: string): never {
   throw new CertError('invalid_parameter', `--${flag}: ${why}`);
@@ -103,7 +113,7 @@ export function buildConfig(values: Record<string, string | boolean | undefined>
   }
   const c = out as unknown as Config;
   if (c.databaseUrl && !/^postgres(ql)?:\/\//.test(c.databaseUrl)) bad('database-url', 'only postgres:// URLs are supported');
-  if (!c.publicUrl) c.publicUrl = `http://${c.listen.host.includes(':') ? `[${c.listen.host}]` : c.listen.host}:${c.listen.port}`;
+  if (!c.publicUrl) c.publicUrl = `http://${formatHostPort(c.listen)}`;
   return Object.freeze(c);
 }
 

@@ -15,6 +15,6 @@ export async function describePackageState(deps: AccountDeps, accountId: number,
   const product = getProduct(productCode);
   const now = deps.clock.now();
   const totalCount = await deps.store.repos.plans.totalInForce(accountId, product.code, now);
-  const usage = await deps.store.repos.plans.usage(accountId, product.code);
+  const usage = await deps.store.repos.plans.usage(accountId, product.code, now);
   return { productCode: product.code, totalCount, usedCount: usage.used, issuedCount: usage.issued };
 }

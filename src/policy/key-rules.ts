@@ -1,13 +1,14 @@
 // Which subscriber public keys certdesk certifies (Baseline Requirements §6.1.1.3, §6.1.5,
-// §6.1.6; ballot SC-073; /work/shared/spec/compliance.md §6).
+// §6.1.6; ballot SC-073; the compliance spec, shared/spec/compliance.md §6).
 //
 // - RSA: modulus 2048..8192 bits and a multiple of 8 (§6.1.5; the upper bound is certdesk's,
 //   to bound the cost of verifying and of the weak-key checks), odd public exponent >= 3 and
 //   <= 2^256-1 (§6.1.6), odd modulus without prime factors below 752 (§6.1.6 SHOULD), not a
 //   ROCA key (CVE-2017-15361), not factorable by Fermat's method in 100 rounds (§6.1.1.3,
 //   SC-073).
-// - ECDSA: P-256 or P-384. §6.1.5 also allows P-521; certdesk's policy refuses it because TLS
-//   client support for P-521 is poor, so a certificate for it is a trap for the subscriber.
+// - ECDSA: P-256 or P-384. §6.1.5 also allows P-521; certdesk's policy refuses it: it is the
+//   least supported of the three among TLS clients, so a certificate for it is a trap for the
+//   subscriber, and P-384 already gives ample margin.
 // - Everything else (Ed25519, Ed448, DSA, RSASSA-PSS-only keys, other curves) is refused:
 //   §6.1.5 and §7.1.3.1 list no other algorithms.
 //
@@ -183,8 +184,8 @@ function smallPrimeResidues(n: bigint): number[] {
 //   2. only then, the exact test: N mod M167 must lie in <65537> itself, i.e. the discrete logs
 //      of step 1 must agree (checked by Pohlig-Hellman on the prime-power factors of the order
 //      of 65537). A random modulus passes with probability about 2^-154 (|<65537>| / phi(M167)).
-// Step 1 alone would refuse about one honest key in 2^28; step 2 costs a few hundred bigint
-// multiplications and runs only for the keys step 1 flags.
+// Step 1 alone would refuse about one honest key in 2^28; step 2 costs about a millisecond of bigint
+// arithmetic and runs only for the keys step 1 flags.
 const ROCA_PRIME_COUNT = SMALL_PRIMES.indexOf(167) + 1;
 const ROCA_GENERATOR = 65537n;
 
@@ -289,12 +290,25 @@ export function passesRocaResidueFilter(n: bigint): boolean {
 
 // ---- Fermat factorization (BR §6.1.1.3 via ballot SC-073) ---------------------------------------
 
-/** floor(sqrt(n)) for n >= 0, by Newton's method from an over-estimate (monotone descent). */
+/**
+ * floor(sqrt(n)) for n >= 0: Newton's method, which descends monotonically to the floor root
+ * from any over-estimate. The start is the double-precision root of n's top 52 bits, scaled
+ * back and rounded up, so about 26 bits are right at once and each step doubles them.
+ */
 export function isqrt(n: bigint): bigint {
   if (n < 0n) throw new RangeError('isqrt of a negative number');
-  if (n < 2n) return n;
-  const bits = n.toString(16).length * 4;
-  let x = 1n << BigInt((bits + 1) >> 1); // >= sqrt(n)
+  if (n < 2n ** 52n) {
+    // Exact in doubles; the rounded root may be one too high just below a square.
+    const m = Number(n);
+    let r = Math.floor(Math.sqrt(m));
+    while (r * r > m) r--;
+    while ((r + 1) * (r + 1) <= m) r++;
+    return BigInt(r);
+  }
+  const bits = n.toString(16).length * 4; // >= the bit length, < it + 4
+  const shift = BigInt(bits - 52 + (bits % 2)); // even, so that sqrt(2^shift) = 2^(shift/2)
+  // n >> shift < 2^52 is exact as a double; ceil(root) + 1, scaled back, exceeds sqrt(n).
+  let x = (BigInt(Math.ceil(Math.sqrt(Number(n >> shift)))) + 1n) << (shift / 2n);
   for (;;) {
     const y = (x + n / x) >> 1n;
     if (y >= x) return x;

@@ -78,42 +78,103 @@ export interface MetaTable {
 export interface OrdersTable {
   id: Generated<number>;
   account_id: number;
+  /** The plan whose unit this order holds (quota is accounted per plan, so expiry is exact). */
+  plan_id: number;
   product_code: string;
-  /** payed | domain_verify | process | certificate | verify_fail | revoked (domain/order-state.ts) */
+  /** payed | domain_verify | process | certificate | verify_fail | revoked (domain/order.ts) */
   state: string;
-  domains: string; // comma-separated, normalized
+  domains: string; // comma-separated, normalized; the first is the common name
   validate_type: string; // DNS | FILE
-  key_algorithm: string; // ecdsa-p256 | rsa-2048 ... (of the CSR or the generated key)
-  csr_der: string | null; // base64, the customer's CSR or the one made for a generated key
+  key_algorithm: string; // ecdsa-p256 | rsa-2048 ... of the subscriber key
+  spki: string; // base64 SubjectPublicKeyInfo of the subscriber key
+  csr_der: string | null; // base64, the customer's CSR when one was given
   key_sealed: string | null; // generated key (PKCS#8), sealed, aad = 'order-key:' + id
   contact_name: string;
   contact_phone: string;
   contact_email: string;
   company_id: number | null;
+  company: string | null; // JSON snapshot {name,country,province,city} for the OV subject
   tags: string; // JSON [{Key, Value}]
   fail_reason: string | null;
+  approved_at: number | null; // DV: when validation passed; OV: when an operator approved
+  validation_deadline: number;
+  caa_checked_at: number | null;
   renewed_from: number | null;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
 }
 
+export interface AuthorizationsTable {
+  id: Generated<number>;
+  order_id: number;
+  domain: string;
+  /** A fresh random value per order and domain (BR §3.2.2.4.7, §3.2.2.4.18). */
+  token: string;
+  status: string; // pending | valid | invalid
+  last_error: string | null;
+  validated_at: number | null;
+}
+
 export interface CertificatesTable {
   id: Generated<number>;
   account_id: number;
   order_id: number | null; // unique: one certificate per order, ever
-  serial: string; // hex, unique
-  issuer_id: number | null;
+  source: string; // issued | upload
+  name: string;
+  serial: string; // hex, upper-case
+  issuer_id: number | null; // certdesk issuer; null for uploads
   /** intent (TBS recorded, not yet signed) | issued */
   state: string;
   tbs_der: string | null;
   cert_der: string | null;
+  chain_pem: string | null; // uploads: the chain given with the certificate
+  key_sealed: string | null; // uploads: the private key, sealed, aad = 'cert-key:' + id
   common_name: string;
   sans: string;
+  issuer_cn: string;
   not_before: number;
   not_after: number;
+  sha1: string;
+  sha256: string;
+  org_name: string;
+  country: string;
+  province: string;
+  city: string;
   revoked_at: number | null;
   revocation_reason: number | null;
+  deleted_at: number | null;
+  created_at: number;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  ref_id: number;
+  run_at: number;
+  attempts: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+}
+
+export interface CsrsTable {
+  id: Generated<number>;
+  account_id: number;
+  name: string;
+  common_name: string;
+  sans: string;
+  algorithm: string; // RSA | ECC
+  key_size: number;
+  csr_der: string;
+  key_sealed: string | null; // aad = 'csr-key:' + id
+  key_sha2: string;
+  corp_name: string;
+  department: string;
+  country_code: string;
+  province: string;
+  locality: string;
   created_at: number;
 }
 
@@ -127,7 +188,10 @@ export interface Database {
   issuers: IssuersTable;
   meta: MetaTable;
   orders: OrdersTable;
+  authorizations: AuthorizationsTable;
   certificates: CertificatesTable;
+  jobs: JobsTable;
+  csrs: CsrsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -140,3 +204,6 @@ export type NewCompany = Insertable<CompaniesTable>;
 export type IssuerRow = Selectable<IssuersTable>;
 export type OrderRow = Selectable<OrdersTable>;
 export type CertificateRow = Selectable<CertificatesTable>;
+export type AuthorizationRow = Selectable<AuthorizationsTable>;
+export type JobRow = Selectable<JobsTable>;
+export type CsrRow = Selectable<CsrsTable>;

@@ -69,7 +69,7 @@ for (const [name, location] of locations) {
       assert.equal(await store.repos.plans.totalInForce(acct.id, 'p1', 1_000), 14);
       assert.equal(await store.repos.plans.totalInForce(acct.id, 'p1', 2_000), 10);
       assert.equal(await store.repos.plans.totalInForce(acct.id, 'p3', 1_000), 0);
-      assert.deepEqual(await store.repos.plans.usage(acct.id, 'p1'), { used: 0, issued: 0 });
+      assert.deepEqual(await store.repos.plans.usage(acct.id, 'p1', 1_000), { used: 0, issued: 0 });
       assert.equal((await store.repos.plans.listByAccount(acct.id)).length, 3);
     });
 

@@ -14,6 +14,11 @@ import { contactRepo } from './repos/contacts.js';
 import { companyRepo } from './repos/companies.js';
 import { issuerRepo } from './repos/issuers.js';
 import { metaRepo } from './repos/meta.js';
+import { orderRepo } from './repos/orders.js';
+import { authorizationRepo } from './repos/authorizations.js';
+import { certificateRepo } from './repos/certificates.js';
+import { jobRepo } from './repos/jobs.js';
+import { csrRepo } from './repos/csrs.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -35,6 +40,11 @@ function buildRepos(db: Db, kind: StoreKind) {
     companies: companyRepo(db),
     issuers: issuerRepo(db),
     meta: metaRepo(db, kind),
+    orders: orderRepo(db, kind),
+    authorizations: authorizationRepo(db),
+    certificates: certificateRepo(db),
+    jobs: jobRepo(db, kind),
+    csrs: csrRepo(db),
   };
 }
 

@@ -38,6 +38,7 @@ export async function checkCaa(
   if (criticalUnknown !== undefined) {
     return failed(
       `CAA record at ${at} has a critical property "${quoteForReason(criticalUnknown.tag, 40)}" that certdesk does not support, so issuance is forbidden.`,
+      true,
     );
   }
 
@@ -51,7 +52,7 @@ export async function checkCaa(
 
   if (issuer !== '' && relevant.some((r) => issuerDomainOf(r.value) === issuer)) return passed;
   const listed = relevant.map((r) => `${tagOf(r)} "${quoteForReason(r.value, 80)}"`).join(', ');
-  return failed(`CAA record at ${at} does not authorize ${issuer} (${listed}).`);
+  return failed(`CAA record at ${at} does not authorize ${issuer} (${listed}).`, true);
 }
 
 /**

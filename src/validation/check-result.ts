@@ -1,12 +1,14 @@
 // The outcome of one validation check. `reason` is shown to the customer, so it must say
 // what to fix and must never carry a stack trace or internal detail.
 
-export type CheckResult = { ok: true } | { ok: false; reason: string };
+// `permanent` marks a refusal that retrying cannot change by itself (a CAA record naming
+// another CA): the order fails at once instead of retrying until its validation window ends.
+export type CheckResult = { ok: true } | { ok: false; reason: string; permanent?: boolean };
 
 export const passed: CheckResult = Object.freeze({ ok: true });
 
-export function failed(reason: string): CheckResult {
-  return { ok: false, reason };
+export function failed(reason: string, permanent = false): CheckResult {
+  return permanent ? { ok: false, reason, permanent } : { ok: false, reason };
 }
 
 /**

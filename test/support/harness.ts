@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { buildConfig, type Config } from '../../src/config/schema.js';
 import { openContext, type AppContext } from '../../src/app/context.js';
 import { startServer, type RunningServer } from '../../src/app/serve.js';
-import { silentLogger } from '../../src/app/logger.js';
+import { createJsonLogger, silentLogger } from '../../src/app/logger.js';
 import type { Clock } from '../../src/domain/ports.js';
 
 export const TEST_DATABASE_URL = process.env.CERTDESK_TEST_DATABASE_URL;
@@ -42,20 +43,35 @@ export function freshStoreArgs(dataDir: string): { args: string[]; env: Record<s
   return { args: ['--data-dir', dataDir, '--database-url', TEST_DATABASE_URL], env: { CERTDESK_PG_SCHEMA: schema } };
 }
 
+/** A free loopback port (so that --public-url, which certificates carry, names the real one). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startCertdesk(extraFlags: Record<string, string | boolean> = {}): Promise<Certdesk> {
   const dataDir = mkdtempSync(join(tmpdir(), 'certdesk-test-'));
   const { args, env } = freshStoreArgs(dataDir);
   const flags: Record<string, string | boolean> = {
     'data-dir': dataDir,
-    listen: '127.0.0.1:0',
+    listen: `127.0.0.1:${await freePort()}`,
+    'validation-retry-ms': '200',
     'admin-listen': '127.0.0.1:0',
     ...(TEST_DATABASE_URL ? { 'database-url': TEST_DATABASE_URL } : {}),
     ...extraFlags,
   };
   const config: Readonly<Config> = buildConfig(flags);
   const clock = new TestClock();
-  const ctx = await openContext({ config, env: { ...env }, logger: silentLogger, clock });
-  const server = await startServer(ctx);
+  // CERTDESK_TEST_LOG=1 shows the server's log on stderr while debugging a test.
+  const logger = process.env.CERTDESK_TEST_LOG ? createJsonLogger('debug', (l) => process.stderr.write(l)) : silentLogger;
+  const ctx = await openContext({ config, env: { ...env }, logger, clock });
+  const server = await startServer(ctx, { workerPollMs: 100 });
   return {
     ctx,
     server,

@@ -6,10 +6,14 @@ import { createAccessKey, deleteAccessKey, listAccessKeys, setAccessKeyEnabled }
 import { grantPlan, listPlans } from '../../accounts/plans.js';
 import { addContact, listContacts, removeContact } from '../../accounts/contacts.js';
 import { addCompany, listCompanies, removeCompany } from '../../accounts/companies.js';
-import { contactView, companyView } from './views.js';
+import { contactView, companyView, operatorOrderView } from './views.js';
+import type { OrderDeps } from '../../orders/deps.js';
+import { approveOrder, rejectOrder, resubmitOrder } from '../../orders/review.js';
+import { listOrdersForOperator } from '../../orders/operator-queries.js';
 
 export interface AdminServices {
   accounts: AccountDeps;
+  orders: OrderDeps;
 }
 
 type Body = Record<string, unknown>;
@@ -102,5 +106,12 @@ export function adminRoutes(): readonly AdminRoute[] {
     },
     { method: 'GET', pattern: /^\/v1\/accounts\/(\d+)\/companies$/, run: async (s, [id]) => ({ Companies: (await listCompanies(s.accounts, idArg(id))).map(companyView) }) },
     { method: 'DELETE', pattern: /^\/v1\/accounts\/(\d+)\/companies\/(\d+)$/, run: async (s, [id, cid]) => (await removeCompany(s.accounts, idArg(id), idArg(cid)), {}) },
+    {
+      method: 'GET', pattern: /^\/v1\/orders$/,
+      run: async (s, _a, _b, q) => ({ Orders: (await listOrdersForOperator(s.orders, { state: q.get('state') ?? undefined, accountId: q.has('account') ? idArg(q.get('account')!) : undefined })).map(operatorOrderView) }),
+    },
+    { method: 'POST', pattern: /^\/v1\/orders\/(\d+)\/approve$/, run: async (s, [id]) => (await approveOrder(s.orders, idArg(id)), {}) },
+    { method: 'POST', pattern: /^\/v1\/orders\/(\d+)\/reject$/, run: async (s, [id], b) => (await rejectOrder(s.orders, idArg(id), str(b, 'Reason', true)), {}) },
+    { method: 'POST', pattern: /^\/v1\/orders\/(\d+)\/submit$/, run: async (s, [id]) => (await resubmitOrder(s.orders, idArg(id)), {}) },
   ];
 }

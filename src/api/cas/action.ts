@@ -1,10 +1,12 @@
 // A CAS action: its declared parameters and one call into the core (principle 5).
 import type { AccountDeps } from '../../accounts/deps.js';
+import type { OrderDeps } from '../../orders/deps.js';
 import type { Logger } from '../../domain/ports.js';
 import type { DecodedParams, ParamSpecs } from './params.js';
 
 export interface CasDeps {
   accounts: AccountDeps;
+  orders: OrderDeps;
   logger: Logger;
   /** Accepted clock difference for x-acs-date / Timestamp (CAS doc §3.1 step 4: 15 minutes). */
   timestampWindowMs: number;

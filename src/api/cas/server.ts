@@ -11,8 +11,16 @@ export const MAX_HEADER_BYTES = 64 * 1024 + 8 * 1024;
 export function createApiServer(opts: {
   store: Store;
   handleCas: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+  /** Plain GET resources served beside the API: the CA certificates that AIA caIssuers names. */
+  staticFiles: ReadonlyMap<string, { type: string; body: Buffer }>;
 }): http.Server {
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 65_000 }, (req, res) => {
+    const file = req.method === 'GET' && req.url ? opts.staticFiles.get(req.url) : undefined;
+    if (file) {
+      res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'max-age=3600' });
+      res.end(file.body);
+      return;
+    }
     if (req.url === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       opts.store.ping().then(
         () => sendJson(res, 200, { status: 'ok' }),

@@ -25,19 +25,44 @@ export function planRepo(db: Db) {
       return Number(row.total);
     },
     /**
-     * UsedCount: live (not deleted) applications of the product; IssuedCount: certificates
-     * issued for them (revoked ones included: they were issued). CAS doc §5.2.
+     * For plans in force at `now`: UsedCount = live (not deleted) applications holding a unit,
+     * IssuedCount = certificates issued for them (revoked ones included: they were issued).
+     * An expired plan takes its units and its orders out of the count (CAS doc §5.2).
      */
-    async usage(accountId: number, productCode: string): Promise<{ used: number; issued: number }> {
+    async usage(accountId: number, productCode: string, now: number): Promise<{ used: number; issued: number }> {
       const row = await db
         .selectFrom('orders')
+        .innerJoin('plans', 'plans.id', 'orders.plan_id')
         .leftJoin('certificates', (j) => j.onRef('certificates.order_id', '=', 'orders.id').on('certificates.state', '=', 'issued'))
         .select((eb) => [eb.fn.count<number>('orders.id').as('used'), eb.fn.count<number>('certificates.id').as('issued')])
         .where('orders.account_id', '=', accountId)
-        .where('orders.product_code', '=', productCode)
+        .where('plans.product_code', '=', productCode)
         .where('orders.deleted_at', 'is', null)
+        .where((eb) => eb.or([eb('plans.expires_at', 'is', null), eb('plans.expires_at', '>', now)]))
         .executeTakeFirstOrThrow();
       return { used: Number(row.used), issued: Number(row.issued) };
+    },
+    /**
+     * The plan an application should take its unit from: in force, with a free unit, the one
+     * expiring first (use what would otherwise be lost). Callers hold the write lock.
+     */
+    async pickPlanWithRoom(accountId: number, productCode: string, now: number): Promise<PlanRow | undefined> {
+      const rows = await db
+        .selectFrom('plans')
+        .leftJoin('orders', (j) => j.onRef('orders.plan_id', '=', 'plans.id').on('orders.deleted_at', 'is', null))
+        .select(['plans.id', 'plans.account_id', 'plans.product_code', 'plans.total_count', 'plans.expires_at', 'plans.created_at'])
+        .select((eb) => eb.fn.count<number>('orders.id').as('used'))
+        .where('plans.account_id', '=', accountId)
+        .where('plans.product_code', '=', productCode)
+        .where((eb) => eb.or([eb('plans.expires_at', 'is', null), eb('plans.expires_at', '>', now)]))
+        .groupBy(['plans.id', 'plans.account_id', 'plans.product_code', 'plans.total_count', 'plans.expires_at', 'plans.created_at'])
+        .execute();
+      const open = rows.filter((r) => Number(r.used) < r.total_count);
+      open.sort((a, b) => (a.expires_at ?? Infinity) - (b.expires_at ?? Infinity) || a.id - b.id);
+      const pick = open[0];
+      if (!pick) return undefined;
+      const { used: _used, ...plan } = pick;
+      return plan;
     },
   };
 }

@@ -1,0 +1,31 @@
+// CreateCertificateForPackageRequest (CAS doc §5.1; the seed document): an application
+// against a resource plan, any product. ProductCode defaults to digicert-free-1-free and
+// ValidateType to DNS; contact and company fall back to the latest added ones.
+import { submitApplication } from '../../../orders/submit-application.js';
+import { DEFAULT_PRODUCT_CODE } from '../../../policy/products.js';
+import { defineAction } from '../action.js';
+import { CONTACT_PARAMS, CSR_MAX, VALIDATE_TYPES } from '../application-params.js';
+import { decodeTags } from '../params.js';
+
+export default defineAction({
+  params: {
+    ProductCode: { type: 'string', maxLength: 64 },
+    Csr: { type: 'string', maxLength: CSR_MAX },
+    Domain: { type: 'string', maxLength: 2048 },
+    ValidateType: { type: 'string', oneOf: VALIDATE_TYPES },
+    CompanyName: { type: 'string', maxLength: 128 },
+    ...CONTACT_PARAMS,
+  },
+  async run(ctx, p) {
+    const { orderId } = await submitApplication(ctx.deps.orders, ctx.accountId, {
+      productCode: p.ProductCode ?? DEFAULT_PRODUCT_CODE,
+      csr: p.Csr,
+      domain: p.Domain,
+      validateType: (p.ValidateType ?? 'DNS') as 'DNS' | 'FILE',
+      contact: { name: p.Username, phone: p.Phone, email: p.Email },
+      companyName: p.CompanyName,
+      tags: decodeTags(ctx.raw),
+    });
+    return { OrderId: orderId };
+  },
+});

@@ -1,0 +1,27 @@
+// CreateCertificateWithCsrRequest (CAS doc §5.1): DV only, the caller's CSR (CN = domain).
+import { submitApplication } from '../../../orders/submit-application.js';
+import { defineAction } from '../action.js';
+import { CONTACT_PARAMS, CSR_MAX, VALIDATE_TYPES } from '../application-params.js';
+import { decodeTags } from '../params.js';
+
+export default defineAction({
+  params: {
+    Csr: { type: 'string', required: true, maxLength: CSR_MAX },
+    ProductCode: { type: 'string', required: true, maxLength: 64 },
+    ValidateType: { type: 'string', required: true, oneOf: VALIDATE_TYPES },
+    Username: { ...CONTACT_PARAMS.Username, required: true },
+    Phone: { ...CONTACT_PARAMS.Phone, required: true },
+    Email: { ...CONTACT_PARAMS.Email, required: true },
+  },
+  async run(ctx, p) {
+    const { orderId } = await submitApplication(ctx.deps.orders, ctx.accountId, {
+      productCode: p.ProductCode,
+      csr: p.Csr,
+      validateType: p.ValidateType as 'DNS' | 'FILE',
+      contact: { name: p.Username, phone: p.Phone, email: p.Email },
+      tags: decodeTags(ctx.raw),
+      dvApi: true,
+    });
+    return { OrderId: orderId };
+  },
+});

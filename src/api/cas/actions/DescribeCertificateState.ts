@@ -1,0 +1,12 @@
+// DescribeCertificateState (CAS doc §5.1).
+import { describeOrder } from '../../../orders/describe-order.js';
+import { defineAction } from '../action.js';
+import { describeStateView } from '../views.js';
+
+export default defineAction({
+  params: { OrderId: { type: 'integer', required: true, min: 1 } },
+  async run(ctx, p) {
+    const view = await describeOrder(ctx.deps.orders, ctx.accountId, p.OrderId);
+    return describeStateView(view, ctx.deps.orders.ca.chainPem);
+  },
+});

@@ -1,0 +1,16 @@
+// GetUserCertificateDetail (CAS doc §5.3). The key is returned only to the owning account.
+import { getUserCertificate } from '../../../orders/user-certificates.js';
+import { defineAction } from '../action.js';
+import { certificateDetailView } from '../views.js';
+
+export default defineAction({
+  params: {
+    CertId: { type: 'integer', required: true, min: 1 },
+    CertFilter: { type: 'boolean' },
+  },
+  async run(ctx, p) {
+    const filter = p.CertFilter ?? false;
+    const detail = await getUserCertificate(ctx.deps.orders, ctx.accountId, p.CertId, !filter);
+    return certificateDetailView(detail, filter, ctx.deps.orders.clock.now());
+  },
+});

@@ -1,0 +1,39 @@
+// ListCsr (CAS doc §5.4): the caller's CSRs, newest first. `KeyWord` (capital W, unlike
+// ListContact's `Keyword`, CAS doc §10.8) matches name, common name or SANs; ShowSize
+// defaults to 50 (the SDK's field doc).
+import { listCsrs } from '../../../accounts/csrs.js';
+import { defineAction } from '../action.js';
+
+export default defineAction({
+  params: {
+    Algorithm: { type: 'string', oneOf: ['RSA', 'ECC', 'SM2'] },
+    KeyWord: { type: 'string', maxLength: 128 },
+    CurrentPage: { type: 'integer', min: 1, max: 100_000 },
+    ShowSize: { type: 'integer', min: 1, max: 100 },
+  },
+  async run(ctx, p) {
+    const page = p.CurrentPage ?? 1;
+    const size = p.ShowSize ?? 50;
+    const { total, items } = await listCsrs(ctx.deps.accounts, ctx.accountId, { algorithm: p.Algorithm, keyword: p.KeyWord, page, pageSize: size });
+    return {
+      TotalCount: total,
+      CurrentPage: page,
+      ShowSize: size,
+      CsrList: items.map((c) => ({
+        CsrId: c.id,
+        Name: c.name,
+        CommonName: c.commonName,
+        Sans: c.sans,
+        Algorithm: c.algorithm,
+        KeySize: c.keySize,
+        KeySha2: c.keySha2,
+        HasPrivateKey: c.hasPrivateKey,
+        CorpName: c.corpName,
+        Department: c.department,
+        CountryCode: c.countryCode,
+        Province: c.province,
+        Locality: c.locality,
+      })),
+    };
+  },
+});

@@ -1,0 +1,18 @@
+// UploadCsr (CAS doc §5.4): stores a customer's CSR, optionally with its private key (which
+// must match). Csr and Key travel in the URL (CAS doc §2.1) and are never logged (redact.ts).
+import { uploadCsr } from '../../../accounts/csrs.js';
+import { MAX_CSR_BYTES } from '../../../ca/csr.js';
+import { defineAction } from '../action.js';
+
+export default defineAction({
+  params: {
+    Csr: { type: 'string', required: true, maxLength: MAX_CSR_BYTES },
+    // An RSA-8192 private key is about 6.4 KB of PEM.
+    Key: { type: 'string', maxLength: 16_384 },
+    Name: { type: 'string', maxLength: 50 },
+  },
+  async run(ctx, p) {
+    const uploaded = await uploadCsr(ctx.deps.accounts, ctx.accountId, { csr: p.Csr, key: p.Key, name: p.Name });
+    return { CsrId: uploaded.id };
+  },
+});

@@ -1,0 +1,13 @@
+// Parameters shared by the three application actions (CAS doc §5.1).
+import type { ParamSpecs } from './params.js';
+
+export const VALIDATE_TYPES = ['DNS', 'FILE'] as const;
+
+export const CONTACT_PARAMS = {
+  Username: { type: 'string', maxLength: 64 },
+  Phone: { type: 'string', maxLength: 32 },
+  Email: { type: 'string', maxLength: 128 },
+} as const satisfies ParamSpecs;
+
+/** A CSR in PEM: RSA-8192 with many SANs stays far below this. */
+export const CSR_MAX = 16_384;

@@ -1,0 +1,59 @@
+// Builds the order engine's dependencies and the worker from config.
+import type { CaHierarchy } from './ca-bootstrap.js';
+import type { AppContext } from './context.js';
+import type { OrderDeps } from '../orders/deps.js';
+import { toPem } from '../crypto/pem.js';
+import { formatHostPort } from '../config/schema.js';
+import { createDnsResolver, createHttpFetcher } from '../validation/index.js';
+import { JOB_ISSUE, JOB_VALIDATE, retryDelay } from '../orders/jobs.js';
+import { runValidationAttempt } from '../orders/run-validation.js';
+import { runIssuance } from '../orders/issue-certificate.js';
+import { startWorker, type Worker } from '../worker/worker.js';
+
+export function caUrls(publicUrl: string) {
+  return {
+    issuingCert: `${publicUrl}/ca/issuing.cer`,
+    rootCert: `${publicUrl}/ca/root.cer`,
+    issuingCrl: `${publicUrl}/crl/issuing.crl`,
+  };
+}
+
+export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: () => void): OrderDeps {
+  const { config } = ctx;
+  const urls = caUrls(config.publicUrl);
+  return {
+    store: ctx.store,
+    clock: ctx.clock,
+    random: ctx.random,
+    sealer: ctx.sealer,
+    logger: ctx.logger,
+    ca: {
+      id: hierarchy.issuingId,
+      leaf: { issuer: hierarchy.issuing, caIssuersUrl: urls.issuingCert, crlUrl: urls.issuingCrl },
+      chainPem: toPem('CERTIFICATE', hierarchy.issuing.certDer) + toPem('CERTIFICATE', hierarchy.root.certDer),
+    },
+    validation: {
+      resolver: createDnsResolver({ server: config.dnsResolver ? formatHostPort(config.dnsResolver) : undefined }),
+      fetcher: createHttpFetcher(),
+      httpPort: config.httpValidationPort,
+      allowPrivateTargets: config.allowPrivateValidationTargets,
+      caaIdentity: config.caaIdentity,
+      retryBaseMs: config.validationRetryMs,
+    },
+    wake,
+  };
+}
+
+export function startOrderWorker(ctx: AppContext, deps: OrderDeps, pollMs?: number): Worker {
+  return startWorker({
+    store: ctx.store,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    handlers: {
+      [JOB_VALIDATE]: (id) => runValidationAttempt(deps, id),
+      [JOB_ISSUE]: (id) => runIssuance(deps, id),
+    },
+    retryDelay: (attempts) => retryDelay(deps.validation.retryBaseMs, attempts),
+    pollMs,
+  });
+}

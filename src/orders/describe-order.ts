@@ -1,0 +1,31 @@
+// DescribeCertificateState (CAS doc §5.1): where an order stands, what the customer must
+// publish while it waits for domain validation, and the certificate (with the private key
+// certdesk made, if it made one) once issued.
+import { CertError } from '../domain/errors.js';
+import type { OrderState } from '../domain/order.js';
+import type { AuthorizationRow, CertificateRow, OrderRow } from '../store/schema.js';
+import type { OrderDeps } from './deps.js';
+import { orderKeyAad } from './submit-application.js';
+import { requestValidationSoon } from './run-validation.js';
+
+export interface OrderStateView {
+  order: OrderRow;
+  state: OrderState;
+  authorizations: AuthorizationRow[];
+  certificate: CertificateRow | undefined;
+  /** PKCS#8 DER of the key certdesk generated, only once the certificate is issued. */
+  privateKeyDer: Buffer | undefined;
+}
+
+export async function describeOrder(deps: OrderDeps, accountId: number, orderId: number): Promise<OrderStateView> {
+  const { repos } = deps.store;
+  const order = await repos.orders.get(accountId, orderId);
+  if (!order) throw new CertError('not_found', `The order ${orderId} does not exist.`);
+  const state = order.state as OrderState;
+  const authorizations = state === 'domain_verify' ? await repos.authorizations.forOrder(orderId) : [];
+  if (state === 'domain_verify') await requestValidationSoon(deps, orderId);
+  const issued = state === 'certificate' || state === 'revoked';
+  const certificate = issued ? await repos.certificates.forOrder(orderId) : undefined;
+  const privateKeyDer = issued && order.key_sealed ? deps.sealer.open(order.key_sealed, orderKeyAad(order.id)) : undefined;
+  return { order, state, authorizations, certificate, privateKeyDer };
+}

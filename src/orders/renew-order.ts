@@ -1,0 +1,56 @@
+// RenewCertificateOrderForPackageRequest (CAS doc §5.1, §6): allowed only while the
+// certificate is about to expire (WILLEXPIRED). It creates a new order for the same names
+// in pending-application state (`payed`), holding a unit of a plan; the customer then has
+// it submitted and validated like any other order (docs/cas-compat.md).
+import { CertError } from '../domain/errors.js';
+import { certificateStatus } from '../domain/order.js';
+import { parseCsr } from '../ca/csr.js';
+import { checkSubscriberKey } from '../policy/key-rules.js';
+import { getProduct } from '../policy/products.js';
+import type { OrderDeps } from './deps.js';
+import { namesForApplication } from './names-from-request.js';
+import { insertOrder, keyAlgorithmName, subscriberKey, type ValidateType } from './submit-application.js';
+
+export async function renewOrder(
+  deps: OrderDeps,
+  accountId: number,
+  orderId: number,
+  input: { csr?: string; tags: Array<{ Key: string; Value: string }> },
+): Promise<{ orderId: number }> {
+  const old = await deps.store.repos.orders.get(accountId, orderId);
+  if (!old) throw new CertError('not_found', `The order ${orderId} does not exist.`);
+  const cert = old.state === 'certificate' ? await deps.store.repos.certificates.forOrder(orderId) : undefined;
+  if (!cert || cert.state !== 'issued' || certificateStatus(cert.not_after, cert.revoked_at, deps.clock.now()) !== 'WILLEXPIRED') {
+    throw new CertError('illegal_state', `The order ${orderId} can be renewed only while its certificate is about to expire (WILLEXPIRED).`);
+  }
+  const product = getProduct(old.product_code);
+  const names = old.domains.split(',');
+  let csrKey: { spki: Buffer; algorithm: string } | undefined;
+  let csrDer: Buffer | undefined;
+  if (input.csr !== undefined) {
+    const csr = parseCsr(input.csr);
+    checkSubscriberKey(csr.key);
+    // The new CSR must name the same domains, with its CN among them.
+    namesForApplication(product, names.join(','), csr);
+    csrKey = { spki: csr.spki, algorithm: keyAlgorithmName(csr.key) };
+    csrDer = csr.der;
+  }
+  const key = await subscriberKey(csrKey, old.key_algorithm.startsWith('rsa') ? 'rsa-2048' : 'ecdsa-p256');
+  const company = old.company ? (JSON.parse(old.company) as { name: string }).name : undefined;
+  const newId = await deps.store.writeTransaction((repos) =>
+    insertOrder(deps, repos, {
+      accountId,
+      product,
+      names,
+      state: 'payed',
+      validateType: old.validate_type as ValidateType,
+      key,
+      csrDer,
+      contact: { name: old.contact_name, phone: old.contact_phone, email: old.contact_email },
+      companyName: company,
+      tags: input.tags.length > 0 ? input.tags : (JSON.parse(old.tags) as Array<{ Key: string; Value: string }>),
+      renewedFrom: old.id,
+    }),
+  );
+  return { orderId: newId };
+}

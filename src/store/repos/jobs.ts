@@ -1,0 +1,62 @@
+// A durable job queue with leases: a claimed job belongs to one worker until its lease
+// ends; a worker that dies leaves the lease to expire and another takes the job over.
+import { sql } from 'kysely';
+import type { Db, StoreKind } from '../store.js';
+import type { JobRow } from '../schema.js';
+
+export function jobRepo(db: Db, kind: StoreKind) {
+  return {
+    /** Schedules (kind, ref) at runAt; an existing job for the same (kind, ref) is pulled earlier, never later. */
+    async enqueue(jobKind: string, refId: number, runAt: number, now: number): Promise<void> {
+      // Two-argument min() is SQLite's spelling of PostgreSQL's least().
+      const earlier = kind === 'postgres' ? sql<number>`least(jobs.run_at, excluded.run_at)` : sql<number>`min(jobs.run_at, excluded.run_at)`;
+      await db
+        .insertInto('jobs')
+        .values({ kind: jobKind, ref_id: refId, run_at: runAt, attempts: 0, lease_owner: null, lease_until: null, last_error: null, created_at: now })
+        .onConflict((oc) => oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: earlier }))
+        .execute();
+    },
+    /**
+     * Claims up to `limit` due jobs whose lease is free or expired. PostgreSQL: FOR UPDATE
+     * SKIP LOCKED, so concurrent workers never claim the same row. SQLite: one writer at a time.
+     */
+    async claim(owner: string, now: number, leaseMs: number, limit: number, kinds?: readonly string[]): Promise<JobRow[]> {
+      const due = db
+        .selectFrom('jobs')
+        .select('id')
+        .where('run_at', '<=', now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .$if(kinds !== undefined, (q) => q.where('kind', 'in', kinds as string[]))
+        .orderBy('run_at')
+        .limit(limit)
+        .$if(kind === 'postgres', (q) => q.forUpdate().skipLocked());
+      return db
+        .updateTable('jobs')
+        .set({ lease_owner: owner, lease_until: now + leaseMs })
+        .where('id', 'in', due)
+        .returningAll()
+        .execute();
+    },
+    async complete(id: number, owner: string): Promise<void> {
+      await db.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner).execute();
+    },
+    async retry(id: number, owner: string, runAt: number, error: string | null): Promise<void> {
+      await db
+        .updateTable('jobs')
+        .set((eb) => ({ run_at: runAt, attempts: eb('attempts', '+', 1), lease_owner: null, lease_until: null, last_error: error }))
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .execute();
+    },
+    async cancel(jobKind: string, refId: number): Promise<void> {
+      await db.deleteFrom('jobs').where('kind', '=', jobKind).where('ref_id', '=', refId).execute();
+    },
+    async find(jobKind: string, refId: number): Promise<JobRow | undefined> {
+      return db.selectFrom('jobs').selectAll().where('kind', '=', jobKind).where('ref_id', '=', refId).executeTakeFirst();
+    },
+    async nextRunAt(): Promise<number | undefined> {
+      const r = await db.selectFrom('jobs').select((eb) => eb.fn.min<number>('run_at').as('t')).executeTakeFirst();
+      return r?.t === null || r?.t === undefined ? undefined : Number(r.t);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { Insertable, Updateable } from 'kysely';
+import type { Db, StoreKind } from '../store.js';
+import type { OrderRow, OrdersTable } from '../schema.js';
+import { likePattern } from './like.js';
+
+export interface OrderListQuery {
+  accountId: number;
+  /** Only orders whose issued certificate matches these date bounds (derived statuses). */
+  certificate?: { validAt?: number; expiredAt?: number; notAfterBetween?: [number, number] };
+  keyword?: string;
+  states?: readonly string[];
+  offset: number;
+  limit: number;
+}
+
+export function orderRepo(db: Db, kind: StoreKind) {
+  return {
+    async insert(row: Insertable<OrdersTable>): Promise<OrderRow> {
+      return db.insertInto('orders').values(row).returningAll().executeTakeFirstOrThrow();
+    },
+    /** A live (not deleted) order of this account. */
+    async get(accountId: number, id: number): Promise<OrderRow | undefined> {
+      return db.selectFrom('orders').selectAll().where('id', '=', id).where('account_id', '=', accountId).where('deleted_at', 'is', null).executeTakeFirst();
+    },
+    /** For the worker and operators: any live order by id. */
+    async getById(id: number): Promise<OrderRow | undefined> {
+      return db.selectFrom('orders').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    },
+    /**
+     * The same, locking the row until the transaction ends (PostgreSQL; SQLite's write
+     * transaction already excludes every other writer).
+     */
+    async getForUpdate(id: number): Promise<OrderRow | undefined> {
+      let q = db.selectFrom('orders').selectAll().where('id', '=', id).where('deleted_at', 'is', null);
+      if (kind === 'postgres') q = q.forUpdate();
+      return q.executeTakeFirst();
+    },
+    /**
+     * Moves an order from one state to another only if it is still in `from`: the
+     * compare-and-set that keeps two writers (API and worker, two processes) from both acting.
+     */
+    async transition(id: number, from: readonly string[], set: Updateable<OrdersTable> & { state?: string }): Promise<boolean> {
+      const r = await db.updateTable('orders').set(set).where('id', '=', id).where('state', 'in', from as string[]).where('deleted_at', 'is', null).executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    async update(id: number, set: Updateable<OrdersTable>): Promise<void> {
+      await db.updateTable('orders').set(set).where('id', '=', id).execute();
+    },
+    async list(q: OrderListQuery): Promise<{ total: number; rows: OrderRow[] }> {
+      let base = db.selectFrom('orders').where('account_id', '=', q.accountId).where('deleted_at', 'is', null);
+      if (q.states && q.states.length > 0) base = base.where('state', 'in', q.states as string[]);
+      const c = q.certificate;
+      if (c) {
+        base = base.where('id', 'in', (eb) => {
+          let sub = eb.selectFrom('certificates').select('order_id').where('account_id', '=', q.accountId).where('state', '=', 'issued').where('order_id', 'is not', null);
+          if (c.validAt !== undefined) sub = sub.where('not_after', '>=', c.validAt);
+          if (c.expiredAt !== undefined) sub = sub.where('not_after', '<', c.expiredAt);
+          if (c.notAfterBetween) sub = sub.where('not_after', '>=', c.notAfterBetween[0]).where('not_after', '<=', c.notAfterBetween[1]);
+          return sub as any;
+        });
+      }
+      if (q.keyword) {
+        const pat = likePattern(q.keyword);
+        base = base.where((eb) => eb.or([eb(eb.fn('lower', ['domains']), 'like', pat), eb(eb.cast('id', 'text'), 'like', pat)]));
+      }
+      const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const rows = await base.selectAll().orderBy('id', 'desc').offset(q.offset).limit(q.limit).execute();
+      return { total: Number(n), rows };
+    },
+    async listForOperator(q: { state?: string; accountId?: number; limit: number }): Promise<OrderRow[]> {
+      let base = db.selectFrom('orders').selectAll().where('deleted_at', 'is', null);
+      if (q.state) base = base.where('state', '=', q.state);
+      if (q.accountId !== undefined) base = base.where('account_id', '=', q.accountId);
+      return base.orderBy('id').limit(q.limit).execute();
+    },
+    async lockAccount(accountId: number): Promise<void> {
+      // Serializes submissions of one account across processes (PostgreSQL), so that the
+      // quota check and the insert cannot interleave with another submission's.
+      if (kind === 'postgres') await db.selectFrom('accounts').select('id').where('id', '=', accountId).forUpdate().execute();
+    },
+  };
+}
