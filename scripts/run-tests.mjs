@@ -29,7 +29,9 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+// A test that hangs fails after 5 minutes instead of holding CI; --test-force-exit ends the
+// run once every test has finished even if a handle was left open.
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', '--test-force-exit', ...files], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env },

@@ -17,7 +17,6 @@ const LAYERS: Record<string, number> = {
   ca: 3,
   validation: 3,
   store: 3,
-  jobs: 4,
   accounts: 5,
   orders: 6,
   'api/cas': 7,

@@ -41,6 +41,8 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
       retryBaseMs: config.validationRetryMs,
     },
     wake,
+    // CERTDESK_FAULT=kill-after-intent: the crash test's way to die between the two phases of issuance.
+    ...(ctx.env.CERTDESK_FAULT === 'kill-after-intent' ? { afterIntentRecorded: () => process.kill(process.pid, 'SIGKILL') } : {}),
   };
 }
 
@@ -55,5 +57,6 @@ export function startOrderWorker(ctx: AppContext, deps: OrderDeps, pollMs?: numb
     },
     retryDelay: (attempts) => retryDelay(deps.validation.retryBaseMs, attempts),
     pollMs,
+    leaseMs: ctx.config.jobLeaseSeconds * 1000,
   });
 }

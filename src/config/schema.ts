@@ -26,6 +26,8 @@ export interface Config {
   timestampWindowSeconds: number;
   /** First retry delay of a failed validation attempt; it doubles per attempt, up to an hour. */
   validationRetryMs: number;
+  /** How long a claimed job stays with its worker before another may take it over. */
+  jobLeaseSeconds: number;
   /** Run the API, the job worker, or both in this process. */
   role: 'api' | 'worker' | 'all';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -55,6 +57,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'caAlgorithm', flag: 'ca-algorithm', kind: 'enum', default: 'ecdsa-p256', values: ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'], help: 'Key algorithm of the CA hierarchy created on first start.' },
   { key: 'timestampWindowSeconds', flag: 'timestamp-window', kind: 'int', default: '900', help: 'Accepted request clock skew, in seconds.' },
   { key: 'validationRetryMs', flag: 'validation-retry-ms', kind: 'int', default: '5000', help: 'First delay before a failed domain validation is tried again (doubles each time, at most an hour).' },
+  { key: 'jobLeaseSeconds', flag: 'job-lease-seconds', kind: 'int', default: '30', help: 'Seconds a worker holds a claimed job; a dead worker\'s jobs are taken over after this.' },
   { key: 'role', flag: 'role', kind: 'enum', default: 'all', values: ['api', 'worker', 'all'], help: 'api: serve requests only; worker: run validation and issuance jobs only; all: both.' },
   { key: 'logLevel', flag: 'log-level', kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], help: 'Least severe log level written.' },
 ];

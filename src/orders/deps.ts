@@ -34,4 +34,9 @@ export interface OrderDeps {
   validation: ValidationSettings;
   /** Tells an in-process worker that a job is due now (a no-op where none runs). */
   wake: () => void;
+  /**
+   * Fault injection for crash tests only: called right after an issuance intent is
+   * committed, before signing (src/app sets it from CERTDESK_FAULT; never in production).
+   */
+  afterIntentRecorded?: (orderId: number) => void;
 }

@@ -131,6 +131,7 @@ export async function runIssuance(deps: OrderDeps, orderId: number): Promise<Att
     await deps.store.repos.orders.transition(orderId, ['process'], { state: 'certificate', updated_at: deps.clock.now() });
     return { kind: 'done' };
   }
+  deps.afterIntentRecorded?.(orderId);
   const der = signLeaf(deps.ca.leaf, Buffer.from(intent.tbs_der!, 'base64'));
   const facts = certificateFacts(der);
   const now = deps.clock.now();

@@ -10,6 +10,7 @@ import { openContext, type AppContext } from '../../src/app/context.js';
 import { startServer, type RunningServer } from '../../src/app/serve.js';
 import { createJsonLogger, silentLogger } from '../../src/app/logger.js';
 import type { Clock } from '../../src/domain/ports.js';
+import { dropTestSchema } from './pg.js';
 
 export const TEST_DATABASE_URL = process.env.CERTDESK_TEST_DATABASE_URL;
 
@@ -82,6 +83,7 @@ export async function startCertdesk(extraFlags: Record<string, string | boolean>
     clock,
     async close() {
       await server.close();
+      await dropTestSchema(TEST_DATABASE_URL, env.CERTDESK_PG_SCHEMA);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -11,3 +11,12 @@ export const CONTACT_PARAMS = {
 
 /** A CSR in PEM: RSA-8192 with many SANs stays far below this. */
 export const CSR_MAX = 16_384;
+
+/** CreateCertificateRequest and CreateCertificateWithCsrRequest: every field required (CAS doc §5.1). */
+export const DV_API_PARAMS = {
+  ProductCode: { type: 'string', required: true, maxLength: 64 },
+  ValidateType: { type: 'string', required: true, oneOf: VALIDATE_TYPES },
+  Username: { ...CONTACT_PARAMS.Username, required: true },
+  Phone: { ...CONTACT_PARAMS.Phone, required: true },
+  Email: { ...CONTACT_PARAMS.Email, required: true },
+} as const satisfies ParamSpecs;

@@ -1,7 +1,7 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Db } from '../store.js';
 import type { CertificateRow, CertificatesTable } from '../schema.js';
-import { likePattern } from './like.js';
+import { containsText } from './like.js';
 
 export interface CertificateListQuery {
   accountId: number;
@@ -54,8 +54,8 @@ export function certificateRepo(db: Db) {
       if (q.notAfterBetween) base = base.where('not_after', '>=', q.notAfterBetween[0]).where('not_after', '<=', q.notAfterBetween[1]).where('revoked_at', 'is', null);
       if (q.revoked !== undefined) base = base.where('revoked_at', q.revoked ? 'is not' : 'is', null);
       if (q.keyword) {
-        const pat = likePattern(q.keyword);
-        base = base.where((eb) => eb.or([eb(eb.fn('lower', ['sans']), 'like', pat), eb(eb.fn('lower', ['name']), 'like', pat), eb(eb.cast('id', 'text'), 'like', pat)]));
+        const kw = q.keyword;
+        base = base.where((eb) => eb.or([containsText(eb.ref('sans'), kw), containsText(eb.ref('name'), kw), containsText(eb.cast('id', 'text'), kw)]));
       }
       const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       const rows = await base.selectAll().orderBy('id', 'desc').offset(q.offset).limit(q.limit).execute();

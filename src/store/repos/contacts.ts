@@ -1,6 +1,6 @@
 import type { Db } from '../store.js';
 import type { ContactRow, NewContact } from '../schema.js';
-import { likePattern } from './like.js';
+import { containsText } from './like.js';
 
 export function contactRepo(db: Db) {
   return {
@@ -11,14 +11,8 @@ export function contactRepo(db: Db) {
     async page(accountId: number, q: { keyword?: string; offset: number; limit: number }): Promise<{ total: number; rows: ContactRow[] }> {
       let base = db.selectFrom('contacts').where('account_id', '=', accountId);
       if (q.keyword) {
-        const pat = likePattern(q.keyword);
-        base = base.where((eb) =>
-          eb.or([
-            eb(eb.fn('lower', ['name']), 'like', pat),
-            eb(eb.fn('lower', ['email']), 'like', pat),
-            eb(eb.fn('lower', ['mobile']), 'like', pat),
-          ]),
-        );
+        const kw = q.keyword;
+        base = base.where((eb) => eb.or([containsText(eb.ref('name'), kw), containsText(eb.ref('email'), kw), containsText(eb.ref('mobile'), kw)]));
       }
       const { n } = await base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
       const rows = await base.selectAll().orderBy('id', 'desc').offset(q.offset).limit(q.limit).execute();

@@ -1,19 +1,11 @@
 // CSRs kept for an account (CAS doc §5.4). Every statement is scoped by account_id, so an id
 // from another account reads as absent.
-import { sql, type Insertable } from 'kysely';
+import type { Insertable } from 'kysely';
+import { containsText } from './like.js';
 import type { Db } from '../store.js';
 import type { CsrRow, CsrsTable } from '../schema.js';
 
 export type NewCsr = Insertable<CsrsTable>;
-
-/**
- * A LIKE pattern for "contains `text`", with LIKE's wildcards escaped by '!' (used with
- * ESCAPE '!', which SQLite and PostgreSQL both support). Escaping rather than stripping
- * matters here: CSR names may contain '_' (CAS doc §5.4), e.g. the SDK's example `test_name`.
- */
-function containsPattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
-}
 
 export function csrRepo(db: Db) {
   return {
@@ -40,14 +32,8 @@ export function csrRepo(db: Db) {
       let base = db.selectFrom('csrs').where('account_id', '=', accountId);
       if (q.algorithm) base = base.where('algorithm', '=', q.algorithm);
       if (q.keyword) {
-        const pat = containsPattern(q.keyword);
-        base = base.where((eb) =>
-          eb.or([
-            sql<boolean>`lower(${eb.ref('name')}) like ${pat} escape '!'`,
-            sql<boolean>`lower(${eb.ref('common_name')}) like ${pat} escape '!'`,
-            sql<boolean>`lower(${eb.ref('sans')}) like ${pat} escape '!'`,
-          ]),
-        );
+        const kw = q.keyword;
+        base = base.where((eb) => eb.or([containsText(eb.ref('name'), kw), containsText(eb.ref('common_name'), kw), containsText(eb.ref('sans'), kw)]));
       }
       const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       const rows = await base.selectAll().orderBy('id', 'desc').offset(q.offset).limit(q.limit).execute();

@@ -1,4 +1,16 @@
-/** A LIKE pattern matching `text` anywhere, with LIKE's own wildcards escaped (ESCAPE-free: '\\' is the default on PostgreSQL only, so we strip them instead). */
-export function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[%_\\]/g, '')}%`;
+// Keyword search shared by the List* repositories: case-insensitive "contains".
+import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+
+/**
+ * A LIKE pattern for "contains `text`", with LIKE's wildcards escaped by '!' (ESCAPE '!'
+ * works on SQLite and PostgreSQL alike). Escaping, not stripping: names may contain '_'
+ * (the SDK's own ListCsr example is `test_name`, CAS doc §5.4).
+ */
+export function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+}
+
+/** `lower(expr) LIKE '%text%' ESCAPE '!'`. */
+export function containsText(expr: Expression<unknown>, text: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`lower(${expr}) like ${containsPattern(text)} escape '!'`;
 }

@@ -1,7 +1,7 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Db, StoreKind } from '../store.js';
 import type { OrderRow, OrdersTable } from '../schema.js';
-import { likePattern } from './like.js';
+import { containsText } from './like.js';
 
 export interface OrderListQuery {
   accountId: number;
@@ -60,8 +60,8 @@ export function orderRepo(db: Db, kind: StoreKind) {
         });
       }
       if (q.keyword) {
-        const pat = likePattern(q.keyword);
-        base = base.where((eb) => eb.or([eb(eb.fn('lower', ['domains']), 'like', pat), eb(eb.cast('id', 'text'), 'like', pat)]));
+        const kw = q.keyword;
+        base = base.where((eb) => eb.or([containsText(eb.ref('domains'), kw), containsText(eb.cast('id', 'text'), kw)]));
       }
       const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       const rows = await base.selectAll().orderBy('id', 'desc').offset(q.offset).limit(q.limit).execute();

@@ -1,17 +1,13 @@
 // CreateCertificateWithCsrRequest (CAS doc §5.1): DV only, the caller's CSR (CN = domain).
 import { submitApplication } from '../../../orders/submit-application.js';
 import { defineAction } from '../action.js';
-import { CONTACT_PARAMS, CSR_MAX, VALIDATE_TYPES } from '../application-params.js';
+import { CSR_MAX, DV_API_PARAMS } from '../application-params.js';
 import { decodeTags } from '../params.js';
 
 export default defineAction({
   params: {
     Csr: { type: 'string', required: true, maxLength: CSR_MAX },
-    ProductCode: { type: 'string', required: true, maxLength: 64 },
-    ValidateType: { type: 'string', required: true, oneOf: VALIDATE_TYPES },
-    Username: { ...CONTACT_PARAMS.Username, required: true },
-    Phone: { ...CONTACT_PARAMS.Phone, required: true },
-    Email: { ...CONTACT_PARAMS.Email, required: true },
+    ...DV_API_PARAMS,
   },
   async run(ctx, p) {
     const { orderId } = await submitApplication(ctx.deps.orders, ctx.accountId, {

@@ -1,0 +1,60 @@
+// The storing side of the issuance benchmark: a SQLite store (WAL, as certdesk opens it) in a
+// temporary directory, an account to own the rows, and batched inserts of certificate rows.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from '../src/store/store.js';
+import type { NewCertificateRow } from './issue-one.js';
+
+/**
+ * How rows are written, always several per transaction (BEGIN IMMEDIATE ... COMMIT):
+ * - 'row': repos.certificates.insert() once per row, the statement runIssuance uses;
+ * - 'multi': one multi-row INSERT per batch (same table, same columns, no RETURNING).
+ */
+export type InsertMode = 'row' | 'multi';
+
+export interface BenchStore {
+  store: Store;
+  accountId: number;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function openBenchStore(): Promise<BenchStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'certdesk-bench-'));
+  const store = await Store.open({ kind: 'sqlite', target: join(dir, 'certdesk.db') });
+  const account = await store.repos.accounts.create('bench', Date.now());
+  return {
+    store,
+    accountId: account.id,
+    dir,
+    async close() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// SQLite allows 32,766 bound parameters per statement (SQLITE_MAX_VARIABLE_NUMBER since
+// 3.32); a certificates row binds 26, so a multi-row INSERT takes at most this many rows.
+const MAX_ROWS_PER_INSERT = 500;
+
+/** Writes `rows` in one transaction. */
+export async function storeRows(store: Store, rows: NewCertificateRow[], mode: InsertMode): Promise<void> {
+  if (rows.length === 0) return;
+  await store.writeTransaction(async (repos, tx) => {
+    if (mode === 'row') {
+      for (const row of rows) await repos.certificates.insert(row);
+      return;
+    }
+    for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
+      await tx.insertInto('certificates').values(rows.slice(i, i + MAX_ROWS_PER_INSERT)).execute();
+    }
+  });
+}
+
+export async function countCertificates(store: Store): Promise<number> {
+  const r = await store.db.selectFrom('certificates').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

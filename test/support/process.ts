@@ -1,0 +1,47 @@
+// A real `certdesk serve` process, for tests that kill it (SIGKILL) and start it again.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/certdesk.js', import.meta.url));
+
+export interface ServeProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves when the process has exited (by itself or killed). */
+  exited: Promise<number | null>;
+  kill(): Promise<void>;
+}
+
+export async function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    env: { ...process.env, CERTDESK_FROM_SOURCE: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`certdesk did not start:\n${out}`)), 30_000);
+    const check = () => {
+      if (out.includes('listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`certdesk exited before listening:\n${out}`));
+    });
+  });
+  return {
+    child,
+    output: () => out,
+    exited,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
