@@ -5,11 +5,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { createHierarchy } from '../src/ca/hierarchy.js';
 import { DEFAULT_PRODUCT_CODE } from '../src/policy/products.js';
 import { emptyStageTimes, issueOne, makeCsrPool, openIssuing, type IssuanceSetup, type NewCertificateRow, type StageTimes } from './issue-one.js';
 import type { FromWorker, ToWorker, WorkerInput } from './issuance-worker.js';
+import { startTsWorker } from './ts-worker.js';
 import { countCertificates, openBenchStore, storeRows, type BenchStore, type InsertMode } from './store-rows.js';
 
 export interface IssuanceBench {
@@ -138,14 +139,6 @@ export async function runIssuanceSingle(b: IssuanceBench, opts: RunOptions): Pro
     store: per(window.storeMs),
   };
   return r;
-}
-
-// Node 20 does not apply `--import tsx` to worker threads: the worker registers tsx itself
-// before importing its TypeScript entry point.
-function startTsWorker(entry: URL, workerData: WorkerInput): Worker {
-  const api = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(code, { eval: true, workerData });
 }
 
 /** Batches each worker may have issued but not yet seen committed. */

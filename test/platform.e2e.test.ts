@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCertdesk, type Certdesk } from './support/harness.js';
-import { Cas, SIGNING_MODES, casClient, sdkError, withHeaders } from './support/sdk.js';
+import { Cas, SIGNING_MODES, casClient, sdkError, withHeaders, withQueries } from './support/sdk.js';
 import { runCliJson } from './support/cli.js';
 
 interface Key { AccountId: number; AccessKeyId: string; AccessKeySecret: string }
@@ -118,6 +118,12 @@ describe('CAS gateway through the official SDK', () => {
     const e = await sdkError(() => client.describePackageStateWithOptions(new Cas.DescribePackageStateRequest({}), withHeaders({ 'x-acs-signature-nonce': nonce })));
     assert.equal(e.code, 'SignatureNonceUsed');
     assert.equal(e.statusCode, 400);
+    // Legacy RPC v1 carries the nonce in the query (SignatureNonce).
+    const v1 = casClient(cd.endpoint, a, 'v2');
+    const v1Nonce = `v1-${nonce}`;
+    assert.equal((await v1.describePackageStateWithOptions(new Cas.DescribePackageStateRequest({}), withQueries({ SignatureNonce: v1Nonce }))).statusCode, 200);
+    const again = await sdkError(() => v1.describePackageStateWithOptions(new Cas.DescribePackageStateRequest({}), withQueries({ SignatureNonce: v1Nonce })));
+    assert.equal(again.code, 'SignatureNonceUsed');
   });
 
   test('a disabled key is refused, and works again once enabled; a deleted key is unknown', async () => {
@@ -153,5 +159,10 @@ describe('CAS gateway through the official SDK', () => {
     const version = await sdkError(() => client.describePackageStateWithOptions(new Cas.DescribePackageStateRequest({}), withHeaders({ 'x-acs-version': '2015-01-01' })));
     assert.equal(version.code, 'InvalidVersion');
     assert.equal(version.statusCode, 400);
+    // The SDK checks nothing (CAS doc §10.11): a required parameter left out is the server's to refuse.
+    const missing = await sdkError(() => client.describeCertificateState(new Cas.DescribeCertificateStateRequest({})));
+    assert.equal(missing.code, 'MissingParameter');
+    assert.equal(missing.statusCode, 400);
+    assert.match(missing.message, /OrderId/);
   });
 });

@@ -32,6 +32,11 @@ export function withHeaders(headers: Record<string, string>) {
   return new $dara.RuntimeOptions({ extendsParameters: new $dara.ExtendsParameters({ headers }) });
 }
 
+/** Runtime options that override query parameters (legacy v1 signs its common parameters there). */
+export function withQueries(queries: Record<string, string>) {
+  return new $dara.RuntimeOptions({ extendsParameters: new $dara.ExtendsParameters({ queries }) });
+}
+
 /** Runs `fn`, expecting the SDK to throw; returns the thrown error for assertions. */
 export async function sdkError(fn: () => Promise<unknown>): Promise<{ name: string; code: string; statusCode: number; message: string; requestId?: string; accessDeniedDetail?: any; retryAfter?: number; data?: any }> {
   try {

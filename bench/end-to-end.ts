@@ -1,0 +1,91 @@
+// End-to-end throughput: DNS-validated orders per second through the CAS API. certdesk runs
+// in-process on SQLite, wired to the loopback challenge server as the e2e tests do
+// (test/support/orders.ts: startWithChallenges); the customers are SDK clients in a worker
+// thread (bench/order-client-worker.ts). Throughput runs from the first submission to the last
+// issuance the clients saw; latency is submission to the poll that saw the certificate.
+
+import { createAccount } from '../src/accounts/accounts.js';
+import { addContact } from '../src/accounts/contacts.js';
+import { grantPlan } from '../src/accounts/plans.js';
+import { DEFAULT_PRODUCT_CODE } from '../src/policy/products.js';
+import { startWithChallenges } from '../test/support/orders.js';
+import type { ClientInput, ClientResult, FromClient, ToClient } from './order-client-worker.js';
+import { startTsWorker } from './ts-worker.js';
+
+export interface EndToEndOptions {
+  orders: number;
+  concurrency: number;
+  /** Delay between DescribeCertificateState polls of one order. */
+  pollMs: number;
+  /** Give up on an order after this long. */
+  orderTimeoutMs: number;
+  /** certdesk's --validation-retry-ms. */
+  validationRetryMs: number;
+}
+
+export interface EndToEndResult {
+  orders: number;
+  seconds: number;
+  ordersPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** API calls the clients made (submissions and DescribeCertificateState). */
+  requests: number;
+  errors: string[];
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult> {
+  const { cd, cs } = await startWithChallenges({ 'validation-retry-ms': String(opts.validationRetryMs) });
+  try {
+    const key = await createAccount(cd.ctx.accounts, 'Bench Inc');
+    await grantPlan(cd.ctx.accounts, { accountId: key.AccountId, productCode: DEFAULT_PRODUCT_CODE, count: opts.orders + 10 });
+    await addContact(cd.ctx.accounts, key.AccountId, { name: 'Bench', email: 'bench@example.com', mobile: '13900001111' });
+    const input: ClientInput = {
+      endpoint: cd.endpoint,
+      key: { AccessKeyId: key.AccessKeyId, AccessKeySecret: key.AccessKeySecret },
+      productCode: DEFAULT_PRODUCT_CODE,
+      orders: opts.orders,
+      concurrency: opts.concurrency,
+      pollMs: opts.pollMs,
+      orderTimeoutMs: opts.orderTimeoutMs,
+    };
+    const worker = startTsWorker(new URL('./order-client-worker.ts', import.meta.url), input);
+    let result: ClientResult;
+    try {
+      result = await new Promise<ClientResult>((resolve, reject) => {
+        worker.on('error', reject);
+        worker.on('exit', (code) => reject(new Error(`the order client thread exited (${code}) before finishing`)));
+        worker.on('message', (m: FromClient) => {
+          if (m.type === 'done') {
+            resolve(m.result);
+            return;
+          }
+          cs.setTxt(m.name, [m.value]);
+          worker.postMessage({ type: 'published', id: m.id } satisfies ToClient);
+        });
+      });
+    } finally {
+      await worker.terminate();
+    }
+    const { latencies } = result;
+    return {
+      orders: latencies.length,
+      seconds: result.spanMs / 1000,
+      ordersPerSecond: (latencies.length * 1000) / result.spanMs,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      maxMs: latencies[latencies.length - 1] ?? NaN,
+      requests: result.requests,
+      errors: result.errors,
+    };
+  } finally {
+    await cd.close();
+    await cs.close();
+  }
+}

@@ -1,0 +1,115 @@
+// The customer side of the end-to-end benchmark (bench/end-to-end.ts), in a worker thread so
+// that the load generator (SDK request signing, HTTP client) does not share an event loop with
+// the certdesk it measures. Orders go through the official SDK; TXT records are published by
+// asking the main thread, which owns the challenge server, and waiting for its answer.
+//
+// Each order: CreateCertificateForPackageRequest (certdesk makes the key), then
+// DescribeCertificateState to read the record, publish it, and poll DescribeCertificateState
+// (which also asks for an immediate validation attempt) until the order is `certificate`.
+
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { describe, freshDomain } from '../test/support/orders.js';
+import { Cas, casClient, type CasClient } from '../test/support/sdk.js';
+
+export interface ClientInput {
+  endpoint: string;
+  key: { AccessKeyId: string; AccessKeySecret: string };
+  productCode: string;
+  orders: number;
+  concurrency: number;
+  pollMs: number;
+  orderTimeoutMs: number;
+}
+
+export interface ClientResult {
+  /** Submission to issuance, ms, one per order, ascending. */
+  latencies: number[];
+  /** First submission to the last issuance seen, ms. */
+  spanMs: number;
+  requests: number;
+  errors: string[];
+}
+
+export type FromClient =
+  | { type: 'publish'; id: number; name: string; value: string }
+  | { type: 'done'; result: ClientResult };
+export type ToClient = { type: 'published'; id: number };
+
+const port = parentPort;
+if (port === null) throw new Error('bench/order-client-worker.ts runs as a worker thread');
+const input = workerData as ClientInput;
+
+let nextPublish = 0;
+const waiting = new Map<number, () => void>();
+port.on('message', (m: ToClient) => {
+  waiting.get(m.id)?.();
+  waiting.delete(m.id);
+});
+
+/** Resolves once the main thread has put the record on the challenge server. */
+function publishTxt(name: string, value: string): Promise<void> {
+  const id = nextPublish++;
+  return new Promise((resolve) => {
+    waiting.set(id, resolve);
+    port!.postMessage({ type: 'publish', id, name, value } satisfies FromClient);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let requests = 0;
+
+async function untilIssued(client: CasClient, orderId: number, deadline: number): Promise<void> {
+  const published = new Set<string>();
+  for (;;) {
+    const s = await describe(client, orderId);
+    requests += 1;
+    if (s.type === 'certificate') return;
+    if (s.type === 'domain_verify' && s.recordDomain && s.recordValue && s.domain) {
+      const name = `${s.recordDomain}.${s.domain}`;
+      if (!published.has(name)) {
+        published.add(name);
+        await publishTxt(name, s.recordValue);
+        continue; // ask again at once: DescribeCertificateState requests a validation attempt now
+      }
+    } else if (s.type !== 'domain_verify' && s.type !== 'process') {
+      throw new Error(`order ${orderId} ended as ${s.type} (${s.message ?? ''})`);
+    }
+    if (performance.now() > deadline) throw new Error(`order ${orderId} is still ${s.type} after ${input.orderTimeoutMs} ms`);
+    await sleep(input.pollMs);
+  }
+}
+
+async function main(): Promise<ClientResult> {
+  const client = casClient(input.endpoint, input.key);
+  const latencies: number[] = [];
+  const errors: string[] = [];
+  let first = Infinity;
+  let last = 0;
+  let started = 0;
+
+  async function lane(): Promise<void> {
+    while (started < input.orders) {
+      started += 1;
+      const t0 = performance.now();
+      first = Math.min(first, t0);
+      try {
+        const { body } = await client.createCertificateForPackageRequest(
+          new Cas.CreateCertificateForPackageRequestRequest({ productCode: input.productCode, domain: freshDomain('bench'), validateType: 'DNS' }),
+        );
+        requests += 1;
+        await untilIssued(client, body!.orderId!, t0 + input.orderTimeoutMs);
+        const t1 = performance.now();
+        last = Math.max(last, t1);
+        latencies.push(t1 - t0);
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(input.concurrency, input.orders) }, lane));
+  latencies.sort((a, b) => a - b);
+  return { latencies, spanMs: last - first, requests, errors };
+}
+
+port.postMessage({ type: 'done', result: await main() } satisfies FromClient);
