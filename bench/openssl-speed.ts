@@ -34,6 +34,7 @@ export async function opensslSpeed(seconds: number, processes = 1): Promise<Open
   } catch (e) {
     throw new Error(`\`openssl ${args.join(' ')}\` failed (is the openssl command installed?): ${(e as Error).message}`);
   }
-  const version = /^version:\s*(.+)$/m.exec(stdout)?.[1] ?? (await run('openssl', ['version'])).stdout.trim();
+  const v = /^version:\s*(.+)$/m.exec(stdout)?.[1];
+  const version = v !== undefined ? `OpenSSL ${v.trim()}` : (await run('openssl', ['version'])).stdout.trim();
   return { ...parseOpensslSpeed(stdout), processes, version };
 }

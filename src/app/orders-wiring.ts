@@ -9,12 +9,17 @@ import { JOB_ISSUE, JOB_VALIDATE, retryDelay } from '../orders/jobs.js';
 import { runValidationAttempt } from '../orders/run-validation.js';
 import { runIssuance } from '../orders/issue-certificate.js';
 import { startWorker, type Worker } from '../worker/worker.js';
+import { noEvents } from '../orders/events.js';
+import type { PublicHandler } from '../api/public/handler.js';
 
+/** The public URLs certificates carry (AIA caIssuers, CRL distribution points, OCSP). */
 export function caUrls(publicUrl: string) {
   return {
     issuingCert: `${publicUrl}/ca/issuing.cer`,
     rootCert: `${publicUrl}/ca/root.cer`,
     issuingCrl: `${publicUrl}/crl/issuing.crl`,
+    issuingCrlPartition: (shard: number) => `${publicUrl}/crl/issuing-p${shard}.crl`,
+    ocsp: `${publicUrl}/ocsp`,
   };
 }
 
@@ -29,7 +34,15 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
     logger: ctx.logger,
     ca: {
       id: hierarchy.issuingId,
-      leaf: { issuer: hierarchy.issuing, caIssuersUrl: urls.issuingCert, crlUrl: urls.issuingCrl },
+      leaf: { issuer: hierarchy.issuing, caIssuersUrl: urls.issuingCert, crlUrl: urls.issuingCrl, ocspUrl: urls.ocsp },
+      crlPartitions: config.crlPartitions,
+      // One profile object per partition: leaf-profile.ts caches its DER template per object.
+      leafForPartition: (() => {
+        const profiles = Array.from({ length: config.crlPartitions }, (_, n) => ({
+          issuer: hierarchy.issuing, caIssuersUrl: urls.issuingCert, crlUrl: urls.issuingCrlPartition(n), ocspUrl: urls.ocsp,
+        }));
+        return (shard: number) => profiles[shard]!;
+      })(),
       chainPem: toPem('CERTIFICATE', hierarchy.issuing.certDer) + toPem('CERTIFICATE', hierarchy.root.certDer),
     },
     validation: {
@@ -41,9 +54,15 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
       retryBaseMs: config.validationRetryMs,
     },
     wake,
+    events: noEvents,
     // CERTDESK_FAULT=kill-after-intent: the crash test's way to die between the two phases of issuance.
     ...(ctx.env.CERTDESK_FAULT === 'kill-after-intent' ? { afterIntentRecorded: () => process.kill(process.pid, 'SIGKILL') } : {}),
   };
+}
+
+/** CRL and OCSP endpoints (issue 4) register here. */
+export function publicHandlers(_ctx: AppContext, _deps: OrderDeps): PublicHandler[] {
+  return [];
 }
 
 export function startOrderWorker(ctx: AppContext, deps: OrderDeps, pollMs?: number): Worker {

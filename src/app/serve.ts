@@ -11,7 +11,8 @@ import type { Worker } from '../worker/worker.js';
 import type { AppContext } from './context.js';
 import { ensureHierarchy, type CaHierarchy } from './ca-bootstrap.js';
 import { loadAdminToken } from './secrets.js';
-import { buildOrderDeps, startOrderWorker } from './orders-wiring.js';
+import { buildOrderDeps, publicHandlers, startOrderWorker } from './orders-wiring.js';
+import { staticFiles } from '../api/public/handler.js';
 
 export interface RunningServer {
   apiUrl: string;
@@ -50,11 +51,11 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
       actions: CAS_ACTIONS,
       hostId: `${config.listen.host}:${config.listen.port}`,
     });
-    const staticFiles = new Map([
+    const caFiles = staticFiles(new Map([
       ['/ca/issuing.cer', { type: 'application/pkix-cert', body: hierarchy.issuing.certDer }],
       ['/ca/root.cer', { type: 'application/pkix-cert', body: hierarchy.root.certDer }],
-    ]);
-    const api = createApiServer({ store, handleCas, staticFiles });
+    ]));
+    const api = createApiServer({ store, handleCas, publicHandlers: [caFiles, ...publicHandlers(ctx, orders)] });
     apiUrl = await listen(api, config.listen);
     servers.push(api);
   }

@@ -28,6 +28,11 @@ export interface Config {
   validationRetryMs: number;
   /** How long a claimed job stays with its worker before another may take it over. */
   jobLeaseSeconds: number;
+  /** Number of CRL partitions certificates are spread over (1: one full CRL only). */
+  crlPartitions: number;
+  /** smtp://user:pass@host:port (or smtps://) for e-mail notices; undefined: no e-mail. */
+  smtpUrl: string | undefined;
+  smtpFrom: string;
   /** Run the API, the job worker, or both in this process. */
   role: 'api' | 'worker' | 'all';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -58,6 +63,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'timestampWindowSeconds', flag: 'timestamp-window', kind: 'int', default: '900', help: 'Accepted request clock skew, in seconds.' },
   { key: 'validationRetryMs', flag: 'validation-retry-ms', kind: 'int', default: '5000', help: 'First delay before a failed domain validation is tried again (doubles each time, at most an hour).' },
   { key: 'jobLeaseSeconds', flag: 'job-lease-seconds', kind: 'int', default: '30', help: 'Seconds a worker holds a claimed job; a dead worker\'s jobs are taken over after this.' },
+  { key: 'crlPartitions', flag: 'crl-partitions', kind: 'int', default: '1', help: 'CRL partitions (each certificate names its own; 1 = one full CRL). Fixed for certificates once issued.' },
+  { key: 'smtpUrl', flag: 'smtp-url', kind: 'url', help: 'SMTP server for e-mail notices, e.g. smtp://mail.example.com:587 (none: no e-mail).' },
+  { key: 'smtpFrom', flag: 'smtp-from', kind: 'string', default: 'certdesk <certdesk@localhost>', help: 'From address of e-mail notices.' },
   { key: 'role', flag: 'role', kind: 'enum', default: 'all', values: ['api', 'worker', 'all'], help: 'api: serve requests only; worker: run validation and issuance jobs only; all: both.' },
   { key: 'logLevel', flag: 'log-level', kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], help: 'Least severe log level written.' },
 ];
@@ -116,6 +124,7 @@ export function buildConfig(values: Record<string, string | boolean | undefined>
   }
   const c = out as unknown as Config;
   if (c.databaseUrl && !/^postgres(ql)?:\/\//.test(c.databaseUrl)) bad('database-url', 'only postgres:// URLs are supported');
+  if (c.crlPartitions < 1 || c.crlPartitions > 1024) bad('crl-partitions', 'expected 1 to 1024');
   if (!c.publicUrl) c.publicUrl = `http://${formatHostPort(c.listen)}`;
   return Object.freeze(c);
 }

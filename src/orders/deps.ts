@@ -2,11 +2,17 @@ import type { LeafIssuer } from '../ca/leaf-profile.js';
 import type { Clock, Logger, RandomSource, SecretSealer } from '../domain/ports.js';
 import type { Store } from '../store/store.js';
 import type { DnsResolver, HttpFetcher } from '../validation/ports.js';
+import type { EventSink } from './events.js';
 
 /** The issuing CA as the order engine uses it. */
 export interface IssuingCa {
   id: number;
+  /** Profile of certificates naming the full CRL. */
   leaf: LeafIssuer;
+  /** CRL partitions (1: the full CRL only). A certificate's partition is fixed at issuance. */
+  crlPartitions: number;
+  /** Profile of certificates naming CRL partition `shard` (0 <= shard < crlPartitions). */
+  leafForPartition(shard: number): LeafIssuer;
   /** Issuing CA then root, PEM: what DescribeCertificateState appends to the leaf. */
   chainPem: string;
 }
@@ -34,6 +40,8 @@ export interface OrderDeps {
   validation: ValidationSettings;
   /** Tells an in-process worker that a job is due now (a no-op where none runs). */
   wake: () => void;
+  /** Called inside the transaction of every state change customers hear about (events.ts). */
+  events: EventSink;
   /**
    * Fault injection for crash tests only: called right after an issuance intent is
    * committed, before signing (src/app sets it from CERTDESK_FAULT; never in production).

@@ -13,7 +13,7 @@ import { getProduct } from '../policy/products.js';
 import { checkCaa } from '../validation/index.js';
 import type { CertificateRow, OrderRow } from '../store/schema.js';
 import type { OrderDeps } from './deps.js';
-import type { AttemptOutcome } from './run-validation.js';
+import { failOrder, type AttemptOutcome } from './run-validation.js';
 import type { CompanySnapshot } from './submit-application.js';
 
 /** BR §3.2.2.8: CAA is rechecked when more than 8 hours passed since it was last checked. */
@@ -72,9 +72,12 @@ async function recordIntent(deps: OrderDeps, orderId: number): Promise<Certifica
     const existing = await repos.certificates.forOrder(orderId);
     if (existing) return existing;
     const req = leafRequestFor(locked, generateSerial(deps.random), now, deps.ca.leaf.issuer);
-    const tbs = prepareLeafTbs(deps.ca.leaf, req);
+    // Partitioned CRLs: the serial's last byte picks the partition the certificate names (issue 4).
+    const shard = deps.ca.crlPartitions > 1 ? req.serial[req.serial.length - 1]! % deps.ca.crlPartitions : null;
+    const profile = shard === null ? deps.ca.leaf : deps.ca.leafForPartition(shard);
+    const tbs = prepareLeafTbs(profile, req);
     // BR §8 / SC-075: lint before anything is recorded or signed.
-    lintLeafTbs(tbs, deps.ca.leaf);
+    lintLeafTbs(tbs, profile);
     const names = req.dnsNames;
     const company = locked.company ? (JSON.parse(locked.company) as CompanySnapshot) : undefined;
     return repos.certificates.insert({
@@ -104,6 +107,7 @@ async function recordIntent(deps: OrderDeps, orderId: number): Promise<Certifica
       revocation_reason: null,
       deleted_at: null,
       created_at: now,
+      crl_shard: shard,
     });
   });
 }
@@ -122,8 +126,8 @@ export async function runIssuance(deps: OrderDeps, orderId: number): Promise<Att
   const intent = await recordIntent(deps, orderId);
   if (intent === 'stale') return { kind: 'done' };
   if ('caaRefused' in intent) {
-    const now = deps.clock.now();
-    await deps.store.repos.orders.transition(orderId, ['process'], { state: 'verify_fail', fail_reason: intent.caaRefused, updated_at: now });
+    const order = await deps.store.repos.orders.getById(orderId);
+    if (order) await failOrder(deps, order, intent.caaRefused, ['process']);
     return { kind: 'done' };
   }
   if (intent.state === 'issued') {
@@ -132,12 +136,14 @@ export async function runIssuance(deps: OrderDeps, orderId: number): Promise<Att
     return { kind: 'done' };
   }
   deps.afterIntentRecorded?.(orderId);
-  const der = signLeaf(deps.ca.leaf, Buffer.from(intent.tbs_der!, 'base64'));
+  const der = signLeaf(intent.crl_shard === null ? deps.ca.leaf : deps.ca.leafForPartition(intent.crl_shard), Buffer.from(intent.tbs_der!, 'base64'));
   const facts = certificateFacts(der);
   const now = deps.clock.now();
   await deps.store.writeTransaction(async (repos) => {
     await repos.certificates.markIssued(intent.id, der.toString('base64'), { sha1: facts.sha1, sha256: facts.sha256, not_before: facts.notBefore, not_after: facts.notAfter });
-    await repos.orders.transition(orderId, ['process'], { state: 'certificate', fail_reason: null, updated_at: now });
+    if (await repos.orders.transition(orderId, ['process'], { state: 'certificate', fail_reason: null, updated_at: now })) {
+      await deps.events(repos, { kind: 'issued', accountId: intent.account_id, orderId, certificateId: intent.id, notAfter: facts.notAfter }, now);
+    }
   });
   deps.logger.log('info', 'certificate issued', { orderId, serial: intent.serial });
   return { kind: 'done' };

@@ -36,7 +36,10 @@ export async function rejectOrder(deps: OrderDeps, orderId: number, reason: stri
     if ((order.state !== 'process' && order.state !== 'domain_verify') || (await repos.certificates.forOrder(orderId))) {
       throw illegal(order, 'rejecting', 'domain_verify or process, before issuance');
     }
-    await repos.orders.transition(orderId, ['process', 'domain_verify'], { state: 'verify_fail', fail_reason: `Rejected by review: ${text}`, updated_at: deps.clock.now() });
+    const now = deps.clock.now();
+    const reason = `Rejected by review: ${text}`;
+    await repos.orders.transition(orderId, ['process', 'domain_verify'], { state: 'verify_fail', fail_reason: reason, updated_at: now });
+    await deps.events(repos, { kind: 'verification_failed', accountId: order.account_id, orderId, reason }, now);
     await repos.jobs.cancel(JOB_VALIDATE, orderId);
     await repos.jobs.cancel(JOB_ISSUE, orderId);
   });
@@ -56,6 +59,7 @@ export async function resubmitOrder(deps: OrderDeps, orderId: number): Promise<v
       await repos.authorizations.replaceToken(a.id, newValidationToken(deps.random, now));
     }
     await repos.jobs.enqueue(JOB_VALIDATE, orderId, now, now);
+    await deps.events(repos, { kind: 'verification_needed', accountId: order.account_id, orderId }, now);
   });
   deps.wake();
 }

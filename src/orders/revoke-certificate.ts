@@ -14,5 +14,6 @@ export async function revokeOrderCertificate(deps: OrderDeps, accountId: number,
     const now = deps.clock.now();
     await repos.certificates.update(cert.id, { revoked_at: now, revocation_reason: reason });
     await repos.orders.transition(orderId, ['certificate'], { state: 'revoked', updated_at: now });
+    await deps.events(repos, { kind: 'revoked', accountId, orderId, certificateId: cert.id, reason }, now);
   });
 }

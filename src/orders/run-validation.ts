@@ -23,9 +23,14 @@ async function checkControl(deps: OrderDeps, order: OrderRow, authz: Authorizati
   return checkDnsTxt({ resolver: v.resolver }, { domain: authz.domain, expected: authz.token });
 }
 
-async function failOrder(deps: OrderDeps, order: OrderRow, reason: string): Promise<void> {
+/** domain_verify|process -> verify_fail with the reason kept and announced. */
+export async function failOrder(deps: OrderDeps, order: OrderRow, reason: string, from: readonly string[] = ['domain_verify']): Promise<void> {
   const now = deps.clock.now();
-  await deps.store.repos.orders.transition(order.id, ['domain_verify'], { state: 'verify_fail', fail_reason: reason, updated_at: now });
+  await deps.store.writeTransaction(async (repos) => {
+    if (await repos.orders.transition(order.id, from, { state: 'verify_fail', fail_reason: reason, updated_at: now })) {
+      await deps.events(repos, { kind: 'verification_failed', accountId: order.account_id, orderId: order.id, reason }, now);
+    }
+  });
   deps.logger.log('info', 'order failed validation', { orderId: order.id, reason });
 }
 

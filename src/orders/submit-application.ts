@@ -177,7 +177,10 @@ export async function insertOrder(deps: OrderDeps, repos: Repos, o: NewOrder): P
     o.names.map((domain) => ({ order_id: order.id, domain, token: newValidationToken(deps.random, now), status: 'pending', last_error: null, validated_at: null })),
   );
   // Attempts start on submission (issue 3, Domain control).
-  if (o.state === 'domain_verify') await repos.jobs.enqueue(JOB_VALIDATE, order.id, now, now);
+  if (o.state === 'domain_verify') {
+    await repos.jobs.enqueue(JOB_VALIDATE, order.id, now, now);
+    await deps.events(repos, { kind: 'verification_needed', accountId: o.accountId, orderId: order.id }, now);
+  }
   return order.id;
 }
 

@@ -145,6 +145,8 @@ export interface CertificatesTable {
   revocation_reason: number | null;
   deleted_at: number | null;
   created_at: number;
+  /** The CRL partition named in the certificate (null: the full CRL; uploads). */
+  crl_shard: number | null;
 }
 
 export interface JobsTable {

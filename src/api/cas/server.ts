@@ -3,6 +3,7 @@
 import http from 'node:http';
 import type { Store } from '../../store/store.js';
 import { sendJson } from './render.js';
+import type { PublicHandler } from '../public/handler.js';
 
 // PEMs and keys travel in the query (CAS doc §2.1 "Large values go in the URL"): Node's
 // default 16 KiB header limit answers 431 to ~17 KB of PEM, so allow 64 KiB of URL plus headers.
@@ -11,15 +12,20 @@ export const MAX_HEADER_BYTES = 64 * 1024 + 8 * 1024;
 export function createApiServer(opts: {
   store: Store;
   handleCas: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
-  /** Plain GET resources served beside the API: the CA certificates that AIA caIssuers names. */
-  staticFiles: ReadonlyMap<string, { type: string; body: Buffer }>;
+  /** Relying-party resources served beside the API (CA certificates, CRLs, OCSP). */
+  publicHandlers: readonly PublicHandler[];
 }): http.Server {
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 65_000 }, (req, res) => {
-    const file = req.method === 'GET' && req.url ? opts.staticFiles.get(req.url) : undefined;
-    if (file) {
-      res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'max-age=3600' });
-      res.end(file.body);
-      return;
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 65_000 }, async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path !== '/') {
+      for (const handle of opts.publicHandlers) {
+        try {
+          if (await handle(req, res, path)) return;
+        } catch {
+          if (!res.headersSent) sendJson(res, 500, { status: 'internal error' });
+          return;
+        }
+      }
     }
     if (req.url === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       opts.store.ping().then(

@@ -1,0 +1,22 @@
+// What happened to an order, for the modules that react to it (notices to the customer,
+// CRL publication). Sinks run inside the transaction that made the change, so what they
+// enqueue (an outbox row, a job) commits or rolls back with it: nothing is announced that
+// did not happen, and nothing that happened goes unannounced.
+import type { Repos } from '../store/store.js';
+
+export type OrderEvent =
+  | { kind: 'verification_needed'; accountId: number; orderId: number }
+  | { kind: 'verification_failed'; accountId: number; orderId: number; reason: string }
+  | { kind: 'issued'; accountId: number; orderId: number; certificateId: number; notAfter: number }
+  | { kind: 'revoked'; accountId: number; orderId: number | null; certificateId: number; reason: number | null };
+
+export type EventSink = (repos: Repos, event: OrderEvent, now: number) => Promise<void>;
+
+export const noEvents: EventSink = async () => {};
+
+/** Runs every sink, in order. */
+export function combineSinks(...sinks: EventSink[]): EventSink {
+  return async (repos, event, now) => {
+    for (const sink of sinks) await sink(repos, event, now);
+  };
+}
