@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { createCasHandler } from '../api/cas/gateway.js';
-import { createApiServer } from '../api/cas/server.js';
+import { createApiServer } from './api-server.js';
 import { CAS_ACTIONS } from '../api/cas/actions/index.js';
 import { createAdminServer } from '../api/admin/server.js';
 import type { HostPort } from '../config/schema.js';
@@ -13,6 +13,7 @@ import { ensureHierarchy, type CaHierarchy } from './ca-bootstrap.js';
 import { loadAdminToken } from './secrets.js';
 import { buildOrderDeps, publicHandlers, startOrderWorker } from './orders-wiring.js';
 import { staticFiles } from '../api/public/handler.js';
+import { revokeByKeyHandler } from '../api/public/revoke-by-key.js';
 
 export interface RunningServer {
   apiUrl: string;
@@ -55,7 +56,8 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
       ['/ca/issuing.cer', { type: 'application/pkix-cert', body: hierarchy.issuing.certDer }],
       ['/ca/root.cer', { type: 'application/pkix-cert', body: hierarchy.root.certDer }],
     ]));
-    const api = createApiServer({ store, handleCas, publicHandlers: [caFiles, ...publicHandlers(ctx, orders)] });
+    const revokeByKey = revokeByKeyHandler(orders, `${config.listen.host}:${config.listen.port}`);
+    const api = createApiServer({ store, handleCas, publicHandlers: [caFiles, revokeByKey, ...publicHandlers(ctx, orders)] });
     apiUrl = await listen(api, config.listen);
     servers.push(api);
   }

@@ -15,6 +15,8 @@ import { buildOrderDeps } from '../app/orders-wiring.js';
 import type { OrderDeps } from '../orders/deps.js';
 import { approveOrder, rejectOrder, resubmitOrder } from '../orders/review.js';
 import { listOrdersForOperator } from '../orders/operator-queries.js';
+import { revokeBySerial } from '../orders/revoke-certificate.js';
+import { parseRevocationReason, REVOCATION_REASONS } from '../domain/revocation.js';
 import { parseExpiry } from '../api/admin/routes.js';
 import { configFlags, intFlag, optionalFlag, parseFlags, requireFlag, type Flags } from './args.js';
 import { printerFor, table, type Printer } from './output.js';
@@ -219,6 +221,15 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
       const id = numericId(idFrom(f, p));
       await resubmitOrder(await orderDeps(ctx), id);
       print({ OrderId: id, Submitted: true }, () => `submitted order ${id}`);
+    },
+  },
+  'cert revoke': {
+    summary: `--serial HEX [--reason ${Object.keys(REVOCATION_REASONS).join('|')}]: revoke a certificate (RFC 5280 reason)`,
+    options: { serial: { type: 'string' }, reason: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const reason = optionalFlag(f, 'reason') ?? 'unspecified';
+      const r = await revokeBySerial(await orderDeps(ctx), requireFlag(f, 'serial'), parseRevocationReason(reason));
+      print({ CertificateId: r.certificateId, OrderId: r.orderId, Serial: requireFlag(f, 'serial'), Reason: reason }, () => `revoked certificate ${r.certificateId} (${reason})`);
     },
   },
 };

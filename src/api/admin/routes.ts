@@ -10,6 +10,8 @@ import { contactView, companyView, operatorOrderView } from './views.js';
 import type { OrderDeps } from '../../orders/deps.js';
 import { approveOrder, rejectOrder, resubmitOrder } from '../../orders/review.js';
 import { listOrdersForOperator } from '../../orders/operator-queries.js';
+import { revokeBySerial } from '../../orders/revoke-certificate.js';
+import { parseRevocationReason } from '../../domain/revocation.js';
 
 export interface AdminServices {
   accounts: AccountDeps;
@@ -113,5 +115,12 @@ export function adminRoutes(): readonly AdminRoute[] {
     { method: 'POST', pattern: /^\/v1\/orders\/(\d+)\/approve$/, run: async (s, [id]) => (await approveOrder(s.orders, idArg(id)), {}) },
     { method: 'POST', pattern: /^\/v1\/orders\/(\d+)\/reject$/, run: async (s, [id], b) => (await rejectOrder(s.orders, idArg(id), str(b, 'Reason', true)), {}) },
     { method: 'POST', pattern: /^\/v1\/orders\/(\d+)\/submit$/, run: async (s, [id]) => (await resubmitOrder(s.orders, idArg(id)), {}) },
+    {
+      method: 'POST', pattern: /^\/v1\/certificates\/([0-9A-Fa-f:]+)\/revoke$/,
+      run: async (s, [serial], b) => {
+        const r = await revokeBySerial(s.orders, serial!, parseRevocationReason(str(b, 'Reason') ?? 'unspecified'));
+        return { CertificateId: r.certificateId, OrderId: r.orderId };
+      },
+    },
   ];
 }

@@ -34,6 +34,9 @@ export function certificateRepo(db: Db) {
         .where('id', '=', id).where('account_id', '=', accountId).where('state', '=', 'issued').where('deleted_at', 'is', null)
         .executeTakeFirst();
     },
+    async findIssuedBySerial(issuerId: number, serial: string): Promise<CertificateRow | undefined> {
+      return db.selectFrom('certificates').selectAll().where('issuer_id', '=', issuerId).where('serial', '=', serial).where('state', '=', 'issued').executeTakeFirst();
+    },
     /** Phase 2 of issuance: intent -> issued, once. */
     async markIssued(id: number, certDer: string, set: Updateable<CertificatesTable>): Promise<boolean> {
       const r = await db.updateTable('certificates').set({ ...set, state: 'issued', cert_der: certDer }).where('id', '=', id).where('state', '=', 'intent').executeTakeFirst();

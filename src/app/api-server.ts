@@ -1,9 +1,10 @@
-// The CAS API listener: served at `/` of its own host:port, because the SDK signs URI `/`
-// whatever path an endpoint carries (CAS doc §2.1 "Endpoint", §10.12).
+// The API port's listener, composed here: the CAS API at `/` of its own host:port (the SDK
+// signs URI `/` whatever path an endpoint carries, CAS doc §2.1 "Endpoint", §10.12), plus
+// /healthz and the relying-party resources (CA certificates, CRLs, OCSP, revoke-by-key).
 import http from 'node:http';
-import type { Store } from '../../store/store.js';
-import { sendJson } from './render.js';
-import type { PublicHandler } from '../public/handler.js';
+import type { Store } from '../store/store.js';
+import { sendJson } from '../api/cas/render.js';
+import type { PublicHandler } from '../api/public/handler.js';
 
 // PEMs and keys travel in the query (CAS doc §2.1 "Large values go in the URL"): Node's
 // default 16 KiB header limit answers 431 to ~17 KB of PEM, so allow 64 KiB of URL plus headers.
