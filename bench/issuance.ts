@@ -11,7 +11,7 @@ import { DEFAULT_PRODUCT_CODE } from '../src/policy/products.js';
 import { emptyStageTimes, issueOne, makeCsrPool, openIssuing, type IssuanceSetup, type NewCertificateRow, type StageTimes } from './issue-one.js';
 import type { FromWorker, ToWorker, WorkerInput } from './issuance-worker.js';
 import { startTsWorker } from './ts-worker.js';
-import { countCertificates, openBenchStore, storeRows, type BenchStore, type InsertMode } from './store-rows.js';
+import { openBenchStore, storeRows, type BenchStore, type InsertMode } from './store-rows.js';
 
 export interface IssuanceBench {
   bench: BenchStore;
@@ -220,5 +220,3 @@ export async function measureStoreOnly(b: IssuanceBench, batches: number, batchS
   }
   return out;
 }
-
-export { countCertificates };

@@ -157,6 +157,8 @@ export function issueOne(s: Issuing, now: number, times?: StageTimes): NewCertif
     revocation_reason: null,
     deleted_at: null,
     created_at: now,
+    // One full CRL (certdesk's default, --crl-partitions 1): no partition.
+    crl_shard: null,
   };
   if (times) {
     const t5 = performance.now();

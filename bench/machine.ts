@@ -1,38 +1,43 @@
-// What the machine was doing during the bench: the load average before it starts and the
-// share of CPU time the hypervisor took (steal, /proc/stat), so that a slow figure on a busy
-// or oversubscribed machine can be recognised as such. Linux only; elsewhere nothing is said.
+// What else the machine was doing during the bench, so that a low figure on a shared or
+// oversubscribed machine can be recognised as such: the share of CPU time used by other
+// processes and the share taken by the hypervisor (steal), from /proc/stat and
+// /proc/self/stat. Linux only; elsewhere nothing is said.
 
 import { readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 
-export interface CpuTimes {
+export interface CpuSnapshot {
+  /** All CPUs, in clock ticks (USER_HZ). */
   total: number;
-  steal: number;
   idle: number;
+  steal: number;
+  /** This process (all threads) and its waited-for children (openssl speed), in clock ticks. */
+  self: number;
 }
 
-/** The aggregate "cpu" line of /proc/stat, or undefined where there is none. */
-export function readCpuTimes(): CpuTimes | undefined {
+export function readCpuSnapshot(): CpuSnapshot | undefined {
   try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
-    // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest is in user)
-    const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
-    if (f.length < 8 || f.some((x) => !Number.isFinite(x))) return undefined;
-    return { total: f.reduce((a, b) => a + b, 0), steal: f[7]!, idle: f[3]! + f[4]! };
+    // "cpu  user nice system idle iowait irq softirq steal guest guest_nice" (guest is counted in user)
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    // /proc/self/stat: "pid (comm) state ..."; utime, stime, cutime, cstime are fields 14-17.
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const self = rest.slice(11, 15).reduce((a, b) => a + b, 0);
+    if (f.length < 8 || f.some((x) => !Number.isFinite(x)) || !Number.isFinite(self)) return undefined;
+    return { total: f.reduce((a, b) => a + b, 0), idle: f[3]! + f[4]!, steal: f[7]!, self };
   } catch {
     return undefined;
   }
 }
 
-export function stealShare(from: CpuTimes | undefined, to: CpuTimes | undefined): number | undefined {
+/** Shares of all CPU time between two snapshots: other processes' use, and hypervisor steal. */
+export function machineShares(from: CpuSnapshot | undefined, to: CpuSnapshot | undefined): { others: number; steal: number } | undefined {
   if (!from || !to || to.total <= from.total) return undefined;
-  return (to.steal - from.steal) / (to.total - from.total);
+  const total = to.total - from.total;
+  const busy = total - (to.idle - from.idle) - (to.steal - from.steal);
+  return { others: Math.max(0, busy - (to.self - from.self)) / total, steal: (to.steal - from.steal) / total };
 }
 
 export function cores(): number {
   return availableParallelism();
-}
-
-export function loadAverage(): number {
-  return loadavg()[0] ?? 0;
 }

@@ -9,8 +9,13 @@ import { JOB_ISSUE, JOB_VALIDATE, retryDelay } from '../orders/jobs.js';
 import { runValidationAttempt } from '../orders/run-validation.js';
 import { runIssuance } from '../orders/issue-certificate.js';
 import { startWorker, type Worker } from '../worker/worker.js';
-import { noEvents } from '../orders/events.js';
+import { combineSinks } from '../orders/events.js';
+import { JOB_NOTICE, noticeEventSink, noticeJobHandler, noticeSettings } from '../notices/index.js';
 import type { PublicHandler } from '../api/public/handler.js';
+import { CRL_REVOCATION_DELAY_MS, JOB_CRL, crlEventSink, ensureCrlScheduled, runCrlPublication } from '../orders/publish-crl.js';
+import { crlHandler } from '../api/public/crl.js';
+import { JOB_OCSP_REFRESH, ensureOcspRefreshScheduled, ocspEventSink, runOcspRefresh } from '../orders/ocsp-responses.js';
+import { ocspHandler } from '../api/public/ocsp.js';
 
 /** The public URLs certificates carry (AIA caIssuers, CRL distribution points, OCSP). */
 export function caUrls(publicUrl: string) {
@@ -54,18 +59,22 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
       retryBaseMs: config.validationRetryMs,
     },
     wake,
-    events: noEvents,
+    events: combineSinks(noticeEventSink(), crlEventSink(CRL_REVOCATION_DELAY_MS), ocspEventSink({ id: hierarchy.issuingId, issuer: hierarchy.issuing })),
     // CERTDESK_FAULT=kill-after-intent: the crash test's way to die between the two phases of issuance.
     ...(ctx.env.CERTDESK_FAULT === 'kill-after-intent' ? { afterIntentRecorded: () => process.kill(process.pid, 'SIGKILL') } : {}),
   };
 }
 
 /** CRL and OCSP endpoints (issue 4) register here. */
-export function publicHandlers(_ctx: AppContext, _deps: OrderDeps): PublicHandler[] {
-  return [];
+export function publicHandlers(ctx: AppContext, deps: OrderDeps): PublicHandler[] {
+  return [crlHandler(ctx.store, deps.ca.id, ctx.clock), ocspHandler(deps)];
 }
 
 export function startOrderWorker(ctx: AppContext, deps: OrderDeps, pollMs?: number): Worker {
+  // CRLs are published from the first start and stay scheduled (src/orders/publish-crl.ts);
+  // OCSP responses are pre-signed and refreshed before they expire (src/orders/ocsp-responses.ts).
+  Promise.all([ensureCrlScheduled(deps), ensureOcspRefreshScheduled(deps)])
+    .then(deps.wake, (e) => ctx.logger.log('error', 'CRL/OCSP scheduling failed', { error: String(e) }));
   return startWorker({
     store: ctx.store,
     clock: ctx.clock,
@@ -73,6 +82,9 @@ export function startOrderWorker(ctx: AppContext, deps: OrderDeps, pollMs?: numb
     handlers: {
       [JOB_VALIDATE]: (id) => runValidationAttempt(deps, id),
       [JOB_ISSUE]: (id) => runIssuance(deps, id),
+      [JOB_CRL]: (id) => runCrlPublication(deps, id),
+      [JOB_NOTICE]: noticeJobHandler(deps, noticeSettings(ctx.config)),
+      [JOB_OCSP_REFRESH]: (id) => runOcspRefresh(deps, id),
     },
     retryDelay: (attempts) => retryDelay(deps.validation.retryBaseMs, attempts),
     pollMs,

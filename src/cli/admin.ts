@@ -4,7 +4,8 @@ import { CertError } from '../domain/errors.js';
 import { buildConfig } from '../config/schema.js';
 import { openContext, type AppContext } from '../app/context.js';
 import { silentLogger } from '../app/logger.js';
-import { createAccount, listAccounts } from '../accounts/accounts.js';
+import { createAccount, listAccounts, requireAccount } from '../accounts/accounts.js';
+import { getOrCreateWebhookSecret } from '../notices/index.js';
 import { createAccessKey, deleteAccessKey, listAccessKeys, setAccessKeyEnabled } from '../accounts/access-keys.js';
 import { grantPlan, listPlans } from '../accounts/plans.js';
 import { addContact, listContacts, removeContact } from '../accounts/contacts.js';
@@ -55,6 +56,16 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     run: async (ctx, f, _p, print) => {
       const r = await createAccount(ctx.accounts, requireFlag(f, 'name'));
       print(r, () => `AccountId: ${r.AccountId}\nAccessKeyId: ${r.AccessKeyId}\nAccessKeySecret: ${r.AccessKeySecret}\n(the secret is not shown again)`);
+    },
+  },
+  'account webhook-secret': {
+    summary: '--account ID: the secret that signs the account\'s webhooks (X-Certdesk-Signature, HMAC-SHA256)',
+    options: { account: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const accountId = intFlag(f, 'account');
+      await requireAccount(ctx.accounts, accountId);
+      const secret = await getOrCreateWebhookSecret(ctx.accounts, accountId);
+      print({ AccountId: accountId, WebhookSecret: secret }, () => secret);
     },
   },
   'account list': {

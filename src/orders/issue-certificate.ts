@@ -132,7 +132,12 @@ export async function runIssuance(deps: OrderDeps, orderId: number): Promise<Att
   }
   if (intent.state === 'issued') {
     // Signed and stored by an earlier attempt that died before moving the order on.
-    await deps.store.repos.orders.transition(orderId, ['process'], { state: 'certificate', updated_at: deps.clock.now() });
+    const now = deps.clock.now();
+    await deps.store.writeTransaction(async (repos) => {
+      if (await repos.orders.transition(orderId, ['process'], { state: 'certificate', updated_at: now })) {
+        await deps.events(repos, { kind: 'issued', accountId: intent.account_id, orderId, certificateId: intent.id, notAfter: intent.not_after }, now);
+      }
+    });
     return { kind: 'done' };
   }
   deps.afterIntentRecorded?.(orderId);

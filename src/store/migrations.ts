@@ -7,6 +7,9 @@ import type { MigrationContext } from './migrations/context.js';
 import * as m0001 from './migrations/0001-platform.js';
 import * as m0002 from './migrations/0002-orders.js';
 import * as m0003 from './migrations/0003-crl-partition.js';
+import * as m0004 from './migrations/0004-crls.js';
+import * as m0005 from './migrations/0005-ocsp.js';
+import * as m0006 from './migrations/0006-notices.js';
 
 type Step = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> };
 
@@ -14,6 +17,9 @@ const STEPS: ReadonlyArray<[string, Step]> = [
   ['0001_platform', m0001],
   ['0002_orders', m0002],
   ['0003_crl_partition', m0003],
+  ['0004_crls', m0004],
+  ['0005_ocsp', m0005],
+  ['0006_notices', m0006],
 ];
 
 class CodeMigrations implements MigrationProvider {

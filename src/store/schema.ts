@@ -194,6 +194,11 @@ export interface Database {
   certificates: CertificatesTable;
   jobs: JobsTable;
   csrs: CsrsTable;
+  crls: CrlsTable;
+  crl_counters: CrlCountersTable;
+  notices: NoticesTable;
+  webhook_secrets: WebhookSecretsTable;
+  ocsp_responses: OcspResponsesTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -209,3 +214,64 @@ export type CertificateRow = Selectable<CertificatesTable>;
 export type AuthorizationRow = Selectable<AuthorizationsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type CsrRow = Selectable<CsrsTable>;
+
+/** An outbox row: one notice to one recipient (src/notices). */
+export interface NoticesTable {
+  id: Generated<number>;
+  account_id: number;
+  order_id: number | null;
+  certificate_id: number | null;
+  /** verification_needed | verification_failed | issued | expiring | revoked */
+  event: string;
+  channel: string; // email | webhook
+  target: string; // the e-mail address or the webhook URL
+  dedupe_key: string; // unique: sha256 of (event occurrence, channel, target)
+  payload: string; // JSON facts captured when the event happened
+  status: string; // pending | sent | failed | skipped
+  due_at: number;
+  attempts: number;
+  last_error: string | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  sent_at: number | null;
+  created_at: number;
+}
+
+export interface WebhookSecretsTable {
+  account_id: number;
+  secret_sealed: string; // aad = 'webhook-secret:' + account_id
+  created_at: number;
+}
+
+export type NoticeRow = Selectable<NoticesTable>;
+
+/** The latest CRL of an issuer and scope (src/orders/publish-crl.ts). */
+export interface CrlsTable {
+  issuer_id: number;
+  /** The CRL partition; -1 for the full CRL. */
+  partition: number;
+  crl_number: number;
+  this_update: number;
+  next_update: number;
+  der: Buffer;
+}
+
+/** Per issuer: the last CRL number handed out, and how many revocations it has seen. */
+export interface CrlCountersTable {
+  issuer_id: number;
+  last_number: number;
+  revision: number;
+}
+
+export type CrlRow = Selectable<CrlsTable>;
+
+/** The latest pre-signed OCSP response of a certificate (src/orders/ocsp-responses.ts). */
+export interface OcspResponsesTable {
+  issuer_id: number;
+  serial: string; // hex, upper-case, as certificates.serial
+  der: Buffer; // OCSPResponse (RFC 6960 §4.2.1), served as is
+  this_update: number;
+  next_update: number;
+  /** The revocation time the response states; null when it says good. */
+  revoked_at: number | null;
+}

@@ -19,6 +19,9 @@ import { authorizationRepo } from './repos/authorizations.js';
 import { certificateRepo } from './repos/certificates.js';
 import { jobRepo } from './repos/jobs.js';
 import { csrRepo } from './repos/csrs.js';
+import { crlRepo } from './repos/crls.js';
+import { noticeRepo } from './repos/notices.js';
+import { ocspResponseRepo } from './repos/ocsp-responses.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -45,6 +48,9 @@ function buildRepos(db: Db, kind: StoreKind) {
     certificates: certificateRepo(db),
     jobs: jobRepo(db, kind),
     csrs: csrRepo(db),
+    crls: crlRepo(db, kind),
+    notices: noticeRepo(db),
+    ocspResponses: ocspResponseRepo(db),
   };
 }
 

@@ -1,0 +1,158 @@
+// Order events -> the notice outbox. The sink runs inside the transaction of the change
+// (src/orders/events.ts), so a notice row and its delivery job exist exactly when the change
+// committed. Each row is one (event occurrence, channel, target) under a UNIQUE dedupe key:
+// an event written twice (a retried transaction, two processes racing) yields one notice.
+import { createHash } from 'node:crypto';
+import { revocationReasonName } from '../domain/revocation.js';
+import type { EventSink, OrderEvent } from '../orders/events.js';
+import type { OrderRow } from '../store/schema.js';
+import type { Repos } from '../store/store.js';
+import { dnsRecordName, FILE_VALIDATION_PATH } from '../validation/index.js';
+import type { NoticeEvent, NoticeFacts } from './content.js';
+import { JOB_NOTICE } from './settings.js';
+
+/** "30 days before expiry" (issue 4, Notices); the same window that makes a certificate WILLEXPIRED. */
+export const EXPIRY_NOTICE_MS = 30 * 86_400_000;
+
+interface PlannedNotice {
+  event: NoticeEvent;
+  /** Names this occurrence of the event: equal for a repeat of it, different for a new one. */
+  occurrence: string;
+  orderId: number | null;
+  certificateId: number | null;
+  facts: NoticeFacts;
+  dueAt: number;
+}
+
+interface Recipient {
+  channel: 'email' | 'webhook';
+  target: string;
+  /** What makes two targets the same recipient (e-mail addresses compare case-insensitively). */
+  key: string;
+}
+
+/**
+ * E-mail rows are written whenever the order names a contact address: whether SMTP is
+ * configured is decided by the worker that delivers them (deliver.ts skips them without
+ * one), because the process that makes the change (an API process, `certdesk admin`) need
+ * not carry the worker's --smtp-url.
+ */
+export function noticeEventSink(): EventSink {
+  return async (repos, event, now) => {
+    const order = event.orderId === null ? undefined : await repos.orders.getById(event.orderId);
+    const planned = await planNotices(repos, event, order, now);
+    if (planned.length === 0) return;
+    const recipients = await recipientsOf(repos, event.accountId, order?.contact_email);
+    for (const p of planned) {
+      for (const r of recipients) {
+        const id = await repos.notices.insertIfNew({
+          account_id: event.accountId,
+          order_id: p.orderId,
+          certificate_id: p.certificateId,
+          event: p.event,
+          channel: r.channel,
+          target: r.target,
+          dedupe_key: sha256Hex(`${p.occurrence}\n${r.channel}\n${r.key}`),
+          payload: JSON.stringify(p.facts),
+          status: 'pending',
+          due_at: p.dueAt,
+          attempts: 0,
+          last_error: null,
+          lease_owner: null,
+          lease_until: null,
+          sent_at: null,
+          created_at: now,
+        });
+        // A duplicate already has its job; a new row gets one, due when the notice is.
+        if (id !== undefined) await repos.jobs.enqueue(JOB_NOTICE, id, p.dueAt, now);
+      }
+    }
+  };
+}
+
+async function planNotices(repos: Repos, event: OrderEvent, order: OrderRow | undefined, now: number): Promise<PlannedNotice[]> {
+  const domainsOf = (o: OrderRow) => o.domains.split(',').filter((d) => d !== '');
+  switch (event.kind) {
+    case 'verification_needed': {
+      if (!order) return [];
+      const authzs = await repos.authorizations.forOrder(order.id);
+      const open = authzs.filter((a) => a.status !== 'valid');
+      const toProve = open.length > 0 ? open : authzs;
+      const facts: NoticeFacts = {
+        domains: domainsOf(order),
+        verification: order.validate_type === 'FILE'
+          ? { method: 'FILE', files: toProve.map((a) => ({ domain: a.domain, url: `http://${a.domain}${FILE_VALIDATION_PATH}`, content: a.token })) }
+          : { method: 'DNS', records: toProve.map((a) => ({ domain: a.domain, recordType: 'TXT' as const, recordName: dnsRecordName(a.domain), recordValue: a.token })) },
+      };
+      // Each submission draws fresh random values (BR §3.2.2.4), so the values name the occurrence.
+      const occurrence = `verification_needed:${order.id}:${sha256Hex(toProve.map((a) => a.token).join(','))}`;
+      return [{ event: 'verification_needed', occurrence, orderId: order.id, certificateId: null, facts, dueAt: now }];
+    }
+    case 'verification_failed':
+      // verify_fail is final (domain/order.ts), so an order fails once.
+      return [{
+        event: 'verification_failed', occurrence: `verification_failed:${event.orderId}`, orderId: event.orderId, certificateId: null,
+        facts: { domains: order ? domainsOf(order) : [], reason: event.reason }, dueAt: now,
+      }];
+    case 'issued': {
+      const cert = await repos.certificates.get(event.accountId, event.certificateId);
+      if (!cert) return [];
+      const facts: NoticeFacts = { domains: cert.sans.split(','), serial: cert.serial, notBefore: cert.not_before, notAfter: cert.not_after };
+      const base = { orderId: event.orderId, certificateId: cert.id, facts };
+      const notices: PlannedNotice[] = [{ ...base, event: 'issued', occurrence: `issued:${cert.id}`, dueAt: now }];
+      // A certificate shorter-lived than the window gets no separate expiry notice: it would
+      // arrive together with the issuance notice.
+      const expiryDue = cert.not_after - EXPIRY_NOTICE_MS;
+      if (expiryDue > now) notices.push({ ...base, event: 'expiring', occurrence: `expiring:${cert.id}`, dueAt: expiryDue });
+      return notices;
+    }
+    case 'revoked': {
+      const cert = await repos.certificates.get(event.accountId, event.certificateId);
+      if (!cert) return [];
+      return [{
+        event: 'revoked', occurrence: `revoked:${cert.id}`, orderId: event.orderId, certificateId: cert.id, dueAt: now,
+        facts: {
+          domains: cert.sans.split(','), serial: cert.serial, notBefore: cert.not_before, notAfter: cert.not_after,
+          revokedAt: cert.revoked_at ?? now, revocationReason: revocationReasonName(event.reason),
+        },
+      }];
+    }
+  }
+}
+
+/** The order's contact by e-mail, and every webhook of the account's contacts, once each. */
+async function recipientsOf(repos: Repos, accountId: number, email: string | undefined): Promise<Recipient[]> {
+  const out = new Map<string, Recipient>();
+  const address = email?.trim() ?? '';
+  if (address !== '') out.set(`email:${address.toLowerCase()}`, { channel: 'email', target: address, key: address.toLowerCase() });
+  for (const json of await repos.notices.contactWebhooks(accountId)) {
+    for (const url of parseWebhookList(json)) out.set(`webhook:${url}`, { channel: 'webhook', target: url, key: url });
+  }
+  return [...out.values()];
+}
+
+/** ContactsTable.webhooks: a JSON array of URLs; anything unreadable in it is ignored. */
+function parseWebhookList(json: string): string[] {
+  let list: unknown;
+  try {
+    list = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(list)) return [];
+  const urls: string[] = [];
+  for (const item of list) {
+    if (typeof item !== 'string') continue;
+    try {
+      const u = new URL(item);
+      if (u.protocol === 'http:' || u.protocol === 'https:') urls.push(u.toString());
+    } catch {
+      // not a URL: contacts.ts refuses these on entry; older rows are skipped
+    }
+  }
+  return urls;
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

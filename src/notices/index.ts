@@ -1,0 +1,11 @@
+// Notices to customers (issue 4, Notices): e-mail and webhooks for verification needed,
+// issuance, verification failure, 30 days before expiry, and revocation. Durable (an outbox
+// in the store, written in the transaction of the change), retried with backoff,
+// at-least-once and deduplicated; see event-sink.ts and deliver.ts.
+export { noticeEventSink, EXPIRY_NOTICE_MS } from './event-sink.js';
+export { runNoticeDelivery, noticeJobHandler } from './deliver.js';
+export { JOB_NOTICE, noticeSettings, createNoticeDeps, type NoticeDeps, type NoticeSettings } from './settings.js';
+export { getOrCreateWebhookSecret, signWebhook, verifyWebhookSignature, SIGNATURE_HEADER, NOTICE_ID_HEADER } from './webhook-signature.js';
+export { NOTICE_EVENTS, type NoticeEvent, type NoticeFacts } from './content.js';
+export { createSmtpMailer, type Mailer, type OutgoingEmail } from './send-email.js';
+export { postWebhook, type WebhookCall, type WebhookResult } from './send-webhook.js';
