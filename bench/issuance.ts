@@ -25,8 +25,6 @@ export interface RunOptions {
   /** Rows issued per batch; the single thread commits each batch as one transaction. */
   batchSize: number;
   insert: InsertMode;
-  /** Run certificateFacts() per certificate, as runIssuance does. */
-  engineFacts?: boolean;
 }
 
 export interface IssuanceResult {
@@ -57,7 +55,6 @@ export async function prepareIssuanceBench(csrPoolSize: number): Promise<Issuanc
     accountId: bench.accountId,
     productCode: DEFAULT_PRODUCT_CODE,
     csrPems: makeCsrPool(csrPoolSize, `bench-${randomBytes(3).toString('hex')}`),
-    engineFacts: false,
   };
   return { bench, setup, close: () => bench.close() };
 }
@@ -117,7 +114,7 @@ class Window {
 }
 
 export async function runIssuanceSingle(b: IssuanceBench, opts: RunOptions): Promise<IssuanceResult> {
-  const issuing = openIssuing({ ...b.setup, engineFacts: opts.engineFacts ?? false });
+  const issuing = openIssuing(b.setup);
   const window = new Window(opts);
   let times = emptyStageTimes();
   while (!window.done) {
@@ -145,7 +142,7 @@ export async function runIssuanceSingle(b: IssuanceBench, opts: RunOptions): Pro
 const CREDITS_PER_WORKER = 3;
 
 export async function runIssuanceThreaded(b: IssuanceBench, opts: RunOptions & { threads: number }): Promise<IssuanceResult> {
-  const input: WorkerInput = { setup: { ...b.setup, engineFacts: opts.engineFacts ?? false }, batchSize: opts.batchSize };
+  const input: WorkerInput = { setup: b.setup, batchSize: opts.batchSize };
   const workers = Array.from({ length: opts.threads }, () => startTsWorker(new URL('./issuance-worker.ts', import.meta.url), input));
   const queue: Array<{ worker: Worker; rows: NewCertificateRow[] }> = [];
   let window: Window | undefined;

@@ -5,7 +5,7 @@
 // (src/orders/issue-certificate.ts: the intent's fields plus cert_der, hashes and validity).
 // Shared by the single-threaded run and the worker threads so both measure the same work.
 
-import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import { buildCsr } from '../src/ca/csr-builder.js';
 import { parseCsr } from '../src/ca/csr.js';
@@ -19,7 +19,7 @@ import { checkSubscriberKey } from '../src/policy/key-rules.js';
 import { getProduct, type Product } from '../src/policy/products.js';
 import { computeLeafValidity } from '../src/policy/validity.js';
 import type { CertificatesTable } from '../src/store/schema.js';
-import { certificateFacts } from '../src/orders/issue-certificate.js';
+import { certificateHashes } from '../src/orders/issue-certificate.js';
 
 export type NewCertificateRow = Insertable<CertificatesTable>;
 
@@ -34,8 +34,6 @@ export interface IssuanceSetup {
   productCode: string;
   /** PEM CSRs, issued from in turn. */
   csrPems: string[];
-  /** Also run certificateFacts() (an X509Certificate parse) on each certificate, as runIssuance does. */
-  engineFacts: boolean;
 }
 
 export interface Issuing {
@@ -118,17 +116,8 @@ export function issueOne(s: Issuing, now: number, times?: StageTimes): NewCertif
   const der = signLeaf(s.leaf, tbs);
   const t4 = times ? performance.now() : 0;
 
-  // The row's facts: runIssuance takes them from certificateFacts() (which parses the
-  // certificate with X509Certificate); the hashes plus the validity just encoded are the same
-  // values without the parse, which is what the batch issuer does unless engineFacts is set.
-  const facts = s.setup.engineFacts
-    ? certificateFacts(der)
-    : {
-        sha1: createHash('sha1').update(der).digest('hex').toUpperCase(),
-        sha256: createHash('sha256').update(der).digest('hex').toUpperCase(),
-        notBefore: req.notBefore,
-        notAfter: req.notAfter,
-      };
+  // The row's facts as runIssuance computes them: the fingerprints, and the validity just encoded.
+  const facts = { ...certificateHashes(der), notBefore: req.notBefore, notAfter: req.notAfter };
   const serial = req.serial.toString('hex').toUpperCase();
   const row: NewCertificateRow = {
     account_id: s.setup.accountId,

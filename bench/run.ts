@@ -10,6 +10,8 @@
 
 import { parseArgs } from 'node:util';
 import { runEndToEnd } from './end-to-end.js';
+import { runCrlBench } from './crl.js';
+import { runOcspBench } from './ocsp.js';
 import {
   measureStoreOnly,
   prepareIssuanceBench,
@@ -69,15 +71,11 @@ const bench = await prepareIssuanceBench(settings.csrPool);
 const runOpts: RunOptions = { warmupMs: settings.warmupMs, measureMs: settings.measureMs, batchSize: BATCH, insert: 'multi' };
 let single: Measured<IssuanceResult>;
 let threaded: Measured<IssuanceResult>;
-let threadedEngineFacts: Measured<IssuanceResult>;
 let storeOnly: { row: number; multi: number };
 let totalRows: number;
 try {
   single = await phase('issuance: 1 thread', () => runIssuanceSingle(bench, runOpts));
   threaded = await phase(`issuance: ${threads} worker threads + storing thread`, () => runIssuanceThreaded(bench, { ...runOpts, threads }));
-  threadedEngineFacts = await phase(`issuance: ${threads} worker threads, with certificateFacts() per certificate`, () =>
-    runIssuanceThreaded(bench, { ...runOpts, threads, engineFacts: true }),
-  );
   progress('issuance: storing alone');
   storeOnly = await measureStoreOnly(bench, quick ? 5 : 20, BATCH);
   totalRows = await countCertificates(bench.bench.store);
@@ -88,6 +86,8 @@ try {
 const e2e = await phase(`end-to-end: ${settings.orders} DNS-validated orders, ${CONCURRENCY} at a time`, () =>
   runEndToEnd({ orders: settings.orders, concurrency: CONCURRENCY, pollMs: POLL_MS, orderTimeoutMs: 60_000, validationRetryMs: 50 }),
 );
+const crl = await phase(`CRL of ${quick ? '100,000' : '1,000,000'} revoked entries`, () => runCrlBench({ quick }));
+const ocsp = await phase('OCSP responses served', () => runOcspBench({ quick }));
 const machine = machineShares(cpuAtStart, readCpuSnapshot());
 
 // ---- Output ----------------------------------------------------------------------------
@@ -106,7 +106,6 @@ const rows: Row[] = [
   row(`openssl speed ecdsap256 -multi ${threads} (sign/s)`, sN, osslN.others),
   row('issuance, 1 thread (certs/s stored)', single.result.certsPerSecond, single.others),
   row(`issuance, ${threads} workers + 1 storer (certs/s stored)`, threaded.result.certsPerSecond, threaded.others),
-  row('  same, + certificateFacts() as runIssuance', threadedEngineFacts.result.certsPerSecond, threadedEngineFacts.others),
   row('end-to-end DNS-validated orders/s (API)', e2e.result.ordersPerSecond, e2e.others),
 ];
 const title = `certdesk bench (node ${process.version}, ${threads} cores${quick ? ', --quick' : ''})`;
@@ -147,8 +146,6 @@ const notes = [
   `  Timed ${(settings.measureMs / 1000).toFixed(1)} s after a ${(settings.warmupMs / 1000).toFixed(1)} s warm-up; only rows committed in that window count (${formatCount(totalRows)} rows written in all).`,
   `  1 thread, µs per certificate: ${stages.map(([n, v]) => `${n} ${us(v)}`).join(', ')} = ${us(perCert)} (CSR ${pct(st.csr / perCert)}).`,
   `  ${threads} workers + 1 storer: ${threaded.result.coresBusy.toFixed(2)} cores busy; the storing thread spent ${pct(threaded.result.storeBusy)} of the time committing.`,
-  `  certificateFacts() (src/orders/issue-certificate.ts) parses each new certificate with X509Certificate to read back its hashes`,
-  `  and validity; the row above uses the hashes and the validity it just encoded instead.`,
   `  Storing alone, µs per certificate: one multi-row INSERT per batch ${us(storeOnly.multi)}; repos.certificates.insert() per row ${us(storeOnly.row)}.`,
   '',
   `end-to-end: ${e2e.result.orders} orders (CreateCertificateForPackageRequest, DNS, certdesk makes the key), ${CONCURRENCY} at a time,`,
@@ -165,3 +162,11 @@ const notes = [
         (machine.others + machine.steal > 0.1 ? ' The machine was shared: trust a figure only where others busy is low for it and its baseline.' : '')),
 ];
 console.log(notes.join('\n'));
+
+// Certificate status (issue 4): CRL build cost and OCSP throughput, the latter beside this run's openssl baseline.
+const statusRows = [...crl.result, ...ocsp.result].map((r) => {
+  const perSecond = /^([\d,]+)/.exec(r.value)?.[1];
+  const ratio = perSecond && /responses\/s/.test(r.label) ? `  (${(Number(perSecond.replace(/,/g, '')) / s1).toPrecision(3)} x openssl 1 core)` : '';
+  return `${r.label.padEnd(66)} ${r.value}${ratio}`;
+});
+console.log(['', 'certificate status', ...statusRows].join('\n'));

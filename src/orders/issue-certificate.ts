@@ -43,15 +43,18 @@ function leafRequestFor(order: OrderRow, serial: Buffer, signingAt: number, issu
   };
 }
 
-/** Facts of a certificate DER, for listing without parsing it again. */
-export function certificateFacts(der: Buffer): { sha1: string; sha256: string; notBefore: number; notAfter: number } {
-  const x = new X509Certificate(der);
+/** SHA-1 and SHA-256 fingerprints, as CAS lists them (Fingerprint, Sha2). */
+export function certificateHashes(der: Buffer): { sha1: string; sha256: string } {
   return {
     sha1: createHash('sha1').update(der).digest('hex').toUpperCase(),
     sha256: createHash('sha256').update(der).digest('hex').toUpperCase(),
-    notBefore: Date.parse(x.validFrom),
-    notAfter: Date.parse(x.validTo),
   };
+}
+
+/** Fingerprints and validity of a certificate DER from elsewhere (uploads), for listing without parsing it again. */
+export function certificateFacts(der: Buffer): { sha1: string; sha256: string; notBefore: number; notAfter: number } {
+  const x = new X509Certificate(der);
+  return { ...certificateHashes(der), notBefore: Date.parse(x.validFrom), notAfter: Date.parse(x.validTo) };
 }
 
 async function recordIntent(deps: OrderDeps, orderId: number): Promise<CertificateRow | 'stale' | { caaRefused: string }> {
@@ -142,7 +145,8 @@ export async function runIssuance(deps: OrderDeps, orderId: number): Promise<Att
   }
   deps.afterIntentRecorded?.(orderId);
   const der = signLeaf(intent.crl_shard === null ? deps.ca.leaf : deps.ca.leafForPartition(intent.crl_shard), Buffer.from(intent.tbs_der!, 'base64'));
-  const facts = certificateFacts(der);
+  // The validity is the one just encoded (recorded with the intent); only the hashes are new.
+  const facts = { ...certificateHashes(der), notBefore: intent.not_before, notAfter: intent.not_after };
   const now = deps.clock.now();
   await deps.store.writeTransaction(async (repos) => {
     await repos.certificates.markIssued(intent.id, der.toString('base64'), { sha1: facts.sha1, sha256: facts.sha256, not_before: facts.notBefore, not_after: facts.notAfter });
