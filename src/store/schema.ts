@@ -199,6 +199,7 @@ export interface Database {
   notices: NoticesTable;
   webhook_secrets: WebhookSecretsTable;
   ocsp_responses: OcspResponsesTable;
+  rate_counters: RateCountersTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -274,4 +275,12 @@ export interface OcspResponsesTable {
   next_update: number;
   /** The revocation time the response states; null when it says good. */
   revoked_at: number | null;
+}
+
+/** Requests of one account to one action in one fixed window (src/api/cas/throttle.ts). */
+export interface RateCountersTable {
+  window_start: number; // epoch ms, a multiple of the window length
+  account_id: number;
+  action: string;
+  count: number;
 }

@@ -22,6 +22,7 @@ import { csrRepo } from './repos/csrs.js';
 import { crlRepo } from './repos/crls.js';
 import { noticeRepo } from './repos/notices.js';
 import { ocspResponseRepo } from './repos/ocsp-responses.js';
+import { rateCounterRepo } from './repos/rate-counters.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -51,6 +52,7 @@ function buildRepos(db: Db, kind: StoreKind) {
     crls: crlRepo(db, kind),
     notices: noticeRepo(db),
     ocspResponses: ocspResponseRepo(db),
+    rateCounters: rateCounterRepo(db),
   };
 }
 

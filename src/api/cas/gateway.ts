@@ -12,6 +12,7 @@ import { decodeParams } from './params.js';
 import { renderCasError, sendJson, toCertError } from './render.js';
 import { checkContentHash, parseAcsTimestamp, parseSignedRequest, verifySignature, type SignedRequest } from './signature.js';
 import { redactParams } from './redact.js';
+import { checkRateLimit } from './throttle.js';
 
 export const CAS_API_VERSION = '2020-04-07';
 const MAX_BODY_BYTES = 1 << 20;
@@ -116,6 +117,7 @@ export function createCasHandler(opts: GatewayOptions) {
       actionName = auth.actionName;
       accessKeyId = auth.signed.accessKeyId;
       params = auth.signed.params;
+      await checkRateLimit(deps, auth.accountId, auth.actionName);
       const decoded = decodeParams(auth.action.params, auth.signed.params);
       const result = await auth.action.run(
         { requestId, accountId: auth.accountId, accessKeyId: auth.signed.accessKeyId, deps, raw: auth.signed.params },
