@@ -14,6 +14,7 @@ import { loadAdminToken } from './secrets.js';
 import { buildOrderDeps, publicHandlers, startOrderWorker } from './orders-wiring.js';
 import { staticFiles } from '../api/public/handler.js';
 import { revokeByKeyHandler } from '../api/public/revoke-by-key.js';
+import { createCertdeskMetrics } from './metrics.js';
 
 export interface RunningServer {
   apiUrl: string;
@@ -47,8 +48,9 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   const servers: http.Server[] = [];
   let apiUrl = '';
   if (config.role !== 'worker') {
+    const metrics = createCertdeskMetrics({ store, clock: ctx.clock, logger, actions: CAS_ACTIONS.keys() });
     const handleCas = createCasHandler({
-      deps: { accounts: ctx.accounts, orders, logger, timestampWindowMs: config.timestampWindowSeconds * 1000 },
+      deps: { accounts: ctx.accounts, orders, logger, timestampWindowMs: config.timestampWindowSeconds * 1000, observe: metrics.observe },
       actions: CAS_ACTIONS,
       hostId: `${config.listen.host}:${config.listen.port}`,
     });
@@ -57,7 +59,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
       ['/ca/root.cer', { type: 'application/pkix-cert', body: hierarchy.root.certDer }],
     ]));
     const revokeByKey = revokeByKeyHandler(orders, `${config.listen.host}:${config.listen.port}`);
-    const api = createApiServer({ store, handleCas, publicHandlers: [caFiles, revokeByKey, ...publicHandlers(ctx, orders)] });
+    const api = createApiServer({ store, handleCas, publicHandlers: [caFiles, revokeByKey, metrics.handler, ...publicHandlers(ctx, orders)] });
     apiUrl = await listen(api, config.listen);
     servers.push(api);
   }

@@ -23,6 +23,7 @@ import { crlRepo } from './repos/crls.js';
 import { noticeRepo } from './repos/notices.js';
 import { ocspResponseRepo } from './repos/ocsp-responses.js';
 import { rateCounterRepo } from './repos/rate-counters.js';
+import { statsRepo } from './repos/stats.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -53,6 +54,7 @@ function buildRepos(db: Db, kind: StoreKind) {
     notices: noticeRepo(db),
     ocspResponses: ocspResponseRepo(db),
     rateCounters: rateCounterRepo(db),
+    stats: statsRepo(db),
   };
 }
 

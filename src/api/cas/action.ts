@@ -10,6 +10,8 @@ export interface CasDeps {
   logger: Logger;
   /** Accepted clock difference for x-acs-date / Timestamp (CAS doc §3.1 step 4: 15 minutes). */
   timestampWindowMs: number;
+  /** Called once per finished request (src/app/metrics.ts); `action` is the name asked for, or 'unknown'. */
+  observe?: (action: string, code: string, status: number, seconds: number) => void;
 }
 
 export interface CallContext {

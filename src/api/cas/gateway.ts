@@ -48,9 +48,10 @@ interface Authenticated {
   accountId: number;
 }
 
-async function authenticate(opts: GatewayOptions, req: IncomingMessage, body: Buffer): Promise<Authenticated> {
+async function authenticate(opts: GatewayOptions, req: IncomingMessage, body: Buffer, seen: { action?: string }): Promise<Authenticated> {
   const { deps } = opts;
   const signed = parseSignedRequest({ method: req.method ?? 'POST', rawUrl: req.url ?? '/', rawHeaders: req.rawHeaders, body });
+  seen.action = signed.action; // so that metrics count a refused request under the action it asked for
   if (!signed.action) throw new CertError('missing_parameter', 'The action is missing (x-acs-action header or Action parameter).');
   const action = opts.actions.get(signed.action);
   if (!action) throw new CertError('unknown_action', `The specified action ${signed.action.slice(0, 64)} is not valid.`);
@@ -108,12 +109,13 @@ export function createCasHandler(opts: GatewayOptions) {
     let params: ReadonlyMap<string, string> | undefined;
     let status = 200;
     let code = 'OK';
+    const seen: { action?: string } = {};
     try {
       if (req.method !== 'POST' && req.method !== 'GET') {
         throw new CertError('unsupported_method', 'The HTTP method is not supported: use POST.');
       }
       const body = await readBody(req);
-      const auth = await authenticate(opts, req, body);
+      const auth = await authenticate(opts, req, body, seen);
       actionName = auth.actionName;
       accessKeyId = auth.signed.accessKeyId;
       params = auth.signed.params;
@@ -135,6 +137,7 @@ export function createCasHandler(opts: GatewayOptions) {
       if (!res.headersSent) sendJson(res, rendered.status, rendered.body, rendered.headers);
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      deps.observe?.(seen.action ?? 'unknown', code, status, ms / 1000);
       deps.logger.log('info', 'cas request', {
         requestId,
         action: actionName,
