@@ -17,12 +17,12 @@ function find(dir) {
   }
   return out;
 }
-// --store-suites: only the suites that touch a store (the PostgreSQL run of CI): the store
-// contract and the end-to-end tests. Pure unit tests need not run twice.
+// --store-suites: only the suites that touch a store (the PostgreSQL run of CI): the tests in
+// src/store/ (contract, copy) and the end-to-end tests. Pure unit tests need not run twice.
 const storeOnly = process.argv.includes('--store-suites');
 const filters = process.argv.slice(2).filter((a) => a !== '--store-suites');
 const files = ['src', 'test'].flatMap((d) => find(join(root, d)))
-  .filter((f) => !storeOnly || /\.e2e\.test\.ts$|store\.contract\.test\.ts$/.test(f))
+  .filter((f) => !storeOnly || /\.e2e\.test\.ts$|^src\/store\/.*\.test\.ts$/.test(f))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
 if (files.length === 0) {

@@ -8,6 +8,7 @@ import { startServer } from '../app/serve.js';
 import { ensureHierarchy } from '../app/ca-bootstrap.js';
 import { toPem } from '../crypto/pem.js';
 import { adminUsage, runAdmin } from './admin.js';
+import { runStore } from './store.js';
 import { configFlags, parseFlags } from './args.js';
 import { printerFor } from './output.js';
 
@@ -17,6 +18,7 @@ Usage:
   certdesk serve [options]        run the CAS API and the operator API
   certdesk admin <noun> <verb>    operator commands (see below)
   certdesk ca show [--json]       print the CA chain (PEM, accepted by openssl verify)
+  certdesk store copy --from SRC --to DST [--to-schema NAME] [--json]   copy every table into an empty store and verify it; SRC, DST: sqlite:PATH or postgres://...
 
 Options shared by every command:
 ${optionHelp()}
@@ -82,6 +84,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await serve(rest, env);
       case 'admin':
         return await runAdmin(rest, env);
+      case 'store':
+        return await runStore(rest, env);
       case 'ca':
         if (rest[0] !== 'show') throw new CertError('invalid_parameter', 'usage: certdesk ca show [--json]');
         return await caShow(rest.slice(1), env);
