@@ -9,6 +9,16 @@
 // Progress goes to stderr; the table and notes to stdout.
 
 import { parseArgs } from 'node:util';
+import { runScaleBench } from './scale.js';
+
+// `npm run bench -- --scale` (issue 5): multi-process scaling on PostgreSQL, its own run.
+if (process.argv.includes('--scale')) {
+  await runScaleBench({
+    databaseUrl: process.env.CERTDESK_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    quick: process.argv.includes('--quick'),
+  });
+  process.exit(0);
+}
 import { runEndToEnd } from './end-to-end.js';
 import { runCrlBench } from './crl.js';
 import { runOcspBench } from './ocsp.js';
