@@ -16,7 +16,7 @@ import { dropTestSchema } from './support/pg.js';
 import { spawnServe, type ServeProcess } from './support/process.js';
 import { runCliJson } from './support/cli.js';
 import { Cas, casClient, withHeaders, type CasClient } from './support/sdk.js';
-import { CAA_IDENTITY, freshDomain } from './support/orders.js';
+import { challengeServeFlags, freshDomain } from './support/orders.js';
 
 const PLAN = 24; // orders the plan allows
 const EXTRA = PLAN / 2; // submissions beyond the plan, all to be refused
@@ -73,13 +73,7 @@ test('chaos: three processes killed and restarted at random; exactly one certifi
           ...store.args,
           '--listen', `127.0.0.1:${ports[i]}`,
           '--admin-listen', '127.0.0.1:0',
-          '--dns-resolver', cs.dnsAddress,
-          '--http-validation-port', String(cs.httpPort),
-          '--allow-private-validation-targets',
-          '--caa-identity', CAA_IDENTITY,
-          '--validation-retry-ms', '200',
-          // Jobs claimed by a killed process are taken over two seconds later.
-          '--job-lease-seconds', '2',
+          ...challengeServeFlags(cs),
           '--log-level', 'error',
         ], store.env);
         return;

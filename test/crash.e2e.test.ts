@@ -11,7 +11,7 @@ import { dropTestSchema } from './support/pg.js';
 import { spawnServe, type ServeProcess } from './support/process.js';
 import { runCliJson } from './support/cli.js';
 import { Cas, casClient, type CasClient } from './support/sdk.js';
-import { CAA_IDENTITY, describe, freshDomain, publishChallenges, waitForType } from './support/orders.js';
+import { challengeServeFlags, describe, freshDomain, publishChallenges, waitForType } from './support/orders.js';
 
 let cs: ChallengeServer;
 let dataDir: string;
@@ -26,13 +26,7 @@ function serve(env: Record<string, string> = {}): Promise<ServeProcess> {
     ...store.args,
     '--listen', `127.0.0.1:${port}`,
     '--admin-listen', `127.0.0.1:${adminPort}`,
-    '--dns-resolver', cs.dnsAddress,
-    '--http-validation-port', String(cs.httpPort),
-    '--allow-private-validation-targets',
-    '--caa-identity', CAA_IDENTITY,
-    '--validation-retry-ms', '200',
-    // A short lease: the killed process's claimed jobs are taken over two seconds later.
-    '--job-lease-seconds', '2',
+    ...challengeServeFlags(cs),
   ], { ...store.env, ...env });
 }
 

@@ -7,6 +7,21 @@ import { Cas, type CasClient } from './sdk.js';
 
 export const CAA_IDENTITY = 'certdesk.test';
 
+/**
+ * `certdesk serve` flags that point a spawned process at the challenge server, with fast
+ * retries and a two-second job lease (a killed process's jobs are taken over that soon).
+ */
+export function challengeServeFlags(cs: ChallengeServer): string[] {
+  return [
+    '--dns-resolver', cs.dnsAddress,
+    '--http-validation-port', String(cs.httpPort),
+    '--allow-private-validation-targets',
+    '--caa-identity', CAA_IDENTITY,
+    '--validation-retry-ms', '200',
+    '--job-lease-seconds', '2',
+  ];
+}
+
 export async function startWithChallenges(extra: Record<string, string | boolean> = {}): Promise<{ cd: Certdesk; cs: ChallengeServer }> {
   const cs = await startChallengeServer();
   const cd = await startCertdesk({
