@@ -6,7 +6,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { callCas, keepAliveAgent, type ScaleKey } from './scale-client.js';
+import { RawCasConnection, type ScaleKey } from './scale-client.js';
 
 export interface LoadAccount extends ScaleKey {
   /** Issued orders of this account, for DescribeCertificateState. */
@@ -40,8 +40,6 @@ if (port === null) throw new Error('bench/scale-load-worker.ts runs as a worker 
 const input = workerData as LoadInput;
 
 async function main(): Promise<LoadResult> {
-  const perEndpoint = Math.ceil(input.concurrency / input.endpoints.length) + 1;
-  const agents = input.endpoints.map(() => keepAliveAgent(perEndpoint));
   const latencies: number[] = [];
   const failures: string[] = [];
   let ok = 0;
@@ -52,10 +50,12 @@ async function main(): Promise<LoadResult> {
   const measureFrom = start + input.warmupMs;
   const end = measureFrom + input.measureMs;
 
-  async function lane(): Promise<void> {
+  // Each lane is one connection to one process, the lanes spread evenly over the processes.
+  async function lane(laneNo: number): Promise<void> {
+    const endpoint = input.endpoints[laneNo % input.endpoints.length]!;
+    let conn = new RawCasConnection(endpoint);
     while (performance.now() < end) {
       const i = turn++;
-      const e = i % input.endpoints.length;
       const account = input.accounts[i % input.accounts.length]!;
       const params: Record<string, string> =
         input.action === 'DescribeCertificateState'
@@ -65,11 +65,13 @@ async function main(): Promise<LoadResult> {
       let good = false;
       let why = '';
       try {
-        const r = await callCas(input.endpoints[e]!, agents[e]!, account, input.action, params);
+        const r = await conn.call(account, input.action, params);
         good = r.status === 200;
-        if (!good) why = `HTTP ${r.status} ${String(r.body.Code ?? '')}: ${String(r.body.Message ?? '')}`;
+        if (!good) why = `HTTP ${r.status} ${r.text?.slice(0, 200) ?? ''}`;
       } catch (err) {
         why = (err as Error).message;
+        conn.close(); // a broken connection is replaced, as a keep-alive agent would
+        conn = new RawCasConnection(endpoint);
       }
       const t1 = performance.now();
       if (t0 < measureFrom || t1 > end) continue;
@@ -81,9 +83,9 @@ async function main(): Promise<LoadResult> {
         if (failures.length < 5) failures.push(why);
       }
     }
+    conn.close();
   }
-  await Promise.all(Array.from({ length: input.concurrency }, lane));
-  for (const a of agents) a.destroy();
+  await Promise.all(Array.from({ length: input.concurrency }, (_, n) => lane(n)));
   return { ok, failed, failures, latencies, seconds: input.measureMs / 1000 };
 }
 

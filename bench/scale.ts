@@ -2,13 +2,15 @@
 // PostgreSQL schema (one data dir, so one master key), each measured for DescribeCertificateState
 // and CreateCertificateForPackageRequest: requests/s, p50/p99 latency, and scaling efficiency
 // rate(N) / (N x rate(1)). The baseline beside them is `openssl speed ecdsap256` (1 core) from the
-// same run. The load generator is raw signed HTTP (bench/scale-client.ts) in worker threads of
+// same run. The load generator is raw signed HTTP over plain sockets (bench/scale-client.ts) in worker threads of
 // this process; on a small machine it competes with the servers, so its CPU share is printed.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createAccount } from '../src/accounts/accounts.js';
 import { addContact } from '../src/accounts/contacts.js';
@@ -175,7 +177,14 @@ export async function runScaleBench(opts: ScaleOptions): Promise<void> {
   const measureMs = opts.quick ? 1500 : 5000;
   const warmupMs = opts.quick ? 500 : 1000;
   const loadThreads = 1;
-  const concurrency = { DescribeCertificateState: 64, CreateCertificateForPackageRequest: 32 } as const;
+  const concurrency = { DescribeCertificateState: 32, CreateCertificateForPackageRequest: 32 } as const;
+
+  // The processes run the compiled dist/, as `certdesk serve` does after `npm ci`, not the
+  // TypeScript through tsx as the tests do: build it first so that it is the current source.
+  progress('npm run build (the processes run dist/)');
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const built = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('the build failed');
 
   progress('openssl speed -seconds 2 ecdsap256 (baseline)');
   const ossl = await opensslSpeed(opts.quick ? 1 : 2);
@@ -183,7 +192,7 @@ export async function runScaleBench(opts: ScaleOptions): Promise<void> {
   const cs = await startChallengeServer();
   const dataDir = mkdtempSync(join(tmpdir(), 'certdesk-scale-'));
   const schema = `t_${randomBytes(6).toString('hex')}`;
-  const env = { CERTDESK_PG_SCHEMA: schema };
+  const env = { CERTDESK_PG_SCHEMA: schema, CERTDESK_FROM_SOURCE: '0' };
   const storeArgs = ['--data-dir', dataDir, '--database-url', opts.databaseUrl];
   const servers: ServeProcess[] = [];
   const endpoints: string[] = [];
@@ -261,19 +270,25 @@ export async function runScaleBench(opts: ScaleOptions): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
 
-  printScale(results, ossl.signsPerSecond, ossl.version, { loadThreads, concurrency, measureMs, warmupMs, quick: opts.quick });
+  printScale(results, ossl.signsPerSecond, ossl.version, { loadThreads, concurrency, measureMs, warmupMs, quick: opts.quick, database: describeDatabase(opts.databaseUrl) });
+}
+
+/** Where the database is, without credentials: a socket directory or host:port. */
+function describeDatabase(url: string): string {
+  const socket = /[?&]host=(\/[^&]*)/.exec(url);
+  return socket ? `PostgreSQL via Unix socket ${decodeURIComponent(socket[1]!)}` : `PostgreSQL at ${new URL(url).host}`;
 }
 
 function printScale(
   results: PhaseResult[],
   opensslSigns: number,
   version: string,
-  s: { loadThreads: number; concurrency: Record<Action, number>; measureMs: number; warmupMs: number; quick: boolean },
+  s: { loadThreads: number; concurrency: Record<Action, number>; measureMs: number; warmupMs: number; quick: boolean; database: string },
 ): void {
   const pct = (x: number | undefined) => (x === undefined ? '  -' : `${Math.round(x * 100)}%`.padStart(4));
   const ms = (x: number) => (x >= 10 ? x.toFixed(0) : x.toFixed(1)).padStart(6);
   const lines: string[] = [];
-  lines.push(`certdesk bench --scale (node ${process.version}, ${cores()} cores, PostgreSQL${s.quick ? ', --quick' : ''})`);
+  lines.push(`certdesk bench --scale (node ${process.version}, ${cores()} cores, ${s.database}${s.quick ? ', --quick' : ''})`);
   lines.push(`baseline: openssl speed ecdsap256, 1 core: ${Math.round(opensslSigns).toLocaleString('en-US')} signs/s (${version})`);
   for (const action of ['DescribeCertificateState', 'CreateCertificateForPackageRequest'] as const) {
     const rows = results.filter((r) => r.action === action);
@@ -307,7 +322,7 @@ function printScale(
     `setup: ${ACCOUNTS} accounts, requests spread round-robin over them (per-account limit 1000/s per action) and over the processes;`,
     `  ${ACCOUNTS * ORDERS_PER_ACCOUNT} issued orders described; Create: DNS, no CSR (certdesk makes a P-256 key), fresh .com names.`,
     `  each process: certdesk serve --role all --log-level warn, one PostgreSQL schema, one data dir; warm-up ${s.warmupMs / 1000} s, measured ${s.measureMs / 1000} s.`,
-    `  client: raw ACS3-HMAC-SHA256 requests (signAcs3) over node:http keep-alive agents, ${s.loadThreads} worker thread(s) in the bench process.`,
+    `  client: ACS3-HMAC-SHA256 requests (signAcs3) over raw keep-alive sockets, one per request in flight, ${s.loadThreads} worker thread(s) in the bench process.`,
     `  scaling eff. = rate(N) / (N x rate(1)). CPU columns: shares of all ${cores()} cores' time (loadgen = the bench process, postgres = local postgres processes, others = anything else).`,
   );
   console.log(lines.join('\n'));

@@ -126,6 +126,16 @@ describe('CAS gateway through the official SDK', () => {
     assert.equal(again.code, 'SignatureNonceUsed');
   });
 
+  test('a request whose signature fails writes nothing: its nonce stays usable', async () => {
+    const nonce = `unsigned-${Date.now()}`;
+    const forged = casClient(cd.endpoint, { ...a, AccessKeySecret: 'x'.repeat(30) });
+    const e = await sdkError(() => forged.describePackageStateWithOptions(new Cas.DescribePackageStateRequest({}), withHeaders({ 'x-acs-signature-nonce': nonce })));
+    assert.equal(e.code, 'SignatureDoesNotMatch');
+    const client = casClient(cd.endpoint, a);
+    const ok = await client.describePackageStateWithOptions(new Cas.DescribePackageStateRequest({}), withHeaders({ 'x-acs-signature-nonce': nonce }));
+    assert.equal(ok.statusCode, 200);
+  });
+
   test('a disabled key is refused, and works again once enabled; a deleted key is unknown', async () => {
     const k = await runCliJson<Key>(['admin', 'key', 'create', '--account', String(a.AccountId), ...cd.storeArgs], cd.storeEnv);
     const client = casClient(cd.endpoint, k);

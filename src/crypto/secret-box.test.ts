@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createSecretBox, generateMasterKey, parseMasterKey } from './secret-box.js';
+import { createSecretBox, generateMasterKey, parseMasterKey, withOpenCache } from './secret-box.js';
 import { CertError } from '../domain/errors.js';
 
 const OPEN_FAILED = 'sealed value cannot be opened (wrong master key or tampered)';
@@ -59,6 +59,39 @@ describe('secret box', () => {
 
   test('refuses a master key that is not 32 bytes', () =>
     assert.throws(() => createSecretBox(randomBytes(16)), (e: unknown) => e instanceof CertError && e.kind === 'invalid_parameter'));
+});
+
+describe('withOpenCache', () => {
+  const box = createSecretBox(generateMasterKey());
+  let opens = 0;
+  const counting = { seal: box.seal, open: (s: string, aad: string) => (opens++, box.open(s, aad)) };
+
+  test('opens each sealed value once while it stays among the last N, and hands out copies', () => {
+    opens = 0;
+    const cached = withOpenCache(counting, 2);
+    const a = cached.seal(Buffer.from('alpha'), 'x:1');
+    const b = cached.seal(Buffer.from('beta'), 'x:2');
+    const c = cached.seal(Buffer.from('gamma'), 'x:3');
+    const first = cached.open(a, 'x:1');
+    first.fill(0); // a caller scribbling on its copy changes nothing for the next
+    assert.equal(cached.open(a, 'x:1').toString(), 'alpha');
+    assert.equal(opens, 1);
+    cached.open(b, 'x:2');
+    cached.open(a, 'x:1'); // a is now the most recently used
+    cached.open(c, 'x:3'); // evicts b
+    assert.equal(opens, 3);
+    cached.open(a, 'x:1');
+    assert.equal(opens, 3, 'a was kept');
+    assert.equal(cached.open(b, 'x:2').toString(), 'beta');
+    assert.equal(opens, 4, 'b was evicted and opened again');
+  });
+
+  test('the aad is part of what is remembered: a value opened under one id does not open under another', () => {
+    const cached = withOpenCache(counting, 8);
+    const a = cached.seal(Buffer.from('alpha'), 'x:1');
+    assert.equal(cached.open(a, 'x:1').toString(), 'alpha');
+    assert.throws(() => cached.open(a, 'x:2'), isOpenFailure);
+  });
 });
 
 describe('parseMasterKey', () => {

@@ -77,3 +77,30 @@ export function parseMasterKey(text: string): Buffer {
   }
   throw new CertError('invalid_parameter', 'master key must be 64 hex characters or the base64 encoding of 32 bytes');
 }
+
+/**
+ * Remembers the last `maxEntries` opened values (least recently used dropped first), so a
+ * value read on every request (the key of an issued order, which DescribeCertificateState
+ * returns each time it is asked) is decrypted once, not each time. This keeps nothing an
+ * attacker with the process's memory would not have anyway: that memory holds the master key.
+ * Callers get a copy, so one cannot change what the next one reads.
+ */
+export function withOpenCache(sealer: SecretSealer, maxEntries: number): SecretSealer {
+  const opened = new Map<string, Buffer>();
+  return {
+    seal: (plain, aad) => sealer.seal(plain, aad),
+    open(sealed, aad) {
+      // The sealed text carries a random IV, so it names one sealing; the aad is part of the key.
+      const key = `${aad}\n${sealed}`;
+      let plain = opened.get(key);
+      if (plain) {
+        opened.delete(key); // re-inserted below: now the most recently used
+      } else {
+        plain = sealer.open(sealed, aad);
+        if (opened.size >= maxEntries) opened.delete(opened.keys().next().value!);
+      }
+      opened.set(key, plain);
+      return Buffer.from(plain);
+    },
+  };
+}

@@ -17,15 +17,26 @@ export interface OrderStateView {
   privateKeyDer: Buffer | undefined;
 }
 
-export async function describeOrder(deps: OrderDeps, accountId: number, orderId: number): Promise<OrderStateView> {
+/**
+ * `beforeWrite` (the API's verdict on nonce and rate limit) is awaited before the one write this may do,
+ * asking for an early validation attempt while the order waits for it.
+ */
+export async function describeOrder(deps: OrderDeps, accountId: number, orderId: number, beforeWrite?: Promise<void>): Promise<OrderStateView> {
   const { repos } = deps.store;
-  const order = await repos.orders.get(accountId, orderId);
-  if (!order) throw new CertError('not_found', `The order ${orderId} does not exist.`);
+  const found = await repos.orders.getWithCertificate(accountId, orderId);
+  if (!found) throw new CertError('not_found', `The order ${orderId} does not exist.`);
+  const { order } = found;
   const state = order.state as OrderState;
   const authorizations = state === 'domain_verify' ? await repos.authorizations.forOrder(orderId) : [];
-  if (state === 'domain_verify') await requestValidationSoon(deps, orderId);
+  if (state === 'domain_verify') {
+    await beforeWrite;
+    await requestValidationSoon(deps, orderId);
+  }
   const issued = state === 'certificate' || state === 'revoked';
-  const certificate = issued ? await repos.certificates.forOrder(orderId) : undefined;
+  let certificate = issued ? found.certificate : undefined;
+  // The two rows were read side by side, in two snapshots: an order issued between them
+  // reads as issued beside a certificate still unsigned (or missing). Read it again, after.
+  if (issued && certificate?.state !== 'issued') certificate = await repos.certificates.forOrder(orderId);
   const privateKeyDer = issued && order.key_sealed ? deps.sealer.open(order.key_sealed, orderKeyAad(order.id)) : undefined;
   return { order, state, authorizations, certificate, privateKeyDer };
 }

@@ -72,6 +72,69 @@ for (const [name, location] of locations) {
       assert.equal(results.filter(Boolean).length, 1);
     });
 
+    test('grouped nonce writes: one statement per batch; a nonce twice in one batch is new once', async () => {
+      assert.equal(await store.repos.nonces.remember('G1', 'old', 9_999), true);
+      const verdicts = await store.repos.nonces.rememberMany([
+        { accessKeyId: 'G1', nonce: 'a', expiresAt: 9_999 },
+        { accessKeyId: 'G1', nonce: 'old', expiresAt: 9_999 },
+        { accessKeyId: 'G2', nonce: 'a', expiresAt: 9_999 },
+        { accessKeyId: 'G1', nonce: 'a', expiresAt: 9_999 },
+        { accessKeyId: 'G1', nonce: 'b', expiresAt: 9_999 },
+      ]);
+      assert.deepEqual(verdicts, [true, false, true, false, true]);
+      // Many concurrent callers (grouped by the batcher): each distinct nonce is new exactly once.
+      const many = await Promise.all(Array.from({ length: 300 }, (_, i) => store.repos.nonces.remember('G3', `n${i % 150}`, 9_999)));
+      assert.equal(many.filter(Boolean).length, 150);
+      for (let i = 0; i < 150; i++) assert.equal([many[i], many[i + 150]].filter(Boolean).length, 1, `nonce n${i}`);
+    });
+
+    test('grouped rate-counter hits: consecutive positions, each counted once', async () => {
+      const w = 1_000_000;
+      assert.deepEqual(
+        await store.repos.rateCounters.hitMany([
+          { accountId: 7, action: 'A', windowStart: w },
+          { accountId: 7, action: 'B', windowStart: w },
+          { accountId: 7, action: 'A', windowStart: w },
+          { accountId: 8, action: 'A', windowStart: w },
+          { accountId: 7, action: 'A', windowStart: w + 1000 },
+        ]),
+        [1, 1, 2, 1, 1],
+      );
+      const positions = await Promise.all(Array.from({ length: 100 }, () => store.repos.rateCounters.hit(7, 'A', w)));
+      assert.deepEqual([...positions].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i + 3));
+    });
+
+    test('orders: getWithCertificate reads an order with its certificate, for its own account only', async () => {
+      const acct = await store.repos.accounts.create('Reader', 1);
+      const other = await store.repos.accounts.create('Other', 1);
+      const plan = await store.repos.plans.grant({ accountId: acct.id, productCode: 'p1', totalCount: 5, expiresAt: null, now: 1 });
+      const order = (n: number) =>
+        store.repos.orders.insert({
+          account_id: acct.id, plan_id: plan.id, product_code: 'p1', state: 'certificate', domains: `r${n}.example.com`, validate_type: 'DNS',
+          key_algorithm: 'ECC_256', spki: 'AA==', csr_der: null, key_sealed: null, contact_name: 'n', contact_phone: '1', contact_email: 'e@x.com',
+          company_id: null, company: null, tags: '[]', fail_reason: null, approved_at: null, validation_deadline: 9, caa_checked_at: null,
+          renewed_from: null, created_at: 1, updated_at: 1, deleted_at: null,
+        });
+      const withCert = await order(1);
+      const without = await order(2);
+      const cert = await store.repos.certificates.insert({
+        account_id: acct.id, order_id: withCert.id, source: 'issued', name: 'c', serial: 'AB', issuer_id: null, state: 'issued', tbs_der: null,
+        cert_der: 'AA==', chain_pem: null, key_sealed: null, common_name: 'r1.example.com', sans: 'r1.example.com', issuer_cn: 'i', not_before: 1,
+        not_after: 2, sha1: 's1', sha256: 's256', org_name: '', country: '', province: '', city: '', revoked_at: null, revocation_reason: null,
+        deleted_at: null, created_at: 1, crl_shard: null,
+      });
+      const [a, b, c, d] = await Promise.all([
+        store.repos.orders.getWithCertificate(acct.id, withCert.id),
+        store.repos.orders.getWithCertificate(acct.id, without.id),
+        store.repos.orders.getWithCertificate(other.id, withCert.id),
+        store.repos.orders.getWithCertificate(acct.id, 987_654_321),
+      ]);
+      assert.deepEqual(a, { order: withCert, certificate: cert });
+      assert.deepEqual(b, { order: without, certificate: undefined });
+      assert.equal(c, undefined, 'another account does not see the order');
+      assert.equal(d, undefined);
+    });
+
     test('plans: totals count only plans in force; usage counts live orders', async () => {
       const acct = await store.repos.accounts.create('Plans', 1);
       await store.repos.plans.grant({ accountId: acct.id, productCode: 'p1', totalCount: 10, expiresAt: null, now: 1 });

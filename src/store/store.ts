@@ -5,9 +5,11 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations.js';
 import { openSqliteKysely } from './sqlite/open-sqlite.js';
-import { openPostgresKysely, type PostgresOptions } from './postgres/open-postgres.js';
+import { openPostgresKysely, type PostgresOptions, type PreparedQuery } from './postgres/open-postgres.js';
 import { accountRepo } from './repos/accounts.js';
-import { accessKeyRepo } from './repos/access-keys.js';
+import { accessKeyRepo, type AccessKeyFeed } from './repos/access-keys.js';
+import { AccessKeyCache } from './access-key-cache.js';
+import { startListener, type Listener } from './postgres/listener.js';
 import { nonceRepo } from './repos/nonces.js';
 import { planRepo } from './repos/plans.js';
 import { contactRepo } from './repos/contacts.js';
@@ -35,17 +37,24 @@ export interface StoreLocation {
   postgres?: PostgresOptions;
 }
 
-function buildRepos(db: Db, kind: StoreKind) {
+/** The PostgreSQL channel that announces AccessKey changes (repos/access-keys.ts). */
+const ACCESS_KEY_CHANNEL = 'certdesk_access_keys';
+
+/**
+ * `prepared` (PostgreSQL, outside transactions): the statements every API request makes run
+ * as prepared statements (postgres/open-postgres.ts); elsewhere they go through Kysely.
+ */
+function buildRepos(db: Db, kind: StoreKind, keyFeed?: AccessKeyFeed, prepared?: PreparedQuery) {
   return {
     accounts: accountRepo(db),
-    accessKeys: accessKeyRepo(db),
-    nonces: nonceRepo(db),
+    accessKeys: accessKeyRepo(db, kind, keyFeed),
+    nonces: nonceRepo(db, prepared),
     plans: planRepo(db),
     contacts: contactRepo(db),
     companies: companyRepo(db),
     issuers: issuerRepo(db),
     meta: metaRepo(db, kind),
-    orders: orderRepo(db, kind),
+    orders: orderRepo(db, kind, prepared),
     authorizations: authorizationRepo(db),
     certificates: certificateRepo(db),
     jobs: jobRepo(db, kind),
@@ -53,7 +62,7 @@ function buildRepos(db: Db, kind: StoreKind) {
     crls: crlRepo(db, kind),
     notices: noticeRepo(db),
     ocspResponses: ocspResponseRepo(db),
-    rateCounters: rateCounterRepo(db),
+    rateCounters: rateCounterRepo(db, prepared),
     stats: statsRepo(db),
   };
 }
@@ -62,29 +71,56 @@ export type Repos = ReturnType<typeof buildRepos>;
 
 export class Store {
   readonly repos: Repos;
+  /** Transactions announce key changes too, but do not read through the cache. */
+  private readonly txKeyFeed: AccessKeyFeed | undefined;
+  private listener: Listener | undefined;
+  private closed = false;
+
   private constructor(
     readonly kind: StoreKind,
     readonly db: Kysely<Database>,
+    location: StoreLocation,
+    prepared?: PreparedQuery,
   ) {
-    this.repos = buildRepos(db, kind);
+    let rootFeed: AccessKeyFeed | undefined;
+    if (kind === 'postgres') {
+      const tag = location.postgres?.schema ?? 'public';
+      this.txKeyFeed = { channel: ACCESS_KEY_CHANNEL, tag };
+      const cache: AccessKeyCache = new AccessKeyCache(() => {
+        if (this.closed) return;
+        const prefix = `${tag}:`;
+        this.listener = startListener({
+          url: location.target,
+          channel: ACCESS_KEY_CHANNEL,
+          onNotify: (payload) => {
+            if (payload.startsWith(prefix)) cache.invalidate(payload.slice(prefix.length));
+          },
+          onLive: () => cache.setLive(true),
+          onLost: () => cache.setLive(false),
+        });
+      });
+      rootFeed = { ...this.txKeyFeed, cache };
+    }
+    this.repos = buildRepos(db, kind, rootFeed, prepared);
   }
 
   static async open(location: StoreLocation): Promise<Store> {
     let db: Kysely<Database>;
+    let prepared: PreparedQuery | undefined;
     if (location.kind === 'sqlite') {
       db = openSqliteKysely(location.target);
     } else {
       const schema = location.postgres?.schema;
       if (schema) {
         if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error('invalid PostgreSQL schema name');
-        const bootstrap = openPostgresKysely(location.target, { maxConnections: 1 });
+        const bootstrap = openPostgresKysely(location.target, { maxConnections: 1 }).db;
         try {
           await sql`create schema if not exists ${sql.id(schema)}`.execute(bootstrap);
         } finally {
           await bootstrap.destroy();
         }
       }
-      db = openPostgresKysely(location.target, location.postgres);
+      ({ db, prepared } = openPostgresKysely(location.target, location.postgres));
     }
     try {
       await migrateToLatest(db, location.kind, location.postgres?.schema);
@@ -92,7 +128,7 @@ export class Store {
       await db.destroy();
       throw e;
     }
-    return new Store(location.kind, db);
+    return new Store(location.kind, db, location, prepared);
   }
 
   /**
@@ -102,7 +138,7 @@ export class Store {
    */
   async writeTransaction<T>(fn: (repos: Repos, tx: Db) => Promise<T>): Promise<T> {
     if (this.kind === 'postgres') {
-      return this.db.transaction().execute((tx) => fn(buildRepos(tx, this.kind), tx));
+      return this.db.transaction().execute((tx) => fn(buildRepos(tx, this.kind, this.txKeyFeed), tx));
     }
     return this.db.connection().execute(async (conn) => {
       await sql`begin immediate`.execute(conn);
@@ -122,6 +158,8 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await this.listener?.close();
     await this.db.destroy();
   }
 }

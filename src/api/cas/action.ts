@@ -21,12 +21,24 @@ export interface CallContext {
   deps: CasDeps;
   /** Every decoded business parameter, for the few actions with list-shaped ones (Tags.N.*). */
   raw: ReadonlyMap<string, string>;
+  /**
+   * Settles once the store has admitted the request (its nonce is new, the account is under
+   * the rate limit); rejects if it refused it. Already settled for writing actions; a `reads`
+   * action that writes after all (DescribeCertificateState's validation nudge) awaits it first.
+   */
+  admitted: Promise<void>;
 }
 
 export type ActionResult = Record<string, unknown>;
 
 export interface CasAction<S extends ParamSpecs = ParamSpecs> {
   params: S;
+  /**
+   * `true` for actions that only read: the gateway runs them beside the nonce and rate-limit
+   * writes instead of after them (one store round trip less on the busiest paths) and, if
+   * the request is refused there, answers with that error and drops what they read.
+   */
+  reads?: boolean;
   run(ctx: CallContext, params: DecodedParams<S>): Promise<ActionResult>;
 }
 

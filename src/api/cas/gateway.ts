@@ -1,7 +1,12 @@
 // The CAS RPC gateway: authenticate one request, run its action, answer in CAS form.
 // Checks run in order of cost (issue 2, item 4): known action and version, the AccessKey,
-// the content hash, the timestamp window, nonce reuse (remembered in the store, so it
-// holds across processes), then the signature in constant time, then the key's policy.
+// the content hash, the timestamp window, the signature in constant time and the key's
+// policy, all in memory; then the two store writes, together: the nonce (remembered in the
+// store, so a reuse is caught across processes) and the account's rate counter (issue 5).
+// The signature comes before the nonce because it is the cheaper of the two and because a
+// request whose signature fails must not write to the store at all (it would let anyone who
+// knows an AccessKeyId fill the nonce table, or burn a client's nonces). A reading action
+// runs beside those two writes; its answer is dropped if either refuses the request.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CertError } from '../../domain/errors.js';
@@ -46,6 +51,8 @@ interface Authenticated {
   action: CasAction<any>;
   actionName: string;
   accountId: number;
+  nonce: string;
+  rememberNonceUntil: number;
 }
 
 async function authenticate(opts: GatewayOptions, req: IncomingMessage, body: Buffer, seen: { action?: string }): Promise<Authenticated> {
@@ -74,11 +81,6 @@ async function authenticate(opts: GatewayOptions, req: IncomingMessage, body: Bu
   }
   if (!signed.nonce) throw new CertError('missing_parameter', 'The signature nonce is missing.');
   if (signed.nonce.length > 128) throw new CertError('invalid_parameter', 'The signature nonce is longer than 128 characters.');
-  // A nonce only needs remembering while its timestamp is acceptable: after that the date check refuses a replay.
-  const rememberUntil = Math.max(now, sentAt) + deps.timestampWindowMs;
-  if (!(await deps.accounts.store.repos.nonces.remember(key.accessKeyId, signed.nonce, rememberUntil))) {
-    throw new CertError('nonce_reused', 'Specified signature nonce was used already.');
-  }
 
   if (!verifySignature(signed, key.secret)) {
     throw new CertError('signature_mismatch', 'Specified signature does not match our calculation.');
@@ -96,7 +98,22 @@ async function authenticate(opts: GatewayOptions, req: IncomingMessage, body: Bu
       },
     });
   }
-  return { signed, action, actionName: signed.action, accountId: key.accountId };
+  // A nonce only needs remembering while its timestamp is acceptable: after that the date check refuses a replay.
+  const rememberNonceUntil = Math.max(now, sentAt) + deps.timestampWindowMs;
+  return { signed, action, actionName: signed.action, accountId: key.accountId, nonce: signed.nonce, rememberNonceUntil };
+}
+
+/**
+ * The store's two verdicts on an authenticated request, asked together (one round trip of
+ * each, both grouped with other requests' by store/batcher.ts): the nonce must be new, and
+ * the account under the action's rate limit. A reused nonce is reported before throttling.
+ */
+async function admit(deps: CasDeps, auth: Authenticated): Promise<void> {
+  const fresh = deps.accounts.store.repos.nonces.remember(auth.signed.accessKeyId, auth.nonce, auth.rememberNonceUntil);
+  const underLimit = checkRateLimit(deps, auth.accountId, auth.actionName);
+  underLimit.catch(() => {}); // awaited below unless the nonce check throws first
+  if (!(await fresh)) throw new CertError('nonce_reused', 'Specified signature nonce was used already.');
+  await underLimit;
 }
 
 export function createCasHandler(opts: GatewayOptions) {
@@ -119,12 +136,20 @@ export function createCasHandler(opts: GatewayOptions) {
       actionName = auth.actionName;
       accessKeyId = auth.signed.accessKeyId;
       params = auth.signed.params;
-      await checkRateLimit(deps, auth.accountId, auth.actionName);
-      const decoded = decodeParams(auth.action.params, auth.signed.params);
-      const result = await auth.action.run(
-        { requestId, accountId: auth.accountId, accessKeyId: auth.signed.accessKeyId, deps, raw: auth.signed.params },
-        decoded,
-      );
+      const admitted = admit(deps, auth);
+      admitted.catch(() => {}); // awaited below on every path; this only keeps Node from calling it unhandled meanwhile
+      if (!auth.action.reads) await admitted;
+      let result;
+      try {
+        const decoded = decodeParams(auth.action.params, auth.signed.params);
+        result = await auth.action.run(
+          { requestId, accountId: auth.accountId, accessKeyId: auth.signed.accessKeyId, deps, raw: auth.signed.params, admitted },
+          decoded,
+        );
+      } finally {
+        // A refused request (nonce reused, throttled) gets that answer, whatever a reading action found meanwhile.
+        await admitted;
+      }
       sendJson(res, 200, { RequestId: requestId, ...result });
     } catch (e) {
       const err = toCertError(e);

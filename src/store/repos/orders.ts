@@ -1,7 +1,9 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Db, StoreKind } from '../store.js';
-import type { OrderRow, OrdersTable } from '../schema.js';
+import type { CertificateRow, OrderRow, OrdersTable } from '../schema.js';
 import { containsText } from './like.js';
+import { createBatcher } from '../batcher.js';
+import type { PreparedQuery } from '../postgres/open-postgres.js';
 
 export interface OrderListQuery {
   accountId: number;
@@ -13,8 +15,44 @@ export interface OrderListQuery {
   limit: number;
 }
 
-export function orderRepo(db: Db, kind: StoreKind) {
+export interface OrderWithCertificate {
+  order: OrderRow;
+  certificate: CertificateRow | undefined;
+}
+
+export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
+  // The busiest API path (DescribeCertificateState) reads one order and its certificate.
+  // Concurrent calls are grouped (store/batcher.ts): one `id IN (...)` query for the orders
+  // and, beside it on another connection, one `order_id IN (...)` for their certificates.
+  const getWithCertificate = createBatcher(async (keys: { accountId: number; id: number }[]): Promise<(OrderWithCertificate | undefined)[]> => {
+    const ids = [...new Set(keys.map((k) => k.id))];
+    const [orders, certificates] = await Promise.all(
+      prepared
+        ? [
+            prepared<OrderRow>('certdesk_orders_by_ids', 'select * from orders where id = any($1::bigint[]) and deleted_at is null', [ids]),
+            prepared<CertificateRow>('certdesk_certificates_by_orders', 'select * from certificates where order_id = any($1::bigint[])', [ids]),
+          ]
+        : [
+            db.selectFrom('orders').selectAll().where('id', 'in', ids).where('deleted_at', 'is', null).execute(),
+            db.selectFrom('certificates').selectAll().where('order_id', 'in', ids).execute(),
+          ],
+    );
+    const byId = new Map(orders.map((r) => [r.id, r]));
+    const certByOrder = new Map(certificates.map((c) => [c.order_id, c]));
+    return keys.map((k) => {
+      const order = byId.get(k.id);
+      return order && order.account_id === k.accountId ? { order, certificate: certByOrder.get(order.id) } : undefined;
+    });
+  });
+
   return {
+    /**
+     * A live order of this account with its certificate row (if any), read together with
+     * the concurrent calls: for read paths outside transactions.
+     */
+    getWithCertificate(accountId: number, id: number): Promise<OrderWithCertificate | undefined> {
+      return getWithCertificate({ accountId, id });
+    },
     async insert(row: Insertable<OrdersTable>): Promise<OrderRow> {
       return db.insertInto('orders').values(row).returningAll().executeTakeFirstOrThrow();
     },

@@ -4,9 +4,10 @@ import { defineAction } from '../action.js';
 import { describeStateView } from '../views.js';
 
 export default defineAction({
+  reads: true,
   params: { OrderId: { type: 'integer', required: true, min: 1 } },
   async run(ctx, p) {
-    const view = await describeOrder(ctx.deps.orders, ctx.accountId, p.OrderId);
+    const view = await describeOrder(ctx.deps.orders, ctx.accountId, p.OrderId, ctx.admitted);
     return describeStateView(view, ctx.deps.orders.ca.chainPem);
   },
 });

@@ -4,6 +4,7 @@ import { DEFAULT_PRODUCT_CODE } from '../../../policy/products.js';
 import { defineAction } from '../action.js';
 
 export default defineAction({
+  reads: true,
   params: {
     ProductCode: { type: 'string', maxLength: 64 },
   },

@@ -5,6 +5,7 @@ import { getCsrDetail } from '../../../accounts/csrs.js';
 import { defineAction } from '../action.js';
 
 export default defineAction({
+  reads: true,
   params: {
     CsrId: { type: 'integer', required: true, min: 1 },
   },

@@ -4,6 +4,7 @@ import { defineAction } from '../action.js';
 import { certificateDetailView } from '../views.js';
 
 export default defineAction({
+  reads: true,
   params: {
     CertId: { type: 'integer', required: true, min: 1 },
     CertFilter: { type: 'boolean' },

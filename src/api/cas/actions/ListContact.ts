@@ -4,6 +4,7 @@ import { listContacts } from '../../../accounts/contacts.js';
 import { defineAction } from '../action.js';
 
 export default defineAction({
+  reads: true,
   params: {
     Keyword: { type: 'string', maxLength: 128 },
     CurrentPage: { type: 'integer', min: 1, max: 100_000 },

@@ -5,6 +5,7 @@ import { listCsrs } from '../../../accounts/csrs.js';
 import { defineAction } from '../action.js';
 
 export default defineAction({
+  reads: true,
   params: {
     Algorithm: { type: 'string', oneOf: ['RSA', 'ECC', 'SM2'] },
     KeyWord: { type: 'string', maxLength: 128 },

@@ -5,6 +5,7 @@ import { defineAction } from '../action.js';
 import { certificateListItem, orderListItem } from '../views.js';
 
 export default defineAction({
+  reads: true,
   params: {
     OrderType: { type: 'string', oneOf: ['CPACK', 'BUY', 'UPLOAD', 'CERT'] },
     Status: { type: 'string', oneOf: LIST_STATUSES },
