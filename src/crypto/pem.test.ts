@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { fromPem, toPem } from './pem.js';
+import { fromPem, pemFromBase64, toPem } from './pem.js';
 import { CertError } from '../domain/errors.js';
 
 describe('PEM (RFC 7468)', () => {
@@ -18,6 +18,13 @@ describe('PEM (RFC 7468)', () => {
   });
 
   test('round trip', () => assert.deepEqual(fromPem(toPem('CERTIFICATE', der)), [der]));
+
+  test('pemFromBase64 of the stored base64 is the same text as toPem of the DER', () => {
+    for (const n of [0, 1, 47, 48, 49, 200, 1234]) {
+      const bytes = randomBytes(n);
+      assert.equal(pemFromBase64('CERTIFICATE', bytes.toString('base64')), toPem('CERTIFICATE', bytes));
+    }
+  });
 
   test('several blocks, CRLF, and text around them', () => {
     const text = `subject=CN=x\r\n${toPem('CERTIFICATE', der).replace(/\n/g, '\r\n')}\r\n  junk  \n${toPem('PRIVATE KEY', other)}  \n`;

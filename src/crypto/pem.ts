@@ -5,7 +5,14 @@
 import { CertError } from '../domain/errors.js';
 
 export function toPem(label: string, der: Buffer): string {
-  const b64 = der.toString('base64');
+  return pemFromBase64(label, der.toString('base64'));
+}
+
+/**
+ * The same from DER already in (standard, unwrapped) base64, as the store keeps it: no
+ * decoding and re-encoding on paths that render the same certificate on every request.
+ */
+export function pemFromBase64(label: string, b64: string): string {
   const lines: string[] = [];
   for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
   return `-----BEGIN ${label}-----\n${lines.join('\n')}${lines.length ? '\n' : ''}-----END ${label}-----\n`;

@@ -39,9 +39,21 @@ export async function migrateToLatest(db: Kysely<any>, kind: StoreKind, pgSchema
     provider: new CodeMigrations(kind),
     ...(kind === 'postgres' ? { migrationTableSchema: pgSchema ?? 'public' } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) {
-    throw new Error(`database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (!error && !failed) return;
+    // Before it migrates, Kysely lists the tables of every schema in the database (with
+    // pg_get_serial_sequence per column); a schema dropped meanwhile by another installation
+    // sharing the database (test suites drop theirs) fails that query with "does not exist".
+    // Nothing was migrated then (the steps run in one transaction, after it): try again.
+    const transient = kind === 'postgres' && !failed && error instanceof Error && /does not exist|cache lookup failed/.test(error.message);
+    if (transient && attempt < 10) {
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+      continue;
+    }
+    // The cause's message says what the database refused; it carries no secrets (DDL only).
+    const why = error instanceof Error ? `: ${error.message}` : '';
+    throw new Error(`database migration ${failed?.migrationName ?? '(setup)'} failed${why}`, { cause: error });
   }
 }

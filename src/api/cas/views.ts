@@ -1,7 +1,7 @@
 // Wire shapes of the order and certificate actions (principle 2: rows, domain objects and
 // wire shapes are three things). Field names, spellings and formats are CAS's (CAS doc §5).
 import { X509Certificate } from 'node:crypto';
-import { toPem } from '../../crypto/pem.js';
+import { pemFromBase64, toPem } from '../../crypto/pem.js';
 import { orderListStatus, certificateStatus, type OrderState } from '../../domain/order.js';
 import { getProduct } from '../../policy/products.js';
 import { dcvBaseDomain, isWildcard } from '../../policy/names.js';
@@ -22,7 +22,7 @@ export function algorithmName(keyAlgorithm: string): 'RSA' | 'ECC' {
 }
 
 function certificatePem(row: CertificateRow | undefined): string {
-  return row?.cert_der ? toPem('CERTIFICATE', Buffer.from(row.cert_der, 'base64')) : '';
+  return row?.cert_der ? pemFromBase64('CERTIFICATE', row.cert_der) : '';
 }
 
 /** DescribeCertificateState (CAS doc §5.1). The challenge shown is the first name still to prove. */
