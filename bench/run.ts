@@ -11,11 +11,13 @@
 import { parseArgs } from 'node:util';
 import { runScaleBench } from './scale.js';
 
-// `npm run bench -- --scale` (issue 5): multi-process scaling on PostgreSQL, its own run.
+// `npm run bench -- --scale` (issue 5): multi-process scaling on PostgreSQL, its own run;
+// `-- --scale --goal`: only the one-process DescribeCertificateState measurement, three times.
 if (process.argv.includes('--scale')) {
   await runScaleBench({
     databaseUrl: process.env.CERTDESK_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     quick: process.argv.includes('--quick'),
+    goalOnly: process.argv.includes('--goal'),
   });
   process.exit(0);
 }
