@@ -3,7 +3,6 @@
 import { CertError } from '../domain/errors.js';
 import { parseActionPolicy } from '../policy/action-policy.js';
 import type { AccountDeps } from './deps.js';
-import type { AccessKeyRow } from '../store/schema.js';
 import { newAccessKeyId, newAccessKeySecret } from './ids.js';
 
 export interface IssuedAccessKey {
@@ -65,24 +64,12 @@ export async function listAccessKeys(deps: AccountDeps, accountId: number): Prom
 
 /**
  * Looks a key up for authentication; undefined when it does not exist. On PostgreSQL the row
- * may come from the process's cache, which hears every change (store/access-key-cache.ts).
+ * may come from the process's cache, which hears every change (store/access-key-cache.ts);
+ * the sealer the app passes in keeps opened secrets (crypto/secret-box.ts withOpenCache).
  */
 export async function findAccessKeyCredential(deps: AccountDeps, accessKeyId: string): Promise<AccessKeyCredential | undefined> {
   const r = await deps.store.repos.accessKeys.getForAuth(accessKeyId);
   if (!r) return undefined;
-  // A cached row comes back as the same object until it is invalidated; its opened secret
-  // is kept beside it (and dropped with it) rather than unsealed again on every request.
-  let credential = opened.get(r);
-  if (!credential) {
-    credential = openCredential(deps, r);
-    opened.set(r, credential);
-  }
-  return credential;
-}
-
-const opened = new WeakMap<AccessKeyRow, AccessKeyCredential>();
-
-function openCredential(deps: AccountDeps, r: AccessKeyRow): AccessKeyCredential {
   return {
     accessKeyId: r.id,
     accountId: r.account_id,

@@ -23,16 +23,16 @@ export function nonceRepo(db: Db, prepared?: PreparedQuery) {
    */
   async function rememberMany(uses: NonceUse[]): Promise<boolean[]> {
     const first = new Map<string, number>();
-    const rows: { access_key_id: string; nonce: string; expires_at: number }[] = [];
     uses.forEach((u, i) => {
       const k = `${u.accessKeyId}\n${u.nonce}`;
-      if (first.has(k)) return;
-      first.set(k, i);
-      rows.push({ access_key_id: u.accessKeyId, nonce: u.nonce, expires_at: u.expiresAt });
+      if (!first.has(k)) first.set(k, i);
     });
     // Sorted, as in rate-counters.ts: concurrent batches that share a nonce (a replay) wait
     // for each other's rows in one order and cannot deadlock.
-    rows.sort((a, b) => (a.access_key_id === b.access_key_id ? (a.nonce < b.nonce ? -1 : a.nonce > b.nonce ? 1 : 0) : a.access_key_id < b.access_key_id ? -1 : 1));
+    const rows = [...first.keys()].sort().map((k) => {
+      const u = uses[first.get(k)!]!;
+      return { access_key_id: u.accessKeyId, nonce: u.nonce, expires_at: u.expiresAt };
+    });
     type Inserted = { access_key_id: string; nonce: string };
     const inserted = prepared
       ? await prepared<Inserted>('certdesk_nonces_remember', REMEMBER_PG, [rows.map((r) => r.access_key_id), rows.map((r) => r.nonce), rows.map((r) => r.expires_at)])
