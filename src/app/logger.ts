@@ -11,7 +11,8 @@ export function createJsonLogger(level: LogLevel, write: (line: string) => void 
       if (RANK[lvl] < min) return;
       write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields })}\n`);
     },
+    enabled: (lvl) => RANK[lvl] >= min,
   };
 }
 
-export const silentLogger: Logger = { log() {} };
+export const silentLogger: Logger = { log() {}, enabled: () => false };

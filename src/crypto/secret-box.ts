@@ -86,21 +86,21 @@ export function parseMasterKey(text: string): Buffer {
  * Callers get a copy, so one cannot change what the next one reads.
  */
 export function withOpenCache(sealer: SecretSealer, maxEntries: number): SecretSealer {
-  const opened = new Map<string, Buffer>();
+  // Keyed by the sealed text alone, which carries a random IV and so names one sealing; the
+  // aad it was opened with must match too (another aad is another, failing, open).
+  const opened = new Map<string, { aad: string; plain: Buffer }>();
   return {
     seal: (plain, aad) => sealer.seal(plain, aad),
     open(sealed, aad) {
-      // The sealed text carries a random IV, so it names one sealing; the aad is part of the key.
-      const key = `${aad}\n${sealed}`;
-      let plain = opened.get(key);
-      if (plain) {
-        opened.delete(key); // re-inserted below: now the most recently used
+      let entry = opened.get(sealed);
+      if (entry && entry.aad === aad) {
+        opened.delete(sealed); // re-inserted below: now the most recently used
       } else {
-        plain = sealer.open(sealed, aad);
-        if (opened.size >= maxEntries) opened.delete(opened.keys().next().value!);
+        entry = { aad, plain: sealer.open(sealed, aad) };
+        if (opened.size >= maxEntries && !opened.has(sealed)) opened.delete(opened.keys().next().value!);
       }
-      opened.set(key, plain);
-      return Buffer.from(plain);
+      opened.set(sealed, entry);
+      return Buffer.from(entry.plain);
     },
   };
 }

@@ -15,6 +15,8 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
   log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void;
+  /** Whether `level` is written at all: lets a hot path skip building fields nobody reads (absent: assume it is). */
+  enabled?(level: LogLevel): boolean;
 }
 
 /**

@@ -34,8 +34,8 @@ export async function describeOrder(deps: OrderDeps, accountId: number, orderId:
   }
   const issued = state === 'certificate' || state === 'revoked';
   let certificate = issued ? found.certificate : undefined;
-  // The two rows were read side by side, in two snapshots: an order issued between them
-  // reads as issued beside a certificate still unsigned (or missing). Read it again, after.
+  // Where the two rows come from two reads (SQLite: store/repos/orders.ts), an order issued
+  // between them reads as issued beside a certificate still unsigned (or missing): read it again.
   if (issued && certificate?.state !== 'issued') certificate = await repos.certificates.forOrder(orderId);
   const privateKeyDer = issued && order.key_sealed ? deps.sealer.open(order.key_sealed, orderKeyAad(order.id)) : undefined;
   return { order, state, authorizations, certificate, privateKeyDer };

@@ -104,6 +104,33 @@ for (const [name, location] of locations) {
       assert.deepEqual([...positions].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i + 3));
     });
 
+    test('admissions: a nonce and a rate hit answered by one grouped write, durable or not', async () => {
+      const w = 2_000_000;
+      const use = (nonce: string) => ({ accessKeyId: 'AD1', nonce, expiresAt: 9_999 });
+      assert.equal(await store.repos.nonces.remember('AD1', 'used', 9_999), true);
+      assert.deepEqual(
+        await store.repos.admissions.admitMany([
+          { nonce: use('x'), hit: { accountId: 9, action: 'A', windowStart: w }, durable: true },
+          { nonce: use('used'), hit: { accountId: 9, action: 'A', windowStart: w }, durable: true },
+          { nonce: use('y'), durable: true }, // refused from memory by the rate limiter: not counted
+          { nonce: use('x'), hit: { accountId: 9, action: 'B', windowStart: w }, durable: true },
+        ]),
+        [{ fresh: true, count: 1 }, { fresh: false, count: 2 }, { fresh: true }, { fresh: false, count: 1 }],
+      );
+      // Concurrent callers through both batchers (synchronous and relaxed commits): each
+      // nonce is new exactly once and the counter hands out consecutive positions.
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          store.repos.admissions.admit({ nonce: { accessKeyId: 'AD2', nonce: `n${i % 100}`, expiresAt: 9_999 }, hit: { accountId: 9, action: 'C', windowStart: w }, durable: i % 3 === 0 }),
+        ),
+      );
+      for (let i = 0; i < 100; i++) assert.equal([results[i]!.fresh, results[i + 100]!.fresh].filter(Boolean).length, 1, `nonce n${i}`);
+      assert.deepEqual(results.map((r) => r.count!).sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i + 1));
+      // What either kind of commit wrote is what every other statement sees at once.
+      assert.equal(await store.repos.nonces.remember('AD2', 'n7', 9_999), false);
+      assert.equal(await store.repos.rateCounters.hit(9, 'C', w), 201);
+    });
+
     test('orders: getWithCertificate reads an order with its certificate, for its own account only', async () => {
       const acct = await store.repos.accounts.create('Reader', 1);
       const other = await store.repos.accounts.create('Other', 1);

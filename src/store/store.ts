@@ -10,6 +10,7 @@ import { accountRepo } from './repos/accounts.js';
 import { accessKeyRepo, type AccessKeyFeed } from './repos/access-keys.js';
 import { AccessKeyCache } from './access-key-cache.js';
 import { startListener, type Listener } from './postgres/listener.js';
+import { admissionRepo } from './repos/admissions.js';
 import { nonceRepo } from './repos/nonces.js';
 import { planRepo } from './repos/plans.js';
 import { contactRepo } from './repos/contacts.js';
@@ -45,10 +46,13 @@ const ACCESS_KEY_CHANNEL = 'certdesk_access_keys';
  * as prepared statements (postgres/open-postgres.ts); elsewhere they go through Kysely.
  */
 function buildRepos(db: Db, kind: StoreKind, keyFeed?: AccessKeyFeed, prepared?: PreparedQuery) {
+  const nonces = nonceRepo(db, prepared);
+  const rateCounters = rateCounterRepo(db, prepared);
   return {
     accounts: accountRepo(db),
     accessKeys: accessKeyRepo(db, kind, keyFeed),
-    nonces: nonceRepo(db, prepared),
+    nonces,
+    admissions: admissionRepo(nonces, rateCounters, prepared),
     plans: planRepo(db),
     contacts: contactRepo(db),
     companies: companyRepo(db),
@@ -62,7 +66,7 @@ function buildRepos(db: Db, kind: StoreKind, keyFeed?: AccessKeyFeed, prepared?:
     crls: crlRepo(db, kind),
     notices: noticeRepo(db),
     ocspResponses: ocspResponseRepo(db),
-    rateCounters: rateCounterRepo(db, prepared),
+    rateCounters,
     stats: statsRepo(db),
   };
 }
@@ -80,7 +84,7 @@ export class Store {
     readonly kind: StoreKind,
     readonly db: Kysely<Database>,
     location: StoreLocation,
-    prepared?: PreparedQuery,
+    private readonly prepared?: PreparedQuery,
   ) {
     let rootFeed: AccessKeyFeed | undefined;
     if (kind === 'postgres') {
@@ -113,11 +117,12 @@ export class Store {
       const schema = location.postgres?.schema;
       if (schema) {
         if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error('invalid PostgreSQL schema name');
-        const bootstrap = openPostgresKysely(location.target, { maxConnections: 1 }).db;
+        const bootstrap = openPostgresKysely(location.target, { maxConnections: 1 });
         try {
-          await sql`create schema if not exists ${sql.id(schema)}`.execute(bootstrap);
+          await sql`create schema if not exists ${sql.id(schema)}`.execute(bootstrap.db);
         } finally {
-          await bootstrap.destroy();
+          await bootstrap.db.destroy();
+          await bootstrap.prepared.close();
         }
       }
       ({ db, prepared } = openPostgresKysely(location.target, location.postgres));
@@ -126,6 +131,7 @@ export class Store {
       await migrateToLatest(db, location.kind, location.postgres?.schema);
     } catch (e) {
       await db.destroy();
+      await prepared?.close();
       throw e;
     }
     return new Store(location.kind, db, location, prepared);
@@ -161,5 +167,6 @@ export class Store {
     this.closed = true;
     await this.listener?.close();
     await this.db.destroy();
+    await this.prepared?.close();
   }
 }

@@ -3,6 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/certdesk.js', import.meta.url));
+/** As bin/certdesk.js's shebang and `npm start` run it (its young-generation size). */
+const NODE_FLAGS = ['--max-semi-space-size=64'];
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -13,7 +15,7 @@ export interface ServeProcess {
 }
 
 export async function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'serve', ...args], {
     env: { ...process.env, CERTDESK_FROM_SOURCE: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -36,7 +36,9 @@ export interface CasAction<S extends ParamSpecs = ParamSpecs> {
   /**
    * `true` for actions that only read: the gateway runs them beside the nonce and rate-limit
    * writes instead of after them (one store round trip less on the busiest paths) and, if
-   * the request is refused there, answers with that error and drops what they read.
+   * the request is refused there, answers with that error and drops what they read. Their
+   * nonces are committed without waiting for the disk (store/repos/admissions.ts): a write
+   * they make must be harmless to repeat, as the validation nudge is.
    */
   reads?: boolean;
   run(ctx: CallContext, params: DecodedParams<S>): Promise<ActionResult>;

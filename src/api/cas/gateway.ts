@@ -1,8 +1,8 @@
 // The CAS RPC gateway: authenticate one request, run its action, answer in CAS form.
 // Checks run in order of cost (issue 2, item 4): known action and version, the AccessKey,
 // the content hash, the timestamp window, the signature in constant time and the key's
-// policy, all in memory; then the two store writes, together: the nonce (remembered in the
-// store, so a reuse is caught across processes) and the account's rate counter (issue 5).
+// policy, all in memory; then the two store writes, in one statement: the nonce (remembered
+// in the store, so a reuse is caught across processes) and the account's rate counter (issue 5).
 // The signature comes before the nonce because it is the cheaper of the two and because a
 // request whose signature fails must not write to the store at all (it would let anyone who
 // knows an AccessKeyId fill the nonce table, or burn a client's nonces). A reading action
@@ -17,7 +17,7 @@ import { decodeParams } from './params.js';
 import { renderCasError, sendJson, toCertError } from './render.js';
 import { checkContentHash, parseAcsTimestamp, parseSignedRequest, verifySignature, type SignedRequest } from './signature.js';
 import { redactParams } from './redact.js';
-import { checkRateLimit } from './throttle.js';
+import { rateLimiterFor } from './throttle.js';
 
 export const CAS_API_VERSION = '2020-04-07';
 const MAX_BODY_BYTES = 1 << 20;
@@ -104,16 +104,26 @@ async function authenticate(opts: GatewayOptions, req: IncomingMessage, body: Bu
 }
 
 /**
- * The store's two verdicts on an authenticated request, asked together (one round trip of
- * each, both grouped with other requests' by store/batcher.ts): the nonce must be new, and
- * the account under the action's rate limit. A reused nonce is reported before throttling.
+ * The store's two verdicts on an authenticated request, asked in one statement (grouped with
+ * other requests' by store/batcher.ts): the nonce must be new, and the account under the
+ * action's rate limit. A reused nonce is reported before throttling.
  */
 async function admit(deps: CasDeps, auth: Authenticated): Promise<void> {
-  const fresh = deps.accounts.store.repos.nonces.remember(auth.signed.accessKeyId, auth.nonce, auth.rememberNonceUntil);
-  const underLimit = checkRateLimit(deps, auth.accountId, auth.actionName);
-  underLimit.catch(() => {}); // awaited below unless the nonce check throws first
-  if (!(await fresh)) throw new CertError('nonce_reused', 'Specified signature nonce was used already.');
-  await underLimit;
+  const ticket = rateLimiterFor(deps).begin(auth.accountId, auth.actionName);
+  let verdict;
+  try {
+    verdict = await deps.accounts.store.repos.admissions.admit({
+      nonce: { accessKeyId: auth.signed.accessKeyId, nonce: auth.nonce, expiresAt: auth.rememberNonceUntil },
+      hit: ticket.hit,
+      durable: !auth.action.reads,
+    });
+  } catch (e) {
+    ticket.cancel();
+    throw e;
+  }
+  const refused = ticket.settle(verdict.count);
+  if (!verdict.fresh) throw new CertError('nonce_reused', 'Specified signature nonce was used already.');
+  if (refused) throw refused;
 }
 
 export function createCasHandler(opts: GatewayOptions) {
@@ -163,7 +173,7 @@ export function createCasHandler(opts: GatewayOptions) {
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       deps.observe?.(seen.action ?? 'unknown', code, status, ms / 1000);
-      deps.logger.log('info', 'cas request', {
+      if (deps.logger.enabled?.('info') ?? true) deps.logger.log('info', 'cas request', {
         requestId,
         action: actionName,
         accessKeyId,

@@ -12,6 +12,7 @@ import { CertError } from '../../domain/errors.js';
 import type { Clock, Logger } from '../../domain/ports.js';
 import { CAS_RATE_LIMITS, RATE_WINDOW_MS, rateLimitFor, type RateLimitTable } from '../../policy/rate-limits.js';
 import type { Store } from '../../store/store.js';
+import type { RateHit } from '../../store/repos/rate-counters.js';
 import type { CasDeps } from './action.js';
 
 /** Windows this old are purged; a few windows of slack for clock skew between processes. */
@@ -19,8 +20,24 @@ const KEEP_WINDOWS = 5;
 /** One purge per process per second at most: a cheap DELETE, never on the critical path. */
 const PURGE_EVERY_MS = 1000;
 
+/**
+ * One request's passage through the limiter: what it adds to the store's counter, and the
+ * verdict once the store has counted it. The gateway sends the hit with the request's nonce
+ * in one store statement (store/repos/admissions.ts).
+ */
+export interface RateTicket {
+  /** The counter this request adds one to; absent when memory already refuses the request. */
+  hit?: RateHit;
+  /** After the store counted `hit` (`count`: the window's count with this request): the refusal, if over the limit. */
+  settle(count: number | undefined): CertError | undefined;
+  /** The store write failed: the request was not counted. */
+  cancel(): void;
+}
+
 export interface RateLimiter {
-  /** Counts one request; throws CertError('throttled') when the account is over the action's limit. */
+  /** Starts counting one request; no store work (see RateTicket). */
+  begin(accountId: number, action: string): RateTicket;
+  /** Counts one request on its own; throws CertError('throttled') when the account is over the action's limit. */
   check(accountId: number, action: string): Promise<void>;
 }
 
@@ -67,31 +84,52 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       });
   }
 
+  function begin(accountId: number, action: string): RateTicket {
+    const now = clock.now();
+    const windowStart = now - (now % RATE_WINDOW_MS);
+    purgeOld(windowStart, now);
+    const limit = rateLimitFor(limits, action);
+    const key = `${accountId}/${action}`;
+    let slot = slots.get(key);
+    if (!slot || slot.windowStart !== windowStart) {
+      slot = { windowStart, sent: 0, spent: false };
+      slots.set(key, slot);
+    }
+    // Each request this process sent is in the store's count, so `sent >= limit` already
+    // proves the window spent, even before the store's answers come back.
+    if (slot.spent || slot.sent >= limit) {
+      return { settle: () => throttled(windowStart, now), cancel() {} };
+    }
+    const counted = slot;
+    counted.sent += 1;
+    return {
+      hit: { accountId, action, windowStart },
+      settle(count) {
+        if (count === undefined) throw new Error('rate limiter: a counted request settled without its count');
+        if (count >= limit) counted.spent = true;
+        return count > limit ? throttled(windowStart, clock.now()) : undefined;
+      },
+      cancel() {
+        counted.sent -= 1;
+      },
+    };
+  }
+
   return {
+    begin,
     async check(accountId, action) {
-      const now = clock.now();
-      const windowStart = now - (now % RATE_WINDOW_MS);
-      purgeOld(windowStart, now);
-      const limit = rateLimitFor(limits, action);
-      const key = `${accountId}/${action}`;
-      let slot = slots.get(key);
-      if (!slot || slot.windowStart !== windowStart) {
-        slot = { windowStart, sent: 0, spent: false };
-        slots.set(key, slot);
+      const ticket = begin(accountId, action);
+      let count: number | undefined;
+      if (ticket.hit) {
+        try {
+          count = await store.repos.rateCounters.hit(accountId, action, ticket.hit.windowStart);
+        } catch (e) {
+          ticket.cancel();
+          throw e;
+        }
       }
-      // Each request this process sent is in the store's count, so `sent >= limit` already
-      // proves the window spent, even before the store's answers come back.
-      if (slot.spent || slot.sent >= limit) throw throttled(windowStart, now);
-      slot.sent += 1;
-      let count: number;
-      try {
-        count = await store.repos.rateCounters.hit(accountId, action, windowStart);
-      } catch (e) {
-        slot.sent -= 1;
-        throw e;
-      }
-      if (count >= limit) slot.spent = true;
-      if (count > limit) throw throttled(windowStart, clock.now());
+      const refused = ticket.settle(count);
+      if (refused) throw refused;
     },
   };
 }
@@ -101,12 +139,12 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
 // the counts themselves are shared through the store.
 const limiters = new WeakMap<CasDeps, RateLimiter>();
 
-/** The gateway's throttle step: after authentication, before any parameter is decoded. */
-export async function checkRateLimit(deps: CasDeps, accountId: number, action: string): Promise<void> {
+/** The gateway's limiter (its throttle step: after authentication, before any parameter is decoded). */
+export function rateLimiterFor(deps: CasDeps): RateLimiter {
   let limiter = limiters.get(deps);
   if (!limiter) {
     limiter = createRateLimiter({ store: deps.accounts.store, clock: deps.accounts.clock, logger: deps.logger });
     limiters.set(deps, limiter);
   }
-  await limiter.check(accountId, action);
+  return limiter;
 }

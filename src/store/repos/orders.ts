@@ -1,6 +1,6 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Db, StoreKind } from '../store.js';
-import type { CertificateRow, OrderRow, OrdersTable } from '../schema.js';
+import type { CertificateRow, CertificatesTable, OrderRow, OrdersTable } from '../schema.js';
 import { containsText } from './like.js';
 import { createBatcher } from '../batcher.js';
 import type { PreparedQuery } from '../postgres/open-postgres.js';
@@ -20,28 +20,52 @@ export interface OrderWithCertificate {
   certificate: CertificateRow | undefined;
 }
 
+// Every column of the two tables, for the one statement that reads an order with its
+// certificate on PostgreSQL (a join names its columns; `satisfies` keeps the lists complete).
+const ORDER_COLUMNS = Object.keys({
+  id: 1, account_id: 1, plan_id: 1, product_code: 1, state: 1, domains: 1, validate_type: 1, key_algorithm: 1, spki: 1, csr_der: 1,
+  key_sealed: 1, contact_name: 1, contact_phone: 1, contact_email: 1, company_id: 1, company: 1, tags: 1, fail_reason: 1,
+  approved_at: 1, validation_deadline: 1, caa_checked_at: 1, renewed_from: 1, created_at: 1, updated_at: 1, deleted_at: 1,
+} satisfies Record<keyof OrdersTable, 1>);
+const CERTIFICATE_COLUMNS = Object.keys({
+  id: 1, account_id: 1, order_id: 1, source: 1, name: 1, serial: 1, issuer_id: 1, state: 1, tbs_der: 1, cert_der: 1, chain_pem: 1,
+  key_sealed: 1, common_name: 1, sans: 1, issuer_cn: 1, not_before: 1, not_after: 1, sha1: 1, sha256: 1, org_name: 1, country: 1,
+  province: 1, city: 1, revoked_at: 1, revocation_reason: 1, deleted_at: 1, created_at: 1, crl_shard: 1,
+} satisfies Record<keyof CertificatesTable, 1>);
+
+// One snapshot for both rows: an order never reads as issued beside its unsigned certificate.
+const ORDERS_WITH_CERTIFICATES_PG = `select ${[...ORDER_COLUMNS.map((c) => `o.${c}`), ...CERTIFICATE_COLUMNS.map((c) => `c.${c}`)].join(', ')}
+  from orders o left join certificates c on c.order_id = o.id
+  where o.id = any($1::bigint[]) and o.deleted_at is null`;
+
+function rowFrom<R>(columns: readonly string[], values: readonly unknown[], offset: number): R {
+  const row: Record<string, unknown> = {};
+  columns.forEach((c, i) => (row[c] = values[offset + i]));
+  return row as R;
+}
+
 export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
   // The busiest API path (DescribeCertificateState) reads one order and its certificate.
-  // Concurrent calls are grouped (store/batcher.ts): one `id IN (...)` query for the orders
-  // and, beside it on another connection, one `order_id IN (...)` for their certificates.
+  // Concurrent calls are grouped (store/batcher.ts) into one `id IN (...)` read: on
+  // PostgreSQL one join, on SQLite (no round trip to save) the two tables one after the other.
   const getWithCertificate = createBatcher(async (keys: { accountId: number; id: number }[]): Promise<(OrderWithCertificate | undefined)[]> => {
     const ids = [...new Set(keys.map((k) => k.id))];
-    const [orders, certificates] = await Promise.all(
-      prepared
-        ? [
-            prepared<OrderRow>('certdesk_orders_by_ids', 'select * from orders where id = any($1::bigint[]) and deleted_at is null', [ids]),
-            prepared<CertificateRow>('certdesk_certificates_by_orders', 'select * from certificates where order_id = any($1::bigint[])', [ids]),
-          ]
-        : [
-            db.selectFrom('orders').selectAll().where('id', 'in', ids).where('deleted_at', 'is', null).execute(),
-            db.selectFrom('certificates').selectAll().where('order_id', 'in', ids).execute(),
-          ],
-    );
-    const byId = new Map(orders.map((r) => [r.id, r]));
-    const certByOrder = new Map(certificates.map((c) => [c.order_id, c]));
+    const found = new Map<number, OrderWithCertificate>();
+    if (prepared) {
+      const certIdAt = ORDER_COLUMNS.length;
+      for (const values of await prepared.arrays('certdesk_orders_with_certificates', ORDERS_WITH_CERTIFICATES_PG, [ids])) {
+        const order = rowFrom<OrderRow>(ORDER_COLUMNS, values, 0);
+        found.set(order.id, { order, certificate: values[certIdAt] === null ? undefined : rowFrom<CertificateRow>(CERTIFICATE_COLUMNS, values, certIdAt) });
+      }
+    } else {
+      const orders = await db.selectFrom('orders').selectAll().where('id', 'in', ids).where('deleted_at', 'is', null).execute();
+      const certificates = await db.selectFrom('certificates').selectAll().where('order_id', 'in', ids).execute();
+      const certByOrder = new Map(certificates.map((c) => [c.order_id, c]));
+      for (const order of orders) found.set(order.id, { order, certificate: certByOrder.get(order.id) });
+    }
     return keys.map((k) => {
-      const order = byId.get(k.id);
-      return order && order.account_id === k.accountId ? { order, certificate: certByOrder.get(order.id) } : undefined;
+      const f = found.get(k.id);
+      return f && f.order.account_id === k.accountId ? f : undefined;
     });
   });
 

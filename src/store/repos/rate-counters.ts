@@ -3,10 +3,18 @@ import type { Db } from '../store.js';
 import { createBatcher } from '../batcher.js';
 import type { PreparedQuery } from '../postgres/open-postgres.js';
 
-const HIT_PG = `insert into rate_counters (window_start, account_id, action, count)
-  select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::integer[])
+/**
+ * The upsert of a batch's counts, its rows from `rowsSql` (window_start, account_id, action,
+ * count, as planHits().arrays() binds them).
+ */
+export function hitUpsertPg(rowsSql: string): string {
+  return `insert into rate_counters (window_start, account_id, action, count)
+  ${rowsSql}
   on conflict (window_start, account_id, action) do update set count = rate_counters.count + excluded.count
   returning window_start, account_id, action, count`;
+}
+
+const HIT_PG = hitUpsertPg('select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::integer[])');
 
 export interface RateHit {
   accountId: number;
@@ -14,50 +22,68 @@ export interface RateHit {
   windowStart: number;
 }
 
+export interface CounterRow {
+  window_start: number;
+  account_id: number;
+  action: string;
+  count: number;
+}
+
 /** 4 bind parameters per row; distinct (window, account, action) keys per batch at most. */
 const MAX_BATCH = 256;
 
-export function rateCounterRepo(db: Db, prepared?: PreparedQuery) {
-  /**
-   * Counts a batch of requests with one multi-row upsert: each distinct (window, account,
-   * action) adds its number of hits k and gets back the new count c, and its hits take the
-   * positions c-k+1 .. c in order. One statement (upsert with RETURNING, SQLite >= 3.35 and
-   * PostgreSQL alike), so concurrent processes never lose a count and no two requests get
-   * the same position.
-   */
-  async function hitMany(hits: RateHit[]): Promise<number[]> {
-    const groups = new Map<string, { row: { window_start: number; account_id: number; action: string; count: number }; items: number[] }>();
-    hits.forEach((h, i) => {
-      const k = `${h.windowStart}\n${h.accountId}\n${h.action}`;
-      const g = groups.get(k);
-      if (g) {
-        g.row.count += 1;
-        g.items.push(i);
-      } else {
-        groups.set(k, { row: { window_start: h.windowStart, account_id: h.accountId, action: h.action, count: 1 }, items: [i] });
+/**
+ * One batch's hits as rows for one multi-row upsert, and how to read its answer: each
+ * distinct (window, account, action) adds its number of hits k and gets back the new count
+ * c, and its hits take the positions c-k+1 .. c in order. One statement (upsert with
+ * RETURNING, SQLite >= 3.35 and PostgreSQL alike), so concurrent processes never lose a
+ * count and no two requests get the same position.
+ */
+export function planHits(hits: readonly RateHit[]) {
+  const groups = new Map<string, { row: CounterRow; items: number[] }>();
+  hits.forEach((h, i) => {
+    const k = `${h.windowStart}\n${h.accountId}\n${h.action}`;
+    const g = groups.get(k);
+    if (g) {
+      g.row.count += 1;
+      g.items.push(i);
+    } else {
+      groups.set(k, { row: { window_start: h.windowStart, account_id: h.accountId, action: h.action, count: 1 }, items: [i] });
+    }
+  });
+  // Rows in one fixed order (the keys sorted): two batches in flight, from this process or
+  // another, then lock the counters they share in the same order and cannot deadlock.
+  const rows = [...groups.keys()].sort().map((k) => groups.get(k)!.row);
+  return {
+    rows,
+    /** The bind values of the rows: four arrays. */
+    arrays: (): unknown[] => [rows.map((r) => r.window_start), rows.map((r) => r.account_id), rows.map((r) => r.action), rows.map((r) => r.count)],
+    positions(counted: readonly CounterRow[]): number[] {
+      const out = new Array<number>(hits.length);
+      for (const r of counted) {
+        const g = groups.get(`${Number(r.window_start)}\n${Number(r.account_id)}\n${r.action}`)!;
+        const first = Number(r.count) - g.items.length + 1;
+        g.items.forEach((item, j) => (out[item] = first + j));
       }
-    });
-    // Rows in one fixed order (the keys sorted): two batches in flight, from this process or
-    // another, then lock the counters they share in the same order and cannot deadlock.
-    const ordered = [...groups.keys()].sort().map((k) => groups.get(k)!.row);
-    type Counted = { window_start: number; account_id: number; action: string; count: number };
+      return out;
+    },
+  };
+}
+
+export function rateCounterRepo(db: Db, prepared?: PreparedQuery) {
+  async function hitMany(hits: RateHit[]): Promise<number[]> {
+    const plan = planHits(hits);
     const rows = prepared
-      ? await prepared<Counted>('certdesk_rate_hit', HIT_PG, [ordered.map((r) => r.window_start), ordered.map((r) => r.account_id), ordered.map((r) => r.action), ordered.map((r) => r.count)])
+      ? await prepared<CounterRow>('certdesk_rate_hit', HIT_PG, plan.arrays())
       : await db
           .insertInto('rate_counters')
-          .values(ordered)
+          .values(plan.rows)
           .onConflict((oc) =>
             oc.columns(['window_start', 'account_id', 'action']).doUpdateSet({ count: sql<number>`${sql.ref('rate_counters.count')} + ${sql.ref('excluded.count')}` }),
           )
           .returning(['window_start', 'account_id', 'action', 'count'])
           .execute();
-    const out = new Array<number>(hits.length);
-    for (const r of rows) {
-      const g = groups.get(`${Number(r.window_start)}\n${Number(r.account_id)}\n${r.action}`)!;
-      const first = Number(r.count) - g.items.length + 1;
-      g.items.forEach((item, j) => (out[item] = first + j));
-    }
-    return out;
+    return plan.positions(rows);
   }
   const hit = createBatcher(hitMany, { maxBatch: MAX_BATCH });
 
