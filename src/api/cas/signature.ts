@@ -5,7 +5,7 @@
 //   - RPC v1 HMAC-SHA1: `Signature` in the query, legacy SDKs and tools (§2.2, §3.2).
 // The raw query is never signed as received: it is decoded and re-encoded (§10 item 4).
 
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { CertError } from '../../domain/errors.js';
 
 export type SignatureScheme = 'ACS3-HMAC-SHA256' | 'ACS3-HMAC-SM3' | 'RPC-HMAC-SHA1';
@@ -387,7 +387,7 @@ function acs3Digest(scheme: SignatureScheme): 'sha256' | 'sm3' {
 function hashPayload(scheme: SignatureScheme, body: Buffer): string {
   const algo = acs3Digest(scheme);
   if (body.length === 0) return algo === 'sm3' ? EMPTY_SM3 : EMPTY_SHA256;
-  return createHash(algo).update(body).digest('hex');
+  return hash(algo, body, 'hex'); // one-shot: no Hash object per request
 }
 
 /**
@@ -433,7 +433,7 @@ export function parseAcsTimestamp(s: string | undefined): number {
 function acs3Signature(scheme: Acs3Scheme, secret: string, canonicalRequest: string): Buffer {
   const algo = acs3Digest(scheme);
   // §3.1 steps 6-7: the key is the secret as-is (no '&', unlike v1).
-  const stringToSign = scheme + '\n' + createHash(algo).update(canonicalRequest, 'utf8').digest('hex');
+  const stringToSign = scheme + '\n' + hash(algo, canonicalRequest, 'hex');
   return createHmac(algo, secret).update(stringToSign, 'utf8').digest();
 }
 

@@ -45,17 +45,17 @@ export interface PreparedQuery {
   close(): Promise<void>;
 }
 
-/** Relaxed-commit connections: the admissions batcher has at most two statements in flight. */
-const RELAXED_CONNECTIONS = 2;
+/** Relaxed-commit connections: the admissions batcher has one statement in flight at a time. */
+const RELAXED_CONNECTIONS = 1;
 
-function openPool(url: string, max: number, settings: string[]): pg.Pool {
+function openPool(url: string, max: number, schema: string | undefined): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max,
     // Connections stay open: no idle timer set and cleared on every release.
     idleTimeoutMillis: 0,
     types: types as any,
-    ...(settings.length > 0 ? { options: settings.map((s) => `-c ${s}`).join(' ') } : {}),
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // An idle client's error (server restart) must not crash the process.
   pool.on('error', () => {});
@@ -63,18 +63,31 @@ function openPool(url: string, max: number, settings: string[]): pg.Pool {
 }
 
 export function openPostgresKysely(url: string, opts: PostgresOptions = {}): { db: Kysely<Database>; prepared: PreparedQuery } {
-  const settings = opts.schema ? [`search_path=${opts.schema}`] : [];
-  const pool = openPool(url, opts.maxConnections ?? 10, settings);
+  const pool = openPool(url, opts.maxConnections ?? 10, opts.schema);
   // Opened on first use: connections are made as statements need them. The setting is made
-  // by a SET on each new connection (queued before any statement of it), not as a startup
-  // option, which poolers such as PgBouncer refuse.
-  const relaxedPool = openPool(url, RELAXED_CONNECTIONS, settings);
-  relaxedPool.on('connect', (client) => {
-    client.query('set synchronous_commit = off').catch(() => {}); // a failure shows on the statement queued behind it
-  });
+  // by a SET before a connection's first statement, not as a startup option, which poolers
+  // such as PgBouncer refuse.
+  const relaxedPool = openPool(url, RELAXED_CONNECTIONS, opts.schema);
+  const relaxedReady = new WeakSet<pg.PoolClient>();
+  async function relaxed<R>(name: string, text: string, values: unknown[]): Promise<R[]> {
+    const client = await relaxedPool.connect();
+    let broken: Error | undefined;
+    try {
+      if (!relaxedReady.has(client)) {
+        await client.query('set synchronous_commit = off');
+        relaxedReady.add(client);
+      }
+      return (await client.query({ name, text, values })).rows as R[];
+    } catch (e) {
+      broken = e as Error; // the connection is dropped rather than reused in an unknown state
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
   const prepared: PreparedQuery = Object.assign(async <R>(name: string, text: string, values: unknown[]) => (await pool.query({ name, text, values })).rows as R[], {
     arrays: async (name: string, text: string, values: unknown[]) => (await pool.query({ name, text, values, rowMode: 'array' })).rows as unknown[][],
-    relaxed: async <R>(name: string, text: string, values: unknown[]) => (await relaxedPool.query({ name, text, values })).rows as R[],
+    relaxed,
     close: async () => {
       await Promise.all([relaxedPool.end(), pool.ending ? undefined : pool.end()]);
     },
