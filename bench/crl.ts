@@ -31,7 +31,11 @@ function* entries(count: number, now: number, peak: Peak): Generator<RevokedEntr
   for (let i = 0; i < count; i++) {
     if ((i & 16383) === 0) sample(peak);
     // 16 octets: 12 random, then a counter, so every serial is distinct.
-    yield { serialHex: prefix + i.toString(16).toUpperCase().padStart(8, '0'), revokedAt: now - i * 7919, reason: reasons[i % reasons.length]! };
+    yield {
+      serialHex: prefix + i.toString(16).toUpperCase().padStart(8, '0'),
+      revokedAt: now - i * 7919,
+      reason: reasons[i % reasons.length]!,
+    };
   }
 }
 
@@ -40,23 +44,42 @@ const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 export async function runCrlBench(opts: { quick: boolean }): Promise<Array<{ label: string; value: string }>> {
   const count = opts.quick ? 100_000 : 1_000_000;
   const now = Date.now();
-  const { issuing } = await createHierarchy({ algorithm: 'ecdsa-p256', now: now - DAY, random: { bytes: (n) => randomBytes(n) } });
+  const { issuing } = await createHierarchy({
+    algorithm: 'ecdsa-p256',
+    now: now - DAY,
+    random: { bytes: (n) => randomBytes(n) },
+  });
   const issuer = loadIssuer(issuing.certDer, issuing.privateKeyPkcs8Der);
 
   const base = process.memoryUsage();
   const peak: Peak = { rss: base.rss, heapUsed: base.heapUsed, external: base.external };
   const started = process.hrtime.bigint();
-  const der = await buildCrl({ issuer, thisUpdate: now, nextUpdate: now + 7 * DAY, crlNumber: 1 }, entries(count, now, peak));
+  const der = await buildCrl(
+    { issuer, thisUpdate: now, nextUpdate: now + 7 * DAY, crlNumber: 1 },
+    entries(count, now, peak),
+  );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   sample(peak);
 
   const n = count.toLocaleString('en-US');
   return [
-    { label: `CRL of ${n} entries: build + sign`, value: `${seconds.toFixed(2)} s (${Math.round(count / seconds).toLocaleString('en-US')} entries/s)` },
+    {
+      label: `CRL of ${n} entries: build + sign`,
+      value: `${seconds.toFixed(2)} s (${Math.round(count / seconds).toLocaleString('en-US')} entries/s)`,
+    },
     { label: `CRL of ${n} entries: size`, value: mb(der.length) },
-    { label: `CRL of ${n} entries: peak RSS`, value: `${mb(peak.rss)} (+${mb(peak.rss - base.rss)} over the ${mb(base.rss)} before)` },
-    { label: `CRL of ${n} entries: peak heapUsed`, value: `${mb(peak.heapUsed)} (+${mb(peak.heapUsed - base.heapUsed)})` },
-    { label: `CRL of ${n} entries: peak external (Buffers)`, value: `${mb(peak.external)} (+${mb(peak.external - base.external)})` },
+    {
+      label: `CRL of ${n} entries: peak RSS`,
+      value: `${mb(peak.rss)} (+${mb(peak.rss - base.rss)} over the ${mb(base.rss)} before)`,
+    },
+    {
+      label: `CRL of ${n} entries: peak heapUsed`,
+      value: `${mb(peak.heapUsed)} (+${mb(peak.heapUsed - base.heapUsed)})`,
+    },
+    {
+      label: `CRL of ${n} entries: peak external (Buffers)`,
+      value: `${mb(peak.external)} (+${mb(peak.external - base.external)})`,
+    },
     { label: 'process max RSS so far (getrusage)', value: mb(process.resourceUsage().maxRSS * 1024) },
   ];
 }

@@ -24,10 +24,24 @@ export function runCsrMicroBench(iterations = 2000): void {
   try {
     for (const kind of KINDS) {
       const out = join(dir, `${kind.name}.csr`);
-      execFileSync('openssl', [
-        'req', '-new', ...kind.newkey, '-nodes', '-keyout', join(dir, `${kind.name}.key`),
-        '-subj', '/CN=www.example.com', '-addext', 'subjectAltName=DNS:www.example.com,DNS:example.com', '-out', out,
-      ], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-new',
+          ...kind.newkey,
+          '-nodes',
+          '-keyout',
+          join(dir, `${kind.name}.key`),
+          '-subj',
+          '/CN=www.example.com',
+          '-addext',
+          'subjectAltName=DNS:www.example.com,DNS:example.com',
+          '-out',
+          out,
+        ],
+        { stdio: 'ignore' },
+      );
       const pem = readFileSync(out, 'utf8');
       for (let i = 0; i < 50; i++) checkSubscriberKey(parseCsr(pem).key); // warm-up
       let t = process.hrtime.bigint();

@@ -44,8 +44,16 @@ export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult
   const { cd, cs } = await startWithChallenges({ 'validation-retry-ms': String(opts.validationRetryMs) });
   try {
     const key = await createAccount(cd.ctx.accounts, 'Bench Inc');
-    await grantPlan(cd.ctx.accounts, { accountId: key.AccountId, productCode: DEFAULT_PRODUCT_CODE, count: opts.orders + 10 });
-    await addContact(cd.ctx.accounts, key.AccountId, { name: 'Bench', email: 'bench@example.com', mobile: '13900001111' });
+    await grantPlan(cd.ctx.accounts, {
+      accountId: key.AccountId,
+      productCode: DEFAULT_PRODUCT_CODE,
+      count: opts.orders + 10,
+    });
+    await addContact(cd.ctx.accounts, key.AccountId, {
+      name: 'Bench',
+      email: 'bench@example.com',
+      mobile: '13900001111',
+    });
     const input: ClientInput = {
       endpoint: cd.endpoint,
       key: { AccessKeyId: key.AccessKeyId, AccessKeySecret: key.AccessKeySecret },

@@ -13,7 +13,12 @@ import { generateKeyPair } from '../src/ca/signer.js';
 const seconds = Number(process.argv[2] ?? 3);
 const random = { bytes: (n: number) => randomBytes(n) };
 const now = Date.now();
-const { issuing } = await createHierarchy({ algorithm: 'ecdsa-p256', now, random, publicUrl: 'http://pki.certdesk.test' });
+const { issuing } = await createHierarchy({
+  algorithm: 'ecdsa-p256',
+  now,
+  random,
+  publicUrl: 'http://pki.certdesk.test',
+});
 const leafIssuer: LeafIssuer = {
   issuer: loadIssuer(issuing.certDer, issuing.privateKeyPkcs8Der),
   caIssuersUrl: 'http://pki.certdesk.test/ca/issuing.cer',

@@ -8,7 +8,15 @@ import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { createHierarchy } from '../src/ca/hierarchy.js';
 import { DEFAULT_PRODUCT_CODE } from '../src/policy/products.js';
-import { emptyStageTimes, issueOne, makeCsrPool, openIssuing, type IssuanceSetup, type NewCertificateRow, type StageTimes } from './issue-one.js';
+import {
+  emptyStageTimes,
+  issueOne,
+  makeCsrPool,
+  openIssuing,
+  type IssuanceSetup,
+  type NewCertificateRow,
+  type StageTimes,
+} from './issue-one.js';
 import type { FromWorker, ToWorker, WorkerInput } from './issuance-worker.js';
 import { startTsWorker } from './ts-worker.js';
 import { openBenchStore, storeRows, type BenchStore, type InsertMode } from './store-rows.js';
@@ -45,7 +53,12 @@ const PUBLIC_URL = 'http://pki.certdesk.test';
 export async function prepareIssuanceBench(csrPoolSize: number): Promise<IssuanceBench> {
   const bench = await openBenchStore();
   const random = { bytes: (n: number) => randomBytes(n) };
-  const { issuing } = await createHierarchy({ algorithm: 'ecdsa-p256', now: Date.now(), random, publicUrl: PUBLIC_URL });
+  const { issuing } = await createHierarchy({
+    algorithm: 'ecdsa-p256',
+    now: Date.now(),
+    random,
+    publicUrl: PUBLIC_URL,
+  });
   const setup: IssuanceSetup = {
     issuerCertDer: issuing.certDer,
     issuerKeyPkcs8Der: issuing.privateKeyPkcs8Der,
@@ -141,9 +154,14 @@ export async function runIssuanceSingle(b: IssuanceBench, opts: RunOptions): Pro
 /** Batches each worker may have issued but not yet seen committed. */
 const CREDITS_PER_WORKER = 3;
 
-export async function runIssuanceThreaded(b: IssuanceBench, opts: RunOptions & { threads: number }): Promise<IssuanceResult> {
+export async function runIssuanceThreaded(
+  b: IssuanceBench,
+  opts: RunOptions & { threads: number },
+): Promise<IssuanceResult> {
   const input: WorkerInput = { setup: b.setup, batchSize: opts.batchSize };
-  const workers = Array.from({ length: opts.threads }, () => startTsWorker(new URL('./issuance-worker.ts', import.meta.url), input));
+  const workers = Array.from({ length: opts.threads }, () =>
+    startTsWorker(new URL('./issuance-worker.ts', import.meta.url), input),
+  );
   const queue: Array<{ worker: Worker; rows: NewCertificateRow[] }> = [];
   let window: Window | undefined;
   let storing = false;
@@ -204,13 +222,19 @@ export async function runIssuanceThreaded(b: IssuanceBench, opts: RunOptions & {
  * The storing step alone, per certificate: `batches` batches of ready rows written in each
  * mode (fresh serials each time, as the (issuer_id, serial) index is unique).
  */
-export async function measureStoreOnly(b: IssuanceBench, batches: number, batchSize: number): Promise<Record<InsertMode, number>> {
+export async function measureStoreOnly(
+  b: IssuanceBench,
+  batches: number,
+  batchSize: number,
+): Promise<Record<InsertMode, number>> {
   const issuing = openIssuing(b.setup);
   const now = Date.now();
   const template = Array.from({ length: batchSize }, () => issueOne(issuing, now));
   const out = { row: 0, multi: 0 };
   for (const mode of ['row', 'multi', 'row', 'multi'] as const) {
-    const fresh = Array.from({ length: batches }, () => template.map((r) => ({ ...r, serial: randomBytes(16).toString('hex').toUpperCase() })));
+    const fresh = Array.from({ length: batches }, () =>
+      template.map((r) => ({ ...r, serial: randomBytes(16).toString('hex').toUpperCase() })),
+    );
     const t0 = performance.now();
     for (const rows of fresh) await storeRows(b.bench.store, rows, mode);
     out[mode] = ((performance.now() - t0) * 1000) / (batches * batchSize); // the second round wins: warm

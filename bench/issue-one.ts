@@ -78,7 +78,9 @@ export function makeCsrPool(size: number, label: string): string[] {
   for (let i = 0; i < size; i++) {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const name = `www.${label}-${i}.com`;
-    pems.push(toPem('CERTIFICATE REQUEST', buildCsr({ privateKey, subject: [[OID.commonName, name]], dnsNames: [name] })));
+    pems.push(
+      toPem('CERTIFICATE REQUEST', buildCsr({ privateKey, subject: [[OID.commonName, name]], dnsNames: [name] })),
+    );
   }
   return pems;
 }

@@ -21,7 +21,10 @@ export function readCpuSnapshot(): CpuSnapshot | undefined {
     const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
     // /proc/self/stat: "pid (comm) state ..."; utime, stime, cutime, cstime are fields 14-17.
     const stat = readFileSync('/proc/self/stat', 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const rest = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     const self = rest.slice(11, 15).reduce((a, b) => a + b, 0);
     if (f.length < 8 || f.some((x) => !Number.isFinite(x)) || !Number.isFinite(self)) return undefined;
     return { total: f.reduce((a, b) => a + b, 0), idle: f[3]! + f[4]!, steal: f[7]!, self };
@@ -31,7 +34,10 @@ export function readCpuSnapshot(): CpuSnapshot | undefined {
 }
 
 /** Shares of all CPU time between two snapshots: other processes' use, and hypervisor steal. */
-export function machineShares(from: CpuSnapshot | undefined, to: CpuSnapshot | undefined): { others: number; steal: number } | undefined {
+export function machineShares(
+  from: CpuSnapshot | undefined,
+  to: CpuSnapshot | undefined,
+): { others: number; steal: number } | undefined {
   if (!from || !to || to.total <= from.total) return undefined;
   const total = to.total - from.total;
   const busy = total - (to.idle - from.idle) - (to.steal - from.steal);

@@ -110,19 +110,53 @@ export async function runOcspBench(opts: { quick: boolean }): Promise<Array<{ la
     const serial = generateSerial({ bytes: (n) => randomBytes(n) });
     const now = Date.now();
     await cd.ctx.store.repos.certificates.insert({
-      account_id: key.AccountId, order_id: null, source: 'issued', name: 'ocsp-bench', serial: serial.toString('hex').toUpperCase(),
-      issuer_id: issuerId, state: 'issued', tbs_der: null, cert_der: null, chain_pem: null, key_sealed: null,
-      common_name: 'ocsp-bench.example.com', sans: 'ocsp-bench.example.com', issuer_cn: 'bench', not_before: now - 3_600_000,
-      not_after: now + 90 * 86_400_000, sha1: '', sha256: '', org_name: '', country: '', province: '', city: '',
-      revoked_at: null, revocation_reason: null, deleted_at: null, created_at: now, crl_shard: null,
+      account_id: key.AccountId,
+      order_id: null,
+      source: 'issued',
+      name: 'ocsp-bench',
+      serial: serial.toString('hex').toUpperCase(),
+      issuer_id: issuerId,
+      state: 'issued',
+      tbs_der: null,
+      cert_der: null,
+      chain_pem: null,
+      key_sealed: null,
+      common_name: 'ocsp-bench.example.com',
+      sans: 'ocsp-bench.example.com',
+      issuer_cn: 'bench',
+      not_before: now - 3_600_000,
+      not_after: now + 90 * 86_400_000,
+      sha1: '',
+      sha256: '',
+      org_name: '',
+      country: '',
+      province: '',
+      city: '',
+      revoked_at: null,
+      revocation_reason: null,
+      deleted_at: null,
+      created_at: now,
+      crl_shard: null,
     });
     const request = buildOcspRequest([encodeCertId(OID_SHA1, computeIssuerHashes(issuer, 'sha1'), serial)]);
     const serialOffset = request.indexOf(serial);
     const { hostname, port } = new URL(cd.server.apiUrl);
     // The first request signs and stores the response; every later one is served from the store or the cache.
-    const first = await fetch(`${cd.server.apiUrl}/ocsp`, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: new Uint8Array(request) });
+    const first = await fetch(`${cd.server.apiUrl}/ocsp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/ocsp-request' },
+      body: new Uint8Array(request),
+    });
     if (first.status !== 200) throw new Error(`OCSP bench: the responder answered ${first.status}`);
-    const base = { host: hostname, port: Number(port), request, serialOffset, serialLength: serial.length, concurrency: CONCURRENCY, ...timing };
+    const base = {
+      host: hostname,
+      port: Number(port),
+      request,
+      serialOffset,
+      serialLength: serial.length,
+      concurrency: CONCURRENCY,
+      ...timing,
+    };
     const get = await runClient({ ...base, mode: 'get' });
     const post = await runClient({ ...base, mode: 'post' });
     const unknown = await runClient({ ...base, mode: 'unknown' });

@@ -27,12 +27,21 @@ export function parseOpensslSpeed(output: string): { signsPerSecond: number; ver
 
 /** Runs `openssl speed -seconds S [-multi N] ecdsap256` (it times signing, then verifying). */
 export async function opensslSpeed(seconds: number, processes = 1): Promise<OpensslSpeed> {
-  const args = ['speed', '-seconds', String(seconds), ...(processes > 1 ? ['-multi', String(processes)] : []), 'ecdsap256'];
+  const args = [
+    'speed',
+    '-seconds',
+    String(seconds),
+    ...(processes > 1 ? ['-multi', String(processes)] : []),
+    'ecdsap256',
+  ];
   let stdout: string;
   try {
     ({ stdout } = await run('openssl', args, { maxBuffer: 1 << 20 }));
   } catch (e) {
-    throw new Error(`\`openssl ${args.join(' ')}\` failed (is the openssl command installed?): ${(e as Error).message}`);
+    throw new Error(
+      `\`openssl ${args.join(' ')}\` failed (is the openssl command installed?): ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   const v = /^version:\s*(.+)$/m.exec(stdout)?.[1];
   const version = v !== undefined ? `OpenSSL ${v.trim()}` : (await run('openssl', ['version'])).stdout.trim();

@@ -32,8 +32,7 @@ export interface ClientResult {
 }
 
 export type FromClient =
-  | { type: 'publish'; id: number; name: string; value: string }
-  | { type: 'done'; result: ClientResult };
+  { type: 'publish'; id: number; name: string; value: string } | { type: 'done'; result: ClientResult };
 export type ToClient = { type: 'published'; id: number };
 
 const port = parentPort;
@@ -75,7 +74,8 @@ async function untilIssued(client: CasClient, orderId: number, deadline: number)
     } else if (s.type !== 'domain_verify' && s.type !== 'process') {
       throw new Error(`order ${orderId} ended as ${s.type} (${s.message ?? ''})`);
     }
-    if (performance.now() > deadline) throw new Error(`order ${orderId} is still ${s.type} after ${input.orderTimeoutMs} ms`);
+    if (performance.now() > deadline)
+      throw new Error(`order ${orderId} is still ${s.type} after ${input.orderTimeoutMs} ms`);
     await sleep(input.pollMs);
   }
 }
@@ -95,7 +95,11 @@ async function main(): Promise<ClientResult> {
       first = Math.min(first, t0);
       try {
         const { body } = await client.createCertificateForPackageRequest(
-          new Cas.CreateCertificateForPackageRequestRequest({ productCode: input.productCode, domain: freshDomain('bench'), validateType: 'DNS' }),
+          new Cas.CreateCertificateForPackageRequestRequest({
+            productCode: input.productCode,
+            domain: freshDomain('bench'),
+            validateType: 'DNS',
+          }),
         );
         requests += 1;
         await untilIssued(client, body!.orderId!, t0 + input.orderTimeoutMs);

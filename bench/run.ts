@@ -72,22 +72,33 @@ async function phase<T>(what: string, fn: () => Promise<T>): Promise<Measured<T>
   return { result, others: machineShares(before, readCpuSnapshot())?.others };
 }
 
-const ossl1 = await phase(`openssl speed -seconds ${settings.opensslSeconds} ecdsap256`, () => opensslSpeed(settings.opensslSeconds));
+const ossl1 = await phase(`openssl speed -seconds ${settings.opensslSeconds} ecdsap256`, () =>
+  opensslSpeed(settings.opensslSeconds),
+);
 const osslN =
   threads > 1
-    ? await phase(`openssl speed -seconds ${settings.opensslSeconds} -multi ${threads} ecdsap256`, () => opensslSpeed(settings.opensslSeconds, threads))
+    ? await phase(`openssl speed -seconds ${settings.opensslSeconds} -multi ${threads} ecdsap256`, () =>
+        opensslSpeed(settings.opensslSeconds, threads),
+      )
     : ossl1;
 
 progress(`issuance: making ${settings.csrPool} P-256 CSRs and a P-256 CA`);
 const bench = await prepareIssuanceBench(settings.csrPool);
-const runOpts: RunOptions = { warmupMs: settings.warmupMs, measureMs: settings.measureMs, batchSize: BATCH, insert: 'multi' };
+const runOpts: RunOptions = {
+  warmupMs: settings.warmupMs,
+  measureMs: settings.measureMs,
+  batchSize: BATCH,
+  insert: 'multi',
+};
 let single: Measured<IssuanceResult>;
 let threaded: Measured<IssuanceResult>;
 let storeOnly: { row: number; multi: number };
 let totalRows: number;
 try {
   single = await phase('issuance: 1 thread', () => runIssuanceSingle(bench, runOpts));
-  threaded = await phase(`issuance: ${threads} worker threads + storing thread`, () => runIssuanceThreaded(bench, { ...runOpts, threads }));
+  threaded = await phase(`issuance: ${threads} worker threads + storing thread`, () =>
+    runIssuanceThreaded(bench, { ...runOpts, threads }),
+  );
   progress('issuance: storing alone');
   storeOnly = await measureStoreOnly(bench, quick ? 5 : 20, BATCH);
   totalRows = await countCertificates(bench.bench.store);
@@ -96,7 +107,13 @@ try {
 }
 
 const e2e = await phase(`end-to-end: ${settings.orders} DNS-validated orders, ${CONCURRENCY} at a time`, () =>
-  runEndToEnd({ orders: settings.orders, concurrency: CONCURRENCY, pollMs: POLL_MS, orderTimeoutMs: 60_000, validationRetryMs: 50 }),
+  runEndToEnd({
+    orders: settings.orders,
+    concurrency: CONCURRENCY,
+    pollMs: POLL_MS,
+    orderTimeoutMs: 60_000,
+    validationRetryMs: 50,
+  }),
 );
 const crl = await phase(`CRL of ${quick ? '100,000' : '1,000,000'} revoked entries`, () => runCrlBench({ quick }));
 const ocsp = await phase('OCSP responses served', () => runOcspBench({ quick }));
@@ -124,7 +141,8 @@ const title = `certdesk bench (node ${process.version}, ${threads} cores${quick 
 console.log(renderTable(title, ['÷ openssl 1 core', `÷ openssl -multi ${threads}`], rows, 'others busy*'));
 
 const best = Math.max(single.result.certsPerSecond, threaded.result.certsPerSecond);
-const bestName = threaded.result.certsPerSecond >= single.result.certsPerSecond ? `${threads} workers + 1 storer` : '1 thread';
+const bestName =
+  threaded.result.certsPerSecond >= single.result.certsPerSecond ? `${threads} workers + 1 storer` : '1 thread';
 // The issue's reference machine: 52,000 signs/s per core, so about 52,000 x cores with -multi.
 const targetRatio = TARGET_CERTS_PER_SECOND / (REFERENCE_OPENSSL_SIGNS_PER_CORE * threads);
 const bestRatio = best / sN;
@@ -148,7 +166,11 @@ const notes = [
   `  as a ratio: the issue's ${formatCount(TARGET_CERTS_PER_SECOND)}/s beside ${formatCount(REFERENCE_OPENSSL_SIGNS_PER_CORE)} openssl signs/s per core x ${threads} cores is` +
     ` ${targetRatio.toPrecision(3)} x openssl -multi ${threads}; measured here ${bestRatio.toPrecision(3)} -> ${bestRatio >= targetRatio ? 'met' : 'not met'}` +
     ` (${formatCount(targetRatio * sN)}/s at this run's openssl speed)`,
-  ...(disturbed > 0.1 ? [`  NOT CONCLUSIVE: other processes used ${pct(disturbed)} of the CPU during these measurements; rerun on a quiet machine.`] : []),
+  ...(disturbed > 0.1
+    ? [
+        `  NOT CONCLUSIVE: other processes used ${pct(disturbed)} of the CPU during these measurements; rerun on a quiet machine.`,
+      ]
+    : []),
   '',
   `issuance: ECDSA P-256 CA; ${settings.csrPool} distinct P-256 CSRs (PEM, made beforehand with buildCsr, not timed), issued from in turn;`,
   `  per certificate: parseCsr (self-signature verified), checkSubscriberKey, prepareLeafTbs, lintLeafTbs, signLeaf, then the`,
@@ -171,14 +193,19 @@ const notes = [
     (machine === undefined
       ? '.'
       : `; during the bench other processes used ${pct(machine.others)} of the CPU time and the hypervisor took ${pct(machine.steal)}.` +
-        (machine.others + machine.steal > 0.1 ? ' The machine was shared: trust a figure only where others busy is low for it and its baseline.' : '')),
+        (machine.others + machine.steal > 0.1
+          ? ' The machine was shared: trust a figure only where others busy is low for it and its baseline.'
+          : '')),
 ];
 console.log(notes.join('\n'));
 
 // Certificate status (issue 4): CRL build cost and OCSP throughput, the latter beside this run's openssl baseline.
 const statusRows = [...crl.result, ...ocsp.result].map((r) => {
   const perSecond = /^([\d,]+)/.exec(r.value)?.[1];
-  const ratio = perSecond && /responses\/s/.test(r.label) ? `  (${(Number(perSecond.replace(/,/g, '')) / s1).toPrecision(3)} x openssl 1 core)` : '';
+  const ratio =
+    perSecond && /responses\/s/.test(r.label)
+      ? `  (${(Number(perSecond.replace(/,/g, '')) / s1).toPrecision(3)} x openssl 1 core)`
+      : '';
   return `${r.label.padEnd(66)} ${r.value}${ratio}`;
 });
 console.log(['', 'certificate status', ...statusRows].join('\n'));

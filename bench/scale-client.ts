@@ -41,7 +41,12 @@ export function keepAliveAgent(sockets: number): http.Agent {
   return new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
 }
 
-function signedRequest(endpoint: string, key: ScaleKey, action: string, params: Record<string, string>): { path: string; headers: Record<string, string> } {
+function signedRequest(
+  endpoint: string,
+  key: ScaleKey,
+  action: string,
+  params: Record<string, string>,
+): { path: string; headers: Record<string, string> } {
   return signAcs3({
     accessKeyId: key.accessKeyId,
     secret: key.secret,
@@ -121,12 +126,25 @@ export class RawCasConnection {
 }
 
 /** One signed POST to `endpoint` (host:port); resolves with the status and the parsed JSON body. */
-export function callCas(endpoint: string, agent: http.Agent, key: ScaleKey, action: string, params: Record<string, string>): Promise<CasReply> {
+export function callCas(
+  endpoint: string,
+  agent: http.Agent,
+  key: ScaleKey,
+  action: string,
+  params: Record<string, string>,
+): Promise<CasReply> {
   const { path, headers } = signedRequest(endpoint, key, action, params);
   const colon = endpoint.lastIndexOf(':');
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: endpoint.slice(0, colon), port: Number(endpoint.slice(colon + 1)), method: 'POST', path, headers: { ...headers, 'content-length': '0' }, agent },
+      {
+        host: endpoint.slice(0, colon),
+        port: Number(endpoint.slice(colon + 1)),
+        method: 'POST',
+        path,
+        headers: { ...headers, 'content-length': '0' },
+        agent,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -60,7 +60,11 @@ async function main(): Promise<LoadResult> {
       const params: Record<string, string> =
         input.action === 'DescribeCertificateState'
           ? { OrderId: String(account.orderIds[i % account.orderIds.length]) }
-          : { ProductCode: input.productCode, Domain: `${input.label}-${(domainCounter++).toString(36)}.com`, ValidateType: 'DNS' };
+          : {
+              ProductCode: input.productCode,
+              Domain: `${input.label}-${(domainCounter++).toString(36)}.com`,
+              ValidateType: 'DNS',
+            };
       const t0 = performance.now();
       let good = false;
       let why = '';

@@ -76,7 +76,10 @@ function processTicks(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const rest = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     return (rest[11] ?? 0) + (rest[12] ?? 0);
   } catch {
     return 0;
@@ -91,7 +94,10 @@ function postgresTicks(): number {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      const rest = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
       sum += (rest[11] ?? 0) + (rest[12] ?? 0);
     } catch {
       // the process ended meanwhile
@@ -128,10 +134,18 @@ function cpuShares(a: CpuMark, b: CpuMark): PhaseResult['cpu'] {
 }
 
 /** Runs `threads` load worker threads together and merges what they measured. */
-async function runLoad(base: Omit<LoadInput, 'label' | 'concurrency'>, threads: number, concurrency: number): Promise<LoadResult> {
+async function runLoad(
+  base: Omit<LoadInput, 'label' | 'concurrency'>,
+  threads: number,
+  concurrency: number,
+): Promise<LoadResult> {
   const results = await Promise.all(
     Array.from({ length: threads }, (_, t) => {
-      const input: LoadInput = { ...base, label: `scale-${process.pid}-${randomBytes(3).toString('hex')}-${t}`, concurrency: Math.ceil(concurrency / threads) };
+      const input: LoadInput = {
+        ...base,
+        label: `scale-${process.pid}-${randomBytes(3).toString('hex')}-${t}`,
+        concurrency: Math.ceil(concurrency / threads),
+      };
       const worker = startTsWorker(new URL('./scale-load-worker.ts', import.meta.url), input);
       return new Promise<LoadResult>((resolve, reject) => {
         worker.once('message', (r: LoadResult) => {
@@ -157,9 +171,14 @@ async function issueOrders(endpoint: string, keys: ScaleKey[], cs: ChallengeServ
   let n = 0;
   const issueOne = async (key: ScaleKey): Promise<number> => {
     const domain = `scale-setup-${process.pid}-${n++}-${Date.now().toString(36)}.com`;
-    const created = await callCas(endpoint, agent, key, 'CreateCertificateForPackageRequest', { ProductCode: DEFAULT_PRODUCT_CODE, Domain: domain, ValidateType: 'DNS' });
+    const created = await callCas(endpoint, agent, key, 'CreateCertificateForPackageRequest', {
+      ProductCode: DEFAULT_PRODUCT_CODE,
+      Domain: domain,
+      ValidateType: 'DNS',
+    });
     const orderId = Number(created.body.OrderId);
-    if (created.status !== 200 || !Number.isInteger(orderId)) throw new Error(`setup order refused: ${JSON.stringify(created.body)}`);
+    if (created.status !== 200 || !Number.isInteger(orderId))
+      throw new Error(`setup order refused: ${JSON.stringify(created.body)}`);
     const until = performance.now() + 60_000;
     for (;;) {
       const s = (await callCas(endpoint, agent, key, 'DescribeCertificateState', { OrderId: String(orderId) })).body;
@@ -174,7 +193,9 @@ async function issueOrders(endpoint: string, keys: ScaleKey[], cs: ChallengeServ
     }
   };
   try {
-    return await Promise.all(keys.map((k) => Promise.all(Array.from({ length: ORDERS_PER_ACCOUNT }, () => issueOne(k)))));
+    return await Promise.all(
+      keys.map((k) => Promise.all(Array.from({ length: ORDERS_PER_ACCOUNT }, () => issueOne(k)))),
+    );
   } finally {
     agent.destroy();
   }
@@ -190,7 +211,11 @@ export async function runScaleBench(opts: ScaleOptions): Promise<void> {
   // TypeScript through tsx as the tests do: build it first so that it is the current source.
   progress('npm run build (the processes run dist/)');
   const root = fileURLToPath(new URL('..', import.meta.url));
-  const built = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  const built = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+    { stdio: 'inherit' },
+  );
   if (built.status !== 0) throw new Error('the build failed');
 
   const cs = await startChallengeServer();
@@ -203,13 +228,21 @@ export async function runScaleBench(opts: ScaleOptions): Promise<void> {
   const results: PhaseResult[] = [];
   try {
     progress(`schema ${schema}: ${ACCOUNTS} accounts with plans and contacts`);
-    const ctx = await openContext({ config: buildConfig({ 'data-dir': dataDir, 'database-url': opts.databaseUrl }), env: { ...env }, logger: silentLogger });
+    const ctx = await openContext({
+      config: buildConfig({ 'data-dir': dataDir, 'database-url': opts.databaseUrl }),
+      env: { ...env },
+      logger: silentLogger,
+    });
     const keys: ScaleKey[] = [];
     try {
       for (let i = 0; i < ACCOUNTS; i++) {
         const k = await createAccount(ctx.accounts, `Scale ${i}`);
         await grantPlan(ctx.accounts, { accountId: k.AccountId, productCode: DEFAULT_PRODUCT_CODE, count: 1_000_000 });
-        await addContact(ctx.accounts, k.AccountId, { name: 'Scale', email: 'scale@example.com', mobile: '13900001111' });
+        await addContact(ctx.accounts, k.AccountId, {
+          name: 'Scale',
+          email: 'scale@example.com',
+          mobile: '13900001111',
+        });
         keys.push({ accessKeyId: k.AccessKeyId, secret: k.AccessKeySecret });
       }
     } finally {
@@ -222,14 +255,21 @@ export async function runScaleBench(opts: ScaleOptions): Promise<void> {
         await spawnServe(
           [
             ...storeArgs,
-            '--role', 'all',
-            '--log-level', 'warn',
-            '--listen', `127.0.0.1:${port}`,
-            '--admin-listen', `127.0.0.1:${await freePort()}`,
-            '--dns-resolver', cs.dnsAddress,
-            '--http-validation-port', String(cs.httpPort),
+            '--role',
+            'all',
+            '--log-level',
+            'warn',
+            '--listen',
+            `127.0.0.1:${port}`,
+            '--admin-listen',
+            `127.0.0.1:${await freePort()}`,
+            '--dns-resolver',
+            cs.dnsAddress,
+            '--http-validation-port',
+            String(cs.httpPort),
             '--allow-private-validation-targets',
-            '--caa-identity', CAA_IDENTITY,
+            '--caa-identity',
+            CAA_IDENTITY,
           ],
           env,
         ),
@@ -247,10 +287,23 @@ export async function runScaleBench(opts: ScaleOptions): Promise<void> {
       progress(`${n} process(es): ${action}, ${concurrency[action]} in flight, ${(warmupMs + measureMs) / 1000} s`);
       // CPU of every running process counts: idle ones still run their job workers.
       const before = markCpu(servers);
-      const r = await runLoad({ endpoints: endpoints.slice(0, n), accounts, action, productCode: DEFAULT_PRODUCT_CODE, warmupMs, measureMs }, loadThreads, concurrency[action]);
+      const r = await runLoad(
+        { endpoints: endpoints.slice(0, n), accounts, action, productCode: DEFAULT_PRODUCT_CODE, warmupMs, measureMs },
+        loadThreads,
+        concurrency[action],
+      );
       const cpu = cpuShares(before, markCpu(servers));
       r.latencies.sort((a, b) => a - b);
-      results.push({ n, action, rps: r.ok / r.seconds, p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99), failed: r.failed, failures: r.failures, cpu });
+      results.push({
+        n,
+        action,
+        rps: r.ok / r.seconds,
+        p50: percentile(r.latencies, 50),
+        p99: percentile(r.latencies, 99),
+        failed: r.failed,
+        failures: r.failures,
+        cpu,
+      });
     };
 
     // All DescribeCertificateState runs first: the orders the Create runs leave pending keep
@@ -281,7 +334,14 @@ export async function runScaleBench(opts: ScaleOptions): Promise<void> {
   progress('openssl speed -seconds 2 ecdsap256 (baseline)');
   const ossl = await opensslSpeed(opts.quick ? 1 : 2);
 
-  printScale(results, ossl.signsPerSecond, ossl.version, { loadThreads, concurrency, measureMs, warmupMs, quick: opts.quick, database: describeDatabase(opts.databaseUrl) });
+  printScale(results, ossl.signsPerSecond, ossl.version, {
+    loadThreads,
+    concurrency,
+    measureMs,
+    warmupMs,
+    quick: opts.quick,
+    database: describeDatabase(opts.databaseUrl),
+  });
 }
 
 /** Where the database is, without credentials: a socket directory or host:port. */
@@ -294,20 +354,33 @@ function printScale(
   results: PhaseResult[],
   opensslSigns: number,
   version: string,
-  s: { loadThreads: number; concurrency: Record<Action, number>; measureMs: number; warmupMs: number; quick: boolean; database: string },
+  s: {
+    loadThreads: number;
+    concurrency: Record<Action, number>;
+    measureMs: number;
+    warmupMs: number;
+    quick: boolean;
+    database: string;
+  },
 ): void {
   const pct = (x: number | undefined) => (x === undefined ? '  -' : `${Math.round(x * 100)}%`.padStart(4));
   const ms = (x: number) => (x >= 10 ? x.toFixed(0) : x.toFixed(1)).padStart(6);
   const lines: string[] = [];
-  lines.push(`certdesk bench --scale (node ${process.version}, ${cores()} cores, ${s.database}${s.quick ? ', --quick' : ''})`);
-  lines.push(`baseline: openssl speed ecdsap256, 1 core: ${Math.round(opensslSigns).toLocaleString('en-US')} signs/s (${version})`);
+  lines.push(
+    `certdesk bench --scale (node ${process.version}, ${cores()} cores, ${s.database}${s.quick ? ', --quick' : ''})`,
+  );
+  lines.push(
+    `baseline: openssl speed ecdsap256, 1 core: ${Math.round(opensslSigns).toLocaleString('en-US')} signs/s (${version})`,
+  );
   for (const action of ['DescribeCertificateState', 'CreateCertificateForPackageRequest'] as const) {
     const rows = results.filter((r) => r.action === action);
     if (rows.length === 0) continue;
     const one = rows.find((r) => r.n === 1)?.rps ?? NaN;
     lines.push('');
     lines.push(`${action} (${s.concurrency[action]} in flight)`);
-    lines.push('  procs      req/s  ÷openssl  p50 ms  p99 ms  scaling eff.  failed | CPU: loadgen certdesk postgres others idle');
+    lines.push(
+      '  procs      req/s  ÷openssl  p50 ms  p99 ms  scaling eff.  failed | CPU: loadgen certdesk postgres others idle',
+    );
     for (const r of rows) {
       lines.push(
         `  ${String(r.n).padStart(5)}  ${Math.round(r.rps).toLocaleString('en-US').padStart(9)}  ${(r.rps / opensslSigns).toFixed(3).padStart(8)}  ${ms(r.p50)}  ${ms(r.p99)}` +
@@ -317,7 +390,9 @@ function printScale(
     }
   }
   // The goal is judged on the one-process run (the median one with --goal's repeats).
-  const ones = results.filter((r) => r.n === 1 && r.action === 'DescribeCertificateState').sort((a, b) => a.rps - b.rps);
+  const ones = results
+    .filter((r) => r.n === 1 && r.action === 'DescribeCertificateState')
+    .sort((a, b) => a.rps - b.rps);
   const d1 = ones[Math.floor(ones.length / 2)];
   lines.push('');
   if (d1) {
@@ -325,18 +400,24 @@ function printScale(
     lines.push(
       `goal: DescribeCertificateState >= ${GOAL_RPS.toLocaleString('en-US')} req/s at p99 < ${GOAL_P99_MS} ms with one process: ` +
         `${Math.round(d1.rps).toLocaleString('en-US')} req/s, p99 ${d1.p99.toFixed(1)} ms -> ${met ? 'MET' : 'NOT MET'}` +
-        (d1.cpu ? ` (CPU: load generator ${pct(d1.cpu.loadgen).trim()}, certdesk ${pct(d1.cpu.servers).trim()}, PostgreSQL ${pct(d1.cpu.postgres).trim()}, other processes ${pct(d1.cpu.others).trim()})` : ''),
+        (d1.cpu
+          ? ` (CPU: load generator ${pct(d1.cpu.loadgen).trim()}, certdesk ${pct(d1.cpu.servers).trim()}, PostgreSQL ${pct(d1.cpu.postgres).trim()}, other processes ${pct(d1.cpu.others).trim()})`
+          : ''),
     );
     // CPU time per request, the figure that moves when the request path changes (req/s also
     // moves with the machine's mood and with whatever else shares it).
     if (d1.cpu) {
       const us = (share: number) => Math.round((share * cores() * 1e6) / d1.rps);
-      lines.push(`  per request: certdesk ${us(d1.cpu.servers)} us of CPU, PostgreSQL ${us(d1.cpu.postgres)} us, load generator ${us(d1.cpu.loadgen)} us.`);
+      lines.push(
+        `  per request: certdesk ${us(d1.cpu.servers)} us of CPU, PostgreSQL ${us(d1.cpu.postgres)} us, load generator ${us(d1.cpu.loadgen)} us.`,
+      );
     }
   }
   const disturbed = Math.max(0, ...results.map((r) => r.cpu?.others ?? 0));
   if (disturbed > 0.1) {
-    lines.push(`  NOT CONCLUSIVE: unrelated processes used up to ${pct(disturbed).trim()} of the CPU during these measurements; rerun on a quiet machine.`);
+    lines.push(
+      `  NOT CONCLUSIVE: unrelated processes used up to ${pct(disturbed).trim()} of the CPU during these measurements; rerun on a quiet machine.`,
+    );
   }
   lines.push(
     `setup: ${ACCOUNTS} accounts, requests spread round-robin over them (per-account limit 1000/s per action) and over the processes;`,

@@ -49,12 +49,18 @@ export async function storeRows(store: Store, rows: NewCertificateRow[], mode: I
       return;
     }
     for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
-      await tx.insertInto('certificates').values(rows.slice(i, i + MAX_ROWS_PER_INSERT)).execute();
+      await tx
+        .insertInto('certificates')
+        .values(rows.slice(i, i + MAX_ROWS_PER_INSERT))
+        .execute();
     }
   });
 }
 
 export async function countCertificates(store: Store): Promise<number> {
-  const r = await store.db.selectFrom('certificates').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const r = await store.db
+    .selectFrom('certificates')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }

@@ -25,7 +25,10 @@ export function renderTable(title: string, columns: string[], rows: Row[], noteC
   const valueWidth = Math.max(8, ...rows.map((r) => formatCount(r.value).length)) + 2;
   const colWidths = columns.map((c) => c.length + 3);
   const lines = [
-    title.padEnd(labelWidth) + 'value'.padStart(valueWidth) + columns.map((c, i) => c.padStart(colWidths[i]!)).join('') + (noteColumn ? `   ${noteColumn}` : ''),
+    title.padEnd(labelWidth) +
+      'value'.padStart(valueWidth) +
+      columns.map((c, i) => c.padStart(colWidths[i]!)).join('') +
+      (noteColumn ? `   ${noteColumn}` : ''),
   ];
   for (const r of rows) {
     lines.push(

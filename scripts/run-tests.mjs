@@ -21,7 +21,8 @@ function find(dir) {
 // src/store/ (contract, copy) and the end-to-end tests. Pure unit tests need not run twice.
 const storeOnly = process.argv.includes('--store-suites');
 const filters = process.argv.slice(2).filter((a) => a !== '--store-suites');
-const files = ['src', 'test'].flatMap((d) => find(join(root, d)))
+const files = ['src', 'test']
+  .flatMap((d) => find(join(root, d)))
   .filter((f) => !storeOnly || /\.e2e\.test\.ts$|^src\/store\/.*\.test\.ts$/.test(f))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
@@ -31,9 +32,13 @@ if (files.length === 0) {
 }
 // A test that hangs fails after 5 minutes instead of holding CI; --test-force-exit ends the
 // run once every test has finished even if a handle was left open.
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', '--test-force-exit', ...files], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env },
-});
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', '--test-force-exit', ...files],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env },
+  },
+);
 process.exit(r.status ?? 1);

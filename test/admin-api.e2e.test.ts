@@ -16,7 +16,7 @@ async function call(method: string, path: string, body?: unknown, auth = token) 
     headers: { authorization: `Bearer ${auth}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: await res.json() };
 }
 
 before(async () => {
@@ -37,23 +37,56 @@ test('accounts, keys, plans, contacts and companies through the operator API rea
   const acct = await call('POST', '/v1/accounts', { Name: 'Via API' });
   assert.equal(acct.status, 201);
   const { AccountId, AccessKeyId, AccessKeySecret } = acct.body;
-  assert.equal((await call('POST', `/v1/accounts/${AccountId}/plans`, { ProductCode: 'geotrust-dv-1-starter', Count: 4 })).status, 201);
-  const expired = await call('POST', `/v1/accounts/${AccountId}/plans`, { ProductCode: 'geotrust-dv-1-starter', Count: 4, ExpiresAt: '2001-01-01T00:00:00Z' });
+  assert.equal(
+    (await call('POST', `/v1/accounts/${AccountId}/plans`, { ProductCode: 'geotrust-dv-1-starter', Count: 4 })).status,
+    201,
+  );
+  const expired = await call('POST', `/v1/accounts/${AccountId}/plans`, {
+    ProductCode: 'geotrust-dv-1-starter',
+    Count: 4,
+    ExpiresAt: '2001-01-01T00:00:00Z',
+  });
   assert.equal(expired.body.Code, 'InvalidParameter');
-  const contact = await call('POST', `/v1/accounts/${AccountId}/contacts`, { Name: 'Op', Email: 'op@example.com', Mobile: '13900005555', Webhooks: ['https://hooks.example.com/x'] });
+  const contact = await call('POST', `/v1/accounts/${AccountId}/contacts`, {
+    Name: 'Op',
+    Email: 'op@example.com',
+    Mobile: '13900005555',
+    Webhooks: ['https://hooks.example.com/x'],
+  });
   assert.equal(contact.status, 201);
-  assert.equal((await call('POST', `/v1/accounts/${AccountId}/companies`, { Name: 'Op Co', Country: 'CN', City: 'Hangzhou' })).status, 201);
+  assert.equal(
+    (await call('POST', `/v1/accounts/${AccountId}/companies`, { Name: 'Op Co', Country: 'CN', City: 'Hangzhou' }))
+      .status,
+    201,
+  );
   assert.equal((await call('GET', `/v1/accounts/${AccountId}/companies`)).body.Companies[0].Name, 'Op Co');
 
   const client = casClient(cd.endpoint, { AccessKeyId, AccessKeySecret });
-  assert.equal((await client.describePackageState(new Cas.DescribePackageStateRequest({ productCode: 'geotrust-dv-1-starter' }))).body?.totalCount, 4);
-  assert.deepEqual((await client.listContact(new Cas.ListContactRequest({}))).body?.contactList?.map((c) => c.name), ['Op']);
+  assert.equal(
+    (await client.describePackageState(new Cas.DescribePackageStateRequest({ productCode: 'geotrust-dv-1-starter' })))
+      .body?.totalCount,
+    4,
+  );
+  assert.deepEqual(
+    (await client.listContact(new Cas.ListContactRequest({}))).body?.contactList?.map((c) => c.name),
+    ['Op'],
+  );
 
   const key = await call('POST', `/v1/accounts/${AccountId}/keys`, { Policy: 'ListContact' });
   assert.equal(key.status, 201);
-  assert.deepEqual((await call('GET', `/v1/accounts/${AccountId}/keys`)).body.AccessKeys.find((k: any) => k.accessKeyId === key.body.AccessKeyId).policy, ['yundun-cert:ListContact']);
+  assert.deepEqual(
+    (await call('GET', `/v1/accounts/${AccountId}/keys`)).body.AccessKeys.find(
+      (k: any) => k.accessKeyId === key.body.AccessKeyId,
+    ).policy,
+    ['yundun-cert:ListContact'],
+  );
   assert.equal((await call('POST', `/v1/keys/${AccessKeyId}/disable`)).status, 200);
-  assert.equal((await call('GET', `/v1/accounts/${AccountId}/keys`)).body.AccessKeys.find((k: any) => k.accessKeyId === AccessKeyId).enabled, false);
+  assert.equal(
+    (await call('GET', `/v1/accounts/${AccountId}/keys`)).body.AccessKeys.find(
+      (k: any) => k.accessKeyId === AccessKeyId,
+    ).enabled,
+    false,
+  );
   assert.equal((await call('DELETE', `/v1/accounts/${AccountId}/contacts/${contact.body.ContactId}`)).status, 200);
   assert.equal((await call('GET', `/v1/accounts/${AccountId}/contacts`)).body.TotalCount, 0);
 });

@@ -25,7 +25,18 @@ function encodeQuery(name: string, type: RecordType, edns = false): Buffer {
     flags: dnsPacket.RECURSION_DESIRED,
     questions: [{ type, name, class: 'IN' }],
     additionals: edns
-      ? [{ type: 'OPT', name: '.', udpPayloadSize: 4096, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }]
+      ? [
+          {
+            type: 'OPT',
+            name: '.',
+            udpPayloadSize: 4096,
+            extendedRcode: 0,
+            ednsVersion: 0,
+            flags: 0,
+            flag_do: false,
+            options: [],
+          },
+        ]
       : [],
   });
 }
@@ -61,20 +72,32 @@ function queryTcp(address: string, questions: Array<[string, RecordType]>): Prom
         resolve(replies);
       }
     });
-    socket.write(Buffer.concat(questions.map(([n, t]) => dnsPacket.streamEncode({
-      type: 'query',
-      id: nextId++,
-      questions: [{ type: t, name: n, class: 'IN' }],
-    }))));
+    socket.write(
+      Buffer.concat(
+        questions.map(([n, t]) =>
+          dnsPacket.streamEncode({
+            type: 'query',
+            id: nextId++,
+            questions: [{ type: t, name: n, class: 'IN' }],
+          }),
+        ),
+      ),
+    );
   });
 }
 
-function httpGet(port: number, host: string, path: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+function httpGet(
+  port: number,
+  host: string,
+  path: string,
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path, headers: { Host: host }, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -90,7 +113,8 @@ function summarize(a: Answer): string {
     const caa = data as { flags: number; tag: string; value: string };
     return `CAA ${a.name} ${caa.flags} ${caa.tag} ${caa.value}`;
   }
-  return `${a.type} ${a.name} ${String(data)}`;
+  // The rest of the records in these tests (A, AAAA, CNAME, NS) carry their data as a string.
+  return `${a.type} ${a.name} ${data as string}`;
 }
 
 describe('challenge server: DNS', () => {
@@ -112,17 +136,69 @@ describe('challenge server: DNS', () => {
   after(() => cs.close());
 
   const cases: Array<{ name: string; q: string; type: RecordType; rcode: string; answers: string[] }> = [
-    { name: 'A records, authoritative', q: 'www.example.test', type: 'A', rcode: 'NOERROR', answers: ['A www.example.test 192.0.2.10', 'A www.example.test 192.0.2.11'] },
-    { name: 'names are case-insensitive', q: 'WWW.Example.TEST', type: 'AAAA', rcode: 'NOERROR', answers: ['AAAA www.example.test 2001:db8::10'] },
+    {
+      name: 'A records, authoritative',
+      q: 'www.example.test',
+      type: 'A',
+      rcode: 'NOERROR',
+      answers: ['A www.example.test 192.0.2.10', 'A www.example.test 192.0.2.11'],
+    },
+    {
+      name: 'names are case-insensitive',
+      q: 'WWW.Example.TEST',
+      type: 'AAAA',
+      rcode: 'NOERROR',
+      answers: ['AAAA www.example.test 2001:db8::10'],
+    },
     { name: 'existing name, other type: NODATA', q: 'www.example.test', type: 'TXT', rcode: 'NOERROR', answers: [] },
     { name: 'unknown name: NXDOMAIN', q: 'nothing.example.test', type: 'A', rcode: 'NXDOMAIN', answers: [] },
-    { name: 'empty non-terminal: NODATA, not NXDOMAIN', q: 'ent.example.test', type: 'A', rcode: 'NOERROR', answers: [] },
-    { name: 'CNAME answered and chased', q: 'alias.example.test', type: 'A', rcode: 'NOERROR', answers: ['CNAME alias.example.test www.example.test', 'A www.example.test 192.0.2.10', 'A www.example.test 192.0.2.11'] },
-    { name: 'CNAME asked for itself', q: 'alias.example.test', type: 'CNAME', rcode: 'NOERROR', answers: ['CNAME alias.example.test www.example.test'] },
-    { name: 'CNAME to a missing name: NXDOMAIN with the CNAME', q: 'dangling.example.test', type: 'TXT', rcode: 'NXDOMAIN', answers: ['CNAME dangling.example.test gone.example.test'] },
+    {
+      name: 'empty non-terminal: NODATA, not NXDOMAIN',
+      q: 'ent.example.test',
+      type: 'A',
+      rcode: 'NOERROR',
+      answers: [],
+    },
+    {
+      name: 'CNAME answered and chased',
+      q: 'alias.example.test',
+      type: 'A',
+      rcode: 'NOERROR',
+      answers: [
+        'CNAME alias.example.test www.example.test',
+        'A www.example.test 192.0.2.10',
+        'A www.example.test 192.0.2.11',
+      ],
+    },
+    {
+      name: 'CNAME asked for itself',
+      q: 'alias.example.test',
+      type: 'CNAME',
+      rcode: 'NOERROR',
+      answers: ['CNAME alias.example.test www.example.test'],
+    },
+    {
+      name: 'CNAME to a missing name: NXDOMAIN with the CNAME',
+      q: 'dangling.example.test',
+      type: 'TXT',
+      rcode: 'NXDOMAIN',
+      answers: ['CNAME dangling.example.test gone.example.test'],
+    },
     { name: 'SERVFAIL on demand', q: 'broken.example.test', type: 'CAA', rcode: 'SERVFAIL', answers: [] },
-    { name: 'CAA with the critical flag and any tag', q: 'caa.example.test', type: 'CAA', rcode: 'NOERROR', answers: ['CAA caa.example.test 0 issue ca.example', 'CAA caa.example.test 128 tbs unknown'] },
-    { name: 'long TXT split into 255-byte strings', q: 'long.example.test', type: 'TXT', rcode: 'NOERROR', answers: [`TXT long.example.test ${'x'.repeat(255)}|${'x'.repeat(45)}`] },
+    {
+      name: 'CAA with the critical flag and any tag',
+      q: 'caa.example.test',
+      type: 'CAA',
+      rcode: 'NOERROR',
+      answers: ['CAA caa.example.test 0 issue ca.example', 'CAA caa.example.test 128 tbs unknown'],
+    },
+    {
+      name: 'long TXT split into 255-byte strings',
+      q: 'long.example.test',
+      type: 'TXT',
+      rcode: 'NOERROR',
+      answers: [`TXT long.example.test ${'x'.repeat(255)}|${'x'.repeat(45)}`],
+    },
   ];
   for (const c of cases) {
     test(c.name, async () => {
@@ -145,18 +221,23 @@ describe('challenge server: DNS', () => {
     cs.setA('flaky.example.test', ['192.0.2.31']);
     assert.equal((await queryUdp(cs.dnsAddress, 'flaky.example.test', 'A')).rcode, 'SERVFAIL');
     cs.setServfail('flaky.example.test', false);
-    assert.deepEqual((await queryUdp(cs.dnsAddress, 'flaky.example.test', 'A')).answers?.map(summarize), ['A flaky.example.test 192.0.2.31']);
+    assert.deepEqual((await queryUdp(cs.dnsAddress, 'flaky.example.test', 'A')).answers?.map(summarize), [
+      'A flaky.example.test 192.0.2.31',
+    ]);
   });
 
   test('answers pipelined queries over TCP on the same port', async () => {
-    const [a, b] = await queryTcp(cs.dnsAddress, [['www.example.test', 'A'], ['nothing.example.test', 'TXT']]);
+    const [a, b] = await queryTcp(cs.dnsAddress, [
+      ['www.example.test', 'A'],
+      ['nothing.example.test', 'TXT'],
+    ]);
     assert.equal(a?.rcode, 'NOERROR');
     assert.equal(a?.flag_aa, true);
     assert.deepEqual(a?.answers?.map(summarize), ['A www.example.test 192.0.2.10', 'A www.example.test 192.0.2.11']);
     assert.equal(b?.rcode, 'NXDOMAIN');
   });
 
-  test('a UDP answer over the client\'s buffer is truncated (TC), within it is whole', async () => {
+  test("a UDP answer over the client's buffer is truncated (TC), within it is whole", async () => {
     const values = Array.from({ length: 6 }, (_, i) => `${i}`.repeat(400)); // ~2.5 kB
     cs.setTxt('wide.example.test', values);
 
@@ -166,7 +247,10 @@ describe('challenge server: DNS', () => {
     const withEdns = await queryUdp(cs.dnsAddress, 'wide.example.test', 'TXT', true);
     assert.equal(withEdns.flag_tc, false, 'EDNS buffer of 4096 bytes');
     assert.equal(withEdns.answers?.length, 6);
-    assert.ok(withEdns.additionals?.some((a) => a.type === 'OPT'), 'EDNS answered with EDNS');
+    assert.ok(
+      withEdns.additionals?.some((a) => a.type === 'OPT'),
+      'EDNS answered with EDNS',
+    );
   });
 
   test('the query log records each question with its transport', async () => {
@@ -227,14 +311,20 @@ describe('challenge server with node resolver', () => {
   });
   after(() => cs.close());
 
-  test('a TXT answer bigger than the EDNS buffer reaches node\'s resolver over TCP', async () => {
+  test("a TXT answer bigger than the EDNS buffer reaches node's resolver over TCP", async () => {
     const values = Array.from({ length: 8 }, (_, i) => `${i}`.repeat(400)); // ~3.3 kB > 1232
     cs.setTxt('big.example.test', values);
     const resolver = new Resolver({ timeout: 2000, tries: 2 });
     resolver.setServers([cs.dnsAddress]);
     const records = await resolver.resolveTxt('big.example.test');
-    assert.deepEqual(records.map((chunks) => chunks.join('')), values);
-    const transports = cs.dnsQueries().filter((q) => q.name === 'big.example.test').map((q) => q.transport);
+    assert.deepEqual(
+      records.map((chunks) => chunks.join('')),
+      values,
+    );
+    const transports = cs
+      .dnsQueries()
+      .filter((q) => q.name === 'big.example.test')
+      .map((q) => q.transport);
     assert.ok(transports.includes('tcp'), `expected a TCP retry, saw ${transports.join(',')}`);
   });
 });

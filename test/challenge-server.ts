@@ -81,7 +81,9 @@ function normalizeName(name: string): string {
   return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
 
-export async function startChallengeServer(opts: { dnsPort?: number; httpPort?: number } = {}): Promise<ChallengeServer> {
+export async function startChallengeServer(
+  opts: { dnsPort?: number; httpPort?: number } = {},
+): Promise<ChallengeServer> {
   const zone = new Map<string, NameRecords>();
   const servfail = new Set<string>();
   const queryLog: DnsQueryLogEntry[] = [];
@@ -100,7 +102,11 @@ export async function startChallengeServer(opts: { dnsPort?: number; httpPort?: 
 
   // An empty list removes that type. A name with a CNAME can have no other data
   // (RFC 1034 §3.6.2), so adding records drops a CNAME: the last call wins.
-  function setType<K extends 'txt' | 'caa' | 'a' | 'aaaa'>(name: string, type: K, values: NonNullable<NameRecords[K]>): void {
+  function setType<K extends 'txt' | 'caa' | 'a' | 'aaaa'>(
+    name: string,
+    type: K,
+    values: NonNullable<NameRecords[K]>,
+  ): void {
     update(name, (r) => {
       r[type] = values.length === 0 ? undefined : values;
       if (values.length > 0) r.cname = undefined;
@@ -175,7 +181,18 @@ export async function startChallengeServer(opts: { dnsPort?: number; httpPort?: 
         additionals:
           queryOpt === undefined
             ? []
-            : [{ type: 'OPT', name: '.', udpPayloadSize: OUR_EDNS_UDP_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }],
+            : [
+                {
+                  type: 'OPT',
+                  name: '.',
+                  udpPayloadSize: OUR_EDNS_UDP_SIZE,
+                  extendedRcode: 0,
+                  ednsVersion: 0,
+                  flags: 0,
+                  flag_do: false,
+                  options: [],
+                },
+              ],
       };
       return dnsPacket.encode(packet);
     };
@@ -190,7 +207,10 @@ export async function startChallengeServer(opts: { dnsPort?: number; httpPort?: 
     const { rcode, answers } = resolveQuestion(name, question.type);
     const encoded = respond(rcode, answers);
     if (transport === 'udp') {
-      const limit = queryOpt !== undefined && 'udpPayloadSize' in queryOpt ? Math.max(CLASSIC_UDP_LIMIT, queryOpt.udpPayloadSize) : CLASSIC_UDP_LIMIT;
+      const limit =
+        queryOpt !== undefined && 'udpPayloadSize' in queryOpt
+          ? Math.max(CLASSIC_UDP_LIMIT, queryOpt.udpPayloadSize)
+          : CLASSIC_UDP_LIMIT;
       if (encoded.length > limit) return respond(rcode, [], true);
     }
     return encoded;
@@ -285,7 +305,12 @@ export async function startChallengeServer(opts: { dnsPort?: number; httpPort?: 
     dnsAddress: `127.0.0.1:${dnsPort}`,
     httpPort,
     setTxt: (name, values) => setType(name, 'txt', [...values]),
-    setCaa: (name, records) => setType(name, 'caa', records.map((r) => ({ ...r }))),
+    setCaa: (name, records) =>
+      setType(
+        name,
+        'caa',
+        records.map((r) => ({ ...r })),
+      ),
     setA: (name, addresses) => setType(name, 'a', [...addresses]),
     setAaaa: (name, addresses) => setType(name, 'aaaa', [...addresses]),
     setCname: (name, target) => {

@@ -22,18 +22,33 @@ let client: CasClient;
 let server: ServeProcess | undefined;
 
 function serve(env: Record<string, string> = {}): Promise<ServeProcess> {
-  return spawnServe([
-    ...store.args,
-    '--listen', `127.0.0.1:${port}`,
-    '--admin-listen', `127.0.0.1:${adminPort}`,
-    ...challengeServeFlags(cs),
-  ], { ...store.env, ...env });
+  return spawnServe(
+    [
+      ...store.args,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--admin-listen',
+      `127.0.0.1:${adminPort}`,
+      ...challengeServeFlags(cs),
+    ],
+    { ...store.env, ...env },
+  );
 }
 
 async function certificatesOf(orderId: number): Promise<number> {
-  const list = await client.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({ orderType: 'CERT', showSize: 1000 }));
-  const detailOrders = await Promise.all(list.body!.certificateOrderList!.map(async (c) =>
-    (await client.getUserCertificateDetail(new Cas.GetUserCertificateDetailRequest({ certId: c.certificateId, certFilter: true }))).body!.orderId));
+  const list = await client.listUserCertificateOrder(
+    new Cas.ListUserCertificateOrderRequest({ orderType: 'CERT', showSize: 1000 }),
+  );
+  const detailOrders = await Promise.all(
+    list.body!.certificateOrderList!.map(
+      async (c) =>
+        (
+          await client.getUserCertificateDetail(
+            new Cas.GetUserCertificateDetailRequest({ certId: c.certificateId, certFilter: true }),
+          )
+        ).body!.orderId,
+    ),
+  );
   return detailOrders.filter((id) => id === orderId).length;
 }
 
@@ -44,8 +59,38 @@ before(async () => {
   port = await freePort();
   adminPort = await freePort();
   const key = await runCliJson(['admin', 'account', 'create', '--name', 'Crash', ...store.args], store.env);
-  await runCliJson(['admin', 'plan', 'grant', '--account', String(key.AccountId), '--product', 'digicert-free-1-free', '--count', '10', ...store.args], store.env);
-  await runCliJson(['admin', 'contact', 'add', '--account', String(key.AccountId), '--name', 'C', '--email', 'c@example.com', '--mobile', '13900004444', ...store.args], store.env);
+  await runCliJson(
+    [
+      'admin',
+      'plan',
+      'grant',
+      '--account',
+      String(key.AccountId),
+      '--product',
+      'digicert-free-1-free',
+      '--count',
+      '10',
+      ...store.args,
+    ],
+    store.env,
+  );
+  await runCliJson(
+    [
+      'admin',
+      'contact',
+      'add',
+      '--account',
+      String(key.AccountId),
+      '--name',
+      'C',
+      '--email',
+      'c@example.com',
+      '--mobile',
+      '13900004444',
+      ...store.args,
+    ],
+    store.env,
+  );
   client = casClient(`127.0.0.1:${port}`, key);
 });
 
@@ -58,7 +103,11 @@ after(async () => {
 
 test('killed between recording the intent and signing: the restart signs the recorded certificate, once', async () => {
   server = await serve({ CERTDESK_FAULT: 'kill-after-intent' });
-  const orderId = (await client.createCertificateForPackageRequest(new Cas.CreateCertificateForPackageRequestRequest({ domain: freshDomain('crash'), validateType: 'DNS' }))).body!.orderId!;
+  const orderId = (
+    await client.createCertificateForPackageRequest(
+      new Cas.CreateCertificateForPackageRequestRequest({ domain: freshDomain('crash'), validateType: 'DNS' }),
+    )
+  ).body!.orderId!;
   const published = publishChallenges(cs, client, orderId).catch(() => undefined); // the server dies under it
   const code = await server.exited;
   await published;
@@ -77,7 +126,11 @@ test('killed during a validation attempt: after the restart the order completes 
   const domain = freshDomain('crash');
   // The web server answers slowly, so the kill lands while the attempt is in flight.
   cs.setA(domain, ['127.0.0.1']);
-  const orderId = (await client.createCertificateForPackageRequest(new Cas.CreateCertificateForPackageRequestRequest({ domain, validateType: 'FILE' }))).body!.orderId!;
+  const orderId = (
+    await client.createCertificateForPackageRequest(
+      new Cas.CreateCertificateForPackageRequestRequest({ domain, validateType: 'FILE' }),
+    )
+  ).body!.orderId!;
   const s = await describe(client, orderId);
   cs.setHttp(domain, s.uri!, { body: s.content!, delayMs: 1500 });
   await new Promise((r) => setTimeout(r, 700));

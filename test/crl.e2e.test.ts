@@ -23,7 +23,15 @@ import { openContext } from '../src/app/context.js';
 import { startServer, type RunningServer } from '../src/app/serve.js';
 import { silentLogger } from '../src/app/logger.js';
 import { toPem } from '../src/crypto/pem.js';
-import { CRL_REFRESH_MS, CRL_REVOCATION_DELAY_MS, CRL_VALIDITY_MS, FULL_CRL, JOB_CRL, crlEventSink, runCrlPublication } from '../src/orders/publish-crl.js';
+import {
+  CRL_REFRESH_MS,
+  CRL_REVOCATION_DELAY_MS,
+  CRL_VALIDITY_MS,
+  FULL_CRL,
+  JOB_CRL,
+  crlEventSink,
+  runCrlPublication,
+} from '../src/orders/publish-crl.js';
 import type { CertificatesTable } from '../src/store/schema.js';
 import type { Insertable } from 'kysely';
 import { CRL_MAX_AGE_SECONDS } from '../src/api/public/crl.js';
@@ -64,7 +72,18 @@ interface ParsedCrl {
 
 /** `openssl crl -verify` against the issuing CA (fails the test unless it verifies), then the text dump, parsed. */
 function checkCrl(der: Buffer, issuingDer: Buffer): ParsedCrl {
-  const r = openssl(['crl', '-inform', 'DER', '-in', tmpFile(der), '-CAfile', tmpFile(toPem('CERTIFICATE', issuingDer)), '-verify', '-text', '-noout']);
+  const r = openssl([
+    'crl',
+    '-inform',
+    'DER',
+    '-in',
+    tmpFile(der),
+    '-CAfile',
+    tmpFile(toPem('CERTIFICATE', issuingDer)),
+    '-verify',
+    '-text',
+    '-noout',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /verify OK/);
   const number = Number(/X509v3 CRL Number: \n\s+(\d+)/.exec(r.stdout)?.[1]);
@@ -80,21 +99,37 @@ function checkCrl(der: Buffer, issuingDer: Buffer): ParsedCrl {
 }
 
 /** A plain GET on a fresh connection, as a relying party makes it (and none outlives a restart). */
-function fetchCrl(url: string): Promise<{ status: number; der: Buffer; type: string | undefined; cacheControl: string | undefined }> {
+function fetchCrl(
+  url: string,
+): Promise<{ status: number; der: Buffer; type: string | undefined; cacheControl: string | undefined }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, der: Buffer.concat(chunks), type: res.headers['content-type'], cacheControl: res.headers['cache-control'] }));
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            der: Buffer.concat(chunks),
+            type: res.headers['content-type'],
+            cacheControl: res.headers['cache-control'],
+          }),
+        );
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 
 /** Fetches the CRL at `url` until `ready` holds for it (the worker publishes asynchronously). */
-async function waitForCrl(url: string, issuingDer: Buffer, ready: (crl: ParsedCrl) => boolean, timeoutMs = 20_000): Promise<ParsedCrl> {
+async function waitForCrl(
+  url: string,
+  issuingDer: Buffer,
+  ready: (crl: ParsedCrl) => boolean,
+  timeoutMs = 20_000,
+): Promise<ParsedCrl> {
   const until = Date.now() + timeoutMs;
-  let last = '';
+  let last: string;
   for (;;) {
     const r = await fetchCrl(url);
     if (r.status === 200) {
@@ -117,8 +152,15 @@ async function setUp(flags: Record<string, string> = {}) {
   return { cd, cs, client: casClient(cd.endpoint, key) };
 }
 
-async function issue(cs: ChallengeServer, client: CasClient): Promise<{ orderId: number; leaf: X509Certificate; serial: string }> {
-  const orderId = (await client.createCertificateForPackageRequest(new Cas.CreateCertificateForPackageRequestRequest({ domain: freshDomain('crl'), validateType: 'DNS' }))).body!.orderId!;
+async function issue(
+  cs: ChallengeServer,
+  client: CasClient,
+): Promise<{ orderId: number; leaf: X509Certificate; serial: string }> {
+  const orderId = (
+    await client.createCertificateForPackageRequest(
+      new Cas.CreateCertificateForPackageRequestRequest({ domain: freshDomain('crl'), validateType: 'DNS' }),
+    )
+  ).body!.orderId!;
   await publishChallenges(cs, client, orderId);
   const s = await waitForType(client, orderId, ['certificate']);
   const leaf = new X509Certificate(s.certificate!);
@@ -138,7 +180,7 @@ suite('the full CRL', () => {
   let fullUrl: string;
   /** Set once the test restarts certdesk on the same store: the running server to close. */
   let restarted: RunningServer | undefined;
-  let numbers: number[] = [];
+  const numbers: number[] = [];
   let revokedSerials: string[] = [];
 
   before(async () => {
@@ -168,37 +210,44 @@ suite('the full CRL', () => {
     assert.equal(r.type, 'application/pkix-crl');
     const maxAge = Number(/max-age=(\d+)/.exec(r.cacheControl ?? '')?.[1]);
     assert.ok(maxAge > 0 && maxAge <= CRL_MAX_AGE_SECONDS, `cache-control ${r.cacheControl}`);
-    assert.equal((await fetchCrl(`${cd.server.apiUrl}/crl/issuing-p0.crl`)).status, 404, 'no partitions are configured');
+    assert.equal(
+      (await fetchCrl(`${cd.server.apiUrl}/crl/issuing-p0.crl`)).status,
+      404,
+      'no partitions are configured',
+    );
   });
 
   test('a revoked certificate is listed at the URL it carries, within a minute; the others are not', async () => {
     const [a, b, c] = await Promise.all([issue(cs, client), issue(cs, client), issue(cs, client)]);
-    const url = crlUrlOf(a!.leaf);
+    const url = crlUrlOf(a.leaf);
     assert.equal(url, fullUrl, 'without partitions, certificates name the full CRL');
-    await revoke(client, a!.orderId);
+    await revoke(client, a.orderId);
     // The revocation scheduled the CRL job a minute later (CRL_REVOCATION_DELAY_MS)...
-    const cert = await cd.ctx.store.repos.certificates.forOrder(a!.orderId);
+    const cert = await cd.ctx.store.repos.certificates.forOrder(a.orderId);
     const job = await cd.ctx.store.repos.jobs.find(JOB_CRL, caId);
     assert.equal(Number(job?.run_at), Number(cert!.revoked_at) + CRL_REVOCATION_DELAY_MS);
     // ...which the worker runs once that minute has passed.
     cd.clock.advance(CRL_REVOCATION_DELAY_MS + 1000);
-    const crl = await waitForCrl(url, issuingDer, (x) => x.entries.has(a!.serial));
+    const crl = await waitForCrl(url, issuingDer, (x) => x.entries.has(a.serial));
     assert.ok(crl.number > numbers.at(-1)!, `CRL number ${crl.number} after ${numbers.at(-1)}`);
     numbers.push(crl.number);
-    assert.deepEqual(crl.listed, [a!.serial]);
-    assert.equal(crl.entries.get(a!.serial), null, 'CancelCertificateForPackageRequest states no reason: no reasonCode');
-    assert.ok(!crl.entries.has(b!.serial) && !crl.entries.has(c!.serial));
-    revokedSerials = [a!.serial];
+    assert.deepEqual(crl.listed, [a.serial]);
+    assert.equal(crl.entries.get(a.serial), null, 'CancelCertificateForPackageRequest states no reason: no reasonCode');
+    assert.ok(!crl.entries.has(b.serial) && !crl.entries.has(c.serial));
+    revokedSerials = [a.serial];
 
     // An operator revokes another with a reason, from another process (the CLI).
-    await runCliJson(['admin', 'cert', 'revoke', '--serial', b!.leaf.serialNumber, '--reason', 'keyCompromise', ...cd.storeArgs], cd.storeEnv);
+    await runCliJson(
+      ['admin', 'cert', 'revoke', '--serial', b.leaf.serialNumber, '--reason', 'keyCompromise', ...cd.storeArgs],
+      cd.storeEnv,
+    );
     cd.clock.advance(CRL_REVOCATION_DELAY_MS + 1000);
-    const next = await waitForCrl(url, issuingDer, (x) => x.entries.has(b!.serial));
+    const next = await waitForCrl(url, issuingDer, (x) => x.entries.has(b.serial));
     assert.ok(next.number > crl.number);
     numbers.push(next.number);
-    assert.equal(next.entries.get(b!.serial), 'Key Compromise');
-    assert.deepEqual([...next.listed].sort(), [a!.serial, b!.serial].sort());
-    revokedSerials.push(b!.serial);
+    assert.equal(next.entries.get(b.serial), 'Key Compromise');
+    assert.deepEqual([...next.listed].sort(), [a.serial, b.serial].sort());
+    revokedSerials.push(b.serial);
   });
 
   test('CRL numbers strictly increase across publications and across a restart of the store', async () => {
@@ -209,7 +258,12 @@ suite('the full CRL', () => {
 
     // Stop certdesk and start a new one on the same data directory / schema.
     await cd.server.close();
-    const ctx = await openContext({ config: cd.ctx.config, env: { ...cd.storeEnv }, logger: silentLogger, clock: cd.clock });
+    const ctx = await openContext({
+      config: cd.ctx.config,
+      env: { ...cd.storeEnv },
+      logger: silentLogger,
+      clock: cd.clock,
+    });
     restarted = await startServer(ctx, { workerPollMs: 100 });
     assert.equal(restarted.orders.ca.id, caId);
     // The stored CRL is served by the new process before it publishes anything.
@@ -217,10 +271,21 @@ suite('the full CRL', () => {
     assert.equal(served.number, again.number);
     await runCrlPublication(restarted.orders, caId);
     const republished = checkCrl((await fetchCrl(fullUrl)).der, issuingDer);
-    assert.ok(republished.number > again.number, `CRL number ${republished.number} after a restart, ${again.number} before`);
-    assert.deepEqual([...republished.listed].sort(), [...revokedSerials].sort(), 'the revoked serials are still listed');
+    assert.ok(
+      republished.number > again.number,
+      `CRL number ${republished.number} after a restart, ${again.number} before`,
+    );
+    assert.deepEqual(
+      [...republished.listed].sort(),
+      [...revokedSerials].sort(),
+      'the revoked serials are still listed',
+    );
     numbers.push(republished.number);
-    assert.deepEqual([...numbers].sort((x, y) => x - y), numbers, `numbers in publication order: ${numbers.join(', ')}`);
+    assert.deepEqual(
+      [...numbers].sort((x, y) => x - y),
+      numbers,
+      `numbers in publication order: ${numbers.join(', ')}`,
+    );
     assert.equal(new Set(numbers).size, numbers.length);
   });
 });
@@ -292,24 +357,52 @@ suite('publication rules (certificate rows written directly)', () => {
     serialNo += 1;
     const serial = `5${serialNo.toString(16).toUpperCase().padStart(31, '0')}`;
     return {
-      account_id: accountId, order_id: null, source: 'issued', name: `crl-${serial}`, serial, issuer_id: caId, state: 'issued',
-      tbs_der: null, cert_der: null, chain_pem: null, key_sealed: null, common_name: 'crl.example.com', sans: 'crl.example.com',
-      issuer_cn: 'certdesk Issuing CA E1', not_before: now - 10 * DAY, not_after: now + 80 * DAY, sha1: '', sha256: '',
-      org_name: '', country: '', province: '', city: '', revoked_at: null, revocation_reason: null, deleted_at: null,
-      created_at: now, crl_shard: null, ...over,
+      account_id: accountId,
+      order_id: null,
+      source: 'issued',
+      name: `crl-${serial}`,
+      serial,
+      issuer_id: caId,
+      state: 'issued',
+      tbs_der: null,
+      cert_der: null,
+      chain_pem: null,
+      key_sealed: null,
+      common_name: 'crl.example.com',
+      sans: 'crl.example.com',
+      issuer_cn: 'certdesk Issuing CA E1',
+      not_before: now - 10 * DAY,
+      not_after: now + 80 * DAY,
+      sha1: '',
+      sha256: '',
+      org_name: '',
+      country: '',
+      province: '',
+      city: '',
+      revoked_at: null,
+      revocation_reason: null,
+      deleted_at: null,
+      created_at: now,
+      crl_shard: null,
+      ...over,
     };
   }
 
   async function insert(rows: Array<Insertable<CertificatesTable>>): Promise<number[]> {
     const ids: number[] = [];
     for (let i = 0; i < rows.length; i += 500) {
-      const r = await cd.ctx.store.db.insertInto('certificates').values(rows.slice(i, i + 500)).returning('id').execute();
+      const r = await cd.ctx.store.db
+        .insertInto('certificates')
+        .values(rows.slice(i, i + 500))
+        .returning('id')
+        .execute();
       ids.push(...r.map((x) => Number(x.id)));
     }
     return ids;
   }
 
-  const served = async () => checkCrl((await fetchCrl(`${cd.server.apiUrl}/crl/issuing.crl`)).der, cd.server.hierarchy.issuing.certDer);
+  const served = async () =>
+    checkCrl((await fetchCrl(`${cd.server.apiUrl}/crl/issuing.crl`)).der, cd.server.hierarchy.issuing.certDer);
 
   before(async () => {
     cd = await startCertdesk();
@@ -325,7 +418,9 @@ suite('publication rules (certificate rows written directly)', () => {
   test('lists revoked certificates, across pages, until a day after they expire; never uploads or unrevoked ones', async () => {
     const now = cd.clock.now();
     const reasons = [null, 1, 3, 4, 5, 9];
-    const live = Array.from({ length: 4500 }, (_, i) => certRow({ revoked_at: now - i * 1000, revocation_reason: reasons[i % reasons.length]! }));
+    const live = Array.from({ length: 4500 }, (_, i) =>
+      certRow({ revoked_at: now - i * 1000, revocation_reason: reasons[i % reasons.length]! }),
+    );
     const expiredLately = certRow({ revoked_at: now - 20 * DAY, not_after: now - DAY / 2 });
     const expiredLong = certRow({ revoked_at: now - 20 * DAY, not_after: now - 2 * DAY });
     const upload = certRow({ source: 'upload', issuer_id: null, revoked_at: now });
@@ -351,7 +446,11 @@ suite('publication rules (certificate rows written directly)', () => {
 
   test('two publications at once get distinct numbers; the higher one is stored, a lower one is refused', async () => {
     await Promise.all([runCrlPublication(cd.server.orders, caId), runCrlPublication(cd.server.orders, caId)]);
-    const counter = await cd.ctx.store.db.selectFrom('crl_counters').select('last_number').where('issuer_id', '=', caId).executeTakeFirstOrThrow();
+    const counter = await cd.ctx.store.db
+      .selectFrom('crl_counters')
+      .select('last_number')
+      .where('issuer_id', '=', caId)
+      .executeTakeFirstOrThrow();
     const stored = await cd.ctx.store.repos.crls.latest(caId, FULL_CRL);
     assert.equal(stored!.crl_number, Number(counter.last_number), 'the last number handed out is the one stored');
     assert.equal((await served()).number, stored!.crl_number);
@@ -369,7 +468,11 @@ suite('publication rules (certificate rows written directly)', () => {
         const t = cd.clock.now();
         revocation ??= cd.ctx.store.writeTransaction(async (repos) => {
           await repos.certificates.update(id!, { revoked_at: t, revocation_reason: null });
-          await crlEventSink(CRL_REVOCATION_DELAY_MS)(repos, { kind: 'revoked', accountId, orderId: null, certificateId: id!, reason: null }, t);
+          await crlEventSink(CRL_REVOCATION_DELAY_MS)(
+            repos,
+            { kind: 'revoked', accountId, orderId: null, certificateId: id!, reason: null },
+            t,
+          );
         });
         return t;
       },
@@ -377,6 +480,9 @@ suite('publication rules (certificate rows written directly)', () => {
     await runCrlPublication({ ...cd.server.orders, clock }, caId);
     await revocation;
     const job = await cd.ctx.store.repos.jobs.find(JOB_CRL, caId);
-    assert.ok(Number(job!.run_at) <= cd.clock.now() + CRL_REVOCATION_DELAY_MS, `next run at ${new Date(Number(job!.run_at)).toISOString()}`);
+    assert.ok(
+      Number(job!.run_at) <= cd.clock.now() + CRL_REVOCATION_DELAY_MS,
+      `next run at ${new Date(Number(job!.run_at)).toISOString()}`,
+    );
   });
 });

@@ -4,7 +4,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +44,10 @@ function assertKeyPair(privatePem: string, publicKey: KeyObject): void {
   const priv = createPrivateKey(privatePem);
   assert.deepEqual(spkiDer(priv), spkiDer(publicKey));
   const data = Buffer.from('certdesk csr key check');
-  assert.ok(verify('sha256', data, publicKey, sign('sha256', data, priv)), 'a signature by the private key verifies with the CSR key');
+  assert.ok(
+    verify('sha256', data, publicKey, sign('sha256', data, priv)),
+    'a signature by the private key verifies with the CSR key',
+  );
 }
 
 describe('CSR management through the official SDK', () => {
@@ -51,7 +62,10 @@ describe('CSR management through the official SDK', () => {
     const keyFile = join(workDir, `key-${Math.random().toString(36).slice(2)}.pem`);
     writeFileSync(keyFile, opts.keyPem, { mode: 0o600 });
     const san = opts.sans ? ['-addext', `subjectAltName=${opts.sans.map((n) => `DNS:${n}`).join(',')}`] : [];
-    return openssl(['req', '-new', '-key', keyFile, '-subj', opts.subj, ...san, ...(opts.extra ?? [])]).replace(/^[\s\S]*?(?=-----BEGIN)/, '');
+    return openssl(['req', '-new', '-key', keyFile, '-subj', opts.subj, ...san, ...(opts.extra ?? [])]).replace(
+      /^[\s\S]*?(?=-----BEGIN)/,
+      '',
+    );
   }
 
   before(async () => {
@@ -135,7 +149,16 @@ describe('CSR management through the official SDK', () => {
   test('CreateCsr without the optional fields names the CSR after its CommonName; ECC 384 gives P-384', async () => {
     const client = await newTenant('CSR defaults');
     const res = await client.createCsr(
-      new Cas.CreateCsrRequest({ algorithm: 'ECC', keySize: 384, commonName: 'plain.example.org', countryCode: 'US', province: 'CA', locality: 'SF', corpName: '', department: '' }),
+      new Cas.CreateCsrRequest({
+        algorithm: 'ECC',
+        keySize: 384,
+        commonName: 'plain.example.org',
+        countryCode: 'US',
+        province: 'CA',
+        locality: 'SF',
+        corpName: '',
+        department: '',
+      }),
     );
     const text = openssl(['req', '-noout', '-text', '-nameopt', 'RFC2253'], res.body?.csr ?? '');
     assert.match(text, /Subject: CN=plain\.example\.org,L=SF,ST=CA,C=US\n/);
@@ -151,7 +174,11 @@ describe('CSR management through the official SDK', () => {
     const client = await newTenant('CSR uploads');
     const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const ecSec1 = ec.privateKey.export({ type: 'sec1', format: 'pem' }) as string;
-    const csrPem = opensslCsr({ keyPem: ecSec1, subj: '/C=DE/ST=Berlin/L=Berlin/O=Up GmbH/OU=Ops/CN=upload.example.net', sans: ['upload.example.net', 'www.upload.example.net'] });
+    const csrPem = opensslCsr({
+      keyPem: ecSec1,
+      subj: '/C=DE/ST=Berlin/L=Berlin/O=Up GmbH/OU=Ops/CN=upload.example.net',
+      sans: ['upload.example.net', 'www.upload.example.net'],
+    });
 
     const up = await client.uploadCsr(new Cas.UploadCsrRequest({ csr: csrPem, name: 'uploaded_1' }));
     const id = up.body?.csrId ?? 0;
@@ -161,7 +188,15 @@ describe('CSR management through the official SDK', () => {
     assert.deepEqual(spkiDer(opensslCsrPublicKey(detail.body?.csr ?? '')), spkiDer(ec.publicKey));
     let entry = (await client.listCsr(new Cas.ListCsrRequest({}))).body?.csrList?.[0];
     assert.deepEqual(
-      [entry?.csrId, entry?.name, entry?.commonName, entry?.sans, entry?.algorithm, entry?.keySize, entry?.hasPrivateKey],
+      [
+        entry?.csrId,
+        entry?.name,
+        entry?.commonName,
+        entry?.sans,
+        entry?.algorithm,
+        entry?.keySize,
+        entry?.hasPrivateKey,
+      ],
       [id, 'uploaded_1', 'upload.example.net', 'www.upload.example.net', 'ECC', 256, false],
     );
     assert.deepEqual(
@@ -170,7 +205,10 @@ describe('CSR management through the official SDK', () => {
     );
 
     // A key of the right type but another pair: refused, and the CSR still has no key.
-    const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    }) as string;
     const wrong = await sdkError(() => client.updateCsr(new Cas.UpdateCsrRequest({ csrId: id, key: other })));
     assert.equal(wrong.code, 'InvalidParameter.KeyAlgorithm');
     assert.equal(wrong.statusCode, 400);
@@ -196,13 +234,18 @@ describe('CSR management through the official SDK', () => {
     detail = await client.getCsrDetail(new Cas.GetCsrDetailRequest({ csrId: rsaId }));
     assertKeyPair(detail.body?.privateKey ?? '', rsa.publicKey);
     entry = (await client.listCsr(new Cas.ListCsrRequest({ keyWord: 'rsa.example' }))).body?.csrList?.[0];
-    assert.deepEqual([entry?.name, entry?.algorithm, entry?.keySize, entry?.hasPrivateKey], ['rsa.example.net', 'RSA', 2048, true]);
+    assert.deepEqual(
+      [entry?.name, entry?.algorithm, entry?.keySize, entry?.hasPrivateKey],
+      ['rsa.example.net', 'RSA', 2048, true],
+    );
 
     // Upload with a Key that belongs to another CSR: refused, nothing stored.
     const mismatch = await sdkError(() => client.uploadCsr(new Cas.UploadCsrRequest({ csr: rsaCsr, key: ecSec1 })));
     assert.equal(mismatch.code, 'InvalidParameter.KeyAlgorithm');
     assert.match(mismatch.message, /The private key does not match the CSR\./);
-    assert.ok(!mismatch.message.includes('PRIVATE KEY') && !JSON.stringify(mismatch.data).includes(ecSec1.split('\n')[1]!));
+    assert.ok(
+      !mismatch.message.includes('PRIVATE KEY') && !JSON.stringify(mismatch.data).includes(ecSec1.split('\n')[1]!),
+    );
     assert.equal((await client.listCsr(new Cas.ListCsrRequest({}))).body?.totalCount, 2);
   });
 
@@ -217,12 +260,16 @@ describe('CSR management through the official SDK', () => {
       { algorithm: 'ECC', keySize: 384, commonName: 'five.example.com', name: 'ecc.five' },
     ];
     const ids: number[] = [];
-    for (const s of specs) ids.push((await client.createCsr(new Cas.CreateCsrRequest({ ...base, ...s }))).body?.csrId ?? 0);
+    for (const s of specs)
+      ids.push((await client.createCsr(new Cas.CreateCsrRequest({ ...base, ...s }))).body?.csrId ?? 0);
     const newestFirst = [...ids].reverse();
 
     const all = await client.listCsr(new Cas.ListCsrRequest({}));
     assert.deepEqual([all.body?.totalCount, all.body?.currentPage, all.body?.showSize], [5, 1, 50]);
-    assert.deepEqual(all.body?.csrList?.map((c) => c.csrId), newestFirst);
+    assert.deepEqual(
+      all.body?.csrList?.map((c) => c.csrId),
+      newestFirst,
+    );
 
     const pages: number[][] = [];
     for (const currentPage of [1, 2, 3, 4]) {
@@ -244,7 +291,12 @@ describe('CSR management through the official SDK', () => {
     assert.deepEqual(await byKeyword('shop.example.org'), ['four.example.com']);
     assert.deepEqual(await byKeyword('%'), []);
     assert.deepEqual(await byKeyword('example.com', 'RSA'), ['three.example.com']);
-    assert.deepEqual(await byKeyword('e', 'ECC'), ['five.example.com', 'four.example.com', 'two.example.com', 'one.example.com']);
+    assert.deepEqual(await byKeyword('e', 'ECC'), [
+      'five.example.com',
+      'four.example.com',
+      'two.example.com',
+      'one.example.com',
+    ]);
     assert.deepEqual(await byKeyword('e', 'SM2'), []);
     const rsaOnly = await client.listCsr(new Cas.ListCsrRequest({ algorithm: 'RSA' }));
     assert.deepEqual([rsaOnly.body?.totalCount, rsaOnly.body?.csrList?.[0]?.keySize], [1, 2048]);
@@ -252,10 +304,21 @@ describe('CSR management through the official SDK', () => {
 
   test('DeleteCsr removes a CSR; another account can neither read, update, list nor delete it', async () => {
     const res = await clientA.createCsr(
-      new Cas.CreateCsrRequest({ algorithm: 'ECC', keySize: 256, commonName: 'private.example.com', countryCode: 'CN', province: 'P', locality: 'L', name: 'a-only' }),
+      new Cas.CreateCsrRequest({
+        algorithm: 'ECC',
+        keySize: 256,
+        commonName: 'private.example.com',
+        countryCode: 'CN',
+        province: 'P',
+        locality: 'L',
+        name: 'a-only',
+      }),
     );
     const csrId = res.body?.csrId ?? 0;
-    const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    }) as string;
     const foreign: Array<[string, () => Promise<unknown>]> = [
       ['GetCsrDetail', () => clientB.getCsrDetail(new Cas.GetCsrDetailRequest({ csrId }))],
       ['UpdateCsr', () => clientB.updateCsr(new Cas.UpdateCsrRequest({ csrId, key }))],
@@ -303,7 +366,10 @@ describe('CSR management through the official SDK', () => {
       const client = casClient(server.apiUrl.replace('http://', ''), key);
       const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
       const keyPem = ec.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-      const otherPem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+      const otherPem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+        type: 'pkcs8',
+        format: 'pem',
+      }) as string;
       const csrPem = opensslCsr({ keyPem, subj: '/CN=logs.example.com' });
 
       const { body } = await client.uploadCsr(new Cas.UploadCsrRequest({ csr: csrPem, key: keyPem, name: 'logs' }));
@@ -311,7 +377,14 @@ describe('CSR management through the official SDK', () => {
       await sdkError(() => client.updateCsr(new Cas.UpdateCsrRequest({ csrId: body?.csrId, key: otherPem })));
       await sdkError(() => client.uploadCsr(new Cas.UploadCsrRequest({ csr: csrPem, key: otherPem })));
       const created = await client.createCsr(
-        new Cas.CreateCsrRequest({ algorithm: 'ECC', keySize: 256, commonName: 'logs2.example.com', countryCode: 'CN', province: 'P', locality: 'L' }),
+        new Cas.CreateCsrRequest({
+          algorithm: 'ECC',
+          keySize: 256,
+          commonName: 'logs2.example.com',
+          countryCode: 'CN',
+          province: 'P',
+          locality: 'L',
+        }),
       );
       const detail = await client.getCsrDetail(new Cas.GetCsrDetailRequest({ csrId: created.body?.csrId }));
 
@@ -330,57 +403,187 @@ describe('CSR management through the official SDK', () => {
 
   test('bad input is refused with its own SDK error code and changes nothing', async () => {
     const client = await newTenant('CSR refusals');
-    const good = { algorithm: 'ECC', keySize: 256, commonName: 'ok.example.com', countryCode: 'CN', province: 'Beijing', locality: 'Beijing' };
-    const create = (over: Record<string, unknown>) => () => client.createCsr(new Cas.CreateCsrRequest({ ...good, ...over }));
+    const good = {
+      algorithm: 'ECC',
+      keySize: 256,
+      commonName: 'ok.example.com',
+      countryCode: 'CN',
+      province: 'Beijing',
+      locality: 'Beijing',
+    };
+    const create = (over: Record<string, unknown>) => () =>
+      client.createCsr(new Cas.CreateCsrRequest({ ...good, ...over }));
 
     // Keys and CSRs the policy refuses, made by openssl and node (not by certdesk).
-    const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    }) as string;
     const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
     const ecPem = ec.export({ type: 'pkcs8', format: 'pem' }) as string;
-    const encrypted = ec.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }) as string;
-    const p521 = generateKeyPairSync('ec', { namedCurve: 'secp521r1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    const encrypted = ec.export({
+      type: 'pkcs8',
+      format: 'pem',
+      cipher: 'aes-256-cbc',
+      passphrase: 'secret',
+    }) as string;
+    const p521 = generateKeyPairSync('ec', { namedCurve: 'secp521r1' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    }) as string;
     const goodCsr = opensslCsr({ keyPem: ecPem, subj: '/CN=ok.example.com' });
     const sha1Csr = opensslCsr({ keyPem: ecPem, subj: '/CN=ok.example.com', extra: ['-sha1'] });
     const weakCsr = opensslCsr({ keyPem: rsa1024, subj: '/CN=ok.example.com' });
     const p521Csr = opensslCsr({ keyPem: p521, subj: '/CN=ok.example.com' });
-    const tampered = goodCsr.replace(/^(-----BEGIN CERTIFICATE REQUEST-----\n.{30})(.)/, (_, head: string, ch: string) => head + (ch === 'A' ? 'B' : 'A'));
+    const tampered = goodCsr.replace(
+      /^(-----BEGIN CERTIFICATE REQUEST-----\n.{30})(.)/,
+      (_, head: string, ch: string) => head + (ch === 'A' ? 'B' : 'A'),
+    );
 
     // One base64 line of each private key, and the account's secret: none may be echoed.
     const secrets = [rsa1024, ecPem, encrypted].map((pem) => pem.split('\n')[1]!).concat(secretA);
     const cases: Array<{ name: string; call: () => Promise<unknown>; code: string; message?: RegExp }> = [
-      { name: 'garbage CSR', call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: 'not a csr at all' })), code: 'InvalidParameter.Csr' },
-      { name: 'a certificate instead of a CSR', call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' })), code: 'InvalidParameter.Csr' },
-      { name: 'tampered CSR', call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: tampered })), code: 'InvalidParameter.Csr' },
-      { name: 'SHA-1 signed CSR', call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: sha1Csr })), code: 'InvalidParameter.Csr', message: /SHA-1/ },
-      { name: 'RSA-1024 CSR', call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: weakCsr })), code: 'InvalidParameter.KeyAlgorithm', message: /at least 2048/ },
-      { name: 'P-521 CSR', call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: p521Csr })), code: 'InvalidParameter.KeyAlgorithm' },
-      { name: 'missing Csr', call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: '' })), code: 'MissingParameter' },
-      { name: 'encrypted Key', call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: goodCsr, key: encrypted })), code: 'InvalidParameter.KeyAlgorithm', message: /encrypted/ },
-      { name: 'Key that is not PEM', call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: goodCsr, key: 'hunter2' })), code: 'InvalidParameter.KeyAlgorithm' },
-      { name: 'upload with a bad Name', call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: goodCsr, name: 'a b' })), code: 'InvalidParameter' },
-      { name: 'SM2', call: create({ algorithm: 'SM2', keySize: 256 }), code: 'InvalidParameter', message: /does not support SM2/ },
+      {
+        name: 'garbage CSR',
+        call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: 'not a csr at all' })),
+        code: 'InvalidParameter.Csr',
+      },
+      {
+        name: 'a certificate instead of a CSR',
+        call: () =>
+          client.uploadCsr(
+            new Cas.UploadCsrRequest({ csr: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' }),
+          ),
+        code: 'InvalidParameter.Csr',
+      },
+      {
+        name: 'tampered CSR',
+        call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: tampered })),
+        code: 'InvalidParameter.Csr',
+      },
+      {
+        name: 'SHA-1 signed CSR',
+        call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: sha1Csr })),
+        code: 'InvalidParameter.Csr',
+        message: /SHA-1/,
+      },
+      {
+        name: 'RSA-1024 CSR',
+        call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: weakCsr })),
+        code: 'InvalidParameter.KeyAlgorithm',
+        message: /at least 2048/,
+      },
+      {
+        name: 'P-521 CSR',
+        call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: p521Csr })),
+        code: 'InvalidParameter.KeyAlgorithm',
+      },
+      {
+        name: 'missing Csr',
+        call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: '' })),
+        code: 'MissingParameter',
+      },
+      {
+        name: 'encrypted Key',
+        call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: goodCsr, key: encrypted })),
+        code: 'InvalidParameter.KeyAlgorithm',
+        message: /encrypted/,
+      },
+      {
+        name: 'Key that is not PEM',
+        call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: goodCsr, key: 'hunter2' })),
+        code: 'InvalidParameter.KeyAlgorithm',
+      },
+      {
+        name: 'upload with a bad Name',
+        call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: goodCsr, name: 'a b' })),
+        code: 'InvalidParameter',
+      },
+      {
+        name: 'SM2',
+        call: create({ algorithm: 'SM2', keySize: 256 }),
+        code: 'InvalidParameter',
+        message: /does not support SM2/,
+      },
       { name: 'unknown Algorithm', call: create({ algorithm: 'DSA' }), code: 'InvalidParameter' },
-      { name: 'RSA KeySize 1024', call: create({ algorithm: 'RSA', keySize: 1024 }), code: 'InvalidParameter', message: /2048, 3072 or 4096/ },
+      {
+        name: 'RSA KeySize 1024',
+        call: create({ algorithm: 'RSA', keySize: 1024 }),
+        code: 'InvalidParameter',
+        message: /2048, 3072 or 4096/,
+      },
       { name: 'ECC KeySize 521', call: create({ keySize: 521 }), code: 'InvalidParameter' },
       { name: 'missing KeySize', call: create({ keySize: undefined }), code: 'MissingParameter' },
-      { name: 'three-letter CountryCode', call: create({ countryCode: 'CHN' }), code: 'InvalidParameter', message: /CountryCode/ },
+      {
+        name: 'three-letter CountryCode',
+        call: create({ countryCode: 'CHN' }),
+        code: 'InvalidParameter',
+        message: /CountryCode/,
+      },
       { name: 'digits in CountryCode', call: create({ countryCode: 'C1' }), code: 'InvalidParameter' },
-      { name: 'missing CommonName', call: create({ commonName: undefined }), code: 'MissingParameter', message: /CommonName/ },
+      {
+        name: 'missing CommonName',
+        call: create({ commonName: undefined }),
+        code: 'MissingParameter',
+        message: /CommonName/,
+      },
       { name: 'blank Province', call: create({ province: '   ' }), code: 'MissingParameter' },
       { name: 'missing Locality', call: create({ locality: '' }), code: 'MissingParameter' },
       { name: 'bad Name characters', call: create({ name: 'my csr!' }), code: 'InvalidParameter', message: /Name/ },
       { name: 'Name of 51 characters', call: create({ name: 'n'.repeat(51) }), code: 'InvalidParameter' },
-      { name: 'CommonName that is not a domain name', call: create({ commonName: 'not a domain' }), code: 'InvalidParameter.Domain' },
-      { name: 'CommonName that is an IP address', call: create({ commonName: '192.0.2.1' }), code: 'InvalidParameter.Domain' },
-      { name: 'CommonName longer than 64 characters', call: create({ commonName: `${'a'.repeat(60)}.example.com` }), code: 'InvalidParameter', message: /64/ },
-      { name: 'bad name in Sans', call: create({ sans: 'a.example.com,bad_name.example.com' }), code: 'InvalidParameter.Domain' },
-      { name: 'too many Sans', call: create({ sans: 'a.example.com,b.example.com,c.example.com,d.example.com,e.example.com' }), code: 'InvalidParameter', message: /At most 5/ },
+      {
+        name: 'CommonName that is not a domain name',
+        call: create({ commonName: 'not a domain' }),
+        code: 'InvalidParameter.Domain',
+      },
+      {
+        name: 'CommonName that is an IP address',
+        call: create({ commonName: '192.0.2.1' }),
+        code: 'InvalidParameter.Domain',
+      },
+      {
+        name: 'CommonName longer than 64 characters',
+        call: create({ commonName: `${'a'.repeat(60)}.example.com` }),
+        code: 'InvalidParameter',
+        message: /64/,
+      },
+      {
+        name: 'bad name in Sans',
+        call: create({ sans: 'a.example.com,bad_name.example.com' }),
+        code: 'InvalidParameter.Domain',
+      },
+      {
+        name: 'too many Sans',
+        call: create({ sans: 'a.example.com,b.example.com,c.example.com,d.example.com,e.example.com' }),
+        code: 'InvalidParameter',
+        message: /At most 5/,
+      },
       { name: 'control character in Locality', call: create({ locality: 'Bei\u0001jing' }), code: 'InvalidParameter' },
-      { name: 'CsrId missing', call: () => client.getCsrDetail(new Cas.GetCsrDetailRequest({})), code: 'MissingParameter' },
-      { name: 'CsrId 0', call: () => client.deleteCsr(new Cas.DeleteCsrRequest({ csrId: 0 })), code: 'InvalidParameter' },
-      { name: 'UpdateCsr without Key', call: () => client.updateCsr(new Cas.UpdateCsrRequest({ csrId: 1 })), code: 'MissingParameter' },
-      { name: 'ListCsr ShowSize 101', call: () => client.listCsr(new Cas.ListCsrRequest({ showSize: 101 })), code: 'InvalidParameter' },
-      { name: 'ListCsr unknown Algorithm', call: () => client.listCsr(new Cas.ListCsrRequest({ algorithm: 'DSA' })), code: 'InvalidParameter' },
+      {
+        name: 'CsrId missing',
+        call: () => client.getCsrDetail(new Cas.GetCsrDetailRequest({})),
+        code: 'MissingParameter',
+      },
+      {
+        name: 'CsrId 0',
+        call: () => client.deleteCsr(new Cas.DeleteCsrRequest({ csrId: 0 })),
+        code: 'InvalidParameter',
+      },
+      {
+        name: 'UpdateCsr without Key',
+        call: () => client.updateCsr(new Cas.UpdateCsrRequest({ csrId: 1 })),
+        code: 'MissingParameter',
+      },
+      {
+        name: 'ListCsr ShowSize 101',
+        call: () => client.listCsr(new Cas.ListCsrRequest({ showSize: 101 })),
+        code: 'InvalidParameter',
+      },
+      {
+        name: 'ListCsr unknown Algorithm',
+        call: () => client.listCsr(new Cas.ListCsrRequest({ algorithm: 'DSA' })),
+        code: 'InvalidParameter',
+      },
     ];
     for (const c of cases) {
       const e = await sdkError(c.call);

@@ -56,7 +56,8 @@ test('imports between src/ layers point one way', () => {
       if (from === 'api/admin' && to === 'api/cas') continue;
       // Relying-party endpoints answer errors in the CAS form too.
       if (from === 'api/public' && to === 'api/cas') continue;
-      if (!(to in LAYERS) || LAYERS[to]! >= LAYERS[from]!) violations.push(`${relative(SRC, file)} -> ${m[1]} (${from} -> ${to})`);
+      if (!(to in LAYERS) || LAYERS[to]! >= LAYERS[from]!)
+        violations.push(`${relative(SRC, file)} -> ${m[1]} (${from} -> ${to})`);
     }
   }
   assert.deepEqual(violations, []);

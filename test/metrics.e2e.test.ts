@@ -58,7 +58,10 @@ suite('metrics at /metrics (issue 5)', () => {
     // A signed call to an action certdesk does not serve is counted under `unknown`, never
     // under its own name (bounded label values); so is a request refused before its action is read.
     const unserved = await sdkError(() =>
-      client.describePackageStateWithOptions(new Cas.DescribePackageStateRequest({}), withHeaders({ 'x-acs-action': 'NoSuchAction' })),
+      client.describePackageStateWithOptions(
+        new Cas.DescribePackageStateRequest({}),
+        withHeaders({ 'x-acs-action': 'NoSuchAction' }),
+      ),
     );
     assert.equal(unserved.code, 'InvalidAction.NotFound');
     const unsigned = await fetch(`${cd.server.apiUrl}/?Action=NoSuchAction`, { method: 'POST' });
@@ -66,13 +69,19 @@ suite('metrics at /metrics (issue 5)', () => {
 
     const { text, samples } = await scrape();
     assert.equal(samples.get('certdesk_cas_requests_total{action="DescribePackageState",code="OK"}'), 1);
-    assert.equal(samples.get('certdesk_cas_requests_total{action="DescribePackageState",code="SignatureDoesNotMatch"}'), 1);
+    assert.equal(
+      samples.get('certdesk_cas_requests_total{action="DescribePackageState",code="SignatureDoesNotMatch"}'),
+      1,
+    );
     assert.equal(samples.get('certdesk_cas_requests_total{action="unknown",code="InvalidAction.NotFound"}'), 1, text);
     assert.equal(samples.get('certdesk_cas_requests_total{action="unknown",code="IncompleteSignature"}'), 1, text);
     assert.equal(samples.get('certdesk_cas_request_duration_seconds_count{action="unknown"}'), 2);
     assert.doesNotMatch(text, /NoSuchAction/);
     assert.equal(samples.get('certdesk_cas_request_duration_seconds_count{action="DescribePackageState"}'), 2);
-    assert.equal(samples.get('certdesk_cas_request_duration_seconds_bucket{action="DescribePackageState",le="+Inf"}'), 2);
+    assert.equal(
+      samples.get('certdesk_cas_request_duration_seconds_bucket{action="DescribePackageState",le="+Inf"}'),
+      2,
+    );
     assert.ok(samples.get('certdesk_cas_request_duration_seconds_sum{action="DescribePackageState"}')! > 0);
     assert.match(text, /^# TYPE certdesk_cas_request_duration_seconds histogram$/m);
     assert.ok(samples.get('process_resident_memory_bytes')! > 0);

@@ -16,7 +16,13 @@ import { describe, freshDomain, publishChallenges, startWithChallenges, waitForT
 import { createAccount } from '../src/accounts/accounts.js';
 import { grantPlan } from '../src/accounts/plans.js';
 import { addContact } from '../src/accounts/contacts.js';
-import { createNoticeDeps, getOrCreateWebhookSecret, noticeEventSink, noticeSettings, runNoticeDelivery } from '../src/notices/index.js';
+import {
+  createNoticeDeps,
+  getOrCreateWebhookSecret,
+  noticeEventSink,
+  noticeSettings,
+  runNoticeDelivery,
+} from '../src/notices/index.js';
 
 const DAY_MS = 86_400_000;
 
@@ -33,7 +39,9 @@ interface Mail {
 function decodeBody(body: string, encoding: string): string {
   if (encoding === 'base64') return Buffer.from(body, 'base64').toString('utf8');
   if (encoding === 'quoted-printable') {
-    const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    const bytes = body
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
     return Buffer.from(bytes, 'latin1').toString('utf8');
   }
   return body;
@@ -48,7 +56,13 @@ function parseMail(raw: string, to: string[]): Mail {
     headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
   const text = decodeBody(raw.slice(split + 4), (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase());
-  return { to, headers, subject: headers.get('subject') ?? '', noticeId: headers.get('x-certdesk-notice-id') ?? '', text };
+  return {
+    to,
+    headers,
+    subject: headers.get('subject') ?? '',
+    noticeId: headers.get('x-certdesk-notice-id') ?? '',
+    text,
+  };
 }
 
 async function startSmtp(): Promise<{ server: SMTPServer; port: number; mails: Mail[] }> {
@@ -61,7 +75,12 @@ async function startSmtp(): Promise<{ server: SMTPServer; port: number; mails: M
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        mails.push(parseMail(Buffer.concat(chunks).toString('latin1'), session.envelope.rcptTo.map((r) => r.address)));
+        mails.push(
+          parseMail(
+            Buffer.concat(chunks).toString('latin1'),
+            session.envelope.rcptTo.map((r) => r.address),
+          ),
+        );
         callback();
       });
     },
@@ -83,7 +102,15 @@ interface Hook {
   json: any;
 }
 
-function startReceiver(): Promise<{ server: Server; port: number; delivered: Hook[]; failNext(n: number): void; failuresLeft(): number; refused: () => number; answerAfter(ms: number): void }> {
+function startReceiver(): Promise<{
+  server: Server;
+  port: number;
+  delivered: Hook[];
+  failNext(n: number): void;
+  failuresLeft(): number;
+  refused: () => number;
+  answerAfter(ms: number): void;
+}> {
   const delivered: Hook[] = [];
   let failures = 0;
   let delayMs = 0;
@@ -91,25 +118,29 @@ function startReceiver(): Promise<{ server: Server; port: number; delivered: Hoo
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-      if (failures > 0) {
-        failures -= 1;
-        refused += 1;
-        res.writeHead(500).end('down for maintenance');
-        return;
-      }
-      const body = Buffer.concat(chunks).toString('utf8');
-      delivered.push({
-        path: req.url ?? '',
-        noticeId: String(req.headers['x-certdesk-notice-id'] ?? ''),
-        signature: String(req.headers['x-certdesk-signature'] ?? ''),
-        contentType: String(req.headers['content-type'] ?? ''),
-        body,
-        json: JSON.parse(body),
-      });
-      res.writeHead(204).end();
-    });
+    req.on(
+      'end',
+      () =>
+        void (async () => {
+          if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+          if (failures > 0) {
+            failures -= 1;
+            refused += 1;
+            res.writeHead(500).end('down for maintenance');
+            return;
+          }
+          const body = Buffer.concat(chunks).toString('utf8');
+          delivered.push({
+            path: req.url ?? '',
+            noticeId: String(req.headers['x-certdesk-notice-id'] ?? ''),
+            signature: String(req.headers['x-certdesk-signature'] ?? ''),
+            contentType: String(req.headers['content-type'] ?? ''),
+            body,
+            json: JSON.parse(body),
+          });
+          res.writeHead(204).end();
+        })(),
+    );
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
@@ -117,16 +148,24 @@ function startReceiver(): Promise<{ server: Server; port: number; delivered: Hoo
         server,
         port: (server.address() as AddressInfo).port,
         delivered,
-        failNext: (n) => { failures = n; },
+        failNext: (n) => {
+          failures = n;
+        },
         failuresLeft: () => failures,
         refused: () => refused,
-        answerAfter: (ms) => { delayMs = ms; },
+        answerAfter: (ms) => {
+          delayMs = ms;
+        },
       });
     });
   });
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const found = await probe();
@@ -154,18 +193,27 @@ suite('notices to customers by e-mail and webhook', () => {
   let namedHook: string;
 
   const submit = async (domain: string) =>
-    (await client.createCertificateForPackageRequest(new Cas.CreateCertificateForPackageRequestRequest({ domain, validateType: 'DNS' }))).body!.orderId!;
+    (
+      await client.createCertificateForPackageRequest(
+        new Cas.CreateCertificateForPackageRequestRequest({ domain, validateType: 'DNS' }),
+      )
+    ).body!.orderId!;
   const issue = async (domain: string) => {
     const orderId = await submit(domain);
     await publishChallenges(cs, client, orderId);
     const done = await waitForType(client, orderId, ['certificate']);
-    const leaf = new X509Certificate(done.certificate!.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0]);
+    const leaf = new X509Certificate(
+      done.certificate!.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0],
+    );
     return { orderId, leaf };
   };
-  const revoke = (orderId: number) => client.cancelCertificateForPackageRequest(new Cas.CancelCertificateForPackageRequestRequest({ orderId }));
+  const revoke = (orderId: number) =>
+    client.cancelCertificateForPackageRequest(new Cas.CancelCertificateForPackageRequestRequest({ orderId }));
   const notices = (orderId: number) => cd.ctx.store.repos.notices.list({ orderId });
-  const mailsFor = (orderId: number, subject: RegExp) => smtp.mails.filter((m) => subject.test(m.subject) && m.text.includes(`(order ${orderId})`));
-  const hooksFor = (orderId: number, event: string) => hooks.delivered.filter((h) => h.json.OrderId === orderId && h.json.Event === event);
+  const mailsFor = (orderId: number, subject: RegExp) =>
+    smtp.mails.filter((m) => subject.test(m.subject) && m.text.includes(`(order ${orderId})`));
+  const hooksFor = (orderId: number, event: string) =>
+    hooks.delivered.filter((h) => h.json.OrderId === orderId && h.json.Event === event);
   /** Every notice of the order settled (sent, failed, skipped), except those not yet due. */
   const settled = async (orderId: number) =>
     (await notices(orderId)).every((n) => n.status !== 'pending' || n.due_at > cd.clock.now()) || undefined;
@@ -194,9 +242,19 @@ suite('notices to customers by e-mail and webhook', () => {
     const hookHost = `hooks.${freshDomain('hooks')}`;
     cs.setA(hookHost, ['127.0.0.1']);
     namedHook = `http://${hookHost}:${hooks.port}/named`;
-    await addContact(cd.ctx.accounts, accountId, { name: 'Ann', email: 'ann@example.com', mobile: '13900001111', webhooks: [ipHook] });
+    await addContact(cd.ctx.accounts, accountId, {
+      name: 'Ann',
+      email: 'ann@example.com',
+      mobile: '13900001111',
+      webhooks: [ipHook],
+    });
     // The latest contact is the one an application without contact fields names (CAS doc §5.5).
-    await addContact(cd.ctx.accounts, accountId, { name: 'Bob', email: 'bob@example.com', mobile: '13900002222', webhooks: [ipHook, namedHook] });
+    await addContact(cd.ctx.accounts, accountId, {
+      name: 'Bob',
+      email: 'bob@example.com',
+      mobile: '13900002222',
+      webhooks: [ipHook, namedHook],
+    });
   });
   after(async () => {
     await cd?.close();
@@ -222,7 +280,11 @@ suite('notices to customers by e-mail and webhook', () => {
     assert.ok(needMail!.text.includes(`Name:  ${recordName}`), needMail!.text);
     assert.ok(needMail!.text.includes('Type:  TXT'));
     assert.ok(needMail!.text.includes(`Value: ${waiting.recordValue}`), 'the value DescribeCertificateState shows');
-    assert.equal(needMail!.headers.get('message-id'), `<notice-${needMail!.noticeId}@127.0.0.1>`, 'a Message-ID derived from the notice id');
+    assert.equal(
+      needMail!.headers.get('message-id'),
+      `<notice-${needMail!.noticeId}@127.0.0.1>`,
+      'a Message-ID derived from the notice id',
+    );
 
     const needHooks = await waitFor('both verification-needed webhooks', () => {
       const found = hooksFor(orderId, 'verification_needed');
@@ -238,12 +300,18 @@ suite('notices to customers by e-mail and webhook', () => {
         Records: [{ Domain: domain, RecordType: 'TXT', RecordName: recordName, RecordValue: waiting.recordValue }],
       });
     }
-    assert.deepEqual(needHooks.map((h) => h.path).sort(), ['/ip', '/named'], 'one call per distinct URL, though two contacts list /ip');
+    assert.deepEqual(
+      needHooks.map((h) => h.path).sort(),
+      ['/ip', '/named'],
+      'one call per distinct URL, though two contacts list /ip',
+    );
 
     // Published: the certificate is issued and announced.
     await publishChallenges(cs, client, orderId);
     const done = await waitForType(client, orderId, ['certificate']);
-    const leaf = new X509Certificate(done.certificate!.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0]);
+    const leaf = new X509Certificate(
+      done.certificate!.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0],
+    );
     const serial = leaf.serialNumber.toUpperCase().replace(/^0+/, '');
     const [issuedMail] = await waitFor('the issuance e-mail', () => {
       const found = mailsFor(orderId, /Certificate issued/);
@@ -287,7 +355,8 @@ suite('notices to customers by e-mail and webhook', () => {
     }
 
     await waitFor('every due notice settled', () => settled(orderId));
-    for (const n of (await notices(orderId)).filter((x) => x.event !== 'expiring')) assert.equal(n.status, 'sent', `${n.event} ${n.channel}`);
+    for (const n of (await notices(orderId)).filter((x) => x.event !== 'expiring'))
+      assert.equal(n.status, 'sent', `${n.event} ${n.channel}`);
     // Once each: 3 events x (1 e-mail + 2 URLs).
     assert.equal(smtp.mails.filter((m) => m.text.includes(`(order ${orderId})`)).length, 3);
     const orderHooks = hooks.delivered.filter((h) => h.json.OrderId === orderId);
@@ -300,17 +369,30 @@ suite('notices to customers by e-mail and webhook', () => {
     hooks.failNext(5);
     const { orderId } = await issue(freshDomain('flaky'));
     await revoke(orderId);
-    await waitFor('the receiver to recover and every notice to settle', async () => hooks.failuresLeft() === 0 && (await settled(orderId)));
+    await waitFor(
+      'the receiver to recover and every notice to settle',
+      async () => hooks.failuresLeft() === 0 && (await settled(orderId)),
+    );
     assert.equal(hooks.refused() - refusedBefore, 5, 'the receiver did refuse calls');
 
     const rows = (await notices(orderId)).filter((n) => n.channel === 'webhook' && n.event !== 'expiring');
     assert.equal(rows.length, 6, 'verification needed, issued, revoked x 2 URLs');
     for (const n of rows) assert.equal(n.status, 'sent');
-    assert.ok(rows.some((n) => n.attempts > 1 && n.last_error === 'webhook HTTP 500'), 'some notices needed a retry');
+    assert.ok(
+      rows.some((n) => n.attempts > 1 && n.last_error === 'webhook HTTP 500'),
+      'some notices needed a retry',
+    );
 
     const got = hooks.delivered.filter((h) => h.json.OrderId === orderId);
-    assert.deepEqual([...tally(got.map((h) => h.noticeId)).entries()].sort(), rows.map((n) => [String(n.id), 1]).sort(), 'each notice id exactly once');
-    assert.ok([...tally(got.map((h) => h.body)).values()].every((c) => c === 1), 'each body exactly once');
+    assert.deepEqual(
+      [...tally(got.map((h) => h.noticeId)).entries()].sort(),
+      rows.map((n) => [String(n.id), 1]).sort(),
+      'each notice id exactly once',
+    );
+    assert.ok(
+      [...tally(got.map((h) => h.body)).values()].every((c) => c === 1),
+      'each body exactly once',
+    );
   });
 
   test('a rejected order yields the verification-failed notice with the reason', async () => {
@@ -318,7 +400,10 @@ suite('notices to customers by e-mail and webhook', () => {
     const orderId = await submit(domain);
     // From another process (`certdesk admin`, no --smtp-url): the outbox row is written there
     // and delivered by the server's worker.
-    await runCliJson(['admin', 'order', 'reject', String(orderId), '--reason', 'domain owner unknown', ...cd.storeArgs], cd.storeEnv);
+    await runCliJson(
+      ['admin', 'order', 'reject', String(orderId), '--reason', 'domain owner unknown', ...cd.storeArgs],
+      cd.storeEnv,
+    );
     const [mail] = await waitFor('the verification-failed e-mail', () => {
       const found = mailsFor(orderId, /application failed/);
       return found.length > 0 ? found : undefined;
@@ -338,7 +423,10 @@ suite('notices to customers by e-mail and webhook', () => {
     const kept = await issue(freshDomain('expiry'));
     const gone = await issue(freshDomain('expiry'));
     await revoke(gone.orderId);
-    await waitFor('the issuance and revocation notices settled', async () => (await settled(kept.orderId)) && (await settled(gone.orderId)));
+    await waitFor(
+      'the issuance and revocation notices settled',
+      async () => (await settled(kept.orderId)) && (await settled(gone.orderId)),
+    );
     const due = Math.max(...(await notices(kept.orderId)).filter((n) => n.event === 'expiring').map((n) => n.due_at));
     assert.equal(due, Date.parse(kept.leaf.validTo) - 30 * DAY_MS);
     assert.equal(mailsFor(kept.orderId, /expires in/).length, 0, 'nothing before it is due');
@@ -352,13 +440,25 @@ suite('notices to customers by e-mail and webhook', () => {
       });
       assert.match(mail!.text, new RegExp(`expires on ${new Date(Date.parse(kept.leaf.validTo)).toISOString()}`));
       await waitFor('the expiry notices settled', async () => {
-        const rows = [...(await notices(kept.orderId)), ...(await notices(gone.orderId))].filter((n) => n.event === 'expiring');
+        const rows = [...(await notices(kept.orderId)), ...(await notices(gone.orderId))].filter(
+          (n) => n.event === 'expiring',
+        );
         return rows.every((n) => n.status !== 'pending') || undefined;
       });
       const keptRows = (await notices(kept.orderId)).filter((n) => n.event === 'expiring');
-      assert.deepEqual(keptRows.map((n) => n.status), ['sent', 'sent', 'sent']);
+      assert.deepEqual(
+        keptRows.map((n) => n.status),
+        ['sent', 'sent', 'sent'],
+      );
       const goneRows = (await notices(gone.orderId)).filter((n) => n.event === 'expiring');
-      assert.deepEqual(goneRows.map((n) => [n.status, n.last_error]), [['skipped', 'the certificate was revoked'], ['skipped', 'the certificate was revoked'], ['skipped', 'the certificate was revoked']]);
+      assert.deepEqual(
+        goneRows.map((n) => [n.status, n.last_error]),
+        [
+          ['skipped', 'the certificate was revoked'],
+          ['skipped', 'the certificate was revoked'],
+          ['skipped', 'the certificate was revoked'],
+        ],
+      );
       const keptHooks = hooksFor(kept.orderId, 'expiring');
       assert.equal(keptHooks.length, 2);
       assert.ok(keptHooks.every((h) => Date.parse(h.json.NotAfter) === Date.parse(kept.leaf.validTo)));
@@ -380,12 +480,29 @@ suite('notices to customers by e-mail and webhook', () => {
     const sink = noticeEventSink();
     for (let i = 0; i < 2; i++) {
       await cd.ctx.store.writeTransaction((repos) =>
-        sink(repos, { kind: 'issued', accountId, orderId, certificateId: issuedRow.certificate_id!, notAfter: Date.parse(leaf.validTo) }, cd.clock.now()));
+        sink(
+          repos,
+          {
+            kind: 'issued',
+            accountId,
+            orderId,
+            certificateId: issuedRow.certificate_id!,
+            notAfter: Date.parse(leaf.validTo),
+          },
+          cd.clock.now(),
+        ),
+      );
     }
-    assert.deepEqual((await notices(orderId)).map((n) => n.id), before.map((n) => n.id));
+    assert.deepEqual(
+      (await notices(orderId)).map((n) => n.id),
+      before.map((n) => n.id),
+    );
 
     // Two more "processes" deliver the expiry notices, alongside the server's own worker.
-    const [first, second] = [createNoticeDeps(cd.server.orders, noticeSettings(cd.ctx.config)), createNoticeDeps(cd.server.orders, noticeSettings(cd.ctx.config))];
+    const [first, second] = [
+      createNoticeDeps(cd.server.orders, noticeSettings(cd.ctx.config)),
+      createNoticeDeps(cd.server.orders, noticeSettings(cd.ctx.config)),
+    ];
     const expiring = before.filter((n) => n.event === 'expiring' && n.channel === 'webhook');
     const [racy, orphan] = expiring;
     const due = racy!.due_at;
@@ -398,9 +515,15 @@ suite('notices to customers by e-mail and webhook', () => {
     cd.clock.advance(shift);
     try {
       const outcomes = await Promise.all([runNoticeDelivery(first, racy!.id), runNoticeDelivery(second, racy!.id)]);
-      assert.ok(outcomes.some((o) => o.kind === 'retry' && o.reason === 'another worker is delivering this notice'), JSON.stringify(outcomes));
+      assert.ok(
+        outcomes.some((o) => o.kind === 'retry' && o.reason === 'another worker is delivering this notice'),
+        JSON.stringify(outcomes),
+      );
       // The orphan stays with its dead holder until the lease runs out...
-      assert.deepEqual(await runNoticeDelivery(first, orphan!.id), { kind: 'retry', reason: 'another worker is delivering this notice' });
+      assert.deepEqual(await runNoticeDelivery(first, orphan!.id), {
+        kind: 'retry',
+        reason: 'another worker is delivering this notice',
+      });
       assert.equal(hooks.delivered.filter((h) => h.noticeId === String(orphan!.id)).length, 0);
       // ...then it is taken over and sent.
       cd.clock.advance(leaseMs);
@@ -409,7 +532,11 @@ suite('notices to customers by e-mail and webhook', () => {
         return rows.every((n) => n.status === 'sent') || undefined;
       });
       for (const n of [racy!, orphan!]) {
-        assert.equal(hooks.delivered.filter((h) => h.noticeId === String(n.id)).length, 1, `notice ${n.id} arrived once`);
+        assert.equal(
+          hooks.delivered.filter((h) => h.noticeId === String(n.id)).length,
+          1,
+          `notice ${n.id} arrived once`,
+        );
         assert.equal((await cd.ctx.store.repos.notices.get(n.id))!.attempts, 1);
       }
       // Re-running a settled notice sends nothing.

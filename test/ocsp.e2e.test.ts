@@ -18,7 +18,12 @@ import { grantPlan } from '../src/accounts/plans.js';
 import { addContact } from '../src/accounts/contacts.js';
 import { toPem } from '../src/crypto/pem.js';
 import { revokeBySerial } from '../src/orders/revoke-certificate.js';
-import { JOB_OCSP_REFRESH, OCSP_REFRESH_BEFORE_MS, OCSP_VALIDITY_MS, runOcspRefresh } from '../src/orders/ocsp-responses.js';
+import {
+  JOB_OCSP_REFRESH,
+  OCSP_REFRESH_BEFORE_MS,
+  OCSP_VALIDITY_MS,
+  runOcspRefresh,
+} from '../src/orders/ocsp-responses.js';
 
 // Async: the server runs in this process, so a blocking spawn would leave it unable to answer.
 const run = promisify(execFile);
@@ -40,7 +45,11 @@ suite('OCSP against the running server', () => {
   const leaves = new Map<string, { path: string; serial: string; orderId: number }>();
 
   async function issue(label: string): Promise<void> {
-    const orderId = (await client.createCertificateForPackageRequest(new Cas.CreateCertificateForPackageRequestRequest({ domain: freshDomain(label), validateType: 'DNS' }))).body!.orderId!;
+    const orderId = (
+      await client.createCertificateForPackageRequest(
+        new Cas.CreateCertificateForPackageRequestRequest({ domain: freshDomain(label), validateType: 'DNS' }),
+      )
+    ).body!.orderId!;
     await publishChallenges(cs, client, orderId);
     const done = await waitForType(client, orderId, ['certificate']);
     const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/.exec(done.certificate!)![0];
@@ -60,14 +69,20 @@ suite('OCSP against the running server', () => {
     const key = await createAccount(cd.ctx.accounts, 'OCSP Inc');
     client = casClient(cd.endpoint, key);
     await grantPlan(cd.ctx.accounts, { accountId: key.AccountId, productCode: 'digicert-free-1-free', count: 10 });
-    await addContact(cd.ctx.accounts, key.AccountId, { name: 'Olga', email: 'olga@example.com', mobile: '13900001111' });
+    await addContact(cd.ctx.accounts, key.AccountId, {
+      name: 'Olga',
+      email: 'olga@example.com',
+      mobile: '13900001111',
+    });
     issuingPem = join(dir, 'issuing.pem');
     rootPem = join(dir, 'root.pem');
     writeFileSync(issuingPem, toPem('CERTIFICATE', cd.server.hierarchy.issuing.certDer));
     writeFileSync(rootPem, toPem('CERTIFICATE', cd.server.hierarchy.root.certDer));
     for (const label of ['kept', 'cancelled', 'compromised', 'unsigned']) await issue(label);
     // Certificates carry the responder's URL in AIA (RFC 5280 §4.2.2.1).
-    ocspUrl = /OCSP - URI:(\S+)/.exec(new X509Certificate(readFileSync(leaves.get('kept')!.path)).infoAccess ?? '')![1]!;
+    ocspUrl = /OCSP - URI:(\S+)/.exec(
+      new X509Certificate(readFileSync(leaves.get('kept')!.path)).infoAccess ?? '',
+    )![1]!;
     assert.equal(ocspUrl, `${cd.server.apiUrl}/ocsp`);
   });
   after(async () => {
@@ -82,7 +97,9 @@ suite('OCSP against the running server', () => {
     // Asked before the revocation, so the answer sits in the responder's cache.
     let r = await ask(['-cert', cancelled.path]);
     assert.match(r.out, new RegExp(`${cancelled.path}: good`));
-    await client.cancelCertificateForPackageRequest(new Cas.CancelCertificateForPackageRequestRequest({ orderId: cancelled.orderId }));
+    await client.cancelCertificateForPackageRequest(
+      new Cas.CancelCertificateForPackageRequestRequest({ orderId: cancelled.orderId }),
+    );
 
     r = await ask(['-cert', kept.path]);
     assert.match(r.err, /Response verify OK/);
@@ -132,7 +149,18 @@ suite('OCSP against the running server', () => {
 
     const respPath = join(dir, 'get-resp.der');
     writeFileSync(respPath, body);
-    const r = await openssl(['ocsp', '-respin', respPath, '-issuer', issuingPem, '-cert', kept.path, '-CAfile', rootPem, '-no_nonce']);
+    const r = await openssl([
+      'ocsp',
+      '-respin',
+      respPath,
+      '-issuer',
+      issuingPem,
+      '-cert',
+      kept.path,
+      '-CAfile',
+      rootPem,
+      '-no_nonce',
+    ]);
     assert.match(r.err, /Response verify OK/);
     assert.match(r.out, new RegExp(`${kept.path}: good`));
   });
@@ -141,13 +169,28 @@ suite('OCSP against the running server', () => {
     const cancelled = leaves.get('cancelled')!;
     const reqPath = join(dir, 'post-req.der');
     await openssl(['ocsp', '-issuer', issuingPem, '-cert', cancelled.path, '-reqout', reqPath]);
-    const res = await fetch(ocspUrl, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: readFileSync(reqPath) });
+    const res = await fetch(ocspUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/ocsp-request' },
+      body: readFileSync(reqPath),
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'application/ocsp-response');
     assert.equal(res.headers.get('cache-control'), 'no-store');
     const respPath = join(dir, 'post-resp.der');
     writeFileSync(respPath, Buffer.from(await res.arrayBuffer()));
-    const r = await openssl(['ocsp', '-respin', respPath, '-issuer', issuingPem, '-cert', cancelled.path, '-CAfile', rootPem, '-no_nonce']);
+    const r = await openssl([
+      'ocsp',
+      '-respin',
+      respPath,
+      '-issuer',
+      issuingPem,
+      '-cert',
+      cancelled.path,
+      '-CAfile',
+      rootPem,
+      '-no_nonce',
+    ]);
     assert.match(r.err, /Response verify OK/);
     assert.match(r.out, new RegExp(`${cancelled.path}: revoked`));
   });
@@ -165,11 +208,25 @@ suite('OCSP against the running server', () => {
     assert.match(r.out, /^0xABCDEF: unknown$/m);
   });
 
-  test('another issuer\'s CertID is unauthorized; a garbled request is malformedRequest', async () => {
+  test("another issuer's CertID is unauthorized; a garbled request is malformedRequest", async () => {
     // The issuing CA's own certificate, asked of its issuer (the root): not ours to answer.
-    const r = await openssl(['ocsp', '-issuer', rootPem, '-cert', issuingPem, '-url', ocspUrl, '-CAfile', rootPem]).catch((e: { stdout: string }) => ({ out: e.stdout, err: '' }));
+    const r = await openssl([
+      'ocsp',
+      '-issuer',
+      rootPem,
+      '-cert',
+      issuingPem,
+      '-url',
+      ocspUrl,
+      '-CAfile',
+      rootPem,
+    ]).catch((e: { stdout: string }) => ({ out: e.stdout, err: '' }));
     assert.match(r.out, /Responder Error: unauthorized \(6\)/i);
-    const bad = await fetch(ocspUrl, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: Buffer.from('not DER') });
+    const bad = await fetch(ocspUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/ocsp-request' },
+      body: Buffer.from('not DER'),
+    });
     assert.deepEqual([...Buffer.from(await bad.arrayBuffer())], [0x30, 0x03, 0x0a, 0x01, 0x01]);
     const badGet = await fetch(`${ocspUrl}/%%%`);
     assert.deepEqual([...Buffer.from(await badGet.arrayBuffer())], [0x30, 0x03, 0x0a, 0x01, 0x01]);
@@ -186,8 +243,12 @@ suite('OCSP against the running server', () => {
     assert.equal((await ocspResponses.get(issuerId, c.serial))!.revoked_at, null);
     // As if another process revoked it without re-signing: only the certificates row changes.
     const revokedAt = Date.now() - 5000;
-    await cd.ctx.store.db.updateTable('certificates').set({ revoked_at: revokedAt, revocation_reason: 4 })
-      .where('issuer_id', '=', issuerId).where('serial', '=', c.serial).execute();
+    await cd.ctx.store.db
+      .updateTable('certificates')
+      .set({ revoked_at: revokedAt, revocation_reason: 4 })
+      .where('issuer_id', '=', issuerId)
+      .where('serial', '=', c.serial)
+      .execute();
     const r = await ask(['-cert', c.path]);
     assert.match(r.err, /Response verify OK/);
     assert.match(r.out, new RegExp(`${c.path}: revoked`));
@@ -219,12 +280,22 @@ suite('OCSP against the running server', () => {
     const kept = leaves.get('kept')!;
     const other = leaves.get('compromised')!;
     const otherBefore = (await store.repos.ocspResponses.get(issuerId, other.serial))!;
-    await store.db.updateTable('ocsp_responses').set({ next_update: Date.now() + OCSP_REFRESH_BEFORE_MS - DAY / 2 })
-      .where('issuer_id', '=', issuerId).where('serial', '=', kept.serial).execute();
+    await store.db
+      .updateTable('ocsp_responses')
+      .set({ next_update: Date.now() + OCSP_REFRESH_BEFORE_MS - DAY / 2 })
+      .where('issuer_id', '=', issuerId)
+      .where('serial', '=', kept.serial)
+      .execute();
     await runOcspRefresh(cd.server.orders, issuerId);
     const refreshed = (await store.repos.ocspResponses.get(issuerId, kept.serial))!;
-    assert.ok(refreshed.next_update >= Date.now() + OCSP_VALIDITY_MS - 60_000, 'the near-expiry response was re-signed');
-    assert.ok((await store.repos.ocspResponses.get(issuerId, other.serial))!.der.equals(otherBefore.der), 'a fresh response is left alone');
+    assert.ok(
+      refreshed.next_update >= Date.now() + OCSP_VALIDITY_MS - 60_000,
+      'the near-expiry response was re-signed',
+    );
+    assert.ok(
+      (await store.repos.ocspResponses.get(issuerId, other.serial))!.der.equals(otherBefore.der),
+      'a fresh response is left alone',
+    );
     // The revoked certificates' stored responses say revoked, with the revocation time.
     const cancelled = leaves.get('cancelled')!;
     const cert = await store.repos.certificates.findIssuedBySerial(issuerId, cancelled.serial);

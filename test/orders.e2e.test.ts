@@ -11,7 +11,14 @@ import type { Certdesk } from './support/harness.js';
 import type { ChallengeServer } from './challenge-server.js';
 import { Cas, casClient, sdkError, type CasClient } from './support/sdk.js';
 import { runCliJson } from './support/cli.js';
-import { CAA_IDENTITY, describe, freshDomain, publishChallenges, startWithChallenges, waitForType } from './support/orders.js';
+import {
+  CAA_IDENTITY,
+  describe,
+  freshDomain,
+  publishChallenges,
+  startWithChallenges,
+  waitForType,
+} from './support/orders.js';
 import { createAccount } from '../src/accounts/accounts.js';
 import { grantPlan } from '../src/accounts/plans.js';
 import { addContact } from '../src/accounts/contacts.js';
@@ -26,22 +33,49 @@ function opensslVerify(leafPem: string, chainPem: string, rootPem: string): stri
   writeFileSync(leaf, leafPem);
   writeFileSync(chain, chainPem);
   writeFileSync(root, rootPem);
-  return execFileSync('openssl', ['verify', '-purpose', 'sslserver', '-CAfile', root, '-untrusted', chain, leaf], { encoding: 'utf8' });
+  return execFileSync('openssl', ['verify', '-purpose', 'sslserver', '-CAfile', root, '-untrusted', chain, leaf], {
+    encoding: 'utf8',
+  });
 }
 
 function splitPem(text: string): string[] {
   return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [];
 }
 
-function csrFor(names: string[], keyType: 'ec' | 'rsa1024' | 'rsa2048' | 'ed25519' = 'ec'): { csr: string; keyPem: string } {
+function csrFor(
+  names: string[],
+  keyType: 'ec' | 'rsa1024' | 'rsa2048' | 'ed25519' = 'ec',
+): { csr: string; keyPem: string } {
   const dir = mkdtempSync(join(tmp, 'csr-'));
   const key = join(dir, 'key.pem');
   const csr = join(dir, 'csr.pem');
-  const keyArgs = keyType === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']
-    : keyType === 'ed25519' ? ['-newkey', 'ed25519'] : ['-newkey', keyType === 'rsa1024' ? 'rsa:1024' : 'rsa:2048'];
-  execFileSync('openssl', ['req', '-new', ...keyArgs, '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${names[0]}`,
-    ...(names.length > 1 ? ['-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`] : [])], { stdio: 'ignore' });
-  return { csr: execFileSync('cat', [csr], { encoding: 'utf8' }), keyPem: execFileSync('cat', [key], { encoding: 'utf8' }) };
+  const keyArgs =
+    keyType === 'ec'
+      ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']
+      : keyType === 'ed25519'
+        ? ['-newkey', 'ed25519']
+        : ['-newkey', keyType === 'rsa1024' ? 'rsa:1024' : 'rsa:2048'];
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-new',
+      ...keyArgs,
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      csr,
+      '-subj',
+      `/CN=${names[0]}`,
+      ...(names.length > 1 ? ['-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`] : []),
+    ],
+    { stdio: 'ignore' },
+  );
+  return {
+    csr: execFileSync('cat', [csr], { encoding: 'utf8' }),
+    keyPem: execFileSync('cat', [key], { encoding: 'utf8' }),
+  };
 }
 
 suite('certificate applications end to end', () => {
@@ -51,20 +85,34 @@ suite('certificate applications end to end', () => {
   let accountId: number;
   let rootPem: string;
 
-  const pkg = (p: Record<string, unknown>) => client.createCertificateForPackageRequest(new Cas.CreateCertificateForPackageRequestRequest(p as any));
-  const used = async (productCode: string) => (await client.describePackageState(new Cas.DescribePackageStateRequest({ productCode }))).body!;
+  const pkg = (p: Record<string, unknown>) =>
+    client.createCertificateForPackageRequest(new Cas.CreateCertificateForPackageRequestRequest(p));
+  const used = async (productCode: string) =>
+    (await client.describePackageState(new Cas.DescribePackageStateRequest({ productCode }))).body!;
 
   before(async () => {
     ({ cd, cs } = await startWithChallenges());
     const key = await createAccount(cd.ctx.accounts, 'Orders Inc');
     accountId = key.AccountId;
     client = casClient(cd.endpoint, key);
-    for (const [product, count] of [['digicert-free-1-free', 40], ['geotrust-dv-w-starter', 3], ['geotrust-ov-1-personal', 3], ['symantec-free-1-free', 2]] as const) {
+    for (const [product, count] of [
+      ['digicert-free-1-free', 40],
+      ['geotrust-dv-w-starter', 3],
+      ['geotrust-ov-1-personal', 3],
+      ['symantec-free-1-free', 2],
+    ] as const) {
       await grantPlan(cd.ctx.accounts, { accountId, productCode: product, count });
     }
     await addContact(cd.ctx.accounts, accountId, { name: 'Tom', email: 'tom@example.com', mobile: '13900001111' });
-    await addCompany(cd.ctx.accounts, accountId, { name: 'Orders Inc', country: 'CN', province: 'Zhejiang', city: 'Hangzhou' });
-    rootPem = cd.server.hierarchy.root.certDer ? `-----BEGIN CERTIFICATE-----\n${cd.server.hierarchy.root.certDer.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n` : '';
+    await addCompany(cd.ctx.accounts, accountId, {
+      name: 'Orders Inc',
+      country: 'CN',
+      province: 'Zhejiang',
+      city: 'Hangzhou',
+    });
+    rootPem = cd.server.hierarchy.root.certDer
+      ? `-----BEGIN CERTIFICATE-----\n${cd.server.hierarchy.root.certDer.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`
+      : '';
   });
   after(async () => {
     await cd?.close();
@@ -95,14 +143,14 @@ suite('certificate applications end to end', () => {
     // AIA caIssuers is served under --public-url (real URLs).
     const aia = /CA Issuers - URI:(\S+)/.exec(leaf.infoAccess ?? '')?.[1];
     assert.ok(aia);
-    const fetched = Buffer.from(await (await fetch(aia!)).arrayBuffer());
+    const fetched = Buffer.from(await (await fetch(aia)).arrayBuffer());
     assert.ok(new X509Certificate(fetched).verify(new X509Certificate(rootPem).publicKey), 'AIA serves the issuing CA');
     const after = await used('digicert-free-1-free');
     assert.equal(after.usedCount, before.usedCount! + 1);
     assert.equal(after.issuedCount, before.issuedCount! + 1);
   });
 
-  test('a FILE-validated order with the customer\'s CSR is issued for the CSR\'s key', async () => {
+  test("a FILE-validated order with the customer's CSR is issued for the CSR's key", async () => {
     const domain = freshDomain('file');
     const { csr, keyPem } = csrFor([domain]);
     const orderId = (await pkg({ csr, validateType: 'FILE' })).body!.orderId!;
@@ -119,13 +167,16 @@ suite('certificate applications end to end', () => {
 
   test('a wildcard order is issued by DNS at the base domain', async () => {
     const base = freshDomain('wild');
-    const orderId = (await pkg({ productCode: 'geotrust-dv-w-starter', domain: `*.${base}`, validateType: 'DNS' })).body!.orderId!;
+    const orderId = (await pkg({ productCode: 'geotrust-dv-w-starter', domain: `*.${base}`, validateType: 'DNS' }))
+      .body!.orderId!;
     const waiting = await describe(client, orderId);
     assert.equal(waiting.domain, base, 'the TXT record goes at the base domain');
     await publishChallenges(cs, client, orderId);
     const done = await waitForType(client, orderId, ['certificate']);
     assert.equal(new X509Certificate(splitPem(done.certificate!)[0]!).subjectAltName, `DNS:*.${base}`);
-    const file = await sdkError(() => pkg({ productCode: 'geotrust-dv-w-starter', domain: `*.${freshDomain()}`, validateType: 'FILE' }));
+    const file = await sdkError(() =>
+      pkg({ productCode: 'geotrust-dv-w-starter', domain: `*.${freshDomain()}`, validateType: 'FILE' }),
+    );
     assert.equal(file.code, 'InvalidParameter');
   });
 
@@ -141,7 +192,13 @@ suite('certificate applications end to end', () => {
     await new Promise((r) => setTimeout(r, 500));
     assert.equal((await describe(client, okId)).type, 'process', 'an OV order is not issued without review');
     const waiting = await admin(['order', 'list', '--state', 'process']);
-    assert.deepEqual(waiting.filter((o: any) => o.AwaitingReview).map((o: any) => o.OrderId).sort(), [okId, badId].sort());
+    assert.deepEqual(
+      waiting
+        .filter((o: any) => o.AwaitingReview)
+        .map((o: any) => o.OrderId)
+        .sort(),
+      [okId, badId].sort(),
+    );
     await admin(['order', 'approve', String(okId)]);
     await admin(['order', 'reject', String(badId), '--reason', 'company could not be verified']);
     const issued = await waitForType(client, okId, ['certificate']);
@@ -160,7 +217,10 @@ suite('certificate applications end to end', () => {
     await publishChallenges(cs, client, orderId);
     assert.equal((await waitForType(client, orderId, ['verify_fail', 'certificate'])).type, 'verify_fail');
     const rows = await runCliJson(['admin', 'order', 'list', '--state', 'verify_fail', ...cd.storeArgs], cd.storeEnv);
-    assert.match(rows.find((o: any) => o.OrderId === orderId).FailReason, /CAA record at .* does not authorize certdesk\.test/);
+    assert.match(
+      rows.find((o: any) => o.OrderId === orderId).FailReason,
+      /CAA record at .* does not authorize certdesk\.test/,
+    );
     // A CAA record naming certdesk allows it.
     const ours = freshDomain('caa');
     cs.setCaa(ours, [{ flags: 0, tag: 'issue', value: CAA_IDENTITY }]);
@@ -194,16 +254,33 @@ suite('certificate applications end to end', () => {
     await waitForType(client, issuedId, ['certificate']);
     e = await sdkError(() => client.cancelOrderRequest(new Cas.CancelOrderRequestRequest({ orderId: issuedId })));
     assert.equal(e.code, 'OperationDenied.InvalidStatus');
-    e = await sdkError(() => client.renewCertificateOrderForPackageRequest(new Cas.RenewCertificateOrderForPackageRequestRequest({ orderId: issuedId })));
+    e = await sdkError(() =>
+      client.renewCertificateOrderForPackageRequest(
+        new Cas.RenewCertificateOrderForPackageRequestRequest({ orderId: issuedId }),
+      ),
+    );
     assert.equal(e.code, 'OperationDenied.InvalidStatus');
     const list = async (status?: string) =>
-      (await client.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({ orderType: 'CPACK', status, showSize: 1000 }))).body!;
+      (
+        await client.listUserCertificateOrder(
+          new Cas.ListUserCertificateOrderRequest({ orderType: 'CPACK', status, showSize: 1000 }),
+        )
+      ).body!;
     assert.ok((await list('ISSUED')).certificateOrderList!.some((o) => o.orderId === issuedId));
-    await client.cancelCertificateForPackageRequest(new Cas.CancelCertificateForPackageRequestRequest({ orderId: issuedId }));
+    await client.cancelCertificateForPackageRequest(
+      new Cas.CancelCertificateForPackageRequestRequest({ orderId: issuedId }),
+    );
     const revoked = await list('REVOKED');
-    assert.deepEqual(revoked.certificateOrderList!.filter((o) => o.orderId === issuedId).map((o) => o.status), ['REVOKED']);
+    assert.deepEqual(
+      revoked.certificateOrderList!.filter((o) => o.orderId === issuedId).map((o) => o.status),
+      ['REVOKED'],
+    );
     assert.ok(!(await list('ISSUED')).certificateOrderList!.some((o) => o.orderId === issuedId));
-    e = await sdkError(() => client.cancelCertificateForPackageRequest(new Cas.CancelCertificateForPackageRequestRequest({ orderId: issuedId })));
+    e = await sdkError(() =>
+      client.cancelCertificateForPackageRequest(
+        new Cas.CancelCertificateForPackageRequestRequest({ orderId: issuedId }),
+      ),
+    );
     assert.equal(e.code, 'OperationDenied.InvalidStatus');
   });
 
@@ -219,12 +296,21 @@ suite('certificate applications end to end', () => {
     try {
       const date = new Date(cd.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
       const { withHeaders } = await import('./support/sdk.js');
-      const listed = await client.listUserCertificateOrderWithOptions(new Cas.ListUserCertificateOrderRequest({ status: 'WILLEXPIRED', showSize: 1000 }), withHeaders({ 'x-acs-date': date }));
+      const listed = await client.listUserCertificateOrderWithOptions(
+        new Cas.ListUserCertificateOrderRequest({ status: 'WILLEXPIRED', showSize: 1000 }),
+        withHeaders({ 'x-acs-date': date }),
+      );
       assert.ok(listed.body!.certificateOrderList!.some((o) => o.orderId === orderId && o.status === 'WILLEXPIRED'));
-      const renewed = await client.renewCertificateOrderForPackageRequestWithOptions(new Cas.RenewCertificateOrderForPackageRequestRequest({ orderId }), withHeaders({ 'x-acs-date': date }));
+      const renewed = await client.renewCertificateOrderForPackageRequestWithOptions(
+        new Cas.RenewCertificateOrderForPackageRequestRequest({ orderId }),
+        withHeaders({ 'x-acs-date': date }),
+      );
       const newId = renewed.body!.orderId!;
       assert.notEqual(newId, orderId);
-      const state = await client.describeCertificateStateWithOptions(new Cas.DescribeCertificateStateRequest({ orderId: newId }), withHeaders({ 'x-acs-date': date }));
+      const state = await client.describeCertificateStateWithOptions(
+        new Cas.DescribeCertificateStateRequest({ orderId: newId }),
+        withHeaders({ 'x-acs-date': date }),
+      );
       assert.equal(state.body!.type, 'payed');
       const rows = await runCliJson(['admin', 'order', 'list', '--state', 'payed', ...cd.storeArgs], cd.storeEnv);
       assert.deepEqual(rows.find((o: any) => o.OrderId === newId).Domains, [domain]);
@@ -249,61 +335,115 @@ suite('certificate applications end to end', () => {
     assert.equal(item.algorithm, 'ECC');
     assert.ok(item.certEndTime! > item.certStartTime!);
 
-    const certs = await client.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({ orderType: 'CERT', keyword: domain }));
+    const certs = await client.listUserCertificateOrder(
+      new Cas.ListUserCertificateOrderRequest({ orderType: 'CERT', keyword: domain }),
+    );
     const c = certs.body!.certificateOrderList!.find((x) => x.sans?.includes(domain))!;
     assert.equal(c.commonName, domain);
     assert.equal(c.upload, false);
     assert.match(c.endDate!, /^\d{4}-\d{2}-\d{2}$/);
-    const detail = (await client.getUserCertificateDetail(new Cas.GetUserCertificateDetailRequest({ certId: c.certificateId }))).body!;
+    const detail = (
+      await client.getUserCertificateDetail(new Cas.GetUserCertificateDetailRequest({ certId: c.certificateId }))
+    ).body!;
     assert.equal(detail.common, domain);
     assert.equal(detail.orderId, orderId);
     assert.equal(detail.certIdentifier, `${c.certificateId}-cn-hangzhou`);
     assert.equal(detail.certChain!.length, 3);
     assert.ok(new X509Certificate(splitPem(detail.cert!)[0]!).checkPrivateKey(createPrivateKey(detail.key!)));
-    const filtered = (await client.getUserCertificateDetail(new Cas.GetUserCertificateDetailRequest({ certId: c.certificateId, certFilter: true }))).body!;
+    const filtered = (
+      await client.getUserCertificateDetail(
+        new Cas.GetUserCertificateDetailRequest({ certId: c.certificateId, certFilter: true }),
+      )
+    ).body!;
     assert.equal(filtered.cert, undefined);
     assert.equal(filtered.key, undefined);
     // An issued, valid certificate cannot be deleted; an uploaded one can.
-    let e = await sdkError(() => client.deleteUserCertificate(new Cas.DeleteUserCertificateRequest({ certId: c.certificateId })));
+    let e = await sdkError(() =>
+      client.deleteUserCertificate(new Cas.DeleteUserCertificateRequest({ certId: c.certificateId })),
+    );
     assert.equal(e.code, 'OperationDenied.InvalidStatus');
 
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const uploadCert = detail.cert!;
-    e = await sdkError(() => client.uploadUserCertificate(new Cas.UploadUserCertificateRequest({ name: 'x', cert: uploadCert, key: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string })));
+    e = await sdkError(() =>
+      client.uploadUserCertificate(
+        new Cas.UploadUserCertificateRequest({
+          name: 'x',
+          cert: uploadCert,
+          key: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+        }),
+      ),
+    );
     assert.equal(e.code, 'CertificateFormatException', 'a key that does not match is refused');
-    const up = (await client.uploadUserCertificate(new Cas.UploadUserCertificateRequest({ name: `up-${domain}`, cert: uploadCert, key: detail.key }))).body!;
+    const up = (
+      await client.uploadUserCertificate(
+        new Cas.UploadUserCertificateRequest({ name: `up-${domain}`, cert: uploadCert, key: detail.key }),
+      )
+    ).body!;
     assert.match(up.resourceId!, /^cas-upload-\d+$/);
-    const uploads = await client.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({ orderType: 'UPLOAD' }));
-    assert.deepEqual(uploads.body!.certificateOrderList!.map((x) => x.certificateId), [up.certId]);
-    e = await sdkError(() => client.uploadUserCertificate(new Cas.UploadUserCertificateRequest({ name: `up-${domain}`, cert: uploadCert, key: detail.key })));
+    const uploads = await client.listUserCertificateOrder(
+      new Cas.ListUserCertificateOrderRequest({ orderType: 'UPLOAD' }),
+    );
+    assert.deepEqual(
+      uploads.body!.certificateOrderList!.map((x) => x.certificateId),
+      [up.certId],
+    );
+    e = await sdkError(() =>
+      client.uploadUserCertificate(
+        new Cas.UploadUserCertificateRequest({ name: `up-${domain}`, cert: uploadCert, key: detail.key }),
+      ),
+    );
     assert.equal(e.code, 'AlreadyExists');
     await client.deleteUserCertificate(new Cas.DeleteUserCertificateRequest({ certId: up.certId }));
-    e = await sdkError(() => client.getUserCertificateDetail(new Cas.GetUserCertificateDetailRequest({ certId: up.certId })));
+    e = await sdkError(() =>
+      client.getUserCertificateDetail(new Cas.GetUserCertificateDetailRequest({ certId: up.certId })),
+    );
     assert.equal(e.code, 'NotFound');
   });
 
   test('bad inputs each get their error and spend no quota', async () => {
     const d = freshDomain('bad');
     const good = csrFor([d]);
-    const tampered = good.csr.replace(/(\n[A-Za-z0-9+/]{10})([A-Za-z0-9+/])/, (_m, a: string, ch: string) => a + (ch === 'A' ? 'B' : 'A'));
+    const tampered = good.csr.replace(
+      /(\n[A-Za-z0-9+/]{10})([A-Za-z0-9+/])/,
+      (_m, a: string, ch: string) => a + (ch === 'A' ? 'B' : 'A'),
+    );
     const cases: Array<[string, Record<string, unknown>, string]> = [
       ['garbage CSR', { csr: 'not a csr', validateType: 'DNS' }, 'InvalidParameter.Csr'],
       ['bad CSR signature', { csr: tampered, validateType: 'DNS' }, 'InvalidParameter.Csr'],
       ['RSA-1024', { csr: csrFor([d], 'rsa1024').csr, validateType: 'DNS' }, 'InvalidParameter.KeyAlgorithm'],
       ['Ed25519', { csr: csrFor([d], 'ed25519').csr, validateType: 'DNS' }, 'InvalidParameter.KeyAlgorithm'],
-      ['CN outside the domains', { csr: good.csr, domain: freshDomain('other'), validateType: 'DNS' }, 'InvalidParameter.Domain'],
-      ['mixed wildcard', { productCode: 'geotrust-dv-w-starter', domain: `*.${d},${d}`, validateType: 'DNS' }, 'InvalidParameter.Domain'],
-      ['six names', { domain: [1, 2, 3, 4, 5, 6].map((i) => `n${i}.${d}`).join(','), validateType: 'DNS' }, 'InvalidParameter'],
+      [
+        'CN outside the domains',
+        { csr: good.csr, domain: freshDomain('other'), validateType: 'DNS' },
+        'InvalidParameter.Domain',
+      ],
+      [
+        'mixed wildcard',
+        { productCode: 'geotrust-dv-w-starter', domain: `*.${d},${d}`, validateType: 'DNS' },
+        'InvalidParameter.Domain',
+      ],
+      [
+        'six names',
+        { domain: [1, 2, 3, 4, 5, 6].map((i) => `n${i}.${d}`).join(','), validateType: 'DNS' },
+        'InvalidParameter',
+      ],
       ['an internal name', { domain: 'intranet.corp', validateType: 'DNS' }, 'InvalidParameter.Domain'],
       ['an IP', { domain: '203.0.113.7', validateType: 'DNS' }, 'InvalidParameter.Domain'],
-      ['an unknown product', { productCode: 'geotrust-dv-w-advanced', domain: d, validateType: 'DNS' }, 'InvalidParameter'],
+      [
+        'an unknown product',
+        { productCode: 'geotrust-dv-w-advanced', domain: d, validateType: 'DNS' },
+        'InvalidParameter',
+      ],
       ['a bad ValidateType', { domain: d, validateType: 'EMAIL' }, 'InvalidParameter'],
       ['neither Domain nor Csr', { validateType: 'DNS' }, 'MissingParameter'],
       ['wildcard on a single product', { domain: `*.${d}`, validateType: 'DNS' }, 'InvalidParameter.Domain'],
     ];
     const before = await used('digicert-free-1-free');
     const beforeWild = await used('geotrust-dv-w-starter');
-    const listBefore = (await client.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({ showSize: 1000 }))).body!.totalCount;
+    const listBefore = (
+      await client.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({ showSize: 1000 }))
+    ).body!.totalCount;
     for (const [name, params, code] of cases) {
       const e = await sdkError(() => pkg(params));
       assert.equal(e.code, code, `${name}: ${e.message}`);
@@ -313,39 +453,95 @@ suite('certificate applications end to end', () => {
     assert.equal(afterState.usedCount, before.usedCount);
     assert.equal(afterState.issuedCount, before.issuedCount);
     assert.equal((await used('geotrust-dv-w-starter')).usedCount, beforeWild.usedCount);
-    assert.equal((await client.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({ showSize: 1000 }))).body!.totalCount, listBefore);
+    assert.equal(
+      (await client.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({ showSize: 1000 }))).body!
+        .totalCount,
+      listBefore,
+    );
     // DV-only actions refuse OV products; CreateCertificateRequest takes exactly one name.
-    const ov = await sdkError(() => client.createCertificateRequest(new Cas.CreateCertificateRequestRequest({
-      productCode: 'geotrust-ov-1-personal', domain: d, validateType: 'DNS', username: 'T', phone: '1', email: 't@example.com' })));
+    const ov = await sdkError(() =>
+      client.createCertificateRequest(
+        new Cas.CreateCertificateRequestRequest({
+          productCode: 'geotrust-ov-1-personal',
+          domain: d,
+          validateType: 'DNS',
+          username: 'T',
+          phone: '1',
+          email: 't@example.com',
+        }),
+      ),
+    );
     assert.equal(ov.code, 'InvalidParameter');
-    const missing = await sdkError(() => client.createCertificateWithCsrRequest(new Cas.CreateCertificateWithCsrRequestRequest({ productCode: 'digicert-free-1-free', validateType: 'DNS' })));
+    const missing = await sdkError(() =>
+      client.createCertificateWithCsrRequest(
+        new Cas.CreateCertificateWithCsrRequestRequest({ productCode: 'digicert-free-1-free', validateType: 'DNS' }),
+      ),
+    );
     assert.equal(missing.code, 'MissingParameter');
   });
 
   test('CreateCertificateRequest and CreateCertificateWithCsrRequest submit DV orders', async () => {
     const a = freshDomain('ccr');
-    const id1 = (await client.createCertificateRequest(new Cas.CreateCertificateRequestRequest({
-      productCode: 'symantec-free-1-free', domain: a, validateType: 'DNS', username: 'Ann', phone: '13900002222', email: 'ann@example.com' }))).body!.orderId!;
+    const id1 = (
+      await client.createCertificateRequest(
+        new Cas.CreateCertificateRequestRequest({
+          productCode: 'symantec-free-1-free',
+          domain: a,
+          validateType: 'DNS',
+          username: 'Ann',
+          phone: '13900002222',
+          email: 'ann@example.com',
+        }),
+      )
+    ).body!.orderId!;
     const b = freshDomain('ccr');
-    const id2 = (await client.createCertificateWithCsrRequest(new Cas.CreateCertificateWithCsrRequestRequest({
-      productCode: 'symantec-free-1-free', csr: csrFor([b]).csr, validateType: 'DNS', username: 'Ann', phone: '13900002222', email: 'ann@example.com' }))).body!.orderId!;
+    const id2 = (
+      await client.createCertificateWithCsrRequest(
+        new Cas.CreateCertificateWithCsrRequestRequest({
+          productCode: 'symantec-free-1-free',
+          csr: csrFor([b]).csr,
+          validateType: 'DNS',
+          username: 'Ann',
+          phone: '13900002222',
+          email: 'ann@example.com',
+        }),
+      )
+    ).body!.orderId!;
     for (const id of [id1, id2]) {
       await publishChallenges(cs, client, id);
       await waitForType(client, id, ['certificate']);
     }
-    const e = await sdkError(() => client.createCertificateRequest(new Cas.CreateCertificateRequestRequest({
-      productCode: 'symantec-free-1-free', domain: freshDomain(), validateType: 'DNS', username: 'Ann', phone: '1', email: 'ann@example.com' })));
+    const e = await sdkError(() =>
+      client.createCertificateRequest(
+        new Cas.CreateCertificateRequestRequest({
+          productCode: 'symantec-free-1-free',
+          domain: freshDomain(),
+          validateType: 'DNS',
+          username: 'Ann',
+          phone: '1',
+          email: 'ann@example.com',
+        }),
+      ),
+    );
     assert.equal(e.code, 'DeductQuotaFailed', 'the plan of 2 is spent');
   });
 
   test('another account cannot see or touch these orders', async () => {
     const other = casClient(cd.endpoint, await createAccount(cd.ctx.accounts, 'Other'));
-    const mine = (await client.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({ showSize: 1 }))).body!.certificateOrderList![0]!;
-    const e = await sdkError(() => other.describeCertificateState(new Cas.DescribeCertificateStateRequest({ orderId: mine.orderId })));
+    const mine = (await client.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({ showSize: 1 }))).body!
+      .certificateOrderList![0]!;
+    const e = await sdkError(() =>
+      other.describeCertificateState(new Cas.DescribeCertificateStateRequest({ orderId: mine.orderId })),
+    );
     assert.equal(e.code, 'NotFound');
-    const e2 = await sdkError(() => other.cancelOrderRequest(new Cas.CancelOrderRequestRequest({ orderId: mine.orderId })));
+    const e2 = await sdkError(() =>
+      other.cancelOrderRequest(new Cas.CancelOrderRequestRequest({ orderId: mine.orderId })),
+    );
     assert.equal(e2.code, 'NotFound');
-    assert.equal((await other.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({}))).body!.totalCount, 0);
+    assert.equal(
+      (await other.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({}))).body!.totalCount,
+      0,
+    );
   });
 });
 
@@ -357,8 +553,16 @@ suite('quota under concurrency', () => {
       await grantPlan(cd.ctx.accounts, { accountId: key.AccountId, productCode: 'digicert-free-1-free', count: 10 });
       await addContact(cd.ctx.accounts, key.AccountId, { name: 'R', email: 'r@example.com', mobile: '13900003333' });
       const client = casClient(cd.endpoint, key);
-      const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) =>
-        client.createCertificateForPackageRequest(new Cas.CreateCertificateForPackageRequestRequest({ domain: `race${i}.${freshDomain('race')}`, validateType: 'DNS' }))));
+      const results = await Promise.allSettled(
+        Array.from({ length: 50 }, (_, i) =>
+          client.createCertificateForPackageRequest(
+            new Cas.CreateCertificateForPackageRequestRequest({
+              domain: `race${i}.${freshDomain('race')}`,
+              validateType: 'DNS',
+            }),
+          ),
+        ),
+      );
       const ok = results.filter((r) => r.status === 'fulfilled');
       const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       assert.equal(ok.length, 10);
@@ -367,7 +571,11 @@ suite('quota under concurrency', () => {
       const state = (await client.describePackageState(new Cas.DescribePackageStateRequest({}))).body!;
       assert.equal(state.usedCount, 10);
       assert.equal(state.totalCount, 10);
-      assert.equal((await client.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({ showSize: 100 }))).body!.totalCount, 10);
+      assert.equal(
+        (await client.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({ showSize: 100 }))).body!
+          .totalCount,
+        10,
+      );
     } finally {
       await cd.close();
       await cs.close();

@@ -20,7 +20,11 @@ let cs: ChallengeServer;
 let client: CasClient;
 
 async function issue(): Promise<{ orderId: number; leaf: X509Certificate; keyPem: string }> {
-  const orderId = (await client.createCertificateForPackageRequest(new Cas.CreateCertificateForPackageRequestRequest({ domain: freshDomain('rev'), validateType: 'DNS' }))).body!.orderId!;
+  const orderId = (
+    await client.createCertificateForPackageRequest(
+      new Cas.CreateCertificateForPackageRequestRequest({ domain: freshDomain('rev'), validateType: 'DNS' }),
+    )
+  ).body!.orderId!;
   await publishChallenges(cs, client, orderId);
   const s = await waitForType(client, orderId, ['certificate']);
   return { orderId, leaf: new X509Certificate(s.certificate!), keyPem: s.privateKey! };
@@ -45,16 +49,25 @@ after(async () => {
 
 test('an operator revokes by serial with a reason (CLI), and the order shows REVOKED', async () => {
   const { orderId, leaf } = await issue();
-  const r = await runCliJson(['admin', 'cert', 'revoke', '--serial', leaf.serialNumber, '--reason', 'keyCompromise', ...cd.storeArgs], cd.storeEnv);
+  const r = await runCliJson(
+    ['admin', 'cert', 'revoke', '--serial', leaf.serialNumber, '--reason', 'keyCompromise', ...cd.storeArgs],
+    cd.storeEnv,
+  );
   assert.equal(r.OrderId, orderId);
   assert.equal(await statusOf(orderId), 'REVOKED');
-  const row = await cd.ctx.store.repos.certificates.findIssuedBySerial(cd.server.orders.ca.id, leaf.serialNumber.toUpperCase());
+  const row = await cd.ctx.store.repos.certificates.findIssuedBySerial(
+    cd.server.orders.ca.id,
+    leaf.serialNumber.toUpperCase(),
+  );
   assert.ok(row, `no row for ${leaf.serialNumber} (issuer ${cd.server.orders.ca.id})`);
   assert.equal(row?.revocation_reason, 1);
   const again = await runCli(['admin', 'cert', 'revoke', '--serial', leaf.serialNumber, ...cd.storeArgs], cd.storeEnv);
   assert.notEqual(again.code, 0);
   assert.match(again.stderr, /already revoked/);
-  const bad = await runCli(['admin', 'cert', 'revoke', '--serial', leaf.serialNumber, '--reason', 'certificateHold', ...cd.storeArgs], cd.storeEnv);
+  const bad = await runCli(
+    ['admin', 'cert', 'revoke', '--serial', leaf.serialNumber, '--reason', 'certificateHold', ...cd.storeArgs],
+    cd.storeEnv,
+  );
   assert.match(bad.stderr, /revocation reason must be one of/);
 });
 
@@ -62,7 +75,9 @@ test('the admin API revokes by serial too', async () => {
   const { orderId, leaf } = await issue();
   const token = readFileSync(join(cd.dataDir, 'admin-token'), 'utf8').trim();
   const res = await fetch(`${cd.server.adminUrl}/v1/certificates/${leaf.serialNumber}/revoke`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ Reason: 'superseded' }),
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ Reason: 'superseded' }),
   });
   assert.equal(res.status, 200);
   assert.equal(await statusOf(orderId), 'REVOKED');
@@ -70,22 +85,42 @@ test('the admin API revokes by serial too', async () => {
 
 test('the key holder revokes by proving possession; a wrong key or a stale proof is refused', async () => {
   const { orderId, leaf, keyPem } = await issue();
-  const post = (body: unknown) => fetch(`${cd.server.apiUrl}/v1/revoke-by-key`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown) =>
+    fetch(`${cd.server.apiUrl}/v1/revoke-by-key`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const proof = (key: string, at: Date, reason = 'keyCompromise') => {
     const timestamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
-    return { Certificate: leaf.toString(), Reason: reason, Timestamp: timestamp, Signature: sign('sha256', revocationStatement(leaf.serialNumber, reason, timestamp), createPrivateKey(key)).toString('base64') };
+    return {
+      Certificate: leaf.toString(),
+      Reason: reason,
+      Timestamp: timestamp,
+      Signature: sign(
+        'sha256',
+        revocationStatement(leaf.serialNumber, reason, timestamp),
+        createPrivateKey(key),
+      ).toString('base64'),
+    };
   };
   const other = await issue();
   let r = await post(proof(other.keyPem, new Date()));
   assert.equal(r.status, 400);
-  assert.equal(((await r.json()) as any).Code, 'SignatureDoesNotMatch');
+  assert.equal((await r.json()).Code, 'SignatureDoesNotMatch');
   r = await post(proof(keyPem, new Date(Date.now() - 3_600_000)));
-  assert.equal(((await r.json()) as any).Code, 'InvalidTimeStamp.Expired');
+  assert.equal((await r.json()).Code, 'InvalidTimeStamp.Expired');
   assert.equal(await statusOf(orderId), 'ISSUED', 'refused proofs change nothing');
   r = await post(proof(keyPem, new Date()));
   assert.equal(r.status, 200);
-  assert.equal(((await r.json()) as any).SerialNo, leaf.serialNumber.toUpperCase());
+  assert.equal((await r.json()).SerialNo, leaf.serialNumber.toUpperCase());
   assert.equal(await statusOf(orderId), 'REVOKED');
-  const certs = await client.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({ orderType: 'CERT', status: 'REVOKED', showSize: 100 }));
-  assert.ok(certs.body!.certificateOrderList!.some((c) => c.serialNo === leaf.serialNumber.toUpperCase() && c.status === 'REVOKED'));
+  const certs = await client.listUserCertificateOrder(
+    new Cas.ListUserCertificateOrderRequest({ orderType: 'CERT', status: 'REVOKED', showSize: 100 }),
+  );
+  assert.ok(
+    certs.body!.certificateOrderList!.some(
+      (c) => c.serialNo === leaf.serialNumber.toUpperCase() && c.status === 'REVOKED',
+    ),
+  );
 });

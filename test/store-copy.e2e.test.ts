@@ -21,7 +21,7 @@ import { startChallengeServer, type ChallengeServer } from './challenge-server.j
 import { freePort, TestClock, TEST_DATABASE_URL } from './support/harness.js';
 import { dropTestSchema } from './support/pg.js';
 import { runCli, runCliJson } from './support/cli.js';
-import { Cas, casClient, type CasClient } from './support/sdk.js';
+import { Cas, casClient } from './support/sdk.js';
 import { OCSP_ISSUED_BATCH_MS } from '../src/orders/ocsp-responses.js';
 import { CAA_IDENTITY, freshDomain, publishChallenges, waitForType } from './support/orders.js';
 
@@ -37,7 +37,12 @@ interface Running {
 
 /** certdesk in this process, on the store the flags name (never the harness's choice). */
 async function startOn(flags: Record<string, string | boolean>, env: Record<string, string>): Promise<Running> {
-  const config = buildConfig({ listen: `127.0.0.1:${await freePort()}`, 'admin-listen': '127.0.0.1:0', 'validation-retry-ms': '200', ...flags });
+  const config = buildConfig({
+    listen: `127.0.0.1:${await freePort()}`,
+    'admin-listen': '127.0.0.1:0',
+    'validation-retry-ms': '200',
+    ...flags,
+  });
   const clock = new TestClock();
   const ctx = await openContext({ config, env, logger: silentLogger, clock });
   const server = await startServer(ctx, { workerPollMs: 100 });
@@ -58,8 +63,13 @@ suite(`certdesk store copy: a running SQLite installation to ${toPostgres ? 'Pos
   const targetDir = join(tmp, 'target');
   const schema = `t_${randomBytes(6).toString('hex')}`;
   // Where the copy goes, as `--to` names it, and how certdesk is pointed at it afterwards.
-  const toArgs = toPostgres ? ['--to', TEST_DATABASE_URL!, '--to-schema', schema] : ['--to', `sqlite:${join(targetDir, 'certdesk.db')}`];
-  const targetFlags: Record<string, string> = { 'data-dir': targetDir, ...(toPostgres ? { 'database-url': TEST_DATABASE_URL! } : {}) };
+  const toArgs = toPostgres
+    ? ['--to', TEST_DATABASE_URL!, '--to-schema', schema]
+    : ['--to', `sqlite:${join(targetDir, 'certdesk.db')}`];
+  const targetFlags: Record<string, string> = {
+    'data-dir': targetDir,
+    ...(toPostgres ? { 'database-url': TEST_DATABASE_URL! } : {}),
+  };
   const targetStoreArgs = ['--data-dir', targetDir, ...(toPostgres ? ['--database-url', TEST_DATABASE_URL!] : [])];
   const targetEnv = (): Record<string, string> => ({
     ...(toPostgres ? { CERTDESK_PG_SCHEMA: schema } : {}),
@@ -78,27 +88,100 @@ suite(`certdesk store copy: a running SQLite installation to ${toPostgres ? 'Pos
 
   before(async () => {
     cs = await startChallengeServer();
-    source = await startOn({
-      'data-dir': sourceDir,
-      'dns-resolver': cs.dnsAddress,
-      'http-validation-port': String(cs.httpPort),
-      'allow-private-validation-targets': true,
-      'caa-identity': CAA_IDENTITY,
-    }, {});
+    source = await startOn(
+      {
+        'data-dir': sourceDir,
+        'dns-resolver': cs.dnsAddress,
+        'http-validation-port': String(cs.httpPort),
+        'allow-private-validation-targets': true,
+        'caa-identity': CAA_IDENTITY,
+      },
+      {},
+    );
     // Set up through the CLI, as an operator would, while the server runs.
     key = await adminSource(['account', 'create', '--name', 'Acme']);
     const other = await adminSource(['account', 'create', '--name', 'Other']);
-    await adminSource(['plan', 'grant', '--account', String(key.AccountId), '--product', 'digicert-free-1-free', '--count', '5']);
-    await adminSource(['plan', 'grant', '--account', String(other.AccountId), '--product', 'digicert-free-1-free', '--count', '2']);
-    await adminSource(['contact', 'add', '--account', String(key.AccountId), '--name', 'Tom', '--email', 'tom@example.com', '--mobile', '13900001111']);
-    await adminSource(['contact', 'add', '--account', String(key.AccountId), '--name', 'Ana', '--email', 'ana@example.org', '--mobile', '13900002222', '--webhook', 'https://hooks.example.com/a']);
-    const gone = await adminSource(['contact', 'add', '--account', String(key.AccountId), '--name', 'Gone', '--email', 'gone@example.com', '--mobile', '13900003333']);
+    await adminSource([
+      'plan',
+      'grant',
+      '--account',
+      String(key.AccountId),
+      '--product',
+      'digicert-free-1-free',
+      '--count',
+      '5',
+    ]);
+    await adminSource([
+      'plan',
+      'grant',
+      '--account',
+      String(other.AccountId),
+      '--product',
+      'digicert-free-1-free',
+      '--count',
+      '2',
+    ]);
+    await adminSource([
+      'contact',
+      'add',
+      '--account',
+      String(key.AccountId),
+      '--name',
+      'Tom',
+      '--email',
+      'tom@example.com',
+      '--mobile',
+      '13900001111',
+    ]);
+    await adminSource([
+      'contact',
+      'add',
+      '--account',
+      String(key.AccountId),
+      '--name',
+      'Ana',
+      '--email',
+      'ana@example.org',
+      '--mobile',
+      '13900002222',
+      '--webhook',
+      'https://hooks.example.com/a',
+    ]);
+    const gone = await adminSource([
+      'contact',
+      'add',
+      '--account',
+      String(key.AccountId),
+      '--name',
+      'Gone',
+      '--email',
+      'gone@example.com',
+      '--mobile',
+      '13900003333',
+    ]);
     await adminSource(['contact', 'remove', '--account', String(key.AccountId), String(gone.ContactId)]);
-    await adminSource(['company', 'add', '--account', String(key.AccountId), '--name', 'Acme Ltd', '--country', 'CN', '--province', 'Zhejiang', '--city', 'Hangzhou']);
+    await adminSource([
+      'company',
+      'add',
+      '--account',
+      String(key.AccountId),
+      '--name',
+      'Acme Ltd',
+      '--country',
+      'CN',
+      '--province',
+      'Zhejiang',
+      '--city',
+      'Hangzhou',
+    ]);
 
     // A certificate through the SDK: orders, authorizations, certificates, an OCSP response.
     const client = casClient(source.endpoint, key);
-    orderId = (await client.createCertificateForPackageRequest(new Cas.CreateCertificateForPackageRequestRequest({ domain: freshDomain('copy'), validateType: 'DNS' }))).body!.orderId!;
+    orderId = (
+      await client.createCertificateForPackageRequest(
+        new Cas.CreateCertificateForPackageRequestRequest({ domain: freshDomain('copy'), validateType: 'DNS' }),
+      )
+    ).body!.orderId!;
     await publishChallenges(cs, client, orderId);
     const done = await waitForType(client, orderId, ['certificate']);
     leafPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/.exec(done.certificate!)![0];
@@ -132,13 +215,27 @@ suite(`certdesk store copy: a running SQLite installation to ${toPostgres ? 'Pos
     assert.equal(out.From, 'sqlite');
     assert.equal(out.To, toPostgres ? 'postgres' : 'sqlite');
     assert.equal(out.Verified, true);
-    const tables = new Map<string, { Rows: number; Checksum: string; TargetRows: number; TargetChecksum: string }>(out.Tables.map((t: any) => [t.Table, t]));
+    const tables = new Map<string, { Rows: number; Checksum: string; TargetRows: number; TargetChecksum: string }>(
+      out.Tables.map((t: any) => [t.Table, t]),
+    );
     for (const [name, t] of tables) {
       assert.equal(t.TargetRows, t.Rows, name);
       assert.equal(t.TargetChecksum, t.Checksum, name);
     }
-    for (const [name, atLeast] of [['accounts', 2], ['access_keys', 2], ['plans', 2], ['contacts', 2], ['companies', 1], ['issuers', 2], ['meta', 1],
-      ['orders', 1], ['authorizations', 1], ['certificates', 1], ['crls', 1], ['ocsp_responses', 1]] as const) {
+    for (const [name, atLeast] of [
+      ['accounts', 2],
+      ['access_keys', 2],
+      ['plans', 2],
+      ['contacts', 2],
+      ['companies', 1],
+      ['issuers', 2],
+      ['meta', 1],
+      ['orders', 1],
+      ['authorizations', 1],
+      ['certificates', 1],
+      ['crls', 1],
+      ['ocsp_responses', 1],
+    ] as const) {
       assert.ok((tables.get(name)?.Rows ?? 0) >= atLeast, `${name}: ${tables.get(name)?.Rows} rows`);
     }
     assert.match(out.Note, /sealed/);
@@ -146,15 +243,35 @@ suite(`certdesk store copy: a running SQLite installation to ${toPostgres ? 'Pos
   });
 
   test('the copy matches the source table by table (counted independently)', async () => {
-    const copied = await Store.open(toPostgres ? { kind: 'postgres', target: TEST_DATABASE_URL!, postgres: { schema } } : { kind: 'sqlite', target: join(targetDir, 'certdesk.db') });
+    const copied = await Store.open(
+      toPostgres
+        ? { kind: 'postgres', target: TEST_DATABASE_URL!, postgres: { schema } }
+        : { kind: 'sqlite', target: join(targetDir, 'certdesk.db') },
+    );
     try {
-      const count = async (s: Store, t: string) => Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(t)}`.execute(s.db)).rows[0]!.n);
+      const count = async (s: Store, t: string) =>
+        Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(t)}`.execute(s.db)).rows[0]!.n);
       // Tables the running source rewrites on its own (job leases, nonces, counters) may have moved on since the snapshot.
-      for (const t of ['accounts', 'access_keys', 'plans', 'contacts', 'companies', 'issuers', 'orders', 'certificates', 'crl_counters']) {
+      for (const t of [
+        'accounts',
+        'access_keys',
+        'plans',
+        'contacts',
+        'companies',
+        'issuers',
+        'orders',
+        'certificates',
+        'crl_counters',
+      ]) {
         assert.equal(await count(copied, t), await count(source.ctx.store, t), t);
       }
-      const der = async (s: Store) => (await s.db.selectFrom('ocsp_responses').select(['serial', 'der']).orderBy('serial').execute());
-      assert.deepEqual(await der(copied), await der(source.ctx.store), 'OCSP responses (bytea/blob) arrive byte for byte');
+      const der = async (s: Store) =>
+        await s.db.selectFrom('ocsp_responses').select(['serial', 'der']).orderBy('serial').execute();
+      assert.deepEqual(
+        await der(copied),
+        await der(source.ctx.store),
+        'OCSP responses (bytea/blob) arrive byte for byte',
+      );
     } finally {
       await copied.close();
     }
@@ -186,7 +303,10 @@ suite(`certdesk store copy: a running SQLite installation to ${toPostgres ? 'Pos
 
     const contacts = answer((await now.listContact(new Cas.ListContactRequest({}))).body);
     assert.deepEqual(contacts, answer((await before.listContact(new Cas.ListContactRequest({}))).body));
-    assert.deepEqual(contacts.contactList?.map((c: { name?: string }) => c.name), ['Ana', 'Tom']);
+    assert.deepEqual(
+      contacts.contactList?.map((c: { name?: string }) => c.name),
+      ['Ana', 'Tom'],
+    );
 
     const certState = new Cas.DescribeCertificateStateRequest({ orderId });
     const cert = answer((await now.describeCertificateState(certState)).body);
@@ -204,17 +324,40 @@ suite(`certdesk store copy: a running SQLite installation to ${toPostgres ? 'Pos
     writeFileSync(issuingPem, toPem('CERTIFICATE', target.server.hierarchy.issuing.certDer));
     writeFileSync(rootPem, toPem('CERTIFICATE', target.server.hierarchy.root.certDer));
     writeFileSync(leafPath, leafPem);
-    const r = await run('openssl', ['ocsp', '-issuer', issuingPem, '-cert', leafPath, '-url', `${target.server.apiUrl}/ocsp`, '-CAfile', rootPem], { encoding: 'utf8' });
+    const r = await run(
+      'openssl',
+      ['ocsp', '-issuer', issuingPem, '-cert', leafPath, '-url', `${target.server.apiUrl}/ocsp`, '-CAfile', rootPem],
+      { encoding: 'utf8' },
+    );
     assert.match(r.stderr, /Response verify OK/);
     assert.match(r.stdout, new RegExp(`${leafPath}: good`));
   });
 
-  test('new rows on the copy get fresh ids: a deleted contact\'s id is not handed out again', async () => {
+  test("new rows on the copy get fresh ids: a deleted contact's id is not handed out again", async () => {
     assert.ok(target, 'certdesk runs on the copy');
-    const added = await runCliJson(['admin', 'contact', 'add', '--account', String(key.AccountId), '--name', 'New', '--email', 'new@example.com', '--mobile', '13900004444', ...targetStoreArgs], targetEnv());
+    const added = await runCliJson(
+      [
+        'admin',
+        'contact',
+        'add',
+        '--account',
+        String(key.AccountId),
+        '--name',
+        'New',
+        '--email',
+        'new@example.com',
+        '--mobile',
+        '13900004444',
+        ...targetStoreArgs,
+      ],
+      targetEnv(),
+    );
     assert.equal(added.ContactId, 4, 'contacts 1-3 were handed out on the source (3 deleted)');
-    const listed = await casClient(target!.endpoint, key).listContact(new Cas.ListContactRequest({}));
-    assert.deepEqual(listed.body?.contactList?.map((c) => c.name), ['New', 'Ana', 'Tom']);
+    const listed = await casClient(target.endpoint, key).listContact(new Cas.ListContactRequest({}));
+    assert.deepEqual(
+      listed.body?.contactList?.map((c) => c.name),
+      ['New', 'Ana', 'Tom'],
+    );
   });
 
   test('a copy that does not verify exits non-zero with the table named, and leaves the target empty', async () => {
@@ -222,9 +365,19 @@ suite(`certdesk store copy: a running SQLite installation to ${toPostgres ? 'Pos
     const badPath = join(badDir, 'certdesk.db');
     // A target that alters rows as they arrive: the verification must notice.
     const bad = await Store.open({ kind: 'sqlite', target: badPath });
-    await sql`create trigger garble after insert on contacts begin update contacts set name = name || '!' where id = new.id; end`.execute(bad.db);
+    await sql`create trigger garble after insert on contacts begin update contacts set name = name || '!' where id = new.id; end`.execute(
+      bad.db,
+    );
     await bad.close();
-    const r = await runCli(['store', 'copy', '--from', `sqlite:${join(sourceDir, 'certdesk.db')}`, '--to', `sqlite:${badPath}`, '--json']);
+    const r = await runCli([
+      'store',
+      'copy',
+      '--from',
+      `sqlite:${join(sourceDir, 'certdesk.db')}`,
+      '--to',
+      `sqlite:${badPath}`,
+      '--json',
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /did not verify \(contacts\)/);
     const out = JSON.parse(r.stdout);
@@ -243,8 +396,21 @@ suite(`certdesk store copy: a running SQLite installation to ${toPostgres ? 'Pos
     for (const [args, message] of [
       [['--from', 'mysql://x', '--to', 'sqlite:/tmp/x.db'], /--from: expected sqlite:PATH or postgres:\/\//],
       [['--from', `sqlite:${join(tmp, 'missing.db')}`, '--to', 'sqlite:/tmp/x.db'], /no SQLite database/],
-      [['--from', `sqlite:${join(sourceDir, 'certdesk.db')}`, '--to', `sqlite:${join(sourceDir, 'certdesk.db')}`], /the same store/],
-      [['--from', `sqlite:${join(sourceDir, 'certdesk.db')}`, '--to', 'postgres://127.0.0.1/x', '--to-schema', 'Bad-Name'], /--to-schema/],
+      [
+        ['--from', `sqlite:${join(sourceDir, 'certdesk.db')}`, '--to', `sqlite:${join(sourceDir, 'certdesk.db')}`],
+        /the same store/,
+      ],
+      [
+        [
+          '--from',
+          `sqlite:${join(sourceDir, 'certdesk.db')}`,
+          '--to',
+          'postgres://127.0.0.1/x',
+          '--to-schema',
+          'Bad-Name',
+        ],
+        /--to-schema/,
+      ],
       [['--to', 'sqlite:/tmp/x.db'], /--from is required/],
     ] as const) {
       const r = await runCli(['store', 'copy', ...args]);

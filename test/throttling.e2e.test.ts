@@ -82,9 +82,18 @@ describe('throttling: per-account QPS limits per action (issue 5)', () => {
     const [a, b] = [await newClient('Throttled'), await newClient('Bystander')];
     toWindowStart(cd.clock);
     const [mine, others, otherAction] = await Promise.all([
-      burst(cd.clock, times(30, () => list(a))),
-      burst(cd.clock, times(5, () => list(b))),
-      burst(cd.clock, times(3, () => () => a.listCsr(new Cas.ListCsrRequest({})))),
+      burst(
+        cd.clock,
+        times(30, () => list(a)),
+      ),
+      burst(
+        cd.clock,
+        times(5, () => list(b)),
+      ),
+      burst(
+        cd.clock,
+        times(3, () => () => a.listCsr(new Cas.ListCsrRequest({}))),
+      ),
     ]);
     assert.ok(mine.ok >= LIMIT, `the first ${LIMIT} of a window pass (${mine.ok} passed)`);
     assert.ok(mine.ok <= LIMIT * mine.windows, `${mine.ok} passed in ${mine.windows} window(s)`);
@@ -92,11 +101,18 @@ describe('throttling: per-account QPS limits per action (issue 5)', () => {
     assert.ok(mine.failures.length > 0, 'some were refused');
     for (const e of mine.failures) assertThrottled(e);
     assert.deepEqual([others.ok, others.failures], [5, []], 'another account is not throttled by the first');
-    assert.deepEqual([otherAction.ok, otherAction.failures], [3, []], 'another action of the same account has its own limit');
+    assert.deepEqual(
+      [otherAction.ok, otherAction.failures],
+      [3, []],
+      'another action of the same account has its own limit',
+    );
 
     // Once the window has passed, the account has its whole limit again.
     cd.clock.advance(RATE_WINDOW_MS);
-    const next = await burst(cd.clock, times(LIMIT, () => list(a)));
+    const next = await burst(
+      cd.clock,
+      times(LIMIT, () => list(a)),
+    );
     assert.deepEqual([next.ok, next.failures], [LIMIT, []]);
   });
 
@@ -119,8 +135,14 @@ describe('throttling: per-account QPS limits per action (issue 5)', () => {
       }),
     );
     toWindowStart(cd.clock);
-    const r = await burst(cd.clock, times(25, () => list(client)));
-    assert.deepEqual(r.failures.map((e) => `${e.name} ${e.code}`), []);
+    const r = await burst(
+      cd.clock,
+      times(25, () => list(client)),
+    );
+    assert.deepEqual(
+      r.failures.map((e) => `${e.name} ${e.code}`),
+      [],
+    );
     assert.equal(r.ok, 25);
   });
 
@@ -141,7 +163,16 @@ describe('throttling: per-account QPS limits per action (issue 5)', () => {
       const one = casClient(cd.endpoint, key);
       const two = casClient(server.apiUrl.replace('http://', ''), key);
       toWindowStart(cd.clock);
-      const [viaOne, viaTwo] = await Promise.all([burst(cd.clock, times(15, () => list(one))), burst(cd.clock, times(15, () => list(two)))]);
+      const [viaOne, viaTwo] = await Promise.all([
+        burst(
+          cd.clock,
+          times(15, () => list(one)),
+        ),
+        burst(
+          cd.clock,
+          times(15, () => list(two)),
+        ),
+      ]);
       const windows = Math.max(viaOne.windows, viaTwo.windows);
       const ok = viaOne.ok + viaTwo.ok;
       // Counted per process, each would let its own 15 through in one window.

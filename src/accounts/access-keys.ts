@@ -24,7 +24,11 @@ export interface AccessKeyCredential extends AccessKeyInfo {
   secret: string;
 }
 
-export async function createAccessKey(deps: AccountDeps, accountId: number, policyText?: string): Promise<IssuedAccessKey> {
+export async function createAccessKey(
+  deps: AccountDeps,
+  accountId: number,
+  policyText?: string,
+): Promise<IssuedAccessKey> {
   const policy = policyText === undefined ? null : parseActionPolicy(policyText);
   const account = await deps.store.repos.accounts.get(accountId);
   if (!account) throw new CertError('not_found', `Account ${accountId} does not exist.`);
@@ -67,7 +71,10 @@ export async function listAccessKeys(deps: AccountDeps, accountId: number): Prom
  * may come from the process's cache, which hears every change (store/access-key-cache.ts);
  * the sealer the app passes in keeps opened secrets (crypto/secret-box.ts withOpenCache).
  */
-export async function findAccessKeyCredential(deps: AccountDeps, accessKeyId: string): Promise<AccessKeyCredential | undefined> {
+export async function findAccessKeyCredential(
+  deps: AccountDeps,
+  accessKeyId: string,
+): Promise<AccessKeyCredential | undefined> {
   const r = await deps.store.repos.accessKeys.getForAuth(accessKeyId);
   if (!r) return undefined;
   return {

@@ -11,7 +11,8 @@ export interface AccountInfo {
 /** Creates a tenant and its first AccessKey (the secret is returned once, never again). */
 export async function createAccount(deps: AccountDeps, name: string): Promise<IssuedAccessKey> {
   const trimmed = name.trim();
-  if (trimmed === '' || trimmed.length > 128) throw new CertError('invalid_parameter', 'An account name of 1 to 128 characters is required.');
+  if (trimmed === '' || trimmed.length > 128)
+    throw new CertError('invalid_parameter', 'An account name of 1 to 128 characters is required.');
   const account = await deps.store.repos.accounts.create(trimmed, deps.clock.now());
   return createAccessKey(deps, account.id);
 }

@@ -25,7 +25,8 @@ export async function addCompany(deps: AccountDeps, accountId: number, c: Compan
   if (name.length > 128) throw new CertError('invalid_parameter', 'Name is longer than 128 characters.');
   const country = optionalText(c.country, 'Country', 2).toUpperCase();
   // The country goes into the OV subject as countryName: an ISO 3166-1 alpha-2 code (RFC 5280 §4.1.2.4, X.520).
-  if (country !== '' && !/^[A-Z]{2}$/.test(country)) throw new CertError('invalid_parameter', 'Country must be a two-letter ISO 3166-1 code.');
+  if (country !== '' && !/^[A-Z]{2}$/.test(country))
+    throw new CertError('invalid_parameter', 'Country must be a two-letter ISO 3166-1 code.');
   return deps.store.repos.companies.add({
     account_id: accountId,
     name,
@@ -39,7 +40,8 @@ export async function addCompany(deps: AccountDeps, accountId: number, c: Compan
 }
 
 export async function removeCompany(deps: AccountDeps, accountId: number, companyId: number): Promise<void> {
-  if (!(await deps.store.repos.companies.remove(accountId, companyId))) throw new CertError('not_found', `Company ${companyId} does not exist.`);
+  if (!(await deps.store.repos.companies.remove(accountId, companyId)))
+    throw new CertError('not_found', `Company ${companyId} does not exist.`);
 }
 
 export async function listCompanies(deps: AccountDeps, accountId: number): Promise<CompanyRow[]> {

@@ -30,7 +30,8 @@ export function checkWebhookUrl(url: string): string {
   } catch {
     throw new CertError('invalid_parameter', 'A webhook must be an absolute http(s) URL.');
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new CertError('invalid_parameter', 'A webhook must be an http(s) URL.');
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    throw new CertError('invalid_parameter', 'A webhook must be an http(s) URL.');
   if (u.username || u.password) throw new CertError('invalid_parameter', 'A webhook URL must not carry credentials.');
   return u.toString();
 }
@@ -58,10 +59,19 @@ export async function addContact(deps: AccountDeps, accountId: number, c: Contac
 }
 
 export async function removeContact(deps: AccountDeps, accountId: number, contactId: number): Promise<void> {
-  if (!(await deps.store.repos.contacts.remove(accountId, contactId))) throw new CertError('not_found', `Contact ${contactId} does not exist.`);
+  if (!(await deps.store.repos.contacts.remove(accountId, contactId)))
+    throw new CertError('not_found', `Contact ${contactId} does not exist.`);
 }
 
-export async function listContacts(deps: AccountDeps, accountId: number, q: { keyword?: string; page: number; pageSize: number }) {
+export async function listContacts(
+  deps: AccountDeps,
+  accountId: number,
+  q: { keyword?: string; page: number; pageSize: number },
+) {
   await requireAccount(deps, accountId);
-  return deps.store.repos.contacts.page(accountId, { keyword: q.keyword, offset: (q.page - 1) * q.pageSize, limit: q.pageSize });
+  return deps.store.repos.contacts.page(accountId, {
+    keyword: q.keyword,
+    offset: (q.page - 1) * q.pageSize,
+    limit: q.pageSize,
+  });
 }

@@ -109,7 +109,11 @@ const keyAad = (csrId: number) => `csr-key:${csrId}`;
 // ---- Use cases ---------------------------------------------------------------------------------
 
 /** CreateCsr: generates a key (off the event loop), builds and stores the CSR with the sealed key. */
-export async function createCsr(deps: AccountDeps, accountId: number, input: CreateCsrInput): Promise<{ id: number; csrPem: string }> {
+export async function createCsr(
+  deps: AccountDeps,
+  accountId: number,
+  input: CreateCsrInput,
+): Promise<{ id: number; csrPem: string }> {
   const { algorithm, keyAlgorithm } = chooseKey(input.algorithm, input.keySize);
   const commonName = readCommonName(input.commonName);
   const sans = readSans(input.sans ?? '', commonName);
@@ -212,7 +216,8 @@ export async function getCsrDetail(deps: AccountDeps, accountId: number, csrId: 
   const row = await requireCsr(deps, accountId, csrId);
   return {
     csrPem: toPem('CERTIFICATE REQUEST', Buffer.from(row.csr_der, 'base64')),
-    privateKeyPem: row.key_sealed === null ? '' : toPem('PRIVATE KEY', deps.sealer.open(row.key_sealed, keyAad(row.id))),
+    privateKeyPem:
+      row.key_sealed === null ? '' : toPem('PRIVATE KEY', deps.sealer.open(row.key_sealed, keyAad(row.id))),
   };
 }
 
@@ -283,12 +288,15 @@ function chooseKey(algorithm: string, keySize: number): { algorithm: CsrAlgorith
     // OpenSSL build cannot sign SM2 CSRs.
     throw new CertError('invalid_parameter', 'certdesk does not support SM2 keys; use Algorithm RSA or ECC.');
   }
-  if (algorithm !== 'RSA' && algorithm !== 'ECC') throw new CertError('invalid_parameter', 'The parameter Algorithm must be RSA or ECC.');
+  if (algorithm !== 'RSA' && algorithm !== 'ECC')
+    throw new CertError('invalid_parameter', 'The parameter Algorithm must be RSA or ECC.');
   const keyAlgorithm = KEY_CHOICES[algorithm].get(keySize);
   if (keyAlgorithm === undefined) {
     throw new CertError(
       'invalid_parameter',
-      algorithm === 'RSA' ? 'For RSA, KeySize must be 2048, 3072 or 4096.' : 'For ECC, KeySize must be 256 (P-256) or 384 (P-384).',
+      algorithm === 'RSA'
+        ? 'For RSA, KeySize must be 2048, 3072 or 4096.'
+        : 'For ECC, KeySize must be 256 (P-256) or 384 (P-384).',
     );
   }
   return { algorithm, keyAlgorithm };
@@ -315,15 +323,21 @@ function readText(value: string | undefined, field: string, max: number, require
     if (required) throw new CertError('missing_parameter', `The parameter ${field} is required.`);
     return '';
   }
-  if (v.length > max) throw new CertError('invalid_parameter', `The parameter ${field} is longer than ${max} characters.`);
-  if (CONTROL_CHARS.test(v)) throw new CertError('invalid_parameter', `The parameter ${field} contains a control character.`);
+  if (v.length > max)
+    throw new CertError('invalid_parameter', `The parameter ${field} is longer than ${max} characters.`);
+  if (CONTROL_CHARS.test(v))
+    throw new CertError('invalid_parameter', `The parameter ${field} contains a control character.`);
   return v;
 }
 
 function readCountryCode(value: string): string {
   // countryName is an ISO 3166 two-letter code, PrintableString SIZE (2) (RFC 5280 Appendix A.1).
   const v = value.trim();
-  if (!/^[A-Za-z]{2}$/.test(v)) throw new CertError('invalid_parameter', 'The parameter CountryCode must be a two-letter country code, e.g. CN or US.');
+  if (!/^[A-Za-z]{2}$/.test(v))
+    throw new CertError(
+      'invalid_parameter',
+      'The parameter CountryCode must be a two-letter country code, e.g. CN or US.',
+    );
   return v.toUpperCase();
 }
 
@@ -331,7 +345,10 @@ function readCommonName(raw: string): string {
   const name = normalizeDomainName(raw);
   checkDomainName(name);
   if (name.length > MAX_COMMON_NAME) {
-    throw new CertError('invalid_parameter', `The CommonName is longer than ${MAX_COMMON_NAME} characters (RFC 5280 ub-common-name); put long names in Sans.`);
+    throw new CertError(
+      'invalid_parameter',
+      `The CommonName is longer than ${MAX_COMMON_NAME} characters (RFC 5280 ub-common-name); put long names in Sans.`,
+    );
   }
   return name;
 }
@@ -347,7 +364,10 @@ function readSans(raw: string, commonName: string): string[] {
     sans.push(name);
     // A CSR with more names than any application accepts (CAS doc §5.1: up to 5) is of no use here.
     if (sans.length + 1 > MAX_NAMES) {
-      throw new CertError('invalid_parameter', `At most ${MAX_NAMES} domain names (CommonName and Sans together) are allowed.`);
+      throw new CertError(
+        'invalid_parameter',
+        `At most ${MAX_NAMES} domain names (CommonName and Sans together) are allowed.`,
+      );
     }
   }
   return sans;

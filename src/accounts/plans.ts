@@ -34,11 +34,25 @@ export async function grantPlan(
     expiresAt: p.expiresAt ?? null,
     now,
   });
-  return { PlanId: row.id, AccountId: row.account_id, ProductCode: row.product_code, TotalCount: row.total_count, ExpiresAt: row.expires_at, CreatedAt: row.created_at };
+  return {
+    PlanId: row.id,
+    AccountId: row.account_id,
+    ProductCode: row.product_code,
+    TotalCount: row.total_count,
+    ExpiresAt: row.expires_at,
+    CreatedAt: row.created_at,
+  };
 }
 
 export async function listPlans(deps: AccountDeps, accountId: number): Promise<PlanInfo[]> {
   await requireAccount(deps, accountId);
   const rows = await deps.store.repos.plans.listByAccount(accountId);
-  return rows.map((row) => ({ PlanId: row.id, AccountId: row.account_id, ProductCode: row.product_code, TotalCount: row.total_count, ExpiresAt: row.expires_at, CreatedAt: row.created_at }));
+  return rows.map((row) => ({
+    PlanId: row.id,
+    AccountId: row.account_id,
+    ProductCode: row.product_code,
+    TotalCount: row.total_count,
+    ExpiresAt: row.expires_at,
+    CreatedAt: row.created_at,
+  }));
 }

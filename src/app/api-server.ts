@@ -16,7 +16,11 @@ export function createApiServer(opts: {
   /** Relying-party resources served beside the API (CA certificates, CRLs, OCSP). */
   publicHandlers: readonly PublicHandler[];
 }): http.Server {
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 65_000 }, async (req, res) => {
+  const server = http.createServer(
+    { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 65_000 },
+    (req, res) => void handle(req, res),
+  );
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path !== '/') {
       for (const handle of opts.publicHandlers) {
@@ -36,6 +40,6 @@ export function createApiServer(opts: {
       return;
     }
     void opts.handleCas(req, res);
-  });
+  }
   return server;
 }

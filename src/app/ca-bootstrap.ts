@@ -22,7 +22,12 @@ function keyAad(name: string): string {
   return `issuer:${name}`;
 }
 
-async function insertHierarchy(store: Store, sealer: SecretSealer, now: number, m: { root: IssuerMaterial; issuing: IssuerMaterial }): Promise<void> {
+async function insertHierarchy(
+  store: Store,
+  sealer: SecretSealer,
+  now: number,
+  m: { root: IssuerMaterial; issuing: IssuerMaterial },
+): Promise<void> {
   await store.writeTransaction(async (repos) => {
     const root = await repos.issuers.insert({
       role: 'root',

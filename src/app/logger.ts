@@ -4,7 +4,10 @@ import type { Logger, LogLevel } from '../domain/ports.js';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-export function createJsonLogger(level: LogLevel, write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
+export function createJsonLogger(
+  level: LogLevel,
+  write: (line: string) => void = (l) => process.stdout.write(l),
+): Logger {
   const min = RANK[level];
   return {
     log(lvl, msg, fields) {

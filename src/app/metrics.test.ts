@@ -37,7 +37,15 @@ describe('metrics registry: text exposition format 0.0.4', () => {
     const r = new MetricsRegistry();
     let n = 1;
     r.collect(['g', 'up_total'], () => [
-      { name: 'g', help: 'A gauge.', type: 'gauge', samples: [{ labels: { state: 'due' }, value: n }, { labels: { state: 'leased' }, value: 0 }] },
+      {
+        name: 'g',
+        help: 'A gauge.',
+        type: 'gauge',
+        samples: [
+          { labels: { state: 'due' }, value: n },
+          { labels: { state: 'leased' }, value: 0 },
+        ],
+      },
       { name: 'up_total', help: 'Line one\nback\\slash', type: 'counter', samples: [{ value: 7 }] },
     ]);
     const expected = (v: number) =>

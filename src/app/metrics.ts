@@ -102,7 +102,8 @@ export class MetricsRegistry {
     const family = new Family(labelNames, () => ({ value: 0 }));
     this.renderers.push(() => {
       let out = header(name, help, 'counter');
-      for (const s of family.series.values()) out += `${name}${formatLabels(family.pairs(s.values))} ${formatValue(s.data.value)}\n`;
+      for (const s of family.series.values())
+        out += `${name}${formatLabels(family.pairs(s.values))} ${formatValue(s.data.value)}\n`;
       return out;
     });
     return {
@@ -116,8 +117,13 @@ export class MetricsRegistry {
   /** `buckets` are upper bounds in increasing order; +Inf is added. */
   histogram(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]): Histogram {
     this.claim(name, labelNames);
-    if (buckets.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]!))) throw new Error('buckets must increase');
-    const family = new Family(labelNames, () => ({ counts: new Array<number>(buckets.length).fill(0), sum: 0, count: 0 }));
+    if (buckets.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]!)))
+      throw new Error('buckets must increase');
+    const family = new Family(labelNames, () => ({
+      counts: new Array<number>(buckets.length).fill(0),
+      sum: 0,
+      count: 0,
+    }));
     this.renderers.push(() => {
       let out = header(name, help, 'histogram');
       for (const s of family.series.values()) {
@@ -151,7 +157,8 @@ export class MetricsRegistry {
       let out = '';
       for (const f of await collector()) {
         out += header(f.name, f.help, f.type);
-        for (const s of f.samples) out += `${f.name}${formatLabels(Object.entries(s.labels ?? {}))} ${formatValue(s.value)}\n`;
+        for (const s of f.samples)
+          out += `${f.name}${formatLabels(Object.entries(s.labels ?? {}))} ${formatValue(s.value)}\n`;
       }
       return out;
     });
@@ -167,11 +174,14 @@ export class MetricsRegistry {
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** CAS request latency buckets, 1 ms to 5 s (seconds, as Prometheus base units). */
-export const CAS_DURATION_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+export const CAS_DURATION_BUCKETS: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
 
 const VALIDATION_STATUSES = ['pending', 'valid', 'invalid'] as const;
 const JOB_STATES = ['due', 'leased', 'scheduled'] as const;
-const PER_DATABASE = 'Read from the database at scrape time: every certdesk process on one database reports the same value.';
+const PER_DATABASE =
+  'Read from the database at scrape time: every certdesk process on one database reports the same value.';
 
 /** Known keys first (zero when absent, so series do not vanish), then any others seen. */
 function withDefaults(known: readonly string[], seen: ReadonlyMap<string, number>, label: string): Sample[] {
@@ -201,7 +211,9 @@ function storeCollector(store: Store, clock: Clock, logger: Logger): Collector {
         name: 'certdesk_jobs',
         help: `Queued jobs by kind and state: due (run_at <= now, not leased), leased (a worker holds it), scheduled (run_at > now). ${PER_DATABASE}`,
         type: 'gauge',
-        samples: stats.jobs.flatMap((j) => JOB_STATES.map((state) => ({ labels: { kind: j.kind, state }, value: j[state] }))),
+        samples: stats.jobs.flatMap((j) =>
+          JOB_STATES.map((state) => ({ labels: { kind: j.kind, state }, value: j[state] })),
+        ),
       },
       {
         name: 'certdesk_orders',
@@ -239,8 +251,18 @@ function measureEventLoopLag(): Promise<number> {
 
 function processCollector(): Collector {
   return async () => [
-    { name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.', type: 'gauge', samples: [{ value: process.memoryUsage.rss() }] },
-    { name: 'nodejs_eventloop_lag_seconds', help: 'Event loop lag in seconds, measured at scrape time.', type: 'gauge', samples: [{ value: await measureEventLoopLag() }] },
+    {
+      name: 'process_resident_memory_bytes',
+      help: 'Resident memory size in bytes.',
+      type: 'gauge',
+      samples: [{ value: process.memoryUsage.rss() }],
+    },
+    {
+      name: 'nodejs_eventloop_lag_seconds',
+      help: 'Event loop lag in seconds, measured at scrape time.',
+      type: 'gauge',
+      samples: [{ value: await measureEventLoopLag() }],
+    },
   ];
 }
 
@@ -252,10 +274,19 @@ export interface CertdeskMetrics {
   handler: PublicHandler;
 }
 
-export function createCertdeskMetrics(opts: { store: Store; clock: Clock; logger: Logger; actions: Iterable<string> }): CertdeskMetrics {
+export function createCertdeskMetrics(opts: {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  actions: Iterable<string>;
+}): CertdeskMetrics {
   const served = new Set(opts.actions);
   const registry = new MetricsRegistry();
-  const requests = registry.counter('certdesk_cas_requests_total', 'CAS API requests by action and result code (OK on success), this process.', ['action', 'code']);
+  const requests = registry.counter(
+    'certdesk_cas_requests_total',
+    'CAS API requests by action and result code (OK on success), this process.',
+    ['action', 'code'],
+  );
   const duration = registry.histogram(
     'certdesk_cas_request_duration_seconds',
     'CAS API request duration in seconds by action, this process.',
@@ -263,7 +294,14 @@ export function createCertdeskMetrics(opts: { store: Store; clock: Clock; logger
     CAS_DURATION_BUCKETS,
   );
   registry.collect(
-    ['certdesk_store_up', 'certdesk_jobs', 'certdesk_orders', 'certdesk_certificates_issued_total', 'certdesk_certificates_revoked_total', 'certdesk_validations'],
+    [
+      'certdesk_store_up',
+      'certdesk_jobs',
+      'certdesk_orders',
+      'certdesk_certificates_issued_total',
+      'certdesk_certificates_revoked_total',
+      'certdesk_validations',
+    ],
     storeCollector(opts.store, opts.clock, opts.logger),
   );
   registry.collect(['process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds'], processCollector());

@@ -12,9 +12,20 @@ import { startWorker, type Worker } from '../worker/worker.js';
 import { combineSinks } from '../orders/events.js';
 import { JOB_NOTICE, noticeEventSink, noticeJobHandler, noticeSettings } from '../notices/index.js';
 import type { PublicHandler } from '../api/public/handler.js';
-import { CRL_REVOCATION_DELAY_MS, JOB_CRL, crlEventSink, ensureCrlScheduled, runCrlPublication } from '../orders/publish-crl.js';
+import {
+  CRL_REVOCATION_DELAY_MS,
+  JOB_CRL,
+  crlEventSink,
+  ensureCrlScheduled,
+  runCrlPublication,
+} from '../orders/publish-crl.js';
 import { crlHandler } from '../api/public/crl.js';
-import { JOB_OCSP_REFRESH, ensureOcspRefreshScheduled, ocspEventSink, runOcspRefresh } from '../orders/ocsp-responses.js';
+import {
+  JOB_OCSP_REFRESH,
+  ensureOcspRefreshScheduled,
+  ocspEventSink,
+  runOcspRefresh,
+} from '../orders/ocsp-responses.js';
 import { ocspHandler } from '../api/public/ocsp.js';
 
 /** The public URLs certificates carry (AIA caIssuers, CRL distribution points, OCSP). */
@@ -44,7 +55,10 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
       // One profile object per partition: leaf-profile.ts caches its DER template per object.
       leafForPartition: (() => {
         const profiles = Array.from({ length: config.crlPartitions }, (_, n) => ({
-          issuer: hierarchy.issuing, caIssuersUrl: urls.issuingCert, crlUrl: urls.issuingCrlPartition(n), ocspUrl: urls.ocsp,
+          issuer: hierarchy.issuing,
+          caIssuersUrl: urls.issuingCert,
+          crlUrl: urls.issuingCrlPartition(n),
+          ocspUrl: urls.ocsp,
         }));
         return (shard: number) => profiles[shard]!;
       })(),
@@ -59,9 +73,15 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
       retryBaseMs: config.validationRetryMs,
     },
     wake,
-    events: combineSinks(noticeEventSink(), crlEventSink(CRL_REVOCATION_DELAY_MS), ocspEventSink({ id: hierarchy.issuingId, issuer: hierarchy.issuing })),
+    events: combineSinks(
+      noticeEventSink(),
+      crlEventSink(CRL_REVOCATION_DELAY_MS),
+      ocspEventSink({ id: hierarchy.issuingId, issuer: hierarchy.issuing }),
+    ),
     // CERTDESK_FAULT=kill-after-intent: the crash test's way to die between the two phases of issuance.
-    ...(ctx.env.CERTDESK_FAULT === 'kill-after-intent' ? { afterIntentRecorded: () => process.kill(process.pid, 'SIGKILL') } : {}),
+    ...(ctx.env.CERTDESK_FAULT === 'kill-after-intent'
+      ? { afterIntentRecorded: () => process.kill(process.pid, 'SIGKILL') }
+      : {}),
   };
 }
 
@@ -73,8 +93,9 @@ export function publicHandlers(ctx: AppContext, deps: OrderDeps): PublicHandler[
 export function startOrderWorker(ctx: AppContext, deps: OrderDeps, pollMs?: number): Worker {
   // CRLs are published from the first start and stay scheduled (src/orders/publish-crl.ts);
   // OCSP responses are pre-signed and refreshed before they expire (src/orders/ocsp-responses.ts).
-  Promise.all([ensureCrlScheduled(deps), ensureOcspRefreshScheduled(deps)])
-    .then(deps.wake, (e) => ctx.logger.log('error', 'CRL/OCSP scheduling failed', { error: String(e) }));
+  Promise.all([ensureCrlScheduled(deps), ensureOcspRefreshScheduled(deps)]).then(deps.wake, (e) =>
+    ctx.logger.log('error', 'CRL/OCSP scheduling failed', { error: String(e) }),
+  );
   return startWorker({
     store: ctx.store,
     clock: ctx.clock,

@@ -39,7 +39,13 @@ const NONCE_PURGE_MS = 60_000;
 export async function startServer(ctx: AppContext, opts: { workerPollMs?: number } = {}): Promise<RunningServer> {
   const { config, store, logger } = ctx;
   const hierarchy = await ensureHierarchy({
-    store, sealer: ctx.sealer, clock: ctx.clock, random: ctx.random, logger, algorithm: config.caAlgorithm, publicUrl: config.publicUrl,
+    store,
+    sealer: ctx.sealer,
+    clock: ctx.clock,
+    random: ctx.random,
+    logger,
+    algorithm: config.caAlgorithm,
+    publicUrl: config.publicUrl,
   });
   let worker: Worker | undefined;
   const orders = buildOrderDeps(ctx, hierarchy, () => worker?.wake());
@@ -50,20 +56,36 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   if (config.role !== 'worker') {
     const metrics = createCertdeskMetrics({ store, clock: ctx.clock, logger, actions: CAS_ACTIONS.keys() });
     const handleCas = createCasHandler({
-      deps: { accounts: ctx.accounts, orders, logger, timestampWindowMs: config.timestampWindowSeconds * 1000, observe: metrics.observe },
+      deps: {
+        accounts: ctx.accounts,
+        orders,
+        logger,
+        timestampWindowMs: config.timestampWindowSeconds * 1000,
+        observe: (...args) => metrics.observe(...args),
+      },
       actions: CAS_ACTIONS,
       hostId: `${config.listen.host}:${config.listen.port}`,
     });
-    const caFiles = staticFiles(new Map([
-      ['/ca/issuing.cer', { type: 'application/pkix-cert', body: hierarchy.issuing.certDer }],
-      ['/ca/root.cer', { type: 'application/pkix-cert', body: hierarchy.root.certDer }],
-    ]));
+    const caFiles = staticFiles(
+      new Map([
+        ['/ca/issuing.cer', { type: 'application/pkix-cert', body: hierarchy.issuing.certDer }],
+        ['/ca/root.cer', { type: 'application/pkix-cert', body: hierarchy.root.certDer }],
+      ]),
+    );
     const revokeByKey = revokeByKeyHandler(orders, `${config.listen.host}:${config.listen.port}`);
-    const api = createApiServer({ store, handleCas, publicHandlers: [caFiles, revokeByKey, metrics.handler, ...publicHandlers(ctx, orders)] });
+    const api = createApiServer({
+      store,
+      handleCas,
+      publicHandlers: [caFiles, revokeByKey, metrics.handler, ...publicHandlers(ctx, orders)],
+    });
     apiUrl = await listen(api, config.listen);
     servers.push(api);
   }
-  const admin = createAdminServer({ token: loadAdminToken(config.dataDir, ctx.env), services: { accounts: ctx.accounts, orders }, logger });
+  const admin = createAdminServer({
+    token: loadAdminToken(config.dataDir, ctx.env),
+    services: { accounts: ctx.accounts, orders },
+    logger,
+  });
   let adminUrl: string;
   try {
     adminUrl = await listen(admin, config.adminListen);
@@ -74,7 +96,9 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   }
   servers.push(admin);
   const purge = setInterval(() => {
-    store.repos.nonces.purgeExpired(ctx.clock.now()).catch((e) => logger.log('warn', 'nonce purge failed', { error: String(e) }));
+    store.repos.nonces
+      .purgeExpired(ctx.clock.now())
+      .catch((e) => logger.log('warn', 'nonce purge failed', { error: String(e) }));
   }, NONCE_PURGE_MS);
   purge.unref();
   return {

@@ -65,7 +65,10 @@ const ALLOWED_REASONS = new Set([1, 2, 3, 4, 5, 9, 10]);
 
 /** crlEntryExtensions with one reasonCode (ENUMERATED, non-critical), pre-encoded per code. */
 const REASON_EXTENSIONS = new Map<number, Buffer>(
-  [...ALLOWED_REASONS].map((code) => [code, sequence(extension(CRL_OID.reasonCode, false, Buffer.from([0x0a, 0x01, code])))]),
+  [...ALLOWED_REASONS].map((code) => [
+    code,
+    sequence(extension(CRL_OID.reasonCode, false, Buffer.from([0x0a, 0x01, code]))),
+  ]),
 );
 
 // The longest entry: SEQUENCE header (2) + INTEGER of 20 octets (22) + GeneralizedTime (17)
@@ -259,7 +262,13 @@ export function tbsCertListParts(f: CrlFields): { head: Buffer[]; tail: Buffer }
   const extensions = [authorityKeyIdentifier(f.issuer.keyId), crlNumberExtension(f.crlNumber)];
   if (f.partitionUrl !== undefined) extensions.push(issuingDistributionPoint(f.partitionUrl));
   return {
-    head: [VERSION_V2, f.issuer.signer.signatureAlgorithm, f.issuer.subjectDer, x509Time(f.thisUpdate), x509Time(f.nextUpdate)],
+    head: [
+      VERSION_V2,
+      f.issuer.signer.signatureAlgorithm,
+      f.issuer.subjectDer,
+      x509Time(f.thisUpdate),
+      x509Time(f.nextUpdate),
+    ],
     tail: explicit(0, sequence(...extensions)),
   };
 }
@@ -319,7 +328,10 @@ function isAsync<T>(x: Iterable<T> | AsyncIterable<T>): x is AsyncIterable<T> {
 }
 
 /** Builds and signs one CRL from entries read once, in order, from an iterable or async iterable. */
-export async function buildCrl(f: CrlFields, entries: Iterable<RevokedEntry> | AsyncIterable<RevokedEntry>): Promise<Buffer> {
+export async function buildCrl(
+  f: CrlFields,
+  entries: Iterable<RevokedEntry> | AsyncIterable<RevokedEntry>,
+): Promise<Buffer> {
   const writer = new RevokedListWriter();
   if (isAsync(entries)) {
     for await (const e of entries) writer.add(e);

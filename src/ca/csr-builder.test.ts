@@ -32,8 +32,18 @@ function opensslVerify(der: Buffer): { verified: string; subject: string } {
 
 describe('buildCsr', () => {
   const cases: Array<{ alg: KeyAlgorithm; dnsNames: string[]; sigAlg: string; keyType: 'rsa' | 'ec' }> = [
-    { alg: 'rsa-2048', dnsNames: ['www.example.com', 'example.com'], sigAlg: 'sha256WithRSAEncryption', keyType: 'rsa' },
-    { alg: 'ecdsa-p256', dnsNames: ['www.example.com', '*.example.org', 'xn--fiqs8s.example'], sigAlg: 'ecdsa-with-SHA256', keyType: 'ec' },
+    {
+      alg: 'rsa-2048',
+      dnsNames: ['www.example.com', 'example.com'],
+      sigAlg: 'sha256WithRSAEncryption',
+      keyType: 'rsa',
+    },
+    {
+      alg: 'ecdsa-p256',
+      dnsNames: ['www.example.com', '*.example.org', 'xn--fiqs8s.example'],
+      sigAlg: 'ecdsa-with-SHA256',
+      keyType: 'ec',
+    },
     { alg: 'ecdsa-p384', dnsNames: [], sigAlg: 'ecdsa-with-SHA256', keyType: 'ec' },
   ];
   for (const c of cases) {
@@ -72,10 +82,15 @@ describe('buildCsr', () => {
 
   test('a tampered request no longer verifies', async () => {
     const key = await generateKeyPair('ecdsa-p256');
-    const der = Buffer.from(buildCsr({ privateKey: key, subject: [['2.5.4.3', 'a.example.com']], dnsNames: ['a.example.com'] }));
+    const der = Buffer.from(
+      buildCsr({ privateKey: key, subject: [['2.5.4.3', 'a.example.com']], dnsNames: ['a.example.com'] }),
+    );
     const at = der.indexOf(Buffer.from('a.example.com', 'latin1'));
     der[at] = 'b'.charCodeAt(0);
-    assert.throws(() => parseCsr(der), (e: unknown) => e instanceof CertError && e.kind === 'bad_csr');
+    assert.throws(
+      () => parseCsr(der),
+      (e: unknown) => e instanceof CertError && e.kind === 'bad_csr',
+    );
   });
 
   test('RSA PKCS#1 v1.5 is deterministic: the same inputs give the same DER', async () => {

@@ -31,7 +31,10 @@ export function buildCsr(opts: CsrBuildOptions): Buffer {
   const attributes =
     opts.dnsNames.length === 0
       ? contextConstructed(0)
-      : contextConstructed(0, sequence(oid(OID_EXTENSION_REQUEST), setOf([sequence(subjectAltName(opts.dnsNames, false))])));
+      : contextConstructed(
+          0,
+          sequence(oid(OID_EXTENSION_REQUEST), setOf([sequence(subjectAltName(opts.dnsNames, false))])),
+        );
 
   // CertificationRequestInfo ::= SEQUENCE { version INTEGER { v1(0) }, subject Name,
   //   subjectPKInfo SubjectPublicKeyInfo, attributes [0] Attributes } (RFC 2986 §4.1)

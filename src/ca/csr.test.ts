@@ -111,30 +111,38 @@ const ip = (bytes: number[]): Buffer => ctx(7, false, Buffer.from(bytes));
 
 type Signer = (info: Buffer) => { alg: Buffer; sig: Buffer };
 
-const signRsa = (key: crypto.KeyObject): Signer => (info) => ({
-  alg: seq(oid(OIDS.sha256Rsa), NULL),
-  sig: crypto.sign('sha256', info, key),
-});
-const signEcdsa = (key: crypto.KeyObject): Signer => (info) => ({
-  alg: seq(oid(OIDS.ecdsaSha256)),
-  sig: crypto.sign('sha256', info, key),
-});
-const signEdDsa = (key: crypto.KeyObject, algOid: string): Signer => (info) => ({
-  alg: seq(oid(algOid)),
-  sig: crypto.sign(null, info, key),
-});
+const signRsa =
+  (key: crypto.KeyObject): Signer =>
+  (info) => ({
+    alg: seq(oid(OIDS.sha256Rsa), NULL),
+    sig: crypto.sign('sha256', info, key),
+  });
+const signEcdsa =
+  (key: crypto.KeyObject): Signer =>
+  (info) => ({
+    alg: seq(oid(OIDS.ecdsaSha256)),
+    sig: crypto.sign('sha256', info, key),
+  });
+const signEdDsa =
+  (key: crypto.KeyObject, algOid: string): Signer =>
+  (info) => ({
+    alg: seq(oid(algOid)),
+    sig: crypto.sign(null, info, key),
+  });
 const PSS_HASH_OIDS: Record<string, string> = { sha256: OIDS.sha256, sha384: OIDS.sha384, sha512: OIDS.sha512 };
-const signPss = (key: crypto.KeyObject, hash: string, saltLength: number, mgfHash = hash): Signer => (info) => ({
-  alg: seq(
-    oid(OIDS.pss),
-    seq(
-      ctx(0, true, seq(oid(PSS_HASH_OIDS[hash]!))),
-      ctx(1, true, seq(oid(OIDS.mgf1), seq(oid(PSS_HASH_OIDS[mgfHash]!)))),
-      ctx(2, true, int(saltLength)),
+const signPss =
+  (key: crypto.KeyObject, hash: string, saltLength: number, mgfHash = hash): Signer =>
+  (info) => ({
+    alg: seq(
+      oid(OIDS.pss),
+      seq(
+        ctx(0, true, seq(oid(PSS_HASH_OIDS[hash]!))),
+        ctx(1, true, seq(oid(OIDS.mgf1), seq(oid(PSS_HASH_OIDS[mgfHash]!)))),
+        ctx(2, true, int(saltLength)),
+      ),
     ),
-  ),
-  sig: crypto.sign(hash, info, { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength }),
-});
+    sig: crypto.sign(hash, info, { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength }),
+  });
 
 interface CsrParts {
   subject?: Buffer;
@@ -165,7 +173,12 @@ const nodeKeys = {
 };
 
 function rsaCsr(parts: Partial<CsrParts> = {}): Buffer {
-  return buildCsr({ spki: spkiOf(nodeKeys.rsa.publicKey), sign: signRsa(nodeKeys.rsa.privateKey), attributes: [], ...parts });
+  return buildCsr({
+    spki: spkiOf(nodeKeys.rsa.publicKey),
+    sign: signRsa(nodeKeys.rsa.privateKey),
+    attributes: [],
+    ...parts,
+  });
 }
 
 // ---- CSRs from `openssl req` ------------------------------------------------------------------
@@ -179,14 +192,62 @@ const OPENSSL_KINDS: Array<{
   signatureAlgorithm: string;
   refused: RegExp | null;
 }> = [
-  { name: 'RSA-1024', genpkey: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'], key: { type: 'rsa', bits: 1024, exponent: 65537n }, signatureAlgorithm: 'sha256WithRSAEncryption', refused: /at least 2048 bits/ },
-  { name: 'RSA-2048', genpkey: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'], key: { type: 'rsa', bits: 2048, exponent: 65537n }, signatureAlgorithm: 'sha256WithRSAEncryption', refused: null },
-  { name: 'RSA-3072', genpkey: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:3072'], key: { type: 'rsa', bits: 3072, exponent: 65537n }, signatureAlgorithm: 'sha256WithRSAEncryption', refused: null },
-  { name: 'P-256', genpkey: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], key: { type: 'ec', curve: 'P-256' }, signatureAlgorithm: 'ecdsa-with-SHA256', refused: null },
-  { name: 'P-384', genpkey: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384'], key: { type: 'ec', curve: 'P-384' }, signatureAlgorithm: 'ecdsa-with-SHA256', refused: null },
-  { name: 'P-521', genpkey: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-521'], key: { type: 'ec', curve: 'P-521' }, signatureAlgorithm: 'ecdsa-with-SHA256', refused: /P-521 keys are not accepted by certdesk policy/ },
-  { name: 'secp256k1', genpkey: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:secp256k1'], key: { type: 'ec', curve: 'secp256k1' }, signatureAlgorithm: 'ecdsa-with-SHA256', refused: /ECDSA keys on secp256k1 are not allowed/ },
-  { name: 'Ed25519', genpkey: ['-algorithm', 'ED25519'], key: { type: 'ed25519', name: 'Ed25519' }, signatureAlgorithm: 'Ed25519', refused: /Ed25519 keys are not allowed in the Web PKI/ },
+  {
+    name: 'RSA-1024',
+    genpkey: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'],
+    key: { type: 'rsa', bits: 1024, exponent: 65537n },
+    signatureAlgorithm: 'sha256WithRSAEncryption',
+    refused: /at least 2048 bits/,
+  },
+  {
+    name: 'RSA-2048',
+    genpkey: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'],
+    key: { type: 'rsa', bits: 2048, exponent: 65537n },
+    signatureAlgorithm: 'sha256WithRSAEncryption',
+    refused: null,
+  },
+  {
+    name: 'RSA-3072',
+    genpkey: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:3072'],
+    key: { type: 'rsa', bits: 3072, exponent: 65537n },
+    signatureAlgorithm: 'sha256WithRSAEncryption',
+    refused: null,
+  },
+  {
+    name: 'P-256',
+    genpkey: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
+    key: { type: 'ec', curve: 'P-256' },
+    signatureAlgorithm: 'ecdsa-with-SHA256',
+    refused: null,
+  },
+  {
+    name: 'P-384',
+    genpkey: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384'],
+    key: { type: 'ec', curve: 'P-384' },
+    signatureAlgorithm: 'ecdsa-with-SHA256',
+    refused: null,
+  },
+  {
+    name: 'P-521',
+    genpkey: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-521'],
+    key: { type: 'ec', curve: 'P-521' },
+    signatureAlgorithm: 'ecdsa-with-SHA256',
+    refused: /P-521 keys are not accepted by certdesk policy/,
+  },
+  {
+    name: 'secp256k1',
+    genpkey: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:secp256k1'],
+    key: { type: 'ec', curve: 'secp256k1' },
+    signatureAlgorithm: 'ecdsa-with-SHA256',
+    refused: /ECDSA keys on secp256k1 are not allowed/,
+  },
+  {
+    name: 'Ed25519',
+    genpkey: ['-algorithm', 'ED25519'],
+    key: { type: 'ed25519', name: 'Ed25519' },
+    signatureAlgorithm: 'Ed25519',
+    refused: /Ed25519 keys are not allowed in the Web PKI/,
+  },
 ];
 
 describe('parseCsr: CSRs made by openssl req', { skip: !hasOpenssl && 'openssl is not installed' }, () => {
@@ -212,8 +273,28 @@ describe('parseCsr: CSRs made by openssl req', { skip: !hasOpenssl && 'openssl i
       req('sha512.csr', 'RSA-2048', '-subj', '/CN=a.example.com', '-sha512'),
       req('ec-sha384.csr', 'P-384', '-subj', '/CN=a.example.com', '-sha384'),
       req('ec-sha512.csr', 'P-256', '-subj', '/CN=a.example.com', '-sha512'),
-      req('pss-32.csr', 'RSA-2048', '-subj', '/CN=a.example.com', '-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32'),
-      req('pss-64.csr', 'RSA-3072', '-subj', '/CN=a.example.com', '-sha512', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:64'),
+      req(
+        'pss-32.csr',
+        'RSA-2048',
+        '-subj',
+        '/CN=a.example.com',
+        '-sha256',
+        '-sigopt',
+        'rsa_padding_mode:pss',
+        '-sigopt',
+        'rsa_pss_saltlen:32',
+      ),
+      req(
+        'pss-64.csr',
+        'RSA-3072',
+        '-subj',
+        '/CN=a.example.com',
+        '-sha512',
+        '-sigopt',
+        'rsa_padding_mode:pss',
+        '-sigopt',
+        'rsa_pss_saltlen:64',
+      ),
       req('sha1.csr', 'RSA-2048', '-subj', '/CN=a.example.com', '-sha1'),
       req('ec-sha1.csr', 'P-256', '-subj', '/CN=a.example.com', '-sha1'),
       req('md5.csr', 'RSA-2048', '-subj', '/CN=a.example.com', '-md5'),
@@ -222,7 +303,11 @@ describe('parseCsr: CSRs made by openssl req', { skip: !hasOpenssl && 'openssl i
       req('multivalue.csr', 'P-256', '-multivalue-rdn', '-subj', '/CN=a.example.com+O=Example/C=CN'),
       req('nosubject.csr', 'P-256', '-subj', '/', '-addext', 'subjectAltName=DNS:a.example.com'),
       req(
-        'many-san.csr', 'P-256', '-subj', '/CN=b.example.com', '-addext',
+        'many-san.csr',
+        'P-256',
+        '-subj',
+        '/CN=b.example.com',
+        '-addext',
         'subjectAltName=IP:2001:db8::1,IP:::1,IP:2001:db8:0:0:1:0:0:1,URI:https://a.example.com/,RID:1.2.3.4,' +
           'otherName:1.3.6.1.4.1.311.20.2.3;UTF8:u@example.com,email:x@y.z,DNS:b.example.com,URI:https://b.example.com/',
       ),
@@ -328,7 +413,10 @@ describe('parseCsr: input forms', () => {
     ['PEM, newlines turned into spaces', pem.replace(/\n/g, ' ')],
     ['PEM, one line', pem.replace(/\n/g, '')],
     ['PEM as a Buffer', Buffer.from(pem)],
-    ['PEM with a UTF-8 byte-order mark (Windows editors)', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(pem)])],
+    [
+      'PEM with a UTF-8 byte-order mark (Windows editors)',
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(pem)]),
+    ],
     ['PEM string with a byte-order mark', `\ufeff${pem}`],
     ['DER', der],
     ['base64 without armour', b64],
@@ -378,16 +466,29 @@ describe('parseCsr: refusals', () => {
     for (const [label, input] of rows) {
       assert.throws(
         () => parseCsr(input),
-        (e: unknown) => e instanceof CertError && e.kind === 'bad_csr' && e.message === 'The CSR is not valid PEM or DER.',
+        (e: unknown) =>
+          e instanceof CertError && e.kind === 'bad_csr' && e.message === 'The CSR is not valid PEM or DER.',
         label,
       );
     }
   });
 
   test('other PEM blocks, other DER structures, oversized input', () => {
-    refusedWith(() => parseCsr(goodPem.replace(/CERTIFICATE REQUEST/g, 'CERTIFICATE')), 'bad_csr', /The PEM block is not a CERTIFICATE REQUEST\./);
-    refusedWith(() => parseCsr(goodPem.replace(/CERTIFICATE REQUEST/g, 'PRIVATE KEY')), 'bad_csr', /not a CERTIFICATE REQUEST/);
-    refusedWith(() => parseCsr(notACsr), 'bad_csr', /^The CSR is malformed: a CertificationRequest has exactly three fields\.$/);
+    refusedWith(
+      () => parseCsr(goodPem.replace(/CERTIFICATE REQUEST/g, 'CERTIFICATE')),
+      'bad_csr',
+      /The PEM block is not a CERTIFICATE REQUEST\./,
+    );
+    refusedWith(
+      () => parseCsr(goodPem.replace(/CERTIFICATE REQUEST/g, 'PRIVATE KEY')),
+      'bad_csr',
+      /not a CERTIFICATE REQUEST/,
+    );
+    refusedWith(
+      () => parseCsr(notACsr),
+      'bad_csr',
+      /^The CSR is malformed: a CertificationRequest has exactly three fields\.$/,
+    );
     refusedWith(() => parseCsr(Buffer.alloc(MAX_CSR_BYTES + 1, 0x30)), 'bad_csr', /too large/);
     refusedWith(() => parseCsr('A'.repeat(MAX_CSR_BYTES * 2 + 4)), 'bad_csr', /too large/);
   });
@@ -395,8 +496,18 @@ describe('parseCsr: refusals', () => {
   test('signature tampering', () => {
     const kinds: Array<[string, Buffer]> = [
       ['RSA', good],
-      ['ECDSA', buildCsr({ spki: spkiOf(nodeKeys.p256.publicKey), sign: signEcdsa(nodeKeys.p256.privateKey), attributes: [] })],
-      ['Ed25519', buildCsr({ spki: spkiOf(nodeKeys.ed25519.publicKey), sign: signEdDsa(nodeKeys.ed25519.privateKey, OIDS.ed25519), attributes: [] })],
+      [
+        'ECDSA',
+        buildCsr({ spki: spkiOf(nodeKeys.p256.publicKey), sign: signEcdsa(nodeKeys.p256.privateKey), attributes: [] }),
+      ],
+      [
+        'Ed25519',
+        buildCsr({
+          spki: spkiOf(nodeKeys.ed25519.publicKey),
+          sign: signEdDsa(nodeKeys.ed25519.privateKey, OIDS.ed25519),
+          attributes: [],
+        }),
+      ],
     ];
     for (const [label, der] of kinds) {
       assert.equal(parseCsr(der).commonName, 'a.example.com', label);
@@ -416,7 +527,11 @@ describe('parseCsr: refusals', () => {
   test('a signature by another key, and an algorithm that does not fit the key', () => {
     const other = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     refusedWith(() => parseCsr(rsaCsr({ sign: signRsa(other) })), 'bad_csr', /does not verify/);
-    refusedWith(() => parseCsr(rsaCsr({ sign: signEcdsa(nodeKeys.p256.privateKey) })), 'bad_csr', /does not match its public key/);
+    refusedWith(
+      () => parseCsr(rsaCsr({ sign: signEcdsa(nodeKeys.p256.privateKey) })),
+      'bad_csr',
+      /does not match its public key/,
+    );
     refusedWith(
       () => parseCsr(buildCsr({ spki: spkiOf(nodeKeys.p256.publicKey), sign: signRsa(nodeKeys.rsa.privateKey) })),
       'bad_csr',
@@ -425,19 +540,44 @@ describe('parseCsr: refusals', () => {
   });
 
   test('signature algorithms', () => {
-    const weak = (algOid: string): Signer => (info) => ({ alg: seq(oid(algOid), NULL), sig: crypto.sign('sha1', info, nodeKeys.rsa.privateKey) });
+    const weak =
+      (algOid: string): Signer =>
+      (info) => ({ alg: seq(oid(algOid), NULL), sig: crypto.sign('sha1', info, nodeKeys.rsa.privateKey) });
     refusedWith(() => parseCsr(rsaCsr({ sign: weak(OIDS.sha1Rsa) })), 'bad_csr', /signed with SHA-1/);
     refusedWith(
-      () => parseCsr(buildCsr({ spki: spkiOf(nodeKeys.p256.publicKey), sign: (info) => ({ alg: seq(oid(OIDS.ecdsaSha1)), sig: crypto.sign('sha1', info, nodeKeys.p256.privateKey) }) })),
+      () =>
+        parseCsr(
+          buildCsr({
+            spki: spkiOf(nodeKeys.p256.publicKey),
+            sign: (info) => ({
+              alg: seq(oid(OIDS.ecdsaSha1)),
+              sig: crypto.sign('sha1', info, nodeKeys.p256.privateKey),
+            }),
+          }),
+        ),
       'bad_csr',
       /signed with SHA-1/,
     );
-    refusedWith(() => parseCsr(rsaCsr({ sign: (info) => ({ alg: seq(oid(OIDS.sm2sm3)), sig: Buffer.alloc(64, 1) }) })), 'bad_csr', /signature algorithm is not supported/);
+    refusedWith(
+      () => parseCsr(rsaCsr({ sign: () => ({ alg: seq(oid(OIDS.sm2sm3)), sig: Buffer.alloc(64, 1) }) })),
+      'bad_csr',
+      /signature algorithm is not supported/,
+    );
     // PKCS#1 v1.5 parameters may be NULL or absent (RFC 4055 §5); ECDSA must have none (RFC 5758 §3.2).
-    const absent: Signer = (info) => ({ alg: seq(oid(OIDS.sha256Rsa)), sig: crypto.sign('sha256', info, nodeKeys.rsa.privateKey) });
+    const absent: Signer = (info) => ({
+      alg: seq(oid(OIDS.sha256Rsa)),
+      sig: crypto.sign('sha256', info, nodeKeys.rsa.privateKey),
+    });
     assert.equal(parseCsr(rsaCsr({ sign: absent })).signatureAlgorithm, 'sha256WithRSAEncryption');
-    const ecWithNull: Signer = (info) => ({ alg: seq(oid(OIDS.ecdsaSha256), NULL), sig: crypto.sign('sha256', info, nodeKeys.p256.privateKey) });
-    refusedWith(() => parseCsr(buildCsr({ spki: spkiOf(nodeKeys.p256.publicKey), sign: ecWithNull })), 'bad_csr', /must not have parameters/);
+    const ecWithNull: Signer = (info) => ({
+      alg: seq(oid(OIDS.ecdsaSha256), NULL),
+      sig: crypto.sign('sha256', info, nodeKeys.p256.privateKey),
+    });
+    refusedWith(
+      () => parseCsr(buildCsr({ spki: spkiOf(nodeKeys.p256.publicKey), sign: ecWithNull })),
+      'bad_csr',
+      /must not have parameters/,
+    );
   });
 
   test('RSASSA-PSS parameters (RFC 4055 §3.1)', () => {
@@ -451,10 +591,18 @@ describe('parseCsr: refusals', () => {
     };
     refusedWith(() => parseCsr(rsaCsr({ sign: lying })), 'bad_csr', /does not verify/);
     // No parameters means the SHA-1 defaults.
-    const defaults: Signer = (info) => ({ alg: seq(oid(OIDS.pss), seq()), sig: Buffer.alloc(256, 1) });
+    const defaults: Signer = () => ({ alg: seq(oid(OIDS.pss), seq()), sig: Buffer.alloc(256, 1) });
     refusedWith(() => parseCsr(rsaCsr({ sign: defaults })), 'bad_csr', /signed with SHA-1/);
-    refusedWith(() => parseCsr(rsaCsr({ sign: (info) => ({ alg: seq(oid(OIDS.pss)), sig: Buffer.alloc(256, 1) }) })), 'bad_csr', /SHA-1/);
-    refusedWith(() => parseCsr(rsaCsr({ sign: signPss(key, 'sha256', 32, 'sha512') })), 'bad_csr', /same hash for MGF1/);
+    refusedWith(
+      () => parseCsr(rsaCsr({ sign: () => ({ alg: seq(oid(OIDS.pss)), sig: Buffer.alloc(256, 1) }) })),
+      'bad_csr',
+      /SHA-1/,
+    );
+    refusedWith(
+      () => parseCsr(rsaCsr({ sign: signPss(key, 'sha256', 32, 'sha512') })),
+      'bad_csr',
+      /same hash for MGF1/,
+    );
     // An id-RSASSA-PSS key (RFC 4055 §1.2) verifies, and is then refused by the key rules.
     const pssKey = crypto.generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
     const csr = parseCsr(buildCsr({ spki: spkiOf(pssKey.publicKey), sign: signPss(pssKey.privateKey, 'sha256', 32) }));
@@ -469,14 +617,20 @@ describe('parseCsr: refusals', () => {
   test('SPKI encodings the certificate could not carry', () => {
     const rsaSpki = spkiOf(nodeKeys.rsa.publicKey);
     // rsaEncryption without its NULL parameters (RFC 3279 §2.3.1)
-    const noNull = Buffer.from(rsaSpki.toString('hex').replace('300d06092a864886f70d0101010500', '300b06092a864886f70d010101'), 'hex');
+    const noNull = Buffer.from(
+      rsaSpki.toString('hex').replace('300d06092a864886f70d0101010500', '300b06092a864886f70d010101'),
+      'hex',
+    );
     const fixLen = (b: Buffer): Buffer => seq(b.subarray(4)); // re-wrap the outer SEQUENCE (long form, 2 length octets)
     refusedWith(() => parseCsr(rsaCsr({ spki: fixLen(noNull) })), 'bad_csr', /rsaEncryption parameters must be NULL/);
     // P-256 point in compressed form
     const jwk = nodeKeys.p256.publicKey.export({ format: 'jwk' });
     const x = Buffer.from(jwk.x!, 'base64url');
     const yOdd = Buffer.from(jwk.y!, 'base64url')[31]! & 1;
-    const compressed = seq(seq(oid('1.2.840.10045.2.1'), oid('1.2.840.10045.3.1.7')), bitString(Buffer.concat([Buffer.from([2 + yOdd]), x])));
+    const compressed = seq(
+      seq(oid('1.2.840.10045.2.1'), oid('1.2.840.10045.3.1.7')),
+      bitString(Buffer.concat([Buffer.from([2 + yOdd]), x])),
+    );
     refusedWith(
       () => parseCsr(buildCsr({ spki: compressed, sign: signEcdsa(nodeKeys.p256.privateKey) })),
       'bad_csr',
@@ -485,7 +639,11 @@ describe('parseCsr: refusals', () => {
     // A point that is not on the curve
     const offCurve = Buffer.from(spkiOf(nodeKeys.p256.publicKey));
     offCurve[offCurve.length - 1]! ^= 0x01;
-    refusedWith(() => parseCsr(buildCsr({ spki: offCurve, sign: signEcdsa(nodeKeys.p256.privateKey) })), 'bad_csr', /public key cannot be read/);
+    refusedWith(
+      () => parseCsr(buildCsr({ spki: offCurve, sign: signEcdsa(nodeKeys.p256.privateKey) })),
+      'bad_csr',
+      /public key cannot be read/,
+    );
     // Ed25519 with parameters
     const edParams = seq(seq(oid(OIDS.ed25519), NULL), bitString(spkiOf(nodeKeys.ed25519.publicKey).subarray(12)));
     refusedWith(
@@ -558,19 +716,43 @@ describe('parseCsr: structures built with node:crypto', () => {
 
   test('malformed extension requests', () => {
     const rows: Array<[string, Buffer[], RegExp]> = [
-      ['two SAN extensions', [extensionRequest(sanExtension(dns('a.example.com')), sanExtension(dns('b.example.com')))], /an extension appears twice/],
-      ['two extensionRequest attributes', [extensionRequest(sanExtension(dns('a.example.com'))), extensionRequest()], /more than one extensionRequest/],
+      [
+        'two SAN extensions',
+        [extensionRequest(sanExtension(dns('a.example.com')), sanExtension(dns('b.example.com')))],
+        /an extension appears twice/,
+      ],
+      [
+        'two extensionRequest attributes',
+        [extensionRequest(sanExtension(dns('a.example.com'))), extensionRequest()],
+        /more than one extensionRequest/,
+      ],
       ['an empty SAN', [extensionRequest(sanExtension())], /empty subjectAltName/],
       ['a 5-octet iPAddress', [extensionRequest(sanExtension(ip([1, 2, 3, 4, 5])))], /4 or 16 octets/],
       ['a non-ASCII dNSName', [extensionRequest(sanExtension(dns('b\u00fccher.example')))], /non-ASCII/],
-      ['an unknown GeneralName', [extensionRequest(sanExtension(ctx(9, false, Buffer.from('x'))))], /unknown GeneralName/],
-      ['trailing bytes in the SAN value', [extensionRequest(seq(oid(OIDS.san), octets(Buffer.concat([seq(dns('a.example.com')), Buffer.from([0])]))))], /invalid subjectAltName \(trailing data/],
-      ['a bad criticality', [extensionRequest(seq(oid(OIDS.san), tlv(0x01, Buffer.from([1])), octets(seq(dns('a.example.com')))))], /invalid BOOLEAN/],
+      [
+        'an unknown GeneralName',
+        [extensionRequest(sanExtension(ctx(9, false, Buffer.from('x'))))],
+        /unknown GeneralName/,
+      ],
+      [
+        'trailing bytes in the SAN value',
+        [extensionRequest(seq(oid(OIDS.san), octets(Buffer.concat([seq(dns('a.example.com')), Buffer.from([0])]))))],
+        /invalid subjectAltName \(trailing data/,
+      ],
+      [
+        'a bad criticality',
+        [extensionRequest(seq(oid(OIDS.san), tlv(0x01, Buffer.from([1])), octets(seq(dns('a.example.com')))))],
+        /invalid BOOLEAN/,
+      ],
     ];
     for (const [label, attributes, pattern] of rows) {
       assert.throws(
         () => parseCsr(rsaCsr({ attributes })),
-        (e: unknown) => e instanceof CertError && e.kind === 'bad_csr' && e.message.startsWith('The CSR is malformed: ') && pattern.test(e.message),
+        (e: unknown) =>
+          e instanceof CertError &&
+          e.kind === 'bad_csr' &&
+          e.message.startsWith('The CSR is malformed: ') &&
+          pattern.test(e.message),
         label,
       );
     }
@@ -623,9 +805,20 @@ describe('parseCsr: structures built with node:crypto', () => {
     } while ((p - 1n) % e === 0n || (q - 1n) % e === 0n);
     const n = p * q;
     const d = inverse(e, (p - 1n) * (q - 1n));
-    const b64 = (v: bigint): string => Buffer.from(v.toString(16).padStart(Math.ceil(v.toString(16).length / 2) * 2, '0'), 'hex').toString('base64url');
+    const b64 = (v: bigint): string =>
+      Buffer.from(v.toString(16).padStart(Math.ceil(v.toString(16).length / 2) * 2, '0'), 'hex').toString('base64url');
     const privateKey = crypto.createPrivateKey({
-      key: { kty: 'RSA', n: b64(n), e: b64(e), d: b64(d), p: b64(p), q: b64(q), dp: b64(d % (p - 1n)), dq: b64(d % (q - 1n)), qi: b64(inverse(q, p)) },
+      key: {
+        kty: 'RSA',
+        n: b64(n),
+        e: b64(e),
+        d: b64(d),
+        p: b64(p),
+        q: b64(q),
+        dp: b64(d % (p - 1n)),
+        dq: b64(d % (q - 1n)),
+        qi: b64(inverse(q, p)),
+      },
       format: 'jwk',
     });
     const csr = parseCsr(buildCsr({ spki: spkiOf(privateKey), sign: signRsa(privateKey) }));
@@ -641,7 +834,9 @@ describe('parseCsr: robustness', () => {
     const der = rsaCsr({ attributes: [extensionRequest(sanExtension(dns('secret-name.example'), ip([1, 2, 3, 4])))] });
     let s = 0x2545f491;
     const rand = (n: number): number => {
-      s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
       return (s >>> 0) % n;
     };
     const outcomes = new Map<string, number>();

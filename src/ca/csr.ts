@@ -145,9 +145,24 @@ const OID = {
 // RFC 4055 §5 and RFC 8017 (RSA), RFC 5758 §3.2 (ECDSA, DSA), RFC 8410 §3 (EdDSA). DSA and
 // EdDSA are read only so that such a CSR gets the clearer 'bad_key' refusal afterwards.
 const SIGNATURE_ALGORITHMS: Record<string, SignatureAlgorithm> = {
-  '1.2.840.113549.1.1.11': { name: 'sha256WithRSAEncryption', digest: 'sha256', keyTypes: ['rsa'], params: 'null-or-absent' },
-  '1.2.840.113549.1.1.12': { name: 'sha384WithRSAEncryption', digest: 'sha384', keyTypes: ['rsa'], params: 'null-or-absent' },
-  '1.2.840.113549.1.1.13': { name: 'sha512WithRSAEncryption', digest: 'sha512', keyTypes: ['rsa'], params: 'null-or-absent' },
+  '1.2.840.113549.1.1.11': {
+    name: 'sha256WithRSAEncryption',
+    digest: 'sha256',
+    keyTypes: ['rsa'],
+    params: 'null-or-absent',
+  },
+  '1.2.840.113549.1.1.12': {
+    name: 'sha384WithRSAEncryption',
+    digest: 'sha384',
+    keyTypes: ['rsa'],
+    params: 'null-or-absent',
+  },
+  '1.2.840.113549.1.1.13': {
+    name: 'sha512WithRSAEncryption',
+    digest: 'sha512',
+    keyTypes: ['rsa'],
+    params: 'null-or-absent',
+  },
   [OID.rsassaPss]: { name: 'rsassa-pss', digest: null, keyTypes: ['rsa', 'rsa-pss'], params: 'pss' },
   '1.2.840.10045.4.3.2': { name: 'ecdsa-with-SHA256', digest: 'sha256', keyTypes: ['ec'], params: 'absent' },
   '1.2.840.10045.4.3.3': { name: 'ecdsa-with-SHA384', digest: 'sha384', keyTypes: ['ec'], params: 'absent' },
@@ -245,7 +260,8 @@ function readPssParams(params: Tlv | undefined): { digest: string; saltLength: n
   let saltLength = 20;
   let lastTag = -1;
   for (const f of fields) {
-    if (f.cls !== 2 || f.tag <= lastTag || f.tag > 3 || !f.constructed) throw new DerError('invalid RSASSA-PSS parameters');
+    if (f.cls !== 2 || f.tag <= lastTag || f.tag > 3 || !f.constructed)
+      throw new DerError('invalid RSASSA-PSS parameters');
     lastTag = f.tag;
     const inner = readExplicit(f);
     if (f.tag === 0) {
@@ -254,7 +270,8 @@ function readPssParams(params: Tlv | undefined): { digest: string; saltLength: n
       hashOid = h.oid;
     } else if (f.tag === 1) {
       const mgf = readAlgorithmIdentifier(inner, 'RSASSA-PSS maskGenAlgorithm');
-      if (mgf.oid !== OID.mgf1) throw new CertError('bad_csr', 'The CSR uses an RSASSA-PSS mask generation function other than MGF1.');
+      if (mgf.oid !== OID.mgf1)
+        throw new CertError('bad_csr', 'The CSR uses an RSASSA-PSS mask generation function other than MGF1.');
       const h = readAlgorithmIdentifier(mgf.params, 'MGF1 hash algorithm');
       checkNullOrAbsent(h.params, 'MGF1 hash algorithm');
       mgfHashOid = h.oid;
@@ -267,7 +284,10 @@ function readPssParams(params: Tlv | undefined): { digest: string; saltLength: n
   const digest = PSS_HASHES[hashOid];
   if (digest === undefined) refuseWeakHash(WEAK_SIGNATURE_HASHES[hashOid] ?? 'an unsupported hash');
   if (mgfHashOid !== hashOid) {
-    throw new CertError('bad_csr', 'The CSR RSASSA-PSS signature must use the same hash for MGF1 as for the signature.');
+    throw new CertError(
+      'bad_csr',
+      'The CSR RSASSA-PSS signature must use the same hash for MGF1 as for the signature.',
+    );
   }
   return { digest, saltLength };
 }
@@ -466,7 +486,9 @@ function readRequestedSan(attributes: Tlv): RequestedSan {
       if (seen.has(extnId)) throw new DerError('an extension appears twice');
       seen.add(extnId);
       if (ext.length === 3) decodeBoolean(expectUniversal(ext[1], UniversalTag.BOOLEAN, 'extension criticality'));
-      const value = decodeOctetString(expectUniversal(ext[ext.length - 1], UniversalTag.OCTET_STRING, 'extension value'));
+      const value = decodeOctetString(
+        expectUniversal(ext[ext.length - 1], UniversalTag.OCTET_STRING, 'extension value'),
+      );
       if (extnId === OID.subjectAltName) san = readGeneralNames(value);
     }
   }
@@ -519,7 +541,7 @@ function formatIpAddress(octets: Buffer): string {
   // RFC 5952 §4.2: shorten the longest run (the first, on a tie) of two or more zero groups.
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

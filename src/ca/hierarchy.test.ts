@@ -83,7 +83,10 @@ describe('createHierarchy + leaf issuance, verified by openssl', () => {
       };
       const dvCert = issue(leafIssuer, dv, `${algorithm}-dv.pem`, rootPem, issuingPem);
       assert.equal(dvCert.x509.subject, 'CN=www.example.com');
-      assert.match(dvCert.text, /X509v3 Subject Alternative Name: \n\s+DNS:www\.example\.com, DNS:example\.com, DNS:\*\.api\.example\.com\n/);
+      assert.match(
+        dvCert.text,
+        /X509v3 Subject Alternative Name: \n\s+DNS:www\.example\.com, DNS:example\.com, DNS:\*\.api\.example\.com\n/,
+      );
       assert.match(dvCert.text, /Policy: 2\.23\.140\.1\.2\.1\n/);
       assert.doesNotMatch(dvCert.text, /2\.23\.140\.1\.2\.2/);
       assert.match(dvCert.text, /X509v3 Key Usage: critical\n\s+Digital Signature\n/);
@@ -98,16 +101,30 @@ describe('createHierarchy + leaf issuance, verified by openssl', () => {
         dnsNames: ['shop.example.org'],
         policy: 'ov',
         keyType: 'rsa',
-        subject: { organization: 'Example Trading Co., Ltd.', country: 'CN', province: 'Zhejiang', locality: 'Hangzhou' },
+        subject: {
+          organization: 'Example Trading Co., Ltd.',
+          country: 'CN',
+          province: 'Zhejiang',
+          locality: 'Hangzhou',
+        },
       };
       const ovCert = issue(leafIssuer, ov, `${algorithm}-ov.pem`, rootPem, issuingPem);
-      assert.equal(ovCert.x509.subject, 'C=CN\nST=Zhejiang\nL=Hangzhou\nO=Example Trading Co.\\, Ltd.\nCN=shop.example.org');
-      assert.match(ovCert.text, /Subject: C = CN, ST = Zhejiang, L = Hangzhou, O = "Example Trading Co., Ltd.", CN = shop\.example\.org\n/);
+      assert.equal(
+        ovCert.x509.subject,
+        'C=CN\nST=Zhejiang\nL=Hangzhou\nO=Example Trading Co.\\, Ltd.\nCN=shop.example.org',
+      );
+      assert.match(
+        ovCert.text,
+        /Subject: C = CN, ST = Zhejiang, L = Hangzhou, O = "Example Trading Co., Ltd.", CN = shop\.example\.org\n/,
+      );
       assert.match(ovCert.text, /Policy: 2\.23\.140\.1\.2\.2\n/);
       assert.match(ovCert.text, /X509v3 Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/);
       assert.equal(ovCert.x509.subjectAltName, 'DNS:shop.example.org');
 
-      for (const [cert, req] of [[dvCert, dv], [ovCert, ov]] as const) {
+      for (const [cert, req] of [
+        [dvCert, dv],
+        [ovCert, ov],
+      ] as const) {
         const { x509, text } = cert;
         assert.equal(x509.serialNumber.toLowerCase(), req.serial.toString('hex'));
         assert.equal(req.serial.length, 16);
@@ -122,7 +139,10 @@ describe('createHierarchy + leaf issuance, verified by openssl', () => {
         assert.match(text, /X509v3 Extended Key Usage: \n\s+TLS Web Server Authentication\n/);
         assert.match(text, /X509v3 Basic Constraints: critical\n\s+CA:FALSE\n/);
         assert.match(text, new RegExp(`X509v3 Authority Key Identifier: \\n\\s+${colonHex(issuing.keyId)}\\n`));
-        assert.match(text, new RegExp(`CRL Distribution Points: \\n\\s+Full Name:\\n\\s+URI:${PUBLIC}/crl/e1\\.crl\\n`));
+        assert.match(
+          text,
+          new RegExp(`CRL Distribution Points: \\n\\s+Full Name:\\n\\s+URI:${PUBLIC}/crl/e1\\.crl\\n`),
+        );
         assert.doesNotMatch(text, /Subject Key Identifier/, 'SKI is NOT RECOMMENDED for subscribers');
         assert.match(text, new RegExp(`Signature Algorithm: ${SIGNATURE_NAME[algorithm]}\\n`));
       }
@@ -134,12 +154,21 @@ function colonHex(b: Buffer): string {
   return b.toString('hex').toUpperCase().match(/../g)!.join(':');
 }
 
-function issue(li: LeafIssuer, req: LeafRequest, file: string, rootPem: string, issuingPem: string): { x509: X509Certificate; text: string } {
+function issue(
+  li: LeafIssuer,
+  req: LeafRequest,
+  file: string,
+  rootPem: string,
+  issuingPem: string,
+): { x509: X509Certificate; text: string } {
   const tbs = prepareLeafTbs(li, req);
   lintLeafTbs(tbs, li);
   const der = signLeaf(li, tbs);
   const path = writePem(file, der);
-  assert.match(openssl('verify', '-attime', AT, '-purpose', 'sslserver', '-CAfile', rootPem, '-untrusted', issuingPem, path), /: OK\s*$/);
+  assert.match(
+    openssl('verify', '-attime', AT, '-purpose', 'sslserver', '-CAfile', rootPem, '-untrusted', issuingPem, path),
+    /: OK\s*$/,
+  );
   return { x509: new X509Certificate(der), text: openssl('x509', '-in', path, '-noout', '-text') };
 }
 
@@ -197,7 +226,17 @@ describe('createHierarchy options', () => {
     assert.equal(x509.infoAccess, undefined);
     const text = openssl('x509', '-noout', '-text', '-in', writePem('custom-issuing.pem', issuing.certDer));
     assert.doesNotMatch(text, /CRL Distribution Points/);
-    assert.match(openssl('verify', '-attime', AT, '-CAfile', writePem('custom-root.pem', root.certDer), join(dir, 'custom-issuing.pem')), /: OK\s*$/);
+    assert.match(
+      openssl(
+        'verify',
+        '-attime',
+        AT,
+        '-CAfile',
+        writePem('custom-root.pem', root.certDer),
+        join(dir, 'custom-issuing.pem'),
+      ),
+      /: OK\s*$/,
+    );
   });
 
   test('a country that is not two capital letters is refused', async () => {
@@ -223,21 +262,43 @@ describe('loadIssuer', () => {
   const failures: Array<[string, (h: Awaited<typeof hierarchy>) => [Buffer, Buffer], string]> = [
     ['a key that belongs to another certificate', (h) => [h.issuing.certDer, h.root.privateKeyPkcs8Der], 'bad_key'],
     ['a key that is not PKCS #8', (h) => [h.issuing.certDer, Buffer.from('nope')], 'bad_key'],
-    ['a certificate that does not parse', (h) => [Buffer.from([0x30, 0x00]), h.issuing.privateKeyPkcs8Der], 'bad_certificate'],
+    [
+      'a certificate that does not parse',
+      (h) => [Buffer.from([0x30, 0x00]), h.issuing.privateKeyPkcs8Der],
+      'bad_certificate',
+    ],
   ];
   for (const [name, pick, kind] of failures) {
     test(`refuses ${name} (${kind})`, async () => {
       const [cert, key] = pick(await hierarchy);
-      assert.throws(() => loadIssuer(cert, key), (e: unknown) => e instanceof CertError && e.kind === kind && !/BEGIN|PRIVATE/.test(e.message));
+      assert.throws(
+        () => loadIssuer(cert, key),
+        (e: unknown) => e instanceof CertError && e.kind === kind && !/BEGIN|PRIVATE/.test(e.message),
+      );
     });
   }
 
   test('refuses a subscriber certificate as issuer', async () => {
     const { issuing } = await hierarchy;
-    const li: LeafIssuer = { issuer: loadIssuer(issuing.certDer, issuing.privateKeyPkcs8Der), caIssuersUrl: 'http://x/ca', crlUrl: 'http://x/crl' };
+    const li: LeafIssuer = {
+      issuer: loadIssuer(issuing.certDer, issuing.privateKeyPkcs8Der),
+      caIssuersUrl: 'http://x/ca',
+      crlUrl: 'http://x/crl',
+    };
     const leafKey = await generateKeyPair('ecdsa-p256');
     const spki = createPublicKey(leafKey).export({ type: 'spki', format: 'der' });
-    const leaf = signLeaf(li, prepareLeafTbs(li, { serial: generateSerial(random), notBefore: NOW, notAfter: NOW + DAY, spki, dnsNames: ['a.example'], policy: 'dv', keyType: 'ec' }));
+    const leaf = signLeaf(
+      li,
+      prepareLeafTbs(li, {
+        serial: generateSerial(random),
+        notBefore: NOW,
+        notAfter: NOW + DAY,
+        spki,
+        dnsNames: ['a.example'],
+        policy: 'dv',
+        keyType: 'ec',
+      }),
+    );
     assert.throws(
       () => loadIssuer(leaf, leafKey.export({ type: 'pkcs8', format: 'der' })),
       (e: unknown) => e instanceof CertError && e.kind === 'bad_certificate',

@@ -6,7 +6,16 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { CertError } from '../domain/errors.js';
 import type { RandomSource } from '../domain/ports.js';
-import { DerError, decodeOctetString, decodeOid, encodingOf, readChildren, readDer, readExplicit, type Tlv } from '../crypto/der-reader.js';
+import {
+  DerError,
+  decodeOctetString,
+  decodeOid,
+  encodingOf,
+  readChildren,
+  readDer,
+  readExplicit,
+  type Tlv,
+} from '../crypto/der-reader.js';
 import { generateSerial } from './serial.js';
 import { createKeySigner, generateKeyPair, type KeyAlgorithm, type Signer } from './signer.js';
 import {
@@ -77,14 +86,17 @@ function caName(commonName: string, organization: string, country: string | unde
   // Attribute order per BR §7.1.4.2: countryName, organizationName, commonName.
   const rdns: Array<[string, string]> = [];
   if (country !== undefined) {
-    if (!/^[A-Z]{2}$/.test(country)) throw new CertError('invalid_parameter', 'country must be two capital letters (ISO 3166-1)');
+    if (!/^[A-Z]{2}$/.test(country))
+      throw new CertError('invalid_parameter', 'country must be two capital letters (ISO 3166-1)');
     rdns.push([OID.countryName, country]);
   }
   rdns.push([OID.organizationName, organization], [OID.commonName, commonName]);
   return encodeName(rdns);
 }
 
-export async function createHierarchy(opts: HierarchyOptions): Promise<{ root: IssuerMaterial; issuing: IssuerMaterial }> {
+export async function createHierarchy(
+  opts: HierarchyOptions,
+): Promise<{ root: IssuerMaterial; issuing: IssuerMaterial }> {
   const organization = opts.organization ?? 'certdesk';
   const rootSubject = caName(opts.rootName ?? 'certdesk Root CA R1', organization, opts.country);
   const issuingSubject = caName(opts.issuingName ?? 'certdesk Issuing CA E1', organization, opts.country);

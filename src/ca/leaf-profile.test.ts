@@ -29,8 +29,14 @@ import { CertError } from '../domain/errors.js';
 const random = { bytes: (n: number) => randomBytes(n) };
 const NOW = Date.parse('2026-05-01T00:00:00Z');
 const DAY = 86_400_000;
-const ecSpki = createPublicKey(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey).export({ type: 'spki', format: 'der' });
-const rsaSpki = createPublicKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey).export({ type: 'spki', format: 'der' });
+const ecSpki = createPublicKey(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey).export({
+  type: 'spki',
+  format: 'der',
+});
+const rsaSpki = createPublicKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey).export({
+  type: 'spki',
+  format: 'der',
+});
 const edSpki = createPublicKey(generateKeyPairSync('ed25519').privateKey).export({ type: 'spki', format: 'der' });
 
 let root: IssuerMaterial;
@@ -114,7 +120,10 @@ describe('prepareLeafTbs', () => {
     lintLeafTbs(tbs, li);
     const der = signLeaf(li, tbs);
     assert.equal(new X509Certificate(der).subject ?? '', '');
-    const text = execFileSync('openssl', ['x509', '-noout', '-text'], { input: toPem('CERTIFICATE', der), encoding: 'utf8' });
+    const text = execFileSync('openssl', ['x509', '-noout', '-text'], {
+      input: toPem('CERTIFICATE', der),
+      encoding: 'utf8',
+    });
     assert.match(text, /X509v3 Subject Alternative Name: critical\n\s+DNS:a\.example, DNS:b\.example\n/);
   });
 
@@ -138,7 +147,15 @@ describe('prepareLeafTbs', () => {
   });
 
   test('OV carries C, ST, L, O, CN in BR §7.1.4.2 order and the OV policy', () => {
-    const tbs = prepareLeafTbs(li, request({ policy: 'ov', keyType: 'rsa', spki: rsaSpki, subject: { organization: '示例', country: 'CN', locality: 'Hangzhou' } }));
+    const tbs = prepareLeafTbs(
+      li,
+      request({
+        policy: 'ov',
+        keyType: 'rsa',
+        spki: rsaSpki,
+        subject: { organization: '示例', country: 'CN', locality: 'Hangzhou' },
+      }),
+    );
     lintLeafTbs(tbs, li);
     const x509 = new X509Certificate(signLeaf(li, tbs));
     assert.equal(x509.subject, 'C=CN\nL=Hangzhou\nO=示例\nCN=a.example');
@@ -159,7 +176,10 @@ describe('prepareLeafTbs', () => {
     const serial = Buffer.from('ff0102030405060708090a0b0c0d0e0f', 'hex');
     const tbs = prepareLeafTbs(li, request({ serial }));
     lintLeafTbs(tbs, li);
-    assert.ok(tbs.includes(Buffer.concat([Buffer.from([0x02, 17, 0x00]), serial])), 'INTEGER of 17 octets with a 0x00 pad');
+    assert.ok(
+      tbs.includes(Buffer.concat([Buffer.from([0x02, 17, 0x00]), serial])),
+      'INTEGER of 17 octets with a 0x00 pad',
+    );
     assert.equal(new X509Certificate(signLeaf(li, tbs)).serialNumber.toLowerCase(), serial.toString('hex'));
   });
 
@@ -173,63 +193,223 @@ describe('prepareLeafTbs', () => {
     ['a non-ASCII DNS name', { dnsNames: ['bücher.example'] }, isInvalid],
     ['OV without organization', { policy: 'ov', subject: { country: 'CN', locality: 'X' } }, isInvalid],
     ['OV without province or locality', { policy: 'ov', subject: { organization: 'O', country: 'CN' } }, isInvalid],
-    ['OV with a lower-case country', { policy: 'ov', subject: { organization: 'O', country: 'cn', locality: 'X' } }, isInvalid],
-    ['OV with a 65-character organization', { policy: 'ov', subject: { organization: 'o'.repeat(65), country: 'CN', locality: 'X' } }, isInvalid],
+    [
+      'OV with a lower-case country',
+      { policy: 'ov', subject: { organization: 'O', country: 'cn', locality: 'X' } },
+      isInvalid,
+    ],
+    [
+      'OV with a 65-character organization',
+      { policy: 'ov', subject: { organization: 'o'.repeat(65), country: 'CN', locality: 'X' } },
+      isInvalid,
+    ],
     ['an empty serial', { serial: Buffer.alloc(0) }, isInvalid],
     ['a key that is not an SPKI', { spki: Buffer.from('nope') }, (e) => e instanceof CertError && e.kind === 'bad_key'],
   ];
-  for (const [name, over, check] of refused) test(`refuses ${name}`, () => assert.throws(() => prepareLeafTbs(li, request(over)), check));
+  for (const [name, over, check] of refused)
+    test(`refuses ${name}`, () => assert.throws(() => prepareLeafTbs(li, request(over)), check));
 });
 
 describe('lintLeafTbs (BR §4.3.1.2 pre-issuance lint)', () => {
   const ok: Array<[string, () => TbsFields]> = [
     ['the plain profile', () => plainFields()],
-    ['DV with countryName', () => plainFields({ subject: encodeName([[OID.countryName, 'CN'], [OID.commonName, 'a.example']]) })],
-    ['RSA key with keyEncipherment', () => plainFields({ spki: rsaSpki }, { ku: keyUsage(['digitalSignature', 'keyEncipherment']) })],
-    ['OCSP instead of a CRL DP', () => plainFields({}, { crl: null, aia: authorityInfoAccess({ caIssuers: li.caIssuersUrl, ocsp: 'http://o.test' }) })],
+    [
+      'DV with countryName',
+      () =>
+        plainFields({
+          subject: encodeName([
+            [OID.countryName, 'CN'],
+            [OID.commonName, 'a.example'],
+          ]),
+        }),
+    ],
+    [
+      'RSA key with keyEncipherment',
+      () => plainFields({ spki: rsaSpki }, { ku: keyUsage(['digitalSignature', 'keyEncipherment']) }),
+    ],
+    [
+      'OCSP instead of a CRL DP',
+      () =>
+        plainFields({}, { crl: null, aia: authorityInfoAccess({ caIssuers: li.caIssuersUrl, ocsp: 'http://o.test' }) }),
+    ],
     ['no basicConstraints (MAY)', () => plainFields({}, { bc: null })],
   ];
-  for (const [name, fields] of ok) test(`passes: ${name}`, () => assert.doesNotThrow(() => lintLeafTbs(buildTbs(fields()), li)));
+  for (const [name, fields] of ok)
+    test(`passes: ${name}`, () => assert.doesNotThrow(() => lintLeafTbs(buildTbs(fields()), li)));
 
   const bad: Array<[string, () => Buffer, RegExp]> = [
-    ['7-octet serial', () => buildTbs(plainFields({ serial: randomBytes(7).fill(1, 0, 1) })), /serial must be 8 to 20 octets/],
+    [
+      '7-octet serial',
+      () => buildTbs(plainFields({ serial: randomBytes(7).fill(1, 0, 1) })),
+      /serial must be 8 to 20 octets/,
+    ],
     ['21-octet serial', () => buildTbs(plainFields({ serial: Buffer.alloc(21, 1) })), /serial must be 8 to 20 octets/],
     ['negative serial', () => buildTbs(plainFields({ serial: -(1n << 70n) })), /serial must be positive/],
     ['zero serial', () => buildTbs(plainFields({ serial: 0n })), /serial must be 8 to 20 octets/],
     ['notAfter equal to notBefore', () => buildTbs(plainFields({ notAfter: NOW })), /notBefore must precede notAfter/],
-    ['validity past the issuer', () => buildTbs(plainFields({ notAfter: NOW + 9 * 365 * DAY })), /validity exceeds the issuer/],
+    [
+      'validity past the issuer',
+      () => buildTbs(plainFields({ notAfter: NOW + 9 * 365 * DAY })),
+      /validity exceeds the issuer/,
+    ],
     ['issuer name not the CA subject', () => buildTbs(plainFields({ issuer: root.subjectDer })), /issuer name differs/],
-    ['signature algorithm of another key type', () => buildTbs(plainFields({ signatureAlgorithm: Buffer.from('300d06092a864886f70d01010b0500', 'hex') })), /signature algorithm/],
+    [
+      'signature algorithm of another key type',
+      () => buildTbs(plainFields({ signatureAlgorithm: Buffer.from('300d06092a864886f70d01010b0500', 'hex') })),
+      /signature algorithm/,
+    ],
     ['Ed25519 subscriber key', () => buildTbs(plainFields({ spki: edSpki })), /RSA or EC/],
     ['no SAN', () => buildTbs(plainFields({}, { san: null })), /subjectAltName is required/],
-    ['SAN with a URI', () => buildTbs(plainFields({}, { san: extension(OID.subjectAltName, false, sequence(contextPrimitive(6, Buffer.from('http://a')))) })), /only dNSName and iPAddress/],
-    ['SAN empty', () => buildTbs(plainFields({}, { san: extension(OID.subjectAltName, false, sequence()) })), /subjectAltName is empty/],
-    ['SAN repeats a name', () => buildTbs(plainFields({}, { san: subjectAltName(['a.example', 'A.EXAMPLE'], false) })), /repeats a name/],
-    ['CN not among the SANs', () => buildTbs(plainFields({ subject: encodeName([[OID.commonName, 'c.example']]) })), /commonName is not one of the subjectAltName/],
-    ['empty subject with non-critical SAN', () => buildTbs(plainFields({ subject: encodeName([]) })), /critical exactly when the subject is empty/],
-    ['critical SAN with a subject', () => buildTbs(plainFields({}, { san: subjectAltName(['a.example', 'b.example'], true) })), /critical exactly when/],
-    ['DV subject with organizationName', () => buildTbs(plainFields({ subject: encodeName([[OID.organizationName, 'O'], [OID.commonName, 'a.example']]) })), /DV subject may hold only/],
-    ['OV policy without organizationName', () => buildTbs(plainFields({}, { pol: certificatePolicies([{ policyId: OID.organizationValidated }]) })), /OV subject needs/],
-    ['subject attribute outside the profile', () => buildTbs(plainFields({ subject: encodeName([['2.5.4.11', 'IT'], [OID.commonName, 'a.example']]) })), /not allowed in the subscriber profile/],
-    ['EKU with clientAuth too', () => buildTbs(plainFields({}, { eku: extKeyUsage([OID.serverAuth, OID.clientAuth]) })), /serverAuth only/],
+    [
+      'SAN with a URI',
+      () =>
+        buildTbs(
+          plainFields(
+            {},
+            { san: extension(OID.subjectAltName, false, sequence(contextPrimitive(6, Buffer.from('http://a')))) },
+          ),
+        ),
+      /only dNSName and iPAddress/,
+    ],
+    [
+      'SAN empty',
+      () => buildTbs(plainFields({}, { san: extension(OID.subjectAltName, false, sequence()) })),
+      /subjectAltName is empty/,
+    ],
+    [
+      'SAN repeats a name',
+      () => buildTbs(plainFields({}, { san: subjectAltName(['a.example', 'A.EXAMPLE'], false) })),
+      /repeats a name/,
+    ],
+    [
+      'CN not among the SANs',
+      () => buildTbs(plainFields({ subject: encodeName([[OID.commonName, 'c.example']]) })),
+      /commonName is not one of the subjectAltName/,
+    ],
+    [
+      'empty subject with non-critical SAN',
+      () => buildTbs(plainFields({ subject: encodeName([]) })),
+      /critical exactly when the subject is empty/,
+    ],
+    [
+      'critical SAN with a subject',
+      () => buildTbs(plainFields({}, { san: subjectAltName(['a.example', 'b.example'], true) })),
+      /critical exactly when/,
+    ],
+    [
+      'DV subject with organizationName',
+      () =>
+        buildTbs(
+          plainFields({
+            subject: encodeName([
+              [OID.organizationName, 'O'],
+              [OID.commonName, 'a.example'],
+            ]),
+          }),
+        ),
+      /DV subject may hold only/,
+    ],
+    [
+      'OV policy without organizationName',
+      () => buildTbs(plainFields({}, { pol: certificatePolicies([{ policyId: OID.organizationValidated }]) })),
+      /OV subject needs/,
+    ],
+    [
+      'subject attribute outside the profile',
+      () =>
+        buildTbs(
+          plainFields({
+            subject: encodeName([
+              ['2.5.4.11', 'IT'],
+              [OID.commonName, 'a.example'],
+            ]),
+          }),
+        ),
+      /not allowed in the subscriber profile/,
+    ],
+    [
+      'EKU with clientAuth too',
+      () => buildTbs(plainFields({}, { eku: extKeyUsage([OID.serverAuth, OID.clientAuth]) })),
+      /serverAuth only/,
+    ],
     ['no EKU', () => buildTbs(plainFields({}, { eku: null })), /extKeyUsage is required/],
-    ['keyUsage with keyCertSign', () => buildTbs(plainFields({}, { ku: keyUsage(['digitalSignature', 'keyCertSign']) })), /not allowed for this key type/],
-    ['keyEncipherment on an EC key', () => buildTbs(plainFields({}, { ku: keyUsage(['digitalSignature', 'keyEncipherment']) })), /not allowed for this key type/],
-    ['keyUsage without digitalSignature', () => buildTbs(plainFields({ spki: rsaSpki }, { ku: keyUsage(['keyEncipherment']) })), /must include digitalSignature/],
-    ['keyUsage not critical', () => buildTbs(plainFields({}, { ku: extension(OID.keyUsage, false, encodeKeyUsageBits(['digitalSignature'])) })), /keyUsage must be critical/],
+    [
+      'keyUsage with keyCertSign',
+      () => buildTbs(plainFields({}, { ku: keyUsage(['digitalSignature', 'keyCertSign']) })),
+      /not allowed for this key type/,
+    ],
+    [
+      'keyEncipherment on an EC key',
+      () => buildTbs(plainFields({}, { ku: keyUsage(['digitalSignature', 'keyEncipherment']) })),
+      /not allowed for this key type/,
+    ],
+    [
+      'keyUsage without digitalSignature',
+      () => buildTbs(plainFields({ spki: rsaSpki }, { ku: keyUsage(['keyEncipherment']) })),
+      /must include digitalSignature/,
+    ],
+    [
+      'keyUsage not critical',
+      () => buildTbs(plainFields({}, { ku: extension(OID.keyUsage, false, encodeKeyUsageBits(['digitalSignature'])) })),
+      /keyUsage must be critical/,
+    ],
     ['no keyUsage', () => buildTbs(plainFields({}, { ku: null })), /keyUsage is required/],
     ['basicConstraints cA=true', () => buildTbs(plainFields({}, { bc: basicConstraints(true) })), /cA false/],
-    ['subjectKeyIdentifier present', () => buildTbs(plainFields({}, { extra: subjectKeyIdentifier(Buffer.alloc(20, 1)) })), /not allowed in the subscriber profile/],
-    ['nameConstraints present', () => buildTbs(plainFields({}, { extra: extension(OID.nameConstraints, true, sequence()) })), /not allowed in the subscriber profile/],
-    ['duplicate extension', () => buildTbs(plainFields({}, { extra: extKeyUsage([OID.serverAuth]) })), /duplicate extension/],
-    ['AKI of another CA', () => buildTbs(plainFields({}, { aki: authorityKeyIdentifier(root.keyId) })), /authorityKeyIdentifier does not match/],
+    [
+      'subjectKeyIdentifier present',
+      () => buildTbs(plainFields({}, { extra: subjectKeyIdentifier(Buffer.alloc(20, 1)) })),
+      /not allowed in the subscriber profile/,
+    ],
+    [
+      'nameConstraints present',
+      () => buildTbs(plainFields({}, { extra: extension(OID.nameConstraints, true, sequence()) })),
+      /not allowed in the subscriber profile/,
+    ],
+    [
+      'duplicate extension',
+      () => buildTbs(plainFields({}, { extra: extKeyUsage([OID.serverAuth]) })),
+      /duplicate extension/,
+    ],
+    [
+      'AKI of another CA',
+      () => buildTbs(plainFields({}, { aki: authorityKeyIdentifier(root.keyId) })),
+      /authorityKeyIdentifier does not match/,
+    ],
     ['no AKI', () => buildTbs(plainFields({}, { aki: null })), /authorityKeyIdentifier is required/],
     ['no AIA', () => buildTbs(plainFields({}, { aia: null })), /authorityInfoAccess is required/],
-    ['AIA without caIssuers', () => buildTbs(plainFields({}, { aia: authorityInfoAccess({ ocsp: 'http://o.test' }) })), /needs a caIssuers URL/],
-    ['AIA with an ldap URL', () => buildTbs(plainFields({}, { aia: authorityInfoAccess({ caIssuers: 'ldap://x' }) })), /http\(s\) URL/],
+    [
+      'AIA without caIssuers',
+      () => buildTbs(plainFields({}, { aia: authorityInfoAccess({ ocsp: 'http://o.test' }) })),
+      /needs a caIssuers URL/,
+    ],
+    [
+      'AIA with an ldap URL',
+      () => buildTbs(plainFields({}, { aia: authorityInfoAccess({ caIssuers: 'ldap://x' }) })),
+      /http\(s\) URL/,
+    ],
     ['neither CRL DP nor OCSP', () => buildTbs(plainFields({}, { crl: null })), /crlDistributionPoints is required/],
-    ['both DV and OV policies', () => buildTbs(plainFields({}, { pol: certificatePolicies([{ policyId: OID.domainValidated }, { policyId: OID.organizationValidated }]) })), /exactly one reserved/],
-    ['anyPolicy', () => buildTbs(plainFields({}, { pol: certificatePolicies([{ policyId: OID.domainValidated }, { policyId: OID.anyPolicy }]) })), /anyPolicy/],
+    [
+      'both DV and OV policies',
+      () =>
+        buildTbs(
+          plainFields(
+            {},
+            { pol: certificatePolicies([{ policyId: OID.domainValidated }, { policyId: OID.organizationValidated }]) },
+          ),
+        ),
+      /exactly one reserved/,
+    ],
+    [
+      'anyPolicy',
+      () =>
+        buildTbs(
+          plainFields(
+            {},
+            { pol: certificatePolicies([{ policyId: OID.domainValidated }, { policyId: OID.anyPolicy }]) },
+          ),
+        ),
+      /anyPolicy/,
+    ],
     ['no certificatePolicies', () => buildTbs(plainFields({}, { pol: null })), /certificatePolicies is required/],
     ['no extensions at all', () => buildTbs({ ...plainFields(), extensions: [] }), /TBS must have/],
     ['truncated DER', () => buildTbs(plainFields()).subarray(0, 100), /malformed TBS certificate/],
@@ -238,7 +418,8 @@ describe('lintLeafTbs (BR §4.3.1.2 pre-issuance lint)', () => {
     test(`fails: ${name}`, () => {
       assert.throws(
         () => lintLeafTbs(make(), li),
-        (e: unknown) => e instanceof CertError && e.kind === 'internal' && e.message.startsWith('lint: ') && message.test(e.message),
+        (e: unknown) =>
+          e instanceof CertError && e.kind === 'internal' && e.message.startsWith('lint: ') && message.test(e.message),
       );
     });
   }

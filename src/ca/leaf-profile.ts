@@ -122,8 +122,10 @@ function leafSubject(req: LeafRequest): Buffer {
   const s = req.subject ?? {};
   const rdns: Array<[string, string]> = [];
   if (req.policy === 'ov') {
-    if (s.organization === undefined || s.country === undefined) throw invalid('OV certificates need organization and country');
-    if (s.province === undefined && s.locality === undefined) throw invalid('OV certificates need a province or a locality');
+    if (s.organization === undefined || s.country === undefined)
+      throw invalid('OV certificates need organization and country');
+    if (s.province === undefined && s.locality === undefined)
+      throw invalid('OV certificates need a province or a locality');
     if (!/^[A-Z]{2}$/.test(s.country)) throw invalid('country must be two capital letters (ISO 3166-1)');
     rdns.push([OID.countryName, s.country]);
     if (s.province !== undefined) rdns.push([OID.stateOrProvinceName, checkLength(s.province, UB_STATE, 'province')]);
@@ -145,7 +147,8 @@ function commonNameFor(req: LeafRequest, requested: string | undefined): string 
   }
   checkLength(requested, UB_COMMON_NAME, 'commonName');
   // BR §7.1.4.3: a commonName must repeat one of the subjectAltName values.
-  if (!req.dnsNames.some((n) => n.toLowerCase() === requested.toLowerCase())) throw invalid('commonName must be one of the DNS names');
+  if (!req.dnsNames.some((n) => n.toLowerCase() === requested.toLowerCase()))
+    throw invalid('commonName must be one of the DNS names');
   return requested;
 }
 
@@ -164,7 +167,7 @@ export function prepareLeafTbs(li: LeafIssuer, req: LeafRequest): Buffer {
   if (!Buffer.isBuffer(req.serial) || req.serial.length === 0) throw invalid('serial is required');
   // The key itself was vetted with the CSR (src/policy/key-rules.ts); here only make sure it is
   // one whole DER SEQUENCE, so that it cannot corrupt the TBS around it.
-  let spkiOk = false;
+  let spkiOk: boolean;
   try {
     spkiOk = req.spki[0] === TAG.SEQUENCE && readDer(req.spki).end === req.spki.length;
   } catch {
@@ -294,11 +297,22 @@ export function lintLeafTbs(tbs: Buffer, li: LeafIssuer): void {
 function lintStructure(tbs: Buffer, li: LeafIssuer): void {
   const issuer = li.issuer;
   const fields = kids(readDer(tbs), TAG.SEQUENCE, 'TBS certificate');
-  if (fields.length !== 8) lintFail('TBS must have version, serial, signature, issuer, validity, subject, key, extensions');
-  const [version, serial, signature, issuerName, validity, subject, spki, extsWrapper] = fields as [Tlv, Tlv, Tlv, Tlv, Tlv, Tlv, Tlv, Tlv];
+  if (fields.length !== 8)
+    lintFail('TBS must have version, serial, signature, issuer, validity, subject, key, extensions');
+  const [version, serial, signature, issuerName, validity, subject, spki, extsWrapper] = fields as [
+    Tlv,
+    Tlv,
+    Tlv,
+    Tlv,
+    Tlv,
+    Tlv,
+    Tlv,
+    Tlv,
+  ];
 
   // RFC 5280 §4.1.2.1: v3 because extensions are present.
-  if (idOf(version) !== 0xa0 || !valueOf(version).equals(Buffer.from([0x02, 0x01, 0x02]))) lintFail('version must be v3');
+  if (idOf(version) !== 0xa0 || !valueOf(version).equals(Buffer.from([0x02, 0x01, 0x02])))
+    lintFail('version must be v3');
 
   // BR §7.1.2.7 / RFC 5280 §4.1.2.2: positive, minimal, ≤20 octets, ≥64 bits.
   if (idOf(serial) !== TAG.INTEGER) lintFail('serial is malformed');
@@ -313,7 +327,8 @@ function lintStructure(tbs: Buffer, li: LeafIssuer): void {
     lintFail('signature algorithm does not match the issuer');
   }
   // BR §7.1.2.7: issuer byte-identical to the issuing CA's subject.
-  if (!tbs.subarray(issuerName.start, issuerName.end).equals(issuer.subjectDer)) lintFail('issuer name differs from the CA subject');
+  if (!tbs.subarray(issuerName.start, issuerName.end).equals(issuer.subjectDer))
+    lintFail('issuer name differs from the CA subject');
 
   const [nb, na, extra] = kids(validity, TAG.SEQUENCE, 'validity');
   if (!nb || !na || extra) lintFail('validity is malformed');
@@ -338,7 +353,8 @@ function lintStructure(tbs: Buffer, li: LeafIssuer): void {
     let valueNode = parts[1];
     if (parts.length === 3) {
       // DER: critical is present only when TRUE (X.690 §11.5).
-      if (!parts[1] || !valueOf(parts[1]).equals(Buffer.from([0xff])) || idOf(parts[1]) !== TAG.BOOLEAN) lintFail('extension critical flag is malformed');
+      if (!parts[1] || !valueOf(parts[1]).equals(Buffer.from([0xff])) || idOf(parts[1]) !== TAG.BOOLEAN)
+        lintFail('extension critical flag is malformed');
       critical = true;
       valueNode = parts[2];
     } else if (parts.length !== 2) lintFail('extension is malformed');
@@ -350,12 +366,14 @@ function lintStructure(tbs: Buffer, li: LeafIssuer): void {
 
   const dnsNames = lintSan(exts.get(K.subjectAltName), subjectAttrs.length === 0);
   for (const [type, value] of subjectAttrs) {
-    if (type === K.commonName && !dnsNames.has(value.toLowerCase())) lintFail('commonName is not one of the subjectAltName values');
+    if (type === K.commonName && !dnsNames.has(value.toLowerCase()))
+      lintFail('commonName is not one of the subjectAltName values');
   }
   const policy = lintPolicies(exts.get(K.certificatePolicies));
   const attrTypes = new Set(subjectAttrs.map(([t]) => t));
   if (policy === 'dv') {
-    for (const t of attrTypes) if (t !== K.commonName && t !== K.countryName) lintFail('DV subject may hold only commonName and countryName');
+    for (const t of attrTypes)
+      if (t !== K.commonName && t !== K.countryName) lintFail('DV subject may hold only commonName and countryName');
   } else if (!attrTypes.has(K.organizationName) || !attrTypes.has(K.countryName)) {
     lintFail('OV subject needs organizationName and countryName');
   }
@@ -373,11 +391,17 @@ function checkedTime(node: Tlv): number {
   const ms = decodeX509Time(node);
   // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
   const year = new Date(ms).getUTCFullYear();
-  if ((year < 2050) !== (idOf(node) === TAG.UTC_TIME)) lintFail('time uses the wrong ASN.1 type for its year');
+  if (year < 2050 !== (idOf(node) === TAG.UTC_TIME)) lintFail('time uses the wrong ASN.1 type for its year');
   return ms;
 }
 
-const SUBJECT_ATTRIBUTES = new Set([K.commonName, K.countryName, K.localityName, K.stateOrProvinceName, K.organizationName]);
+const SUBJECT_ATTRIBUTES = new Set([
+  K.commonName,
+  K.countryName,
+  K.localityName,
+  K.stateOrProvinceName,
+  K.organizationName,
+]);
 
 function lintSubject(subject: Tlv): Array<[string, string]> {
   const attrs: Array<[string, string]> = [];
@@ -393,7 +417,8 @@ function lintSubject(subject: Tlv): Array<[string, string]> {
     seen.add(type);
     const value = valueOf(valueNode);
     if (type === K.countryName) {
-      if (idOf(valueNode) !== TAG.PRINTABLE_STRING || !/^[A-Z]{2}$/.test(value.toString('latin1'))) lintFail('countryName must be two letters');
+      if (idOf(valueNode) !== TAG.PRINTABLE_STRING || !/^[A-Z]{2}$/.test(value.toString('latin1')))
+        lintFail('countryName must be two letters');
     } else if (idOf(valueNode) !== TAG.UTF8_STRING && idOf(valueNode) !== TAG.PRINTABLE_STRING) {
       lintFail('subject attribute must be UTF8String or PrintableString');
     }
@@ -472,8 +497,11 @@ function lintKeyUsage(ext: ParsedExtension | undefined, ecKey: boolean): void {
     for (let b = 0; b < 8; b++) if (((content[i] as number) << b) & 0x80) bits.add((i - 1) * 8 + b);
   }
   // BR §7.1.2.7.11: ECC digitalSignature MUST, keyAgreement MAY; RSA digitalSignature SHOULD, keyEncipherment MAY.
-  const allowed = ecKey ? [KEY_USAGE_BITS.digitalSignature, KEY_USAGE_BITS.keyAgreement] : [KEY_USAGE_BITS.digitalSignature, KEY_USAGE_BITS.keyEncipherment];
-  for (const b of bits) if (!(allowed as number[]).includes(b)) lintFail('keyUsage has a bit not allowed for this key type');
+  const allowed = ecKey
+    ? [KEY_USAGE_BITS.digitalSignature, KEY_USAGE_BITS.keyAgreement]
+    : [KEY_USAGE_BITS.digitalSignature, KEY_USAGE_BITS.keyEncipherment];
+  for (const b of bits)
+    if (!(allowed as number[]).includes(b)) lintFail('keyUsage has a bit not allowed for this key type');
   if (!bits.has(KEY_USAGE_BITS.digitalSignature)) lintFail('keyUsage must include digitalSignature');
 }
 

@@ -63,12 +63,37 @@ describe('OCSP requests', () => {
   });
 
   const cases: Array<{ name: string; args: string[]; alg: string; serials: string[] }> = [
-    { name: 'SHA-1 CertID with a nonce (openssl default)', args: ['-serial', '0x1234'], alg: OID_SHA1, serials: ['1234'] },
-    { name: 'SHA-1 CertID without a nonce', args: ['-no_nonce', '-serial', '0x1234'], alg: OID_SHA1, serials: ['1234'] },
+    {
+      name: 'SHA-1 CertID with a nonce (openssl default)',
+      args: ['-serial', '0x1234'],
+      alg: OID_SHA1,
+      serials: ['1234'],
+    },
+    {
+      name: 'SHA-1 CertID without a nonce',
+      args: ['-no_nonce', '-serial', '0x1234'],
+      alg: OID_SHA1,
+      serials: ['1234'],
+    },
     { name: 'SHA-256 CertID', args: ['-sha256', '-serial', '0xABCDEF'], alg: OID_SHA256, serials: ['ABCDEF'] },
-    { name: 'a serial with the high bit set keeps no sign octet', args: ['-serial', '0x80FF'], alg: OID_SHA1, serials: ['80FF'] },
-    { name: 'a 16-octet serial as certdesk issues them', args: ['-serial', '0x0A1B2C3D4E5F60718293A4B5C6D7E8F9'], alg: OID_SHA1, serials: ['0A1B2C3D4E5F60718293A4B5C6D7E8F9'] },
-    { name: 'several CertIDs', args: ['-serial', '0x01', '-serial', '0x02', '-serial', '0x03'], alg: OID_SHA1, serials: ['01', '02', '03'] },
+    {
+      name: 'a serial with the high bit set keeps no sign octet',
+      args: ['-serial', '0x80FF'],
+      alg: OID_SHA1,
+      serials: ['80FF'],
+    },
+    {
+      name: 'a 16-octet serial as certdesk issues them',
+      args: ['-serial', '0x0A1B2C3D4E5F60718293A4B5C6D7E8F9'],
+      alg: OID_SHA1,
+      serials: ['0A1B2C3D4E5F60718293A4B5C6D7E8F9'],
+    },
+    {
+      name: 'several CertIDs',
+      args: ['-serial', '0x01', '-serial', '0x02', '-serial', '0x03'],
+      alg: OID_SHA1,
+      serials: ['01', '02', '03'],
+    },
   ];
   for (const c of cases) {
     test(`reads ${c.name}`, () => {
@@ -77,7 +102,10 @@ describe('OCSP requests', () => {
       assert.equal(r.status, 0, r.err);
       const req = parseOcspRequest(readFileSync(out));
       const hashes = computeIssuerHashes(ca.issuer, c.alg === OID_SHA1 ? 'sha1' : 'sha256');
-      assert.deepEqual(req.certIds.map((id) => id.serialHex), c.serials);
+      assert.deepEqual(
+        req.certIds.map((id) => id.serialHex),
+        c.serials,
+      );
       for (const id of req.certIds) {
         assert.equal(id.hashAlgorithm, c.alg);
         assert.ok(id.issuerNameHash.equals(hashes.nameHash), 'issuerNameHash is the hash of the issuer subject');
@@ -88,9 +116,15 @@ describe('OCSP requests', () => {
 
   test('a request built here reads back the same, with the CertID bytes kept', () => {
     const hashes = computeIssuerHashes(ca.issuer, 'sha1');
-    const ids = [encodeCertId(OID_SHA1, hashes, Buffer.from('7f01', 'hex')), encodeCertId(OID_SHA1, hashes, Buffer.from('00ff', 'hex'))];
+    const ids = [
+      encodeCertId(OID_SHA1, hashes, Buffer.from('7f01', 'hex')),
+      encodeCertId(OID_SHA1, hashes, Buffer.from('00ff', 'hex')),
+    ];
     const req = parseOcspRequest(buildOcspRequest(ids));
-    assert.deepEqual(req.certIds.map((c) => c.serialHex), ['7F01', 'FF']);
+    assert.deepEqual(
+      req.certIds.map((c) => c.serialHex),
+      ['7F01', 'FF'],
+    );
     assert.ok(req.certIds[0]!.der.equals(ids[0]!));
     // OpenSSL reads it too.
     const r = openssl(['ocsp', '-reqin', file(buildOcspRequest(ids), 'der'), '-req_text']);
@@ -102,7 +136,12 @@ describe('OCSP requests', () => {
   const certId = () => encodeCertId(OID_SHA1, hashes(), Buffer.from([1]));
   /** A CertID of our issuer ending in the given serial encoding(s). */
   const rawCertId = (...tail: Buffer[]) =>
-    sequence(sequence(oid(OID_SHA1), nullValue()), octetString(hashes().nameHash), octetString(hashes().keyHash), ...tail);
+    sequence(
+      sequence(oid(OID_SHA1), nullValue()),
+      octetString(hashes().nameHash),
+      octetString(hashes().keyHash),
+      ...tail,
+    );
   const malformed: Array<[string, () => Buffer]> = [
     ['nothing', () => Buffer.alloc(0)],
     ['random bytes', () => randomBytes(40)],
@@ -155,8 +194,22 @@ describe('OCSP responses verified by openssl', () => {
         test(`${s.name}: signature, status and validity`, () => {
           const now = Date.now();
           const certId = encodeCertId(OID_SHA1, computeIssuerHashes(ca.issuer, 'sha1'), Buffer.from([0x12, 0x34]));
-          const der = buildOcspResponse(ca.issuer, now, [{ certId, status: s.status, thisUpdate: now, nextUpdate: now + 4 * DAY }]);
-          const r = openssl(['ocsp', '-respin', file(der, 'der'), '-issuer', ca.issuingPem, '-CAfile', ca.rootPem, '-serial', '0x1234', '-no_nonce', '-resp_text']);
+          const der = buildOcspResponse(ca.issuer, now, [
+            { certId, status: s.status, thisUpdate: now, nextUpdate: now + 4 * DAY },
+          ]);
+          const r = openssl([
+            'ocsp',
+            '-respin',
+            file(der, 'der'),
+            '-issuer',
+            ca.issuingPem,
+            '-CAfile',
+            ca.rootPem,
+            '-serial',
+            '0x1234',
+            '-no_nonce',
+            '-resp_text',
+          ]);
           assert.equal(r.status, 0, r.err);
           assert.match(r.err, /Response verify OK/);
           for (const re of s.expect) assert.match(r.out, re);
@@ -174,8 +227,21 @@ describe('OCSP responses verified by openssl', () => {
         const other = await makeCa('ecdsa-p256');
         const now = Date.now();
         const certId = encodeCertId(OID_SHA1, computeIssuerHashes(ca.issuer, 'sha1'), Buffer.from([0x12, 0x34]));
-        const der = buildOcspResponse(other.issuer, now, [{ certId, status: { kind: 'good' }, thisUpdate: now, nextUpdate: now + DAY }]);
-        const r = openssl(['ocsp', '-respin', file(der, 'der'), '-issuer', ca.issuingPem, '-CAfile', ca.rootPem, '-serial', '0x1234', '-no_nonce']);
+        const der = buildOcspResponse(other.issuer, now, [
+          { certId, status: { kind: 'good' }, thisUpdate: now, nextUpdate: now + DAY },
+        ]);
+        const r = openssl([
+          'ocsp',
+          '-respin',
+          file(der, 'der'),
+          '-issuer',
+          ca.issuingPem,
+          '-CAfile',
+          ca.rootPem,
+          '-serial',
+          '0x1234',
+          '-no_nonce',
+        ]);
         assert.doesNotMatch(r.err, /Response verify OK/);
         assert.match(r.err, /verify error|Response Verify Failure/i);
       });
@@ -184,10 +250,34 @@ describe('OCSP responses verified by openssl', () => {
         const now = Date.now();
         const h256 = computeIssuerHashes(ca.issuer, 'sha256');
         const der = buildOcspResponse(ca.issuer, now, [
-          { certId: encodeCertId(OID_SHA256, h256, Buffer.from([0x01])), status: { kind: 'good' }, thisUpdate: now, nextUpdate: now + DAY },
-          { certId: encodeCertId(OID_SHA256, h256, Buffer.from([0x02])), status: { kind: 'revoked', revokedAt: now - 1000, reason: 4 }, thisUpdate: now, nextUpdate: now + DAY },
+          {
+            certId: encodeCertId(OID_SHA256, h256, Buffer.from([0x01])),
+            status: { kind: 'good' },
+            thisUpdate: now,
+            nextUpdate: now + DAY,
+          },
+          {
+            certId: encodeCertId(OID_SHA256, h256, Buffer.from([0x02])),
+            status: { kind: 'revoked', revokedAt: now - 1000, reason: 4 },
+            thisUpdate: now,
+            nextUpdate: now + DAY,
+          },
         ]);
-        const r = openssl(['ocsp', '-respin', file(der, 'der'), '-issuer', ca.issuingPem, '-CAfile', ca.rootPem, '-sha256', '-serial', '0x01', '-serial', '0x02', '-no_nonce']);
+        const r = openssl([
+          'ocsp',
+          '-respin',
+          file(der, 'der'),
+          '-issuer',
+          ca.issuingPem,
+          '-CAfile',
+          ca.rootPem,
+          '-sha256',
+          '-serial',
+          '0x01',
+          '-serial',
+          '0x02',
+          '-no_nonce',
+        ]);
         assert.equal(r.status, 0, r.err);
         assert.match(r.err, /Response verify OK/);
         assert.match(r.out, /^0x01: good$/m);

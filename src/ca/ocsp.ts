@@ -6,7 +6,17 @@
 // byKey (§2.2.2), one SingleResponse per CertID, GeneralizedTime in whole seconds.
 
 import { createHash } from 'node:crypto';
-import { bitString, explicit, generalizedTime, integer, nullValue, octetString, oid, sequence, tlv } from '../crypto/der-writer.js';
+import {
+  bitString,
+  explicit,
+  generalizedTime,
+  integer,
+  nullValue,
+  octetString,
+  oid,
+  sequence,
+  tlv,
+} from '../crypto/der-writer.js';
 import {
   DerError,
   decodeInteger,
@@ -80,7 +90,9 @@ export interface OcspRequest {
 }
 
 function readCertId(node: Tlv | undefined): OcspCertId {
-  const [alg, nameHash, keyHash, serial, ...extra] = readChildren(expectUniversal(node, UniversalTag.SEQUENCE, 'CertID'));
+  const [alg, nameHash, keyHash, serial, ...extra] = readChildren(
+    expectUniversal(node, UniversalTag.SEQUENCE, 'CertID'),
+  );
   if (extra.length > 0) throw new DerError('CertID has extra fields');
   const [algOid, ...params] = readChildren(expectUniversal(alg, UniversalTag.SEQUENCE, 'hashAlgorithm'));
   // parameters: absent or NULL for the hash functions (RFC 5754 §2); anything more is malformed.
@@ -158,7 +170,12 @@ export function computeIssuerHashes(issuer: { subjectDer: Buffer; spki: Buffer }
 
 /** CertID ::= SEQUENCE { hashAlgorithm, issuerNameHash, issuerKeyHash, serialNumber } with NULL parameters, as OpenSSL writes it. */
 export function encodeCertId(hashAlgorithm: string, hashes: IssuerHashes, serial: Buffer): Buffer {
-  return sequence(sequence(oid(hashAlgorithm), nullValue()), octetString(hashes.nameHash), octetString(hashes.keyHash), integer(serial));
+  return sequence(
+    sequence(oid(hashAlgorithm), nullValue()),
+    octetString(hashes.nameHash),
+    octetString(hashes.keyHash),
+    integer(serial),
+  );
 }
 
 /** An OCSPRequest for these CertIDs, unsigned and without extensions (for tests and benchmarks). */
@@ -215,7 +232,12 @@ function encodeCertStatus(status: OcspCertStatus): Buffer {
 
 function encodeSingleResponse(r: SingleResponseSpec): Buffer {
   // nextUpdate [0] EXPLICIT GeneralizedTime; singleExtensions none.
-  return sequence(r.certId, encodeCertStatus(r.status), generalizedTime(r.thisUpdate), explicit(0, generalizedTime(r.nextUpdate)));
+  return sequence(
+    r.certId,
+    encodeCertStatus(r.status),
+    generalizedTime(r.thisUpdate),
+    explicit(0, generalizedTime(r.nextUpdate)),
+  );
 }
 
 const responderIds = new WeakMap<Buffer, Buffer>();
@@ -236,11 +258,22 @@ function responderIdByKey(spki: Buffer): Buffer {
  * SingleResponse per entry, no response extensions and no certificates (the signer is the
  * issuer itself, which the client already has).
  */
-export function buildOcspResponse(responder: OcspResponderKey, producedAt: number, responses: readonly SingleResponseSpec[]): Buffer {
+export function buildOcspResponse(
+  responder: OcspResponderKey,
+  producedAt: number,
+  responses: readonly SingleResponseSpec[],
+): Buffer {
   if (responses.length === 0) throw new CertError('internal', 'an OCSP response needs at least one SingleResponse');
-  const tbs = sequence(responderIdByKey(responder.spki), generalizedTime(producedAt), sequence(...responses.map(encodeSingleResponse)));
+  const tbs = sequence(
+    responderIdByKey(responder.spki),
+    generalizedTime(producedAt),
+    sequence(...responses.map(encodeSingleResponse)),
+  );
   const basic = sequence(tbs, responder.signer.signatureAlgorithm, bitString(responder.signer.sign(tbs)));
-  return sequence(enumerated(OCSP_RESPONSE_STATUS.successful), explicit(0, sequence(oid(OID_OCSP_BASIC), octetString(basic))));
+  return sequence(
+    enumerated(OCSP_RESPONSE_STATUS.successful),
+    explicit(0, sequence(oid(OID_OCSP_BASIC), octetString(basic))),
+  );
 }
 
 const ERROR_RESPONSES = new Map<OcspErrorStatus, Buffer>(

@@ -12,6 +12,6 @@ export const SERIAL_BYTES = 16;
 export function generateSerial(random: RandomSource): Buffer {
   const serial = Buffer.from(random.bytes(SERIAL_BYTES));
   if (serial.length !== SERIAL_BYTES) throw new CertError('internal', 'random source returned the wrong length');
-  serial[0] = ((serial[0] as number) & 0x7f) || 0x01;
+  serial[0] = (serial[0] as number) & 0x7f || 0x01;
   return serial;
 }

@@ -18,10 +18,14 @@ describe('parseKeyAlgorithm', () => {
     ['RSA-3072', 'rsa-3072'],
     [' rsa_4096 ', 'rsa-4096'],
   ];
-  for (const [input, want] of cases) test(`${JSON.stringify(input)} -> ${want}`, () => assert.equal(parseKeyAlgorithm(input), want));
+  for (const [input, want] of cases)
+    test(`${JSON.stringify(input)} -> ${want}`, () => assert.equal(parseKeyAlgorithm(input), want));
   for (const bad of ['ed25519', 'rsa1024', 'p521', '', 'toString', 'constructor']) {
     test(`rejects ${JSON.stringify(bad)}`, () =>
-      assert.throws(() => parseKeyAlgorithm(bad), (e: unknown) => e instanceof CertError && e.kind === 'invalid_parameter'));
+      assert.throws(
+        () => parseKeyAlgorithm(bad),
+        (e: unknown) => e instanceof CertError && e.kind === 'invalid_parameter',
+      ));
   }
 });
 
@@ -58,6 +62,9 @@ describe('createKeySigner', () => {
   ];
   for (const [name, make] of unsupported) {
     test(`rejects ${name} as bad_key`, () =>
-      assert.throws(() => createKeySigner(make()), (e: unknown) => e instanceof CertError && e.kind === 'bad_key'));
+      assert.throws(
+        () => createKeySigner(make()),
+        (e: unknown) => e instanceof CertError && e.kind === 'bad_key',
+      ));
   }
 });

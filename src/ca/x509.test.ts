@@ -44,7 +44,11 @@ describe('extension encodings', () => {
     ['keyUsage is critical', () => keyUsage(['digitalSignature']), '300e0603551d0f0101ff040403020780'],
     ['EKU serverAuth', () => extKeyUsage([OID.serverAuth]), '30130603551d25040c300a06082b06010505070301'],
     ['AKI keyIdentifier [0]', () => authorityKeyIdentifier(Buffer.from([1, 2])), '300d0603551d23040630048002' + '0102'],
-    ['DV policy', () => certificatePolicies([{ policyId: OID.domainValidated }]), '30130603551d20040c300a3008060667810c010201'],
+    [
+      'DV policy',
+      () => certificatePolicies([{ policyId: OID.domainValidated }]),
+      '30130603551d20040c300a3008060667810c010201',
+    ],
     ['SAN dNSName', () => subjectAltName(['a.b'], false), '300e0603551d1104073005' + '8203612e62'],
     ['SAN critical', () => subjectAltName(['a.b'], true), '30110603551d110101ff04073005' + '8203612e62'],
     [
@@ -55,16 +59,27 @@ describe('extension encodings', () => {
     [
       'AIA OCSP then caIssuers',
       () => authorityInfoAccess({ caIssuers: 'http://i', ocsp: 'http://o' }),
-      '303a06082b0601050507010104' + '2e302c' +
-        '301406082b06010505073001' + '8608' + Buffer.from('http://o').toString('hex') +
-        '301406082b06010505073002' + '8608' + Buffer.from('http://i').toString('hex'),
+      '303a06082b0601050507010104' +
+        '2e302c' +
+        '301406082b06010505073001' +
+        '8608' +
+        Buffer.from('http://o').toString('hex') +
+        '301406082b06010505073002' +
+        '8608' +
+        Buffer.from('http://i').toString('hex'),
     ],
   ];
   for (const [name, f, want] of cases) test(name, () => assert.equal(hex(f()), want));
 
   test('SAN refuses non-ASCII names and empty lists', () => {
-    assert.throws(() => subjectAltName(['bücher.example'], false), (e: unknown) => e instanceof CertError && e.kind === 'invalid_parameter');
-    assert.throws(() => subjectAltName([], false), (e: unknown) => e instanceof CertError);
+    assert.throws(
+      () => subjectAltName(['bücher.example'], false),
+      (e: unknown) => e instanceof CertError && e.kind === 'invalid_parameter',
+    );
+    assert.throws(
+      () => subjectAltName([], false),
+      (e: unknown) => e instanceof CertError,
+    );
   });
   test('pathLen without cA is a programming error', () => assert.throws(() => basicConstraints(false, 0), CertError));
 });
@@ -82,7 +97,10 @@ describe('names', () => {
     assert.ok(der.includes(Buffer.concat([Buffer.from([0x0c, 9]), Buffer.from('a.example')])));
   });
   test('a country outside PrintableString is refused', () =>
-    assert.throws(() => encodeName([[OID.countryName, 'Ü']]), (e: unknown) => e instanceof CertError));
+    assert.throws(
+      () => encodeName([[OID.countryName, 'Ü']]),
+      (e: unknown) => e instanceof CertError,
+    ));
   test('empty name is an empty SEQUENCE', () => assert.equal(hex(encodeName([])), '3000'));
 });
 
@@ -90,7 +108,12 @@ describe('key identifiers (RFC 5280 §4.2.1.2 method 1)', () => {
   test('SHA-1 over the subjectPublicKey bits', async () => {
     const spki = createKeySigner(await generateKeyPair('ecdsa-p256')).spki;
     // A P-256 SPKI ends with the 65-octet uncompressed point, which is the whole BIT STRING content.
-    assert.deepEqual(computeKeyId(spki), createHash('sha1').update(spki.subarray(spki.length - 65)).digest());
+    assert.deepEqual(
+      computeKeyId(spki),
+      createHash('sha1')
+        .update(spki.subarray(spki.length - 65))
+        .digest(),
+    );
   });
   test('rejects something that is not an SPKI', () => assert.throws(() => computeKeyId(Buffer.from([0x30, 0x00]))));
 });
@@ -123,7 +146,13 @@ describe('buildTbs + assembleCertificate', () => {
 });
 
 describe('decodeX509Time', () => {
-  for (const iso of ['2026-05-01T00:00:00Z', '2049-12-31T23:59:59Z', '2050-01-01T00:00:00Z', '1999-01-01T00:00:00Z', '1950-01-01T00:00:00Z']) {
+  for (const iso of [
+    '2026-05-01T00:00:00Z',
+    '2049-12-31T23:59:59Z',
+    '2050-01-01T00:00:00Z',
+    '1999-01-01T00:00:00Z',
+    '1950-01-01T00:00:00Z',
+  ]) {
     test(`${iso} round-trips`, () => assert.equal(decodeX509Time(readDer(x509Time(Date.parse(iso)))), Date.parse(iso)));
   }
   const bad: Array<[string, number, string]> = [

@@ -20,7 +20,16 @@ import {
   x509Time,
 } from '../crypto/der-writer.js';
 import { CertError } from '../domain/errors.js';
-import { DerError, decodeBitString, expectUniversal, readChildren, readDer, UniversalTag, valueOf, type Tlv } from '../crypto/der-reader.js';
+import {
+  DerError,
+  decodeBitString,
+  expectUniversal,
+  readChildren,
+  readDer,
+  UniversalTag,
+  valueOf,
+  type Tlv,
+} from '../crypto/der-reader.js';
 import type { Signer } from './signer.js';
 
 export const OID = {
@@ -77,7 +86,9 @@ export function encodeName(rdns: ReadonlyArray<readonly [string, string]>): Buff
 
 /** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }; DER omits a FALSE default. */
 export function extension(extnId: string, critical: boolean, value: Buffer): Buffer {
-  return critical ? sequence(oid(extnId), boolean(true), octetString(value)) : sequence(oid(extnId), octetString(value));
+  return critical
+    ? sequence(oid(extnId), boolean(true), octetString(value))
+    : sequence(oid(extnId), octetString(value));
 }
 
 /** RFC 5280 §4.2.1.9: always critical here (BR §7.1.2.7.8, §7.1.2.10.4). */
@@ -163,7 +174,8 @@ export function subjectAltName(dnsNames: readonly string[], critical: boolean): 
 
 function dnsNameEntry(name: string): Buffer {
   // dNSName is IA5String in "preferred name syntax": internationalized names arrive as A-labels.
-  if (name.length === 0 || !/^[\x21-\x7e]+$/.test(name)) throw new CertError('invalid_parameter', 'DNS name must be non-empty ASCII (use A-labels)');
+  if (name.length === 0 || !/^[\x21-\x7e]+$/.test(name))
+    throw new CertError('invalid_parameter', 'DNS name must be non-empty ASCII (use A-labels)');
   return contextPrimitive(2, Buffer.from(name, 'latin1'));
 }
 
@@ -250,7 +262,13 @@ export function decodeX509Time(node: Tlv): number {
   d.setUTCFullYear(year, Number(m[2]) - 1, Number(m[3]));
   d.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), 0);
   // Reject dates that do not exist (month 13, Feb 30, hour 24...): the parts must round-trip.
-  if (d.getUTCMonth() !== Number(m[2]) - 1 || d.getUTCDate() !== Number(m[3]) || d.getUTCHours() !== Number(m[4]) || d.getUTCMinutes() !== Number(m[5]) || d.getUTCSeconds() !== Number(m[6])) {
+  if (
+    d.getUTCMonth() !== Number(m[2]) - 1 ||
+    d.getUTCDate() !== Number(m[3]) ||
+    d.getUTCHours() !== Number(m[4]) ||
+    d.getUTCMinutes() !== Number(m[5]) ||
+    d.getUTCSeconds() !== Number(m[6])
+  ) {
     throw new DerError(`malformed Time at offset ${node.start}`);
   }
   return d.getTime();
@@ -261,7 +279,15 @@ export function encodeValidity(notBefore: number, notAfter: number): Buffer {
 }
 
 export function buildTbs(f: TbsFields): Buffer {
-  const parts = [VERSION_V3, integer(f.serial), f.signatureAlgorithm, f.issuer, encodeValidity(f.notBefore, f.notAfter), f.subject, f.spki];
+  const parts = [
+    VERSION_V3,
+    integer(f.serial),
+    f.signatureAlgorithm,
+    f.issuer,
+    encodeValidity(f.notBefore, f.notAfter),
+    f.subject,
+    f.spki,
+  ];
   if (f.extensions.length > 0) parts.push(explicit(3, sequence(...f.extensions)));
   return sequence(...parts);
 }

@@ -44,7 +44,13 @@ function numericId(text: string): number {
 /** The order engine, for the review commands. The running server's worker does the issuing. */
 async function orderDeps(ctx: AppContext): Promise<OrderDeps> {
   const h = await ensureHierarchy({
-    store: ctx.store, sealer: ctx.sealer, clock: ctx.clock, random: ctx.random, logger: ctx.logger, algorithm: ctx.config.caAlgorithm, publicUrl: ctx.config.publicUrl,
+    store: ctx.store,
+    sealer: ctx.sealer,
+    clock: ctx.clock,
+    random: ctx.random,
+    logger: ctx.logger,
+    algorithm: ctx.config.caAlgorithm,
+    publicUrl: ctx.config.publicUrl,
   });
   return buildOrderDeps(ctx, h, () => {});
 }
@@ -55,11 +61,15 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     options: { name: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
       const r = await createAccount(ctx.accounts, requireFlag(f, 'name'));
-      print(r, () => `AccountId: ${r.AccountId}\nAccessKeyId: ${r.AccessKeyId}\nAccessKeySecret: ${r.AccessKeySecret}\n(the secret is not shown again)`);
+      print(
+        r,
+        () =>
+          `AccountId: ${r.AccountId}\nAccessKeyId: ${r.AccessKeyId}\nAccessKeySecret: ${r.AccessKeySecret}\n(the secret is not shown again)`,
+      );
     },
   },
   'account webhook-secret': {
-    summary: '--account ID: the secret that signs the account\'s webhooks (X-Certdesk-Signature, HMAC-SHA256)',
+    summary: "--account ID: the secret that signs the account's webhooks (X-Certdesk-Signature, HMAC-SHA256)",
     options: { account: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
       const accountId = intFlag(f, 'account');
@@ -81,7 +91,10 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     options: { account: { type: 'string' }, policy: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
       const r = await createAccessKey(ctx.accounts, intFlag(f, 'account'), optionalFlag(f, 'policy'));
-      print(r, () => `AccessKeyId: ${r.AccessKeyId}\nAccessKeySecret: ${r.AccessKeySecret}\n(the secret is not shown again)`);
+      print(
+        r,
+        () => `AccessKeyId: ${r.AccessKeyId}\nAccessKeySecret: ${r.AccessKeySecret}\n(the secret is not shown again)`,
+      );
     },
   },
   'key list': {
@@ -121,12 +134,24 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
   },
   'plan grant': {
     summary: '--account ID --product CODE --count N [--expires ISO-DATE]: grant a resource plan',
-    options: { account: { type: 'string' }, product: { type: 'string' }, count: { type: 'string' }, expires: { type: 'string' } },
+    options: {
+      account: { type: 'string' },
+      product: { type: 'string' },
+      count: { type: 'string' },
+      expires: { type: 'string' },
+    },
     run: async (ctx, f, _p, print) => {
       const r = await grantPlan(ctx.accounts, {
-        accountId: intFlag(f, 'account'), productCode: requireFlag(f, 'product'), count: intFlag(f, 'count'), expiresAt: parseExpiry(optionalFlag(f, 'expires')),
+        accountId: intFlag(f, 'account'),
+        productCode: requireFlag(f, 'product'),
+        count: intFlag(f, 'count'),
+        expiresAt: parseExpiry(optionalFlag(f, 'expires')),
       });
-      print(r, () => `plan ${r.PlanId}: ${r.TotalCount} x ${r.ProductCode} for account ${r.AccountId}${r.ExpiresAt ? ` until ${new Date(r.ExpiresAt).toISOString()}` : ''}`);
+      print(
+        r,
+        () =>
+          `plan ${r.PlanId}: ${r.TotalCount} x ${r.ProductCode} for account ${r.AccountId}${r.ExpiresAt ? ` until ${new Date(r.ExpiresAt).toISOString()}` : ''}`,
+      );
     },
   },
   'plan list': {
@@ -139,10 +164,19 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
   },
   'contact add': {
     summary: '--account ID --name N --email E --mobile M [--webhook URL]...: add a contact',
-    options: { account: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, mobile: { type: 'string' }, webhook: { type: 'string', multiple: true } },
+    options: {
+      account: { type: 'string' },
+      name: { type: 'string' },
+      email: { type: 'string' },
+      mobile: { type: 'string' },
+      webhook: { type: 'string', multiple: true },
+    },
     run: async (ctx, f, _p, print) => {
       const row = await addContact(ctx.accounts, intFlag(f, 'account'), {
-        name: requireFlag(f, 'name'), email: requireFlag(f, 'email'), mobile: requireFlag(f, 'mobile'), webhooks: (f.webhook as string[] | undefined) ?? [],
+        name: requireFlag(f, 'name'),
+        email: requireFlag(f, 'email'),
+        mobile: requireFlag(f, 'mobile'),
+        webhooks: (f.webhook as string[] | undefined) ?? [],
       });
       const v = contactView(row);
       print(v, () => `contact ${v.ContactId} added`);
@@ -152,9 +186,13 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     summary: '--account ID [--keyword K]: list contacts, newest first',
     options: { account: { type: 'string' }, keyword: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
-      const r = await listContacts(ctx.accounts, intFlag(f, 'account'), { keyword: optionalFlag(f, 'keyword'), page: 1, pageSize: 10_000 });
+      const r = await listContacts(ctx.accounts, intFlag(f, 'account'), {
+        keyword: optionalFlag(f, 'keyword'),
+        page: 1,
+        pageSize: 10_000,
+      });
       const rows = r.rows.map(contactView);
-      print(rows, () => table(rows as never, ['ContactId', 'Name', 'Email', 'Mobile', 'Webhooks']));
+      print(rows, () => table(rows, ['ContactId', 'Name', 'Email', 'Mobile', 'Webhooks']));
     },
   },
   'contact remove': {
@@ -167,14 +205,25 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'company add': {
-    summary: '--account ID --name N [--country CC] [--province P] [--city C] [--address A] [--phone T]: add a company profile',
+    summary:
+      '--account ID --name N [--country CC] [--province P] [--city C] [--address A] [--phone T]: add a company profile',
     options: {
-      account: { type: 'string' }, name: { type: 'string' }, country: { type: 'string' }, province: { type: 'string' }, city: { type: 'string' }, address: { type: 'string' }, phone: { type: 'string' },
+      account: { type: 'string' },
+      name: { type: 'string' },
+      country: { type: 'string' },
+      province: { type: 'string' },
+      city: { type: 'string' },
+      address: { type: 'string' },
+      phone: { type: 'string' },
     },
     run: async (ctx, f, _p, print) => {
       const row = await addCompany(ctx.accounts, intFlag(f, 'account'), {
-        name: requireFlag(f, 'name'), country: optionalFlag(f, 'country'), province: optionalFlag(f, 'province'), city: optionalFlag(f, 'city'),
-        address: optionalFlag(f, 'address'), phone: optionalFlag(f, 'phone'),
+        name: requireFlag(f, 'name'),
+        country: optionalFlag(f, 'country'),
+        province: optionalFlag(f, 'province'),
+        city: optionalFlag(f, 'city'),
+        address: optionalFlag(f, 'address'),
+        phone: optionalFlag(f, 'phone'),
       });
       const v = companyView(row);
       print(v, () => `company ${v.CompanyId} added`);
@@ -185,7 +234,7 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     options: { account: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
       const rows = (await listCompanies(ctx.accounts, intFlag(f, 'account'))).map(companyView);
-      print(rows, () => table(rows as never, ['CompanyId', 'Name', 'Country', 'Province', 'City']));
+      print(rows, () => table(rows, ['CompanyId', 'Name', 'Country', 'Province', 'City']));
     },
   },
   'company remove': {
@@ -198,13 +247,19 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'order list': {
-    summary: '[--state process] [--account ID]: orders across accounts (OV orders awaiting review are in state process)',
+    summary:
+      '[--state process] [--account ID]: orders across accounts (OV orders awaiting review are in state process)',
     options: { state: { type: 'string' }, account: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
-      const rows = (await listOrdersForOperator(await orderDeps(ctx), {
-        state: optionalFlag(f, 'state'), accountId: optionalFlag(f, 'account') ? intFlag(f, 'account') : undefined,
-      })).map(operatorOrderView);
-      print(rows, () => table(rows as never, ['OrderId', 'AccountId', 'ProductCode', 'State', 'Domains', 'AwaitingReview', 'FailReason']));
+      const rows = (
+        await listOrdersForOperator(await orderDeps(ctx), {
+          state: optionalFlag(f, 'state'),
+          accountId: optionalFlag(f, 'account') ? intFlag(f, 'account') : undefined,
+        })
+      ).map(operatorOrderView);
+      print(rows, () =>
+        table(rows, ['OrderId', 'AccountId', 'ProductCode', 'State', 'Domains', 'AwaitingReview', 'FailReason']),
+      );
     },
   },
   'order approve': {
@@ -240,13 +295,18 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     run: async (ctx, f, _p, print) => {
       const reason = optionalFlag(f, 'reason') ?? 'unspecified';
       const r = await revokeBySerial(await orderDeps(ctx), requireFlag(f, 'serial'), parseRevocationReason(reason));
-      print({ CertificateId: r.certificateId, OrderId: r.orderId, Serial: requireFlag(f, 'serial'), Reason: reason }, () => `revoked certificate ${r.certificateId} (${reason})`);
+      print(
+        { CertificateId: r.certificateId, OrderId: r.orderId, Serial: requireFlag(f, 'serial'), Reason: reason },
+        () => `revoked certificate ${r.certificateId} (${reason})`,
+      );
     },
   },
 };
 
 export function adminUsage(): string {
-  return Object.entries(ADMIN_COMMANDS).map(([name, c]) => `  certdesk admin ${name} ${c.summary}`).join('\n');
+  return Object.entries(ADMIN_COMMANDS)
+    .map(([name, c]) => `  certdesk admin ${name} ${c.summary}`)
+    .join('\n');
 }
 
 export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {

@@ -20,7 +20,7 @@ export function parseFlags(argv: string[], extra: OptionDefs): { flags: Flags; p
       allowPositionals: true,
       strict: true,
     });
-    return { flags: values as Flags, positionals };
+    return { flags: values, positionals };
   } catch (e) {
     throw new CertError('invalid_parameter', (e as Error).message);
   }

@@ -35,10 +35,15 @@ async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const logger = createJsonLogger(config.logLevel);
   const ctx = await openContext({ config, env, logger });
   const running = await startServer(ctx);
-  process.stdout.write(`certdesk listening on ${running.apiUrl} (CAS API), operator API on ${running.adminUrl}, store ${ctx.store.kind}\n`);
+  process.stdout.write(
+    `certdesk listening on ${running.apiUrl} (CAS API), operator API on ${running.adminUrl}, store ${ctx.store.kind}\n`,
+  );
   const stop = (signal: string) => {
     logger.log('info', 'stopping', { signal });
-    running.close().then(() => process.exit(0), () => process.exit(1));
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -50,7 +55,13 @@ async function caShow(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const ctx = await openContext({ config, env, logger: silentLogger });
   try {
     const h = await ensureHierarchy({
-      store: ctx.store, sealer: ctx.sealer, clock: ctx.clock, random: ctx.random, logger: silentLogger, algorithm: config.caAlgorithm, publicUrl: config.publicUrl,
+      store: ctx.store,
+      sealer: ctx.sealer,
+      clock: ctx.clock,
+      random: ctx.random,
+      logger: silentLogger,
+      algorithm: config.caAlgorithm,
+      publicUrl: config.publicUrl,
     });
     const chain = [
       { Role: 'issuing', der: h.issuing.certDer },
@@ -69,7 +80,12 @@ async function caShow(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
       };
     });
     printerFor(flags.json === true)({ Chain: chain }, () =>
-      chain.map((c) => `# ${c.Role}: ${c.Subject}\n#   issuer ${c.Issuer}\n#   serial ${c.SerialNumber}, ${c.NotBefore} .. ${c.NotAfter}\n#   sha256 ${c.Sha256}\n${c.Pem.trimEnd()}`).join('\n'),
+      chain
+        .map(
+          (c) =>
+            `# ${c.Role}: ${c.Subject}\n#   issuer ${c.Issuer}\n#   serial ${c.SerialNumber}, ${c.NotBefore} .. ${c.NotAfter}\n#   sha256 ${c.Sha256}\n${c.Pem.trimEnd()}`,
+        )
+        .join('\n'),
     );
   } finally {
     await ctx.store.close();

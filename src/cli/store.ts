@@ -29,7 +29,8 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export function parseStoreLocation(flag: string, value: string, schema: string | undefined): StoreLocation {
   if (value.startsWith('sqlite:')) {
     const path = value.slice('sqlite:'.length);
-    if (path === '') throw new CertError('invalid_parameter', `--${flag}: sqlite: needs a file path, e.g. sqlite:./data/certdesk.db`);
+    if (path === '')
+      throw new CertError('invalid_parameter', `--${flag}: sqlite: needs a file path, e.g. sqlite:./data/certdesk.db`);
     if (schema !== undefined) throw new CertError('invalid_parameter', `--${flag}-schema applies to PostgreSQL only`);
     return { kind: 'sqlite', target: resolve(path) };
   }
@@ -57,7 +58,12 @@ function view(report: CopyReport) {
     To: report.to,
     Verified: report.verified,
     Tables: report.tables.map((t) => ({
-      Table: t.table, Rows: t.rows, Checksum: t.checksum, TargetRows: t.targetRows, TargetChecksum: t.targetChecksum, IdCounter: t.idCounter,
+      Table: t.table,
+      Rows: t.rows,
+      Checksum: t.checksum,
+      TargetRows: t.targetRows,
+      TargetChecksum: t.targetChecksum,
+      IdCounter: t.idCounter,
     })),
     TotalRows: report.tables.reduce((n, t) => n + t.rows, 0),
     Note: SEALED_NOTE,
@@ -69,7 +75,9 @@ function human(v: ReturnType<typeof view>): string {
     ...t,
     Match: t.Rows === t.TargetRows && t.Checksum === t.TargetChecksum ? 'yes' : 'NO',
   }));
-  const columns = v.Verified ? ['Table', 'Rows', 'Checksum'] : ['Table', 'Rows', 'TargetRows', 'Checksum', 'TargetChecksum', 'Match'];
+  const columns = v.Verified
+    ? ['Table', 'Rows', 'Checksum']
+    : ['Table', 'Rows', 'TargetRows', 'Checksum', 'TargetChecksum', 'Match'];
   const verdict = v.Verified
     ? `verified: ${v.Tables.length} tables, ${v.TotalRows} rows copied from ${v.From} to ${v.To}; row counts and checksums are equal on both sides.`
     : 'NOT verified: row counts or checksums differ (marked NO); the target was rolled back.';
@@ -88,7 +96,8 @@ async function copy(argv: string[]): Promise<void> {
   const to = parseStoreLocation('to', requireFlag(flags, 'to'), optionalFlag(flags, 'to-schema'));
   if (sameLocation(from, to)) throw new CertError('invalid_parameter', '--from and --to name the same store');
   // Store.open would create a missing SQLite file, and the copy would then move nothing.
-  if (from.kind === 'sqlite' && !existsSync(from.target)) throw new CertError('invalid_parameter', `--from: no SQLite database at ${from.target}`);
+  if (from.kind === 'sqlite' && !existsSync(from.target))
+    throw new CertError('invalid_parameter', `--from: no SQLite database at ${from.target}`);
   // A new data directory for the target, as `certdesk serve` creates its own.
   if (to.kind === 'sqlite') mkdirSync(dirname(to.target), { recursive: true });
 

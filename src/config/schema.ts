@@ -50,24 +50,125 @@ export interface OptionSpec {
 }
 
 export const OPTIONS: readonly OptionSpec[] = [
-  { key: 'dataDir', flag: 'data-dir', kind: 'string', default: './data', help: 'Directory for the SQLite database, the master key and the admin token.' },
-  { key: 'databaseUrl', flag: 'database-url', kind: 'url', help: 'postgres://user@host:port/db to use PostgreSQL instead of SQLite.' },
+  {
+    key: 'dataDir',
+    flag: 'data-dir',
+    kind: 'string',
+    default: './data',
+    help: 'Directory for the SQLite database, the master key and the admin token.',
+  },
+  {
+    key: 'databaseUrl',
+    flag: 'database-url',
+    kind: 'url',
+    help: 'postgres://user@host:port/db to use PostgreSQL instead of SQLite.',
+  },
   { key: 'listen', flag: 'listen', kind: 'hostport', default: '127.0.0.1:8080', help: 'Address of the CAS API.' },
-  { key: 'adminListen', flag: 'admin-listen', kind: 'hostport', default: '127.0.0.1:8081', help: 'Address of the operator API (keep it on loopback or a private network).' },
-  { key: 'publicUrl', flag: 'public-url', kind: 'url', help: 'Base URL for AIA and CRL links in certificates (default http://<listen>).' },
-  { key: 'dnsResolver', flag: 'dns-resolver', kind: 'hostport', help: 'DNS resolver HOST:PORT for validation and CAA lookups (default: the system resolver).' },
-  { key: 'httpValidationPort', flag: 'http-validation-port', kind: 'int', default: '80', help: 'Port that FILE validation connects to.' },
-  { key: 'allowPrivateValidationTargets', flag: 'allow-private-validation-targets', kind: 'bool', default: 'false', help: 'Let validation reach private, loopback and reserved addresses (tests only).' },
-  { key: 'caaIdentity', flag: 'caa-identity', kind: 'string', default: 'certdesk.local', help: 'Issuer domain name that CAA issue/issuewild records must name.' },
-  { key: 'caAlgorithm', flag: 'ca-algorithm', kind: 'enum', default: 'ecdsa-p256', values: ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'], help: 'Key algorithm of the CA hierarchy created on first start.' },
-  { key: 'timestampWindowSeconds', flag: 'timestamp-window', kind: 'int', default: '900', help: 'Accepted request clock skew, in seconds.' },
-  { key: 'validationRetryMs', flag: 'validation-retry-ms', kind: 'int', default: '5000', help: 'First delay before a failed domain validation is tried again (doubles each time, at most an hour).' },
-  { key: 'jobLeaseSeconds', flag: 'job-lease-seconds', kind: 'int', default: '30', help: 'Seconds a worker holds a claimed job; a dead worker\'s jobs are taken over after this.' },
-  { key: 'crlPartitions', flag: 'crl-partitions', kind: 'int', default: '1', help: 'CRL partitions (each certificate names its own; 1 = one full CRL). Fixed for certificates once issued.' },
-  { key: 'smtpUrl', flag: 'smtp-url', kind: 'url', help: 'SMTP server for e-mail notices, e.g. smtp://mail.example.com:587 (none: no e-mail).' },
-  { key: 'smtpFrom', flag: 'smtp-from', kind: 'string', default: 'certdesk <certdesk@localhost>', help: 'From address of e-mail notices.' },
-  { key: 'role', flag: 'role', kind: 'enum', default: 'all', values: ['api', 'worker', 'all'], help: 'api: serve requests only; worker: run validation and issuance jobs only; all: both.' },
-  { key: 'logLevel', flag: 'log-level', kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], help: 'Least severe log level written.' },
+  {
+    key: 'adminListen',
+    flag: 'admin-listen',
+    kind: 'hostport',
+    default: '127.0.0.1:8081',
+    help: 'Address of the operator API (keep it on loopback or a private network).',
+  },
+  {
+    key: 'publicUrl',
+    flag: 'public-url',
+    kind: 'url',
+    help: 'Base URL for AIA and CRL links in certificates (default http://<listen>).',
+  },
+  {
+    key: 'dnsResolver',
+    flag: 'dns-resolver',
+    kind: 'hostport',
+    help: 'DNS resolver HOST:PORT for validation and CAA lookups (default: the system resolver).',
+  },
+  {
+    key: 'httpValidationPort',
+    flag: 'http-validation-port',
+    kind: 'int',
+    default: '80',
+    help: 'Port that FILE validation connects to.',
+  },
+  {
+    key: 'allowPrivateValidationTargets',
+    flag: 'allow-private-validation-targets',
+    kind: 'bool',
+    default: 'false',
+    help: 'Let validation reach private, loopback and reserved addresses (tests only).',
+  },
+  {
+    key: 'caaIdentity',
+    flag: 'caa-identity',
+    kind: 'string',
+    default: 'certdesk.local',
+    help: 'Issuer domain name that CAA issue/issuewild records must name.',
+  },
+  {
+    key: 'caAlgorithm',
+    flag: 'ca-algorithm',
+    kind: 'enum',
+    default: 'ecdsa-p256',
+    values: ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'],
+    help: 'Key algorithm of the CA hierarchy created on first start.',
+  },
+  {
+    key: 'timestampWindowSeconds',
+    flag: 'timestamp-window',
+    kind: 'int',
+    default: '900',
+    help: 'Accepted request clock skew, in seconds.',
+  },
+  {
+    key: 'validationRetryMs',
+    flag: 'validation-retry-ms',
+    kind: 'int',
+    default: '5000',
+    help: 'First delay before a failed domain validation is tried again (doubles each time, at most an hour).',
+  },
+  {
+    key: 'jobLeaseSeconds',
+    flag: 'job-lease-seconds',
+    kind: 'int',
+    default: '30',
+    help: "Seconds a worker holds a claimed job; a dead worker's jobs are taken over after this.",
+  },
+  {
+    key: 'crlPartitions',
+    flag: 'crl-partitions',
+    kind: 'int',
+    default: '1',
+    help: 'CRL partitions (each certificate names its own; 1 = one full CRL). Fixed for certificates once issued.',
+  },
+  {
+    key: 'smtpUrl',
+    flag: 'smtp-url',
+    kind: 'url',
+    help: 'SMTP server for e-mail notices, e.g. smtp://mail.example.com:587 (none: no e-mail).',
+  },
+  {
+    key: 'smtpFrom',
+    flag: 'smtp-from',
+    kind: 'string',
+    default: 'certdesk <certdesk@localhost>',
+    help: 'From address of e-mail notices.',
+  },
+  {
+    key: 'role',
+    flag: 'role',
+    kind: 'enum',
+    default: 'all',
+    values: ['api', 'worker', 'all'],
+    help: 'api: serve requests only; worker: run validation and issuance jobs only; all: both.',
+  },
+  {
+    key: 'logLevel',
+    flag: 'log-level',
+    kind: 'enum',
+    default: 'info',
+    values: ['debug', 'info', 'warn', 'error'],
+    help: 'Least severe log level written.',
+  },
 ];
 
 export function formatHostPort(hp: HostPort): string {
@@ -123,12 +224,16 @@ export function buildConfig(values: Record<string, string | boolean | undefined>
     out[spec.key] = raw === undefined ? undefined : convert(spec, raw);
   }
   const c = out as unknown as Config;
-  if (c.databaseUrl && !/^postgres(ql)?:\/\//.test(c.databaseUrl)) bad('database-url', 'only postgres:// URLs are supported');
+  if (c.databaseUrl && !/^postgres(ql)?:\/\//.test(c.databaseUrl))
+    bad('database-url', 'only postgres:// URLs are supported');
   if (c.crlPartitions < 1 || c.crlPartitions > 1024) bad('crl-partitions', 'expected 1 to 1024');
   if (!c.publicUrl) c.publicUrl = `http://${formatHostPort(c.listen)}`;
   return Object.freeze(c);
 }
 
 export function optionHelp(): string {
-  return OPTIONS.map((o) => `  --${o.flag}${o.kind === 'bool' ? '' : ' VALUE'}\n      ${o.help}${o.default !== undefined ? ` (default ${o.default})` : ''}`).join('\n');
+  return OPTIONS.map(
+    (o) =>
+      `  --${o.flag}${o.kind === 'bool' ? '' : ' VALUE'}\n      ${o.help}${o.default !== undefined ? ` (default ${o.default})` : ''}`,
+  ).join('\n');
 }

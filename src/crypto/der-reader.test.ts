@@ -38,16 +38,17 @@ function derError(fn: () => unknown, pattern: RegExp): void {
 
 describe('readTlv / readDer', () => {
   test('headers', () => {
-    const rows: Array<{ in: string; cls: number; constructed: boolean; tag: number; valueStart: number; end: number }> = [
-      { in: '02 01 05', cls: TagClass.universal, constructed: false, tag: 2, valueStart: 2, end: 3 },
-      { in: '30 00', cls: TagClass.universal, constructed: true, tag: 16, valueStart: 2, end: 2 },
-      { in: 'a0 03 02 01 00', cls: TagClass.context, constructed: true, tag: 0, valueStart: 2, end: 5 },
-      { in: '87 04 01 02 03 04', cls: TagClass.context, constructed: false, tag: 7, valueStart: 2, end: 6 },
-      { in: '5f 21 00', cls: TagClass.application, constructed: false, tag: 33, valueStart: 3, end: 3 },
-      { in: 'df 81 00 00', cls: TagClass.private, constructed: false, tag: 128, valueStart: 4, end: 4 },
-      { in: '04 81 80' + '00'.repeat(128), cls: 0, constructed: false, tag: 4, valueStart: 3, end: 131 },
-      { in: '04 82 01 00' + '00'.repeat(256), cls: 0, constructed: false, tag: 4, valueStart: 4, end: 260 },
-    ];
+    const rows: Array<{ in: string; cls: number; constructed: boolean; tag: number; valueStart: number; end: number }> =
+      [
+        { in: '02 01 05', cls: TagClass.universal, constructed: false, tag: 2, valueStart: 2, end: 3 },
+        { in: '30 00', cls: TagClass.universal, constructed: true, tag: 16, valueStart: 2, end: 2 },
+        { in: 'a0 03 02 01 00', cls: TagClass.context, constructed: true, tag: 0, valueStart: 2, end: 5 },
+        { in: '87 04 01 02 03 04', cls: TagClass.context, constructed: false, tag: 7, valueStart: 2, end: 6 },
+        { in: '5f 21 00', cls: TagClass.application, constructed: false, tag: 33, valueStart: 3, end: 3 },
+        { in: 'df 81 00 00', cls: TagClass.private, constructed: false, tag: 128, valueStart: 4, end: 4 },
+        { in: '04 81 80' + '00'.repeat(128), cls: 0, constructed: false, tag: 4, valueStart: 3, end: 131 },
+        { in: '04 82 01 00' + '00'.repeat(256), cls: 0, constructed: false, tag: 4, valueStart: 4, end: 260 },
+      ];
     for (const r of rows) {
       const t = readDer(hex(r.in));
       assert.deepEqual(
@@ -92,16 +93,28 @@ describe('readTlv / readDer', () => {
     derError(() => readChildren(seq), /truncated/); // the SET claims more than the SEQUENCE holds
     const ok = readDer(hex('30 09 02 01 01 04 00 31 02 05 00'));
     const kids = readChildren(ok);
-    assert.deepEqual(kids.map((k) => k.tag), [UniversalTag.INTEGER, UniversalTag.OCTET_STRING, UniversalTag.SET]);
-    assert.deepEqual(readChildren(kids[2]!).map((k) => k.tag), [UniversalTag.NULL]);
+    assert.deepEqual(
+      kids.map((k) => k.tag),
+      [UniversalTag.INTEGER, UniversalTag.OCTET_STRING, UniversalTag.SET],
+    );
+    assert.deepEqual(
+      readChildren(kids[2]!).map((k) => k.tag),
+      [UniversalTag.NULL],
+    );
     derError(() => readChildren(kids[0]!), /expected a constructed value/);
   });
 
   test('expectUniversal, readExplicit, isContext', () => {
     const seq = readDer(hex('30 00'));
     assert.equal(expectUniversal(seq, UniversalTag.SEQUENCE, 'x'), seq);
-    derError(() => expectUniversal(readDer(hex('10 00')), UniversalTag.SEQUENCE, 'the thing'), /expected SEQUENCE for the thing/);
-    derError(() => expectUniversal(readDer(hex('22 00')), UniversalTag.OCTET_STRING, 'y'), /expected OCTET STRING for y/);
+    derError(
+      () => expectUniversal(readDer(hex('10 00')), UniversalTag.SEQUENCE, 'the thing'),
+      /expected SEQUENCE for the thing/,
+    );
+    derError(
+      () => expectUniversal(readDer(hex('22 00')), UniversalTag.OCTET_STRING, 'y'),
+      /expected OCTET STRING for y/,
+    );
     derError(() => expectUniversal(undefined, UniversalTag.INTEGER, 'version'), /expected INTEGER for version/);
     const explicit = readDer(hex('a2 03 02 01 07'));
     assert.ok(isContext(explicit, 2));
@@ -137,7 +150,11 @@ describe('decoders', () => {
       ['06 01 27', '0.39'],
     ];
     for (const [input, want] of rows) assert.equal(decodeOid(readDer(hex(input))), want);
-    for (const dotted of ['2.25.329800735698586629295641978511506172918', '1.2.9007199254740993.5', '2.100000000000000000000']) {
+    for (const dotted of [
+      '2.25.329800735698586629295641978511506172918',
+      '1.2.9007199254740993.5',
+      '2.100000000000000000000',
+    ]) {
       assert.equal(decodeOid(readDer(encodeOid(dotted))), dotted);
     }
     derError(() => decodeOid(readDer(hex('06 00'))), /empty/);
@@ -254,12 +271,29 @@ describe('robustness', () => {
     }
     if (t.cls !== TagClass.universal) return;
     switch (t.tag) {
-      case UniversalTag.INTEGER: decodeInteger(t); break;
-      case UniversalTag.OBJECT_IDENTIFIER: decodeOid(t); break;
-      case UniversalTag.BIT_STRING: decodeBitString(t); break;
-      case UniversalTag.BOOLEAN: decodeBoolean(t); break;
-      case UniversalTag.NULL: decodeNull(t); break;
-      default: if (t.tag >= 12) { try { decodeString(t); } catch (e) { if (!(e instanceof DerError)) throw e; } }
+      case UniversalTag.INTEGER:
+        decodeInteger(t);
+        break;
+      case UniversalTag.OBJECT_IDENTIFIER:
+        decodeOid(t);
+        break;
+      case UniversalTag.BIT_STRING:
+        decodeBitString(t);
+        break;
+      case UniversalTag.BOOLEAN:
+        decodeBoolean(t);
+        break;
+      case UniversalTag.NULL:
+        decodeNull(t);
+        break;
+      default:
+        if (t.tag >= 12) {
+          try {
+            decodeString(t);
+          } catch (e) {
+            if (!(e instanceof DerError)) throw e;
+          }
+        }
     }
   }
 
@@ -271,7 +305,9 @@ describe('robustness', () => {
     // Deterministic xorshift so a failure reproduces.
     let s = 0x9e3779b9;
     const rand = (n: number): number => {
-      s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
       return (s >>> 0) % n;
     };
     let parsed = 0;

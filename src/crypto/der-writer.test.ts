@@ -107,7 +107,8 @@ describe('simple types', () => {
     for (const s of ['a@b', '*.example.com', 'é', 'a_b']) assert.throws(() => printableString(s), isInvalid);
   });
   test('IA5String rejects non-ASCII', () => assert.throws(() => ia5String('bücher.example'), isInvalid));
-  test('BIT STRING rejects unused bits out of range', () => assert.throws(() => bitString(Buffer.from([0]), 8), isInvalid));
+  test('BIT STRING rejects unused bits out of range', () =>
+    assert.throws(() => bitString(Buffer.from([0]), 8), isInvalid));
 });
 
 describe('Time (RFC 5280 §4.1.2.5)', () => {

@@ -89,7 +89,10 @@ export function sequence(...items: Buffer[]): Buffer {
  * the zero-padding rule yields whenever the order matters).
  */
 export function setOf(items: readonly Buffer[]): Buffer {
-  return tlvOf(TAG.SET, [...items].sort(Buffer.compare));
+  return tlvOf(
+    TAG.SET,
+    [...items].sort((a, b) => Buffer.compare(a, b)),
+  );
 }
 
 /**
@@ -201,7 +204,12 @@ function timeDigits(ms: number): { year: number; rest: string } {
   const d = new Date(Math.floor(ms / 1000) * 1000);
   const year = d.getUTCFullYear();
   const rest =
-    pad2(d.getUTCMonth() + 1) + pad2(d.getUTCDate()) + pad2(d.getUTCHours()) + pad2(d.getUTCMinutes()) + pad2(d.getUTCSeconds()) + 'Z';
+    pad2(d.getUTCMonth() + 1) +
+    pad2(d.getUTCDate()) +
+    pad2(d.getUTCHours()) +
+    pad2(d.getUTCMinutes()) +
+    pad2(d.getUTCSeconds()) +
+    'Z';
   return { year, rest };
 }
 

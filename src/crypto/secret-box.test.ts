@@ -5,7 +5,8 @@ import { createSecretBox, generateMasterKey, parseMasterKey, withOpenCache } fro
 import { CertError } from '../domain/errors.js';
 
 const OPEN_FAILED = 'sealed value cannot be opened (wrong master key or tampered)';
-const isOpenFailure = (e: unknown): boolean => e instanceof CertError && e.kind === 'internal' && e.message === OPEN_FAILED;
+const isOpenFailure = (e: unknown): boolean =>
+  e instanceof CertError && e.kind === 'internal' && e.message === OPEN_FAILED;
 
 describe('secret box', () => {
   const key = generateMasterKey();
@@ -23,7 +24,8 @@ describe('secret box', () => {
     assert.deepEqual(box.open(sealed, 'LTAI5tExample'), plain);
   });
 
-  test('empty plaintext round-trips', () => assert.deepEqual(box.open(box.seal(Buffer.alloc(0), 'a'), 'a'), Buffer.alloc(0)));
+  test('empty plaintext round-trips', () =>
+    assert.deepEqual(box.open(box.seal(Buffer.alloc(0), 'a'), 'a'), Buffer.alloc(0)));
 
   test('each seal uses a fresh IV', () => assert.notEqual(box.seal(plain, 'a'), box.seal(plain, 'a')));
 
@@ -32,7 +34,8 @@ describe('secret box', () => {
 
   test('wrong aad fails', () => assert.throws(() => box.open(box.seal(plain, 'owner-1'), 'owner-2'), isOpenFailure));
 
-  test('wrong key fails', () => assert.throws(() => createSecretBox(generateMasterKey()).open(box.seal(plain, 'a'), 'a'), isOpenFailure));
+  test('wrong key fails', () =>
+    assert.throws(() => createSecretBox(generateMasterKey()).open(box.seal(plain, 'a'), 'a'), isOpenFailure));
 
   const sealed = box.seal(plain, 'a');
   const [v, iv, body] = sealed.split('.') as [string, string, string];
@@ -53,12 +56,18 @@ describe('secret box', () => {
   ];
   for (const [name, text] of tampered) {
     test(`tampered: ${name}`, () => {
-      assert.throws(() => box.open(text, 'a'), (e: unknown) => isOpenFailure(e) && !(e as Error).message.includes(body));
+      assert.throws(
+        () => box.open(text, 'a'),
+        (e: unknown) => isOpenFailure(e) && !(e as Error).message.includes(body),
+      );
     });
   }
 
   test('refuses a master key that is not 32 bytes', () =>
-    assert.throws(() => createSecretBox(randomBytes(16)), (e: unknown) => e instanceof CertError && e.kind === 'invalid_parameter'));
+    assert.throws(
+      () => createSecretBox(randomBytes(16)),
+      (e: unknown) => e instanceof CertError && e.kind === 'invalid_parameter',
+    ));
 });
 
 describe('withOpenCache', () => {
@@ -119,7 +128,10 @@ describe('parseMasterKey', () => {
     test(`rejects ${name} without echoing it`, () => {
       assert.throws(
         () => parseMasterKey(text),
-        (e: unknown) => e instanceof CertError && e.kind === 'invalid_parameter' && (text === '' || !e.message.includes(text.slice(0, 8))),
+        (e: unknown) =>
+          e instanceof CertError &&
+          e.kind === 'invalid_parameter' &&
+          (text === '' || !e.message.includes(text.slice(0, 8))),
       );
     });
   }

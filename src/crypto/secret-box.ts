@@ -73,7 +73,11 @@ export function parseMasterKey(text: string): Buffer {
   if (/^[A-Za-z0-9+/_-]{43}=?$/.test(t)) {
     const b = Buffer.from(t.replace(/=$/, ''), t.includes('-') || t.includes('_') ? 'base64url' : 'base64');
     // 43 characters carry 258 bits: the last character's low 2 bits must be zero to be canonical.
-    if (b.length === KEY_BYTES && b.toString('base64url') === t.replace(/=$/, '').replace(/\+/g, '-').replace(/\//g, '_')) return b;
+    if (
+      b.length === KEY_BYTES &&
+      b.toString('base64url') === t.replace(/=$/, '').replace(/\+/g, '-').replace(/\//g, '_')
+    )
+      return b;
   }
   throw new CertError('invalid_parameter', 'master key must be 64 hex characters or the base64 encoding of 32 bytes');
 }

@@ -27,15 +27,29 @@ export function canTransition(from: OrderState, to: OrderState): boolean {
 export const DELETABLE_STATES: readonly OrderState[] = ['payed', 'verify_fail'];
 
 /** ListUserCertificateOrder.Status (CAS doc §5.3, §6). */
-export type ListStatus = 'PAYED' | 'CHECKING' | 'CHECKED_FAIL' | 'ISSUED' | 'WILLEXPIRED' | 'EXPIRED' | 'NOTACTIVATED' | 'REVOKED';
+export type ListStatus =
+  'PAYED' | 'CHECKING' | 'CHECKED_FAIL' | 'ISSUED' | 'WILLEXPIRED' | 'EXPIRED' | 'NOTACTIVATED' | 'REVOKED';
 
-export const LIST_STATUSES: readonly ListStatus[] = ['PAYED', 'CHECKING', 'CHECKED_FAIL', 'ISSUED', 'WILLEXPIRED', 'EXPIRED', 'NOTACTIVATED', 'REVOKED'];
+export const LIST_STATUSES: readonly ListStatus[] = [
+  'PAYED',
+  'CHECKING',
+  'CHECKED_FAIL',
+  'ISSUED',
+  'WILLEXPIRED',
+  'EXPIRED',
+  'NOTACTIVATED',
+  'REVOKED',
+];
 
 /** A certificate is WILLEXPIRED in its last 30 days (issue 3, Status). */
 export const WILL_EXPIRE_MS = 30 * 86_400_000;
 
 /** Status of an issued certificate, derived from dates rather than set by a timer (principle 2). */
-export function certificateStatus(notAfter: number, revokedAt: number | null, now: number): 'ISSUED' | 'WILLEXPIRED' | 'EXPIRED' | 'REVOKED' {
+export function certificateStatus(
+  notAfter: number,
+  revokedAt: number | null,
+  now: number,
+): 'ISSUED' | 'WILLEXPIRED' | 'EXPIRED' | 'REVOKED' {
   if (revokedAt !== null) return 'REVOKED';
   if (now > notAfter) return 'EXPIRED';
   if (notAfter - now <= WILL_EXPIRE_MS) return 'WILLEXPIRED';
@@ -43,7 +57,11 @@ export function certificateStatus(notAfter: number, revokedAt: number | null, no
 }
 
 /** CAS doc §6 mapping from DescribeCertificateState.Type to ListUserCertificateOrder.Status. */
-export function orderListStatus(state: OrderState, cert: { notAfter: number; revokedAt: number | null } | undefined, now: number): ListStatus {
+export function orderListStatus(
+  state: OrderState,
+  cert: { notAfter: number; revokedAt: number | null } | undefined,
+  now: number,
+): ListStatus {
   switch (state) {
     case 'payed':
       return 'PAYED';

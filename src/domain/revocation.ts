@@ -16,7 +16,10 @@ export type RevocationReasonName = keyof typeof REVOCATION_REASONS;
 
 export function parseRevocationReason(name: string): number | null {
   if (!Object.hasOwn(REVOCATION_REASONS, name)) {
-    throw new CertError('invalid_parameter', `The revocation reason must be one of ${Object.keys(REVOCATION_REASONS).join(', ')}.`);
+    throw new CertError(
+      'invalid_parameter',
+      `The revocation reason must be one of ${Object.keys(REVOCATION_REASONS).join(', ')}.`,
+    );
   }
   return REVOCATION_REASONS[name as RevocationReasonName];
 }

@@ -18,7 +18,8 @@ export interface FileToPublish {
   url: string;
   content: string;
 }
-export type VerificationFacts = { method: 'DNS'; records: DnsRecordToPublish[] } | { method: 'FILE'; files: FileToPublish[] };
+export type VerificationFacts =
+  { method: 'DNS'; records: DnsRecordToPublish[] } | { method: 'FILE'; files: FileToPublish[] };
 
 export interface NoticeFacts {
   domains: string[];
@@ -52,9 +53,20 @@ export function renderWebhookBody(notice: NoticeRow, facts: NoticeFacts): string
   };
   const v = facts.verification;
   if (v?.method === 'DNS') {
-    body.Verification = { Method: 'DNS', Records: v.records.map((r) => ({ Domain: r.domain, RecordType: r.recordType, RecordName: r.recordName, RecordValue: r.recordValue })) };
+    body.Verification = {
+      Method: 'DNS',
+      Records: v.records.map((r) => ({
+        Domain: r.domain,
+        RecordType: r.recordType,
+        RecordName: r.recordName,
+        RecordValue: r.recordValue,
+      })),
+    };
   } else if (v?.method === 'FILE') {
-    body.Verification = { Method: 'FILE', Files: v.files.map((f) => ({ Domain: f.domain, Url: f.url, Content: f.content })) };
+    body.Verification = {
+      Method: 'FILE',
+      Files: v.files.map((f) => ({ Domain: f.domain, Url: f.url, Content: f.content })),
+    };
   }
   if (facts.reason !== undefined) body.Reason = facts.reason;
   if (facts.serial !== undefined) body.Serial = facts.serial;
@@ -80,7 +92,8 @@ export function renderEmail(notice: NoticeRow, facts: NoticeFacts): { subject: s
         for (const f of v.files) lines.push(`  URL:     ${f.url}`, `  Content: ${f.content}`, '');
       } else if (v?.method === 'DNS') {
         lines.push('Publish these DNS records:', '');
-        for (const r of v.records) lines.push(`  Name:  ${r.recordName}`, `  Type:  ${r.recordType}`, `  Value: ${r.recordValue}`, '');
+        for (const r of v.records)
+          lines.push(`  Name:  ${r.recordName}`, `  Type:  ${r.recordType}`, `  Value: ${r.recordValue}`, '');
       }
       lines.push('certdesk checks again automatically; the certificate is issued once every name is proven.');
       break;
@@ -91,20 +104,34 @@ export function renderEmail(notice: NoticeRow, facts: NoticeFacts): { subject: s
       break;
     case 'issued':
       subject = `Certificate issued for ${names}`;
-      lines.push(`The certificate${order} for ${names} has been issued.`, '', ...certificateLines(facts), '',
-        'Download it with DescribeCertificateState, or from the console.');
+      lines.push(
+        `The certificate${order} for ${names} has been issued.`,
+        '',
+        ...certificateLines(facts),
+        '',
+        'Download it with DescribeCertificateState, or from the console.',
+      );
       break;
     case 'expiring': {
       const days = Math.round(((facts.notAfter ?? notice.due_at) - notice.due_at) / DAY_MS);
       subject = `Certificate for ${names} expires in ${days} days`;
-      lines.push(`The certificate${order} for ${names} expires on ${iso(facts.notAfter)} (in ${days} days).`, '', ...certificateLines(facts), '',
-        'Renew it with RenewCertificateOrderForPackageRequest, or from the console.');
+      lines.push(
+        `The certificate${order} for ${names} expires on ${iso(facts.notAfter)} (in ${days} days).`,
+        '',
+        ...certificateLines(facts),
+        '',
+        'Renew it with RenewCertificateOrderForPackageRequest, or from the console.',
+      );
       break;
     }
     case 'revoked':
       subject = `Certificate revoked for ${names}`;
-      lines.push(`The certificate${order} for ${names} was revoked on ${iso(facts.revokedAt)}.`, '', ...certificateLines(facts),
-        `  Reason:     ${facts.revocationReason ?? 'unspecified'}`);
+      lines.push(
+        `The certificate${order} for ${names} was revoked on ${iso(facts.revokedAt)}.`,
+        '',
+        ...certificateLines(facts),
+        `  Reason:     ${facts.revocationReason ?? 'unspecified'}`,
+      );
       break;
     default:
       subject = `Notice about ${names}`;

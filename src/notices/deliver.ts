@@ -45,7 +45,10 @@ export async function runNoticeDelivery(deps: NoticeDeps, noticeId: number): Pro
   try {
     result = notice.channel === 'email' ? await sendEmail(deps, notice) : await sendWebhook(deps, notice);
   } catch (e) {
-    deps.logger.log('error', 'notice delivery failed', { noticeId: notice.id, error: String((e as Error)?.stack ?? e) });
+    deps.logger.log('error', 'notice delivery failed', {
+      noticeId: notice.id,
+      error: String((e as Error)?.stack ?? e),
+    });
     result = { ok: false, error: 'internal error' };
   }
   const after = deps.clock.now();
@@ -67,7 +70,10 @@ export async function runNoticeDelivery(deps: NoticeDeps, noticeId: number): Pro
 }
 
 /** The job handler for src/app: `[JOB_NOTICE]: noticeJobHandler(orderDeps, noticeSettings(config))`. */
-export function noticeJobHandler(orders: OrderDeps, settings: NoticeSettings): (noticeId: number) => Promise<AttemptOutcome> {
+export function noticeJobHandler(
+  orders: OrderDeps,
+  settings: NoticeSettings,
+): (noticeId: number) => Promise<AttemptOutcome> {
   const deps = createNoticeDeps(orders, settings);
   return (noticeId) => runNoticeDelivery(deps, noticeId);
 }

@@ -70,7 +70,12 @@ export function noticeEventSink(): EventSink {
   };
 }
 
-async function planNotices(repos: Repos, event: OrderEvent, order: OrderRow | undefined, now: number): Promise<PlannedNotice[]> {
+async function planNotices(
+  repos: Repos,
+  event: OrderEvent,
+  order: OrderRow | undefined,
+  now: number,
+): Promise<PlannedNotice[]> {
   const domainsOf = (o: OrderRow) => o.domains.split(',').filter((d) => d !== '');
   switch (event.kind) {
     case 'verification_needed': {
@@ -80,9 +85,25 @@ async function planNotices(repos: Repos, event: OrderEvent, order: OrderRow | un
       const toProve = open.length > 0 ? open : authzs;
       const facts: NoticeFacts = {
         domains: domainsOf(order),
-        verification: order.validate_type === 'FILE'
-          ? { method: 'FILE', files: toProve.map((a) => ({ domain: a.domain, url: `http://${a.domain}${FILE_VALIDATION_PATH}`, content: a.token })) }
-          : { method: 'DNS', records: toProve.map((a) => ({ domain: a.domain, recordType: 'TXT' as const, recordName: dnsRecordName(a.domain), recordValue: a.token })) },
+        verification:
+          order.validate_type === 'FILE'
+            ? {
+                method: 'FILE',
+                files: toProve.map((a) => ({
+                  domain: a.domain,
+                  url: `http://${a.domain}${FILE_VALIDATION_PATH}`,
+                  content: a.token,
+                })),
+              }
+            : {
+                method: 'DNS',
+                records: toProve.map((a) => ({
+                  domain: a.domain,
+                  recordType: 'TXT' as const,
+                  recordName: dnsRecordName(a.domain),
+                  recordValue: a.token,
+                })),
+              },
       };
       // Each submission draws fresh random values (BR §3.2.2.4), so the values name the occurrence.
       const occurrence = `verification_needed:${order.id}:${sha256Hex(toProve.map((a) => a.token).join(','))}`;
@@ -90,32 +111,54 @@ async function planNotices(repos: Repos, event: OrderEvent, order: OrderRow | un
     }
     case 'verification_failed':
       // verify_fail is final (domain/order.ts), so an order fails once.
-      return [{
-        event: 'verification_failed', occurrence: `verification_failed:${event.orderId}`, orderId: event.orderId, certificateId: null,
-        facts: { domains: order ? domainsOf(order) : [], reason: event.reason }, dueAt: now,
-      }];
+      return [
+        {
+          event: 'verification_failed',
+          occurrence: `verification_failed:${event.orderId}`,
+          orderId: event.orderId,
+          certificateId: null,
+          facts: { domains: order ? domainsOf(order) : [], reason: event.reason },
+          dueAt: now,
+        },
+      ];
     case 'issued': {
       const cert = await repos.certificates.get(event.accountId, event.certificateId);
       if (!cert) return [];
-      const facts: NoticeFacts = { domains: cert.sans.split(','), serial: cert.serial, notBefore: cert.not_before, notAfter: cert.not_after };
+      const facts: NoticeFacts = {
+        domains: cert.sans.split(','),
+        serial: cert.serial,
+        notBefore: cert.not_before,
+        notAfter: cert.not_after,
+      };
       const base = { orderId: event.orderId, certificateId: cert.id, facts };
       const notices: PlannedNotice[] = [{ ...base, event: 'issued', occurrence: `issued:${cert.id}`, dueAt: now }];
       // A certificate shorter-lived than the window gets no separate expiry notice: it would
       // arrive together with the issuance notice.
       const expiryDue = cert.not_after - EXPIRY_NOTICE_MS;
-      if (expiryDue > now) notices.push({ ...base, event: 'expiring', occurrence: `expiring:${cert.id}`, dueAt: expiryDue });
+      if (expiryDue > now)
+        notices.push({ ...base, event: 'expiring', occurrence: `expiring:${cert.id}`, dueAt: expiryDue });
       return notices;
     }
     case 'revoked': {
       const cert = await repos.certificates.get(event.accountId, event.certificateId);
       if (!cert) return [];
-      return [{
-        event: 'revoked', occurrence: `revoked:${cert.id}`, orderId: event.orderId, certificateId: cert.id, dueAt: now,
-        facts: {
-          domains: cert.sans.split(','), serial: cert.serial, notBefore: cert.not_before, notAfter: cert.not_after,
-          revokedAt: cert.revoked_at ?? now, revocationReason: revocationReasonName(event.reason),
+      return [
+        {
+          event: 'revoked',
+          occurrence: `revoked:${cert.id}`,
+          orderId: event.orderId,
+          certificateId: cert.id,
+          dueAt: now,
+          facts: {
+            domains: cert.sans.split(','),
+            serial: cert.serial,
+            notBefore: cert.not_before,
+            notAfter: cert.not_after,
+            revokedAt: cert.revoked_at ?? now,
+            revocationReason: revocationReasonName(event.reason),
+          },
         },
-      }];
+      ];
     }
   }
 }
@@ -124,7 +167,8 @@ async function planNotices(repos: Repos, event: OrderEvent, order: OrderRow | un
 async function recipientsOf(repos: Repos, accountId: number, email: string | undefined): Promise<Recipient[]> {
   const out = new Map<string, Recipient>();
   const address = email?.trim() ?? '';
-  if (address !== '') out.set(`email:${address.toLowerCase()}`, { channel: 'email', target: address, key: address.toLowerCase() });
+  if (address !== '')
+    out.set(`email:${address.toLowerCase()}`, { channel: 'email', target: address, key: address.toLowerCase() });
   for (const json of await repos.notices.contactWebhooks(accountId)) {
     for (const url of parseWebhookList(json)) out.set(`webhook:${url}`, { channel: 'webhook', target: url, key: url });
   }

@@ -5,7 +5,13 @@
 export { noticeEventSink, EXPIRY_NOTICE_MS } from './event-sink.js';
 export { runNoticeDelivery, noticeJobHandler } from './deliver.js';
 export { JOB_NOTICE, noticeSettings, createNoticeDeps, type NoticeDeps, type NoticeSettings } from './settings.js';
-export { getOrCreateWebhookSecret, signWebhook, verifyWebhookSignature, SIGNATURE_HEADER, NOTICE_ID_HEADER } from './webhook-signature.js';
+export {
+  getOrCreateWebhookSecret,
+  signWebhook,
+  verifyWebhookSignature,
+  SIGNATURE_HEADER,
+  NOTICE_ID_HEADER,
+} from './webhook-signature.js';
 export { NOTICE_EVENTS, type NoticeEvent, type NoticeFacts } from './content.js';
 export { createSmtpMailer, type Mailer, type OutgoingEmail } from './send-email.js';
 export { postWebhook, type WebhookCall, type WebhookResult } from './send-webhook.js';

@@ -51,9 +51,13 @@ export function describeSmtpError(e: unknown): string {
   const parts = ['SMTP'];
   if (typeof err.code === 'string') parts.push(err.code);
   if (typeof err.responseCode === 'number') parts.push(String(err.responseCode));
-  const detail = typeof err.response === 'string' ? err.response : typeof err.message === 'string' ? err.message : String(e);
+  const detail =
+    typeof err.response === 'string' ? err.response : typeof err.message === 'string' ? err.message : String(e);
   // The connection URL may carry a password; nodemailer's messages name host and port only,
   // but scrub anything URL-shaped to be sure.
-  const safe = detail.replace(/[a-z]+:\/\/\S+/gi, '<url>').replace(/\s+/g, ' ').slice(0, 200);
+  const safe = detail
+    .replace(/[a-z]+:\/\/\S+/gi, '<url>')
+    .replace(/\s+/g, ' ')
+    .slice(0, 200);
   return `${parts.join(' ')}: ${safe}`;
 }

@@ -66,7 +66,16 @@ export async function postWebhook(deps: WebhookTransportDeps, call: WebhookCall)
     const remaining = deadline - Date.now();
     if (remaining <= 0) return fail(`no answer within ${call.timeoutMs} ms`);
     try {
-      const status = await postOnce({ secure, address, port, host, hostHeader: url.host, path: `${url.pathname}${url.search}`, call, timeoutMs: remaining });
+      const status = await postOnce({
+        secure,
+        address,
+        port,
+        host,
+        hostHeader: url.host,
+        path: `${url.pathname}${url.search}`,
+        call,
+        timeoutMs: remaining,
+      });
       return status >= 200 && status < 300 ? { ok: true, status } : fail(`HTTP ${status}`);
     } catch (e) {
       if (!(e instanceof ConnectFailure)) return fail((e as Error).message);
@@ -117,7 +126,10 @@ function postOnce(o: {
       ...(o.secure && isIP(o.host) === 0 ? { servername: o.host } : {}),
     };
     const req = o.secure ? httpsRequest(options) : httpRequest(options);
-    const timer = setTimeout(() => settle({ error: new Error(`no answer within ${o.call.timeoutMs} ms`) }), o.timeoutMs);
+    const timer = setTimeout(
+      () => settle({ error: new Error(`no answer within ${o.call.timeoutMs} ms`) }),
+      o.timeoutMs,
+    );
     req.on('response', (res: IncomingMessage) => {
       status = res.statusCode ?? 0;
       let received = 0;
@@ -133,7 +145,8 @@ function postOnce(o: {
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (status !== undefined) settle({ status });
       else if (e.code?.startsWith('HPE_')) settle({ error: new Error('the answer is not valid HTTP') });
-      else if (e.code?.startsWith('ERR_TLS') || /CERT|SSL|TLS/.test(e.code ?? '')) settle({ error: new Error(`TLS failure (${e.code})`) });
+      else if (e.code?.startsWith('ERR_TLS') || /CERT|SSL|TLS/.test(e.code ?? ''))
+        settle({ error: new Error(`TLS failure (${e.code})`) });
       else settle({ error: new ConnectFailure(e.code ?? 'error') });
     });
     req.end(body);

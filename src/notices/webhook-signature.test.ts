@@ -6,7 +6,10 @@ const SECRET = 'whsec_test';
 const BODY = '{"NoticeId":1}';
 
 test('the signature is HMAC-SHA256(secret, t + "." + body), hex (known answer from openssl dgst -hmac)', () => {
-  assert.equal(signWebhook(SECRET, 1_700_000_000, BODY), 't=1700000000,v1=1b0e81fc0937759b612e36c1296ba3b7f410cbd724334e08b705945e554a71ab');
+  assert.equal(
+    signWebhook(SECRET, 1_700_000_000, BODY),
+    't=1700000000,v1=1b0e81fc0937759b612e36c1296ba3b7f410cbd724334e08b705945e554a71ab',
+  );
 });
 
 test('a receiver accepts only the untouched body, signed with its secret, recently', () => {
@@ -22,6 +25,10 @@ test('a receiver accepts only the untouched body, signed with its secret, recent
     ['garbage', { header: 'hello' }, false],
   ];
   for (const [name, c, ok] of cases) {
-    assert.equal(verifyWebhookSignature(c.secret ?? SECRET, c.header ?? header, c.body ?? BODY, c.now ?? 1_700_000_000), ok, name);
+    assert.equal(
+      verifyWebhookSignature(c.secret ?? SECRET, c.header ?? header, c.body ?? BODY, c.now ?? 1_700_000_000),
+      ok,
+      name,
+    );
   }
 });

@@ -12,12 +12,19 @@ export const NOTICE_ID_HEADER = 'X-Certdesk-Notice-Id';
 const secretAad = (accountId: number) => `webhook-secret:${accountId}`;
 
 /** The account's webhook signing secret (the HMAC key is this string as UTF-8), created on first use. */
-export async function getOrCreateWebhookSecret(deps: { store: Store; sealer: SecretSealer; random: RandomSource; clock: { now(): number } }, accountId: number): Promise<string> {
+export async function getOrCreateWebhookSecret(
+  deps: { store: Store; sealer: SecretSealer; random: RandomSource; clock: { now(): number } },
+  accountId: number,
+): Promise<string> {
   const { repos } = deps.store;
   let sealed = await repos.notices.webhookSecret(accountId);
   if (sealed === undefined) {
     const fresh = `whsec_${deps.random.bytes(32).toString('base64url')}`;
-    await repos.notices.insertWebhookSecret(accountId, deps.sealer.seal(Buffer.from(fresh, 'utf8'), secretAad(accountId)), deps.clock.now());
+    await repos.notices.insertWebhookSecret(
+      accountId,
+      deps.sealer.seal(Buffer.from(fresh, 'utf8'), secretAad(accountId)),
+      deps.clock.now(),
+    );
     // Read back: when two workers create it at once, both use the one that was stored first.
     sealed = await repos.notices.webhookSecret(accountId);
     if (sealed === undefined) throw new Error(`webhook secret of account ${accountId} was not stored`);
@@ -34,11 +41,18 @@ export function signWebhook(secret: string, unixSeconds: number, body: string): 
  * What a receiver does (also the documentation of the scheme): recompute v1 over the raw
  * body and compare in constant time, and refuse a timestamp older than `toleranceSeconds`.
  */
-export function verifyWebhookSignature(secret: string, header: string, body: string, nowSeconds: number, toleranceSeconds = 300): boolean {
+export function verifyWebhookSignature(
+  secret: string,
+  header: string,
+  body: string,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): boolean {
   const fields = new Map(header.split(',').map((kv) => kv.trim().split('=', 2) as [string, string]));
   const t = Number(fields.get('t'));
   const v1 = fields.get('v1') ?? '';
-  if (!Number.isSafeInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds || !/^[0-9a-f]{64}$/.test(v1)) return false;
+  if (!Number.isSafeInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds || !/^[0-9a-f]{64}$/.test(v1))
+    return false;
   const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest();
   return timingSafeEqual(expected, Buffer.from(v1, 'hex'));
 }

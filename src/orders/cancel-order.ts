@@ -9,11 +9,17 @@ import { illegal, lockOwnOrder } from './load-order.js';
 export async function cancelOrder(deps: OrderDeps, accountId: number, orderId: number): Promise<void> {
   await deps.store.writeTransaction(async (repos) => {
     const order = await lockOwnOrder(repos, accountId, orderId);
-    if (order.state !== 'domain_verify' && order.state !== 'process') throw illegal(order, 'cancelling', 'domain_verify or process');
+    if (order.state !== 'domain_verify' && order.state !== 'process')
+      throw illegal(order, 'cancelling', 'domain_verify or process');
     if (await repos.certificates.forOrder(orderId)) {
       throw new CertError('illegal_state', `The order ${orderId} is being issued and can no longer be cancelled.`);
     }
-    await repos.orders.transition(orderId, ['domain_verify', 'process'], { state: 'payed', approved_at: null, fail_reason: null, updated_at: deps.clock.now() });
+    await repos.orders.transition(orderId, ['domain_verify', 'process'], {
+      state: 'payed',
+      approved_at: null,
+      fail_reason: null,
+      updated_at: deps.clock.now(),
+    });
     await repos.authorizations.resetForOrder(orderId);
     await repos.jobs.cancel(JOB_VALIDATE, orderId);
     await repos.jobs.cancel(JOB_ISSUE, orderId);

@@ -21,7 +21,12 @@ export interface OrderStateView {
  * `beforeWrite` (the API's verdict on nonce and rate limit) is awaited before the one write this may do,
  * asking for an early validation attempt while the order waits for it.
  */
-export async function describeOrder(deps: OrderDeps, accountId: number, orderId: number, beforeWrite?: Promise<void>): Promise<OrderStateView> {
+export async function describeOrder(
+  deps: OrderDeps,
+  accountId: number,
+  orderId: number,
+  beforeWrite?: Promise<void>,
+): Promise<OrderStateView> {
   const { repos } = deps.store;
   const found = await repos.orders.getWithCertificate(accountId, orderId);
   if (!found) throw new CertError('not_found', `The order ${orderId} does not exist.`);
@@ -37,6 +42,7 @@ export async function describeOrder(deps: OrderDeps, accountId: number, orderId:
   // Where the two rows come from two reads (SQLite: store/repos/orders.ts), an order issued
   // between them reads as issued beside a certificate still unsigned (or missing): read it again.
   if (issued && certificate?.state !== 'issued') certificate = await repos.certificates.forOrder(orderId);
-  const privateKeyDer = issued && order.key_sealed ? deps.sealer.open(order.key_sealed, orderKeyAad(order.id)) : undefined;
+  const privateKeyDer =
+    issued && order.key_sealed ? deps.sealer.open(order.key_sealed, orderKeyAad(order.id)) : undefined;
   return { order, state, authorizations, certificate, privateKeyDer };
 }

@@ -11,7 +11,11 @@ export interface PackageState {
   issuedCount: number;
 }
 
-export async function describePackageState(deps: AccountDeps, accountId: number, productCode: string): Promise<PackageState> {
+export async function describePackageState(
+  deps: AccountDeps,
+  accountId: number,
+  productCode: string,
+): Promise<PackageState> {
   const product = getProduct(productCode);
   const now = deps.clock.now();
   const totalCount = await deps.store.repos.plans.totalInForce(accountId, product.code, now);

@@ -19,7 +19,12 @@ import type { CompanySnapshot } from './submit-application.js';
 /** BR §3.2.2.8: CAA is rechecked when more than 8 hours passed since it was last checked. */
 export const CAA_RECHECK_MS = 8 * 3_600_000;
 
-function leafRequestFor(order: OrderRow, serial: Buffer, signingAt: number, issuer: { notBefore: number; notAfter: number }): LeafRequest {
+function leafRequestFor(
+  order: OrderRow,
+  serial: Buffer,
+  signingAt: number,
+  issuer: { notBefore: number; notAfter: number },
+): LeafRequest {
   const product = getProduct(order.product_code);
   const validity = computeLeafValidity(product, signingAt);
   // Never outside the issuing CA's own validity (RFC 5280 §6.1.3 path validation checks
@@ -37,9 +42,16 @@ function leafRequestFor(order: OrderRow, serial: Buffer, signingAt: number, issu
     dnsNames: names,
     policy: ov ? 'ov' : 'dv',
     keyType: order.key_algorithm.startsWith('rsa') ? 'rsa' : 'ec',
-    subject: ov && company
-      ? { commonName: names[0], organization: company.name, country: company.country, province: company.province || undefined, locality: company.city || undefined }
-      : { commonName: names[0] },
+    subject:
+      ov && company
+        ? {
+            commonName: names[0],
+            organization: company.name,
+            country: company.country,
+            province: company.province || undefined,
+            locality: company.city || undefined,
+          }
+        : { commonName: names[0] },
   };
 }
 
@@ -57,14 +69,20 @@ export function certificateFacts(der: Buffer): { sha1: string; sha256: string; n
   return { ...certificateHashes(der), notBefore: Date.parse(x.validFrom), notAfter: Date.parse(x.validTo) };
 }
 
-async function recordIntent(deps: OrderDeps, orderId: number): Promise<CertificateRow | 'stale' | { caaRefused: string }> {
+async function recordIntent(
+  deps: OrderDeps,
+  orderId: number,
+): Promise<CertificateRow | 'stale' | { caaRefused: string }> {
   const now = deps.clock.now();
   const order = await deps.store.repos.orders.getById(orderId);
   if (!order || order.state !== 'process' || order.approved_at === null) return 'stale';
   // Recheck CAA outside the transaction (it does network I/O) when the last check is old.
   if (order.caa_checked_at === null || now - order.caa_checked_at > CAA_RECHECK_MS) {
     for (const name of order.domains.split(',')) {
-      const caa = await checkCaa({ resolver: deps.validation.resolver }, { name, issuerDomain: deps.validation.caaIdentity });
+      const caa = await checkCaa(
+        { resolver: deps.validation.resolver },
+        { name, issuerDomain: deps.validation.caaIdentity },
+      );
       if (!caa.ok) return { caaRefused: caa.reason };
     }
     await deps.store.repos.orders.update(orderId, { caa_checked_at: now });
@@ -138,20 +156,44 @@ export async function runIssuance(deps: OrderDeps, orderId: number): Promise<Att
     const now = deps.clock.now();
     await deps.store.writeTransaction(async (repos) => {
       if (await repos.orders.transition(orderId, ['process'], { state: 'certificate', updated_at: now })) {
-        await deps.events(repos, { kind: 'issued', accountId: intent.account_id, orderId, certificateId: intent.id, notAfter: intent.not_after }, now);
+        await deps.events(
+          repos,
+          {
+            kind: 'issued',
+            accountId: intent.account_id,
+            orderId,
+            certificateId: intent.id,
+            notAfter: intent.not_after,
+          },
+          now,
+        );
       }
     });
     return { kind: 'done' };
   }
   deps.afterIntentRecorded?.(orderId);
-  const der = signLeaf(intent.crl_shard === null ? deps.ca.leaf : deps.ca.leafForPartition(intent.crl_shard), Buffer.from(intent.tbs_der!, 'base64'));
+  const der = signLeaf(
+    intent.crl_shard === null ? deps.ca.leaf : deps.ca.leafForPartition(intent.crl_shard),
+    Buffer.from(intent.tbs_der!, 'base64'),
+  );
   // The validity is the one just encoded (recorded with the intent); only the hashes are new.
   const facts = { ...certificateHashes(der), notBefore: intent.not_before, notAfter: intent.not_after };
   const now = deps.clock.now();
   await deps.store.writeTransaction(async (repos) => {
-    await repos.certificates.markIssued(intent.id, der.toString('base64'), { sha1: facts.sha1, sha256: facts.sha256, not_before: facts.notBefore, not_after: facts.notAfter });
-    if (await repos.orders.transition(orderId, ['process'], { state: 'certificate', fail_reason: null, updated_at: now })) {
-      await deps.events(repos, { kind: 'issued', accountId: intent.account_id, orderId, certificateId: intent.id, notAfter: facts.notAfter }, now);
+    await repos.certificates.markIssued(intent.id, der.toString('base64'), {
+      sha1: facts.sha1,
+      sha256: facts.sha256,
+      not_before: facts.notBefore,
+      not_after: facts.notAfter,
+    });
+    if (
+      await repos.orders.transition(orderId, ['process'], { state: 'certificate', fail_reason: null, updated_at: now })
+    ) {
+      await deps.events(
+        repos,
+        { kind: 'issued', accountId: intent.account_id, orderId, certificateId: intent.id, notAfter: facts.notAfter },
+        now,
+      );
     }
   });
   deps.logger.log('info', 'certificate issued', { orderId, serial: intent.serial });

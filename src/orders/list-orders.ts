@@ -58,8 +58,18 @@ export async function listUserOrders(deps: OrderDeps, accountId: number, q: List
   if (q.orderType === 'CPACK') {
     const states = q.status ? ORDER_STATES_BY_STATUS[q.status] : undefined;
     if (states && states.length === 0) return { kind: 'orders', total: 0, orders: [] };
-    const dated = q.status === 'ISSUED' || q.status === 'WILLEXPIRED' || q.status === 'EXPIRED' ? certificateWindow(q.status, now) : undefined;
-    const { total, rows } = await repos.orders.list({ accountId, keyword: q.keyword, states, certificate: dated, offset, limit: q.size });
+    const dated =
+      q.status === 'ISSUED' || q.status === 'WILLEXPIRED' || q.status === 'EXPIRED'
+        ? certificateWindow(q.status, now)
+        : undefined;
+    const { total, rows } = await repos.orders.list({
+      accountId,
+      keyword: q.keyword,
+      states,
+      certificate: dated,
+      offset,
+      limit: q.size,
+    });
     const certs = await repos.certificates.forOrders(rows.map((r) => r.id));
     const byOrder = new Map(certs.map((c) => [c.order_id, c]));
     return { kind: 'orders', total, orders: rows.map((order) => ({ order, certificate: byOrder.get(order.id) })) };

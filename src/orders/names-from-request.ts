@@ -6,11 +6,16 @@ import { checkNamesForProduct, MAX_NAMES, normalizeDomainName, parseDomainList }
 import type { Product } from '../policy/products.js';
 
 function csrNames(csr: ParsedCsr): { commonName: string | undefined; sans: string[] } {
-  if (csr.ipAddresses.length > 0) throw new CertError('name_rejected', 'The CSR asks for an IP address; certdesk certifies domain names only.');
+  if (csr.ipAddresses.length > 0)
+    throw new CertError('name_rejected', 'The CSR asks for an IP address; certdesk certifies domain names only.');
   if (csr.otherSanTypes.length > 0) {
-    throw new CertError('name_rejected', `The CSR asks for ${csr.otherSanTypes.join(', ')} names; certdesk certifies domain names only.`);
+    throw new CertError(
+      'name_rejected',
+      `The CSR asks for ${csr.otherSanTypes.join(', ')} names; certdesk certifies domain names only.`,
+    );
   }
-  const commonName = csr.commonName === undefined || csr.commonName === '' ? undefined : normalizeDomainName(csr.commonName);
+  const commonName =
+    csr.commonName === undefined || csr.commonName === '' ? undefined : normalizeDomainName(csr.commonName);
   return { commonName, sans: csr.dnsNames.map(normalizeDomainName) };
 }
 
@@ -24,7 +29,11 @@ function unique(names: string[]): string[] {
  * - Both: the Domain list with the CSR's CN moved first; the CN and every SAN of the CSR
  *   must be among the listed domains (a CSR for other names is refused, not silently widened).
  */
-export function namesForApplication(product: Product, domainParam: string | undefined, csr: ParsedCsr | undefined): string[] {
+export function namesForApplication(
+  product: Product,
+  domainParam: string | undefined,
+  csr: ParsedCsr | undefined,
+): string[] {
   if (!csr) {
     if (!domainParam) throw new CertError('missing_parameter', 'Either Domain or Csr is required.');
     return parseDomainList(domainParam, product);
@@ -34,14 +43,23 @@ export function namesForApplication(product: Product, domainParam: string | unde
     const listed = parseDomainList(domainParam, product);
     const cn = fromCsr.commonName ?? fromCsr.sans[0];
     if (cn === undefined) throw new CertError('bad_csr', 'The CSR names no domain (no CN and no DNS SAN).');
-    if (!listed.includes(cn)) throw new CertError('name_rejected', `The CSR's common name "${cn.slice(0, 100)}" is not among the domains of the application.`);
+    if (!listed.includes(cn))
+      throw new CertError(
+        'name_rejected',
+        `The CSR's common name "${cn.slice(0, 100)}" is not among the domains of the application.`,
+      );
     const outside = fromCsr.sans.find((n) => !listed.includes(n));
-    if (outside) throw new CertError('name_rejected', `The CSR names "${outside.slice(0, 100)}", which is not among the domains of the application.`);
+    if (outside)
+      throw new CertError(
+        'name_rejected',
+        `The CSR names "${outside.slice(0, 100)}", which is not among the domains of the application.`,
+      );
     return [cn, ...listed.filter((n) => n !== cn)];
   }
   const names = unique([...(fromCsr.commonName ? [fromCsr.commonName] : []), ...fromCsr.sans]);
   if (names.length === 0) throw new CertError('bad_csr', 'The CSR names no domain (no CN and no DNS SAN).');
-  if (names.length > MAX_NAMES) throw new CertError('invalid_parameter', `At most ${MAX_NAMES} domain names are allowed.`);
+  if (names.length > MAX_NAMES)
+    throw new CertError('invalid_parameter', `At most ${MAX_NAMES} domain names are allowed.`);
   checkNamesForProduct(names, product);
   return names;
 }

@@ -162,7 +162,9 @@ function cacheSet(state: ResponderState, key: string, answer: OcspAnswer, now: n
 // ---- Signing ----
 
 function statusOf(row: OcspCertificateState): OcspCertStatus {
-  return row.revoked_at === null ? { kind: 'good' } : { kind: 'revoked', revokedAt: row.revoked_at, reason: row.revocation_reason };
+  return row.revoked_at === null
+    ? { kind: 'good' }
+    : { kind: 'revoked', revokedAt: row.revoked_at, reason: row.revocation_reason };
 }
 
 function serialBytes(hex: string): Buffer {
@@ -182,17 +184,34 @@ function signStoredResponse(ca: OcspCa, row: OcspCertificateState, now: number):
   const certId = encodeCertId(OID_SHA1, stateOf(ca.issuer).hashes.get(OID_SHA1)!, serialBytes(row.serial));
   const nextUpdate = now + OCSP_VALIDITY_MS;
   const der = buildOcspResponse(ca.issuer, now, [{ certId, status: statusOf(row), thisUpdate: now, nextUpdate }]);
-  return { issuer_id: ca.id, serial: row.serial, der, this_update: now, next_update: nextUpdate, revoked_at: row.revoked_at };
+  return {
+    issuer_id: ca.id,
+    serial: row.serial,
+    der,
+    this_update: now,
+    next_update: nextUpdate,
+    revoked_at: row.revoked_at,
+  };
 }
 
 /** A stored response is served while it states the certificate's status and has a day or more to run. */
 function storedIsCurrent(row: OcspCertificateState, now: number): boolean {
-  return row.der !== null && row.next_update !== null && row.next_update - now > OCSP_STALE_MS && row.response_revoked_at === row.revoked_at;
+  return (
+    row.der !== null &&
+    row.next_update !== null &&
+    row.next_update - now > OCSP_STALE_MS &&
+    row.response_revoked_at === row.revoked_at
+  );
 }
 
 function signUnknown(ca: OcspCa, certId: Buffer, now: number): OcspAnswer {
   const nextUpdate = now + OCSP_UNKNOWN_VALIDITY_MS;
-  return answerOf(buildOcspResponse(ca.issuer, now, [{ certId, status: { kind: 'unknown' }, thisUpdate: now, nextUpdate }]), 'unknown', now, nextUpdate);
+  return answerOf(
+    buildOcspResponse(ca.issuer, now, [{ certId, status: { kind: 'unknown' }, thisUpdate: now, nextUpdate }]),
+    'unknown',
+    now,
+    nextUpdate,
+  );
 }
 
 // ---- Lookup ----
@@ -234,14 +253,25 @@ export async function getOcspResponseDer(deps: OcspDeps, requestDer: Buffer): Pr
   return answer;
 }
 
-async function lookUp(deps: OcspDeps, ca: OcspCa, certId: OcspCertId, serial: string, now: number): Promise<OcspAnswer> {
+async function lookUp(
+  deps: OcspDeps,
+  ca: OcspCa,
+  certId: OcspCertId,
+  serial: string,
+  now: number,
+): Promise<OcspAnswer> {
   const row = await deps.store.repos.ocspResponses.find(ca.id, serial);
   if (!row) return signUnknown(ca, certId.der, now);
   const status = row.revoked_at === null ? 'good' : 'revoked';
   if (certId.hashAlgorithm !== OID_SHA1) {
     // Other CertID hashes (RFC 6960 §4.1.1 allows them) are signed for the CertID as asked.
     const nextUpdate = now + OCSP_VALIDITY_MS;
-    return answerOf(buildOcspResponse(ca.issuer, now, [{ certId: certId.der, status: statusOf(row), thisUpdate: now, nextUpdate }]), status, now, nextUpdate);
+    return answerOf(
+      buildOcspResponse(ca.issuer, now, [{ certId: certId.der, status: statusOf(row), thisUpdate: now, nextUpdate }]),
+      status,
+      now,
+      nextUpdate,
+    );
   }
   if (storedIsCurrent(row, now)) return answerOf(row.der!, status, row.this_update!, row.next_update!);
   const fresh = signStoredResponse(ca, row, now);
@@ -281,7 +311,8 @@ export function ocspEventSink(ca: OcspCa): EventSink {
   return async (repos, event, now) => {
     if (event.kind === 'issued') {
       const job = await repos.jobs.find(JOB_OCSP_REFRESH, ca.id);
-      if (!job || job.run_at > now + OCSP_ISSUED_BATCH_MS) await repos.jobs.enqueue(JOB_OCSP_REFRESH, ca.id, now + OCSP_ISSUED_BATCH_MS, now);
+      if (!job || job.run_at > now + OCSP_ISSUED_BATCH_MS)
+        await repos.jobs.enqueue(JOB_OCSP_REFRESH, ca.id, now + OCSP_ISSUED_BATCH_MS, now);
       return;
     }
     if (event.kind !== 'revoked') return;
@@ -310,7 +341,12 @@ export async function runOcspRefresh(deps: OcspDeps, issuerId: number): Promise<
   let finished = false;
   while (performance.now() - started < REFRESH_BUDGET_MS) {
     const now = deps.clock.now();
-    const rows = await repos.needingResponse(ca.id, { now, refreshBefore: now + OCSP_REFRESH_BEFORE_MS, afterSerial: after, limit: REFRESH_BATCH });
+    const rows = await repos.needingResponse(ca.id, {
+      now,
+      refreshBefore: now + OCSP_REFRESH_BEFORE_MS,
+      afterSerial: after,
+      limit: REFRESH_BATCH,
+    });
     await repos.save(rows.map((r) => signStoredResponse(ca, r, now)));
     signed += rows.length;
     if (rows.length < REFRESH_BATCH) {
@@ -327,7 +363,8 @@ export async function runOcspRefresh(deps: OcspDeps, issuerId: number): Promise<
     await tx.jobs.cancel(JOB_OCSP_REFRESH, issuerId);
     await tx.jobs.enqueue(JOB_OCSP_REFRESH, issuerId, again, now);
   });
-  if (signed > 0 || dropped > 0) deps.logger.log('info', 'OCSP responses refreshed', { issuerId, signed, dropped, finished });
+  if (signed > 0 || dropped > 0)
+    deps.logger.log('info', 'OCSP responses refreshed', { issuerId, signed, dropped, finished });
   return { kind: 'done' };
 }
 

@@ -4,7 +4,10 @@ import { ORDER_STATES, type OrderState } from '../domain/order.js';
 import type { OrderRow } from '../store/schema.js';
 import type { OrderDeps } from './deps.js';
 
-export async function listOrdersForOperator(deps: OrderDeps, q: { state?: string; accountId?: number; limit?: number }): Promise<OrderRow[]> {
+export async function listOrdersForOperator(
+  deps: OrderDeps,
+  q: { state?: string; accountId?: number; limit?: number },
+): Promise<OrderRow[]> {
   if (q.state !== undefined && !ORDER_STATES.includes(q.state as OrderState)) {
     throw new CertError('invalid_parameter', `state must be one of ${ORDER_STATES.join(', ')}.`);
   }

@@ -69,7 +69,10 @@ export async function runCrlPublication(deps: OrderDeps, issuerId: number): Prom
   }
   if (stray > 0) {
     // --crl-partitions was lowered after these were issued: their partition is no longer published.
-    logger.log('error', 'revoked certificates name a CRL partition beyond --crl-partitions', { issuer: issuerId, count: stray });
+    logger.log('error', 'revoked certificates name a CRL partition beyond --crl-partitions', {
+      issuer: issuerId,
+      count: stray,
+    });
   }
 
   const built = [...writers].map(([partition, writer]) => {
@@ -93,7 +96,14 @@ export async function runCrlPublication(deps: OrderDeps, issuerId: number): Prom
     const current = await repos.crls.lockRevision(issuerId);
     let stored = 0;
     for (const b of built) {
-      const saved = await repos.crls.save({ issuer_id: issuerId, partition: b.partition, crl_number: crlNumber, this_update: thisUpdate, next_update: nextUpdate, der: b.der });
+      const saved = await repos.crls.save({
+        issuer_id: issuerId,
+        partition: b.partition,
+        crl_number: crlNumber,
+        this_update: thisUpdate,
+        next_update: nextUpdate,
+        der: b.der,
+      });
       if (saved) stored++;
     }
     // The worker deletes a finished job by its id; replacing the row (new id) keeps the next run.
@@ -139,6 +149,7 @@ export async function ensureCrlScheduled(deps: OrderDeps): Promise<void> {
   const now = clock.now();
   let runAt = now;
   const wanted = scopes(deps);
-  if (wanted.every((p) => stored.has(p))) runAt = Math.min(...wanted.map((p) => stored.get(p)!.this_update + CRL_REFRESH_MS));
+  if (wanted.every((p) => stored.has(p)))
+    runAt = Math.min(...wanted.map((p) => stored.get(p)!.this_update + CRL_REFRESH_MS));
   await store.repos.jobs.enqueue(JOB_CRL, ca.id, runAt, now);
 }

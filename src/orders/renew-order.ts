@@ -20,8 +20,15 @@ export async function renewOrder(
   const old = await deps.store.repos.orders.get(accountId, orderId);
   if (!old) throw new CertError('not_found', `The order ${orderId} does not exist.`);
   const cert = old.state === 'certificate' ? await deps.store.repos.certificates.forOrder(orderId) : undefined;
-  if (!cert || cert.state !== 'issued' || certificateStatus(cert.not_after, cert.revoked_at, deps.clock.now()) !== 'WILLEXPIRED') {
-    throw new CertError('illegal_state', `The order ${orderId} can be renewed only while its certificate is about to expire (WILLEXPIRED).`);
+  if (
+    !cert ||
+    cert.state !== 'issued' ||
+    certificateStatus(cert.not_after, cert.revoked_at, deps.clock.now()) !== 'WILLEXPIRED'
+  ) {
+    throw new CertError(
+      'illegal_state',
+      `The order ${orderId} can be renewed only while its certificate is about to expire (WILLEXPIRED).`,
+    );
   }
   const product = getProduct(old.product_code);
   const names = old.domains.split(',');

@@ -20,7 +20,8 @@ async function lockAnyOrder(repos: Repos, orderId: number): Promise<OrderRow> {
 export async function approveOrder(deps: OrderDeps, orderId: number): Promise<void> {
   await deps.store.writeTransaction(async (repos) => {
     const order = await lockAnyOrder(repos, orderId);
-    if (order.state !== 'process' || order.approved_at !== null) throw illegal(order, 'approving', 'process and waiting for review');
+    if (order.state !== 'process' || order.approved_at !== null)
+      throw illegal(order, 'approving', 'process and waiting for review');
     const now = deps.clock.now();
     await repos.orders.update(orderId, { approved_at: now, updated_at: now });
     await repos.jobs.enqueue(JOB_ISSUE, orderId, now, now);
@@ -30,15 +31,23 @@ export async function approveOrder(deps: OrderDeps, orderId: number): Promise<vo
 
 export async function rejectOrder(deps: OrderDeps, orderId: number, reason: string): Promise<void> {
   const text = reason.trim();
-  if (text === '' || text.length > 500) throw new CertError('invalid_parameter', 'A rejection needs a reason of 1 to 500 characters.');
+  if (text === '' || text.length > 500)
+    throw new CertError('invalid_parameter', 'A rejection needs a reason of 1 to 500 characters.');
   await deps.store.writeTransaction(async (repos) => {
     const order = await lockAnyOrder(repos, orderId);
-    if ((order.state !== 'process' && order.state !== 'domain_verify') || (await repos.certificates.forOrder(orderId))) {
+    if (
+      (order.state !== 'process' && order.state !== 'domain_verify') ||
+      (await repos.certificates.forOrder(orderId))
+    ) {
       throw illegal(order, 'rejecting', 'domain_verify or process, before issuance');
     }
     const now = deps.clock.now();
     const reason = `Rejected by review: ${text}`;
-    await repos.orders.transition(orderId, ['process', 'domain_verify'], { state: 'verify_fail', fail_reason: reason, updated_at: now });
+    await repos.orders.transition(orderId, ['process', 'domain_verify'], {
+      state: 'verify_fail',
+      fail_reason: reason,
+      updated_at: now,
+    });
     await deps.events(repos, { kind: 'verification_failed', accountId: order.account_id, orderId, reason }, now);
     await repos.jobs.cancel(JOB_VALIDATE, orderId);
     await repos.jobs.cancel(JOB_ISSUE, orderId);
@@ -52,8 +61,12 @@ export async function resubmitOrder(deps: OrderDeps, orderId: number): Promise<v
     if (order.state !== 'payed') throw illegal(order, 'submitting', 'payed');
     const now = deps.clock.now();
     await repos.orders.transition(orderId, ['payed'], {
-      state: 'domain_verify', fail_reason: null, approved_at: null, caa_checked_at: null,
-      validation_deadline: now + DCV_TOKEN_LIFETIME_DAYS * 86_400_000, updated_at: now,
+      state: 'domain_verify',
+      fail_reason: null,
+      approved_at: null,
+      caa_checked_at: null,
+      validation_deadline: now + DCV_TOKEN_LIFETIME_DAYS * 86_400_000,
+      updated_at: now,
     });
     for (const a of await repos.authorizations.forOrder(orderId)) {
       await repos.authorizations.replaceToken(a.id, newValidationToken(deps.random, now));

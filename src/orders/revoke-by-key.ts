@@ -27,13 +27,15 @@ export async function revokeWithKeyProof(
     throw new CertError('bad_certificate', 'Certificate is not a valid PEM certificate.');
   }
   const issuer = new X509Certificate(deps.ca.leaf.issuer.certDer);
-  if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) throw new CertError('not_found', 'The certificate was not issued by certdesk.');
+  if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey))
+    throw new CertError('not_found', 'The certificate was not issued by certdesk.');
   const reason = parseRevocationReason(proof.reason);
   const at = Date.parse(proof.timestamp);
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(proof.timestamp) || !Number.isFinite(at)) {
     throw new CertError('invalid_parameter', 'Timestamp must be YYYY-MM-DDThh:mm:ssZ.');
   }
-  if (Math.abs(deps.clock.now() - at) > PROOF_WINDOW_MS) throw new CertError('timestamp_expired', 'The proof is too old or too far in the future.');
+  if (Math.abs(deps.clock.now() - at) > PROOF_WINDOW_MS)
+    throw new CertError('timestamp_expired', 'The proof is too old or too far in the future.');
   const statement = revocationStatement(cert.serialNumber, proof.reason, proof.timestamp);
   let signature: Buffer;
   try {

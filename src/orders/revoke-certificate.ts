@@ -5,7 +5,12 @@ import { CertError } from '../domain/errors.js';
 import type { OrderDeps } from './deps.js';
 import { illegal, lockOwnOrder } from './load-order.js';
 
-export async function revokeOrderCertificate(deps: OrderDeps, accountId: number, orderId: number, reason: number | null = null): Promise<void> {
+export async function revokeOrderCertificate(
+  deps: OrderDeps,
+  accountId: number,
+  orderId: number,
+  reason: number | null = null,
+): Promise<void> {
   await deps.store.writeTransaction(async (repos) => {
     const order = await lockOwnOrder(repos, accountId, orderId);
     if (order.state !== 'certificate') throw illegal(order, 'revoking', 'certificate (issued)');
@@ -23,7 +28,11 @@ export async function revokeOrderCertificate(deps: OrderDeps, accountId: number,
  * the common path of revocation by proof of key possession: any certdesk-issued certificate,
  * whichever account owns it. Its order, if any, ends as revoked too.
  */
-export async function revokeBySerial(deps: OrderDeps, serialHex: string, reason: number | null): Promise<{ certificateId: number; orderId: number | null }> {
+export async function revokeBySerial(
+  deps: OrderDeps,
+  serialHex: string,
+  reason: number | null,
+): Promise<{ certificateId: number; orderId: number | null }> {
   const serial = normalizeSerial(serialHex);
   return deps.store.writeTransaction(async (repos) => {
     const cert = await repos.certificates.findIssuedBySerial(deps.ca.id, serial);
@@ -31,8 +40,13 @@ export async function revokeBySerial(deps: OrderDeps, serialHex: string, reason:
     if (cert.revoked_at !== null) throw new CertError('illegal_state', `The certificate ${serial} is already revoked.`);
     const now = deps.clock.now();
     await repos.certificates.update(cert.id, { revoked_at: now, revocation_reason: reason });
-    if (cert.order_id !== null) await repos.orders.transition(cert.order_id, ['certificate'], { state: 'revoked', updated_at: now });
-    await deps.events(repos, { kind: 'revoked', accountId: cert.account_id, orderId: cert.order_id, certificateId: cert.id, reason }, now);
+    if (cert.order_id !== null)
+      await repos.orders.transition(cert.order_id, ['certificate'], { state: 'revoked', updated_at: now });
+    await deps.events(
+      repos,
+      { kind: 'revoked', accountId: cert.account_id, orderId: cert.order_id, certificateId: cert.id, reason },
+      now,
+    );
     return { certificateId: cert.id, orderId: cert.order_id };
   });
 }
@@ -40,6 +54,7 @@ export async function revokeBySerial(deps: OrderDeps, serialHex: string, reason:
 /** Serial numbers as stored: upper-case hex without separators or leading 0x. */
 export function normalizeSerial(text: string): string {
   const hex = text.trim().replace(/^0x/i, '').replace(/:/g, '').toUpperCase();
-  if (!/^[0-9A-F]{1,40}$/.test(hex)) throw new CertError('invalid_parameter', 'The serial must be a hexadecimal number.');
+  if (!/^[0-9A-F]{1,40}$/.test(hex))
+    throw new CertError('invalid_parameter', 'The serial must be a hexadecimal number.');
   return hex;
 }

@@ -24,11 +24,20 @@ async function checkControl(deps: OrderDeps, order: OrderRow, authz: Authorizati
 }
 
 /** domain_verify|process -> verify_fail with the reason kept and announced. */
-export async function failOrder(deps: OrderDeps, order: OrderRow, reason: string, from: readonly string[] = ['domain_verify']): Promise<void> {
+export async function failOrder(
+  deps: OrderDeps,
+  order: OrderRow,
+  reason: string,
+  from: readonly string[] = ['domain_verify'],
+): Promise<void> {
   const now = deps.clock.now();
   await deps.store.writeTransaction(async (repos) => {
     if (await repos.orders.transition(order.id, from, { state: 'verify_fail', fail_reason: reason, updated_at: now })) {
-      await deps.events(repos, { kind: 'verification_failed', accountId: order.account_id, orderId: order.id, reason }, now);
+      await deps.events(
+        repos,
+        { kind: 'verification_failed', accountId: order.account_id, orderId: order.id, reason },
+        now,
+      );
     }
   });
   deps.logger.log('info', 'order failed validation', { orderId: order.id, reason });
@@ -52,13 +61,22 @@ export async function runValidationAttempt(deps: OrderDeps, orderId: number): Pr
     if (authz.status === 'valid') continue;
     const control = await checkControl(deps, order, authz);
     // CAA is checked for every name, once its control is proven (BR §3.2.2.8).
-    const result = control.ok ? await checkCaa({ resolver: deps.validation.resolver }, { name: authz.domain, issuerDomain: deps.validation.caaIdentity }) : control;
+    const result = control.ok
+      ? await checkCaa(
+          { resolver: deps.validation.resolver },
+          { name: authz.domain, issuerDomain: deps.validation.caaIdentity },
+        )
+      : control;
     if (result.ok) {
       await repos.authorizations.setOutcome(authz.id, { status: 'valid', lastError: null, validatedAt: now });
       continue;
     }
     if (result.permanent) {
-      await repos.authorizations.setOutcome(authz.id, { status: 'invalid', lastError: result.reason, validatedAt: null });
+      await repos.authorizations.setOutcome(authz.id, {
+        status: 'invalid',
+        lastError: result.reason,
+        validatedAt: null,
+      });
       await failOrder(deps, order, result.reason);
       return { kind: 'done' };
     }

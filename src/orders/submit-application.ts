@@ -51,10 +51,15 @@ export interface CompanySnapshot {
 const DAY_MS = 86_400_000;
 
 /** Everything that can be checked without the store: product, CSR, key, names. */
-export function checkApplication(input: ApplicationInput): Omit<PreparedApplication, 'spki' | 'keyAlgorithm'> & { csrKey?: { spki: Buffer; algorithm: string } } {
+export function checkApplication(
+  input: ApplicationInput,
+): Omit<PreparedApplication, 'spki' | 'keyAlgorithm'> & { csrKey?: { spki: Buffer; algorithm: string } } {
   const product = getProduct(input.productCode);
   if (input.dvApi && !product.dvOnlyApis) {
-    throw new CertError('invalid_parameter', `The ProductCode ${product.code} cannot be used with this action: only DV products are allowed.`);
+    throw new CertError(
+      'invalid_parameter',
+      `The ProductCode ${product.code} cannot be used with this action: only DV products are allowed.`,
+    );
   }
   let csr;
   if (input.csr !== undefined) {
@@ -62,7 +67,8 @@ export function checkApplication(input: ApplicationInput): Omit<PreparedApplicat
     checkSubscriberKey(csr.key);
   }
   const names = namesForApplication(product, input.domain, csr);
-  if (input.dvApi && names.length !== 1) throw new CertError('invalid_parameter', 'This action certifies exactly one domain name.');
+  if (input.dvApi && names.length !== 1)
+    throw new CertError('invalid_parameter', 'This action certifies exactly one domain name.');
   // BR §3.2.2.4.18: the file method cannot prove control of a wildcard's namespace.
   if (input.validateType === 'FILE' && names.some(isWildcard)) {
     throw new CertError('invalid_parameter', 'FILE validation cannot be used for wildcard names; use DNS.');
@@ -78,21 +84,35 @@ export function keyAlgorithmName(key: PublicKeyInfo): string {
 }
 
 /** Contact fields fall back, one by one, to the most recently added contact (CAS doc §5.1). */
-function resolveContact(input: ApplicationInput['contact'], latest: ContactRow | undefined): { name: string; phone: string; email: string } {
+function resolveContact(
+  input: ApplicationInput['contact'],
+  latest: ContactRow | undefined,
+): { name: string; phone: string; email: string } {
   const name = input.name || latest?.name;
   const phone = input.phone || latest?.mobile;
   const email = input.email || latest?.email;
   if (!name || !phone || !email) {
-    throw new CertError('missing_parameter', 'Username, Phone and Email are required: give them, or add a contact to the account first.');
+    throw new CertError(
+      'missing_parameter',
+      'Username, Phone and Email are required: give them, or add a contact to the account first.',
+    );
   }
-  if (name.length > 64 || phone.length > 32 || email.length > 128) throw new CertError('invalid_parameter', 'A contact field is too long.');
+  if (name.length > 64 || phone.length > 32 || email.length > 128)
+    throw new CertError('invalid_parameter', 'A contact field is too long.');
   return { name, phone, email };
 }
 
 /** OV subjects need a company profile: the named one, or the most recently added (CAS doc §5.1). */
-async function resolveCompany(repos: Repos, accountId: number, product: Product, companyName: string | undefined): Promise<{ row: CompanyRow; snapshot: CompanySnapshot } | undefined> {
+async function resolveCompany(
+  repos: Repos,
+  accountId: number,
+  product: Product,
+  companyName: string | undefined,
+): Promise<{ row: CompanyRow; snapshot: CompanySnapshot } | undefined> {
   if (product.validation === 'DV') return undefined;
-  const row = companyName ? await repos.companies.findByName(accountId, companyName) : await repos.companies.latest(accountId);
+  const row = companyName
+    ? await repos.companies.findByName(accountId, companyName)
+    : await repos.companies.latest(accountId);
   if (!row) {
     throw companyName
       ? new CertError('not_found', `No company profile named "${companyName.slice(0, 64)}" exists for this account.`)
@@ -100,7 +120,10 @@ async function resolveCompany(repos: Repos, accountId: number, product: Product,
   }
   // BR §7.1.4.2.2: an OV subject carries O, C and a locality or province.
   if (row.country === '' || (row.province === '' && row.city === '')) {
-    throw new CertError('invalid_parameter', 'The company profile needs a country and a province or city for an OV certificate.');
+    throw new CertError(
+      'invalid_parameter',
+      'The company profile needs a country and a province or city for an OV certificate.',
+    );
   }
   return { row, snapshot: { name: row.name, country: row.country, province: row.province, city: row.city } };
 }
@@ -172,9 +195,17 @@ export async function insertOrder(deps: OrderDeps, repos: Repos, o: NewOrder): P
     updated_at: now,
     deleted_at: null,
   });
-  if (o.key.generatedKeyDer) await repos.orders.update(order.id, { key_sealed: deps.sealer.seal(o.key.generatedKeyDer, orderKeyAad(order.id)) });
+  if (o.key.generatedKeyDer)
+    await repos.orders.update(order.id, { key_sealed: deps.sealer.seal(o.key.generatedKeyDer, orderKeyAad(order.id)) });
   await repos.authorizations.insertMany(
-    o.names.map((domain) => ({ order_id: order.id, domain, token: newValidationToken(deps.random, now), status: 'pending', last_error: null, validated_at: null })),
+    o.names.map((domain) => ({
+      order_id: order.id,
+      domain,
+      token: newValidationToken(deps.random, now),
+      status: 'pending',
+      last_error: null,
+      validated_at: null,
+    })),
   );
   // Attempts start on submission (issue 3, Domain control).
   if (o.state === 'domain_verify') {
@@ -184,10 +215,15 @@ export async function insertOrder(deps: OrderDeps, repos: Repos, o: NewOrder): P
   return order.id;
 }
 
-export async function submitApplication(deps: OrderDeps, accountId: number, input: ApplicationInput): Promise<{ orderId: number }> {
+export async function submitApplication(
+  deps: OrderDeps,
+  accountId: number,
+  input: ApplicationInput,
+): Promise<{ orderId: number }> {
   const checked = checkApplication(input);
   // A cheap look before generating a key: most refusals for quota happen here.
-  if (!(await deps.store.repos.plans.pickPlanWithRoom(accountId, checked.product.code, deps.clock.now()))) throw quotaError(checked.product);
+  if (!(await deps.store.repos.plans.pickPlanWithRoom(accountId, checked.product.code, deps.clock.now())))
+    throw quotaError(checked.product);
   const key = await subscriberKey(checked.csrKey, input.keyAlgorithm);
   const orderId = await deps.store.writeTransaction((repos) =>
     insertOrder(deps, repos, {
@@ -213,5 +249,8 @@ export function orderKeyAad(orderId: number): string {
 }
 
 function quotaError(product: Product): CertError {
-  return new CertError('quota_exceeded', `No unit of the resource plan ${product.code} is left: buy (be granted) more, or delete an application.`);
+  return new CertError(
+    'quota_exceeded',
+    `No unit of the resource plan ${product.code} is left: buy (be granted) more, or delete an application.`,
+  );
 }

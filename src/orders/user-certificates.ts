@@ -19,16 +19,23 @@ export interface CertificateDetail {
   privateKeyDer: Buffer | undefined;
 }
 
-export async function getUserCertificate(deps: OrderDeps, accountId: number, certId: number, withKey: boolean): Promise<CertificateDetail> {
+export async function getUserCertificate(
+  deps: OrderDeps,
+  accountId: number,
+  certId: number,
+  withKey: boolean,
+): Promise<CertificateDetail> {
   const row = await deps.store.repos.certificates.get(accountId, certId);
   if (!row || !row.cert_der) throw new CertError('not_found', `The certificate ${certId} does not exist.`);
   const x509 = new X509Certificate(Buffer.from(row.cert_der, 'base64'));
-  const chain = row.source === 'upload'
-    ? fromPem(row.chain_pem ?? '', 'CERTIFICATE').map((d) => new X509Certificate(d))
-    : fromPem(deps.ca.chainPem, 'CERTIFICATE').map((d) => new X509Certificate(d));
+  const chain =
+    row.source === 'upload'
+      ? fromPem(row.chain_pem ?? '', 'CERTIFICATE').map((d) => new X509Certificate(d))
+      : fromPem(deps.ca.chainPem, 'CERTIFICATE').map((d) => new X509Certificate(d));
   let privateKeyDer: Buffer | undefined;
   if (withKey) {
-    if (row.source === 'upload' && row.key_sealed) privateKeyDer = deps.sealer.open(row.key_sealed, uploadKeyAad(row.id));
+    if (row.source === 'upload' && row.key_sealed)
+      privateKeyDer = deps.sealer.open(row.key_sealed, uploadKeyAad(row.id));
     if (row.source === 'issued' && row.order_id !== null) {
       const order = await deps.store.repos.orders.getById(row.order_id);
       if (order?.key_sealed) privateKeyDer = deps.sealer.open(order.key_sealed, orderKeyAad(order.id));
@@ -43,7 +50,10 @@ function subjectField(x: X509Certificate, attr: string): string {
 }
 
 function dnsNamesOf(x: X509Certificate): string[] {
-  return (x.subjectAltName ?? '').split(', ').filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
+  return (x.subjectAltName ?? '')
+    .split(', ')
+    .filter((s) => s.startsWith('DNS:'))
+    .map((s) => s.slice(4));
 }
 
 export async function uploadUserCertificate(
@@ -68,7 +78,8 @@ export async function uploadUserCertificate(
   } catch {
     throw new CertError('bad_key', 'Key is not a readable PEM private key.');
   }
-  if (!leaf.checkPrivateKey(key)) throw new CertError('bad_certificate', 'The private key does not match the certificate.');
+  if (!leaf.checkPrivateKey(key))
+    throw new CertError('bad_certificate', 'The private key does not match the certificate.');
   // CertificateChainNotMatch would be the CAS code for a chain whose links do not sign each other (CAS doc §9).
   for (let i = 0; i < chain.length; i++) {
     const child = i === 0 ? leaf : chain[i - 1]!;
@@ -81,7 +92,8 @@ export async function uploadUserCertificate(
   const now = deps.clock.now();
   const sans = dnsNamesOf(leaf);
   const id = await deps.store.writeTransaction(async (repos) => {
-    if (await repos.certificates.nameTaken(accountId, name)) throw new CertError('already_exists', `A certificate named "${name}" already exists.`);
+    if (await repos.certificates.nameTaken(accountId, name))
+      throw new CertError('already_exists', `A certificate named "${name}" already exists.`);
     const row = await repos.certificates.insert({
       account_id: accountId,
       order_id: null,
@@ -110,7 +122,9 @@ export async function uploadUserCertificate(
       deleted_at: null,
       created_at: now,
     });
-    await repos.certificates.update(row.id, { key_sealed: deps.sealer.seal(key.export({ format: 'der', type: 'pkcs8' }), uploadKeyAad(row.id)) });
+    await repos.certificates.update(row.id, {
+      key_sealed: deps.sealer.seal(key.export({ format: 'der', type: 'pkcs8' }), uploadKeyAad(row.id)),
+    });
     return row.id;
   });
   return { certId: id };
@@ -122,7 +136,10 @@ export async function deleteUserCertificate(deps: OrderDeps, accountId: number, 
   if (!row) throw new CertError('not_found', `The certificate ${certId} does not exist.`);
   const now = deps.clock.now();
   if (row.source === 'issued' && row.not_after >= now && row.revoked_at === null) {
-    throw new CertError('illegal_state', `The certificate ${certId} is still valid: only uploaded, expired or revoked certificates can be deleted.`);
+    throw new CertError(
+      'illegal_state',
+      `The certificate ${certId} is still valid: only uploaded, expired or revoked certificates can be deleted.`,
+    );
   }
   await deps.store.repos.certificates.update(certId, { deleted_at: now });
 }

@@ -17,7 +17,8 @@ export function parseActionPolicy(text: string): string[] {
     } catch {
       throw new CertError('invalid_parameter', 'The policy is not a valid JSON array of action patterns.');
     }
-    if (!Array.isArray(items)) throw new CertError('invalid_parameter', 'The policy must be an array of action patterns.');
+    if (!Array.isArray(items))
+      throw new CertError('invalid_parameter', 'The policy must be an array of action patterns.');
   } else {
     items = trimmed.split(',');
   }
@@ -25,7 +26,10 @@ export function parseActionPolicy(text: string): string[] {
   if (patterns.length === 0) throw new CertError('invalid_parameter', 'The policy names no action.');
   for (const p of patterns) {
     if (!PATTERN.test(p)) {
-      throw new CertError('invalid_parameter', `"${p.slice(0, 80)}" is not an action pattern like ${RAM_SERVICE}:Describe*.`);
+      throw new CertError(
+        'invalid_parameter',
+        `"${p.slice(0, 80)}" is not an action pattern like ${RAM_SERVICE}:Describe*.`,
+      );
     }
   }
   return patterns.map((p) => (p.startsWith(`${RAM_SERVICE}:`) ? p : `${RAM_SERVICE}:${p}`));
@@ -36,7 +40,12 @@ const compiled = new Map<string, RegExp>();
 function toRegExp(pattern: string): RegExp {
   let re = compiled.get(pattern);
   if (!re) {
-    re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    re = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     compiled.set(pattern, re);
   }
   return re;

@@ -84,19 +84,64 @@ function modulusOf(key: crypto.KeyObject): bigint {
 // ---- describePublicKey ------------------------------------------------------------------------
 
 describe('describePublicKey', () => {
-  const cases: Array<{ name: string; make: () => crypto.KeyObject; want: Partial<PublicKeyInfo> & { type: string } }> = [
-    { name: 'RSA-2048', make: () => crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey, want: { type: 'rsa', bits: 2048, exponent: 65537n } },
-    { name: 'RSA e=3', make: () => crypto.generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 }).publicKey, want: { type: 'rsa', bits: 2048, exponent: 3n } },
-    { name: 'P-256', make: () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey, want: { type: 'ec', curve: 'P-256' } },
-    { name: 'P-384', make: () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey, want: { type: 'ec', curve: 'P-384' } },
-    { name: 'P-521', make: () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).publicKey, want: { type: 'ec', curve: 'P-521' } },
-    { name: 'secp256k1', make: () => crypto.generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey, want: { type: 'ec', curve: 'secp256k1' } },
-    { name: 'Ed25519', make: () => crypto.generateKeyPairSync('ed25519').publicKey, want: { type: 'ed25519', name: 'Ed25519' } },
-    { name: 'Ed448', make: () => crypto.generateKeyPairSync('ed448').publicKey, want: { type: 'ed448', name: 'Ed448' } },
-    { name: 'DSA', make: () => crypto.generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 }).publicKey, want: { type: 'dsa', name: 'DSA' } },
-    { name: 'RSASSA-PSS key', make: () => crypto.generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).publicKey, want: { type: 'other', name: 'RSASSA-PSS' } },
-    { name: 'X25519', make: () => crypto.generateKeyPairSync('x25519').publicKey, want: { type: 'other', name: 'x25519' } },
-  ];
+  const cases: Array<{ name: string; make: () => crypto.KeyObject; want: Partial<PublicKeyInfo> & { type: string } }> =
+    [
+      {
+        name: 'RSA-2048',
+        make: () => crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey,
+        want: { type: 'rsa', bits: 2048, exponent: 65537n },
+      },
+      {
+        name: 'RSA e=3',
+        make: () => crypto.generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 }).publicKey,
+        want: { type: 'rsa', bits: 2048, exponent: 3n },
+      },
+      {
+        name: 'P-256',
+        make: () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey,
+        want: { type: 'ec', curve: 'P-256' },
+      },
+      {
+        name: 'P-384',
+        make: () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey,
+        want: { type: 'ec', curve: 'P-384' },
+      },
+      {
+        name: 'P-521',
+        make: () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).publicKey,
+        want: { type: 'ec', curve: 'P-521' },
+      },
+      {
+        name: 'secp256k1',
+        make: () => crypto.generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey,
+        want: { type: 'ec', curve: 'secp256k1' },
+      },
+      {
+        name: 'Ed25519',
+        make: () => crypto.generateKeyPairSync('ed25519').publicKey,
+        want: { type: 'ed25519', name: 'Ed25519' },
+      },
+      {
+        name: 'Ed448',
+        make: () => crypto.generateKeyPairSync('ed448').publicKey,
+        want: { type: 'ed448', name: 'Ed448' },
+      },
+      {
+        name: 'DSA',
+        make: () => crypto.generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 }).publicKey,
+        want: { type: 'dsa', name: 'DSA' },
+      },
+      {
+        name: 'RSASSA-PSS key',
+        make: () => crypto.generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).publicKey,
+        want: { type: 'other', name: 'RSASSA-PSS' },
+      },
+      {
+        name: 'X25519',
+        make: () => crypto.generateKeyPairSync('x25519').publicKey,
+        want: { type: 'other', name: 'x25519' },
+      },
+    ];
   for (const c of cases) {
     test(c.name, () => {
       const key = c.make();
@@ -125,7 +170,13 @@ describe('checkSubscriberKey', () => {
   let rsa2052: crypto.KeyObject;
   before(async () => {
     const make = async (modulusLength: number) => (await generateKeyPair('rsa', { modulusLength })).publicKey;
-    [rsa2048, rsa3072, rsa4096, rsa1024, rsa2052] = await Promise.all([make(2048), make(3072), make(4096), make(1024), make(2052)]);
+    [rsa2048, rsa3072, rsa4096, rsa1024, rsa2052] = await Promise.all([
+      make(2048),
+      make(3072),
+      make(4096),
+      make(1024),
+      make(2052),
+    ]);
   });
 
   test('RSA sizes (BR §6.1.5)', () => {
@@ -137,9 +188,17 @@ describe('checkSubscriberKey', () => {
       { name: '2048', key: describePublicKey(rsa2048), refused: null },
       { name: '3072', key: describePublicKey(rsa3072), refused: null },
       { name: '4096', key: describePublicKey(rsa4096), refused: null },
-      { name: '2052 (not a multiple of 8)', key: describePublicKey(rsa2052), refused: /multiple of 8 bits; this one has 2052/ },
+      {
+        name: '2052 (not a multiple of 8)',
+        key: describePublicKey(rsa2052),
+        refused: /multiple of 8 bits; this one has 2052/,
+      },
       { name: '8200', key: describePublicKey(rsaKeyObject(n8200)), refused: /larger than 8192 bits/ },
-      { name: '2047 (truncated modulus)', key: describePublicKey(rsaKeyObject(n2048 >> 1n)), refused: /at least 2048 bits; this one has 2047/ },
+      {
+        name: '2047 (truncated modulus)',
+        key: describePublicKey(rsaKeyObject(n2048 >> 1n)),
+        refused: /at least 2048 bits; this one has 2047/,
+      },
     ];
     for (const r of rows) {
       const got = refusal(r.key);
@@ -166,7 +225,12 @@ describe('checkSubscriberKey', () => {
       assert.equal(info.type === 'rsa' && info.exponent, r.e);
       const got = refusal(info);
       if (r.ok) assert.equal(got, undefined, `e=${r.e}`);
-      else assert.match(got ?? 'accepted', r.e > 3n ? /exponent must (be odd|not exceed)/ : /exponent must be odd and at least 3/, `e=${r.e}`);
+      else
+        assert.match(
+          got ?? 'accepted',
+          r.e > 3n ? /exponent must (be odd|not exceed)/ : /exponent must be odd and at least 3/,
+          `e=${r.e}`,
+        );
     }
   });
 
@@ -186,7 +250,10 @@ describe('checkSubscriberKey', () => {
     const rows: Array<{ key: PublicKeyInfo; refused: RegExp | null }> = [
       { key: { type: 'ec', curve: 'P-256' }, refused: null },
       { key: { type: 'ec', curve: 'P-384' }, refused: null },
-      { key: { type: 'ec', curve: 'P-521' }, refused: /P-521 keys are not accepted by certdesk policy; use P-256 or P-384/ },
+      {
+        key: { type: 'ec', curve: 'P-521' },
+        refused: /P-521 keys are not accepted by certdesk policy; use P-256 or P-384/,
+      },
       { key: { type: 'ec', curve: 'secp256k1' }, refused: /ECDSA keys on secp256k1 are not allowed/ },
       { key: { type: 'ec', curve: 'unnamed curve' }, refused: /unnamed curve/ },
       { key: { type: 'ed25519', name: 'Ed25519' }, refused: /^Ed25519 keys are not allowed in the Web PKI/ },
@@ -285,8 +352,17 @@ describe('Fermat factorization (BR §6.1.1.3, ballot SC-073)', () => {
   test('isqrt is the floor square root', () => {
     const big = 1n << 1024n;
     const rows: Array<[bigint, bigint]> = [
-      [0n, 0n], [1n, 1n], [2n, 1n], [3n, 1n], [4n, 2n], [15n, 3n], [16n, 4n], [17n, 4n],
-      [big * big, big], [big * big - 1n, big - 1n], [(big + 1n) * (big + 1n) - 1n, big],
+      [0n, 0n],
+      [1n, 1n],
+      [2n, 1n],
+      [3n, 1n],
+      [4n, 2n],
+      [15n, 3n],
+      [16n, 4n],
+      [17n, 4n],
+      [big * big, big],
+      [big * big - 1n, big - 1n],
+      [(big + 1n) * (big + 1n) - 1n, big],
     ];
     for (const [n, want] of rows) assert.equal(isqrt(n), want, `isqrt(${n})`);
     // Around squares, across the double-precision fast path (< 2^52) and the Newton path.

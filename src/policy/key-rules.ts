@@ -21,7 +21,7 @@ import { CertError } from '../domain/errors.js';
 
 export type PublicKeyInfo =
   | { type: 'rsa'; bits: number; modulus: Buffer; exponent: bigint }
-  | { type: 'ec'; curve: 'P-256' | 'P-384' | 'P-521' | string }
+  | { type: 'ec'; /** 'P-256', 'P-384', 'P-521', or another curve's name (refused by the rules) */ curve: string }
   | { type: 'ed25519' | 'ed448' | 'dsa' | 'other'; name: string };
 
 export const MIN_RSA_BITS = 2048;
@@ -56,7 +56,7 @@ export function describePublicKey(key: KeyObject): PublicKeyInfo {
     }
     case 'ec': {
       const named = details.namedCurve;
-      return { type: 'ec', curve: named === undefined ? 'unnamed curve' : NIST_CURVES[named] ?? named };
+      return { type: 'ec', curve: named === undefined ? 'unnamed curve' : (NIST_CURVES[named] ?? named) };
     }
     case 'ed25519':
       return { type: 'ed25519', name: 'Ed25519' };
@@ -107,7 +107,10 @@ function checkRsaKey(bits: number, modulus: Buffer, exponent: bigint): void {
     throw new CertError('bad_key', `RSA keys larger than ${MAX_RSA_BITS} bits are not accepted; this one has ${bits}.`);
   }
   if (bits % 8 !== 0) {
-    throw new CertError('bad_key', `The RSA modulus size must be a multiple of 8 bits; this one has ${bits} (BR §6.1.5).`);
+    throw new CertError(
+      'bad_key',
+      `The RSA modulus size must be a multiple of 8 bits; this one has ${bits} (BR §6.1.5).`,
+    );
   }
   if (exponent < 3n || exponent % 2n === 0n) {
     throw new CertError('bad_key', 'The RSA public exponent must be odd and at least 3 (BR §6.1.6).');

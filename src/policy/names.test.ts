@@ -88,16 +88,25 @@ describe('parseDomainList: accepted', () => {
     ['single name', 'example.com', ['example.com']],
     ['two names, spaces around the comma', 'a.example.com , b.example.com', ['a.example.com', 'b.example.com']],
     ['upper case and trailing dot are normalized', 'WWW.Example.COM.', ['www.example.com']],
-    ['duplicates (after normalization) dropped, first order kept',
-      'b.example.com, A.example.com,a.example.com., b.example.com', ['b.example.com', 'a.example.com']],
+    [
+      'duplicates (after normalization) dropped, first order kept',
+      'b.example.com, A.example.com,a.example.com., b.example.com',
+      ['b.example.com', 'a.example.com'],
+    ],
     ['IDN to punycode', 'bücher.de', ['xn--bcher-kva.de']],
     ['valid A-label', 'xn--bcher-kva.de', ['xn--bcher-kva.de']],
     ['emoji A-label', 'xn--ls8h.la', ['xn--ls8h.la']],
     ['empty items ignored', ',example.com,,', ['example.com']],
-    ['five names', 'a.example.com,b.example.com,c.example.com,d.example.com,e.example.com',
-      ['a.example.com', 'b.example.com', 'c.example.com', 'd.example.com', 'e.example.com']],
-    ['six items, five distinct', 'a.example.com,b.example.com,c.example.com,d.example.com,e.example.com,A.example.com',
-      ['a.example.com', 'b.example.com', 'c.example.com', 'd.example.com', 'e.example.com']],
+    [
+      'five names',
+      'a.example.com,b.example.com,c.example.com,d.example.com,e.example.com',
+      ['a.example.com', 'b.example.com', 'c.example.com', 'd.example.com', 'e.example.com'],
+    ],
+    [
+      'six items, five distinct',
+      'a.example.com,b.example.com,c.example.com,d.example.com,e.example.com,A.example.com',
+      ['a.example.com', 'b.example.com', 'c.example.com', 'd.example.com', 'e.example.com'],
+    ],
     ['multi-label public suffix', 'www.example.co.uk', ['www.example.co.uk']],
     ['wildcard public-suffix rule (*.kawasaki.jp) with its exception', 'city.kawasaki.jp', ['city.kawasaki.jp']],
     ['private-section suffix name', 'foo.github.io', ['foo.github.io']],
@@ -133,15 +142,28 @@ describe('parseDomainList: refused', () => {
   const cases: Array<[string, typeof SINGLE, ErrorKind, string]> = [
     ['', SINGLE, 'invalid_parameter', 'At least one domain name is required.'],
     [' , ,', SINGLE, 'invalid_parameter', 'At least one domain name is required.'],
-    ['a.example.com,b.example.com,c.example.com,d.example.com,e.example.com,f.example.com', SINGLE,
-      'invalid_parameter', 'At most 5 domain names are allowed.'],
-    [Array.from({ length: 1000 }, (_, i) => `n${i}.example.com`).join(','), SINGLE,
-      'invalid_parameter', 'At most 5 domain names are allowed.'],
+    [
+      'a.example.com,b.example.com,c.example.com,d.example.com,e.example.com,f.example.com',
+      SINGLE,
+      'invalid_parameter',
+      'At most 5 domain names are allowed.',
+    ],
+    [
+      Array.from({ length: 1000 }, (_, i) => `n${i}.example.com`).join(','),
+      SINGLE,
+      'invalid_parameter',
+      'At most 5 domain names are allowed.',
+    ],
     // CAS doc §5.1: all single or all wildcard.
     ['*.example.com, www.example.com', SINGLE, 'name_rejected', 'cannot be mixed'],
     ['www.example.com, *.example.com', WILDCARD, 'name_rejected', 'cannot be mixed'],
     // The product decides single vs wildcard.
-    ['*.example.com', SINGLE, 'name_rejected', '"*.example.com" is a wildcard name, but geotrust-dv-1-starter is for single names only.'],
+    [
+      '*.example.com',
+      SINGLE,
+      'name_rejected',
+      '"*.example.com" is a wildcard name, but geotrust-dv-1-starter is for single names only.',
+    ],
     ['www.example.com', WILDCARD, 'name_rejected', '"www.example.com" is not a wildcard name'],
     // Wildcard only as the whole leftmost label.
     ['*.*.example.com', WILDCARD, 'name_rejected', '"*.*.example.com" has a "*" outside the leftmost label'],
@@ -220,7 +242,11 @@ describe('parseDomainList: refused', () => {
   });
 
   test('control characters never reach the message', () => {
-    const e = assertCertError(() => parseDomainList('a\u0001b.example.com', SINGLE), 'name_rejected', '"a?b.example.com"');
+    const e = assertCertError(
+      () => parseDomainList('a\u0001b.example.com', SINGLE),
+      'name_rejected',
+      '"a?b.example.com"',
+    );
     assert.ok(!e.message.includes('\u0001'));
   });
 });
@@ -235,7 +261,12 @@ describe('checkNamesForProduct (names from a CSR)', () => {
 
   const cases: Array<[string[], typeof SINGLE, ErrorKind, string]> = [
     [[], SINGLE, 'invalid_parameter', 'At least one domain name is required.'],
-    [['a.com', 'b.com', 'c.com', 'd.com', 'e.com', 'f.com'], SINGLE, 'invalid_parameter', 'At most 5 domain names are allowed.'],
+    [
+      ['a.com', 'b.com', 'c.com', 'd.com', 'e.com', 'f.com'],
+      SINGLE,
+      'invalid_parameter',
+      'At most 5 domain names are allowed.',
+    ],
     [['example.com', 'example.com'], SINGLE, 'name_rejected', '"example.com" is listed more than once.'],
     [['Example.com'], SINGLE, 'name_rejected', 'is not in canonical form'],
     [['example.com.'], SINGLE, 'name_rejected', 'has an empty label'],
@@ -254,7 +285,11 @@ describe('checkNamesForProduct (names from a CSR)', () => {
 
   test('the mixed-names message stays short with the longest names', () => {
     const long = name253;
-    assertCertError(() => checkNamesForProduct([`*.${long.slice(2)}`, long], WILDCARD), 'name_rejected', 'cannot be mixed');
+    assertCertError(
+      () => checkNamesForProduct([`*.${long.slice(2)}`, long], WILDCARD),
+      'name_rejected',
+      'cannot be mixed',
+    );
   });
 
   test(`MAX_NAMES is the CAS limit of 5`, () => {

@@ -187,7 +187,8 @@ function checkLabel(name: string, label: string, index: number): void {
   }
   if (label.length > MAX_LABEL_LENGTH) throw reject(name, `has a label longer than ${MAX_LABEL_LENGTH} characters.`);
   // RFC 952 / RFC 1123 §2.1 host name syntax.
-  if (label.startsWith('-') || label.endsWith('-')) throw reject(name, 'has a label that starts or ends with a hyphen.');
+  if (label.startsWith('-') || label.endsWith('-'))
+    throw reject(name, 'has a label that starts or ends with a hyphen.');
   // BR §7.1.2.7.12: labels are P-Labels or Non-Reserved LDH Labels. "--" in the third and
   // fourth positions is reserved (RFC 5890 §2.3.1); only "xn--" is defined, and it must hold
   // valid punycode of a valid U-label.
@@ -227,7 +228,10 @@ function checkPublicSuffix(name: string): void {
     throw reject(name, 'is not a public domain name (no public suffix).');
   }
   if (icann.domain === null) {
-    throw reject(name, wildcard ? 'would cover a whole public suffix.' : 'is a public suffix, not a registrable domain name.');
+    throw reject(
+      name,
+      wildcard ? 'would cover a whole public suffix.' : 'is a public suffix, not a registrable domain name.',
+    );
   }
   if (wildcard) {
     const withPrivate = parseHostname(base, { extractHostname: false, allowPrivateDomains: true });

@@ -38,12 +38,18 @@ const OV_OID = '2.23.140.1.2.2';
 
 describe('product catalogue', () => {
   test('holds exactly the 15 documented codes, in order, without duplicates', () => {
-    assert.deepEqual(PRODUCTS.map((p) => p.code), DOCUMENTED_CODES);
+    assert.deepEqual(
+      PRODUCTS.map((p) => p.code),
+      DOCUMENTED_CODES,
+    );
     assert.equal(new Set(PRODUCTS.map((p) => p.code)).size, 15);
   });
 
   test('the DV-only APIs accept exactly the DV list of cas-api.md §5.1', () => {
-    assert.deepEqual(PRODUCTS.filter((p) => p.dvOnlyApis).map((p) => p.code), DV_ONLY_API_CODES);
+    assert.deepEqual(
+      PRODUCTS.filter((p) => p.dvOnlyApis).map((p) => p.code),
+      DV_ONLY_API_CODES,
+    );
   });
 
   test('the default product is a known, free, single-domain DV product', () => {
@@ -56,22 +62,57 @@ describe('product catalogue', () => {
 
   // Expected attributes per code, written out so that a change to the data shows up here.
   const expected: Array<[string, Partial<Product>]> = [
-    ['digicert-free-1-free', { brand: 'DigiCert', rootBrand: 'DigiCert', validation: 'DV', certType: 'FREE', domains: 'single', defaultValidityDays: 90 }],
-    ['symantec-free-1-free', { brand: 'DigiCert', rootBrand: 'DigiCert', validation: 'DV', certType: 'FREE', domains: 'single', defaultValidityDays: 365 }],
-    ['symantec-dv-1-starter', { brand: 'DigiCert', validation: 'DV', certType: 'DV', domains: 'single', defaultValidityDays: 365 }],
+    [
+      'digicert-free-1-free',
+      {
+        brand: 'DigiCert',
+        rootBrand: 'DigiCert',
+        validation: 'DV',
+        certType: 'FREE',
+        domains: 'single',
+        defaultValidityDays: 90,
+      },
+    ],
+    [
+      'symantec-free-1-free',
+      {
+        brand: 'DigiCert',
+        rootBrand: 'DigiCert',
+        validation: 'DV',
+        certType: 'FREE',
+        domains: 'single',
+        defaultValidityDays: 365,
+      },
+    ],
+    [
+      'symantec-dv-1-starter',
+      { brand: 'DigiCert', validation: 'DV', certType: 'DV', domains: 'single', defaultValidityDays: 365 },
+    ],
     ['symantec-ov-1-personal', { brand: 'DigiCert', validation: 'OV', certType: 'OV', domains: 'single' }],
     ['symantec-ov-w-personal', { brand: 'DigiCert', validation: 'OV', certType: 'OV', domains: 'wildcard' }],
-    ['geotrust-dv-1-starter', { brand: 'GeoTrust', rootBrand: 'DigiCert', validation: 'DV', certType: 'DV', domains: 'single' }],
-    ['geotrust-dv-w-starter', { brand: 'GeoTrust', rootBrand: 'DigiCert', validation: 'DV', certType: 'DV', domains: 'wildcard' }],
+    [
+      'geotrust-dv-1-starter',
+      { brand: 'GeoTrust', rootBrand: 'DigiCert', validation: 'DV', certType: 'DV', domains: 'single' },
+    ],
+    [
+      'geotrust-dv-w-starter',
+      { brand: 'GeoTrust', rootBrand: 'DigiCert', validation: 'DV', certType: 'DV', domains: 'wildcard' },
+    ],
     ['geotrust-ov-1-personal', { brand: 'GeoTrust', validation: 'OV', certType: 'OV', domains: 'single' }],
     ['geotrust-ov-w-personal', { brand: 'GeoTrust', validation: 'OV', certType: 'OV', domains: 'wildcard' }],
-    ['globalsign-dv-1-personal', { brand: 'GlobalSign', rootBrand: 'GlobalSign', validation: 'DV', certType: 'DV', domains: 'single' }],
+    [
+      'globalsign-dv-1-personal',
+      { brand: 'GlobalSign', rootBrand: 'GlobalSign', validation: 'DV', certType: 'DV', domains: 'single' },
+    ],
     ['globalsign-dv-w-advanced', { brand: 'GlobalSign', validation: 'DV', certType: 'DV', domains: 'wildcard' }],
     ['globalsign-ov-1-personal', { brand: 'GlobalSign', validation: 'OV', certType: 'OV', domains: 'single' }],
     ['globalsign-ov-w-advanced', { brand: 'GlobalSign', validation: 'OV', certType: 'OV', domains: 'wildcard' }],
     ['cfca-ov-1-personal', { brand: 'CFCA', rootBrand: 'CFCA', validation: 'OV', certType: 'OV', domains: 'single' }],
     // docs/cas-compat.md: "ev" in the code, vetted and reported as OV.
-    ['cfca-ev-w-advanced', { brand: 'CFCA', rootBrand: 'CFCA', validation: 'OV', certType: 'OV', domains: 'wildcard', policyOid: OV_OID }],
+    [
+      'cfca-ev-w-advanced',
+      { brand: 'CFCA', rootBrand: 'CFCA', validation: 'OV', certType: 'OV', domains: 'wildcard', policyOid: OV_OID },
+    ],
   ];
   for (const [code, attrs] of expected) {
     test(`${code} has the documented attributes`, () => {

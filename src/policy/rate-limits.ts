@@ -35,7 +35,10 @@ export interface RateLimitTable {
   readonly defaultLimit: number;
 }
 
-export const CAS_RATE_LIMITS: RateLimitTable = Object.freeze({ byAction: DOCUMENTED_RATE_LIMITS, defaultLimit: DEFAULT_RATE_LIMIT });
+export const CAS_RATE_LIMITS: RateLimitTable = Object.freeze({
+  byAction: DOCUMENTED_RATE_LIMITS,
+  defaultLimit: DEFAULT_RATE_LIMIT,
+});
 
 /** Requests one account may make to `action` per window. */
 export function rateLimitFor(table: RateLimitTable, action: string): number {

@@ -20,10 +20,30 @@ const HOUR_MS = 3_600_000;
 
 /** compliance.md §1, oldest first. The first row covers everything before 2026-03-15. */
 export const VALIDITY_RULES: readonly ValidityRules[] = Object.freeze([
-  Object.freeze({ effectiveFrom: Number.NEGATIVE_INFINITY, maxValidityDays: 398, dcvReuseDays: 398, identityReuseDays: 825 }),
-  Object.freeze({ effectiveFrom: Date.UTC(2026, 2, 15), maxValidityDays: 200, dcvReuseDays: 200, identityReuseDays: 398 }),
-  Object.freeze({ effectiveFrom: Date.UTC(2027, 2, 15), maxValidityDays: 100, dcvReuseDays: 100, identityReuseDays: 398 }),
-  Object.freeze({ effectiveFrom: Date.UTC(2029, 2, 15), maxValidityDays: 47, dcvReuseDays: 10, identityReuseDays: 398 }),
+  Object.freeze({
+    effectiveFrom: Number.NEGATIVE_INFINITY,
+    maxValidityDays: 398,
+    dcvReuseDays: 398,
+    identityReuseDays: 825,
+  }),
+  Object.freeze({
+    effectiveFrom: Date.UTC(2026, 2, 15),
+    maxValidityDays: 200,
+    dcvReuseDays: 200,
+    identityReuseDays: 398,
+  }),
+  Object.freeze({
+    effectiveFrom: Date.UTC(2027, 2, 15),
+    maxValidityDays: 100,
+    dcvReuseDays: 100,
+    identityReuseDays: 398,
+  }),
+  Object.freeze({
+    effectiveFrom: Date.UTC(2029, 2, 15),
+    maxValidityDays: 47,
+    dcvReuseDays: 10,
+    identityReuseDays: 398,
+  }),
 ]);
 
 /**

@@ -8,7 +8,14 @@ import type { AccessKeyRow } from './schema.js';
 import { Store } from './store.js';
 import { dropTestSchema } from '../../test/support/pg.js';
 
-const row = (id: string, enabled = 1): AccessKeyRow => ({ id, account_id: 1, secret_sealed: 'v1.x.y', enabled, policy: null, created_at: 1 });
+const row = (id: string, enabled = 1): AccessKeyRow => ({
+  id,
+  account_id: 1,
+  secret_sealed: 'v1.x.y',
+  enabled,
+  policy: null,
+  created_at: 1,
+});
 
 describe('AccessKeyCache', () => {
   test('keeps rows only while live and within the TTL; never keeps unknown ids', async () => {
@@ -20,7 +27,11 @@ describe('AccessKeyCache', () => {
       return table.get(id);
     };
     let started = 0;
-    const cache = new AccessKeyCache(() => (started += 1), 1000, () => now);
+    const cache = new AccessKeyCache(
+      () => (started += 1),
+      1000,
+      () => now,
+    );
     await cache.get('K1', load);
     assert.equal(started, 1, 'the first lookup starts the change feed');
     await cache.get('K1', load);
@@ -49,7 +60,11 @@ describe('AccessKeyCache', () => {
   });
 
   test('a lookup that raced an invalidation does not store its older row', async () => {
-    const cache = new AccessKeyCache(() => {}, 60_000, () => 0);
+    const cache = new AccessKeyCache(
+      () => {},
+      60_000,
+      () => 0,
+    );
     cache.setLive(true);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -60,7 +75,11 @@ describe('AccessKeyCache', () => {
     cache.invalidate('K1'); // the change's notification arrives meanwhile
     release();
     assert.equal((await slow)?.enabled, 1);
-    assert.equal((await cache.get('K1', async () => row('K1', 0)))?.enabled, 0, 'the next lookup reads the table again');
+    assert.equal(
+      (await cache.get('K1', async () => row('K1', 0)))?.enabled,
+      0,
+      'the next lookup reads the table again',
+    );
   });
 });
 
@@ -79,15 +98,22 @@ if (pgUrl) {
         await admin.repos.accessKeys.insert({ ...row('LTAIcache1'), account_id: acct.id });
         await admin.repos.accessKeys.insert({ ...row('LTAIcache2'), account_id: acct.id });
         // The first lookup starts the listener; wait until rows are kept (the feed is live).
-        const cached = async (id: string) => (await api.repos.accessKeys.getForAuth(id)) === (await api.repos.accessKeys.getForAuth(id));
+        const cached = async (id: string) =>
+          (await api.repos.accessKeys.getForAuth(id)) === (await api.repos.accessKeys.getForAuth(id));
         await waitFor(() => cached('LTAIcache1'), 'the cache to go live');
         assert.equal(await cached('LTAIcache2'), true);
 
         assert.equal(await admin.repos.accessKeys.setEnabled('LTAIcache1', false), true);
         assert.equal(await admin.repos.accessKeys.delete('LTAIcache2'), true);
         // Well inside the 10 s TTL: only the notification can have dropped the rows.
-        await waitFor(async () => (await api.repos.accessKeys.getForAuth('LTAIcache1'))?.enabled === 0, 'the disable to arrive');
-        await waitFor(async () => (await api.repos.accessKeys.getForAuth('LTAIcache2')) === undefined, 'the delete to arrive');
+        await waitFor(
+          async () => (await api.repos.accessKeys.getForAuth('LTAIcache1'))?.enabled === 0,
+          'the disable to arrive',
+        );
+        await waitFor(
+          async () => (await api.repos.accessKeys.getForAuth('LTAIcache2')) === undefined,
+          'the delete to arrive',
+        );
 
         // A change through the same store is seen at once, before its own notification returns.
         assert.equal(await api.repos.accessKeys.setEnabled('LTAIcache1', true), true);

@@ -32,7 +32,10 @@ test('batcher: a failed batch fails each of its calls, and later batches still r
     return xs.map((x) => x.toUpperCase());
   });
   const results = await Promise.allSettled([f('a'), f('b')]);
-  assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['rejected', 'rejected'],
+  );
   fail = false;
   assert.equal(await f('c'), 'C');
 });
@@ -47,8 +50,14 @@ test('batcher: batches never exceed maxBatch; a wrong number of results is an er
     { maxBatch: 3, maxInFlight: 1 },
   );
   assert.deepEqual(await Promise.all(Array.from({ length: 8 }, (_, i) => f(i))), [0, 1, 2, 3, 4, 5, 6, 7]);
-  assert.ok(sizes.every((n) => n <= 3), `sizes ${sizes}`);
-  assert.equal(sizes.reduce((a, b) => a + b, 0), 8);
+  assert.ok(
+    sizes.every((n) => n <= 3),
+    `sizes ${sizes.join(',')}`,
+  );
+  assert.equal(
+    sizes.reduce((a, b) => a + b, 0),
+    8,
+  );
 
   const short = createBatcher(async (xs: number[]) => xs.slice(1));
   await assert.rejects(Promise.all([short(1), short(2)]), /2 items/);

@@ -22,7 +22,10 @@ interface Pending<I, O> {
  * a batch and must return one result per item, in the same order; if it throws, every item
  * of that batch fails with the same error.
  */
-export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, opts: BatcherOptions = {}): (item: I) => Promise<O> {
+export function createBatcher<I, O>(
+  run: (items: I[]) => Promise<O[]>,
+  opts: BatcherOptions = {},
+): (item: I) => Promise<O> {
   const maxBatch = opts.maxBatch ?? 256;
   const maxInFlight = opts.maxInFlight ?? 2;
   let queue: Pending<I, O>[] = [];
@@ -46,11 +49,12 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, opts: Bat
     try {
       settled = run(batch.map((p) => p.item));
     } catch (e) {
-      settled = Promise.reject(e);
+      settled = Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
     settled
       .then((results) => {
-        if (results.length !== batch.length) throw new Error(`batch returned ${results.length} results for ${batch.length} items`);
+        if (results.length !== batch.length)
+          throw new Error(`batch returned ${results.length} results for ${batch.length} items`);
         batch.forEach((p, i) => p.resolve(results[i]!));
       })
       .catch((e) => batch.forEach((p) => p.reject(e)))

@@ -103,13 +103,24 @@ async function copyInSnapshot(src: Db, fromKind: StoreKind, to: Store, opts: Cop
     for (const [i, t] of tables.entries()) {
       const back = await checksumTable(dst, t, opts.maxBatchRows);
       const c = copied[i]!;
-      report.push({ table: t.name, rows: c.rows, checksum: c.checksum, targetRows: back.rows, targetChecksum: back.checksum, idCounter: c.idCounter });
+      report.push({
+        table: t.name,
+        rows: c.rows,
+        checksum: c.checksum,
+        targetRows: back.rows,
+        targetChecksum: back.checksum,
+        idCounter: c.idCounter,
+      });
     }
     const result: CopyReport = { from: fromKind, to: to.kind, tables: report, verified: report.every(matches) };
     if (!result.verified) {
       const bad = report.filter((r) => !matches(r)).map((r) => r.table);
       // Thrown inside the target transaction: it rolls back, the target stays empty.
-      throw new CertError('internal', `the copy did not verify (${bad.join(', ')}): row counts or checksums differ; the target was rolled back`, { detail: { report: result } });
+      throw new CertError(
+        'internal',
+        `the copy did not verify (${bad.join(', ')}): row counts or checksums differ; the target was rolled back`,
+        { detail: { report: result } },
+      );
     }
     return result;
   });
@@ -129,16 +140,32 @@ export async function describeTables(db: Db, kind: StoreKind): Promise<TableInfo
 
 async function describeSqlite(db: Db): Promise<TableInfo[]> {
   const { rows: tables } = await sql<{ name: string; sql: string }>`
-    select name, sql from sqlite_master where type = 'table' and name not like 'sqlite\\_%' escape '\\' order by name`.execute(db);
+    select name, sql from sqlite_master where type = 'table' and name not like 'sqlite\\_%' escape '\\' order by name`.execute(
+    db,
+  );
   const out: TableInfo[] = [];
   for (const { name, sql: ddl } of tables) {
     if (SKIPPED_TABLES.has(name)) continue;
-    const { rows: cols } = await sql<{ name: string; pk: number }>`select name, pk from pragma_table_info(${name}) order by cid`.execute(db);
-    const { rows: fks } = await sql<{ table: string }>`select distinct "table" from pragma_foreign_key_list(${name})`.execute(db);
-    const primaryKey = cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+    const { rows: cols } = await sql<{
+      name: string;
+      pk: number;
+    }>`select name, pk from pragma_table_info(${name}) order by cid`.execute(db);
+    const { rows: fks } = await sql<{
+      table: string;
+    }>`select distinct "table" from pragma_foreign_key_list(${name})`.execute(db);
+    const primaryKey = cols
+      .filter((c) => c.pk > 0)
+      .sort((a, b) => a.pk - b.pk)
+      .map((c) => c.name);
     // AUTOINCREMENT keeps its counter in sqlite_sequence (https://www.sqlite.org/autoinc.html).
     const generatedId = primaryKey.length === 1 && /\bautoincrement\b/i.test(ddl) ? primaryKey[0]! : null;
-    out.push({ name, columns: cols.map((c) => c.name), primaryKey, references: fks.map((f) => f.table).filter((t) => t !== name), generatedId });
+    out.push({
+      name,
+      columns: cols.map((c) => c.name),
+      primaryKey,
+      references: fks.map((f) => f.table).filter((t) => t !== name),
+      generatedId,
+    });
   }
   return out;
 }
@@ -172,7 +199,11 @@ async function describePostgres(db: Db): Promise<TableInfo[]> {
   for (const c of cols) {
     if (SKIPPED_TABLES.has(c.table_name)) continue;
     let t = byName.get(c.table_name);
-    if (!t) byName.set(c.table_name, (t = { name: c.table_name, columns: [], primaryKey: [], references: [], generatedId: null, serial: [] }));
+    if (!t)
+      byName.set(
+        c.table_name,
+        (t = { name: c.table_name, columns: [], primaryKey: [], references: [], generatedId: null, serial: [] }),
+      );
     t.columns.push(c.column_name);
     if (c.seq !== null) t.serial.push(c.column_name);
   }
@@ -183,7 +214,10 @@ async function describePostgres(db: Db): Promise<TableInfo[]> {
   }
   return [...byName.values()]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map(({ serial, ...t }) => ({ ...t, generatedId: t.primaryKey.length === 1 && serial.includes(t.primaryKey[0]!) ? t.primaryKey[0]! : null }));
+    .map(({ serial, ...t }) => ({
+      ...t,
+      generatedId: t.primaryKey.length === 1 && serial.includes(t.primaryKey[0]!) ? t.primaryKey[0]! : null,
+    }));
 }
 
 /** Referenced tables first (accounts before everything that names an account); ties by name. */
@@ -194,7 +228,8 @@ export function orderByReferences(tables: TableInfo[]): TableInfo[] {
   const pending = [...tables].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   while (pending.length > 0) {
     const i = pending.findIndex((t) => t.references.every((r) => placed.has(r) || !known.has(r)));
-    if (i < 0) throw new CertError('internal', `foreign keys form a cycle between ${pending.map((t) => t.name).join(', ')}`);
+    if (i < 0)
+      throw new CertError('internal', `foreign keys form a cycle between ${pending.map((t) => t.name).join(', ')}`);
     const [t] = pending.splice(i, 1);
     placed.add(t!.name);
     out.push(t!);
@@ -214,10 +249,14 @@ function assertSameSchema(source: TableInfo[], target: TableInfo[]): void {
   }
   for (const name of targetBy.keys()) problems.push(`${name} is missing in the source`);
   if (problems.length > 0) {
-    throw new CertError('illegal_state', `the source and target schemas differ (${problems.join('; ')}); run the same certdesk version on both`);
+    throw new CertError(
+      'illegal_state',
+      `the source and target schemas differ (${problems.join('; ')}); run the same certdesk version on both`,
+    );
   }
   for (const s of source) {
-    if (s.primaryKey.length === 0) throw new CertError('internal', `table ${s.name} has no primary key; it cannot be copied in pages`);
+    if (s.primaryKey.length === 0)
+      throw new CertError('internal', `table ${s.name} has no primary key; it cannot be copied in pages`);
   }
 }
 
@@ -231,15 +270,21 @@ async function lockAndCheckEmpty(dst: Db, kind: StoreKind, tables: TableInfo[]):
     } catch (e) {
       // 55P03 lock_not_available (https://www.postgresql.org/docs/current/errcodes-appendix.html).
       if ((e as { code?: string }).code !== '55P03') throw e;
-      throw new CertError('unavailable', 'the target tables are in use (no lock within 10 s); stop the certdesk processes on the target', { cause: e });
+      throw new CertError(
+        'unavailable',
+        'the target tables are in use (no lock within 10 s); stop the certdesk processes on the target',
+        { cause: e },
+      );
     }
   }
   for (const t of tables) {
     const { rows } = await sql`select 1 as one from ${sql.table(t.name)} limit 1`.execute(dst);
     if (rows.length > 0) {
-      throw new CertError('illegal_state',
+      throw new CertError(
+        'illegal_state',
         `the target is not empty (table ${t.name} has rows): copy only into a new database, schema or file ` +
-        '(certdesk writes a master key check, and serve a CA, the first time it opens a store)');
+          '(certdesk writes a master key check, and serve a CA, the first time it opens a store)',
+      );
     }
   }
 }
@@ -248,10 +293,14 @@ async function lockAndCheckEmpty(dst: Db, kind: StoreKind, tables: TableInfo[]):
 // Copying and checksums.
 
 async function copyTable(src: Db, dst: Db, t: TableInfo, toKind: StoreKind, opts: CopyOptions) {
-  const rowsPerInsert = Math.max(1, Math.min(opts.maxBatchRows ?? MAX_ROWS_PER_BATCH, Math.floor(MAX_PARAMS[toKind] / t.columns.length)));
+  const rowsPerInsert = Math.max(
+    1,
+    Math.min(opts.maxBatchRows ?? MAX_ROWS_PER_BATCH, Math.floor(MAX_PARAMS[toKind] / t.columns.length)),
+  );
   const sum = new TableChecksum();
   let maxId = 0;
   for await (const page of readPages(src, t, rowsPerInsert)) {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table is chosen at run time
     await (dst as unknown as Kysely<any>).insertInto(t.name).values(page).execute();
     for (const row of page) {
       sum.add(row);
@@ -278,7 +327,8 @@ async function* readPages(db: Db, t: TableInfo, maxRows: number): AsyncGenerator
   let limit = Math.min(FIRST_PAGE_ROWS, maxRows);
   for (;;) {
     const where = after ? sql`where (${key}) > (${sql.join(after)})` : sql``;
-    const { rows } = await sql<Row>`select ${cols} from ${sql.table(t.name)} ${where} order by ${key} limit ${limit}`.execute(db);
+    const { rows } =
+      await sql<Row>`select ${cols} from ${sql.table(t.name)} ${where} order by ${key} limit ${limit}`.execute(db);
     if (rows.length > 0) yield rows;
     if (rows.length < limit) return;
     const last = rows[rows.length - 1]!;
@@ -290,7 +340,8 @@ async function* readPages(db: Db, t: TableInfo, maxRows: number): AsyncGenerator
 
 function approximateSize(row: Row): number {
   let n = 0;
-  for (const v of Object.values(row)) n += typeof v === 'string' ? v.length * 2 : v instanceof Uint8Array ? v.length : 8;
+  for (const v of Object.values(row))
+    n += typeof v === 'string' ? v.length * 2 : v instanceof Uint8Array ? v.length : 8;
   return n;
 }
 
@@ -312,7 +363,8 @@ function canonicalValue(column: string, v: unknown): string {
   }
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (v instanceof Uint8Array) return `{"base64":"${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')}"}`;
+  if (v instanceof Uint8Array)
+    return `{"base64":"${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')}"}`;
   throw new CertError('internal', `column ${column} holds a value of a type the copy does not know`);
 }
 
@@ -326,7 +378,8 @@ export class TableChecksum {
   private sum = 0n;
   rows = 0;
   add(row: Row): void {
-    this.sum = (this.sum + BigInt(`0x${createHash('sha256').update(canonicalRow(row)).digest('hex')}`)) & ((1n << 256n) - 1n);
+    this.sum =
+      (this.sum + BigInt(`0x${createHash('sha256').update(canonicalRow(row)).digest('hex')}`)) & ((1n << 256n) - 1n);
     this.rows += 1;
   }
   digest(): string {
@@ -338,15 +391,25 @@ export class TableChecksum {
 // Id counters: the target continues where the source's counter stood, not at max(id) + 1,
 // so an id the source handed out once (a deleted contact, CSR or job) is never handed out again.
 
-async function carryIdCounter(src: Db, fromKind: StoreKind, dst: Db, toKind: StoreKind, t: TableInfo, maxId: number): Promise<number> {
+async function carryIdCounter(
+  src: Db,
+  fromKind: StoreKind,
+  dst: Db,
+  toKind: StoreKind,
+  t: TableInfo,
+  maxId: number,
+): Promise<number> {
   const last = Math.max(maxId, await readIdCounter(src, fromKind, t));
   const column = t.generatedId!;
   if (toKind === 'postgres') {
     // setval(seq, n, true): the next nextval() returns n + 1; (1, false): it returns 1.
-    await sql`select setval(pg_get_serial_sequence(${quoteIdent(t.name)}, ${column}), ${Math.max(last, 1)}, ${last > 0})`.execute(dst);
+    await sql`select setval(pg_get_serial_sequence(${quoteIdent(t.name)}, ${column}), ${Math.max(last, 1)}, ${last > 0})`.execute(
+      dst,
+    );
   } else {
     const r = await sql`update sqlite_sequence set seq = max(seq, ${last}) where name = ${t.name}`.execute(dst);
-    if (Number(r.numAffectedRows ?? 0n) === 0 && last > 0) await sql`insert into sqlite_sequence (name, seq) values (${t.name}, ${last})`.execute(dst);
+    if (Number(r.numAffectedRows ?? 0n) === 0 && last > 0)
+      await sql`insert into sqlite_sequence (name, seq) values (${t.name}, ${last})`.execute(dst);
   }
   return last;
 }
@@ -354,7 +417,9 @@ async function carryIdCounter(src: Db, fromKind: StoreKind, dst: Db, toKind: Sto
 async function readIdCounter(db: Db, kind: StoreKind, t: TableInfo): Promise<number> {
   if (kind === 'postgres') {
     const { rows } = await sql<{ v: number | null }>`
-      select pg_sequence_last_value(pg_get_serial_sequence(${quoteIdent(t.name)}, ${t.generatedId})::regclass) as v`.execute(db);
+      select pg_sequence_last_value(pg_get_serial_sequence(${quoteIdent(t.name)}, ${t.generatedId})::regclass) as v`.execute(
+      db,
+    );
     return Number(rows[0]?.v ?? 0);
   }
   const { rows } = await sql<{ seq: number }>`select seq from sqlite_sequence where name = ${t.name}`.execute(db);

@@ -27,7 +27,9 @@ const STEPS: ReadonlyArray<[string, Step]> = [
 class CodeMigrations implements MigrationProvider {
   constructor(private readonly kind: StoreKind) {}
   async getMigrations(): Promise<Record<string, Migration>> {
-    return Object.fromEntries(STEPS.map(([name, step]) => [name, { up: (db: Kysely<any>) => step.up(db, { kind: this.kind }) }]));
+    return Object.fromEntries(
+      STEPS.map(([name, step]) => [name, { up: (db: Kysely<any>) => step.up(db, { kind: this.kind }) }]),
+    );
   }
 }
 
@@ -47,7 +49,11 @@ export async function migrateToLatest(db: Kysely<any>, kind: StoreKind, pgSchema
     // pg_get_serial_sequence per column); a schema dropped meanwhile by another installation
     // sharing the database (test suites drop theirs) fails that query with "does not exist".
     // Nothing was migrated then (the steps run in one transaction, after it): try again.
-    const transient = kind === 'postgres' && !failed && error instanceof Error && /does not exist|cache lookup failed/.test(error.message);
+    const transient =
+      kind === 'postgres' &&
+      !failed &&
+      error instanceof Error &&
+      /does not exist|cache lookup failed/.test(error.message);
     if (transient && attempt < 10) {
       await new Promise((r) => setTimeout(r, 50 * attempt));
       continue;

@@ -16,11 +16,14 @@ locations.push(['sqlite', () => ({ kind: 'sqlite', target: join(dir, `${randomBy
 const pgUrl = process.env.CERTDESK_TEST_DATABASE_URL;
 const schemas: string[] = [];
 if (pgUrl) {
-  locations.push(['postgres', () => {
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    schemas.push(schema);
-    return { kind: 'postgres', target: pgUrl, postgres: { schema } };
-  }]);
+  locations.push([
+    'postgres',
+    () => {
+      const schema = `t_${randomBytes(6).toString('hex')}`;
+      schemas.push(schema);
+      return { kind: 'postgres', target: pgUrl, postgres: { schema } };
+    },
+  ]);
 }
 
 after(async () => {
@@ -49,9 +52,23 @@ for (const [name, location] of locations) {
       const acct = await store.repos.accounts.create('Acme', 1_700_000_000_000);
       assert.equal(typeof acct.id, 'number');
       assert.equal(acct.created_at, 1_700_000_000_000);
-      await store.repos.accessKeys.insert({ id: 'LTAItest1', account_id: acct.id, secret_sealed: 'v1.x.y', enabled: 1, policy: null, created_at: 5 });
+      await store.repos.accessKeys.insert({
+        id: 'LTAItest1',
+        account_id: acct.id,
+        secret_sealed: 'v1.x.y',
+        enabled: 1,
+        policy: null,
+        created_at: 5,
+      });
       const k = await store.repos.accessKeys.get('LTAItest1');
-      assert.deepEqual(k, { id: 'LTAItest1', account_id: acct.id, secret_sealed: 'v1.x.y', enabled: 1, policy: null, created_at: 5 });
+      assert.deepEqual(k, {
+        id: 'LTAItest1',
+        account_id: acct.id,
+        secret_sealed: 'v1.x.y',
+        enabled: 1,
+        policy: null,
+        created_at: 5,
+      });
       assert.equal(await store.repos.accessKeys.setEnabled('LTAItest1', false), true);
       assert.equal((await store.repos.accessKeys.get('LTAItest1'))?.enabled, 0);
       assert.equal(await store.repos.accessKeys.setEnabled('nope', false), false);
@@ -68,7 +85,9 @@ for (const [name, location] of locations) {
     });
 
     test('concurrent nonce inserts: exactly one wins', async () => {
-      const results = await Promise.all(Array.from({ length: 20 }, () => store.repos.nonces.remember('K3', 'same', 9_999)));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => store.repos.nonces.remember('K3', 'same', 9_999)),
+      );
       assert.equal(results.filter(Boolean).length, 1);
     });
 
@@ -83,7 +102,9 @@ for (const [name, location] of locations) {
       ]);
       assert.deepEqual(verdicts, [true, false, true, false, true]);
       // Many concurrent callers (grouped by the batcher): each distinct nonce is new exactly once.
-      const many = await Promise.all(Array.from({ length: 300 }, (_, i) => store.repos.nonces.remember('G3', `n${i % 150}`, 9_999)));
+      const many = await Promise.all(
+        Array.from({ length: 300 }, (_, i) => store.repos.nonces.remember('G3', `n${i % 150}`, 9_999)),
+      );
       assert.equal(many.filter(Boolean).length, 150);
       for (let i = 0; i < 150; i++) assert.equal([many[i], many[i + 150]].filter(Boolean).length, 1, `nonce n${i}`);
     });
@@ -101,7 +122,10 @@ for (const [name, location] of locations) {
         [1, 1, 2, 1, 1],
       );
       const positions = await Promise.all(Array.from({ length: 100 }, () => store.repos.rateCounters.hit(7, 'A', w)));
-      assert.deepEqual([...positions].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i + 3));
+      assert.deepEqual(
+        [...positions].sort((a, b) => a - b),
+        Array.from({ length: 100 }, (_, i) => i + 3),
+      );
     });
 
     test('admissions: a nonce and a rate hit answered by one grouped write, durable or not', async () => {
@@ -121,11 +145,19 @@ for (const [name, location] of locations) {
       // nonce is new exactly once and the counter hands out consecutive positions.
       const results = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
-          store.repos.admissions.admit({ nonce: { accessKeyId: 'AD2', nonce: `n${i % 100}`, expiresAt: 9_999 }, hit: { accountId: 9, action: 'C', windowStart: w }, durable: i % 3 === 0 }),
+          store.repos.admissions.admit({
+            nonce: { accessKeyId: 'AD2', nonce: `n${i % 100}`, expiresAt: 9_999 },
+            hit: { accountId: 9, action: 'C', windowStart: w },
+            durable: i % 3 === 0,
+          }),
         ),
       );
-      for (let i = 0; i < 100; i++) assert.equal([results[i]!.fresh, results[i + 100]!.fresh].filter(Boolean).length, 1, `nonce n${i}`);
-      assert.deepEqual(results.map((r) => r.count!).sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i + 1));
+      for (let i = 0; i < 100; i++)
+        assert.equal([results[i]!.fresh, results[i + 100]!.fresh].filter(Boolean).length, 1, `nonce n${i}`);
+      assert.deepEqual(
+        results.map((r) => r.count!).sort((a, b) => a - b),
+        Array.from({ length: 200 }, (_, i) => i + 1),
+      );
       // What either kind of commit wrote is what every other statement sees at once.
       assert.equal(await store.repos.nonces.remember('AD2', 'n7', 9_999), false);
       assert.equal(await store.repos.rateCounters.hit(9, 'C', w), 201);
@@ -134,21 +166,70 @@ for (const [name, location] of locations) {
     test('orders: getWithCertificate reads an order with its certificate, for its own account only', async () => {
       const acct = await store.repos.accounts.create('Reader', 1);
       const other = await store.repos.accounts.create('Other', 1);
-      const plan = await store.repos.plans.grant({ accountId: acct.id, productCode: 'p1', totalCount: 5, expiresAt: null, now: 1 });
+      const plan = await store.repos.plans.grant({
+        accountId: acct.id,
+        productCode: 'p1',
+        totalCount: 5,
+        expiresAt: null,
+        now: 1,
+      });
       const order = (n: number) =>
         store.repos.orders.insert({
-          account_id: acct.id, plan_id: plan.id, product_code: 'p1', state: 'certificate', domains: `r${n}.example.com`, validate_type: 'DNS',
-          key_algorithm: 'ECC_256', spki: 'AA==', csr_der: null, key_sealed: null, contact_name: 'n', contact_phone: '1', contact_email: 'e@x.com',
-          company_id: null, company: null, tags: '[]', fail_reason: null, approved_at: null, validation_deadline: 9, caa_checked_at: null,
-          renewed_from: null, created_at: 1, updated_at: 1, deleted_at: null,
+          account_id: acct.id,
+          plan_id: plan.id,
+          product_code: 'p1',
+          state: 'certificate',
+          domains: `r${n}.example.com`,
+          validate_type: 'DNS',
+          key_algorithm: 'ECC_256',
+          spki: 'AA==',
+          csr_der: null,
+          key_sealed: null,
+          contact_name: 'n',
+          contact_phone: '1',
+          contact_email: 'e@x.com',
+          company_id: null,
+          company: null,
+          tags: '[]',
+          fail_reason: null,
+          approved_at: null,
+          validation_deadline: 9,
+          caa_checked_at: null,
+          renewed_from: null,
+          created_at: 1,
+          updated_at: 1,
+          deleted_at: null,
         });
       const withCert = await order(1);
       const without = await order(2);
       const cert = await store.repos.certificates.insert({
-        account_id: acct.id, order_id: withCert.id, source: 'issued', name: 'c', serial: 'AB', issuer_id: null, state: 'issued', tbs_der: null,
-        cert_der: 'AA==', chain_pem: null, key_sealed: null, common_name: 'r1.example.com', sans: 'r1.example.com', issuer_cn: 'i', not_before: 1,
-        not_after: 2, sha1: 's1', sha256: 's256', org_name: '', country: '', province: '', city: '', revoked_at: null, revocation_reason: null,
-        deleted_at: null, created_at: 1, crl_shard: null,
+        account_id: acct.id,
+        order_id: withCert.id,
+        source: 'issued',
+        name: 'c',
+        serial: 'AB',
+        issuer_id: null,
+        state: 'issued',
+        tbs_der: null,
+        cert_der: 'AA==',
+        chain_pem: null,
+        key_sealed: null,
+        common_name: 'r1.example.com',
+        sans: 'r1.example.com',
+        issuer_cn: 'i',
+        not_before: 1,
+        not_after: 2,
+        sha1: 's1',
+        sha256: 's256',
+        org_name: '',
+        country: '',
+        province: '',
+        city: '',
+        revoked_at: null,
+        revocation_reason: null,
+        deleted_at: null,
+        created_at: 1,
+        crl_shard: null,
       });
       const [a, b, c, d] = await Promise.all([
         store.repos.orders.getWithCertificate(acct.id, withCert.id),
@@ -178,18 +259,36 @@ for (const [name, location] of locations) {
       const a = await store.repos.accounts.create('A', 1);
       const b = await store.repos.accounts.create('B', 1);
       const add = (account_id: number, name: string, email: string, mobile: string) =>
-        store.repos.contacts.add({ account_id, name, email, mobile, webhooks: '[]', email_status: 0, mobile_status: 0, created_at: 1 });
+        store.repos.contacts.add({
+          account_id,
+          name,
+          email,
+          mobile,
+          webhooks: '[]',
+          email_status: 0,
+          mobile_status: 0,
+          created_at: 1,
+        });
       await add(a.id, 'Tom', 'tom@x.com', '111');
       await add(a.id, 'Ann', 'ann@y.org', '222');
       await add(a.id, 'Zed', 'zed@x.com', '333');
       await add(b.id, 'Bob', 'bob@x.com', '444');
       const all = await store.repos.contacts.page(a.id, { offset: 0, limit: 10 });
       assert.equal(all.total, 3);
-      assert.deepEqual(all.rows.map((r) => r.name), ['Zed', 'Ann', 'Tom']);
+      assert.deepEqual(
+        all.rows.map((r) => r.name),
+        ['Zed', 'Ann', 'Tom'],
+      );
       const x = await store.repos.contacts.page(a.id, { keyword: 'X.COM', offset: 1, limit: 1 });
       assert.equal(x.total, 2);
-      assert.deepEqual(x.rows.map((r) => r.name), ['Tom']);
-      assert.equal((await store.repos.contacts.page(a.id, { keyword: '22', offset: 0, limit: 5 })).rows[0]?.name, 'Ann');
+      assert.deepEqual(
+        x.rows.map((r) => r.name),
+        ['Tom'],
+      );
+      assert.equal(
+        (await store.repos.contacts.page(a.id, { keyword: '22', offset: 0, limit: 5 })).rows[0]?.name,
+        'Ann',
+      );
       // LIKE wildcards in the keyword are literal text, not patterns.
       assert.equal((await store.repos.contacts.page(a.id, { keyword: '%', offset: 0, limit: 5 })).total, 0);
       assert.equal((await store.repos.contacts.page(a.id, { keyword: 't_m', offset: 0, limit: 5 })).total, 0);
@@ -204,7 +303,17 @@ for (const [name, location] of locations) {
 
     test('companies: latest and by name', async () => {
       const a = await store.repos.accounts.create('C', 1);
-      const add = (name: string) => store.repos.companies.add({ account_id: a.id, name, country: 'CN', province: 'Zhejiang', city: 'Hangzhou', address: '', phone: '', created_at: 1 });
+      const add = (name: string) =>
+        store.repos.companies.add({
+          account_id: a.id,
+          name,
+          country: 'CN',
+          province: 'Zhejiang',
+          city: 'Hangzhou',
+          address: '',
+          phone: '',
+          created_at: 1,
+        });
       await add('First Co');
       await add('Second Co');
       assert.equal((await store.repos.companies.latest(a.id))?.name, 'Second Co');
@@ -220,17 +329,24 @@ for (const [name, location] of locations) {
 
     test('writeTransaction rolls back on error and serializes read-then-write', async () => {
       const before = (await store.repos.accounts.list()).length;
-      await assert.rejects(store.writeTransaction(async (repos) => {
-        await repos.accounts.create('rolled back', 1);
-        throw new Error('boom');
-      }));
+      await assert.rejects(
+        store.writeTransaction(async (repos) => {
+          await repos.accounts.create('rolled back', 1);
+          throw new Error('boom');
+        }),
+      );
       assert.equal((await store.repos.accounts.list()).length, before);
       // Ten concurrent read-count-then-insert transactions never both read the same count.
-      await Promise.all(Array.from({ length: 10 }, () => store.writeTransaction(async (repos, tx) => {
-        if (store.kind === 'postgres') await tx.selectFrom('meta').selectAll().where('key', '=', 'k').forUpdate().execute();
-        const n = (await repos.accounts.list()).length;
-        await repos.accounts.create(`serial-${n}`, 1);
-      })));
+      await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store.writeTransaction(async (repos, tx) => {
+            if (store.kind === 'postgres')
+              await tx.selectFrom('meta').selectAll().where('key', '=', 'k').forUpdate().execute();
+            const n = (await repos.accounts.list()).length;
+            await repos.accounts.create(`serial-${n}`, 1);
+          }),
+        ),
+      );
       const names = (await store.repos.accounts.list()).map((a) => a.name).filter((n) => n.startsWith('serial-'));
       assert.equal(new Set(names).size, 10);
     });

@@ -53,10 +53,22 @@ describe('checkCaa', () => {
     { name: 'parameters after ; are ignored', target: 'ours-params.test' },
     { name: 'one of several issue records names us', target: 'ours-among.test' },
     { name: 'tags match case-insensitively (RFC 8659 §4.1)', target: 'upper-tag.test' },
-    { name: 'issue names another CA', target: 'other.test', reason: `CAA record at other.test does not authorize ${US} (issue "letsencrypt.org").` },
-    { name: 'climbs to the parent when the name has no CAA', target: 'www.other.test', reason: `CAA record at other.test does not authorize ${US} (issue "letsencrypt.org").` },
+    {
+      name: 'issue names another CA',
+      target: 'other.test',
+      reason: `CAA record at other.test does not authorize ${US} (issue "letsencrypt.org").`,
+    },
+    {
+      name: 'climbs to the parent when the name has no CAA',
+      target: 'www.other.test',
+      reason: `CAA record at other.test does not authorize ${US} (issue "letsencrypt.org").`,
+    },
     { name: 'the closest non-empty set wins over the parent', target: 'www.child.ok.parent.test' },
-    { name: 'an empty issuer (";") forbids everyone', target: 'empty.test', reason: `CAA record at empty.test does not authorize ${US} (issue ";").` },
+    {
+      name: 'an empty issuer (";") forbids everyone',
+      target: 'empty.test',
+      reason: `CAA record at empty.test does not authorize ${US} (issue ";").`,
+    },
     {
       // RFC 8659 allows a zero-length value, but node's c-ares (1.34) rejects such a record
       // as EBADRESP. The outcome is still a refusal (fail closed), only the reason differs.
@@ -68,19 +80,44 @@ describe('checkCaa', () => {
     {
       name: 'a critical unknown tag forbids',
       target: 'critical.test',
-      reason: 'CAA record at critical.test has a critical property "tbs" that certdesk does not support, so issuance is forbidden.',
+      reason:
+        'CAA record at critical.test has a critical property "tbs" that certdesk does not support, so issuance is forbidden.',
     },
     { name: 'a non-critical unknown tag is ignored', target: 'noncritical.test' },
     { name: 'the critical flag on a known tag is fine', target: 'critical-issue.test' },
     { name: 'wildcard: issuewild names us', target: '*.wild.test' },
-    { name: 'non-wildcard ignores issuewild', target: 'wild.test', reason: `CAA record at wild.test does not authorize ${US} (issue "letsencrypt.org").` },
-    { name: 'wildcard: issuewild overrides issue', target: '*.wild-other.test', reason: `CAA record at wild-other.test does not authorize ${US} (issuewild "letsencrypt.org").` },
+    {
+      name: 'non-wildcard ignores issuewild',
+      target: 'wild.test',
+      reason: `CAA record at wild.test does not authorize ${US} (issue "letsencrypt.org").`,
+    },
+    {
+      name: 'wildcard: issuewild overrides issue',
+      target: '*.wild-other.test',
+      reason: `CAA record at wild-other.test does not authorize ${US} (issuewild "letsencrypt.org").`,
+    },
     { name: 'non-wildcard under an issuewild for another CA', target: 'wild-other.test' },
-    { name: 'wildcard: issuewild ";" forbids wildcards only', target: '*.wild-none.test', reason: `CAA record at wild-none.test does not authorize ${US} (issuewild ";").` },
+    {
+      name: 'wildcard: issuewild ";" forbids wildcards only',
+      target: '*.wild-none.test',
+      reason: `CAA record at wild-none.test does not authorize ${US} (issuewild ";").`,
+    },
     { name: 'wildcard: without issuewild, issue applies', target: '*.issue-only.test' },
-    { name: 'wildcard: climbs from the base domain', target: '*.www.other.test', reason: `CAA record at other.test does not authorize ${US} (issue "letsencrypt.org").` },
-    { name: 'a CNAME is followed', target: 'alias.test', reason: `CAA record at alias.test does not authorize ${US} (issue "letsencrypt.org").` },
-    { name: 'SERVFAIL is never permission', target: 'broken.test', reason: 'CAA lookup for broken.test failed (SERVFAIL); issuance is not permitted until it succeeds.' },
+    {
+      name: 'wildcard: climbs from the base domain',
+      target: '*.www.other.test',
+      reason: `CAA record at other.test does not authorize ${US} (issue "letsencrypt.org").`,
+    },
+    {
+      name: 'a CNAME is followed',
+      target: 'alias.test',
+      reason: `CAA record at alias.test does not authorize ${US} (issue "letsencrypt.org").`,
+    },
+    {
+      name: 'SERVFAIL is never permission',
+      target: 'broken.test',
+      reason: 'CAA lookup for broken.test failed (SERVFAIL); issuance is not permitted until it succeeds.',
+    },
     {
       name: 'SERVFAIL while climbing is never permission',
       target: 'www.brokenparent.test',
@@ -92,14 +129,25 @@ describe('checkCaa', () => {
       const result = await checkCaa({ resolver }, { name: c.target, issuerDomain: US });
       // A lookup failure may heal by itself (retry); a record that refuses us is permanent.
       const permanent = c.reason !== undefined && !c.reason.startsWith('CAA lookup');
-      assert.deepEqual(result, c.reason === undefined ? { ok: true } : permanent ? { ok: false, reason: c.reason, permanent } : { ok: false, reason: c.reason });
+      assert.deepEqual(
+        result,
+        c.reason === undefined
+          ? { ok: true }
+          : permanent
+            ? { ok: false, reason: c.reason, permanent }
+            : { ok: false, reason: c.reason },
+      );
     });
   }
 
   test('tree climbing asks each level in order, up to the TLD and never the root', async () => {
     const before = cs.dnsQueries().length;
     await checkCaa({ resolver }, { name: '*.a.b.nothing.test', issuerDomain: US });
-    const asked = cs.dnsQueries().slice(before).filter((q) => q.type === 'CAA').map((q) => q.name);
+    const asked = cs
+      .dnsQueries()
+      .slice(before)
+      .filter((q) => q.type === 'CAA')
+      .map((q) => q.name);
     assert.deepEqual(asked, ['a.b.nothing.test', 'b.nothing.test', 'nothing.test', 'test']);
   });
 });

@@ -22,7 +22,6 @@ export function normalizeDomain(name: string): string {
 
 /** Keep text from the customer's own servers printable and short before echoing it back. */
 export function quoteForReason(text: string, max = 200): string {
-  // eslint-disable-next-line no-control-regex
   const printable = text.replace(/[\u0000-\u001f\u007f]/g, '?');
   return printable.length > max ? `${printable.slice(0, max)}...` : printable;
 }

@@ -23,7 +23,7 @@ describe('createDnsResolver', () => {
     assert.deepEqual((await resolver.txt('txt.example.test')).sort(), [long, 'short'].sort());
   });
 
-  test('caa maps node\'s {critical, <tag>} shape back to {flags, tag, value}', async () => {
+  test("caa maps node's {critical, <tag>} shape back to {flags, tag, value}", async () => {
     cs.setCaa('caa.example.test', [
       { flags: 0, tag: 'issue', value: 'ca.example; accounturi=https://x' },
       { flags: 128, tag: 'tbs', value: 'whatever' },

@@ -39,8 +39,7 @@ export function createDnsResolver(opts: DnsResolverOptions = {}): DnsResolver {
     } catch (e) {
       const code = (e as { code?: unknown }).code;
       if (typeof code === 'string' && EMPTY_ANSWER_CODES.has(code)) return [];
-      const reason =
-        typeof code === 'string' ? (FAILURE_REASONS[code] ?? `lookup failed (${code})`) : 'lookup failed';
+      const reason = typeof code === 'string' ? (FAILURE_REASONS[code] ?? `lookup failed (${code})`) : 'lookup failed';
       throw new DnsLookupError(name, reason, { cause: e });
     }
   }

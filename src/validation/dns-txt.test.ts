@@ -34,11 +34,27 @@ describe('checkDnsTxt', () => {
     { name: 'surrounding whitespace is ignored', domain: 'spaces.test' },
     { name: 'a multi-chunk record is joined before comparing', domain: 'long.test', expected: 'y'.repeat(400) },
     { name: 'a wildcard is checked at its base domain', domain: '*.wild.test' },
-    { name: 'mismatch', domain: 'mismatch.test', reason: 'No TXT record at _dnsauth.mismatch.test matches the expected value.' },
-    { name: 'a longer value is not a match', domain: 'prefix.test', reason: 'No TXT record at _dnsauth.prefix.test matches the expected value.' },
+    {
+      name: 'mismatch',
+      domain: 'mismatch.test',
+      reason: 'No TXT record at _dnsauth.mismatch.test matches the expected value.',
+    },
+    {
+      name: 'a longer value is not a match',
+      domain: 'prefix.test',
+      reason: 'No TXT record at _dnsauth.prefix.test matches the expected value.',
+    },
     { name: 'missing record', domain: 'absent.test', reason: 'No TXT record found at _dnsauth.absent.test.' },
-    { name: 'record at the name itself, not under _dnsauth, does not count', domain: 'www.match.test', reason: 'No TXT record found at _dnsauth.www.match.test.' },
-    { name: 'SERVFAIL', domain: 'broken.test', reason: 'DNS lookup for TXT at _dnsauth.broken.test failed (SERVFAIL); try again later.' },
+    {
+      name: 'record at the name itself, not under _dnsauth, does not count',
+      domain: 'www.match.test',
+      reason: 'No TXT record found at _dnsauth.www.match.test.',
+    },
+    {
+      name: 'SERVFAIL',
+      domain: 'broken.test',
+      reason: 'DNS lookup for TXT at _dnsauth.broken.test failed (SERVFAIL); try again later.',
+    },
   ];
   for (const c of cases) {
     test(c.name, async () => {

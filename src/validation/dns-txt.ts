@@ -27,7 +27,8 @@ export async function checkDnsTxt(
   try {
     values = await deps.resolver.txt(recordName);
   } catch (e) {
-    if (isDnsLookupError(e)) return failed(`DNS lookup for TXT at ${recordName} failed (${e.reason}); try again later.`);
+    if (isDnsLookupError(e))
+      return failed(`DNS lookup for TXT at ${recordName} failed (${e.reason}); try again later.`);
     throw e;
   }
   if (values.length === 0) return failed(`No TXT record found at ${recordName}.`);

@@ -41,22 +41,39 @@ describe('createHttpFetcher', () => {
     assert.equal((await fetcher.get(opts({ path: '/exact' }))).body.length, 100);
   });
 
-  const failures: Array<{ name: string; setup: () => Partial<HttpFetchOptions>; code: HttpFetchFailure; status?: number }> = [
+  const failures: Array<{
+    name: string;
+    setup: () => Partial<HttpFetchOptions>;
+    code: HttpFetchFailure;
+    status?: number;
+  }> = [
     {
       name: 'a body past maxBytes (declared length)',
-      setup: () => { cs.setHttp('site.example.test', '/big', { body: 'z'.repeat(101) }); return { path: '/big' }; },
+      setup: () => {
+        cs.setHttp('site.example.test', '/big', { body: 'z'.repeat(101) });
+        return { path: '/big' };
+      },
       code: 'too_large',
       status: 200,
     },
     {
       name: 'a body past maxBytes (chunked, no length)',
-      setup: () => { cs.setHttp('site.example.test', '/chunked', { body: 'z'.repeat(5000), headers: { 'Transfer-Encoding': 'chunked' } }); return { path: '/chunked' }; },
+      setup: () => {
+        cs.setHttp('site.example.test', '/chunked', {
+          body: 'z'.repeat(5000),
+          headers: { 'Transfer-Encoding': 'chunked' },
+        });
+        return { path: '/chunked' };
+      },
       code: 'too_large',
       status: 200,
     },
     {
       name: 'no answer within timeoutMs',
-      setup: () => { cs.setHttp('site.example.test', '/slow', { body: 'late', delayMs: 10_000 }); return { path: '/slow', timeoutMs: 300 }; },
+      setup: () => {
+        cs.setHttp('site.example.test', '/slow', { body: 'late', delayMs: 10_000 });
+        return { path: '/slow', timeoutMs: 300 };
+      },
       code: 'timeout',
     },
     {

@@ -81,7 +81,9 @@ function fetchOnce(opts: HttpFetchOptions): Promise<HttpFetchResponse> {
         });
       });
       res.on('error', (e) => {
-        settle({ error: new HttpFetchError('bad_response', 'the connection broke during the answer', { status, cause: e }) });
+        settle({
+          error: new HttpFetchError('bad_response', 'the connection broke during the answer', { status, cause: e }),
+        });
       });
     });
 
@@ -94,7 +96,9 @@ function fetchOnce(opts: HttpFetchOptions): Promise<HttpFetchResponse> {
       } else if (status === undefined) {
         settle({ error: new HttpFetchError('connect_failed', `could not connect (${code || 'error'})`, { cause: e }) });
       } else {
-        settle({ error: new HttpFetchError('bad_response', 'the connection broke during the answer', { status, cause: e }) });
+        settle({
+          error: new HttpFetchError('bad_response', 'the connection broke during the answer', { status, cause: e }),
+        });
       }
     });
 

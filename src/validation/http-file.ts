@@ -74,7 +74,9 @@ export async function checkHttpFile(
         case 'too_large':
           // A large error page is still an error page: report the status first.
           if (e.status !== undefined && !isSuccess(e.status)) return judgeStatus(url, e.status, undefined);
-          return failed(`The file at ${url} is larger than ${FILE_MAX_BYTES} bytes; it must contain only the expected value.`);
+          return failed(
+            `The file at ${url} is larger than ${FILE_MAX_BYTES} bytes; it must contain only the expected value.`,
+          );
         case 'bad_response':
           return failed(`${url} did not give a valid HTTP answer.`);
       }

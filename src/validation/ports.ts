@@ -64,12 +64,7 @@ export interface HttpFetcher {
   get(opts: HttpFetchOptions): Promise<HttpFetchResponse>;
 }
 
-export type HttpFetchFailure =
-  | 'timeout'
-  | 'too_large'
-  | 'connect_failed'
-  | 'bad_response'
-  | 'bad_address';
+export type HttpFetchFailure = 'timeout' | 'too_large' | 'connect_failed' | 'bad_response' | 'bad_address';
 
 export class HttpFetchError extends Error {
   readonly code: HttpFetchFailure;

@@ -43,11 +43,21 @@ export function startWorker(opts: WorkerOptions): Worker {
     try {
       outcome = await handler(job.ref_id);
     } catch (e) {
-      opts.logger.log('error', 'job failed', { job: job.kind, ref: job.ref_id, error: String((e as Error)?.stack ?? e) });
+      opts.logger.log('error', 'job failed', {
+        job: job.kind,
+        ref: job.ref_id,
+        error: String((e as Error)?.stack ?? e),
+      });
       outcome = { kind: 'retry', reason: 'internal error' };
     }
     if (outcome.kind === 'done') await opts.store.repos.jobs.complete(job.id, owner);
-    else await opts.store.repos.jobs.retry(job.id, owner, opts.clock.now() + opts.retryDelay(job.attempts), outcome.reason);
+    else
+      await opts.store.repos.jobs.retry(
+        job.id,
+        owner,
+        opts.clock.now() + opts.retryDelay(job.attempts),
+        outcome.reason,
+      );
   }
 
   async function drain(): Promise<void> {

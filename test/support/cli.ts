@@ -4,11 +4,19 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/certdesk.js', import.meta.url));
 
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, CERTDESK_FROM_SOURCE: '1', ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, CERTDESK_FROM_SOURCE: '1', ...env } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 

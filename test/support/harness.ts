@@ -70,7 +70,9 @@ export async function startCertdesk(extraFlags: Record<string, string | boolean>
   const config: Readonly<Config> = buildConfig(flags);
   const clock = new TestClock();
   // CERTDESK_TEST_LOG=1 shows the server's log on stderr while debugging a test.
-  const logger = process.env.CERTDESK_TEST_LOG ? createJsonLogger('debug', (l) => process.stderr.write(l)) : silentLogger;
+  const logger = process.env.CERTDESK_TEST_LOG
+    ? createJsonLogger('debug', (l) => process.stderr.write(l))
+    : silentLogger;
   const ctx = await openContext({ config, env: { ...env }, logger, clock });
   const server = await startServer(ctx, { workerPollMs: 100 });
   return {

@@ -13,16 +13,23 @@ export const CAA_IDENTITY = 'certdesk.test';
  */
 export function challengeServeFlags(cs: ChallengeServer): string[] {
   return [
-    '--dns-resolver', cs.dnsAddress,
-    '--http-validation-port', String(cs.httpPort),
+    '--dns-resolver',
+    cs.dnsAddress,
+    '--http-validation-port',
+    String(cs.httpPort),
     '--allow-private-validation-targets',
-    '--caa-identity', CAA_IDENTITY,
-    '--validation-retry-ms', '200',
-    '--job-lease-seconds', '2',
+    '--caa-identity',
+    CAA_IDENTITY,
+    '--validation-retry-ms',
+    '200',
+    '--job-lease-seconds',
+    '2',
   ];
 }
 
-export async function startWithChallenges(extra: Record<string, string | boolean> = {}): Promise<{ cd: Certdesk; cs: ChallengeServer }> {
+export async function startWithChallenges(
+  extra: Record<string, string | boolean> = {},
+): Promise<{ cd: Certdesk; cs: ChallengeServer }> {
   const cs = await startChallengeServer();
   const cd = await startCertdesk({
     'dns-resolver': cs.dnsAddress,
@@ -51,7 +58,12 @@ export async function describe(client: CasClient, orderId: number) {
  * next one still to prove: the TXT record (DNS) or the file (FILE). Returns once the order
  * has left domain_verify.
  */
-export async function publishChallenges(cs: ChallengeServer, client: CasClient, orderId: number, timeoutMs = 20_000): Promise<void> {
+export async function publishChallenges(
+  cs: ChallengeServer,
+  client: CasClient,
+  orderId: number,
+  timeoutMs = 20_000,
+): Promise<void> {
   const published = new Set<string>();
   const until = Date.now() + timeoutMs;
   for (;;) {

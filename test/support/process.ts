@@ -20,8 +20,8 @@ export async function spawnServe(args: string[], env: Record<string, string> = {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`certdesk did not start:\n${out}`)), 30_000);
@@ -31,8 +31,8 @@ export async function spawnServe(args: string[], env: Record<string, string> = {
         resolve();
       }
     };
-    child.stdout!.on('data', check);
-    exited.then(() => {
+    child.stdout.on('data', check);
+    void exited.then(() => {
       clearTimeout(timer);
       reject(new Error(`certdesk exited before listening:\n${out}`));
     });

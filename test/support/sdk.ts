@@ -12,7 +12,11 @@ export const SIGNING_MODES: readonly SigningMode[] = ['ACS3-HMAC-SHA256', 'ACS3-
 
 export type CasClient = InstanceType<(typeof Cas)['default']>;
 
-export function casClient(endpoint: string, key: { AccessKeyId: string; AccessKeySecret: string }, mode: SigningMode = 'ACS3-HMAC-SHA256'): CasClient {
+export function casClient(
+  endpoint: string,
+  key: { AccessKeyId: string; AccessKeySecret: string },
+  mode: SigningMode = 'ACS3-HMAC-SHA256',
+): CasClient {
   const Client = Cas.default;
   return new Client(
     new $OpenApiUtil.Config({
@@ -38,7 +42,16 @@ export function withQueries(queries: Record<string, string>) {
 }
 
 /** Runs `fn`, expecting the SDK to throw; returns the thrown error for assertions. */
-export async function sdkError(fn: () => Promise<unknown>): Promise<{ name: string; code: string; statusCode: number; message: string; requestId?: string; accessDeniedDetail?: any; retryAfter?: number; data?: any }> {
+export async function sdkError(fn: () => Promise<unknown>): Promise<{
+  name: string;
+  code: string;
+  statusCode: number;
+  message: string;
+  requestId?: string;
+  accessDeniedDetail?: any;
+  retryAfter?: number;
+  data?: any;
+}> {
   try {
     await fn();
   } catch (e) {

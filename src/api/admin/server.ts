@@ -37,7 +37,11 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
   }
 }
 
-function match(routes: readonly AdminRoute[], method: string, path: string): { route: AdminRoute; args: string[] } | undefined {
+function match(
+  routes: readonly AdminRoute[],
+  method: string,
+  path: string,
+): { route: AdminRoute; args: string[] } | undefined {
   for (const route of routes) {
     if (route.method !== method) continue;
     const m = route.pattern.exec(path);
@@ -48,7 +52,8 @@ function match(routes: readonly AdminRoute[], method: string, path: string): { r
 
 export function createAdminServer(opts: { token: string; services: AdminServices; logger: Logger }): http.Server {
   const routes = adminRoutes();
-  return http.createServer(async (req, res) => {
+  return http.createServer((req, res) => void handle(req, res));
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const requestId = randomUUID().toUpperCase();
     const url = new URL(req.url ?? '/', 'http://admin');
     try {
@@ -57,7 +62,8 @@ export function createAdminServer(opts: { token: string; services: AdminServices
         sendJson(res, 200, { status: 'ok' });
         return;
       }
-      if (!tokenMatches(opts.token, req.headers.authorization)) throw new CertError('unauthorized', 'A valid operator token is required.');
+      if (!tokenMatches(opts.token, req.headers.authorization))
+        throw new CertError('unauthorized', 'A valid operator token is required.');
       const found = match(routes, req.method ?? 'GET', url.pathname);
       if (!found) throw new CertError('not_found', 'No such operator endpoint.');
       const body = req.method === 'GET' || req.method === 'DELETE' ? {} : await readJson(req);
@@ -65,9 +71,13 @@ export function createAdminServer(opts: { token: string; services: AdminServices
       sendJson(res, found.route.status ?? 200, { RequestId: requestId, ...result });
     } catch (e) {
       const err = toCertError(e);
-      if (err.kind === 'internal') opts.logger.log('error', 'admin request failed', { requestId, error: String((err.cause as Error)?.stack ?? err.cause) });
+      if (err.kind === 'internal')
+        opts.logger.log('error', 'admin request failed', {
+          requestId,
+          error: String((err.cause as Error)?.stack ?? err.cause),
+        });
       const r = renderCasError(err, requestId, 'certdesk-admin');
       sendJson(res, r.status, r.body, r.headers);
     }
-  });
+  }
 }

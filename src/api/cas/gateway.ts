@@ -15,7 +15,13 @@ import { policyAllows, ramActionName } from '../../policy/action-policy.js';
 import type { CasAction, CasDeps } from './action.js';
 import { decodeParams } from './params.js';
 import { renderCasError, sendJson, toCertError } from './render.js';
-import { checkContentHash, parseAcsTimestamp, parseSignedRequest, verifySignature, type SignedRequest } from './signature.js';
+import {
+  checkContentHash,
+  parseAcsTimestamp,
+  parseSignedRequest,
+  verifySignature,
+  type SignedRequest,
+} from './signature.js';
 import { redactParams } from './redact.js';
 import { rateLimiterFor } from './throttle.js';
 
@@ -24,6 +30,7 @@ const MAX_BODY_BYTES = 1 << 20;
 
 export interface GatewayOptions {
   deps: CasDeps;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one table of differently typed actions
   actions: ReadonlyMap<string, CasAction<any>>;
   hostId: string;
 }
@@ -48,6 +55,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 interface Authenticated {
   signed: SignedRequest;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as in GatewayOptions.actions
   action: CasAction<any>;
   actionName: string;
   accountId: number;
@@ -55,18 +63,34 @@ interface Authenticated {
   rememberNonceUntil: number;
 }
 
-async function authenticate(opts: GatewayOptions, req: IncomingMessage, body: Buffer, seen: { action?: string }): Promise<Authenticated> {
+async function authenticate(
+  opts: GatewayOptions,
+  req: IncomingMessage,
+  body: Buffer,
+  seen: { action?: string },
+): Promise<Authenticated> {
   const { deps } = opts;
-  const signed = parseSignedRequest({ method: req.method ?? 'POST', rawUrl: req.url ?? '/', rawHeaders: req.rawHeaders, body });
+  const signed = parseSignedRequest({
+    method: req.method ?? 'POST',
+    rawUrl: req.url ?? '/',
+    rawHeaders: req.rawHeaders,
+    body,
+  });
   seen.action = signed.action; // so that metrics count a refused request under the action it asked for
-  if (!signed.action) throw new CertError('missing_parameter', 'The action is missing (x-acs-action header or Action parameter).');
+  if (!signed.action)
+    throw new CertError('missing_parameter', 'The action is missing (x-acs-action header or Action parameter).');
   const action = opts.actions.get(signed.action);
-  if (!action) throw new CertError('unknown_action', `The specified action ${signed.action.slice(0, 64)} is not valid.`);
+  if (!action)
+    throw new CertError('unknown_action', `The specified action ${signed.action.slice(0, 64)} is not valid.`);
   if (signed.version !== CAS_API_VERSION) {
-    throw new CertError('unsupported_version', `The specified version is not valid: certdesk serves ${CAS_API_VERSION}.`);
+    throw new CertError(
+      'unsupported_version',
+      `The specified version is not valid: certdesk serves ${CAS_API_VERSION}.`,
+    );
   }
   // certdesk issues no STS tokens; a token it cannot check must not be ignored silently.
-  if (signed.securityToken) throw new CertError('invalid_parameter', 'STS security tokens are not supported by certdesk.');
+  if (signed.securityToken)
+    throw new CertError('invalid_parameter', 'STS security tokens are not supported by certdesk.');
 
   const key = await findAccessKeyCredential(deps.accounts, signed.accessKeyId);
   if (!key) throw new CertError('access_key_not_found', 'Specified access key is not found.');
@@ -80,27 +104,39 @@ async function authenticate(opts: GatewayOptions, req: IncomingMessage, body: Bu
     throw new CertError('timestamp_expired', 'The specified timestamp or date header is expired or not yet valid.');
   }
   if (!signed.nonce) throw new CertError('missing_parameter', 'The signature nonce is missing.');
-  if (signed.nonce.length > 128) throw new CertError('invalid_parameter', 'The signature nonce is longer than 128 characters.');
+  if (signed.nonce.length > 128)
+    throw new CertError('invalid_parameter', 'The signature nonce is longer than 128 characters.');
 
   if (!verifySignature(signed, key.secret)) {
     throw new CertError('signature_mismatch', 'Specified signature does not match our calculation.');
   }
 
   if (!policyAllows(key.policy, signed.action)) {
-    throw new CertError('forbidden_by_policy', `The AccessKey is not authorized to call ${ramActionName(signed.action)}.`, {
-      detail: {
-        AuthAction: ramActionName(signed.action),
-        AuthPrincipalType: 'AccessKey',
-        AuthPrincipalDisplayName: key.accessKeyId,
-        PolicyType: 'AccessKeyPolicy',
-        NoPermissionType: 'ImplicitDeny',
-        EncodedDiagnosticMessage: '',
+    throw new CertError(
+      'forbidden_by_policy',
+      `The AccessKey is not authorized to call ${ramActionName(signed.action)}.`,
+      {
+        detail: {
+          AuthAction: ramActionName(signed.action),
+          AuthPrincipalType: 'AccessKey',
+          AuthPrincipalDisplayName: key.accessKeyId,
+          PolicyType: 'AccessKeyPolicy',
+          NoPermissionType: 'ImplicitDeny',
+          EncodedDiagnosticMessage: '',
+        },
       },
-    });
+    );
   }
   // A nonce only needs remembering while its timestamp is acceptable: after that the date check refuses a replay.
   const rememberNonceUntil = Math.max(now, sentAt) + deps.timestampWindowMs;
-  return { signed, action, actionName: signed.action, accountId: key.accountId, nonce: signed.nonce, rememberNonceUntil };
+  return {
+    signed,
+    action,
+    actionName: signed.action,
+    accountId: key.accountId,
+    nonce: signed.nonce,
+    rememberNonceUntil,
+  };
 }
 
 /**
@@ -153,7 +189,14 @@ export function createCasHandler(opts: GatewayOptions) {
       try {
         const decoded = decodeParams(auth.action.params, auth.signed.params);
         result = await auth.action.run(
-          { requestId, accountId: auth.accountId, accessKeyId: auth.signed.accessKeyId, deps, raw: auth.signed.params, admitted },
+          {
+            requestId,
+            accountId: auth.accountId,
+            accessKeyId: auth.signed.accessKeyId,
+            deps,
+            raw: auth.signed.params,
+            admitted,
+          },
           decoded,
         );
       } finally {
@@ -167,21 +210,26 @@ export function createCasHandler(opts: GatewayOptions) {
       status = rendered.status;
       code = rendered.code;
       if (err.kind === 'internal') {
-        deps.logger.log('error', 'cas request failed', { requestId, action: actionName, error: String((err.cause as Error)?.stack ?? err.cause) });
+        deps.logger.log('error', 'cas request failed', {
+          requestId,
+          action: actionName,
+          error: String((err.cause as Error)?.stack ?? err.cause),
+        });
       }
       if (!res.headersSent) sendJson(res, rendered.status, rendered.body, rendered.headers);
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       deps.observe?.(seen.action ?? 'unknown', code, status, ms / 1000);
-      if (deps.logger.enabled?.('info') ?? true) deps.logger.log('info', 'cas request', {
-        requestId,
-        action: actionName,
-        accessKeyId,
-        status,
-        code,
-        ms: Math.round(ms * 100) / 100,
-        ...(params ? { params: redactParams(params) } : {}),
-      });
+      if (deps.logger.enabled?.('info') ?? true)
+        deps.logger.log('info', 'cas request', {
+          requestId,
+          action: actionName,
+          accessKeyId,
+          status,
+          code,
+          ms: Math.round(ms * 100) / 100,
+          ...(params ? { params: redactParams(params) } : {}),
+        });
     }
   };
 }

@@ -11,7 +11,11 @@ export type ParamSpec =
 
 export type ParamSpecs = Record<string, ParamSpec>;
 
-type ValueOf<S extends ParamSpec> = S extends { type: 'integer' } ? number : S extends { type: 'boolean' } ? boolean : string;
+type ValueOf<S extends ParamSpec> = S extends { type: 'integer' }
+  ? number
+  : S extends { type: 'boolean' }
+    ? boolean
+    : string;
 
 export type DecodedParams<S extends ParamSpecs> = {
   [K in keyof S as S[K] extends { required: true } ? K : never]: ValueOf<S[K]>;
@@ -30,7 +34,8 @@ function decodeOne(name: string, spec: ParamSpec, raw: string): string | number 
   switch (spec.type) {
     case 'string': {
       const max = spec.maxLength ?? 1024;
-      if (raw.length > max) throw new CertError('invalid_parameter', `The parameter ${name} is longer than ${max} characters.`);
+      if (raw.length > max)
+        throw new CertError('invalid_parameter', `The parameter ${name} is longer than ${max} characters.`);
       if (spec.oneOf && !spec.oneOf.includes(raw)) {
         throw new CertError('invalid_parameter', `The parameter ${name} must be one of ${spec.oneOf.join(', ')}.`);
       }
@@ -42,7 +47,8 @@ function decodeOne(name: string, spec: ParamSpec, raw: string): string | number 
       if (!Number.isSafeInteger(n)) throw new CertError('invalid_parameter', `The parameter ${name} is too large.`);
       const min = spec.min ?? 0;
       const max = spec.max ?? Number.MAX_SAFE_INTEGER;
-      if (n < min || n > max) throw new CertError('invalid_parameter', `The parameter ${name} must be between ${min} and ${max}.`);
+      if (n < min || n > max)
+        throw new CertError('invalid_parameter', `The parameter ${name} must be between ${min} and ${max}.`);
       return n;
     }
     case 'boolean': {
@@ -85,13 +91,17 @@ export function decodeTags(params: ReadonlyMap<string, string>): Tag[] {
   for (const n of [...byIndex.keys()].sort((a, b) => a - b)) {
     const t = byIndex.get(n)!;
     if (!t.Key) throw new CertError('missing_parameter', `The parameter Tags.${n}.Key is required.`);
-    if (t.Key.length > 128 || (t.Value ?? '').length > 128) throw new CertError('invalid_parameter', 'A tag key or value is longer than 128 characters.');
+    if (t.Key.length > 128 || (t.Value ?? '').length > 128)
+      throw new CertError('invalid_parameter', 'A tag key or value is longer than 128 characters.');
     tags.push({ Key: t.Key, Value: t.Value ?? '' });
   }
   return tags;
 }
 
 /** Paging shared by the List* actions. */
-export function pageOf(p: { CurrentPage?: number; ShowSize?: number }, defaultSize: number): { page: number; size: number } {
+export function pageOf(
+  p: { CurrentPage?: number; ShowSize?: number },
+  defaultSize: number,
+): { page: number; size: number } {
   return { page: p.CurrentPage ?? 1, size: p.ShowSize ?? defaultSize };
 }

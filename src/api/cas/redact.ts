@@ -1,9 +1,22 @@
 // Parameters that carry keys, certificates or CSRs never reach a log (issue 2, item 4;
 // CAS doc §10.3: PEMs and private keys travel in the URL).
-const SENSITIVE = new Set(['Csr', 'Key', 'Cert', 'PrivateKey', 'SignCert', 'SignPrivateKey', 'EncryptCert', 'EncryptPrivateKey', 'Plaintext', 'CiphertextBlob', 'Message']);
+const SENSITIVE = new Set([
+  'Csr',
+  'Key',
+  'Cert',
+  'PrivateKey',
+  'SignCert',
+  'SignPrivateKey',
+  'EncryptCert',
+  'EncryptPrivateKey',
+  'Plaintext',
+  'CiphertextBlob',
+  'Message',
+]);
 
 export function redactParams(params: ReadonlyMap<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of params) out[k] = SENSITIVE.has(k) ? `[redacted ${v.length} chars]` : v.length > 256 ? `${v.slice(0, 256)}…` : v;
+  for (const [k, v] of params)
+    out[k] = SENSITIVE.has(k) ? `[redacted ${v.length} chars]` : v.length > 256 ? `${v.slice(0, 256)}…` : v;
   return out;
 }

@@ -67,13 +67,16 @@ const CSR = "-----BEGIN CERTIFICATE REQUEST-----\nMIIC+1a/b=c d!e'f(g)h*i~j\n---
 
 // Expected values written out by hand from the capture labels and spec §2, not derived
 // from the code under test.
-const EXPECTED: Record<string, {
-  scheme: SignatureScheme;
-  action: string;
-  nonce: string;
-  securityToken?: string;
-  params: Record<string, string>;
-}> = {
+const EXPECTED: Record<
+  string,
+  {
+    scheme: SignatureScheme;
+    action: string;
+    nonce: string;
+    securityToken?: string;
+    params: Record<string, string>;
+  }
+> = {
   'CreateCertificateForPackageRequest (ACS3 default)': {
     scheme: 'ACS3-HMAC-SHA256',
     action: 'CreateCertificateForPackageRequest',
@@ -236,7 +239,10 @@ describe('SDK captures', () => {
         });
 
         test('an unsigned header does not matter; a repeated signed one does', () => {
-          assert.equal(verifySignature(parseSignedRequest(withHeader(incoming, 'user-agent', () => 'x')), SECRET), true);
+          assert.equal(
+            verifySignature(parseSignedRequest(withHeader(incoming, 'user-agent', () => 'x')), SECRET),
+            true,
+          );
           const repeated = { ...incoming, rawHeaders: [...incoming.rawHeaders, 'X-Acs-Credentials-Provider', 'other'] };
           assert.equal(verifySignature(parseSignedRequest(repeated), SECRET), false);
         });
@@ -312,10 +318,20 @@ describe('parseSignedRequest errors', () => {
     throwsKind(() => parseSignedRequest(withoutHeader(base, 'authorization')), 'incomplete_signature');
   });
 
-  for (const required of ['host', 'x-acs-action', 'x-acs-version', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256']) {
+  for (const required of [
+    'host',
+    'x-acs-action',
+    'x-acs-version',
+    'x-acs-date',
+    'x-acs-signature-nonce',
+    'x-acs-content-sha256',
+  ]) {
     test(`required header ${required}: unsigned or absent -> incomplete_signature`, () => {
       const names = /SignedHeaders=([^,]*)/.exec(auth)![1]!.split(';');
-      const unsigned = auth.replace(/SignedHeaders=[^,]*/, 'SignedHeaders=' + names.filter((n) => n !== required).join(';'));
+      const unsigned = auth.replace(
+        /SignedHeaders=[^,]*/,
+        'SignedHeaders=' + names.filter((n) => n !== required).join(';'),
+      );
       throwsKind(() => parseSignedRequest(withHeader(base, 'authorization', () => unsigned)), 'incomplete_signature');
       throwsKind(() => parseSignedRequest(withoutHeader(base, required)), 'incomplete_signature');
     });
@@ -380,11 +396,24 @@ describe('form bodies', () => {
   test('ACS3: form parameters join the params and are protected by the body hash', () => {
     const body = Buffer.from('Csr=a%2Bb+c&Domain=example.com');
     const s = signAcs3({
-      accessKeyId: AK, secret: SECRET, host: 'h', action: 'CreateCsr', version: '2020-04-07',
-      params: { Name: 'n' }, date: '2026-01-01T00:00:00Z', nonce: 'n1', extraHeaders: FORM, body,
+      accessKeyId: AK,
+      secret: SECRET,
+      host: 'h',
+      action: 'CreateCsr',
+      version: '2020-04-07',
+      params: { Name: 'n' },
+      date: '2026-01-01T00:00:00Z',
+      nonce: 'n1',
+      extraHeaders: FORM,
+      body,
     });
     assert.match(s.headers['authorization']!, /SignedHeaders=content-type;host;/);
-    const req = parseSignedRequest({ method: 'POST', rawUrl: s.path, rawHeaders: Object.entries(s.headers).flat(), body });
+    const req = parseSignedRequest({
+      method: 'POST',
+      rawUrl: s.path,
+      rawHeaders: Object.entries(s.headers).flat(),
+      body,
+    });
     assert.deepEqual(Object.fromEntries(req.params), { Name: 'n', Csr: 'a+b c', Domain: 'example.com' });
     checkContentHash(req, body);
     assert.equal(verifySignature(req, SECRET), true);
@@ -394,8 +423,15 @@ describe('form bodies', () => {
   test('ACS3: a form body with an unsigned content-type -> incomplete_signature', () => {
     const body = Buffer.from('Domain=example.com');
     const s = signAcs3({
-      accessKeyId: AK, secret: SECRET, host: 'h', action: 'CreateCsr', version: '2020-04-07',
-      params: {}, date: '2026-01-01T00:00:00Z', nonce: 'n1', body,
+      accessKeyId: AK,
+      secret: SECRET,
+      host: 'h',
+      action: 'CreateCsr',
+      version: '2020-04-07',
+      params: {},
+      date: '2026-01-01T00:00:00Z',
+      nonce: 'n1',
+      body,
     });
     const rawHeaders = [...Object.entries(s.headers).flat(), 'Content-Type', FORM['content-type']];
     throwsKind(() => parseSignedRequest({ method: 'POST', rawUrl: s.path, rawHeaders, body }), 'incomplete_signature');
@@ -404,8 +440,16 @@ describe('form bodies', () => {
   test('ACS3: a parameter in both query and body -> invalid_parameter', () => {
     const body = Buffer.from('Name=other');
     const s = signAcs3({
-      accessKeyId: AK, secret: SECRET, host: 'h', action: 'CreateCsr', version: '2020-04-07',
-      params: { Name: 'n' }, date: '2026-01-01T00:00:00Z', nonce: 'n1', extraHeaders: FORM, body,
+      accessKeyId: AK,
+      secret: SECRET,
+      host: 'h',
+      action: 'CreateCsr',
+      version: '2020-04-07',
+      params: { Name: 'n' },
+      date: '2026-01-01T00:00:00Z',
+      nonce: 'n1',
+      extraHeaders: FORM,
+      body,
     });
     const incoming = { method: 'POST', rawUrl: s.path, rawHeaders: Object.entries(s.headers).flat(), body };
     throwsKind(() => parseSignedRequest(incoming), 'invalid_parameter');
@@ -413,24 +457,57 @@ describe('form bodies', () => {
 
   test('v1: form parameters are signed with the query ones (§3.2 step 1)', () => {
     // An independent v1 signer, written from §3.2 with the test vector's rules.
-    const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+    const enc = (s: string) =>
+      encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
     const all: Record<string, string> = {
-      Action: 'UploadCsr', Version: '2020-04-07', Format: 'json', Timestamp: '2026-01-01T00:00:00Z',
-      SignatureNonce: 'abc', SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0', AccessKeyId: AK,
-      RegionId: 'cn-hangzhou', Csr: "x*y (z)!'", Name: '名前',
+      Action: 'UploadCsr',
+      Version: '2020-04-07',
+      Format: 'json',
+      Timestamp: '2026-01-01T00:00:00Z',
+      SignatureNonce: 'abc',
+      SignatureMethod: 'HMAC-SHA1',
+      SignatureVersion: '1.0',
+      AccessKeyId: AK,
+      RegionId: 'cn-hangzhou',
+      Csr: "x*y (z)!'",
+      Name: '名前',
     };
-    const canon = Object.keys(all).sort().map((k) => `${enc(k)}=${enc(all[k]!)}`).join('&');
-    const signature = createHmac('sha1', SECRET + '&').update(`POST&%2F&${enc(canon)}`).digest('base64');
-    const queryKeys = ['Action', 'Version', 'Format', 'Timestamp', 'SignatureNonce', 'SignatureMethod', 'SignatureVersion', 'AccessKeyId'];
+    const canon = Object.keys(all)
+      .sort()
+      .map((k) => `${enc(k)}=${enc(all[k]!)}`)
+      .join('&');
+    const signature = createHmac('sha1', SECRET + '&')
+      .update(`POST&%2F&${enc(canon)}`)
+      .digest('base64');
+    const queryKeys = [
+      'Action',
+      'Version',
+      'Format',
+      'Timestamp',
+      'SignatureNonce',
+      'SignatureMethod',
+      'SignatureVersion',
+      'AccessKeyId',
+    ];
     const rawUrl = '/?' + queryKeys.map((k) => `${k}=${enc(all[k]!)}`).join('&') + `&Signature=${enc(signature)}`;
     const body = Buffer.from(`RegionId=cn-hangzhou&Csr=${encodeURIComponent(all['Csr']!)}&Name=${enc(all['Name']!)}`);
-    const req = parseSignedRequest({ method: 'POST', rawUrl, rawHeaders: ['Content-Type', 'application/x-www-form-urlencoded'], body });
+    const req = parseSignedRequest({
+      method: 'POST',
+      rawUrl,
+      rawHeaders: ['Content-Type', 'application/x-www-form-urlencoded'],
+      body,
+    });
     assert.equal(req.scheme, 'RPC-HMAC-SHA1');
     assert.equal(req.action, 'UploadCsr');
     // RegionId stays: MoveResourceGroup takes it as a business parameter.
     assert.deepEqual(Object.fromEntries(req.params), { RegionId: 'cn-hangzhou', Csr: "x*y (z)!'", Name: '名前' });
     assert.equal(verifySignature(req, SECRET), true);
-    const tampered = { method: 'POST', rawUrl, rawHeaders: ['Content-Type', 'application/x-www-form-urlencoded'], body: Buffer.from(body.toString().replace('cn-hangzhou', 'cn-beijing')) };
+    const tampered = {
+      method: 'POST',
+      rawUrl,
+      rawHeaders: ['Content-Type', 'application/x-www-form-urlencoded'],
+      body: Buffer.from(body.toString().replace('cn-hangzhou', 'cn-beijing')),
+    };
     assert.equal(verifySignature(parseSignedRequest(tampered), SECRET), false);
   });
 });
@@ -438,18 +515,33 @@ describe('form bodies', () => {
 test('parameters are sorted by UTF-8 byte order, not by UTF-16 unit (§3.1 step 5)', () => {
   // U+FF01 sorts before U+1F600 in UTF-8 but after its surrogate pair in UTF-16; the
   // reference verifier sorts with Buffer.compare.
-  const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  const enc = (s: string) =>
+    encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
   const all: Record<string, string> = {
-    Action: 'ListCsr', Version: '2020-04-07', Timestamp: '2026-01-01T00:00:00Z', SignatureNonce: 'n',
-    SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0', AccessKeyId: AK, 'K\uff01': '1', 'K\u{1f600}': '2',
+    Action: 'ListCsr',
+    Version: '2020-04-07',
+    Timestamp: '2026-01-01T00:00:00Z',
+    SignatureNonce: 'n',
+    SignatureMethod: 'HMAC-SHA1',
+    SignatureVersion: '1.0',
+    AccessKeyId: AK,
+    'K\uff01': '1',
+    'K\u{1f600}': '2',
   };
   const canon = Object.keys(all)
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
     .map((k) => `${enc(k)}=${enc(all[k]!)}`)
     .join('&');
   assert.ok(canon.indexOf('K%EF%BC%81') < canon.indexOf('K%F0%9F%98%80'));
-  const signature = createHmac('sha1', SECRET + '&').update(`POST&%2F&${enc(canon)}`).digest('base64');
-  const rawUrl = '/?' + Object.keys(all).map((k) => `${enc(k)}=${enc(all[k]!)}`).join('&') + `&Signature=${enc(signature)}`;
+  const signature = createHmac('sha1', SECRET + '&')
+    .update(`POST&%2F&${enc(canon)}`)
+    .digest('base64');
+  const rawUrl =
+    '/?' +
+    Object.keys(all)
+      .map((k) => `${enc(k)}=${enc(all[k]!)}`)
+      .join('&') +
+    `&Signature=${enc(signature)}`;
   const req = parseSignedRequest({ method: 'POST', rawUrl, rawHeaders: [], body: Buffer.alloc(0) });
   assert.equal(verifySignature(req, SECRET), true);
 });
@@ -488,8 +580,11 @@ describe('parseAcsTimestamp', () => {
   ];
   for (const s of bad) {
     test(`rejects ${JSON.stringify(s)} -> invalid_parameter`, () => {
-      assert.throws(() => parseAcsTimestamp(s), (e: unknown) =>
-        e instanceof CertError && e.kind === 'invalid_parameter' && e.message.includes('YYYY-MM-DDThh:mm:ssZ'));
+      assert.throws(
+        () => parseAcsTimestamp(s),
+        (e: unknown) =>
+          e instanceof CertError && e.kind === 'invalid_parameter' && e.message.includes('YYYY-MM-DDThh:mm:ssZ'),
+      );
     });
   }
 
@@ -510,7 +605,8 @@ describe('percentEncode (§3.1)', () => {
     ['😀', '%F0%9F%98%80'],
     ['', ''],
   ];
-  for (const [input, out] of cases) test(`${JSON.stringify(input)} -> ${out}`, () => assert.equal(percentEncode(input), out));
+  for (const [input, out] of cases)
+    test(`${JSON.stringify(input)} -> ${out}`, () => assert.equal(percentEncode(input), out));
 
   test('a lone surrogate -> invalid_parameter', () => throwsKind(() => percentEncode('\ud800'), 'invalid_parameter'));
 });
@@ -542,12 +638,22 @@ describe('signAcs3', () => {
     test(`${scheme} round-trips through parse and verify`, () => {
       const params = { Keyword: 'a b+c', Csr: "x*y (z)!'~\n", Name: '阿里', Empty: '', 'Tags.1.Key': 'k', 'A/B': '=&' };
       const s = signAcs3({
-        scheme, accessKeyId: 'ak2', secret: 's3cret', host: 'cas.example:8443', action: 'ListCsr', version: '2020-04-07',
-        params, date: '2026-01-02T03:04:05Z', nonce: 'nonce-1',
+        scheme,
+        accessKeyId: 'ak2',
+        secret: 's3cret',
+        host: 'cas.example:8443',
+        action: 'ListCsr',
+        version: '2020-04-07',
+        params,
+        date: '2026-01-02T03:04:05Z',
+        nonce: 'nonce-1',
         extraHeaders: { 'x-acs-security-token': 'tok' },
       });
       const incoming: IncomingSignedRequest = {
-        method: 'POST', rawUrl: s.path, rawHeaders: Object.entries(s.headers).flat(), body: Buffer.alloc(0),
+        method: 'POST',
+        rawUrl: s.path,
+        rawHeaders: Object.entries(s.headers).flat(),
+        body: Buffer.alloc(0),
       };
       const req = parseSignedRequest(incoming);
       assert.equal(req.scheme, scheme);

@@ -77,11 +77,16 @@ export interface SignedRequest {
 const SUB_DELIMS_LEFT_RAW = /[!'()*]/g;
 function escapeSubDelim(c: string): string {
   switch (c) {
-    case '!': return '%21';
-    case "'": return '%27';
-    case '(': return '%28';
-    case ')': return '%29';
-    default: return '%2A';
+    case '!':
+      return '%21';
+    case "'":
+      return '%27';
+    case '(':
+      return '%28';
+    case ')':
+      return '%29';
+    default:
+      return '%2A';
   }
 }
 
@@ -193,7 +198,10 @@ function singleHeader(headers: HeaderValues, name: string): string | undefined {
 function canonicalHeaderValue(v: string | string[] | undefined): string {
   if (v === undefined) return '';
   if (typeof v === 'string') return v.trim();
-  return v.map((x) => x.trim()).sort().join(',');
+  return v
+    .map((x) => x.trim())
+    .sort()
+    .join(',');
 }
 
 function isFormContentType(contentType: string | undefined): boolean {
@@ -268,7 +276,8 @@ function parseAcs3(
   }
   const m = ACS3_AUTHORIZATION.exec(authorization);
   if (m === null) {
-    const unknownAlgorithm = !authorization.startsWith(ACS3_SCHEME_PREFIX + 'SHA256 ') &&
+    const unknownAlgorithm =
+      !authorization.startsWith(ACS3_SCHEME_PREFIX + 'SHA256 ') &&
       !authorization.startsWith(ACS3_SCHEME_PREFIX + 'SM3 ');
     throw new CertError(
       'incomplete_signature',
@@ -353,7 +362,10 @@ function parseRpcV1(req: IncomingSignedRequest, headers: HeaderValues, query: Ma
     throw new CertError('incomplete_signature', 'The AccessKeyId parameter is missing.');
   }
   if (all.get('SignatureMethod') !== 'HMAC-SHA1' || all.get('SignatureVersion') !== '1.0') {
-    throw new CertError('incomplete_signature', 'Only SignatureMethod HMAC-SHA1 with SignatureVersion 1.0 is supported.');
+    throw new CertError(
+      'incomplete_signature',
+      'Only SignatureMethod HMAC-SHA1 with SignatureVersion 1.0 is supported.',
+    );
   }
 
   const params = new Map<string, string>();
@@ -439,11 +451,16 @@ function acs3Signature(scheme: Acs3Scheme, secret: string, canonicalRequest: str
 
 function acs3CanonicalRequest(p: Acs3Proof): string {
   return (
-    p.method + '\n' +
-    p.canonicalUri + '\n' +
-    canonicalizeParams(p.query) + '\n' +
-    p.canonicalHeaders + '\n' +
-    p.signedHeaders + '\n' +
+    p.method +
+    '\n' +
+    p.canonicalUri +
+    '\n' +
+    canonicalizeParams(p.query) +
+    '\n' +
+    p.canonicalHeaders +
+    '\n' +
+    p.signedHeaders +
+    '\n' +
     p.contentHash
   );
 }
@@ -451,7 +468,9 @@ function acs3CanonicalRequest(p: Acs3Proof): string {
 function rpcV1Signature(method: string, secret: string, signedParams: ReadonlyMap<string, string>): string {
   // §3.2 steps 4-5: METHOD&%2F&enc(canonicalized), keyed with secret + '&'.
   const stringToSign = method + '&%2F&' + percentEncode(canonicalizeParams(signedParams));
-  return createHmac('sha1', secret + '&').update(stringToSign, 'utf8').digest('base64');
+  return createHmac('sha1', secret + '&')
+    .update(stringToSign, 'utf8')
+    .digest('base64');
 }
 
 /**

@@ -16,7 +16,9 @@ import { createRateLimiter, type RateLimiter } from './throttle.js';
 import { renderCasError } from './render.js';
 
 const require = createRequire(import.meta.url);
-const { OpenApiUtil } = require('@alicloud/openapi-core') as { OpenApiUtil: { getThrottlingTimeLeft(h: Record<string, string>): number | undefined } };
+const { OpenApiUtil } = require('@alicloud/openapi-core') as {
+  OpenApiUtil: { getThrottlingTimeLeft(h: Record<string, string>): number | undefined };
+};
 const $dara = require('@darabonba/typescript') as typeof import('@darabonba/typescript');
 
 class SetClock implements Clock {
@@ -34,7 +36,11 @@ const T0 = 1_900_000_000_000;
 const dir = mkdtempSync(join(tmpdir(), 'certdesk-throttle-'));
 const pgUrl = process.env.CERTDESK_TEST_DATABASE_URL;
 const locations: Array<[string, StoreLocation]> = [['sqlite', { kind: 'sqlite', target: join(dir, 'throttle.db') }]];
-if (pgUrl) locations.push(['postgres', { kind: 'postgres', target: pgUrl, postgres: { schema: `t_${randomBytes(6).toString('hex')}` } }]);
+if (pgUrl)
+  locations.push([
+    'postgres',
+    { kind: 'postgres', target: pgUrl, postgres: { schema: `t_${randomBytes(6).toString('hex')}` } },
+  ]);
 
 after(async () => {
   rmSync(dir, { recursive: true, force: true });
@@ -87,7 +93,12 @@ for (const [name, location] of locations) {
     });
 
     test('concurrent requests: exactly the limit passes', async () => {
-      const limiter = createRateLimiter({ store, clock: new SetClock(T0 + 10 * RATE_WINDOW_MS), logger: silent, limits: LIMITS });
+      const limiter = createRateLimiter({
+        store,
+        clock: new SetClock(T0 + 10 * RATE_WINDOW_MS),
+        logger: silent,
+        limits: LIMITS,
+      });
       assert.equal(await passes(limiter, nextAccount(), 'ListCsr', 20), 3);
     });
 
@@ -97,7 +108,11 @@ for (const [name, location] of locations) {
       const [a, b] = [nextAccount(), nextAccount()];
       assert.equal(await passes(limiter, a, 'ListCsr', 6), 3);
       assert.equal(await passes(limiter, b, 'ListCsr', 6), 3, 'another account has its own count');
-      assert.equal(await passes(limiter, a, 'GetCsrDetail', 9), 5, 'another action has its own count, the default limit');
+      assert.equal(
+        await passes(limiter, a, 'GetCsrDetail', 9),
+        5,
+        'another action has its own count, the default limit',
+      );
     });
 
     test('two processes on one store share the count', async () => {
@@ -108,7 +123,11 @@ for (const [name, location] of locations) {
       await one.check(a, 'ListCsr');
       await one.check(a, 'ListCsr');
       await two.check(a, 'ListCsr');
-      assert.equal((await outcome(two.check(a, 'ListCsr')))?.kind, 'throttled', 'the second process sees the first one\'s requests');
+      assert.equal(
+        (await outcome(two.check(a, 'ListCsr')))?.kind,
+        'throttled',
+        "the second process sees the first one's requests",
+      );
       assert.equal((await outcome(one.check(a, 'ListCsr')))?.kind, 'throttled');
       // Concurrently, in a fresh window: the limit holds in total, not per process.
       clock.at += RATE_WINDOW_MS;
@@ -119,17 +138,29 @@ for (const [name, location] of locations) {
     test('the store counts each request once per (window, account, action) and forgets old windows', async () => {
       const a = nextAccount();
       const w = T0 + 40 * RATE_WINDOW_MS;
-      assert.deepEqual([await store.repos.rateCounters.hit(a, 'X', w), await store.repos.rateCounters.hit(a, 'X', w)], [1, 2]);
+      assert.deepEqual(
+        [await store.repos.rateCounters.hit(a, 'X', w), await store.repos.rateCounters.hit(a, 'X', w)],
+        [1, 2],
+      );
       assert.equal(await store.repos.rateCounters.hit(a, 'X', w + RATE_WINDOW_MS), 1);
       assert.equal(await store.repos.rateCounters.hit(a, 'Y', w), 1);
       // A limiter purges in the background, once its clock is a few windows past the rows.
-      const limiter = createRateLimiter({ store, clock: new SetClock(w + 60 * RATE_WINDOW_MS), logger: silent, limits: LIMITS });
+      const limiter = createRateLimiter({
+        store,
+        clock: new SetClock(w + 60 * RATE_WINDOW_MS),
+        logger: silent,
+        limits: LIMITS,
+      });
       await limiter.check(a, 'ListCsr');
-      const rows = async () => store.db.selectFrom('rate_counters').select('window_start').where('account_id', '=', a).execute();
+      const rows = async () =>
+        store.db.selectFrom('rate_counters').select('window_start').where('account_id', '=', a).execute();
       for (let i = 0; i < 500 && (await rows()).some((r) => r.window_start < w + 60 * RATE_WINDOW_MS); i++) {
         await new Promise((r) => setTimeout(r, 10));
       }
-      assert.deepEqual((await rows()).map((r) => r.window_start), [w + 60 * RATE_WINDOW_MS]);
+      assert.deepEqual(
+        (await rows()).map((r) => r.window_start),
+        [w + 60 * RATE_WINDOW_MS],
+      );
     });
   });
 }
@@ -143,7 +174,13 @@ test('x-acs-retry-after is in milliseconds, as the SDK reads it: retryAfter is w
   // it as the delay passed to sleep(ms) (capped by maxDelay, 120 000 ms by default).
   const retryAfter = OpenApiUtil.getThrottlingTimeLeft(rendered.headers);
   assert.equal(retryAfter, 750);
-  const options = new $dara.RetryOptions({ retryable: true, retryCondition: [{ maxAttempts: 3, exception: ['ThrottlingError'], errorCode: [] }] });
-  const ctx = new $dara.RetryPolicyContext({ retriesAttempted: 1, exception: { name: 'ThrottlingError', code: 'Throttling.User', retryAfter } });
+  const options = new $dara.RetryOptions({
+    retryable: true,
+    retryCondition: [{ maxAttempts: 3, exception: ['ThrottlingError'], errorCode: [] }],
+  });
+  const ctx = new $dara.RetryPolicyContext({
+    retriesAttempted: 1,
+    exception: { name: 'ThrottlingError', code: 'Throttling.User', retryAfter },
+  });
   assert.equal($dara.getBackoffDelay(options, ctx), 750);
 });

@@ -60,7 +60,9 @@ interface Slot {
 function throttled(windowStart: number, now: number): CertError {
   // At least 1 ms: the SDK keeps retryAfter only when the header is a positive integer of ms.
   const waitMs = Math.max(windowStart + RATE_WINDOW_MS - now, 1);
-  return new CertError('throttled', 'Request was denied due to user flow control.', { retryAfterSeconds: waitMs / 1000 });
+  return new CertError('throttled', 'Request was denied due to user flow control.', {
+    retryAfterSeconds: waitMs / 1000,
+  });
 }
 
 export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {

@@ -35,14 +35,25 @@ export function describeStateView(v: OrderStateView, chainPem: string): Record<s
     out.ValidateType = v.order.validate_type;
     if (pending) {
       if (v.order.validate_type === 'DNS') {
-        Object.assign(out, { RecordType: 'TXT', RecordDomain: DNS_RECORD_LABEL, RecordValue: pending.token, Domain: dcvBaseDomain(pending.domain) });
+        Object.assign(out, {
+          RecordType: 'TXT',
+          RecordDomain: DNS_RECORD_LABEL,
+          RecordValue: pending.token,
+          Domain: dcvBaseDomain(pending.domain),
+        });
       } else {
         Object.assign(out, { Domain: pending.domain, Uri: FILE_VALIDATION_PATH, Content: pending.token });
       }
     }
     // Not in the CAS model (the SDK ignores it): every name's challenge, for multi-domain orders.
     out.DomainVerifications = v.authorizations.map((a) => ({
-      Domain: a.domain, Status: a.status, RecordDomain: `${DNS_RECORD_LABEL}.${dcvBaseDomain(a.domain)}`, RecordValue: a.token, Uri: FILE_VALIDATION_PATH, Content: a.token, Reason: a.last_error ?? '',
+      Domain: a.domain,
+      Status: a.status,
+      RecordDomain: `${DNS_RECORD_LABEL}.${dcvBaseDomain(a.domain)}`,
+      RecordValue: a.token,
+      Uri: FILE_VALIDATION_PATH,
+      Content: a.token,
+      Reason: a.last_error ?? '',
     }));
   }
   if (v.certificate?.state === 'issued') {
@@ -76,7 +87,11 @@ export function orderListItem(order: OrderRow, cert: CertificateRow | undefined,
     WildDomainCount: names.filter(isWildcard).length,
     CertType: product.certType,
     RootBrand: product.rootBrand,
-    Status: orderListStatus(order.state as OrderState, issued ? { notAfter: issued.not_after, revokedAt: issued.revoked_at } : undefined, now),
+    Status: orderListStatus(
+      order.state as OrderState,
+      issued ? { notAfter: issued.not_after, revokedAt: issued.revoked_at } : undefined,
+      now,
+    ),
     SourceType: 'cpack',
     TrusteeStatus: 'unTrustee',
     Algorithm: algorithmName(order.key_algorithm),
@@ -108,7 +123,9 @@ export function certificateListItem(c: CertificateRow, now: number): Record<stri
     Province: c.province,
     City: c.city,
     ResourceGroupId: '',
-    ...(c.order_id !== null ? { OrderId: c.order_id, InstanceId: `cas-ivauto-${c.order_id}` } : { InstanceId: `cas-upload-${c.id}` }),
+    ...(c.order_id !== null
+      ? { OrderId: c.order_id, InstanceId: `cas-ivauto-${c.order_id}` }
+      : { InstanceId: `cas-upload-${c.id}` }),
   };
 }
 

@@ -6,7 +6,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export type PublicHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
 
 export function sendBytes(res: ServerResponse, type: string, body: Buffer, maxAgeSeconds: number): void {
-  res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'cache-control': `public, max-age=${maxAgeSeconds}` });
+  res.writeHead(200, {
+    'content-type': type,
+    'content-length': body.length,
+    'cache-control': `public, max-age=${maxAgeSeconds}`,
+  });
   res.end(body);
 }
 

@@ -57,7 +57,13 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   });
 }
 
-function send(res: ServerResponse, answer: OcspAnswer, cacheable: boolean, now: number, ifNoneMatch: string | undefined): void {
+function send(
+  res: ServerResponse,
+  answer: OcspAnswer,
+  cacheable: boolean,
+  now: number,
+  ifNoneMatch: string | undefined,
+): void {
   const headers: Record<string, string | number> = { 'content-type': CONTENT_TYPE };
   if (cacheable && answer.nextUpdate !== undefined && answer.thisUpdate !== undefined && answer.etag !== undefined) {
     // RFC 5019 §6.2: max-age later than thisUpdate and earlier than nextUpdate.
@@ -84,7 +90,10 @@ export function ocspHandler(deps: OcspDeps): PublicHandler {
   const respond = async (res: ServerResponse, der: Buffer | undefined, cacheable: boolean, ifNoneMatch?: string) => {
     let answer: OcspAnswer;
     try {
-      answer = der === undefined ? { der: ocspErrorResponse('malformedRequest'), status: 'malformedRequest' } : await getOcspResponseDer(deps, der);
+      answer =
+        der === undefined
+          ? { der: ocspErrorResponse('malformedRequest'), status: 'malformedRequest' }
+          : await getOcspResponseDer(deps, der);
     } catch (e) {
       // The store is unreachable or similar: RFC 6960 §2.3 tryLater, never a guess.
       deps.logger.log('warn', 'OCSP lookup failed', { error: String(e) });

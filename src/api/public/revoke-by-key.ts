@@ -44,7 +44,11 @@ export function revokeByKeyHandler(deps: OrderDeps, hostId: string): PublicHandl
       sendJson(res, 200, { RequestId: requestId, CertificateId: r.certificateId, SerialNo: r.serial });
     } catch (e) {
       const err = toCertError(e);
-      if (err.kind === 'internal') deps.logger.log('error', 'revoke-by-key failed', { requestId, error: String((err.cause as Error)?.stack ?? err.cause) });
+      if (err.kind === 'internal')
+        deps.logger.log('error', 'revoke-by-key failed', {
+          requestId,
+          error: String((err.cause as Error)?.stack ?? err.cause),
+        });
       const r = renderCasError(err, requestId, hostId);
       sendJson(res, r.status, r.body, r.headers);
     }

@@ -78,7 +78,12 @@ export async function up(db: Kysely<unknown>, { kind }: MigrationContext): Promi
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
   // Serials are unique per certdesk issuer (uploads carry another CA's serials: issuer_id null).
-  await db.schema.createIndex('certificates_issuer_serial').on('certificates').columns(['issuer_id', 'serial']).unique().execute();
+  await db.schema
+    .createIndex('certificates_issuer_serial')
+    .on('certificates')
+    .columns(['issuer_id', 'serial'])
+    .unique()
+    .execute();
   await db.schema.createIndex('certificates_account').on('certificates').columns(['account_id', 'id']).execute();
   await db.schema
     .createTable('jobs')

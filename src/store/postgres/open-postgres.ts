@@ -8,9 +8,13 @@ import type { Database } from '../schema.js';
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 const types = {
-  getTypeParser(oid: number, format?: any) {
+  getTypeParser(oid: number, format?: 'text' | 'binary'): (v: string) => unknown {
     if (oid === INT8_OID || oid === NUMERIC_OID) return (v: string) => Number(v);
-    return pg.types.getTypeParser(oid, format);
+    // pg types its parsers as returning `any`; we hand them on unread.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-return
+    return format === 'binary'
+      ? (pg.types.getTypeParser(oid, 'binary') as (v: string) => unknown)
+      : pg.types.getTypeParser(oid, 'text');
   },
 };
 
@@ -54,7 +58,7 @@ function openPool(url: string, max: number, schema: string | undefined): pg.Pool
     max,
     // Connections stay open: no idle timer set and cleared on every release.
     idleTimeoutMillis: 0,
-    types: types as any,
+    types: types,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // An idle client's error (server restart) must not crash the process.
@@ -62,7 +66,10 @@ function openPool(url: string, max: number, schema: string | undefined): pg.Pool
   return pool;
 }
 
-export function openPostgresKysely(url: string, opts: PostgresOptions = {}): { db: Kysely<Database>; prepared: PreparedQuery } {
+export function openPostgresKysely(
+  url: string,
+  opts: PostgresOptions = {},
+): { db: Kysely<Database>; prepared: PreparedQuery } {
   const pool = openPool(url, opts.maxConnections ?? 10, opts.schema);
   // Opened on first use: connections are made as statements need them. The setting is made
   // by a SET before a connection's first statement, not as a startup option, which poolers
@@ -85,12 +92,16 @@ export function openPostgresKysely(url: string, opts: PostgresOptions = {}): { d
       client.release(broken);
     }
   }
-  const prepared: PreparedQuery = Object.assign(async <R>(name: string, text: string, values: unknown[]) => (await pool.query({ name, text, values })).rows as R[], {
-    arrays: async (name: string, text: string, values: unknown[]) => (await pool.query({ name, text, values, rowMode: 'array' })).rows as unknown[][],
-    relaxed,
-    close: async () => {
-      await Promise.all([relaxedPool.end(), pool.ending ? undefined : pool.end()]);
+  const prepared: PreparedQuery = Object.assign(
+    async <R>(name: string, text: string, values: unknown[]) => (await pool.query({ name, text, values })).rows as R[],
+    {
+      arrays: async (name: string, text: string, values: unknown[]) =>
+        (await pool.query({ name, text, values, rowMode: 'array' })).rows as unknown[][],
+      relaxed,
+      close: async () => {
+        await Promise.all([relaxedPool.end(), pool.ending ? undefined : pool.end()]);
+      },
     },
-  });
+  );
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), prepared };
 }

@@ -13,7 +13,8 @@ export interface AccessKeyFeed {
 }
 
 export function accessKeyRepo(db: Db, kind: StoreKind, feed?: AccessKeyFeed) {
-  const get = (id: string): Promise<AccessKeyRow | undefined> => db.selectFrom('access_keys').selectAll().where('id', '=', id).executeTakeFirst();
+  const get = (id: string): Promise<AccessKeyRow | undefined> =>
+    db.selectFrom('access_keys').selectAll().where('id', '=', id).executeTakeFirst();
 
   /**
    * Runs one UPDATE/DELETE of a key; on PostgreSQL the statement also sends the NOTIFY (one
@@ -26,12 +27,19 @@ export function accessKeyRepo(db: Db, kind: StoreKind, feed?: AccessKeyFeed) {
         statement === 'delete'
           ? sql`delete from access_keys where id = ${id} returning id`
           : sql`update access_keys set enabled = ${statement === 'enable' ? 1 : 0} where id = ${id} returning id`;
-      const r = await sql`with changed as (${dml}) select pg_notify(${feed.channel}, ${`${feed.tag}:${id}`}) from changed`.execute(db);
+      const r =
+        await sql`with changed as (${dml}) select pg_notify(${feed.channel}, ${`${feed.tag}:${id}`}) from changed`.execute(
+          db,
+        );
       changed = r.rows.length > 0;
     } else if (statement === 'delete') {
       changed = Number((await db.deleteFrom('access_keys').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
     } else {
-      const r = await db.updateTable('access_keys').set({ enabled: statement === 'enable' ? 1 : 0 }).where('id', '=', id).executeTakeFirst();
+      const r = await db
+        .updateTable('access_keys')
+        .set({ enabled: statement === 'enable' ? 1 : 0 })
+        .where('id', '=', id)
+        .executeTakeFirst();
       changed = Number(r.numUpdatedRows) > 0;
     }
     // Our own notification comes back too, but later: forget the row now.
@@ -52,7 +60,12 @@ export function accessKeyRepo(db: Db, kind: StoreKind, feed?: AccessKeyFeed) {
       return feed?.cache ? feed.cache.get(id, get) : get(id);
     },
     async listByAccount(accountId: number): Promise<AccessKeyRow[]> {
-      return db.selectFrom('access_keys').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
+      return db
+        .selectFrom('access_keys')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('created_at')
+        .execute();
     },
     /** Returns false when no such key exists. */
     async setEnabled(id: string, enabled: boolean): Promise<boolean> {

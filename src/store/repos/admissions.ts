@@ -47,7 +47,11 @@ export interface AdmissionVerdict {
 /** 7 bind parameters, arrays: the batch size is bounded only by memory; kept modest. */
 const MAX_BATCH = 256;
 
-export function admissionRepo(nonces: { rememberMany(u: NonceUse[]): Promise<boolean[]> }, counters: { hitMany(h: RateHit[]): Promise<number[]> }, prepared?: PreparedQuery) {
+export function admissionRepo(
+  nonces: { rememberMany(u: NonceUse[]): Promise<boolean[]> },
+  counters: { hitMany(h: RateHit[]): Promise<number[]> },
+  prepared?: PreparedQuery,
+) {
   async function admitMany(items: readonly Admission[], relaxed = false): Promise<AdmissionVerdict[]> {
     const counted = items.flatMap((a, i) => (a.hit ? [i] : []));
     const hits = counted.map((i) => items[i]!.hit!);
@@ -56,14 +60,23 @@ export function admissionRepo(nonces: { rememberMany(u: NonceUse[]): Promise<boo
     if (prepared) {
       const noncePlan = planNonces(items.map((a) => a.nonce));
       const hitPlan = planHits(hits);
-      type Row = { access_key_id: string | null; nonce: string | null } & { [K in keyof CounterRow]: CounterRow[K] | null };
+      type Row = { access_key_id: string | null; nonce: string | null } & {
+        [K in keyof CounterRow]: CounterRow[K] | null;
+      };
       const values = [...noncePlan.arrays(), ...hitPlan.arrays()];
-      const rows = await (relaxed ? prepared.relaxed<Row>('certdesk_admit', ADMIT_PG, values) : prepared<Row>('certdesk_admit', ADMIT_PG, values));
-      fresh = noncePlan.verdicts(rows.filter((r): r is Row & { access_key_id: string; nonce: string } => r.access_key_id !== null));
+      const rows = await (relaxed
+        ? prepared.relaxed<Row>('certdesk_admit', ADMIT_PG, values)
+        : prepared<Row>('certdesk_admit', ADMIT_PG, values));
+      fresh = noncePlan.verdicts(
+        rows.filter((r): r is Row & { access_key_id: string; nonce: string } => r.access_key_id !== null),
+      );
       positions = hitPlan.positions(rows.filter((r) => r.access_key_id === null) as CounterRow[]);
     } else {
       // SQLite: one writer at a time and no round trip to save; the two grouped statements.
-      [fresh, positions] = await Promise.all([nonces.rememberMany(items.map((a) => a.nonce)), hits.length > 0 ? counters.hitMany(hits) : Promise.resolve([])]);
+      [fresh, positions] = await Promise.all([
+        nonces.rememberMany(items.map((a) => a.nonce)),
+        hits.length > 0 ? counters.hitMany(hits) : Promise.resolve([]),
+      ]);
     }
     const verdicts: AdmissionVerdict[] = fresh.map((f) => ({ fresh: f }));
     counted.forEach((i, j) => (verdicts[i]!.count = positions[j]));
@@ -74,7 +87,10 @@ export function admissionRepo(nonces: { rememberMany(u: NonceUse[]): Promise<boo
   // action), so a second one in flight would mostly wait for the first; one bigger batch costs
   // PostgreSQL less (issue 5's bench: ~15% less of its CPU per request, throughput no lower).
   // The durable batches keep two in flight, so that one's WAL flush overlaps the next one.
-  const relaxed = createBatcher((items: Admission[]) => admitMany(items, true), { maxBatch: MAX_BATCH, maxInFlight: 1 });
+  const relaxed = createBatcher((items: Admission[]) => admitMany(items, true), {
+    maxBatch: MAX_BATCH,
+    maxInFlight: 1,
+  });
 
   return {
     /** Concurrent calls are grouped into one statement per kind of commit (store/batcher.ts). */

@@ -10,13 +10,30 @@ export function companyRepo(db: Db) {
       return db.selectFrom('companies').selectAll().where('account_id', '=', accountId).orderBy('id', 'desc').execute();
     },
     async latest(accountId: number): Promise<CompanyRow | undefined> {
-      return db.selectFrom('companies').selectAll().where('account_id', '=', accountId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+      return db
+        .selectFrom('companies')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
     },
     async findByName(accountId: number, name: string): Promise<CompanyRow | undefined> {
-      return db.selectFrom('companies').selectAll().where('account_id', '=', accountId).where('name', '=', name).orderBy('id', 'desc').limit(1).executeTakeFirst();
+      return db
+        .selectFrom('companies')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('name', '=', name)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
     },
     async remove(accountId: number, id: number): Promise<boolean> {
-      const r = await db.deleteFrom('companies').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+      const r = await db
+        .deleteFrom('companies')
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
   };

@@ -8,22 +8,41 @@ export function contactRepo(db: Db) {
       return db.insertInto('contacts').values(c).returningAll().executeTakeFirstOrThrow();
     },
     /** Keyword matches name, email or mobile (CAS doc §5.5), case-insensitively. */
-    async page(accountId: number, q: { keyword?: string; offset: number; limit: number }): Promise<{ total: number; rows: ContactRow[] }> {
+    async page(
+      accountId: number,
+      q: { keyword?: string; offset: number; limit: number },
+    ): Promise<{ total: number; rows: ContactRow[] }> {
       let base = db.selectFrom('contacts').where('account_id', '=', accountId);
       if (q.keyword) {
         const kw = q.keyword;
-        base = base.where((eb) => eb.or([containsText(eb.ref('name'), kw), containsText(eb.ref('email'), kw), containsText(eb.ref('mobile'), kw)]));
+        base = base.where((eb) =>
+          eb.or([
+            containsText(eb.ref('name'), kw),
+            containsText(eb.ref('email'), kw),
+            containsText(eb.ref('mobile'), kw),
+          ]),
+        );
       }
-      const { n } = await base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+      const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       const rows = await base.selectAll().orderBy('id', 'desc').offset(q.offset).limit(q.limit).execute();
       return { total: Number(n), rows };
     },
     /** The most recently added contact: the CAS doc's fallback when an application omits its contact. */
     async latest(accountId: number): Promise<ContactRow | undefined> {
-      return db.selectFrom('contacts').selectAll().where('account_id', '=', accountId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+      return db
+        .selectFrom('contacts')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
     },
     async remove(accountId: number, id: number): Promise<boolean> {
-      const r = await db.deleteFrom('contacts').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+      const r = await db
+        .deleteFrom('contacts')
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
   };

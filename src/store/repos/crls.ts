@@ -29,7 +29,9 @@ export function crlRepo(db: Db, kind: StoreKind) {
       const r = await db
         .insertInto('crl_counters')
         .values({ issuer_id: issuerId, last_number: 1, revision: 0 })
-        .onConflict((oc) => oc.column('issuer_id').doUpdateSet((eb) => ({ last_number: eb('crl_counters.last_number', '+', 1) })))
+        .onConflict((oc) =>
+          oc.column('issuer_id').doUpdateSet((eb) => ({ last_number: eb('crl_counters.last_number', '+', 1) })),
+        )
         .returning(['last_number', 'revision'])
         .executeTakeFirstOrThrow();
       return { number: Number(r.last_number), revision: Number(r.revision) };
@@ -39,7 +41,9 @@ export function crlRepo(db: Db, kind: StoreKind) {
       await db
         .insertInto('crl_counters')
         .values({ issuer_id: issuerId, last_number: 0, revision: 1 })
-        .onConflict((oc) => oc.column('issuer_id').doUpdateSet((eb) => ({ revision: eb('crl_counters.revision', '+', 1) })))
+        .onConflict((oc) =>
+          oc.column('issuer_id').doUpdateSet((eb) => ({ revision: eb('crl_counters.revision', '+', 1) })),
+        )
         .execute();
     },
     /**
@@ -76,10 +80,20 @@ export function crlRepo(db: Db, kind: StoreKind) {
       return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
     },
     async latest(issuerId: number, partition: number): Promise<CrlRow | undefined> {
-      return db.selectFrom('crls').selectAll().where('issuer_id', '=', issuerId).where('partition', '=', partition).executeTakeFirst();
+      return db
+        .selectFrom('crls')
+        .selectAll()
+        .where('issuer_id', '=', issuerId)
+        .where('partition', '=', partition)
+        .executeTakeFirst();
     },
     async header(issuerId: number, partition: number): Promise<CrlHeader | undefined> {
-      return db.selectFrom('crls').select(HEADER).where('issuer_id', '=', issuerId).where('partition', '=', partition).executeTakeFirst();
+      return db
+        .selectFrom('crls')
+        .select(HEADER)
+        .where('issuer_id', '=', issuerId)
+        .where('partition', '=', partition)
+        .executeTakeFirst();
     },
     async headers(issuerId: number): Promise<CrlHeader[]> {
       return db.selectFrom('crls').select(HEADER).where('issuer_id', '=', issuerId).orderBy('partition').execute();
@@ -88,7 +102,12 @@ export function crlRepo(db: Db, kind: StoreKind) {
      * One page (by id) of the issuer's revoked certificates whose notAfter is at or after
      * `notAfterFrom`: a CRL keeps an entry until after the certificate expires (BR §4.10.1).
      */
-    async revokedPage(issuerId: number, notAfterFrom: number, afterId: number, limit: number): Promise<RevokedCertificate[]> {
+    async revokedPage(
+      issuerId: number,
+      notAfterFrom: number,
+      afterId: number,
+      limit: number,
+    ): Promise<RevokedCertificate[]> {
       const rows = await db
         .selectFrom('certificates')
         .select(['id', 'serial', 'revoked_at', 'revocation_reason', 'crl_shard'])
@@ -104,7 +123,11 @@ export function crlRepo(db: Db, kind: StoreKind) {
     },
     /** The certdesk issuer of a certificate (null for uploads or an unknown id). */
     async issuerOfCertificate(certificateId: number): Promise<number | null> {
-      const r = await db.selectFrom('certificates').select('issuer_id').where('id', '=', certificateId).executeTakeFirst();
+      const r = await db
+        .selectFrom('certificates')
+        .select('issuer_id')
+        .where('id', '=', certificateId)
+        .executeTakeFirst();
       return r?.issuer_id ?? null;
     },
   };

@@ -13,11 +13,21 @@ export function csrRepo(db: Db) {
       return db.insertInto('csrs').values(row).returningAll().executeTakeFirstOrThrow();
     },
     async get(accountId: number, id: number): Promise<CsrRow | undefined> {
-      return db.selectFrom('csrs').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+      return db
+        .selectFrom('csrs')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
     },
     /** Sets or clears the sealed private key; false when the CSR does not exist for this account. */
     async setKey(accountId: number, id: number, keySealed: string | null): Promise<boolean> {
-      const r = await db.updateTable('csrs').set({ key_sealed: keySealed }).where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+      const r = await db
+        .updateTable('csrs')
+        .set({ key_sealed: keySealed })
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
     async remove(accountId: number, id: number): Promise<boolean> {
@@ -33,7 +43,13 @@ export function csrRepo(db: Db) {
       if (q.algorithm) base = base.where('algorithm', '=', q.algorithm);
       if (q.keyword) {
         const kw = q.keyword;
-        base = base.where((eb) => eb.or([containsText(eb.ref('name'), kw), containsText(eb.ref('common_name'), kw), containsText(eb.ref('sans'), kw)]));
+        base = base.where((eb) =>
+          eb.or([
+            containsText(eb.ref('name'), kw),
+            containsText(eb.ref('common_name'), kw),
+            containsText(eb.ref('sans'), kw),
+          ]),
+        );
       }
       const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       const rows = await base.selectAll().orderBy('id', 'desc').offset(q.offset).limit(q.limit).execute();

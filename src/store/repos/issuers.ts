@@ -12,7 +12,10 @@ export function issuerRepo(db: Db) {
       return db.selectFrom('issuers').selectAll().where('active', '=', 1).orderBy('id').execute();
     },
     async count(): Promise<number> {
-      const r = await db.selectFrom('issuers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const r = await db
+        .selectFrom('issuers')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(r.n);
     },
   };

@@ -9,10 +9,22 @@ export function jobRepo(db: Db, kind: StoreKind) {
     /** Schedules (kind, ref) at runAt; an existing job for the same (kind, ref) is pulled earlier, never later. */
     async enqueue(jobKind: string, refId: number, runAt: number, now: number): Promise<void> {
       // Two-argument min() is SQLite's spelling of PostgreSQL's least().
-      const earlier = kind === 'postgres' ? sql<number>`least(jobs.run_at, excluded.run_at)` : sql<number>`min(jobs.run_at, excluded.run_at)`;
+      const earlier =
+        kind === 'postgres'
+          ? sql<number>`least(jobs.run_at, excluded.run_at)`
+          : sql<number>`min(jobs.run_at, excluded.run_at)`;
       await db
         .insertInto('jobs')
-        .values({ kind: jobKind, ref_id: refId, run_at: runAt, attempts: 0, lease_owner: null, lease_until: null, last_error: null, created_at: now })
+        .values({
+          kind: jobKind,
+          ref_id: refId,
+          run_at: runAt,
+          attempts: 0,
+          lease_owner: null,
+          lease_until: null,
+          last_error: null,
+          created_at: now,
+        })
         .onConflict((oc) => oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: earlier }))
         .execute();
     },
@@ -20,7 +32,13 @@ export function jobRepo(db: Db, kind: StoreKind) {
      * Claims up to `limit` due jobs whose lease is free or expired. PostgreSQL: FOR UPDATE
      * SKIP LOCKED, so concurrent workers never claim the same row. SQLite: one writer at a time.
      */
-    async claim(owner: string, now: number, leaseMs: number, limit: number, kinds?: readonly string[]): Promise<JobRow[]> {
+    async claim(
+      owner: string,
+      now: number,
+      leaseMs: number,
+      limit: number,
+      kinds?: readonly string[],
+    ): Promise<JobRow[]> {
       const due = db
         .selectFrom('jobs')
         .select('id')
@@ -43,7 +61,13 @@ export function jobRepo(db: Db, kind: StoreKind) {
     async retry(id: number, owner: string, runAt: number, error: string | null): Promise<void> {
       await db
         .updateTable('jobs')
-        .set((eb) => ({ run_at: runAt, attempts: eb('attempts', '+', 1), lease_owner: null, lease_until: null, last_error: error }))
+        .set((eb) => ({
+          run_at: runAt,
+          attempts: eb('attempts', '+', 1),
+          lease_owner: null,
+          lease_until: null,
+          last_error: error,
+        }))
         .where('id', '=', id)
         .where('lease_owner', '=', owner)
         .execute();
@@ -52,10 +76,18 @@ export function jobRepo(db: Db, kind: StoreKind) {
       await db.deleteFrom('jobs').where('kind', '=', jobKind).where('ref_id', '=', refId).execute();
     },
     async find(jobKind: string, refId: number): Promise<JobRow | undefined> {
-      return db.selectFrom('jobs').selectAll().where('kind', '=', jobKind).where('ref_id', '=', refId).executeTakeFirst();
+      return db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('kind', '=', jobKind)
+        .where('ref_id', '=', refId)
+        .executeTakeFirst();
     },
     async nextRunAt(): Promise<number | undefined> {
-      const r = await db.selectFrom('jobs').select((eb) => eb.fn.min<number>('run_at').as('t')).executeTakeFirst();
+      const r = await db
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.min<number>('run_at').as('t'))
+        .executeTakeFirst();
       return r?.t === null || r?.t === undefined ? undefined : Number(r.t);
     },
   };

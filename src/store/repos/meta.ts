@@ -8,7 +8,11 @@ export function metaRepo(db: Db, _kind: StoreKind) {
     },
     /** Stores `value` unless the key is set already; returns what is stored (first writer wins). */
     async setIfAbsent(key: string, value: string): Promise<string> {
-      await db.insertInto('meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+      await db
+        .insertInto('meta')
+        .values({ key, value })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
       const stored = await this.get(key);
       if (stored === undefined) throw new Error(`meta ${key} vanished`);
       return stored;

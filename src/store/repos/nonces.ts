@@ -50,7 +50,11 @@ export function planNonces(uses: readonly NonceUse[]) {
   return {
     rows,
     /** The bind values of the rows: three arrays. */
-    arrays: (): unknown[] => [rows.map((r) => r.access_key_id), rows.map((r) => r.nonce), rows.map((r) => r.expires_at)],
+    arrays: (): unknown[] => [
+      rows.map((r) => r.access_key_id),
+      rows.map((r) => r.nonce),
+      rows.map((r) => r.expires_at),
+    ],
     verdicts(inserted: readonly { access_key_id: string; nonce: string }[]): boolean[] {
       const fresh = new Array<boolean>(uses.length).fill(false);
       for (const r of inserted) fresh[first.get(`${r.access_key_id}\n${r.nonce}`)!] = true;

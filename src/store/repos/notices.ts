@@ -15,7 +15,12 @@ export function noticeRepo(db: Db) {
   return {
     /** Inserts the notice unless one with its dedupe key exists; the new id, or undefined for a duplicate. */
     async insertIfNew(row: NewNotice): Promise<number | undefined> {
-      const r = await db.insertInto('notices').values(row).onConflict((oc) => oc.column('dedupe_key').doNothing()).returning('id').executeTakeFirst();
+      const r = await db
+        .insertInto('notices')
+        .values(row)
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .returning('id')
+        .executeTakeFirst();
       return r?.id;
     },
     async get(id: number): Promise<NoticeRow | undefined> {
@@ -45,13 +50,21 @@ export function noticeRepo(db: Db) {
     /** pending -> sent, only by the lease holder. False: the lease was lost (another worker took the notice over). */
     async markSent(id: number, owner: string, now: number): Promise<boolean> {
       const r = await leased(id, owner)
-        .set((eb) => ({ status: 'sent', sent_at: now, attempts: eb('attempts', '+', 1), lease_owner: null, lease_until: null }))
+        .set((eb) => ({
+          status: 'sent',
+          sent_at: now,
+          attempts: eb('attempts', '+', 1),
+          lease_owner: null,
+          lease_until: null,
+        }))
         .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
     /** pending -> failed (gave up) or skipped (no longer worth sending), only by the lease holder. */
     async settle(id: number, owner: string, status: 'failed' | 'skipped', error: string | null): Promise<boolean> {
-      const r = await leased(id, owner).set({ status, last_error: error, lease_owner: null, lease_until: null }).executeTakeFirst();
+      const r = await leased(id, owner)
+        .set({ status, last_error: error, lease_owner: null, lease_until: null })
+        .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
     /** A failed attempt: counted, its error kept, the lease given back for the next attempt. */
@@ -66,11 +79,20 @@ export function noticeRepo(db: Db) {
     },
     /** The Webhooks JSON of each contact of the account (ContactsTable.webhooks). */
     async contactWebhooks(accountId: number): Promise<string[]> {
-      const rows = await db.selectFrom('contacts').select('webhooks').where('account_id', '=', accountId).orderBy('id').execute();
+      const rows = await db
+        .selectFrom('contacts')
+        .select('webhooks')
+        .where('account_id', '=', accountId)
+        .orderBy('id')
+        .execute();
       return rows.map((r) => r.webhooks);
     },
     async webhookSecret(accountId: number): Promise<string | undefined> {
-      const r = await db.selectFrom('webhook_secrets').select('secret_sealed').where('account_id', '=', accountId).executeTakeFirst();
+      const r = await db
+        .selectFrom('webhook_secrets')
+        .select('secret_sealed')
+        .where('account_id', '=', accountId)
+        .executeTakeFirst();
       return r?.secret_sealed;
     },
     /** Stores the account's secret unless one exists (two first uses at once keep one). */

@@ -31,10 +31,19 @@ export function ocspResponseRepo(db: Db) {
   const withResponse = () =>
     db
       .selectFrom('certificates as c')
-      .leftJoin('ocsp_responses as r', (j) => j.onRef('r.issuer_id', '=', 'c.issuer_id').onRef('r.serial', '=', 'c.serial'))
+      .leftJoin('ocsp_responses as r', (j) =>
+        j.onRef('r.issuer_id', '=', 'c.issuer_id').onRef('r.serial', '=', 'c.serial'),
+      )
       .select([
-        'c.issuer_id', 'c.serial', 'c.revoked_at', 'c.revocation_reason', 'c.not_after',
-        'r.der', 'r.this_update', 'r.next_update', 'r.revoked_at as response_revoked_at',
+        'c.issuer_id',
+        'c.serial',
+        'c.revoked_at',
+        'c.revocation_reason',
+        'c.not_after',
+        'r.der',
+        'r.this_update',
+        'r.next_update',
+        'r.revoked_at as response_revoked_at',
       ])
       .where('c.state', '=', 'issued');
 
@@ -46,24 +55,33 @@ export function ocspResponseRepo(db: Db) {
     /** The issued certificate (issuer, serial) with its stored response; undefined if never issued. */
     async find(issuerId: number, serial: string): Promise<OcspCertificateState | undefined> {
       findQuery ??= withResponse().where('c.issuer_id', '=', ISSUER_SLOT).where('c.serial', '=', SERIAL_SLOT).compile();
-      const parameters = findQuery.parameters.map((p) => (p === ISSUER_SLOT ? issuerId : p === SERIAL_SLOT ? serial : p));
+      const parameters = findQuery.parameters.map((p) =>
+        p === ISSUER_SLOT ? issuerId : p === SERIAL_SLOT ? serial : p,
+      );
       const { rows } = await db.executeQuery<OcspCertificateState>({ ...findQuery, parameters });
       return rows[0];
     },
     /** Same, for several serials at once; serials never issued are simply absent. */
     async findMany(issuerId: number, serials: readonly string[]): Promise<OcspCertificateState[]> {
       if (serials.length === 0) return [];
-      return (await withResponse().where('c.issuer_id', '=', issuerId).where('c.serial', 'in', [...serials]).execute()) as OcspCertificateState[];
+      return (await withResponse()
+        .where('c.issuer_id', '=', issuerId)
+        .where('c.serial', 'in', [...serials])
+        .execute()) as OcspCertificateState[];
     },
     async findByCertificateId(certificateId: number): Promise<OcspCertificateState | undefined> {
-      return (await withResponse().where('c.id', '=', certificateId).executeTakeFirst()) as OcspCertificateState | undefined;
+      return (await withResponse().where('c.id', '=', certificateId).executeTakeFirst()) as
+        OcspCertificateState | undefined;
     },
     /**
      * Unexpired certificates of the issuer whose response must be (re-)signed: none stored,
      * the stored one's nextUpdate before `refreshBefore`, or the stored one not stating the
      * certificate's revocation. Keyset-paged by serial (pass the last serial seen).
      */
-    async needingResponse(issuerId: number, opts: { now: number; refreshBefore: number; afterSerial: string; limit: number }): Promise<OcspCertificateState[]> {
+    async needingResponse(
+      issuerId: number,
+      opts: { now: number; refreshBefore: number; afterSerial: string; limit: number },
+    ): Promise<OcspCertificateState[]> {
       return (await withResponse()
         .where('c.issuer_id', '=', issuerId)
         .where('c.not_after', '>', opts.now)
@@ -72,7 +90,10 @@ export function ocspResponseRepo(db: Db) {
           eb.or([
             eb('r.serial', 'is', null),
             eb('r.next_update', '<', opts.refreshBefore),
-            eb.and([eb('c.revoked_at', 'is not', null), eb.or([eb('r.revoked_at', 'is', null), eb('r.revoked_at', '!=', eb.ref('c.revoked_at'))])]),
+            eb.and([
+              eb('c.revoked_at', 'is not', null),
+              eb.or([eb('r.revoked_at', 'is', null), eb('r.revoked_at', '!=', eb.ref('c.revoked_at'))]),
+            ]),
           ]),
         )
         .orderBy('c.serial')
@@ -80,7 +101,12 @@ export function ocspResponseRepo(db: Db) {
         .execute()) as OcspCertificateState[];
     },
     async get(issuerId: number, serial: string) {
-      return db.selectFrom('ocsp_responses').selectAll().where('issuer_id', '=', issuerId).where('serial', '=', serial).executeTakeFirst();
+      return db
+        .selectFrom('ocsp_responses')
+        .selectAll()
+        .where('issuer_id', '=', issuerId)
+        .where('serial', '=', serial)
+        .executeTakeFirst();
     },
     /**
      * Stores responses. A stored response is replaced only by one at least as recent, and a
@@ -102,13 +128,19 @@ export function ocspResponseRepo(db: Db) {
               next_update: eb.ref('excluded.next_update'),
               revoked_at: eb.ref('excluded.revoked_at'),
             }))
-            .where(sql<SqlBool>`excluded.this_update >= ocsp_responses.this_update and (ocsp_responses.revoked_at is null or excluded.revoked_at is not null)`),
+            .where(
+              sql<SqlBool>`excluded.this_update >= ocsp_responses.this_update and (ocsp_responses.revoked_at is null or excluded.revoked_at is not null)`,
+            ),
         )
         .execute();
     },
     /** Drops responses that expired before `before` (certificates past their notAfter are no longer refreshed). */
     async deleteExpired(issuerId: number, before: number): Promise<number> {
-      const r = await db.deleteFrom('ocsp_responses').where('issuer_id', '=', issuerId).where('next_update', '<', before).executeTakeFirst();
+      const r = await db
+        .deleteFrom('ocsp_responses')
+        .where('issuer_id', '=', issuerId)
+        .where('next_update', '<', before)
+        .executeTakeFirst();
       return Number(r.numDeletedRows);
     },
   };

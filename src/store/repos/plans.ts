@@ -3,10 +3,22 @@ import type { PlanRow } from '../schema.js';
 
 export function planRepo(db: Db) {
   return {
-    async grant(p: { accountId: number; productCode: string; totalCount: number; expiresAt: number | null; now: number }): Promise<PlanRow> {
+    async grant(p: {
+      accountId: number;
+      productCode: string;
+      totalCount: number;
+      expiresAt: number | null;
+      now: number;
+    }): Promise<PlanRow> {
       return db
         .insertInto('plans')
-        .values({ account_id: p.accountId, product_code: p.productCode, total_count: p.totalCount, expires_at: p.expiresAt, created_at: p.now })
+        .values({
+          account_id: p.accountId,
+          product_code: p.productCode,
+          total_count: p.totalCount,
+          expires_at: p.expiresAt,
+          created_at: p.now,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
     },
@@ -33,8 +45,13 @@ export function planRepo(db: Db) {
       const row = await db
         .selectFrom('orders')
         .innerJoin('plans', 'plans.id', 'orders.plan_id')
-        .leftJoin('certificates', (j) => j.onRef('certificates.order_id', '=', 'orders.id').on('certificates.state', '=', 'issued'))
-        .select((eb) => [eb.fn.count<number>('orders.id').as('used'), eb.fn.count<number>('certificates.id').as('issued')])
+        .leftJoin('certificates', (j) =>
+          j.onRef('certificates.order_id', '=', 'orders.id').on('certificates.state', '=', 'issued'),
+        )
+        .select((eb) => [
+          eb.fn.count<number>('orders.id').as('used'),
+          eb.fn.count<number>('certificates.id').as('issued'),
+        ])
         .where('orders.account_id', '=', accountId)
         .where('plans.product_code', '=', productCode)
         .where('orders.deleted_at', 'is', null)
@@ -50,12 +67,26 @@ export function planRepo(db: Db) {
       const rows = await db
         .selectFrom('plans')
         .leftJoin('orders', (j) => j.onRef('orders.plan_id', '=', 'plans.id').on('orders.deleted_at', 'is', null))
-        .select(['plans.id', 'plans.account_id', 'plans.product_code', 'plans.total_count', 'plans.expires_at', 'plans.created_at'])
+        .select([
+          'plans.id',
+          'plans.account_id',
+          'plans.product_code',
+          'plans.total_count',
+          'plans.expires_at',
+          'plans.created_at',
+        ])
         .select((eb) => eb.fn.count<number>('orders.id').as('used'))
         .where('plans.account_id', '=', accountId)
         .where('plans.product_code', '=', productCode)
         .where((eb) => eb.or([eb('plans.expires_at', 'is', null), eb('plans.expires_at', '>', now)]))
-        .groupBy(['plans.id', 'plans.account_id', 'plans.product_code', 'plans.total_count', 'plans.expires_at', 'plans.created_at'])
+        .groupBy([
+          'plans.id',
+          'plans.account_id',
+          'plans.product_code',
+          'plans.total_count',
+          'plans.expires_at',
+          'plans.created_at',
+        ])
         .execute();
       const open = rows.filter((r) => Number(r.used) < r.total_count);
       open.sort((a, b) => (a.expires_at ?? Infinity) - (b.expires_at ?? Infinity) || a.id - b.id);

@@ -48,7 +48,10 @@ export function planHits(hits: readonly RateHit[]) {
       g.row.count += 1;
       g.items.push(i);
     } else {
-      groups.set(k, { row: { window_start: h.windowStart, account_id: h.accountId, action: h.action, count: 1 }, items: [i] });
+      groups.set(k, {
+        row: { window_start: h.windowStart, account_id: h.accountId, action: h.action, count: 1 },
+        items: [i],
+      });
     }
   });
   // Rows in one fixed order (the keys sorted): two batches in flight, from this process or
@@ -57,7 +60,12 @@ export function planHits(hits: readonly RateHit[]) {
   return {
     rows,
     /** The bind values of the rows: four arrays. */
-    arrays: (): unknown[] => [rows.map((r) => r.window_start), rows.map((r) => r.account_id), rows.map((r) => r.action), rows.map((r) => r.count)],
+    arrays: (): unknown[] => [
+      rows.map((r) => r.window_start),
+      rows.map((r) => r.account_id),
+      rows.map((r) => r.action),
+      rows.map((r) => r.count),
+    ],
     positions(counted: readonly CounterRow[]): number[] {
       const out = new Array<number>(hits.length);
       for (const r of counted) {
@@ -79,7 +87,9 @@ export function rateCounterRepo(db: Db, prepared?: PreparedQuery) {
           .insertInto('rate_counters')
           .values(plan.rows)
           .onConflict((oc) =>
-            oc.columns(['window_start', 'account_id', 'action']).doUpdateSet({ count: sql<number>`${sql.ref('rate_counters.count')} + ${sql.ref('excluded.count')}` }),
+            oc
+              .columns(['window_start', 'account_id', 'action'])
+              .doUpdateSet({ count: sql<number>`${sql.ref('rate_counters.count')} + ${sql.ref('excluded.count')}` }),
           )
           .returning(['window_start', 'account_id', 'action', 'count'])
           .execute();

@@ -13,7 +13,11 @@ export default defineAction({
   async run(ctx, p) {
     const page = p.CurrentPage ?? 1;
     const size = p.ShowSize ?? 20;
-    const { total, rows } = await listContacts(ctx.deps.accounts, ctx.accountId, { keyword: p.Keyword, page, pageSize: size });
+    const { total, rows } = await listContacts(ctx.deps.accounts, ctx.accountId, {
+      keyword: p.Keyword,
+      page,
+      pageSize: size,
+    });
     return {
       TotalCount: total,
       CurrentPage: page,

@@ -15,7 +15,12 @@ export default defineAction({
   async run(ctx, p) {
     const page = p.CurrentPage ?? 1;
     const size = p.ShowSize ?? 50;
-    const { total, items } = await listCsrs(ctx.deps.accounts, ctx.accountId, { algorithm: p.Algorithm, keyword: p.KeyWord, page, pageSize: size });
+    const { total, items } = await listCsrs(ctx.deps.accounts, ctx.accountId, {
+      algorithm: p.Algorithm,
+      keyword: p.KeyWord,
+      page,
+      pageSize: size,
+    });
     return {
       TotalCount: total,
       CurrentPage: page,

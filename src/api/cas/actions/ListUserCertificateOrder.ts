@@ -25,9 +25,10 @@ export default defineAction({
       size,
     });
     const now = ctx.deps.orders.clock.now();
-    const list = result.kind === 'orders'
-      ? result.orders.map(({ order, certificate }) => orderListItem(order, certificate, now))
-      : result.certificates.map((c) => certificateListItem(c, now));
+    const list =
+      result.kind === 'orders'
+        ? result.orders.map(({ order, certificate }) => orderListItem(order, certificate, now))
+        : result.certificates.map((c) => certificateListItem(c, now));
     return { TotalCount: result.total, CurrentPage: page, ShowSize: size, CertificateOrderList: list };
   },
 });

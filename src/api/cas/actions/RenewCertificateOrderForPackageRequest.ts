@@ -10,7 +10,10 @@ export default defineAction({
     Csr: { type: 'string', maxLength: CSR_MAX },
   },
   async run(ctx, p) {
-    const { orderId } = await renewOrder(ctx.deps.orders, ctx.accountId, p.OrderId, { csr: p.Csr, tags: decodeTags(ctx.raw) });
+    const { orderId } = await renewOrder(ctx.deps.orders, ctx.accountId, p.OrderId, {
+      csr: p.Csr,
+      tags: decodeTags(ctx.raw),
+    });
     return { OrderId: orderId };
   },
 });

@@ -23,7 +23,11 @@ export default defineAction({
     }
     if (!p.Cert) throw new CertError('missing_parameter', 'The parameter Cert is required.');
     if (!p.Key) throw new CertError('missing_parameter', 'The parameter Key is required.');
-    const { certId } = await uploadUserCertificate(ctx.deps.orders, ctx.accountId, { name: p.Name, certPem: p.Cert, keyPem: p.Key });
+    const { certId } = await uploadUserCertificate(ctx.deps.orders, ctx.accountId, {
+      name: p.Name,
+      certPem: p.Cert,
+      keyPem: p.Key,
+    });
     return { CertId: certId, ResourceId: `cas-upload-${certId}` };
   },
 });
