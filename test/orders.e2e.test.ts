@@ -135,7 +135,9 @@ suite('certificate applications end to end', () => {
     await publishChallenges(cs, client, orderId);
     const done = await waitForType(client, orderId, ['certificate']);
     const [leafPem, ...chain] = splitPem(done.certificate!);
-    assert.equal(chain.length, 2, 'leaf + issuing + root');
+    // Regression: the self-signed root was sent too; a CA sends the leaf and intermediates only (RFC 8446 §4.4.2).
+    assert.equal(chain.length, 1, 'leaf + issuing CA, no root');
+    assert.ok(chain.every((c) => new X509Certificate(c).subject !== new X509Certificate(c).issuer));
     const leaf = new X509Certificate(leafPem!);
     assert.equal(leaf.subjectAltName, `DNS:${domain}`);
     assert.ok(leaf.checkPrivateKey(createPrivateKey(done.privateKey!)), 'the returned key is the certificate key');
@@ -348,7 +350,9 @@ suite('certificate applications end to end', () => {
     assert.equal(detail.common, domain);
     assert.equal(detail.orderId, orderId);
     assert.equal(detail.certIdentifier, `${c.certificateId}-cn-hangzhou`);
-    assert.equal(detail.certChain!.length, 3);
+    // Regression: the root was listed too (leaf + issuing only).
+    assert.equal(detail.certChain!.length, 2);
+    assert.equal(splitPem(detail.cert!).length, 2);
     assert.ok(new X509Certificate(splitPem(detail.cert!)[0]!).checkPrivateKey(createPrivateKey(detail.key!)));
     const filtered = (
       await client.getUserCertificateDetail(

@@ -5,7 +5,7 @@ import { buildConfig, optionHelp, type Config } from '../config/schema.js';
 import { openContext } from '../app/context.js';
 import { createJsonLogger, silentLogger } from '../app/logger.js';
 import { startServer } from '../app/serve.js';
-import { ensureHierarchy } from '../app/ca-bootstrap.js';
+import { caSettings, ensureHierarchy } from '../app/ca-bootstrap.js';
 import { toPem } from '../crypto/pem.js';
 import { adminUsage, runAdmin } from './admin.js';
 import { runStore } from './store.js';
@@ -54,15 +54,10 @@ async function caShow(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = buildConfig(configFlags(flags));
   const ctx = await openContext({ config, env, logger: silentLogger });
   try {
-    const h = await ensureHierarchy({
-      store: ctx.store,
-      sealer: ctx.sealer,
-      clock: ctx.clock,
-      random: ctx.random,
-      logger: silentLogger,
-      algorithm: config.caAlgorithm,
-      publicUrl: config.publicUrl,
-    });
+    const h = await ensureHierarchy(
+      { store: ctx.store, sealer: ctx.sealer, clock: ctx.clock, random: ctx.random, logger: silentLogger },
+      caSettings(config),
+    );
     const chain = [
       { Role: 'issuing', der: h.issuing.certDer },
       { Role: 'root', der: h.root.certDer },

@@ -13,8 +13,8 @@ export interface IssuingCa {
   crlPartitions: number;
   /** Profile of certificates naming CRL partition `shard` (0 <= shard < crlPartitions). */
   leafForPartition(shard: number): LeafIssuer;
-  /** Issuing CA then root, PEM: what DescribeCertificateState appends to the leaf. */
-  chainPem: string;
+  /** The intermediates (never the root) above a certificate of issuer `issuerId`, PEM: what DescribeCertificateState appends to the leaf. */
+  chainPem: (issuerId: number) => string;
 }
 
 export interface ValidationSettings {

@@ -31,7 +31,7 @@ export async function getUserCertificate(
   const chain =
     row.source === 'upload'
       ? fromPem(row.chain_pem ?? '', 'CERTIFICATE').map((d) => new X509Certificate(d))
-      : fromPem(deps.ca.chainPem, 'CERTIFICATE').map((d) => new X509Certificate(d));
+      : fromPem(deps.ca.chainPem(row.issuer_id ?? deps.ca.id), 'CERTIFICATE').map((d) => new X509Certificate(d));
   let privateKeyDer: Buffer | undefined;
   if (withKey) {
     if (row.source === 'upload' && row.key_sealed)
