@@ -88,6 +88,7 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
     logger: ctx.logger,
     ca: {
       id: hierarchy.issuingId,
+      issuerIds: issuingCas(hierarchy).map((c) => c.id),
       leaf: { issuer: hierarchy.issuing, caIssuersUrl: urls.issuingCert, crlUrl: urls.issuingCrl, ocspUrl: urls.ocsp },
       crlPartitions: config.crlPartitions,
       // One profile object per partition: leaf-profile.ts caches its DER template per object.

@@ -7,6 +7,8 @@ import type { EventSink } from './events.js';
 /** The issuing CA as the order engine uses it. */
 export interface IssuingCa {
   id: number;
+  /** Every certdesk issuing CA, this one and retired ones (src/app/ca-bootstrap.ts): a certificate's issuer_id is one of them. */
+  issuerIds: readonly number[];
   /** Profile of certificates naming the full CRL. */
   leaf: LeafIssuer;
   /** CRL partitions (1: the full CRL only). A certificate's partition is fixed at issuance. */
