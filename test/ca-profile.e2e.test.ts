@@ -79,7 +79,10 @@ function assertBrCaProfile(der: Buffer, country: string, organization: string): 
   assert.equal(subject.get(OID.countryName), country, 'countryName (BR 7.1.2.10.2, e_ca_country_name_missing)');
   assert.equal(subject.get(OID.organizationName), organization, 'organizationName (BR 7.1.2.10.2)');
   const reserved = policies.filter((p) => RESERVED_POLICY.test(p));
-  assert.ok(reserved.length <= 1, `at most one reserved policy OID (e_ca_multiple_reserved_policy_oids): ${policies.join()}`);
+  assert.ok(
+    reserved.length <= 1,
+    `at most one reserved policy OID (e_ca_multiple_reserved_policy_oids): ${policies.join()}`,
+  );
 }
 
 async function opensslVerify(rootDer: Buffer, intermediates: string, leafPem: string): Promise<string> {

@@ -2,7 +2,7 @@
 // real certdesk, with domain control proven on the loopback challenge server.
 import { after, before, describe as suite, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +36,29 @@ function opensslVerify(leafPem: string, chainPem: string, rootPem: string): stri
   return execFileSync('openssl', ['verify', '-purpose', 'sslserver', '-CAfile', root, '-untrusted', chain, leaf], {
     encoding: 'utf8',
   });
+}
+
+/** A self-signed CA certificate (cA=TRUE) for `key`, made by openssl. */
+function selfSignedCa(key: KeyObject): string {
+  const keyFile = join(tmp, `ca-key-${Math.random()}.pem`);
+  writeFileSync(keyFile, key.export({ format: 'pem', type: 'pkcs8' }));
+  return execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      keyFile,
+      '-subj',
+      '/CN=Uploaded CA',
+      '-days',
+      '30',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+    ],
+    { encoding: 'utf8' },
+  );
 }
 
 function splitPem(text: string): string[] {
@@ -379,6 +402,31 @@ suite('certificate applications end to end', () => {
       ),
     );
     assert.equal(e.code, 'CertificateFormatException', 'a key that does not match is refused');
+    // Regression: a CA certificate (cA=TRUE) with its key was accepted into the repository.
+    const caKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const caPem = selfSignedCa(caKey);
+    e = await sdkError(() =>
+      client.uploadUserCertificate(
+        new Cas.UploadUserCertificateRequest({
+          name: `ca-${domain}`,
+          cert: caPem,
+          key: caKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+        }),
+      ),
+    );
+    assert.equal(e.code, 'CertificateFormatException');
+    assert.match(e.message, /CA certificate/);
+    // The issuing CA certificate that came with the leaf is refused too, as first certificate.
+    e = await sdkError(() =>
+      client.uploadUserCertificate(
+        new Cas.UploadUserCertificateRequest({
+          name: `ca2-${domain}`,
+          cert: splitPem(uploadCert)[1]!,
+          key: detail.key,
+        }),
+      ),
+    );
+    assert.equal(e.code, 'CertificateFormatException');
     const up = (
       await client.uploadUserCertificate(
         new Cas.UploadUserCertificateRequest({ name: `up-${domain}`, cert: uploadCert, key: detail.key }),
