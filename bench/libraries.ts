@@ -228,15 +228,15 @@ const add = (k: string, v: number) => (r[k] ??= []).push(v);
 for (let round = 0; round < rounds; round++) {
   add(
     'parse',
-    perOp((i) => parseCsr(csrs[i % csrs.length]!), 3000),
+    perOp((i) => parseCsr(csrsOwn[i % csrs.length]!), 3000),
   );
   add(
     'parseRef',
-    perOp((i) => referenceParse(csrs[i % csrs.length]!), 3000),
+    perOp((i) => referenceParse(csrsOwn[i % csrs.length]!), 3000),
   );
   add(
     'structRef',
-    perOp((i) => referenceStructure(csrs[i % csrs.length]!), 3000),
+    perOp((i) => referenceStructure(csrsOwn[i % csrs.length]!), 3000),
   );
   add('tbs', perOp(oursTbs, 5000));
   add('tbsRef', perOp(referenceTbs, 5000));
