@@ -99,6 +99,33 @@ async function opensslVerify(rootDer: Buffer, intermediates: string, leafPem: st
   return r.stdout;
 }
 
+/** Fetches a CRL (retrying while the worker publishes it) and returns its text once `openssl crl -verify` accepts it against `issuerDer`. */
+async function verifiedCrl(url: string, issuerDer: Buffer): Promise<string> {
+  const issuerPem = file(toPem('CERTIFICATE', issuerDer));
+  for (const until = Date.now() + 20_000; ; await new Promise((res) => setTimeout(res, 100))) {
+    const r = await get(url);
+    if (r.status === 200) {
+      const der = join(tmp, `crl${++files}.der`);
+      writeFileSync(der, r.body);
+      const v = await run('openssl', [
+        'crl',
+        '-inform',
+        'DER',
+        '-in',
+        der,
+        '-CAfile',
+        issuerPem,
+        '-verify',
+        '-text',
+        '-noout',
+      ]);
+      assert.match(v.stderr, /verify OK/);
+      return v.stdout;
+    }
+    if (Date.now() > until) throw new Error(`no CRL at ${url} (HTTP ${r.status})`);
+  }
+}
+
 function splitPem(text: string): string[] {
   return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [];
 }
@@ -225,6 +252,21 @@ suite('the CA profile of a fresh start', () => {
       const [leafPem, ...chain] = splitPem(leaf.certificate);
       assert.equal(chain.length, 1, 'leaf and issuing CA; the root is not sent');
       assert.match(await opensslVerify(server.hierarchy.root.certDer, chain.join(''), leafPem!), /: OK/);
+      // The issuing CA's CRL distribution point answers: the root's CRL, signed by the root (it was a 404).
+      const crlDp = /URI:(\S+)/.exec(
+        (
+          await run('openssl', [
+            'x509',
+            '-noout',
+            '-ext',
+            'crlDistributionPoints',
+            '-in',
+            file(toPem('CERTIFICATE', server.hierarchy.issuing.certDer)),
+          ])
+        ).stdout,
+      )![1]!;
+      assert.equal(crlDp, `${server.apiUrl}/crl/root.crl`);
+      assert.match(await verifiedCrl(crlDp, server.hierarchy.root.certDer), /No Revoked Certificates/);
       // `certdesk ca show` prints the root (where relying parties get it) with the same profile.
       const show = await runCli(['ca', 'show', ...args, '--json'], env);
       assert.equal(show.code, 0, show.stderr);
@@ -418,6 +460,9 @@ suite('certdesk ca rotate on an installation made by the old profile', () => {
     }
     assert.ok(crlText.includes(old.serial), 'the old issuer lists the revoked certificate');
     assert.ok(!crlText.includes(oldKept.serial));
+    // The new root's CRL answers at the URL the new issuing CA names; the old root's still does.
+    assert.match(await verifiedCrl(`${config.publicUrl}/crl/root-2.crl`, h.root.certDer), /No Revoked Certificates/);
+    assert.match(await verifiedCrl(`${config.publicUrl}/crl/root.crl`, oldRootDer), /No Revoked Certificates/);
     // The new issuer publishes its own CRL at its own URL.
     const newCrl = await get(`${config.publicUrl}/crl/issuing-2.crl`);
     assert.equal(newCrl.status, 200);

@@ -45,12 +45,15 @@ function issuingCas(hierarchy: CaHierarchy): CaIssuer[] {
 
 /**
  * The order engine's dependencies as issuer `issuerId` sees them: `deps` itself for the
- * active issuing CA; for a retired one, the same with its key, so its CRL and OCSP jobs
- * and responder sign for the certificates it issued.
+ * active issuing CA; for a retired issuing CA, or a root, the same with that issuer's key, so
+ * its CRL jobs and handler (and, for issuing CAs, its OCSP jobs and responder) sign for the
+ * certificates it issued. A root's CRL lists the CA certificates it revoked (none so far):
+ * the issuing CA certificates name it in their CRL distribution points (BR 7.1.2.10.7), so it
+ * is published like the others, whole (no partitions).
  */
 export function depsForIssuer(ctx: AppContext, hierarchy: CaHierarchy, deps: OrderDeps, issuerId: number): OrderDeps {
   if (issuerId === deps.ca.id) return deps;
-  const c = hierarchy.all.find((x) => x.id === issuerId && x.role === 'issuing');
+  const c = hierarchy.all.find((x) => x.id === issuerId);
   if (!c) return deps; // not ours: the handlers drop a job naming an unknown issuer
   const urls = caUrls(ctx.config.publicUrl, c.stem);
   const leaf = { issuer: c.issuer, caIssuersUrl: urls.issuingCert, crlUrl: urls.issuingCrl, ocspUrl: urls.ocsp };
@@ -60,6 +63,7 @@ export function depsForIssuer(ctx: AppContext, hierarchy: CaHierarchy, deps: Ord
       ...deps.ca,
       id: c.id,
       leaf,
+      crlPartitions: c.role === 'root' ? 1 : deps.ca.crlPartitions,
       leafForPartition: (shard) => ({ ...leaf, crlUrl: urls.issuingCrlPartition(shard) }),
     },
   };
@@ -128,7 +132,7 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
 export function publicHandlers(ctx: AppContext, hierarchy: CaHierarchy, deps: OrderDeps): PublicHandler[] {
   const cas = issuingCas(hierarchy);
   return [
-    ...cas.map((c) => crlHandler(ctx.store, c.id, ctx.clock, c.stem)),
+    ...hierarchy.all.map((c) => crlHandler(ctx.store, c.id, ctx.clock, c.stem)),
     ocspHandler(cas.map((c) => depsForIssuer(ctx, hierarchy, deps, c.id))),
   ];
 }
@@ -137,13 +141,11 @@ export function startOrderWorker(ctx: AppContext, hierarchy: CaHierarchy, deps: 
   const forIssuer = (id: number) => depsForIssuer(ctx, hierarchy, deps, id);
   // CRLs are published from the first start and stay scheduled (src/orders/publish-crl.ts);
   // OCSP responses are pre-signed and refreshed before they expire (src/orders/ocsp-responses.ts).
-  // Retired issuing CAs keep both for the certificates they issued.
-  Promise.all(
-    issuingCas(hierarchy).flatMap((c) => [
-      ensureCrlScheduled(forIssuer(c.id)),
-      ensureOcspRefreshScheduled(forIssuer(c.id)),
-    ]),
-  ).then(deps.wake, (e) => ctx.logger.log('error', 'CRL/OCSP scheduling failed', { error: String(e) }));
+  // Retired issuing CAs keep both for the certificates they issued; roots publish their CRL.
+  Promise.all([
+    ...hierarchy.all.map((c) => ensureCrlScheduled(forIssuer(c.id))),
+    ...issuingCas(hierarchy).map((c) => ensureOcspRefreshScheduled(forIssuer(c.id))),
+  ]).then(deps.wake, (e) => ctx.logger.log('error', 'CRL/OCSP scheduling failed', { error: String(e) }));
   return startWorker({
     store: ctx.store,
     clock: ctx.clock,
