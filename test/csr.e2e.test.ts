@@ -434,6 +434,11 @@ describe('CSR management through the official SDK', () => {
     const goodCsr = opensslCsr({ keyPem: ecPem, subj: '/CN=ok.example.com' });
     const sha1Csr = opensslCsr({ keyPem: ecPem, subj: '/CN=ok.example.com', extra: ['-sha1'] });
     const weakCsr = opensslCsr({ keyPem: rsa1024, subj: '/CN=ok.example.com' });
+    const rsaE3 = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    }) as string;
+    const e3Csr = opensslCsr({ keyPem: rsaE3, subj: '/CN=ok.example.com' });
     const p521Csr = opensslCsr({ keyPem: p521, subj: '/CN=ok.example.com' });
     const tampered = goodCsr.replace(
       /^(-----BEGIN CERTIFICATE REQUEST-----\n.{30})(.)/,
@@ -441,7 +446,7 @@ describe('CSR management through the official SDK', () => {
     );
 
     // One base64 line of each private key, and the account's secret: none may be echoed.
-    const secrets = [rsa1024, ecPem, encrypted].map((pem) => pem.split('\n')[1]!).concat(secretA);
+    const secrets = [rsa1024, rsaE3, ecPem, encrypted].map((pem) => pem.split('\n')[1]!).concat(secretA);
     const cases: Array<{ name: string; call: () => Promise<unknown>; code: string; message?: RegExp }> = [
       {
         name: 'garbage CSR',
@@ -472,6 +477,13 @@ describe('CSR management through the official SDK', () => {
         call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: weakCsr })),
         code: 'InvalidParameter.KeyAlgorithm',
         message: /at least 2048/,
+      },
+      {
+        // Regression: an RSA key with public exponent 3 was accepted (65537 only, BR 6.1.6's stricter choice).
+        name: 'RSA CSR with public exponent 3',
+        call: () => client.uploadCsr(new Cas.UploadCsrRequest({ csr: e3Csr })),
+        code: 'InvalidParameter.KeyAlgorithm',
+        message: /exponent must be 65537/,
       },
       {
         name: 'P-521 CSR',

@@ -298,7 +298,7 @@ suite('OCSP against the running server', () => {
     );
     // The revoked certificates' stored responses say revoked, with the revocation time.
     const cancelled = leaves.get('cancelled')!;
-    const cert = await store.repos.certificates.findIssuedBySerial(issuerId, cancelled.serial);
+    const cert = await store.repos.certificates.findIssuedBySerial([issuerId], cancelled.serial);
     assert.equal((await store.repos.ocspResponses.get(issuerId, cancelled.serial))!.revoked_at, cert!.revoked_at);
   });
 });

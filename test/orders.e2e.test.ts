@@ -2,7 +2,7 @@
 // real certdesk, with domain control proven on the loopback challenge server.
 import { after, before, describe as suite, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +36,29 @@ function opensslVerify(leafPem: string, chainPem: string, rootPem: string): stri
   return execFileSync('openssl', ['verify', '-purpose', 'sslserver', '-CAfile', root, '-untrusted', chain, leaf], {
     encoding: 'utf8',
   });
+}
+
+/** A self-signed CA certificate (cA=TRUE) for `key`, made by openssl. */
+function selfSignedCa(key: KeyObject): string {
+  const keyFile = join(tmp, `ca-key-${Math.random()}.pem`);
+  writeFileSync(keyFile, key.export({ format: 'pem', type: 'pkcs8' }));
+  return execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      keyFile,
+      '-subj',
+      '/CN=Uploaded CA',
+      '-days',
+      '30',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+    ],
+    { encoding: 'utf8' },
+  );
 }
 
 function splitPem(text: string): string[] {
@@ -135,7 +158,9 @@ suite('certificate applications end to end', () => {
     await publishChallenges(cs, client, orderId);
     const done = await waitForType(client, orderId, ['certificate']);
     const [leafPem, ...chain] = splitPem(done.certificate!);
-    assert.equal(chain.length, 2, 'leaf + issuing + root');
+    // Regression: the self-signed root was sent too; a CA sends the leaf and intermediates only (RFC 8446 §4.4.2).
+    assert.equal(chain.length, 1, 'leaf + issuing CA, no root');
+    assert.ok(chain.every((c) => new X509Certificate(c).subject !== new X509Certificate(c).issuer));
     const leaf = new X509Certificate(leafPem!);
     assert.equal(leaf.subjectAltName, `DNS:${domain}`);
     assert.ok(leaf.checkPrivateKey(createPrivateKey(done.privateKey!)), 'the returned key is the certificate key');
@@ -348,7 +373,9 @@ suite('certificate applications end to end', () => {
     assert.equal(detail.common, domain);
     assert.equal(detail.orderId, orderId);
     assert.equal(detail.certIdentifier, `${c.certificateId}-cn-hangzhou`);
-    assert.equal(detail.certChain!.length, 3);
+    // Regression: the root was listed too (leaf + issuing only).
+    assert.equal(detail.certChain!.length, 2);
+    assert.equal(splitPem(detail.cert!).length, 2);
     assert.ok(new X509Certificate(splitPem(detail.cert!)[0]!).checkPrivateKey(createPrivateKey(detail.key!)));
     const filtered = (
       await client.getUserCertificateDetail(
@@ -375,6 +402,31 @@ suite('certificate applications end to end', () => {
       ),
     );
     assert.equal(e.code, 'CertificateFormatException', 'a key that does not match is refused');
+    // Regression: a CA certificate (cA=TRUE) with its key was accepted into the repository.
+    const caKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const caPem = selfSignedCa(caKey);
+    e = await sdkError(() =>
+      client.uploadUserCertificate(
+        new Cas.UploadUserCertificateRequest({
+          name: `ca-${domain}`,
+          cert: caPem,
+          key: caKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+        }),
+      ),
+    );
+    assert.equal(e.code, 'CertificateFormatException');
+    assert.match(e.message, /CA certificate/);
+    // The issuing CA certificate that came with the leaf is refused too, as first certificate.
+    e = await sdkError(() =>
+      client.uploadUserCertificate(
+        new Cas.UploadUserCertificateRequest({
+          name: `ca2-${domain}`,
+          cert: splitPem(uploadCert)[1]!,
+          key: detail.key,
+        }),
+      ),
+    );
+    assert.equal(e.code, 'CertificateFormatException');
     const up = (
       await client.uploadUserCertificate(
         new Cas.UploadUserCertificateRequest({ name: `up-${domain}`, cert: uploadCert, key: detail.key }),

@@ -56,7 +56,7 @@ test('an operator revokes by serial with a reason (CLI), and the order shows REV
   assert.equal(r.OrderId, orderId);
   assert.equal(await statusOf(orderId), 'REVOKED');
   const row = await cd.ctx.store.repos.certificates.findIssuedBySerial(
-    cd.server.orders.ca.id,
+    [cd.server.orders.ca.id],
     leaf.serialNumber.toUpperCase(),
   );
   assert.ok(row, `no row for ${leaf.serialNumber} (issuer ${cd.server.orders.ca.id})`);

@@ -1,5 +1,5 @@
 // Builds the order engine's dependencies and the worker from config.
-import type { CaHierarchy } from './ca-bootstrap.js';
+import { intermediatesOf, type CaHierarchy, type CaIssuer } from './ca-bootstrap.js';
 import type { AppContext } from './context.js';
 import type { OrderDeps } from '../orders/deps.js';
 import { toPem } from '../crypto/pem.js';
@@ -28,20 +28,62 @@ import {
 } from '../orders/ocsp-responses.js';
 import { ocspHandler } from '../api/public/ocsp.js';
 
-/** The public URLs certificates carry (AIA caIssuers, CRL distribution points, OCSP). */
-export function caUrls(publicUrl: string) {
+/** The public URLs an issuing CA's certificates carry (AIA caIssuers, CRL distribution points, OCSP); `stem` names the issuer (ca-bootstrap.ts urlStem). */
+export function caUrls(publicUrl: string, stem = 'issuing') {
   return {
-    issuingCert: `${publicUrl}/ca/issuing.cer`,
-    rootCert: `${publicUrl}/ca/root.cer`,
-    issuingCrl: `${publicUrl}/crl/issuing.crl`,
-    issuingCrlPartition: (shard: number) => `${publicUrl}/crl/issuing-p${shard}.crl`,
+    issuingCert: `${publicUrl}/ca/${stem}.cer`,
+    issuingCrl: `${publicUrl}/crl/${stem}.crl`,
+    issuingCrlPartition: (shard: number) => `${publicUrl}/crl/${stem}-p${shard}.crl`,
     ocsp: `${publicUrl}/ocsp`,
+  };
+}
+
+function issuingCas(hierarchy: CaHierarchy): CaIssuer[] {
+  const active = hierarchy.all.filter((c) => c.role === 'issuing' && c.id === hierarchy.issuingId);
+  return [...active, ...hierarchy.all.filter((c) => c.role === 'issuing' && c.id !== hierarchy.issuingId)];
+}
+
+/**
+ * The order engine's dependencies as issuer `issuerId` sees them: `deps` itself for the
+ * active issuing CA; for a retired issuing CA, or a root, the same with that issuer's key, so
+ * its CRL jobs and handler (and, for issuing CAs, its OCSP jobs and responder) sign for the
+ * certificates it issued. A root's CRL lists the CA certificates it revoked (none so far):
+ * the issuing CA certificates name it in their CRL distribution points (BR 7.1.2.10.7), so it
+ * is published like the others, whole (no partitions).
+ */
+export function depsForIssuer(ctx: AppContext, hierarchy: CaHierarchy, deps: OrderDeps, issuerId: number): OrderDeps {
+  if (issuerId === deps.ca.id) return deps;
+  const c = hierarchy.all.find((x) => x.id === issuerId);
+  if (!c) return deps; // not ours: the handlers drop a job naming an unknown issuer
+  const urls = caUrls(ctx.config.publicUrl, c.stem);
+  const leaf = { issuer: c.issuer, caIssuersUrl: urls.issuingCert, crlUrl: urls.issuingCrl, ocspUrl: urls.ocsp };
+  return {
+    ...deps,
+    ca: {
+      ...deps.ca,
+      id: c.id,
+      leaf,
+      crlPartitions: c.role === 'root' ? 1 : deps.ca.crlPartitions,
+      leafForPartition: (shard) => ({ ...leaf, crlUrl: urls.issuingCrlPartition(shard) }),
+    },
   };
 }
 
 export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: () => void): OrderDeps {
   const { config } = ctx;
-  const urls = caUrls(config.publicUrl);
+  const stem = hierarchy.all.find((c) => c.id === hierarchy.issuingId)!.stem;
+  const urls = caUrls(config.publicUrl, stem);
+  // Leaf, then intermediates; never the self-signed root, which relying parties must already hold (RFC 8446 §4.4.2, RFC 5246 §7.4.2).
+  const chains = new Map(
+    hierarchy.all
+      .filter((c) => c.role === 'issuing')
+      .map((c) => [
+        c.id,
+        intermediatesOf(hierarchy, c.id)
+          .map((d) => toPem('CERTIFICATE', d))
+          .join(''),
+      ]),
+  );
   return {
     store: ctx.store,
     clock: ctx.clock,
@@ -50,6 +92,7 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
     logger: ctx.logger,
     ca: {
       id: hierarchy.issuingId,
+      issuerIds: issuingCas(hierarchy).map((c) => c.id),
       leaf: { issuer: hierarchy.issuing, caIssuersUrl: urls.issuingCert, crlUrl: urls.issuingCrl, ocspUrl: urls.ocsp },
       crlPartitions: config.crlPartitions,
       // One profile object per partition: leaf-profile.ts caches its DER template per object.
@@ -62,7 +105,7 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
         }));
         return (shard: number) => profiles[shard]!;
       })(),
-      chainPem: toPem('CERTIFICATE', hierarchy.issuing.certDer) + toPem('CERTIFICATE', hierarchy.root.certDer),
+      chainPem: (issuerId) => chains.get(issuerId) ?? chains.get(hierarchy.issuingId)!,
     },
     validation: {
       resolver: createDnsResolver({ server: config.dnsResolver ? formatHostPort(config.dnsResolver) : undefined }),
@@ -76,7 +119,7 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
     events: combineSinks(
       noticeEventSink(),
       crlEventSink(CRL_REVOCATION_DELAY_MS),
-      ocspEventSink({ id: hierarchy.issuingId, issuer: hierarchy.issuing }),
+      ...issuingCas(hierarchy).map((c) => ocspEventSink({ id: c.id, issuer: c.issuer })),
     ),
     // CERTDESK_FAULT=kill-after-intent: the crash test's way to die between the two phases of issuance.
     ...(ctx.env.CERTDESK_FAULT === 'kill-after-intent'
@@ -85,17 +128,24 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
   };
 }
 
-/** CRL and OCSP endpoints (issue 4) register here. */
-export function publicHandlers(ctx: AppContext, deps: OrderDeps): PublicHandler[] {
-  return [crlHandler(ctx.store, deps.ca.id, ctx.clock), ocspHandler(deps)];
+/** CRL and OCSP endpoints of every issuing CA, current and retired. */
+export function publicHandlers(ctx: AppContext, hierarchy: CaHierarchy, deps: OrderDeps): PublicHandler[] {
+  const cas = issuingCas(hierarchy);
+  return [
+    ...hierarchy.all.map((c) => crlHandler(ctx.store, c.id, ctx.clock, c.stem)),
+    ocspHandler(cas.map((c) => depsForIssuer(ctx, hierarchy, deps, c.id))),
+  ];
 }
 
-export function startOrderWorker(ctx: AppContext, deps: OrderDeps, pollMs?: number): Worker {
+export function startOrderWorker(ctx: AppContext, hierarchy: CaHierarchy, deps: OrderDeps, pollMs?: number): Worker {
+  const forIssuer = (id: number) => depsForIssuer(ctx, hierarchy, deps, id);
   // CRLs are published from the first start and stay scheduled (src/orders/publish-crl.ts);
   // OCSP responses are pre-signed and refreshed before they expire (src/orders/ocsp-responses.ts).
-  Promise.all([ensureCrlScheduled(deps), ensureOcspRefreshScheduled(deps)]).then(deps.wake, (e) =>
-    ctx.logger.log('error', 'CRL/OCSP scheduling failed', { error: String(e) }),
-  );
+  // Retired issuing CAs keep both for the certificates they issued; roots publish their CRL.
+  Promise.all([
+    ...hierarchy.all.map((c) => ensureCrlScheduled(forIssuer(c.id))),
+    ...issuingCas(hierarchy).map((c) => ensureOcspRefreshScheduled(forIssuer(c.id))),
+  ]).then(deps.wake, (e) => ctx.logger.log('error', 'CRL/OCSP scheduling failed', { error: String(e) }));
   return startWorker({
     store: ctx.store,
     clock: ctx.clock,
@@ -103,9 +153,9 @@ export function startOrderWorker(ctx: AppContext, deps: OrderDeps, pollMs?: numb
     handlers: {
       [JOB_VALIDATE]: (id) => runValidationAttempt(deps, id),
       [JOB_ISSUE]: (id) => runIssuance(deps, id),
-      [JOB_CRL]: (id) => runCrlPublication(deps, id),
+      [JOB_CRL]: (id) => runCrlPublication(forIssuer(id), id),
       [JOB_NOTICE]: noticeJobHandler(deps, noticeSettings(ctx.config)),
-      [JOB_OCSP_REFRESH]: (id) => runOcspRefresh(deps, id),
+      [JOB_OCSP_REFRESH]: (id) => runOcspRefresh(forIssuer(id), id),
     },
     retryDelay: (attempts) => retryDelay(deps.validation.retryBaseMs, attempts),
     pollMs,

@@ -9,7 +9,7 @@ import type { HostPort } from '../config/schema.js';
 import type { OrderDeps } from '../orders/deps.js';
 import type { Worker } from '../worker/worker.js';
 import type { AppContext } from './context.js';
-import { ensureHierarchy, type CaHierarchy } from './ca-bootstrap.js';
+import { caSettings, ensureHierarchy, type CaHierarchy } from './ca-bootstrap.js';
 import { loadAdminToken } from './secrets.js';
 import { buildOrderDeps, publicHandlers, startOrderWorker } from './orders-wiring.js';
 import { staticFiles } from '../api/public/handler.js';
@@ -38,18 +38,13 @@ const NONCE_PURGE_MS = 60_000;
 
 export async function startServer(ctx: AppContext, opts: { workerPollMs?: number } = {}): Promise<RunningServer> {
   const { config, store, logger } = ctx;
-  const hierarchy = await ensureHierarchy({
-    store,
-    sealer: ctx.sealer,
-    clock: ctx.clock,
-    random: ctx.random,
-    logger,
-    algorithm: config.caAlgorithm,
-    publicUrl: config.publicUrl,
-  });
+  const hierarchy = await ensureHierarchy(
+    { store, sealer: ctx.sealer, clock: ctx.clock, random: ctx.random, logger },
+    caSettings(config),
+  );
   let worker: Worker | undefined;
   const orders = buildOrderDeps(ctx, hierarchy, () => worker?.wake());
-  if (config.role !== 'api') worker = startOrderWorker(ctx, orders, opts.workerPollMs);
+  if (config.role !== 'api') worker = startOrderWorker(ctx, hierarchy, orders, opts.workerPollMs);
 
   const servers: http.Server[] = [];
   let apiUrl = '';
@@ -66,17 +61,17 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
       actions: CAS_ACTIONS,
       hostId: `${config.listen.host}:${config.listen.port}`,
     });
+    // Every CA certificate at the URL its children's AIA caIssuers names (retired ones too).
     const caFiles = staticFiles(
-      new Map([
-        ['/ca/issuing.cer', { type: 'application/pkix-cert', body: hierarchy.issuing.certDer }],
-        ['/ca/root.cer', { type: 'application/pkix-cert', body: hierarchy.root.certDer }],
-      ]),
+      new Map(
+        hierarchy.all.map((c) => [`/ca/${c.stem}.cer`, { type: 'application/pkix-cert', body: c.issuer.certDer }]),
+      ),
     );
     const revokeByKey = revokeByKeyHandler(orders, `${config.listen.host}:${config.listen.port}`);
     const api = createApiServer({
       store,
       handleCas,
-      publicHandlers: [caFiles, revokeByKey, metrics.handler, ...publicHandlers(ctx, orders)],
+      publicHandlers: [caFiles, revokeByKey, metrics.handler, ...publicHandlers(ctx, hierarchy, orders)],
     });
     apiUrl = await listen(api, config.listen);
     servers.push(api);

@@ -130,7 +130,7 @@ describe('createHierarchy + leaf issuance, verified by openssl', () => {
         assert.equal(req.serial.length, 16);
         assert.equal(new Date(x509.validFrom).getTime(), req.notBefore);
         assert.equal(new Date(x509.validTo).getTime(), req.notAfter);
-        assert.equal(x509.issuer, 'O=certdesk\nCN=certdesk Issuing CA E1');
+        assert.equal(x509.issuer, 'C=XX\nO=certdesk\nCN=certdesk Issuing CA E1');
         assert.equal(x509.ca, false);
         assert.deepEqual(x509.keyUsage, ['1.3.6.1.5.5.7.3.1'], 'EKU is serverAuth only');
         assert.ok(x509.checkIssued(new X509Certificate(issuing.certDer)));
@@ -175,7 +175,7 @@ function issue(
 function checkRoot(root: IssuerMaterial, algorithm: KeyAlgorithm): void {
   const x509 = new X509Certificate(root.certDer);
   assert.equal(root.algorithm, algorithm);
-  assert.equal(x509.subject, 'O=certdesk\nCN=certdesk Root CA R1');
+  assert.equal(x509.subject, 'C=XX\nO=certdesk\nCN=certdesk Root CA R1');
   assert.equal(x509.issuer, x509.subject);
   assert.ok(x509.verify(x509.publicKey));
   assert.equal(x509.ca, true);
@@ -193,7 +193,7 @@ function checkRoot(root: IssuerMaterial, algorithm: KeyAlgorithm): void {
 
 function checkIssuing(issuing: IssuerMaterial, root: IssuerMaterial, algorithm: KeyAlgorithm): void {
   const x509 = new X509Certificate(issuing.certDer);
-  assert.equal(x509.subject, 'O=certdesk\nCN=certdesk Issuing CA E1');
+  assert.equal(x509.subject, 'C=XX\nO=certdesk\nCN=certdesk Issuing CA E1');
   assert.ok(x509.checkIssued(new X509Certificate(root.certDer)));
   assert.equal(new Date(x509.validTo).toISOString(), '2034-05-01T08:29:59.000Z');
   assert.deepEqual(x509.keyUsage, ['1.3.6.1.5.5.7.3.1']);
@@ -201,7 +201,9 @@ function checkIssuing(issuing: IssuerMaterial, root: IssuerMaterial, algorithm: 
   assert.match(text, /X509v3 Basic Constraints: critical\n\s+CA:TRUE, pathlen:0\n/);
   assert.match(text, /X509v3 Key Usage: critical\n\s+Digital Signature, Certificate Sign, CRL Sign\n/);
   assert.match(text, /X509v3 Extended Key Usage: \n\s+TLS Web Server Authentication\n/);
-  assert.match(text, /Policy: 2\.23\.140\.1\.2\.1\n\s+Policy: 2\.23\.140\.1\.2\.2\n/);
+  // BR 7.1.2.10.5 affiliated-CA form: anyPolicy alone, no reserved OID (lint e_ca_multiple_reserved_policy_oids).
+  assert.match(text, /X509v3 Certificate Policies: \n\s+Policy: X509v3 Any Policy\n(?!\s+Policy:)/);
+  assert.doesNotMatch(text, /2\.23\.140\.1\.2/);
   assert.match(text, new RegExp(`X509v3 Subject Key Identifier: \\n\\s+${colonHex(issuing.keyId)}\\n`));
   assert.match(text, new RegExp(`X509v3 Authority Key Identifier: \\n\\s+${colonHex(root.keyId)}\\n`));
   assert.match(text, new RegExp(`CA Issuers - URI:${PUBLIC}/ca/root\\.cer\\n`));
@@ -239,11 +241,22 @@ describe('createHierarchy options', () => {
     );
   });
 
-  test('a country that is not two capital letters is refused', async () => {
-    await assert.rejects(
-      createHierarchy({ algorithm: 'ecdsa-p256', now: NOW, random, country: 'Germany' }),
-      (e: unknown) => e instanceof CertError && e.kind === 'invalid_parameter',
-    );
+  for (const country of ['Germany', 'de', 'QQ', 'UK', '']) {
+    test(`country "${country}" (not ISO 3166-1 alpha-2) is refused`, async () => {
+      await assert.rejects(
+        createHierarchy({ algorithm: 'ecdsa-p256', now: NOW, random, country }),
+        (e: unknown) => e instanceof CertError && e.kind === 'invalid_parameter',
+      );
+    });
+  }
+
+  test('an empty or over-long organization is refused', async () => {
+    for (const organization of ['  ', 'x'.repeat(65)]) {
+      await assert.rejects(
+        createHierarchy({ algorithm: 'ecdsa-p256', now: NOW, random, organization }),
+        (e: unknown) => e instanceof CertError && e.kind === 'invalid_parameter',
+      );
+    }
   });
 });
 

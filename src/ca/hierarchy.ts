@@ -59,6 +59,14 @@ export interface Issuer {
   signer: Signer;
 }
 
+/** The subject of certdesk's CA certificates (BR 7.1.2.10.2, since v2.0.0: countryName and organizationName MUST be present). */
+export interface CaSubjectOptions {
+  /** organizationName, e.g. the operator's legal name. */
+  organization: string;
+  /** countryName: an ISO 3166-1 alpha-2 code, or XX where none is assigned (BR 7.1.4.2.2 d). */
+  country: string;
+}
+
 export interface HierarchyOptions {
   algorithm: KeyAlgorithm;
   now: number;
@@ -67,7 +75,7 @@ export interface HierarchyOptions {
   issuingName?: string;
   /** organizationName of both CAs; default "certdesk". */
   organization?: string;
-  /** Optional countryName (two letters); BR §7.1.2.10.2 wants it for publicly-trusted CAs. */
+  /** countryName of both CAs (two letters); default XX, BR 7.1.4.2.2 d's code for "none assigned". */
   country?: string;
   /** Base URL where /ca/root.cer and /crl/root.crl are served. */
   publicUrl?: string;
@@ -76,91 +84,160 @@ export interface HierarchyOptions {
 const ROOT_YEARS = 25;
 const ISSUING_YEARS = 8;
 
+// ISO 3166-1 alpha-2 officially assigned codes, plus XX (BR 7.1.4.2.2 d): what zlint's
+// e_subject_country_not_iso / e_ca_country_name_invalid accept.
+const ISO_3166_ALPHA2 = new Set(
+  (
+    'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ ' +
+    'CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR ' +
+    'GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO ' +
+    'JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR ' +
+    'MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO ' +
+    'RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV ' +
+    'TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW XX'
+  ).split(' '),
+);
+
+/** Whether `code` may be a CA's countryName. */
+export function isCountryCode(code: string): boolean {
+  return ISO_3166_ALPHA2.has(code);
+}
+
 function addYears(ms: number, years: number): number {
   const d = new Date(ms);
   d.setUTCFullYear(d.getUTCFullYear() + years);
   return d.getTime();
 }
 
-function caName(commonName: string, organization: string, country: string | undefined): Buffer {
-  // Attribute order per BR §7.1.4.2: countryName, organizationName, commonName.
-  const rdns: Array<[string, string]> = [];
-  if (country !== undefined) {
-    if (!/^[A-Z]{2}$/.test(country))
-      throw new CertError('invalid_parameter', 'country must be two capital letters (ISO 3166-1)');
-    rdns.push([OID.countryName, country]);
-  }
-  rdns.push([OID.organizationName, organization], [OID.commonName, commonName]);
-  return encodeName(rdns);
+/** A CA subject: countryName, organizationName, commonName, in BR 7.1.4.2's order (since v2.0.0). */
+export function caName(commonName: string, subject: CaSubjectOptions): Buffer {
+  if (!isCountryCode(subject.country))
+    throw new CertError(
+      'invalid_parameter',
+      `country "${subject.country}" is not an ISO 3166-1 alpha-2 code (two capital letters, e.g. DE; XX if none)`,
+    );
+  const organization = subject.organization.trim();
+  // BR 7.1.4.2 via X.520: organizationName is at most 64 characters (ub-organization-name).
+  if (organization === '' || organization.length > 64)
+    throw new CertError('invalid_parameter', 'organization must be 1 to 64 characters');
+  return encodeName([
+    [OID.countryName, subject.country],
+    [OID.organizationName, organization],
+    [OID.commonName, commonName],
+  ]);
 }
 
-export async function createHierarchy(
-  opts: HierarchyOptions,
-): Promise<{ root: IssuerMaterial; issuing: IssuerMaterial }> {
-  const organization = opts.organization ?? 'certdesk';
-  const rootSubject = caName(opts.rootName ?? 'certdesk Root CA R1', organization, opts.country);
-  const issuingSubject = caName(opts.issuingName ?? 'certdesk Issuing CA E1', organization, opts.country);
-  // Seconds only: certificate times carry no fractions (RFC 5280 §4.1.2.5).
-  const notBefore = Math.floor(opts.now / 1000) * 1000;
+/** Seconds only: certificate times carry no fractions (RFC 5280 §4.1.2.5). */
+function wholeSeconds(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
 
-  const [rootKey, issuingKey] = await Promise.all([generateKeyPair(opts.algorithm), generateKeyPair(opts.algorithm)]);
-  const rootSigner = createKeySigner(rootKey);
-  const issuingSigner = createKeySigner(issuingKey);
-  const rootKeyId = computeKeyId(rootSigner.spki);
-  const issuingKeyId = computeKeyId(issuingSigner.spki);
+export interface RootOptions extends CaSubjectOptions {
+  algorithm: KeyAlgorithm;
+  now: number;
+  random: RandomSource;
+  commonName: string;
+}
 
-  // BR §7.1.2.1.2: root carries basicConstraints (cA, no pathLen), keyUsage, SKI; AKI
+/** A self-signed root (BR 7.1.2.1, since v2.0.0). */
+export async function createRoot(opts: RootOptions): Promise<IssuerMaterial> {
+  const subject = caName(opts.commonName, opts);
+  const notBefore = wholeSeconds(opts.now);
+  const key = await generateKeyPair(opts.algorithm);
+  const signer = createKeySigner(key);
+  const keyId = computeKeyId(signer.spki);
+  // BR 7.1.2.1.2: root carries basicConstraints (cA, no pathLen), keyUsage, SKI; AKI
   // (equal to SKI) is allowed and helps path builders; no EKU, no policies.
-  const rootTbs = buildTbs({
+  const tbs = buildTbs({
     serial: generateSerial(opts.random),
-    signatureAlgorithm: rootSigner.signatureAlgorithm,
-    issuer: rootSubject,
+    signatureAlgorithm: signer.signatureAlgorithm,
+    issuer: subject,
     notBefore,
     notAfter: addYears(notBefore, ROOT_YEARS) - 1000,
-    subject: rootSubject,
-    spki: rootSigner.spki,
+    subject,
+    spki: signer.spki,
     extensions: [
       basicConstraints(true),
       keyUsage(['digitalSignature', 'keyCertSign', 'cRLSign']),
-      subjectKeyIdentifier(rootKeyId),
-      authorityKeyIdentifier(rootKeyId),
+      subjectKeyIdentifier(keyId),
+      authorityKeyIdentifier(keyId),
     ],
   });
-  const rootCert = assembleCertificate(rootTbs, rootSigner);
+  return material(assembleCertificate(tbs, signer), key, signer, subject, keyId);
+}
 
-  // BR §7.1.2.6 TLS subordinate CA: pathLen 0, EKU serverAuth only (§7.1.2.10.6 and Chrome
-  // root policy), the reserved DV and OV policy OIDs it may issue under (§7.1.2.10.5).
-  const publicUrl = opts.publicUrl?.replace(/\/+$/, '');
-  const issuingExtensions = [
+export interface IssuingOptions extends CaSubjectOptions {
+  algorithm: KeyAlgorithm;
+  now: number;
+  random: RandomSource;
+  commonName: string;
+  /** The root that signs it. */
+  parent: Issuer;
+  /** Where relying parties fetch the parent's certificate and the CRL that covers this CA (BR 7.1.2.10.3, 7.1.2.10.7). */
+  urls?: { parentCert: string; parentCrl: string };
+}
+
+/**
+ * A TLS subordinate CA (BR 7.1.2.6, since v2.0.0) under `parent`. Its certificatePolicies
+ * is the affiliated-CA form, anyPolicy alone (BR 7.1.2.10.5): certdesk runs the root and
+ * the issuing CA itself, and one issuing CA signs both DV and OV leaves, each of which
+ * carries its one reserved policy OID (BR 7.1.2.7.9). docs/decisions/0004-ca-policy-form.md
+ * says why this form rather than one issuing CA per validation level.
+ */
+export async function createIssuingCa(opts: IssuingOptions): Promise<IssuerMaterial> {
+  const subject = caName(opts.commonName, opts);
+  const notBefore = wholeSeconds(opts.now);
+  const key = await generateKeyPair(opts.algorithm);
+  const signer = createKeySigner(key);
+  const keyId = computeKeyId(signer.spki);
+  // BR 7.1.2.6: pathLen 0, EKU serverAuth only (BR 7.1.2.10.6 and Chrome's root program
+  // policy: serverAuth-only hierarchies).
+  const extensions = [
     basicConstraints(true, 0),
     keyUsage(['digitalSignature', 'keyCertSign', 'cRLSign']),
-    subjectKeyIdentifier(issuingKeyId),
-    authorityKeyIdentifier(rootKeyId),
+    subjectKeyIdentifier(keyId),
+    authorityKeyIdentifier(opts.parent.keyId),
     extKeyUsage([OID.serverAuth]),
-    certificatePolicies([{ policyId: OID.domainValidated }, { policyId: OID.organizationValidated }]),
+    certificatePolicies([{ policyId: OID.anyPolicy }]),
   ];
-  if (publicUrl !== undefined) {
-    issuingExtensions.push(
-      authorityInfoAccess({ caIssuers: `${publicUrl}/ca/root.cer` }),
-      crlDistributionPoints([`${publicUrl}/crl/root.crl`]),
+  if (opts.urls) {
+    extensions.push(
+      authorityInfoAccess({ caIssuers: opts.urls.parentCert }),
+      crlDistributionPoints([opts.urls.parentCrl]),
     );
   }
-  const issuingTbs = buildTbs({
+  // A subordinate never outlives its parent (RFC 5280 §6.1.3 a.2 checks each link's validity).
+  const notAfter = Math.min(addYears(notBefore, ISSUING_YEARS) - 1000, opts.parent.notAfter);
+  const tbs = buildTbs({
     serial: generateSerial(opts.random),
-    signatureAlgorithm: rootSigner.signatureAlgorithm,
-    issuer: rootSubject,
+    signatureAlgorithm: opts.parent.signer.signatureAlgorithm,
+    issuer: opts.parent.subjectDer,
     notBefore,
-    notAfter: addYears(notBefore, ISSUING_YEARS) - 1000,
-    subject: issuingSubject,
-    spki: issuingSigner.spki,
-    extensions: issuingExtensions,
+    notAfter,
+    subject,
+    spki: signer.spki,
+    extensions,
   });
-  const issuingCert = assembleCertificate(issuingTbs, rootSigner);
+  return material(assembleCertificate(tbs, opts.parent.signer), key, signer, subject, keyId);
+}
 
-  return {
-    root: material(rootCert, rootKey, rootSigner, rootSubject, rootKeyId),
-    issuing: material(issuingCert, issuingKey, issuingSigner, issuingSubject, issuingKeyId),
-  };
+/** A root and one issuing CA under it, as a first start creates them. */
+export async function createHierarchy(
+  opts: HierarchyOptions,
+): Promise<{ root: IssuerMaterial; issuing: IssuerMaterial }> {
+  const subject: CaSubjectOptions = { organization: opts.organization ?? 'certdesk', country: opts.country ?? 'XX' };
+  const base = { algorithm: opts.algorithm, now: opts.now, random: opts.random, ...subject };
+  const root = await createRoot({ ...base, commonName: opts.rootName ?? 'certdesk Root CA R1' });
+  const publicUrl = opts.publicUrl?.replace(/\/+$/, '');
+  const issuing = await createIssuingCa({
+    ...base,
+    commonName: opts.issuingName ?? 'certdesk Issuing CA E1',
+    parent: loadIssuer(root.certDer, root.privateKeyPkcs8Der),
+    ...(publicUrl === undefined
+      ? {}
+      : { urls: { parentCert: `${publicUrl}/ca/root.cer`, parentCrl: `${publicUrl}/crl/root.crl` } }),
+  });
+  return { root, issuing };
 }
 
 function material(certDer: Buffer, key: KeyObject, signer: Signer, subjectDer: Buffer, keyId: Buffer): IssuerMaterial {

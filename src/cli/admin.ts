@@ -11,7 +11,7 @@ import { grantPlan, listPlans } from '../accounts/plans.js';
 import { addContact, listContacts, removeContact } from '../accounts/contacts.js';
 import { addCompany, listCompanies, removeCompany } from '../accounts/companies.js';
 import { contactView, companyView, operatorOrderView } from '../api/admin/views.js';
-import { ensureHierarchy } from '../app/ca-bootstrap.js';
+import { caSettings, ensureHierarchy } from '../app/ca-bootstrap.js';
 import { buildOrderDeps } from '../app/orders-wiring.js';
 import type { OrderDeps } from '../orders/deps.js';
 import { approveOrder, rejectOrder, resubmitOrder } from '../orders/review.js';
@@ -43,15 +43,10 @@ function numericId(text: string): number {
 
 /** The order engine, for the review commands. The running server's worker does the issuing. */
 async function orderDeps(ctx: AppContext): Promise<OrderDeps> {
-  const h = await ensureHierarchy({
-    store: ctx.store,
-    sealer: ctx.sealer,
-    clock: ctx.clock,
-    random: ctx.random,
-    logger: ctx.logger,
-    algorithm: ctx.config.caAlgorithm,
-    publicUrl: ctx.config.publicUrl,
-  });
+  const h = await ensureHierarchy(
+    { store: ctx.store, sealer: ctx.sealer, clock: ctx.clock, random: ctx.random, logger: ctx.logger },
+    caSettings(ctx.config),
+  );
   return buildOrderDeps(ctx, h, () => {});
 }
 

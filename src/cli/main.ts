@@ -5,10 +5,11 @@ import { buildConfig, optionHelp, type Config } from '../config/schema.js';
 import { openContext } from '../app/context.js';
 import { createJsonLogger, silentLogger } from '../app/logger.js';
 import { startServer } from '../app/serve.js';
-import { ensureHierarchy } from '../app/ca-bootstrap.js';
+import { caSettings, ensureHierarchy } from '../app/ca-bootstrap.js';
 import { toPem } from '../crypto/pem.js';
 import { adminUsage, runAdmin } from './admin.js';
 import { runStore } from './store.js';
+import { CA_ROTATE_USAGE, runCaRotate } from './ca.js';
 import { configFlags, parseFlags } from './args.js';
 import { printerFor } from './output.js';
 
@@ -18,6 +19,7 @@ Usage:
   certdesk serve [options]        run the CAS API and the operator API
   certdesk admin <noun> <verb>    operator commands (see below)
   certdesk ca show [--json]       print the CA chain (PEM, accepted by openssl verify)
+  ${CA_ROTATE_USAGE}
   certdesk store copy --from SRC --to DST [--to-schema NAME] [--json]   copy every table into an empty store and verify it; SRC, DST: sqlite:PATH or postgres://...
 
 Options shared by every command:
@@ -54,15 +56,10 @@ async function caShow(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = buildConfig(configFlags(flags));
   const ctx = await openContext({ config, env, logger: silentLogger });
   try {
-    const h = await ensureHierarchy({
-      store: ctx.store,
-      sealer: ctx.sealer,
-      clock: ctx.clock,
-      random: ctx.random,
-      logger: silentLogger,
-      algorithm: config.caAlgorithm,
-      publicUrl: config.publicUrl,
-    });
+    const h = await ensureHierarchy(
+      { store: ctx.store, sealer: ctx.sealer, clock: ctx.clock, random: ctx.random, logger: silentLogger },
+      caSettings(config),
+    );
     const chain = [
       { Role: 'issuing', der: h.issuing.certDer },
       { Role: 'root', der: h.root.certDer },
@@ -103,7 +100,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       case 'store':
         return await runStore(rest, env);
       case 'ca':
-        if (rest[0] !== 'show') throw new CertError('invalid_parameter', 'usage: certdesk ca show [--json]');
+        if (rest[0] === 'rotate') return await runCaRotate(rest.slice(1), env);
+        if (rest[0] !== 'show')
+          throw new CertError('invalid_parameter', 'usage: certdesk ca show [--json] | ca rotate');
         return await caShow(rest.slice(1), env);
       case undefined:
       case 'help':

@@ -22,6 +22,10 @@ export interface Config {
   /** The issuer domain name that CAA records must name (RFC 8659 §4.2). */
   caaIdentity: string;
   caAlgorithm: string;
+  /** organizationName of the CA certificates (BR 7.1.2.10.2). */
+  caOrganization: string;
+  /** countryName of the CA certificates: ISO 3166-1 alpha-2, XX when none is assigned (BR 7.1.4.2.2 d). */
+  caCountry: string;
   /** Accepted clock difference for request timestamps (CAS doc §3.1: 15 minutes). */
   timestampWindowSeconds: number;
   /** First retry delay of a failed validation attempt; it doubles per attempt, up to an hour. */
@@ -111,6 +115,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: 'ecdsa-p256',
     values: ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'],
     help: 'Key algorithm of the CA hierarchy created on first start.',
+  },
+  {
+    key: 'caOrganization',
+    flag: 'ca-organization',
+    kind: 'string',
+    default: 'certdesk',
+    help: 'organizationName of the CA certificates made on first start or by certdesk ca rotate (your legal name).',
+  },
+  {
+    key: 'caCountry',
+    flag: 'ca-country',
+    kind: 'string',
+    default: 'XX',
+    help: 'countryName of the CA certificates: ISO 3166-1 alpha-2 code, e.g. DE (XX: none assigned).',
   },
   {
     key: 'timestampWindowSeconds',

@@ -7,14 +7,16 @@ import type { EventSink } from './events.js';
 /** The issuing CA as the order engine uses it. */
 export interface IssuingCa {
   id: number;
+  /** Every certdesk issuing CA, this one and retired ones (src/app/ca-bootstrap.ts): a certificate's issuer_id is one of them. */
+  issuerIds: readonly number[];
   /** Profile of certificates naming the full CRL. */
   leaf: LeafIssuer;
   /** CRL partitions (1: the full CRL only). A certificate's partition is fixed at issuance. */
   crlPartitions: number;
   /** Profile of certificates naming CRL partition `shard` (0 <= shard < crlPartitions). */
   leafForPartition(shard: number): LeafIssuer;
-  /** Issuing CA then root, PEM: what DescribeCertificateState appends to the leaf. */
-  chainPem: string;
+  /** The intermediates (never the root) above a certificate of issuer `issuerId`, PEM: what DescribeCertificateState appends to the leaf. */
+  chainPem: (issuerId: number) => string;
 }
 
 export interface ValidationSettings {

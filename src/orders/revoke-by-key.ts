@@ -26,8 +26,12 @@ export async function revokeWithKeyProof(
   } catch {
     throw new CertError('bad_certificate', 'Certificate is not a valid PEM certificate.');
   }
-  const issuer = new X509Certificate(deps.ca.leaf.issuer.certDer);
-  if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey))
+  // Exactly a certificate one of certdesk's issuers signed (retired issuers included), byte for byte.
+  const stored = await deps.store.repos.certificates.findIssuedBySerial(
+    deps.ca.issuerIds,
+    normalizeSerial(cert.serialNumber),
+  );
+  if (!stored?.cert_der || !Buffer.from(stored.cert_der, 'base64').equals(cert.raw))
     throw new CertError('not_found', 'The certificate was not issued by certdesk.');
   const reason = parseRevocationReason(proof.reason);
   const at = Date.parse(proof.timestamp);

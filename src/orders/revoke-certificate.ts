@@ -35,7 +35,7 @@ export async function revokeBySerial(
 ): Promise<{ certificateId: number; orderId: number | null }> {
   const serial = normalizeSerial(serialHex);
   return deps.store.writeTransaction(async (repos) => {
-    const cert = await repos.certificates.findIssuedBySerial(deps.ca.id, serial);
+    const cert = await repos.certificates.findIssuedBySerial(deps.ca.issuerIds, serial);
     if (!cert) throw new CertError('not_found', `No certificate with serial ${serial} was issued by certdesk.`);
     if (cert.revoked_at !== null) throw new CertError('illegal_state', `The certificate ${serial} is already revoked.`);
     const now = deps.clock.now();

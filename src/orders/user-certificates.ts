@@ -31,7 +31,7 @@ export async function getUserCertificate(
   const chain =
     row.source === 'upload'
       ? fromPem(row.chain_pem ?? '', 'CERTIFICATE').map((d) => new X509Certificate(d))
-      : fromPem(deps.ca.chainPem, 'CERTIFICATE').map((d) => new X509Certificate(d));
+      : fromPem(deps.ca.chainPem(row.issuer_id ?? deps.ca.id), 'CERTIFICATE').map((d) => new X509Certificate(d));
   let privateKeyDer: Buffer | undefined;
   if (withKey) {
     if (row.source === 'upload' && row.key_sealed)
@@ -78,6 +78,14 @@ export async function uploadUserCertificate(
   } catch {
     throw new CertError('bad_key', 'Key is not a readable PEM private key.');
   }
+  // The repository holds end-entity certificates (UploadUserCertificate, Alibaba Cloud CAS API
+  // reference: an SSL certificate and its key); a CA certificate with its key there would be a
+  // signing key kept as a "certificate" (RFC 5280 §4.2.1.9: cA=TRUE marks a CA).
+  if (leaf.ca)
+    throw new CertError(
+      'bad_certificate',
+      'Cert is a CA certificate (basicConstraints cA=TRUE); upload the server certificate first.',
+    );
   if (!leaf.checkPrivateKey(key))
     throw new CertError('bad_certificate', 'The private key does not match the certificate.');
   // CertificateChainNotMatch would be the CAS code for a chain whose links do not sign each other (CAS doc §9).

@@ -207,16 +207,18 @@ describe('checkSubscriberKey', () => {
     }
   });
 
-  test('RSA public exponents (BR §6.1.6): odd, >= 3, <= 2^256-1', () => {
+  // Regression: e = 3 (and any odd e up to 2^256-1) was accepted; 65537 only now, Boulder's rule.
+  test('RSA public exponents (BR 6.1.6, the stricter choice): 65537 only', () => {
     const n = modulusOf(rsa2048);
     const rows: Array<{ e: bigint; ok: boolean }> = [
       { e: 1n, ok: false },
       { e: 2n, ok: false },
-      { e: 3n, ok: true },
-      { e: 17n, ok: true },
+      { e: 3n, ok: false },
+      { e: 17n, ok: false },
       { e: 65536n, ok: false },
       { e: 65537n, ok: true },
-      { e: (1n << 256n) - 1n, ok: true },
+      { e: 65539n, ok: false },
+      { e: (1n << 256n) - 1n, ok: false },
       { e: (1n << 256n) + 1n, ok: false },
     ];
     for (const r of rows) {
@@ -225,12 +227,7 @@ describe('checkSubscriberKey', () => {
       assert.equal(info.type === 'rsa' && info.exponent, r.e);
       const got = refusal(info);
       if (r.ok) assert.equal(got, undefined, `e=${r.e}`);
-      else
-        assert.match(
-          got ?? 'accepted',
-          r.e > 3n ? /exponent must (be odd|not exceed)/ : /exponent must be odd and at least 3/,
-          `e=${r.e}`,
-        );
+      else assert.match(got ?? 'accepted', /exponent must be 65537/, `e=${r.e}`);
     }
   });
 

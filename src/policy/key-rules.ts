@@ -2,8 +2,9 @@
 // §6.1.6; ballot SC-073; the compliance spec, shared/spec/compliance.md §6).
 //
 // - RSA: modulus 2048..8192 bits and a multiple of 8 (§6.1.5; the upper bound is certdesk's,
-//   to bound the cost of verifying and of the weak-key checks), odd public exponent >= 3 and
-//   <= 2^256-1 (§6.1.6), odd modulus without prime factors below 752 (§6.1.6 SHOULD), not a
+//   to bound the cost of verifying and of the weak-key checks), public exponent 65537 only
+//   (§6.1.6 allows any odd e with 2^16+1 <= e <= 2^256-1 as a SHOULD and e >= 3 at least; Boulder's
+//   goodkey takes the stricter choice, and so does certdesk: e = 3 has no place in new keys), odd modulus without prime factors below 752 (§6.1.6 SHOULD), not a
 //   ROCA key (CVE-2017-15361), not factorable by Fermat's method in 100 rounds (§6.1.1.3,
 //   SC-073).
 // - ECDSA: P-256 or P-384. §6.1.5 also allows P-521; certdesk's policy refuses it: it is the
@@ -98,6 +99,8 @@ export function checkSubscriberKey(key: PublicKeyInfo): void {
 }
 
 const MAX_EXPONENT = (1n << 256n) - 1n;
+/** The one public exponent accepted (F4), as Boulder's goodkey accepts. */
+const RSA_EXPONENT = 65537n;
 
 function checkRsaKey(bits: number, modulus: Buffer, exponent: bigint): void {
   if (bits < MIN_RSA_BITS) {
@@ -112,11 +115,11 @@ function checkRsaKey(bits: number, modulus: Buffer, exponent: bigint): void {
       `The RSA modulus size must be a multiple of 8 bits; this one has ${bits} (BR §6.1.5).`,
     );
   }
-  if (exponent < 3n || exponent % 2n === 0n) {
-    throw new CertError('bad_key', 'The RSA public exponent must be odd and at least 3 (BR §6.1.6).');
-  }
-  if (exponent > MAX_EXPONENT) {
-    throw new CertError('bad_key', 'The RSA public exponent must not exceed 2^256-1 (BR §6.1.6).');
+  if (exponent !== RSA_EXPONENT) {
+    throw new CertError(
+      'bad_key',
+      `The RSA public exponent must be 65537; this key's is ${exponent > MAX_EXPONENT ? 'over 2^256' : String(exponent)} (BR 6.1.6 allows the stricter choice).`,
+    );
   }
   const n = BigInt('0x' + modulus.toString('hex'));
   const residues = smallPrimeResidues(n);

@@ -26,7 +26,7 @@ function certificatePem(row: CertificateRow | undefined): string {
 }
 
 /** DescribeCertificateState (CAS doc §5.1). The challenge shown is the first name still to prove. */
-export function describeStateView(v: OrderStateView, chainPem: string): Record<string, unknown> {
+export function describeStateView(v: OrderStateView, chainPem: (issuerId: number) => string): Record<string, unknown> {
   // CAS documents no Type for a revoked order (CAS doc §6); it still has its certificate.
   const type: OrderState | 'certificate' = v.state === 'revoked' ? 'certificate' : v.state;
   const out: Record<string, unknown> = { Type: type };
@@ -57,7 +57,7 @@ export function describeStateView(v: OrderStateView, chainPem: string): Record<s
     }));
   }
   if (v.certificate?.state === 'issued') {
-    out.Certificate = certificatePem(v.certificate) + chainPem;
+    out.Certificate = certificatePem(v.certificate) + chainPem(v.certificate.issuer_id ?? 0);
     out.PrivateKey = v.privateKeyDer ? toPem('PRIVATE KEY', v.privateKeyDer) : '';
   }
   if (v.order.fail_reason) out.FailReason = v.order.fail_reason; // not in the CAS model: why validation is waiting or failed

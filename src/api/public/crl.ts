@@ -7,12 +7,13 @@ import type { CrlRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { sendBytes, type PublicHandler } from './handler.js';
 
-const PATH = /^\/crl\/issuing(?:-p(0|[1-9][0-9]{0,3}))?\.crl$/;
-
 /** Caches may keep a CRL this long, never past its nextUpdate: a new one follows a revocation within minutes. */
 export const CRL_MAX_AGE_SECONDS = 3600;
 
-export function crlHandler(store: Store, issuerId: number, clock: Clock): PublicHandler {
+/** Serves issuer `issuerId`'s CRLs at /crl/<stem>.crl and /crl/<stem>-p<n>.crl (stems: src/app/ca-bootstrap.ts). */
+export function crlHandler(store: Store, issuerId: number, clock: Clock, stem = 'issuing'): PublicHandler {
+  if (!/^[a-z0-9-]+$/.test(stem)) throw new Error(`bad CRL path stem ${stem}`);
+  const PATH = new RegExp(`^/crl/${stem}(?:-p(0|[1-9][0-9]{0,3}))?\\.crl$`);
   // The bytes of the latest CRL per scope, reused while the stored number is unchanged (a
   // large CRL is not read from the store per request; another process may publish, hence
   // the number is checked each time).

@@ -85,15 +85,29 @@ function send(
   res.end(answer.der);
 }
 
-/** Serves OCSP at /ocsp (POST) and /ocsp/<request> (GET, HEAD). */
-export function ocspHandler(deps: OcspDeps): PublicHandler {
+/**
+ * Serves OCSP at /ocsp (POST) and /ocsp/<request> (GET, HEAD) for every issuer in `issuers`
+ * (the active one first; retired ones still answer for their certificates): a request goes
+ * to the first issuer its CertIDs name, unauthorized when none (RFC 6960 §2.3).
+ */
+export function ocspHandler(issuers: OcspDeps | readonly OcspDeps[]): PublicHandler {
+  const all = Array.isArray(issuers) ? (issuers as readonly OcspDeps[]) : [issuers as OcspDeps];
+  const deps = all[0]!;
+  const lookUp = async (der: Buffer): Promise<OcspAnswer> => {
+    let answer: OcspAnswer | undefined;
+    for (const d of all) {
+      answer = await getOcspResponseDer(d, der);
+      if (answer.status !== 'unauthorized') return answer;
+    }
+    return answer!;
+  };
   const respond = async (res: ServerResponse, der: Buffer | undefined, cacheable: boolean, ifNoneMatch?: string) => {
     let answer: OcspAnswer;
     try {
       answer =
         der === undefined
           ? { der: ocspErrorResponse('malformedRequest'), status: 'malformedRequest' }
-          : await getOcspResponseDer(deps, der);
+          : await lookUp(der);
     } catch (e) {
       // The store is unreachable or similar: RFC 6960 §2.3 tryLater, never a guess.
       deps.logger.log('warn', 'OCSP lookup failed', { error: String(e) });

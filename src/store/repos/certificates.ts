@@ -39,11 +39,13 @@ export function certificateRepo(db: Db) {
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
     },
-    async findIssuedBySerial(issuerId: number, serial: string): Promise<CertificateRow | undefined> {
+    /** A certificate one of certdesk's issuers (current or retired) signed, by serial. */
+    async findIssuedBySerial(issuerIds: readonly number[], serial: string): Promise<CertificateRow | undefined> {
+      if (issuerIds.length === 0) return undefined;
       return db
         .selectFrom('certificates')
         .selectAll()
-        .where('issuer_id', '=', issuerId)
+        .where('issuer_id', 'in', issuerIds)
         .where('serial', '=', serial)
         .where('state', '=', 'issued')
         .executeTakeFirst();

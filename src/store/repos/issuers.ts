@@ -11,6 +11,17 @@ export function issuerRepo(db: Db) {
     async listActive(): Promise<IssuerRow[]> {
       return db.selectFrom('issuers').selectAll().where('active', '=', 1).orderBy('id').execute();
     },
+    /** Every issuer, retired ones too (they still sign their certificates' CRLs and OCSP), oldest first. */
+    async listAll(): Promise<IssuerRow[]> {
+      return db.selectFrom('issuers').selectAll().orderBy('id').execute();
+    },
+    async setActive(id: number, active: boolean): Promise<void> {
+      await db
+        .updateTable('issuers')
+        .set({ active: active ? 1 : 0 })
+        .where('id', '=', id)
+        .execute();
+    },
     async count(): Promise<number> {
       const r = await db
         .selectFrom('issuers')
