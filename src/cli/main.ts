@@ -50,12 +50,11 @@ certdesk help ${prefix} <command> shows a command's options.
 }
 
 function commandHelp(c: Command): string {
-  const own = Object.keys(c.options ?? {}).length;
   const config = c.config.length > 0 ? optionHelp(c.config) : '';
   return `${usageLine(c)}
   ${c.summary}
 ${c.details ? `\n${c.details}\n` : ''}
-${own > 0 && c.args ? 'Arguments as shown above.\n' : ''}${config ? `${config}\n` : ''}Also: --json (machine-readable output), --help.
+${config ? `${config}\n` : ''}Also: --json (machine-readable output), --help.
 `;
 }
 
@@ -126,7 +125,9 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
     const typed = words.join(' ');
     throw new CertError(
       'invalid_parameter',
-      group ? `"${typed}" needs a subcommand:\n${group}` : `unknown command "${typed}"; try certdesk help`,
+      group
+        ? `"${typed}" needs a subcommand:\n${group}`
+        : `unknown command "${typed}"; try certdesk help${words.length > 1 ? ` ${words[0]}` : ''}`,
     );
   }
   const { command } = found;

@@ -478,7 +478,7 @@ function flagLine(o: OptionSpec): string {
 }
 
 function defaultNote(o: OptionSpec): string {
-  if (o.values && o.kind !== 'bool')
+  if (o.values && o.values.length > 1)
     return ` One of ${o.values.join(', ')}${o.default ? `; default ${o.default}` : ''}.`;
   return o.default !== undefined && o.kind !== 'bool' ? ` Default ${o.default}.` : '';
 }
@@ -518,9 +518,9 @@ export function configurationDoc(): string {
     lines.push(`## ${title}`, '', '| flag | default | taken by | meaning |', '|---|---|---|---|');
     for (const o of opts) {
       const def = o.kind === 'bool' ? 'off' : o.default !== undefined ? `\`${o.default}\`` : '(unset)';
-      const values = o.values && o.kind !== 'bool' ? ` One of ${o.values.map((v) => `\`${v}\``).join(', ')}.` : '';
+      const values = o.values && o.values.length > 1 ? ` One of ${o.values.map((v) => `\`${v}\``).join(', ')}.` : '';
       lines.push(
-        `| \`${flagLine(o)}\` | ${def} | ${SCOPE_COMMANDS[o.scope]} | ${o.help.replace(/\|/g, '\\|')}${values} |`,
+        `| \`${flagLine(o)}\` | ${def} | ${SCOPE_COMMANDS[o.scope]} | ${o.help.replace(/\|/g, '\\|').replace(/</g, '&lt;')}${values} |`,
       );
     }
     lines.push('');
