@@ -6,6 +6,7 @@ import { CertError, isCertError } from '../domain/errors.js';
 import { Store, type StoreLocation } from '../store/store.js';
 import { copyStore, type CopyReport } from '../store/copy.js';
 import { optionalFlag, requireFlag, type Flags } from './args.js';
+import { createPrivateFile, PRIVATE_DIR_MODE } from '../app/data-dir.js';
 import type { Command } from './command.js';
 import { printerFor, table } from './output.js';
 
@@ -85,7 +86,11 @@ async function copy(flags: Flags): Promise<void> {
   if (from.kind === 'sqlite' && !existsSync(from.target))
     throw new CertError('invalid_parameter', `--from: no SQLite database at ${from.target}`);
   // A new data directory for the target, as `certdesk serve` creates its own.
-  if (to.kind === 'sqlite') mkdirSync(dirname(to.target), { recursive: true });
+  // A backup holds sealed keys and credentials: private directory and file, like the data directory.
+  if (to.kind === 'sqlite') {
+    mkdirSync(dirname(to.target), { recursive: true, mode: PRIVATE_DIR_MODE });
+    if (!existsSync(to.target)) createPrivateFile(to.target);
+  }
 
   const print = printerFor(json);
   const source = await Store.open(from);
