@@ -72,6 +72,12 @@ export function createEdgeApp(opts: EdgeOptions) {
       const url = req.url ?? '/';
       return url.includes('%') ? url.replace(/%(?![0-9A-Fa-f]{2})/g, '%25') : url;
     },
+    // What the router cannot read (a path that does not decode to UTF-8) in the front end's form too.
+    frameworkErrors: (e, request, reply) => {
+      const err = new CertError('invalid_parameter', 'The request path is not a valid URL path.', { cause: e });
+      const r = reply as unknown as Parameters<typeof replyWithError>[1];
+      replyWithError(opts, r, request, err, opts.errorForm(err, request.id));
+    },
     genReqId: () => randomUUID().toUpperCase(),
     requestIdHeader: false,
     return503OnClosing: true,
