@@ -7,7 +7,7 @@ import { operatorPlugin } from '../api/admin/plugin.js';
 import { operatorErrorForm } from '../api/admin/errors.js';
 import { relyingPartyPlugin, staticFiles } from '../api/public/handler.js';
 import { revokeByKeyHandler } from '../api/public/revoke-by-key.js';
-import { formatHostPort, tlsConfigured, type Config } from '../config/schema.js';
+import { formatHostPort, tlsConfigured } from '../config/schema.js';
 import type { OrderDeps } from '../orders/deps.js';
 import type { Worker } from '../worker/worker.js';
 import type { AppContext } from './context.js';
@@ -200,4 +200,3 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   };
 }
 
-export type { Config };
