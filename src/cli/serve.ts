@@ -2,7 +2,7 @@
 import { buildConfig } from '../config/schema.js';
 import { openContext } from '../app/context.js';
 import { createJsonLogger } from '../app/logger.js';
-import { planListeners, startServer } from '../app/serve.js';
+import { planListeners } from '../app/listeners.js';
 import { configFlags } from './args.js';
 import type { Command } from './command.js';
 
@@ -21,6 +21,9 @@ export const serveCommand: Command = {
     planListeners(config);
     const logger = createJsonLogger(config.logLevel);
     const ctx = await openContext({ config, env, logger });
+    // Loaded here: the HTTP edge (fastify, prom-client) is for this command only, and every
+    // other command starts faster without it.
+    const { startServer } = await import('../app/serve.js');
     const running = await startServer(ctx);
     const extra = running.listeners
       .filter((l) => l.name !== 'api' && l.name !== 'operator')
