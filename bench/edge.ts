@@ -1,16 +1,19 @@
-// `npm run bench -- --edge`: the HTTP framework's own cost, for docs/decisions/0020. The same
-// operator-style route (JSON body in, 201 JSON out) served by a hand-written node:http router
-// (bench/edge-server.ts "node") and by fastify with a TypeBox schema ("fastify"), each in its
-// own process, loaded in turn (A, B, A, B, ...) by 32 keep-alive connections from this process.
-// The figure that matters is the server's CPU time per request (from /proc), which moves
-// less than requests/s with the machine's load; both are printed.
+// `npm run bench -- --edge`: the HTTP layer's own cost per request (docs/decisions/0002 and
+// 0020), the variants of bench/edge-server.ts each in its own process, loaded in turn
+// (A, B, A, B, ...) by 32 keep-alive connections from this process: an operator-style JSON
+// route on hand-written node:http vs fastify with a TypeBox schema, and a CAS-shaped request
+// answered on node:http before fastify vs as a fastify route. The figure that matters is the
+// server's CPU time per request (from /proc), which moves less than requests/s with the
+// machine's load; both are printed.
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
-const ROUNDS = 3;
+/** `--rounds N` (default 3): more rounds narrow the medians on a busy machine. */
+const roundsAt = process.argv.indexOf('--rounds');
+const ROUNDS = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 3;
 const SECONDS = 5;
 const IN_FLIGHT = 32;
 
@@ -22,6 +25,21 @@ function ticks(pid: number): number {
     .map(Number);
   return (rest[11] ?? 0) + (rest[12] ?? 0);
 }
+
+/** An ACS3-signed request's shape as the SDK sends it (headers only: the gateway is a stub here). */
+const CAS_HEADERS = {
+  host: '127.0.0.1',
+  'x-acs-action': 'DescribeCertificateState',
+  'x-acs-version': '2020-04-07',
+  'x-acs-date': '2026-01-01T00:00:00Z',
+  'x-acs-signature-nonce': '0123456789abcdef0123456789abcdef',
+  'x-acs-content-sha256': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+  'user-agent': 'AlibabaCloud (linux; x64) Node.js/v20 Core/1.0.1 TeaDSL/2',
+  'content-type': 'application/x-www-form-urlencoded',
+  authorization:
+    'ACS3-HMAC-SHA256 Credential=LTAI0000000000000000,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=0000000000000000000000000000000000000000000000000000000000000000',
+  'content-length': '0',
+};
 
 async function measure(variant: string): Promise<{ rps: number; cpuUs: number }> {
   const server = spawn(
@@ -35,21 +53,24 @@ async function measure(variant: string): Promise<{ rps: number; cpuUs: number }>
     server.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
   );
   const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-  const body = JSON.stringify({ Name: 'Tom', Email: 'tom@example.com', Mobile: '13900001111' });
+  const cas = variant.startsWith('cas-');
+  const body = cas ? '' : JSON.stringify({ Name: 'Tom', Email: 'tom@example.com', Mobile: '13900001111' });
+  const target = cas
+    ? { path: '/?OrderId=1234', headers: CAS_HEADERS, expect: 200 }
+    : {
+        path: '/v1/accounts/7/contacts',
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+        expect: 201,
+      };
   const post = () =>
     new Promise<void>((resolve, reject) => {
       const req = http.request(
-        {
-          port,
-          host: '127.0.0.1',
-          method: 'POST',
-          path: '/v1/accounts/7/contacts',
-          agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        },
+        { port, host: '127.0.0.1', method: 'POST', path: target.path, agent, headers: target.headers },
         (res) => {
           res.resume();
-          res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+          res.on('end', () =>
+            res.statusCode === target.expect ? resolve() : reject(new Error(`${variant}: status ${res.statusCode}`)),
+          );
         },
       );
       req.on('error', reject);
@@ -77,9 +98,14 @@ async function measure(variant: string): Promise<{ rps: number; cpuUs: number }>
 }
 
 export async function runEdgeBench(): Promise<void> {
-  const results: Record<string, Array<{ rps: number; cpuUs: number }>> = { node: [], fastify: [] };
+  const results: Record<string, Array<{ rps: number; cpuUs: number }>> = {
+    node: [],
+    fastify: [],
+    'cas-node': [],
+    'cas-fastify': [],
+  };
   for (let i = 0; i < ROUNDS; i++)
-    for (const v of ['node', 'fastify']) {
+    for (const v of Object.keys(results)) {
       process.stderr.write(`bench --edge: ${v}, round ${i + 1}\n`);
       results[v]!.push(await measure(v));
     }
@@ -89,7 +115,7 @@ export async function runEdgeBench(): Promise<void> {
   );
   for (const [v, rs] of Object.entries(results)) {
     process.stdout.write(
-      `  ${v.padEnd(8)} req/s ${rs.map((r) => Math.round(r.rps)).join(' / ')}  server CPU per request ${rs.map((r) => r.cpuUs.toFixed(1)).join(' / ')} us (median ${median(rs.map((r) => r.cpuUs)).toFixed(1)})\n`,
+      `  ${v.padEnd(12)} req/s ${rs.map((r) => Math.round(r.rps)).join(' / ')}  server CPU per request ${rs.map((r) => r.cpuUs.toFixed(1)).join(' / ')} us (median ${median(rs.map((r) => r.cpuUs)).toFixed(1)})\n`,
     );
   }
 }
