@@ -8,7 +8,7 @@
 // time. prom-client's own inc()/observe() validate and hash the labels on every call: 5 to 8 µs
 // per request on the 2-core test machine under load, 2-4% of a DescribeCertificateState
 // (docs/decisions/0002-cas-gateway-on-node-http.md).
-import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { ORDER_STATES } from '../domain/order.js';
 import type { Clock, Logger } from '../domain/ports.js';
 import type { Store } from '../store/store.js';
@@ -195,8 +195,27 @@ export function createCertdeskMetrics(opts: {
       for (const [status, n] of withDefaults(VALIDATION_STATUSES, stats.validations)) this.set({ status }, n);
     },
   });
-  // process_resident_memory_bytes, nodejs_eventloop_lag_seconds and prom-client's other defaults.
-  collectDefaultMetrics({ register: registry });
+  // The two process figures the README documents, read at scrape time. Not prom-client's
+  // collectDefaultMetrics: it keeps a GC observer and an event-loop-delay timer running
+  // between scrapes, work on the request path's process for figures nobody asked for.
+  new Gauge({
+    name: 'process_resident_memory_bytes',
+    help: 'Resident memory size in bytes.',
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
+  new Gauge({
+    name: 'nodejs_eventloop_lag_seconds',
+    help: 'Event loop lag in seconds, measured at scrape time.',
+    registers: [registry],
+    async collect() {
+      const start = process.hrtime.bigint();
+      await new Promise((resolve) => setImmediate(resolve));
+      this.set(Number(process.hrtime.bigint() - start) / 1e9);
+    },
+  });
 
   return {
     observe(action, code, _status, seconds) {
