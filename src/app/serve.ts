@@ -53,7 +53,7 @@ async function tlsSourceFor(ctx: AppContext, hierarchy: CaHierarchy): Promise<Tl
     ...(config.metricsListen ? [config.metricsListen.host] : []),
   ];
   return selfIssuedTlsSource({
-    hierarchy,
+    issuer: hierarchy.issuing,
     names: listenerNames(hosts),
     clock: ctx.clock,
     random: ctx.random,
@@ -199,4 +199,3 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
     },
   };
 }
-

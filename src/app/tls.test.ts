@@ -6,23 +6,17 @@ import { X509Certificate, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHierarchy, loadIssuer } from '../ca/hierarchy.js';
+import { createHierarchy, loadIssuer, type Issuer } from '../ca/hierarchy.js';
 import { ipAddressBytes } from '../ca/listener-certificate.js';
 import { silentLogger } from './logger.js';
 import { fileTlsSource, listenerNames, selfIssuedTlsSource, type TlsMaterial } from './tls.js';
-import type { CaHierarchy } from './ca-bootstrap.js';
 
 const random = { bytes: (n: number) => randomBytes(n) };
 const clock = { now: () => Date.now() };
 
-async function hierarchy(): Promise<CaHierarchy> {
+async function hierarchy(): Promise<{ issuing: Issuer }> {
   const m = await createHierarchy({ algorithm: 'ecdsa-p256', now: Date.now(), random, publicUrl: 'http://pki.test' });
-  return {
-    root: loadIssuer(m.root.certDer, m.root.privateKeyPkcs8Der),
-    issuing: loadIssuer(m.issuing.certDer, m.issuing.privateKeyPkcs8Der),
-    rootId: 1,
-    issuingId: 2,
-  };
+  return { issuing: loadIssuer(m.issuing.certDer, m.issuing.privateKeyPkcs8Der) };
 }
 
 /** The sources' timers are unref'd (they must not keep a server alive): hold the loop while waiting. */
@@ -58,7 +52,7 @@ test('iPAddress bytes of IPv4 and IPv6 (RFC 5280 §4.2.1.6)', () => {
 test('the self-issued certificate names the listener, chains to the issuing CA, and is re-issued before it expires', async () => {
   const h = await hierarchy();
   const source = await selfIssuedTlsSource({
-    hierarchy: h,
+    issuer: h.issuing,
     names: listenerNames(['ca.example.com']),
     clock,
     random,
@@ -84,7 +78,9 @@ test('certificate files are re-read when they change; a mismatched pair is not t
   const h = await hierarchy();
   const dir = mkdtempSync(join(tmpdir(), 'certdesk-tlsfile-'));
   const issue = async () =>
-    (await selfIssuedTlsSource({ hierarchy: h, names: ['localhost'], clock, random, logger: silentLogger })).current();
+    (
+      await selfIssuedTlsSource({ issuer: h.issuing, names: ['localhost'], clock, random, logger: silentLogger })
+    ).current();
   const a = await issue();
   const b = await issue();
   const cert = join(dir, 'cert.pem');

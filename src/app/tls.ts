@@ -7,7 +7,7 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
-import type { CaHierarchy } from './ca-bootstrap.js';
+import type { Issuer } from '../ca/hierarchy.js';
 import type { Clock, Logger, RandomSource } from '../domain/ports.js';
 import { generateKeyPair } from '../ca/signer.js';
 import { generateSerial } from '../ca/serial.js';
@@ -85,7 +85,8 @@ export function listenerNames(hosts: readonly string[]): string[] {
 }
 
 export async function selfIssuedTlsSource(opts: {
-  hierarchy: CaHierarchy;
+  /** The active issuing CA. */
+  issuer: Issuer;
   names: readonly string[];
   clock: Clock;
   random: RandomSource;
@@ -93,7 +94,7 @@ export async function selfIssuedTlsSource(opts: {
   lifetimeMs?: number;
 }): Promise<TlsSource> {
   const lifetime = opts.lifetimeMs ?? SELF_ISSUED_LIFETIME_MS;
-  const issuer = opts.hierarchy.issuing;
+  const { issuer } = opts;
   const issue = async (): Promise<TlsMaterial> => {
     // A fresh key each time: it never leaves this process's memory.
     const key = await generateKeyPair('ecdsa-p256');

@@ -12,7 +12,6 @@ import { configFlags } from './args.js';
 import type { Command } from './command.js';
 import { printerFor } from './output.js';
 
-
 function describe(c: CaIssuer) {
   const x = new X509Certificate(c.issuer.certDer);
   return {

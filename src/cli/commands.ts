@@ -7,7 +7,13 @@ import { caShowCommand } from './ca.js';
 import { caRotateCommand } from './ca-rotate.js';
 import { storeCopyCommand } from './store.js';
 
-export const COMMANDS: readonly Command[] = [serveCommand, ...adminCommands, caShowCommand, caRotateCommand, storeCopyCommand];
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  ...adminCommands,
+  caShowCommand,
+  caRotateCommand,
+  storeCopyCommand,
+];
 
 export const GROUPS: readonly CommandGroup[] = [
   { name: 'admin', summary: 'operator commands on the store: accounts, keys, plans, contacts, companies, orders' },
