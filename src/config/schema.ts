@@ -13,7 +13,8 @@ export interface HostPort {
 
 /**
  * Which commands take an option: `store` every command that opens the store, `ca` also the
- * commands that may create the CA (`serve`, `ca ...`), `serve` only `certdesk serve`.
+ * commands that may create the CA (`serve`, `ca ...`: the CA's URLs derive from the
+ * listeners), `serve` only `certdesk serve`.
  */
 export type OptionScope = 'store' | 'ca' | 'serve';
 
@@ -125,7 +126,7 @@ export const CONFIG_SCHEMA = Type.Object({
     flag: 'listen',
     value: 'HOST:PORT',
     default: '127.0.0.1:8080',
-    scope: 'serve',
+    scope: 'ca',
     section: 'listeners',
     expected: 'HOST:PORT',
     help: 'Address of the CAS API (and, while it is plain HTTP, of the CA certificates, CRLs and OCSP).',
@@ -142,7 +143,7 @@ export const CONFIG_SCHEMA = Type.Object({
   publicListen: option(Type.Optional(hostPort()), {
     flag: 'public-listen',
     value: 'HOST:PORT',
-    scope: 'serve',
+    scope: 'ca',
     section: 'listeners',
     expected: 'HOST:PORT',
     help: 'A plain-HTTP listener for relying parties only (CA certificates, CRLs, OCSP, revoke-by-key): needed when the API listener is TLS, since RFC 5280 and the BR expect those over HTTP.',
