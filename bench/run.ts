@@ -10,6 +10,13 @@
 
 import { parseArgs } from 'node:util';
 import { runScaleBench } from './scale.js';
+import { runEdgeBench } from './edge.js';
+
+// `npm run bench -- --edge`: the HTTP framework's own cost per request (docs/decisions/0020).
+if (process.argv.includes('--edge')) {
+  await runEdgeBench();
+  process.exit(0);
+}
 
 // `npm run bench -- --scale` (issue 5): multi-process scaling on PostgreSQL, its own run;
 // `-- --scale --goal`: only the one-process DescribeCertificateState measurement, three times.

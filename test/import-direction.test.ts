@@ -17,6 +17,8 @@ const LAYERS: Record<string, number> = {
   ca: 3,
   validation: 3,
   store: 3,
+  // The HTTP edge: fastify app factory, error-form plumbing; imports only domain/.
+  'api/edge': 4,
   accounts: 5,
   orders: 6,
   'api/cas': 7,

@@ -1,6 +1,7 @@
-// Issue 5, "Observability": Prometheus metrics at GET /metrics on the API port. A real certdesk
-// on loopback, the official SDK as the client; one certificate issued through DNS validation
-// on the loopback challenge server so that the store gauges have something to count.
+// Prometheus metrics at GET /metrics on the operator listener, behind the operator token, and
+// never on the customer's API port. A real certdesk on loopback, the official SDK as the
+// client; one certificate issued through DNS validation on the loopback challenge server so
+// that the store gauges have something to count.
 import { after, before, describe as suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Certdesk } from './support/harness.js';
@@ -10,32 +11,37 @@ import { describe, freshDomain, publishChallenges, startWithChallenges, waitForT
 import { createAccount } from '../src/accounts/accounts.js';
 import { grantPlan } from '../src/accounts/plans.js';
 import { addContact } from '../src/accounts/contacts.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-/** `name{labels}` -> value, label pairs as rendered (certdesk renders them in a fixed order). */
+/** `name{labels}` -> value, with the label pairs sorted by name (the text format does not order them). */
 function parseSamples(text: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
-    const m = /^(\S+?(?:\{.*\})?) (\S+)$/.exec(line);
+    const m = /^([^\s{]+)(?:\{(.*)\})? (\S+)$/.exec(line);
     assert.ok(m, `malformed sample line: ${line}`);
-    out.set(m[1]!, Number(m[2]));
+    const labels = m[2] ? (m[2].match(/[a-z_]+="(?:[^"\\]|\\.)*"/g) ?? []).sort().join(',') : '';
+    out.set(labels ? `${m[1]}{${labels}}` : m[1]!, Number(m[3]));
   }
   return out;
 }
 
-suite('metrics at /metrics (issue 5)', () => {
+suite('metrics at /metrics on the operator listener', () => {
   let cd: Certdesk;
   let cs: ChallengeServer;
   let client: CasClient;
   let secret: { AccessKeyId: string; AccessKeySecret: string };
 
   const scrape = async () => {
-    const res = await fetch(`${cd.server.apiUrl}/metrics`);
+    const res = await fetch(`${cd.server.adminUrl}/metrics`, { headers: { authorization: `Bearer ${token()}` } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
     const text = await res.text();
     return { text, samples: parseSamples(text) };
   };
+
+  const token = () => readFileSync(join(cd.dataDir, 'admin-token'), 'utf8').trim();
 
   before(async () => {
     ({ cd, cs } = await startWithChallenges());
@@ -48,6 +54,18 @@ suite('metrics at /metrics (issue 5)', () => {
   after(async () => {
     await cd?.close();
     await cs?.close();
+  });
+
+  test('not on the CAS listener; on the operator listener only with the operator token', async () => {
+    const onApi = await fetch(`${cd.server.apiUrl}/metrics`);
+    assert.equal(onApi.status, 404);
+    assert.equal((await onApi.json()).Code, 'NotFound');
+    const anonymous = await fetch(`${cd.server.adminUrl}/metrics`);
+    assert.ok(anonymous.status === 401 || anonymous.status === 403, String(anonymous.status));
+    assert.doesNotMatch(await anonymous.text(), /certdesk_/);
+    const wrong = await fetch(`${cd.server.adminUrl}/metrics`, { headers: { authorization: 'Bearer wrong' } });
+    assert.equal(wrong.status, 403);
+    assert.doesNotMatch(await wrong.text(), /certdesk_/);
   });
 
   test('counts CAS requests by action and code, with a latency histogram', async () => {

@@ -2,13 +2,14 @@
 // reads the environment and opens files; everything below receives what it needs.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { AccountDeps } from '../accounts/deps.js';
 import type { Config } from '../config/schema.js';
 import { systemClock, type Clock, type Logger, type RandomSource, type SecretSealer } from '../domain/ports.js';
 import { Store, type StoreLocation } from '../store/store.js';
 import { bindMasterKey, openSealer } from './secrets.js';
 import { withOpenCache } from '../crypto/secret-box.js';
+import { createPrivateFile, prepareDataDir } from './data-dir.js';
 
 /** Opened secrets kept in memory: the orders busy clients poll; about 1 MB for P-256 keys, 12 MB for RSA-4096. */
 const OPENED_SECRETS_KEPT = 4096;
@@ -32,8 +33,10 @@ export function storeLocation(config: Readonly<Config>, env: NodeJS.ProcessEnv):
     const schema = env.CERTDESK_PG_SCHEMA;
     return { kind: 'postgres', target: config.databaseUrl, postgres: schema ? { schema } : {} };
   }
-  mkdirSync(config.dataDir, { recursive: true });
-  return { kind: 'sqlite', target: join(config.dataDir, 'certdesk.db') };
+  prepareDataDir(config.dataDir);
+  const target = join(config.dataDir, 'certdesk.db');
+  createPrivateFile(target);
+  return { kind: 'sqlite', target };
 }
 
 export async function openContext(opts: {
@@ -43,6 +46,8 @@ export async function openContext(opts: {
   clock?: Clock;
   random?: RandomSource;
 }): Promise<AppContext> {
+  // Existing installations get the private modes too (src/app/data-dir.ts).
+  if (existsSync(opts.config.dataDir)) prepareDataDir(opts.config.dataDir);
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? systemRandom;
   // Opened values are kept for requests that read the same sealed value again (secret-box.ts).

@@ -11,7 +11,7 @@ import { runIssuance } from '../orders/issue-certificate.js';
 import { startWorker, type Worker } from '../worker/worker.js';
 import { combineSinks } from '../orders/events.js';
 import { JOB_NOTICE, noticeEventSink, noticeJobHandler, noticeSettings } from '../notices/index.js';
-import type { PublicHandler } from '../api/public/handler.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   CRL_REVOCATION_DELAY_MS,
   JOB_CRL,
@@ -129,10 +129,14 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
 }
 
 /** CRL and OCSP endpoints of every issuing CA, current and retired. */
-export function publicHandlers(ctx: AppContext, hierarchy: CaHierarchy, deps: OrderDeps): PublicHandler[] {
+export function publicHandlers(ctx: AppContext, hierarchy: CaHierarchy, deps: OrderDeps): FastifyPluginAsyncTypebox[] {
   const cas = issuingCas(hierarchy);
   return [
-    ...hierarchy.all.map((c) => crlHandler(ctx.store, c.id, ctx.clock, c.stem)),
+    crlHandler(
+      ctx.store,
+      hierarchy.all.map((c) => ({ id: c.id, stem: c.stem })),
+      ctx.clock,
+    ),
     ocspHandler(cas.map((c) => depsForIssuer(ctx, hierarchy, deps, c.id))),
   ];
 }

@@ -2,12 +2,13 @@
 // comes from CERTDESK_MASTER_KEY or from <data-dir>/master.key, generated on first start
 // with mode 0600. Every process sharing one database must use the same key: a check value
 // in the store catches a mismatch at start instead of at the first failing request.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createSecretBox, generateMasterKey, parseMasterKey } from '../crypto/secret-box.js';
 import type { SecretSealer } from '../domain/ports.js';
 import type { Store } from '../store/store.js';
+import { prepareDataDir } from './data-dir.js';
 
 const CHECK_KEY = 'master_key_check';
 const CHECK_AAD = 'certdesk-master-key-check';
@@ -18,7 +19,7 @@ export function loadMasterKey(dataDir: string, env: NodeJS.ProcessEnv): Buffer {
   if (fromEnv) return parseMasterKey(fromEnv);
   const file = join(dataDir, 'master.key');
   if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
+    prepareDataDir(dataDir);
     try {
       // 'wx': a second process starting at the same moment must not overwrite the first's key.
       writeFileSync(file, `${generateMasterKey().toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
@@ -52,7 +53,7 @@ export function loadAdminToken(dataDir: string, env: NodeJS.ProcessEnv): string 
   if (env.CERTDESK_ADMIN_TOKEN) return env.CERTDESK_ADMIN_TOKEN;
   const file = join(dataDir, 'admin-token');
   if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
+    prepareDataDir(dataDir);
     try {
       writeFileSync(file, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
     } catch (e) {

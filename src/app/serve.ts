@@ -1,43 +1,69 @@
-// `certdesk serve`: the CAS API, the operator API and the job worker, as --role says.
-import type { AddressInfo } from 'node:net';
-import type http from 'node:http';
-import { createCasHandler } from '../api/cas/gateway.js';
-import { createApiServer } from './api-server.js';
+// `certdesk serve`: the CAS API, the operator API and the job worker, as --role says; the
+// listeners of the HTTP edge (src/app/edge.ts) and their fronts are composed here.
+import { createCasGateway } from '../api/cas/gateway.js';
 import { CAS_ACTIONS } from '../api/cas/actions/index.js';
-import { createAdminServer } from '../api/admin/server.js';
-import type { HostPort } from '../config/schema.js';
+import { casErrorForm } from '../api/cas/render.js';
+import { operatorPlugin } from '../api/admin/plugin.js';
+import { operatorErrorForm } from '../api/admin/errors.js';
+import { relyingPartyPlugin, staticFiles } from '../api/public/handler.js';
+import { revokeByKeyHandler } from '../api/public/revoke-by-key.js';
+import { formatHostPort, tlsConfigured } from '../config/schema.js';
 import type { OrderDeps } from '../orders/deps.js';
 import type { Worker } from '../worker/worker.js';
 import type { AppContext } from './context.js';
 import { caSettings, ensureHierarchy, type CaHierarchy } from './ca-bootstrap.js';
 import { loadAdminToken } from './secrets.js';
 import { buildOrderDeps, publicHandlers, startOrderWorker } from './orders-wiring.js';
-import { staticFiles } from '../api/public/handler.js';
-import { revokeByKeyHandler } from '../api/public/revoke-by-key.js';
 import { createCertdeskMetrics } from './metrics.js';
+import { limitsOf, planListeners, type ListenerName } from './listeners.js';
+import { startListener, type FrontPlugin, type ListenerSpec, type RunningListener } from './edge.js';
+import { fileTlsSource, listenerNames, selfIssuedTlsSource, type TlsSource } from './tls.js';
+import { CertError } from '../domain/errors.js';
+
+export { planListeners } from './listeners.js';
 
 export interface RunningServer {
+  /** The CAS API's base URL ('' with --role worker). */
   apiUrl: string;
   adminUrl: string;
+  /** Every listener started, by name (api, operator, public, metrics). */
+  listeners: ReadonlyArray<{ name: ListenerName; url: string }>;
   hierarchy: CaHierarchy;
   orders: OrderDeps;
   close(): Promise<void>;
 }
 
-function listen(server: http.Server, at: HostPort): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(at.port, at.host, () => {
-      const a = server.address() as AddressInfo;
-      resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
-    });
+const NONCE_PURGE_MS = 60_000;
+
+/** The TLS certificate of the listeners, when TLS is configured. */
+async function tlsSourceFor(ctx: AppContext, hierarchy: CaHierarchy): Promise<TlsSource | undefined> {
+  const { config } = ctx;
+  if (!tlsConfigured(config)) return undefined;
+  if (config.tlsCert && config.tlsKey) {
+    try {
+      return fileTlsSource({ certFile: config.tlsCert, keyFile: config.tlsKey, logger: ctx.logger });
+    } catch (e) {
+      throw new CertError('invalid_parameter', `--tls-cert/--tls-key: ${(e as Error).message}`);
+    }
+  }
+  const hosts = [
+    new URL(config.publicUrl).hostname.replace(/^\[|\]$/g, ''),
+    config.listen.host,
+    config.adminListen.host,
+    ...(config.metricsListen ? [config.metricsListen.host] : []),
+  ];
+  return selfIssuedTlsSource({
+    issuer: hierarchy.issuing,
+    names: listenerNames(hosts),
+    clock: ctx.clock,
+    random: ctx.random,
+    logger: ctx.logger,
   });
 }
 
-const NONCE_PURGE_MS = 60_000;
-
 export async function startServer(ctx: AppContext, opts: { workerPollMs?: number } = {}): Promise<RunningServer> {
   const { config, store, logger } = ctx;
+  const plans = planListeners(config);
   const hierarchy = await ensureHierarchy(
     { store, sealer: ctx.sealer, clock: ctx.clock, random: ctx.random, logger },
     caSettings(config),
@@ -46,66 +72,129 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   const orders = buildOrderDeps(ctx, hierarchy, () => worker?.wake());
   if (config.role !== 'api') worker = startOrderWorker(ctx, hierarchy, orders, opts.workerPollMs);
 
-  const servers: http.Server[] = [];
-  let apiUrl = '';
-  if (config.role !== 'worker') {
-    const metrics = createCertdeskMetrics({ store, clock: ctx.clock, logger, actions: CAS_ACTIONS.keys() });
-    const handleCas = createCasHandler({
-      deps: {
-        accounts: ctx.accounts,
-        orders,
-        logger,
-        timestampWindowMs: config.timestampWindowSeconds * 1000,
-        observe: (...args) => metrics.observe(...args),
-      },
-      actions: CAS_ACTIONS,
-      hostId: `${config.listen.host}:${config.listen.port}`,
-    });
-    // Every CA certificate at the URL its children's AIA caIssuers names (retired ones too).
-    const caFiles = staticFiles(
-      new Map(
-        hierarchy.all.map((c) => [`/ca/${c.stem}.cer`, { type: 'application/pkix-cert', body: c.issuer.certDer }]),
+  const tls = await tlsSourceFor(ctx, hierarchy);
+  const metrics = createCertdeskMetrics({ store, clock: ctx.clock, logger, actions: CAS_ACTIONS.keys() });
+  const apiHost = formatHostPort(config.listen);
+  const relyingParty: FrontPlugin = {
+    plugin: relyingPartyPlugin([
+      // Every CA certificate at the URL its children's AIA caIssuers names (retired ones too).
+      staticFiles(
+        new Map(
+          hierarchy.all.map((c) => [`/ca/${c.stem}.cer`, { type: 'application/pkix-cert', body: c.issuer.certDer }]),
+        ),
       ),
-    );
-    const revokeByKey = revokeByKeyHandler(orders, `${config.listen.host}:${config.listen.port}`);
-    const api = createApiServer({
-      store,
-      handleCas,
-      publicHandlers: [caFiles, revokeByKey, metrics.handler, ...publicHandlers(ctx, hierarchy, orders)],
-    });
-    apiUrl = await listen(api, config.listen);
-    servers.push(api);
-  }
-  const admin = createAdminServer({
-    token: loadAdminToken(config.dataDir, ctx.env),
-    services: { accounts: ctx.accounts, orders },
-    logger,
-  });
-  let adminUrl: string;
+      revokeByKeyHandler(orders),
+      ...publicHandlers(ctx, hierarchy, orders),
+    ]),
+  };
+  const health: FrontPlugin = {
+    plugin: async (app) => {
+      app.get('/healthz', async (_req, reply) => {
+        try {
+          await store.ping();
+          return reply.send({ status: 'ok' });
+        } catch {
+          return reply.code(503).send({ status: 'store unreachable' });
+        }
+      });
+    },
+  };
+  const token = loadAdminToken(config.dataDir, ctx.env);
+  const specs: Record<ListenerName, (at: ListenerSpec['at'], useTls: boolean) => ListenerSpec> = {
+    api: (at, useTls) => {
+      const gateway = createCasGateway({
+        deps: {
+          accounts: ctx.accounts,
+          orders,
+          logger,
+          timestampWindowMs: config.timestampWindowSeconds * 1000,
+          observe: (...args) => metrics.observe(...args),
+        },
+        actions: CAS_ACTIONS,
+        hostId: apiHost,
+        bodyLimit: config.bodyLimit,
+      });
+      return {
+        name: 'api',
+        at,
+        ...(useTls && tls ? { tls } : {}),
+        errorForm: casErrorForm(apiHost),
+        // The CAS API is at `/` of its host:port (the SDK signs URI `/` whatever path an
+        // endpoint carries); it stays on node:http (docs/decisions/0002-cas-gateway-on-node-http.md).
+        raw: { matches: (url) => url === '/' || url.startsWith('/?'), handle: (req, res) => gateway.handle(req, res) },
+        fronts: [health, relyingParty],
+      };
+    },
+    operator: (at, useTls) => ({
+      name: 'operator',
+      at,
+      ...(useTls && tls ? { tls } : {}),
+      errorForm: operatorErrorForm,
+      fronts: [
+        {
+          plugin: operatorPlugin({
+            token,
+            services: { accounts: ctx.accounts, orders },
+            metrics: () => metrics.exposition(),
+          }),
+        },
+      ],
+    }),
+    public: (at) => ({ name: 'public', at, errorForm: casErrorForm(apiHost), fronts: [health, relyingParty] }),
+    metrics: (at, useTls) => ({
+      name: 'metrics',
+      at,
+      ...(useTls && tls ? { tls } : {}),
+      errorForm: operatorErrorForm,
+      fronts: [
+        {
+          plugin: async (app) => {
+            app.get('/metrics', async (_req, reply) => {
+              const m = await metrics.exposition();
+              return reply.type(m.contentType).header('cache-control', 'no-store').send(m.body);
+            });
+          },
+        },
+      ],
+    }),
+  };
+
+  const running: RunningListener[] = [];
+  const stopAll = async () => {
+    await Promise.all(running.map((l) => l.close()));
+    tls?.close();
+  };
   try {
-    adminUrl = await listen(admin, config.adminListen);
+    for (const p of plans)
+      running.push(
+        await startListener(specs[p.name](p.at, p.tls), {
+          limits: limitsOf(config),
+          bodyLimit: config.bodyLimit,
+          logger,
+        }),
+      );
   } catch (e) {
-    for (const s of servers) s.close();
+    await stopAll();
     await worker?.stop();
     throw e;
   }
-  servers.push(admin);
   const purge = setInterval(() => {
     store.repos.nonces
       .purgeExpired(ctx.clock.now())
       .catch((e) => logger.log('warn', 'nonce purge failed', { error: String(e) }));
   }, NONCE_PURGE_MS);
   purge.unref();
+  const urlOf = (name: ListenerName) => running.find((l) => l.name === name)?.url ?? '';
   return {
-    apiUrl,
-    adminUrl,
+    apiUrl: urlOf('api'),
+    adminUrl: urlOf('operator'),
+    listeners: running.map((l) => ({ name: l.name as ListenerName, url: l.url })),
     hierarchy,
     orders,
     async close() {
       clearInterval(purge);
       await worker?.stop();
-      for (const s of servers) s.closeAllConnections();
-      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+      await stopAll();
       await store.close();
     },
   };

@@ -19,12 +19,14 @@ import { listOrdersForOperator } from '../orders/operator-queries.js';
 import { revokeBySerial } from '../orders/revoke-certificate.js';
 import { parseRevocationReason, REVOCATION_REASONS } from '../domain/revocation.js';
 import { parseExpiry } from '../api/admin/routes.js';
-import { configFlags, intFlag, optionalFlag, parseFlags, requireFlag, type Flags } from './args.js';
+import { configFlags, intFlag, optionalFlag, requireFlag, type Flags } from './args.js';
+import type { Command } from './command.js';
 import { printerFor, table, type Printer } from './output.js';
 
 type Handler = (ctx: AppContext, flags: Flags, positionals: string[], print: Printer) => Promise<void>;
 
 interface AdminCommand {
+  args?: string;
   summary: string;
   options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
   run: Handler;
@@ -52,7 +54,8 @@ async function orderDeps(ctx: AppContext): Promise<OrderDeps> {
 
 export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
   'account create': {
-    summary: '--name NAME: create an account and its first AccessKey (the secret is shown once)',
+    args: '--name NAME',
+    summary: 'create an account and its first AccessKey (the secret is shown once)',
     options: { name: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
       const r = await createAccount(ctx.accounts, requireFlag(f, 'name'));
@@ -64,7 +67,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'account webhook-secret': {
-    summary: "--account ID: the secret that signs the account's webhooks (X-Certdesk-Signature, HMAC-SHA256)",
+    args: '--account ID',
+    summary: "the secret that signs the account's webhooks (X-Certdesk-Signature, HMAC-SHA256)",
     options: { account: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
       const accountId = intFlag(f, 'account');
@@ -82,7 +86,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'key create': {
-    summary: '--account ID [--policy "Describe*,ListContact"]: a new AccessKey',
+    args: '--account ID [--policy "Describe*,ListContact"]',
+    summary: 'a new AccessKey',
     options: { account: { type: 'string' }, policy: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
       const r = await createAccessKey(ctx.accounts, intFlag(f, 'account'), optionalFlag(f, 'policy'));
@@ -93,7 +98,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'key list': {
-    summary: '--account ID: list AccessKeys (never their secrets)',
+    args: '--account ID',
+    summary: 'list AccessKeys (never their secrets)',
     options: { account: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
       const r = await listAccessKeys(ctx.accounts, intFlag(f, 'account'));
@@ -101,7 +107,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'key disable': {
-    summary: 'ACCESS_KEY_ID: refuse further calls with this key',
+    args: 'ACCESS_KEY_ID',
+    summary: 'refuse further calls with this key',
     options: { id: { type: 'string' } },
     run: async (ctx, f, p, print) => {
       const id = idFrom(f, p);
@@ -110,7 +117,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'key enable': {
-    summary: 'ACCESS_KEY_ID: accept calls with this key again',
+    args: 'ACCESS_KEY_ID',
+    summary: 'accept calls with this key again',
     options: { id: { type: 'string' } },
     run: async (ctx, f, p, print) => {
       const id = idFrom(f, p);
@@ -119,7 +127,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'key delete': {
-    summary: 'ACCESS_KEY_ID: delete the key',
+    args: 'ACCESS_KEY_ID',
+    summary: 'delete the key',
     options: { id: { type: 'string' } },
     run: async (ctx, f, p, print) => {
       const id = idFrom(f, p);
@@ -128,7 +137,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'plan grant': {
-    summary: '--account ID --product CODE --count N [--expires ISO-DATE]: grant a resource plan',
+    args: '--account ID --product CODE --count N [--expires ISO-DATE]',
+    summary: 'grant a resource plan',
     options: {
       account: { type: 'string' },
       product: { type: 'string' },
@@ -150,7 +160,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'plan list': {
-    summary: '--account ID: list resource plans',
+    args: '--account ID',
+    summary: 'list resource plans',
     options: { account: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
       const r = await listPlans(ctx.accounts, intFlag(f, 'account'));
@@ -158,7 +169,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'contact add': {
-    summary: '--account ID --name N --email E --mobile M [--webhook URL]...: add a contact',
+    args: '--account ID --name N --email E --mobile M [--webhook URL]...',
+    summary: 'add a contact',
     options: {
       account: { type: 'string' },
       name: { type: 'string' },
@@ -178,7 +190,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'contact list': {
-    summary: '--account ID [--keyword K]: list contacts, newest first',
+    args: '--account ID [--keyword K]',
+    summary: 'list contacts, newest first',
     options: { account: { type: 'string' }, keyword: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
       const r = await listContacts(ctx.accounts, intFlag(f, 'account'), {
@@ -191,7 +204,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'contact remove': {
-    summary: '--account ID CONTACT_ID: remove a contact',
+    args: '--account ID CONTACT_ID',
+    summary: 'remove a contact',
     options: { account: { type: 'string' }, id: { type: 'string' } },
     run: async (ctx, f, p, print) => {
       const id = numericId(idFrom(f, p));
@@ -200,8 +214,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'company add': {
-    summary:
-      '--account ID --name N [--country CC] [--province P] [--city C] [--address A] [--phone T]: add a company profile',
+    args: '--account ID --name N [--country CC] [--province P] [--city C] [--address A] [--phone T]',
+    summary: 'add a company profile',
     options: {
       account: { type: 'string' },
       name: { type: 'string' },
@@ -225,7 +239,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'company list': {
-    summary: '--account ID: list company profiles, newest first',
+    args: '--account ID',
+    summary: 'list company profiles, newest first',
     options: { account: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
       const rows = (await listCompanies(ctx.accounts, intFlag(f, 'account'))).map(companyView);
@@ -233,7 +248,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'company remove': {
-    summary: '--account ID COMPANY_ID: remove a company profile',
+    args: '--account ID COMPANY_ID',
+    summary: 'remove a company profile',
     options: { account: { type: 'string' }, id: { type: 'string' } },
     run: async (ctx, f, p, print) => {
       const id = numericId(idFrom(f, p));
@@ -242,8 +258,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'order list': {
-    summary:
-      '[--state process] [--account ID]: orders across accounts (OV orders awaiting review are in state process)',
+    args: '[--state process] [--account ID]',
+    summary: 'orders across accounts (OV orders awaiting review are in state process)',
     options: { state: { type: 'string' }, account: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
       const rows = (
@@ -258,7 +274,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'order approve': {
-    summary: 'ORDER_ID: approve an OV order waiting for review; it is issued next',
+    args: 'ORDER_ID',
+    summary: 'approve an OV order waiting for review; it is issued next',
     options: { id: { type: 'string' } },
     run: async (ctx, f, p, print) => {
       const id = numericId(idFrom(f, p));
@@ -267,7 +284,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'order reject': {
-    summary: 'ORDER_ID --reason TEXT: reject an order under review (it ends in verify_fail with the reason)',
+    args: 'ORDER_ID --reason TEXT',
+    summary: 'reject an order under review (it ends in verify_fail with the reason)',
     options: { id: { type: 'string' }, reason: { type: 'string' } },
     run: async (ctx, f, p, print) => {
       const id = numericId(idFrom(f, p));
@@ -276,7 +294,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'order submit': {
-    summary: 'ORDER_ID: submit a pending (payed) order, e.g. a renewal, for validation',
+    args: 'ORDER_ID',
+    summary: 'submit a pending (payed) order, e.g. a renewal, for validation',
     options: { id: { type: 'string' } },
     run: async (ctx, f, p, print) => {
       const id = numericId(idFrom(f, p));
@@ -285,7 +304,8 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'cert revoke': {
-    summary: `--serial HEX [--reason ${Object.keys(REVOCATION_REASONS).join('|')}]: revoke a certificate (RFC 5280 reason)`,
+    args: `--serial HEX [--reason ${Object.keys(REVOCATION_REASONS).join('|')}]`,
+    summary: `revoke a certificate (RFC 5280 reason)`,
     options: { serial: { type: 'string' }, reason: { type: 'string' } },
     run: async (ctx, f, _p, print) => {
       const reason = optionalFlag(f, 'reason') ?? 'unspecified';
@@ -298,22 +318,20 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
   },
 };
 
-export function adminUsage(): string {
-  return Object.entries(ADMIN_COMMANDS)
-    .map(([name, c]) => `  certdesk admin ${name} ${c.summary}`)
-    .join('\n');
-}
-
-export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const name = `${argv[0] ?? ''} ${argv[1] ?? ''}`;
-  const command = ADMIN_COMMANDS[name];
-  if (!command) throw new CertError('invalid_parameter', `unknown admin command "${name.trim()}"\n${adminUsage()}`);
-  const { flags, positionals } = parseFlags(argv.slice(2), command.options);
-  const config = buildConfig(configFlags(flags));
-  const ctx = await openContext({ config, env, logger: silentLogger });
-  try {
-    await command.run(ctx, flags, positionals, printerFor(flags.json === true));
-  } finally {
-    await ctx.store.close();
-  }
-}
+/** `certdesk admin <noun> <verb>`: one command per entry, on the store of --data-dir / --database-url. */
+export const adminCommands: readonly Command[] = Object.entries(ADMIN_COMMANDS).map(([name, c]) => ({
+  name: `admin ${name}`,
+  ...(c.args ? { args: c.args } : {}),
+  summary: c.summary,
+  options: c.options,
+  config: ['store'],
+  async run({ flags, positionals, env }) {
+    const config = buildConfig(configFlags(flags));
+    const ctx = await openContext({ config, env, logger: silentLogger });
+    try {
+      await c.run(ctx, flags, positionals, printerFor(flags.json === true));
+    } finally {
+      await ctx.store.close();
+    }
+  },
+}));

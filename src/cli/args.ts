@@ -1,26 +1,38 @@
-// Argument parsing shared by the commands: the store/config flags come from the config
-// schema, each command adds its own.
+// Argument parsing shared by the commands: the configuration flags come from the config
+// schema (only the scopes a command takes), each command adds its own.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CertError } from '../domain/errors.js';
-import { OPTIONS } from '../config/schema.js';
+import { OPTIONS, type OptionScope } from '../config/schema.js';
 
 export type Flags = Record<string, string | boolean | string[] | undefined>;
 
-type OptionDefs = NonNullable<ParseArgsConfig['options']>;
+export type OptionDefs = NonNullable<ParseArgsConfig['options']>;
 
-export const CONFIG_FLAGS: OptionDefs = Object.fromEntries(
-  OPTIONS.map((o) => [o.flag, { type: o.kind === 'bool' ? 'boolean' : 'string' } as const]),
-);
+/** Flags every command takes besides its own and its config scopes. */
+export const COMMON_FLAGS: OptionDefs = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
-export function parseFlags(argv: string[], extra: OptionDefs): { flags: Flags; positionals: string[] } {
+export function configFlagDefs(scopes: readonly OptionScope[]): OptionDefs {
+  return Object.fromEntries(
+    OPTIONS.filter((o) => scopes.includes(o.scope)).map((o) => [
+      o.flag,
+      { type: o.kind === 'bool' ? 'boolean' : 'string' } as const,
+    ]),
+  );
+}
+
+export function parseFlags(
+  argv: string[],
+  extra: OptionDefs,
+  scopes: readonly OptionScope[] = [],
+): { flags: Flags; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { ...CONFIG_FLAGS, ...extra, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { ...configFlagDefs(scopes), ...extra, ...COMMON_FLAGS },
       allowPositionals: true,
       strict: true,
     });
-    return { flags: values, positionals };
+    return { flags: values as Flags, positionals };
   } catch (e) {
     throw new CertError('invalid_parameter', (e as Error).message);
   }

@@ -1,118 +1,143 @@
-// The `certdesk` command line: parse arguments, then call src/app.
-import { X509Certificate } from 'node:crypto';
+// The `certdesk` command line: find the command by its words, print help without running
+// anything for `--help` / `certdesk help ...`, otherwise parse its flags and run it.
+import { readFileSync } from 'node:fs';
 import { CertError, isCertError } from '../domain/errors.js';
-import { buildConfig, optionHelp, type Config } from '../config/schema.js';
-import { openContext } from '../app/context.js';
-import { createJsonLogger, silentLogger } from '../app/logger.js';
-import { startServer } from '../app/serve.js';
-import { caSettings, ensureHierarchy } from '../app/ca-bootstrap.js';
-import { toPem } from '../crypto/pem.js';
-import { adminUsage, runAdmin } from './admin.js';
-import { runStore } from './store.js';
-import { CA_ROTATE_USAGE, runCaRotate } from './ca.js';
-import { configFlags, parseFlags } from './args.js';
-import { printerFor } from './output.js';
+import { optionHelp } from '../config/schema.js';
+import { parseFlags } from './args.js';
+import type { Command } from './command.js';
+import { COMMANDS, GROUPS } from './commands.js';
 
-const USAGE = `certdesk: a self-hosted certificate service speaking Alibaba Cloud CAS 2020-04-07
-
-Usage:
-  certdesk serve [options]        run the CAS API and the operator API
-  certdesk admin <noun> <verb>    operator commands (see below)
-  certdesk ca show [--json]       print the CA chain (PEM, accepted by openssl verify)
-  ${CA_ROTATE_USAGE}
-  certdesk store copy --from SRC --to DST [--to-schema NAME] [--json]   copy every table into an empty store and verify it; SRC, DST: sqlite:PATH or postgres://...
-
-Options shared by every command:
-${optionHelp()}
-  --json
-      Print machine-readable JSON.
-
-Operator commands:
-${adminUsage()}
-`;
-
-async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { flags } = parseFlags(argv, {});
-  const config: Readonly<Config> = buildConfig(configFlags(flags));
-  const logger = createJsonLogger(config.logLevel);
-  const ctx = await openContext({ config, env, logger });
-  const running = await startServer(ctx);
-  process.stdout.write(
-    `certdesk listening on ${running.apiUrl} (CAS API), operator API on ${running.adminUrl}, store ${ctx.store.kind}\n`,
-  );
-  const stop = (signal: string) => {
-    logger.log('info', 'stopping', { signal });
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+export function version(): string {
+  // ../../package.json from both src/cli/ and dist/cli/.
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
-async function caShow(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { flags } = parseFlags(argv, {});
-  const config = buildConfig(configFlags(flags));
-  const ctx = await openContext({ config, env, logger: silentLogger });
-  try {
-    const h = await ensureHierarchy(
-      { store: ctx.store, sealer: ctx.sealer, clock: ctx.clock, random: ctx.random, logger: silentLogger },
-      caSettings(config),
-    );
-    const chain = [
-      { Role: 'issuing', der: h.issuing.certDer },
-      { Role: 'root', der: h.root.certDer },
-    ].map(({ Role, der }) => {
-      const x = new X509Certificate(der);
-      return {
-        Role,
-        Subject: x.subject.replace(/\n/g, ', '),
-        Issuer: x.issuer.replace(/\n/g, ', '),
-        SerialNumber: x.serialNumber,
-        NotBefore: new Date(x.validFrom).toISOString(),
-        NotAfter: new Date(x.validTo).toISOString(),
-        Sha256: x.fingerprint256,
-        Pem: toPem('CERTIFICATE', der),
-      };
-    });
-    printerFor(flags.json === true)({ Chain: chain }, () =>
-      chain
-        .map(
-          (c) =>
-            `# ${c.Role}: ${c.Subject}\n#   issuer ${c.Issuer}\n#   serial ${c.SerialNumber}, ${c.NotBefore} .. ${c.NotAfter}\n#   sha256 ${c.Sha256}\n${c.Pem.trimEnd()}`,
-        )
-        .join('\n'),
-    );
-  } finally {
-    await ctx.store.close();
+function usageLine(c: Command): string {
+  return `certdesk ${c.name}${c.args ? ` ${c.args}` : ''}`;
+}
+
+function topHelp(): string {
+  const single = COMMANDS.filter((c) => !GROUPS.some((g) => c.name.startsWith(`${g.name} `)));
+  const rows = [
+    ...single.map((c) => [`certdesk ${c.name}${c.args ? ` ${c.args}` : ''}`, c.summary]),
+    ...GROUPS.map((g) => [`certdesk ${g.name} ...`, `${g.summary} (certdesk help ${g.name})`]),
+    ['certdesk help [COMMAND]', 'this text, or the help of a command'],
+    ['certdesk --version', 'print the version'],
+  ];
+  const width = Math.max(...rows.map(([a]) => a!.length));
+  return `certdesk ${version()}: a self-hosted certificate service speaking Alibaba Cloud CAS 2020-04-07
+
+Usage:
+${rows.map(([a, b]) => `  ${a!.padEnd(width)}  ${b}`).join('\n')}
+
+Every command takes --help (print its help, change nothing) and --json (machine-readable output).
+Commands that open the store take:
+${optionHelp(['store'])}
+
+certdesk help serve lists the server's options; docs/configuration.md has them all.
+`;
+}
+
+function groupHelp(prefix: string, commands: readonly Command[]): string {
+  const group = GROUPS.find((g) => g.name === prefix);
+  return `certdesk ${prefix}${group ? `: ${group.summary}` : ''}
+
+${commands.map((c) => `  ${usageLine(c)}\n      ${c.summary}`).join('\n')}
+
+certdesk help ${prefix} <command> shows a command's options.
+`;
+}
+
+function commandHelp(c: Command): string {
+  const config = c.config.length > 0 ? optionHelp(c.config) : '';
+  return `${usageLine(c)}
+  ${c.summary}
+${c.details ? `\n${c.details}\n` : ''}
+${config ? `${config}\n` : ''}Also: --json (machine-readable output), --help.
+`;
+}
+
+/** The command named by the leading words of argv (longest match), and where its arguments start. */
+function findCommand(words: readonly string[]): { command: Command; rest: number } | undefined {
+  let best: { command: Command; rest: number } | undefined;
+  for (const c of COMMANDS) {
+    const parts = c.name.split(' ');
+    if (parts.every((p, i) => words[i] === p) && (!best || parts.length > best.rest))
+      best = { command: c, rest: parts.length };
   }
+  return best;
+}
+
+/** Help for the words given: a command's, a group's, or the top help. */
+export function helpFor(words: readonly string[]): string | undefined {
+  if (words.length === 0) return topHelp();
+  const found = findCommand(words);
+  if (found && found.rest === words.length) return commandHelp(found.command);
+  const prefix = words.join(' ');
+  const under = COMMANDS.filter((c) => c.name.startsWith(`${prefix} `));
+  if (under.length > 0) return groupHelp(prefix, under);
+  return undefined;
+}
+
+/** The leading words before the first flag (`admin account create --name x` -> 3 words). */
+function leadingWords(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const a of argv) {
+    if (a.startsWith('-')) break;
+    out.push(a);
+  }
+  return out;
+}
+
+function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const [first] = argv;
+  if (first === '--version' || first === '-v' || first === 'version') {
+    process.stdout.write(`certdesk ${version()}\n`);
+    return;
+  }
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    const words = first === 'help' ? argv.slice(1) : [];
+    const text = helpFor(words);
+    if (!text) throw new CertError('invalid_parameter', `unknown command "${words.join(' ')}"; try certdesk help`);
+    process.stdout.write(text);
+    return;
+  }
+  const words = leadingWords(argv);
+  const found = findCommand(words);
+  if (wantsHelp(argv)) {
+    // The longest known prefix of what was typed: `admin --help`, `admin account --help`, `serve --help`.
+    for (let n = found ? found.rest : words.length; n >= 0; n--) {
+      const text = helpFor(words.slice(0, n));
+      if (text) {
+        process.stdout.write(text);
+        return;
+      }
+    }
+  }
+  if (!found) {
+    const group = helpFor(words);
+    const typed = words.join(' ');
+    throw new CertError(
+      'invalid_parameter',
+      group
+        ? `"${typed}" needs a subcommand:\n${group}`
+        : `unknown command "${typed}"; try certdesk help${words.length > 1 ? ` ${words[0]}` : ''}`,
+    );
+  }
+  const { command } = found;
+  const { flags, positionals } = parseFlags(argv.slice(found.rest), command.options ?? {}, command.config);
+  await command.run({ flags, positionals, env });
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case 'serve':
-        return await serve(rest, env);
-      case 'admin':
-        return await runAdmin(rest, env);
-      case 'store':
-        return await runStore(rest, env);
-      case 'ca':
-        if (rest[0] === 'rotate') return await runCaRotate(rest.slice(1), env);
-        if (rest[0] !== 'show')
-          throw new CertError('invalid_parameter', 'usage: certdesk ca show [--json] | ca rotate');
-        return await caShow(rest.slice(1), env);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE);
-        return;
-      default:
-        throw new CertError('invalid_parameter', `unknown command "${command}"; try certdesk help`);
-    }
+    await run(argv, env);
   } catch (e) {
     process.stderr.write(`certdesk: ${isCertError(e) ? e.message : (e as Error).message}\n`);
     process.exitCode = isCertError(e) && (e.kind === 'invalid_parameter' || e.kind === 'missing_parameter') ? 2 : 1;

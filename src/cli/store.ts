@@ -5,17 +5,10 @@ import { dirname, resolve } from 'node:path';
 import { CertError, isCertError } from '../domain/errors.js';
 import { Store, type StoreLocation } from '../store/store.js';
 import { copyStore, type CopyReport } from '../store/copy.js';
-import { optionalFlag, parseFlags, requireFlag } from './args.js';
+import { optionalFlag, requireFlag, type Flags } from './args.js';
+import { createPrivateFile, PRIVATE_DIR_MODE } from '../app/data-dir.js';
+import type { Command } from './command.js';
 import { printerFor, table } from './output.js';
-
-export function storeUsage(): string {
-  return [
-    '  certdesk store copy --from sqlite:PATH|postgres://... --to postgres://...|sqlite:PATH',
-    '      [--from-schema NAME] [--to-schema NAME] [--json]',
-    '      copy every table into an empty store (migrated first), ids kept, then verify counts and',
-    '      checksums; secrets stay sealed: the target needs the same master key',
-  ].join('\n');
-}
 
 const SEALED_NOTE =
   'Secrets (AccessKey secrets, CA and certificate keys, webhook secrets) were copied sealed, not re-encrypted: ' +
@@ -84,13 +77,7 @@ function human(v: ReturnType<typeof view>): string {
   return `${table(rows, columns)}\n${verdict}\n${v.Verified ? SEALED_NOTE : ''}`.trimEnd();
 }
 
-async function copy(argv: string[]): Promise<void> {
-  const { flags } = parseFlags(argv, {
-    from: { type: 'string' },
-    to: { type: 'string' },
-    'from-schema': { type: 'string' },
-    'to-schema': { type: 'string' },
-  });
+async function copy(flags: Flags): Promise<void> {
   const json = flags.json === true;
   const from = parseStoreLocation('from', requireFlag(flags, 'from'), optionalFlag(flags, 'from-schema'));
   const to = parseStoreLocation('to', requireFlag(flags, 'to'), optionalFlag(flags, 'to-schema'));
@@ -99,7 +86,11 @@ async function copy(argv: string[]): Promise<void> {
   if (from.kind === 'sqlite' && !existsSync(from.target))
     throw new CertError('invalid_parameter', `--from: no SQLite database at ${from.target}`);
   // A new data directory for the target, as `certdesk serve` creates its own.
-  if (to.kind === 'sqlite') mkdirSync(dirname(to.target), { recursive: true });
+  // A backup holds sealed keys and credentials: private directory and file, like the data directory.
+  if (to.kind === 'sqlite') {
+    mkdirSync(dirname(to.target), { recursive: true, mode: PRIVATE_DIR_MODE });
+    if (!existsSync(to.target)) createPrivateFile(to.target);
+  }
 
   const print = printerFor(json);
   const source = await Store.open(from);
@@ -127,8 +118,19 @@ async function copy(argv: string[]): Promise<void> {
   }
 }
 
-export async function runStore(argv: string[], _env: NodeJS.ProcessEnv): Promise<void> {
-  const [verb, ...rest] = argv;
-  if (verb === 'copy') return copy(rest);
-  throw new CertError('invalid_parameter', `usage:\n${storeUsage()}`);
-}
+export const storeCopyCommand: Command = {
+  name: 'store copy',
+  args: '--from SRC --to DST [--from-schema NAME] [--to-schema NAME]',
+  summary: 'copy every table into an empty store and verify it; SRC, DST: sqlite:PATH or postgres://...',
+  details:
+    'The target is migrated first; ids are kept; row counts and checksums are compared on both\n' +
+    'sides. Secrets stay sealed: run certdesk on the target with the same master key.',
+  options: {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'from-schema': { type: 'string' },
+    'to-schema': { type: 'string' },
+  },
+  config: [],
+  run: ({ flags }) => copy(flags),
+};

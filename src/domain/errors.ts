@@ -32,6 +32,10 @@ export const ERROR_KINDS = [
   'name_rejected',
   // Operator credentials on the admin API.
   'unauthorized',
+  // The HTTP edge: no such path, a request over the size limits, a client too slow to send one.
+  'unknown_path',
+  'too_large',
+  'request_timeout',
   // Everything else: the cause is logged, never returned.
   'internal',
   'unavailable',

@@ -9,7 +9,7 @@ import { buildConfig, type Config } from '../../src/config/schema.js';
 import { openContext, type AppContext } from '../../src/app/context.js';
 import { startServer, type RunningServer } from '../../src/app/serve.js';
 import { createJsonLogger, silentLogger } from '../../src/app/logger.js';
-import type { Clock } from '../../src/domain/ports.js';
+import type { Clock, Logger } from '../../src/domain/ports.js';
 import { dropTestSchema } from './pg.js';
 
 export const TEST_DATABASE_URL = process.env.CERTDESK_TEST_DATABASE_URL;
@@ -56,7 +56,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startCertdesk(extraFlags: Record<string, string | boolean> = {}): Promise<Certdesk> {
+export async function startCertdesk(
+  extraFlags: Record<string, string | boolean> = {},
+  opts: { logger?: Logger } = {},
+): Promise<Certdesk> {
   const dataDir = mkdtempSync(join(tmpdir(), 'certdesk-test-'));
   const { args, env } = freshStoreArgs(dataDir);
   const flags: Record<string, string | boolean> = {
@@ -70,15 +73,15 @@ export async function startCertdesk(extraFlags: Record<string, string | boolean>
   const config: Readonly<Config> = buildConfig(flags);
   const clock = new TestClock();
   // CERTDESK_TEST_LOG=1 shows the server's log on stderr while debugging a test.
-  const logger = process.env.CERTDESK_TEST_LOG
-    ? createJsonLogger('debug', (l) => process.stderr.write(l))
-    : silentLogger;
+  const logger =
+    opts.logger ??
+    (process.env.CERTDESK_TEST_LOG ? createJsonLogger('debug', (l) => process.stderr.write(l)) : silentLogger);
   const ctx = await openContext({ config, env: { ...env }, logger, clock });
   const server = await startServer(ctx, { workerPollMs: 100 });
   return {
     ctx,
     server,
-    endpoint: server.apiUrl.replace('http://', ''),
+    endpoint: server.apiUrl.replace(/^https?:\/\//, ''),
     dataDir,
     storeArgs: args,
     storeEnv: env,

@@ -16,6 +16,8 @@ export function casClient(
   endpoint: string,
   key: { AccessKeyId: string; AccessKeySecret: string },
   mode: SigningMode = 'ACS3-HMAC-SHA256',
+  /** HTTPS with this CA (PEM) trusted, as a user of a certdesk serving TLS configures the SDK. */
+  tls?: { ca: string },
 ): CasClient {
   const Client = Cas.default;
   return new Client(
@@ -23,7 +25,8 @@ export function casClient(
       accessKeyId: key.AccessKeyId,
       accessKeySecret: key.AccessKeySecret,
       endpoint,
-      protocol: 'http',
+      protocol: tls ? 'https' : 'http',
+      ...(tls ? { ca: tls.ca } : {}),
       regionId: 'cn-hangzhou',
       // 'v2' selects the legacy RPC HMAC-SHA1 query signature (CAS doc §2.2).
       ...(mode === 'ACS3-HMAC-SHA256' ? {} : { signatureAlgorithm: mode }),

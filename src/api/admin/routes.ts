@@ -1,4 +1,8 @@
-// Operator endpoints (issue 2, item 5). Each route validates its input and calls one use case.
+// Operator endpoints: a TypeBox schema on every route (fastify validates before the handler
+// runs; src/api/edge/errors.ts turns a refusal into MissingParameter / InvalidParameter),
+// then one call into a use case.
+import Type from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CertError } from '../../domain/errors.js';
 import type { AccountDeps } from '../../accounts/deps.js';
 import { createAccount, listAccounts } from '../../accounts/accounts.js';
@@ -18,51 +22,6 @@ export interface AdminServices {
   orders: OrderDeps;
 }
 
-type Body = Record<string, unknown>;
-
-export interface AdminRoute {
-  method: string;
-  pattern: RegExp;
-  status?: number;
-  run(s: AdminServices, args: string[], body: Body, query: URLSearchParams): Promise<Record<string, unknown>>;
-}
-
-function str(body: Body, name: string, required: true): string;
-function str(body: Body, name: string, required?: false): string | undefined;
-function str(body: Body, name: string, required = false): string | undefined {
-  const v = body[name];
-  if (v === undefined || v === null || v === '') {
-    if (required) throw new CertError('missing_parameter', `The field ${name} is required.`);
-    return undefined;
-  }
-  if (typeof v !== 'string') throw new CertError('invalid_parameter', `The field ${name} must be a string.`);
-  return v;
-}
-
-function int(body: Body, name: string): number {
-  const v = body[name];
-  if (v === undefined || v === null || v === '')
-    throw new CertError('missing_parameter', `The field ${name} is required.`);
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n)) throw new CertError('invalid_parameter', `The field ${name} must be a whole number.`);
-  return n;
-}
-
-function idArg(s: string | undefined): number {
-  const n = Number(s);
-  if (!Number.isSafeInteger(n) || n <= 0)
-    throw new CertError('invalid_parameter', 'The id in the path must be a positive whole number.');
-  return n;
-}
-
-function strList(body: Body, name: string): string[] {
-  const v = body[name];
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
-    throw new CertError('invalid_parameter', `The field ${name} must be an array of strings.`);
-  return v as string[];
-}
-
 export function parseExpiry(text: string | undefined): number | null {
   if (text === undefined) return null;
   const t = Date.parse(text);
@@ -70,150 +29,214 @@ export function parseExpiry(text: string | undefined): number | null {
   return t;
 }
 
-export function adminRoutes(): readonly AdminRoute[] {
-  return [
-    {
-      method: 'POST',
-      pattern: /^\/v1\/accounts$/,
-      status: 201,
-      run: async (s, _a, b) => ({ ...(await createAccount(s.accounts, str(b, 'Name', true))) }),
-    },
-    { method: 'GET', pattern: /^\/v1\/accounts$/, run: async (s) => ({ Accounts: await listAccounts(s.accounts) }) },
-    {
-      method: 'POST',
-      pattern: /^\/v1\/accounts\/(\d+)\/keys$/,
-      status: 201,
-      run: async (s, [id], b) => ({ ...(await createAccessKey(s.accounts, idArg(id), str(b, 'Policy'))) }),
-    },
-    {
-      method: 'GET',
-      pattern: /^\/v1\/accounts\/(\d+)\/keys$/,
-      run: async (s, [id]) => ({ AccessKeys: await listAccessKeys(s.accounts, idArg(id)) }),
-    },
-    {
-      method: 'POST',
-      pattern: /^\/v1\/keys\/([A-Za-z0-9]+)\/disable$/,
-      run: async (s, [id]) => (await setAccessKeyEnabled(s.accounts, id!, false), {}),
-    },
-    {
-      method: 'POST',
-      pattern: /^\/v1\/keys\/([A-Za-z0-9]+)\/enable$/,
-      run: async (s, [id]) => (await setAccessKeyEnabled(s.accounts, id!, true), {}),
-    },
-    {
-      method: 'DELETE',
-      pattern: /^\/v1\/keys\/([A-Za-z0-9]+)$/,
-      run: async (s, [id]) => (await deleteAccessKey(s.accounts, id!), {}),
-    },
-    {
-      method: 'POST',
-      pattern: /^\/v1\/accounts\/(\d+)\/plans$/,
-      status: 201,
-      run: async (s, [id], b) => ({
-        ...(await grantPlan(s.accounts, {
-          accountId: idArg(id),
-          productCode: str(b, 'ProductCode', true),
-          count: int(b, 'Count'),
-          expiresAt: parseExpiry(str(b, 'ExpiresAt')),
-        })),
-      }),
-    },
-    {
-      method: 'GET',
-      pattern: /^\/v1\/accounts\/(\d+)\/plans$/,
-      run: async (s, [id]) => ({ Plans: await listPlans(s.accounts, idArg(id)) }),
-    },
-    {
-      method: 'POST',
-      pattern: /^\/v1\/accounts\/(\d+)\/contacts$/,
-      status: 201,
-      run: async (s, [id], b) =>
-        contactView(
-          await addContact(s.accounts, idArg(id), {
-            name: str(b, 'Name', true),
-            email: str(b, 'Email', true),
-            mobile: str(b, 'Mobile', true),
-            webhooks: strList(b, 'Webhooks'),
+// ---- schemas ----
+
+const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+const AccountPath = Type.Object({ id: Id });
+const KeyPath = Type.Object({ key: Type.String({ pattern: '^[A-Za-z0-9]{1,64}$' }) });
+const ChildPath = Type.Object({ id: Id, child: Id });
+const Name = Type.String({ minLength: 1, maxLength: 256 });
+const Optional = (max: number) => Type.Optional(Type.String({ maxLength: max }));
+const closed = <P extends Parameters<typeof Type.Object>[0]>(props: P) =>
+  Type.Object(props, { additionalProperties: false });
+
+export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post('/accounts', { schema: { body: closed({ Name }) } }, async (req, reply) => {
+      reply.code(201);
+      return { RequestId: req.id, ...(await createAccount(s.accounts, req.body.Name)) };
+    });
+    app.get('/accounts', { schema: {} }, async (req) => ({
+      RequestId: req.id,
+      Accounts: await listAccounts(s.accounts),
+    }));
+
+    app.post(
+      '/accounts/:id/keys',
+      { schema: { params: AccountPath, body: closed({ Policy: Optional(4096) }) } },
+      async (req, reply) => {
+        reply.code(201);
+        return {
+          RequestId: req.id,
+          ...(await createAccessKey(s.accounts, req.params.id, req.body.Policy || undefined)),
+        };
+      },
+    );
+    app.get('/accounts/:id/keys', { schema: { params: AccountPath } }, async (req) => ({
+      RequestId: req.id,
+      AccessKeys: await listAccessKeys(s.accounts, req.params.id),
+    }));
+    app.post('/keys/:key/disable', { schema: { params: KeyPath } }, async (req) => {
+      await setAccessKeyEnabled(s.accounts, req.params.key, false);
+      return { RequestId: req.id };
+    });
+    app.post('/keys/:key/enable', { schema: { params: KeyPath } }, async (req) => {
+      await setAccessKeyEnabled(s.accounts, req.params.key, true);
+      return { RequestId: req.id };
+    });
+    app.delete('/keys/:key', { schema: { params: KeyPath } }, async (req) => {
+      await deleteAccessKey(s.accounts, req.params.key);
+      return { RequestId: req.id };
+    });
+
+    app.post(
+      '/accounts/:id/plans',
+      {
+        schema: {
+          params: AccountPath,
+          body: closed({
+            ProductCode: Type.String({ minLength: 1, maxLength: 128 }),
+            Count: Type.Integer(),
+            ExpiresAt: Optional(64),
           }),
-        ),
-    },
-    {
-      method: 'GET',
-      pattern: /^\/v1\/accounts\/(\d+)\/contacts$/,
-      run: async (s, [id], _b, q) => {
-        const page = await listContacts(s.accounts, idArg(id), {
-          keyword: q.get('Keyword') ?? undefined,
+        },
+      },
+      async (req, reply) => {
+        const plan = await grantPlan(s.accounts, {
+          accountId: req.params.id,
+          productCode: req.body.ProductCode,
+          count: req.body.Count,
+          expiresAt: parseExpiry(req.body.ExpiresAt || undefined),
+        });
+        reply.code(201);
+        return { RequestId: req.id, ...plan };
+      },
+    );
+    app.get('/accounts/:id/plans', { schema: { params: AccountPath } }, async (req) => ({
+      RequestId: req.id,
+      Plans: await listPlans(s.accounts, req.params.id),
+    }));
+
+    app.post(
+      '/accounts/:id/contacts',
+      {
+        schema: {
+          params: AccountPath,
+          body: closed({
+            Name,
+            Email: Type.String({ minLength: 1, maxLength: 256 }),
+            Mobile: Type.String({ minLength: 1, maxLength: 64 }),
+            Webhooks: Type.Optional(Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 16 })),
+          }),
+        },
+      },
+      async (req, reply) => {
+        const row = await addContact(s.accounts, req.params.id, {
+          name: req.body.Name,
+          email: req.body.Email,
+          mobile: req.body.Mobile,
+          webhooks: req.body.Webhooks ?? [],
+        });
+        reply.code(201);
+        return { RequestId: req.id, ...contactView(row) };
+      },
+    );
+    app.get(
+      '/accounts/:id/contacts',
+      { schema: { params: AccountPath, querystring: closed({ Keyword: Optional(256) }) } },
+      async (req) => {
+        const page = await listContacts(s.accounts, req.params.id, {
+          keyword: req.query.Keyword || undefined,
           page: 1,
           pageSize: 1000,
         });
-        return { TotalCount: page.total, Contacts: page.rows.map(contactView) };
+        return { RequestId: req.id, TotalCount: page.total, Contacts: page.rows.map(contactView) };
       },
-    },
-    {
-      method: 'DELETE',
-      pattern: /^\/v1\/accounts\/(\d+)\/contacts\/(\d+)$/,
-      run: async (s, [id, cid]) => (await removeContact(s.accounts, idArg(id), idArg(cid)), {}),
-    },
-    {
-      method: 'POST',
-      pattern: /^\/v1\/accounts\/(\d+)\/companies$/,
-      status: 201,
-      run: async (s, [id], b) =>
-        companyView(
-          await addCompany(s.accounts, idArg(id), {
-            name: str(b, 'Name', true),
-            country: str(b, 'Country'),
-            province: str(b, 'Province'),
-            city: str(b, 'City'),
-            address: str(b, 'Address'),
-            phone: str(b, 'Phone'),
+    );
+    app.delete('/accounts/:id/contacts/:child', { schema: { params: ChildPath } }, async (req) => {
+      await removeContact(s.accounts, req.params.id, req.params.child);
+      return { RequestId: req.id };
+    });
+
+    app.post(
+      '/accounts/:id/companies',
+      {
+        schema: {
+          params: AccountPath,
+          body: closed({
+            Name,
+            Country: Optional(64),
+            Province: Optional(128),
+            City: Optional(128),
+            Address: Optional(512),
+            Phone: Optional(64),
           }),
-        ),
-    },
-    {
-      method: 'GET',
-      pattern: /^\/v1\/accounts\/(\d+)\/companies$/,
-      run: async (s, [id]) => ({ Companies: (await listCompanies(s.accounts, idArg(id))).map(companyView) }),
-    },
-    {
-      method: 'DELETE',
-      pattern: /^\/v1\/accounts\/(\d+)\/companies\/(\d+)$/,
-      run: async (s, [id, cid]) => (await removeCompany(s.accounts, idArg(id), idArg(cid)), {}),
-    },
-    {
-      method: 'GET',
-      pattern: /^\/v1\/orders$/,
-      run: async (s, _a, _b, q) => ({
-        Orders: (
-          await listOrdersForOperator(s.orders, {
-            state: q.get('state') ?? undefined,
-            accountId: q.has('account') ? idArg(q.get('account')!) : undefined,
-          })
-        ).map(operatorOrderView),
-      }),
-    },
-    {
-      method: 'POST',
-      pattern: /^\/v1\/orders\/(\d+)\/approve$/,
-      run: async (s, [id]) => (await approveOrder(s.orders, idArg(id)), {}),
-    },
-    {
-      method: 'POST',
-      pattern: /^\/v1\/orders\/(\d+)\/reject$/,
-      run: async (s, [id], b) => (await rejectOrder(s.orders, idArg(id), str(b, 'Reason', true)), {}),
-    },
-    {
-      method: 'POST',
-      pattern: /^\/v1\/orders\/(\d+)\/submit$/,
-      run: async (s, [id]) => (await resubmitOrder(s.orders, idArg(id)), {}),
-    },
-    {
-      method: 'POST',
-      pattern: /^\/v1\/certificates\/([0-9A-Fa-f:]+)\/revoke$/,
-      run: async (s, [serial], b) => {
-        const r = await revokeBySerial(s.orders, serial!, parseRevocationReason(str(b, 'Reason') ?? 'unspecified'));
-        return { CertificateId: r.certificateId, OrderId: r.orderId };
+        },
       },
-    },
-  ];
+      async (req, reply) => {
+        const b = req.body;
+        const row = await addCompany(s.accounts, req.params.id, {
+          name: b.Name,
+          country: b.Country || undefined,
+          province: b.Province || undefined,
+          city: b.City || undefined,
+          address: b.Address || undefined,
+          phone: b.Phone || undefined,
+        });
+        reply.code(201);
+        return { RequestId: req.id, ...companyView(row) };
+      },
+    );
+    app.get('/accounts/:id/companies', { schema: { params: AccountPath } }, async (req) => ({
+      RequestId: req.id,
+      Companies: (await listCompanies(s.accounts, req.params.id)).map(companyView),
+    }));
+    app.delete('/accounts/:id/companies/:child', { schema: { params: ChildPath } }, async (req) => {
+      await removeCompany(s.accounts, req.params.id, req.params.child);
+      return { RequestId: req.id };
+    });
+
+    app.get(
+      '/orders',
+      {
+        schema: {
+          querystring: closed({
+            // One of ORDER_STATES: listOrdersForOperator says so in its refusal.
+            state: Optional(32),
+            account: Type.Optional(Id),
+          }),
+        },
+      },
+      async (req) => ({
+        RequestId: req.id,
+        Orders: (await listOrdersForOperator(s.orders, { state: req.query.state, accountId: req.query.account })).map(
+          operatorOrderView,
+        ),
+      }),
+    );
+    const OrderPath = Type.Object({ id: Id });
+    app.post('/orders/:id/approve', { schema: { params: OrderPath } }, async (req) => {
+      await approveOrder(s.orders, req.params.id);
+      return { RequestId: req.id };
+    });
+    app.post(
+      '/orders/:id/reject',
+      { schema: { params: OrderPath, body: closed({ Reason: Type.String({ minLength: 1, maxLength: 1024 }) }) } },
+      async (req) => {
+        await rejectOrder(s.orders, req.params.id, req.body.Reason);
+        return { RequestId: req.id };
+      },
+    );
+    app.post('/orders/:id/submit', { schema: { params: OrderPath } }, async (req) => {
+      await resubmitOrder(s.orders, req.params.id);
+      return { RequestId: req.id };
+    });
+    app.post(
+      '/certificates/:serial/revoke',
+      {
+        schema: {
+          params: Type.Object({ serial: Type.String({ pattern: '^[0-9A-Fa-f:]{1,128}$' }) }),
+          body: closed({ Reason: Optional(64) }),
+        },
+      },
+      async (req) => {
+        const r = await revokeBySerial(
+          s.orders,
+          req.params.serial,
+          parseRevocationReason(req.body.Reason || 'unspecified'),
+        );
+        return { RequestId: req.id, CertificateId: r.certificateId, OrderId: r.orderId };
+      },
+    );
+  };
 }

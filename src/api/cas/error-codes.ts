@@ -36,6 +36,11 @@ export const CAS_ERROR_CODES: Readonly<Record<ErrorKind, CasErrorForm>> = Object
   bad_key: { code: 'InvalidParameter.KeyAlgorithm', status: 400 },
   name_rejected: { code: 'InvalidParameter.Domain', status: 400 },
   unauthorized: { code: 'Forbidden', status: 403 },
+  // RFC 9110 §15.5.5 / §15.5.14 / §15.5.9: the statuses say what happened; the SDK reads the
+  // JSON body of any 4xx (a 431 or 413 without one became a bare SyntaxError).
+  unknown_path: { code: 'NotFound', status: 404 },
+  too_large: { code: 'RequestEntityTooLarge', status: 413 },
+  request_timeout: { code: 'RequestTimeout', status: 408 },
   internal: { code: 'InternalError', status: 500 },
   unavailable: { code: 'ServiceUnavailable', status: 503 },
 });

@@ -14,7 +14,7 @@ import { findAccessKeyCredential } from '../../accounts/access-keys.js';
 import { policyAllows, ramActionName } from '../../policy/action-policy.js';
 import type { CasAction, CasDeps } from './action.js';
 import { decodeParams } from './params.js';
-import { renderCasError, sendJson, toCertError } from './render.js';
+import { JSON_TYPE, renderCasError, toCertError } from './render.js';
 import {
   checkContentHash,
   parseAcsTimestamp,
@@ -26,30 +26,63 @@ import { redactParams } from './redact.js';
 import { rateLimiterFor } from './throttle.js';
 
 export const CAS_API_VERSION = '2020-04-07';
-const MAX_BODY_BYTES = 1 << 20;
 
 export interface GatewayOptions {
   deps: CasDeps;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one table of differently typed actions
   actions: ReadonlyMap<string, CasAction<any>>;
   hostId: string;
+  /** Largest body accepted (--body-limit); a larger one is answered 413 in CAS form. */
+  bodyLimit: number;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** What the gateway reads of an HTTP request, whatever server carried it. */
+export interface CasHttpRequest {
+  method: string;
+  url: string;
+  rawHeaders: string[];
+}
+
+export interface CasReply {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+/** The client went away before its body ended: nobody to answer, nothing went wrong here. */
+class ClientGone extends Error {}
+
+/**
+ * Reads the body up to `limit`. Over it: resolves to a too_large CertError at once, and keeps
+ * reading (dropping) the rest so that the client, still sending, reads the 413 instead of a
+ * reset (the request timeout bounds how long).
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | CertError> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => new CertError('too_large', `The request body is larger than ${limit} bytes.`);
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) {
+      req.resume();
+      resolve(tooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
     req.on('data', (c: Buffer) => {
+      if (over) return;
       size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new CertError('invalid_parameter', 'The request body is too large.'));
-        req.destroy();
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        resolve(tooLarge());
         return;
       }
       chunks.push(c);
     });
     req.on('end', () => resolve(size === 0 ? Buffer.alloc(0) : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('aborted', () => reject(new ClientGone()));
+    req.on('error', (e) => reject(req.destroyed && !req.complete ? new ClientGone() : e));
   });
 }
 
@@ -65,14 +98,14 @@ interface Authenticated {
 
 async function authenticate(
   opts: GatewayOptions,
-  req: IncomingMessage,
+  req: CasHttpRequest,
   body: Buffer,
   seen: { action?: string },
 ): Promise<Authenticated> {
   const { deps } = opts;
   const signed = parseSignedRequest({
-    method: req.method ?? 'POST',
-    rawUrl: req.url ?? '/',
+    method: req.method,
+    rawUrl: req.url,
     rawHeaders: req.rawHeaders,
     body,
   });
@@ -162,9 +195,16 @@ async function admit(deps: CasDeps, auth: Authenticated): Promise<void> {
   if (refused) throw refused;
 }
 
-export function createCasHandler(opts: GatewayOptions) {
+export interface CasGateway {
+  /** Answers one request whose body was read (or refused: too_large) by the server adapter. */
+  answer(req: CasHttpRequest, body: Buffer | CertError): Promise<CasReply>;
+  /** The node:http adapter: reads the body within the limit, answers, logs a vanished client at info. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+export function createCasGateway(opts: GatewayOptions): CasGateway {
   const { deps } = opts;
-  return async function handleCasRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function answer(req: CasHttpRequest, body: Buffer | CertError): Promise<CasReply> {
     const started = process.hrtime.bigint();
     const requestId = randomUUID().toUpperCase();
     let actionName: string | undefined;
@@ -177,7 +217,7 @@ export function createCasHandler(opts: GatewayOptions) {
       if (req.method !== 'POST' && req.method !== 'GET') {
         throw new CertError('unsupported_method', 'The HTTP method is not supported: use POST.');
       }
-      const body = await readBody(req);
+      if (!Buffer.isBuffer(body)) throw body;
       const auth = await authenticate(opts, req, body, seen);
       actionName = auth.actionName;
       accessKeyId = auth.signed.accessKeyId;
@@ -203,7 +243,7 @@ export function createCasHandler(opts: GatewayOptions) {
         // A refused request (nonce reused, throttled) gets that answer, whatever a reading action found meanwhile.
         await admitted;
       }
-      sendJson(res, 200, { RequestId: requestId, ...result });
+      return { status: 200, headers: {}, text: JSON.stringify({ RequestId: requestId, ...result }) };
     } catch (e) {
       const err = toCertError(e);
       const rendered = renderCasError(err, requestId, opts.hostId);
@@ -216,7 +256,7 @@ export function createCasHandler(opts: GatewayOptions) {
           error: String((err.cause as Error)?.stack ?? err.cause),
         });
       }
-      if (!res.headersSent) sendJson(res, rendered.status, rendered.body, rendered.headers);
+      return { status, headers: rendered.headers, text: JSON.stringify(rendered.body) };
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       deps.observe?.(seen.action ?? 'unknown', code, status, ms / 1000);
@@ -231,5 +271,30 @@ export function createCasHandler(opts: GatewayOptions) {
           ...(params ? { params: redactParams(params) } : {}),
         });
     }
-  };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: Buffer | CertError;
+    try {
+      body = await readBody(req, opts.bodyLimit);
+    } catch (e) {
+      if (!(e instanceof ClientGone)) throw e;
+      // Not an InternalError: the client closed the connection before its body ended.
+      deps.logger.log('info', 'cas client disconnected before its request body ended', {
+        method: req.method,
+        bytesExpected: req.headers['content-length'],
+      });
+      return;
+    }
+    const reply = await answer({ method: req.method ?? 'POST', url: req.url ?? '/', rawHeaders: req.rawHeaders }, body);
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(reply.status, {
+      'content-type': JSON_TYPE,
+      'content-length': Buffer.byteLength(reply.text),
+      ...reply.headers,
+    });
+    res.end(reply.text);
+  }
+
+  return { answer, handle };
 }

@@ -4,10 +4,10 @@
 //   POST /ocsp   with Content-Type application/ocsp-request   (not cacheable)
 // Answers are application/ocsp-response with status 200, OCSP errors included
 // (malformedRequest, unauthorized: the body says what went wrong, RFC 6960 §2.3).
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { getOcspResponseDer, type OcspAnswer, type OcspDeps } from '../../orders/ocsp-responses.js';
 import { ocspErrorResponse } from '../../ca/ocsp.js';
-import type { PublicHandler } from './handler.js';
 
 export const OCSP_PATH = '/ocsp';
 
@@ -33,32 +33,8 @@ function decodeGetPath(rest: string): Buffer | undefined {
   return Buffer.from(b64, 'base64');
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_REQUEST_BYTES) {
-      resolve('too-large');
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) {
-        req.removeAllListeners('data');
-        req.pause();
-        resolve('too-large');
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function send(
-  res: ServerResponse,
+  reply: FastifyReply,
   answer: OcspAnswer,
   cacheable: boolean,
   now: number,
@@ -72,17 +48,11 @@ function send(
     headers['last-modified'] = new Date(answer.thisUpdate).toUTCString();
     headers['expires'] = new Date(answer.nextUpdate).toUTCString();
     headers['etag'] = answer.etag;
-    if (ifNoneMatch === answer.etag) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
+    if (ifNoneMatch === answer.etag) return void reply.code(304).headers(headers).send();
   } else {
     headers['cache-control'] = 'no-store';
   }
-  headers['content-length'] = answer.der.length;
-  res.writeHead(200, headers);
-  res.end(answer.der);
+  void reply.code(200).headers(headers).send(answer.der);
 }
 
 /**
@@ -90,7 +60,7 @@ function send(
  * (the active one first; retired ones still answer for their certificates): a request goes
  * to the first issuer its CertIDs name, unauthorized when none (RFC 6960 §2.3).
  */
-export function ocspHandler(issuers: OcspDeps | readonly OcspDeps[]): PublicHandler {
+export function ocspHandler(issuers: OcspDeps | readonly OcspDeps[]): FastifyPluginAsyncTypebox {
   const all = Array.isArray(issuers) ? (issuers as readonly OcspDeps[]) : [issuers as OcspDeps];
   const deps = all[0]!;
   const lookUp = async (der: Buffer): Promise<OcspAnswer> => {
@@ -101,7 +71,7 @@ export function ocspHandler(issuers: OcspDeps | readonly OcspDeps[]): PublicHand
     }
     return answer!;
   };
-  const respond = async (res: ServerResponse, der: Buffer | undefined, cacheable: boolean, ifNoneMatch?: string) => {
+  const respond = async (reply: FastifyReply, der: Buffer | undefined, cacheable: boolean, ifNoneMatch?: string) => {
     let answer: OcspAnswer;
     try {
       answer =
@@ -113,33 +83,32 @@ export function ocspHandler(issuers: OcspDeps | readonly OcspDeps[]): PublicHand
       deps.logger.log('warn', 'OCSP lookup failed', { error: String(e) });
       answer = { der: ocspErrorResponse('tryLater'), status: 'tryLater' };
     }
-    send(res, answer, cacheable, deps.clock.now(), ifNoneMatch);
+    send(reply, answer, cacheable, deps.clock.now(), ifNoneMatch);
+    return reply;
   };
 
-  return async (req, res, path) => {
-    if (path !== OCSP_PATH && !path.startsWith(`${OCSP_PATH}/`)) return false;
-    const bare = path === OCSP_PATH || path === `${OCSP_PATH}/`;
-    if (req.method === 'POST' && bare) {
-      const body = await readBody(req);
-      if (body === 'too-large') {
-        res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' });
-        res.end('OCSP request too large\n');
-        return true;
-      }
-      await respond(res, body, false);
-      return true;
-    }
-    if ((req.method === 'GET' || req.method === 'HEAD') && !bare) {
-      await respond(res, decodeGetPath(path.slice(OCSP_PATH.length + 1)), true, req.headers['if-none-match']);
-      return true;
-    }
-    if (req.method === 'GET' || req.method === 'HEAD') {
-      // GET without a request in the path.
-      await respond(res, undefined, false);
-      return true;
-    }
-    res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD, POST' });
-    res.end('use GET /ocsp/<request> or POST /ocsp\n');
-    return true;
+  return async (app) => {
+    // RFC 5019 §2.1: requests are small; a larger body is refused with 413 before it is read whole.
+    app.post(OCSP_PATH, { bodyLimit: MAX_REQUEST_BYTES }, async (req, reply) =>
+      respond(reply, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), false),
+    );
+    app.post(`${OCSP_PATH}/`, { bodyLimit: MAX_REQUEST_BYTES }, async (req, reply) =>
+      respond(reply, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), false),
+    );
+    // GET without a request in the path.
+    app.get(OCSP_PATH, async (_req, reply) => respond(reply, undefined, false));
+    app.get(`${OCSP_PATH}/*`, async (req, reply) => {
+      // The path as sent: the router's decoding would turn an encoded '+' or '/' into another request.
+      const raw = req.originalUrl.split('?')[0]!.slice(OCSP_PATH.length + 1);
+      if (raw === '') return respond(reply, undefined, false);
+      return respond(reply, decodeGetPath(raw), true, req.headers['if-none-match']);
+    });
+    const notAllowed = async (_req: unknown, reply: FastifyReply) =>
+      reply
+        .code(405)
+        .header('allow', 'GET, HEAD, POST')
+        .type('text/plain')
+        .send('use GET /ocsp/<request> or POST /ocsp\n');
+    app.route({ method: ['PUT', 'DELETE', 'PATCH'], url: OCSP_PATH, handler: notAllowed });
   };
 }
