@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Store, type StoreLocation } from './store.js';
+import type { NewCertificate, NewOrder } from './mappers.js';
 import { dropTestSchema } from '../../test/support/pg.js';
 
 const locations: Array<[string, () => StoreLocation]> = [];
@@ -24,6 +25,64 @@ if (pgUrl) {
       return { kind: 'postgres', target: pgUrl, postgres: { schema } };
     },
   ]);
+}
+
+/** An order as submit-application.ts writes one; `over` sets what a test is about. */
+function newOrder(over: Partial<NewOrder> & Pick<NewOrder, 'accountId' | 'planId'>, n = 1): NewOrder {
+  return {
+    productCode: 'p1',
+    state: 'domain_verify',
+    names: [`r${n}.example.com`],
+    validateType: 'DNS',
+    keyAlgorithm: 'ecdsa-p256',
+    spki: 'AA==',
+    csrDer: null,
+    keySealed: null,
+    contact: { name: 'n', phone: '1', email: 'e@x.com' },
+    companyId: null,
+    company: null,
+    tags: [],
+    failReason: null,
+    approvedAt: null,
+    validationDeadline: 9,
+    caaCheckedAt: null,
+    renewedFrom: null,
+    createdAt: 1,
+    updatedAt: 1,
+    ...over,
+  };
+}
+
+function newCertificate(over: Partial<NewCertificate> & Pick<NewCertificate, 'accountId'>): NewCertificate {
+  return {
+    orderId: null,
+    source: 'issued',
+    name: 'c',
+    serial: 'AB',
+    issuerId: null,
+    state: 'issued',
+    tbsDer: null,
+    certDer: 'AA==',
+    chainPem: null,
+    keySealed: null,
+    commonName: 'r1.example.com',
+    sans: ['r1.example.com'],
+    issuerCn: 'i',
+    notBefore: 1,
+    notAfter: 2,
+    sha1: 's1',
+    sha256: 's256',
+    orgName: '',
+    country: '',
+    province: '',
+    city: '',
+    revokedAt: null,
+    revocationReason: null,
+    deletedAt: null,
+    createdAt: 1,
+    crlShard: null,
+    ...over,
+  };
 }
 
 after(async () => {
@@ -174,63 +233,10 @@ for (const [name, location] of locations) {
         now: 1,
       });
       const order = (n: number) =>
-        store.repos.orders.insert({
-          account_id: acct.id,
-          plan_id: plan.id,
-          product_code: 'p1',
-          state: 'certificate',
-          domains: `r${n}.example.com`,
-          validate_type: 'DNS',
-          key_algorithm: 'ECC_256',
-          spki: 'AA==',
-          csr_der: null,
-          key_sealed: null,
-          contact_name: 'n',
-          contact_phone: '1',
-          contact_email: 'e@x.com',
-          company_id: null,
-          company: null,
-          tags: '[]',
-          fail_reason: null,
-          approved_at: null,
-          validation_deadline: 9,
-          caa_checked_at: null,
-          renewed_from: null,
-          created_at: 1,
-          updated_at: 1,
-          deleted_at: null,
-        });
+        store.repos.orders.insert(newOrder({ accountId: acct.id, planId: plan.id, state: 'certificate' }, n));
       const withCert = await order(1);
       const without = await order(2);
-      const cert = await store.repos.certificates.insert({
-        account_id: acct.id,
-        order_id: withCert.id,
-        source: 'issued',
-        name: 'c',
-        serial: 'AB',
-        issuer_id: null,
-        state: 'issued',
-        tbs_der: null,
-        cert_der: 'AA==',
-        chain_pem: null,
-        key_sealed: null,
-        common_name: 'r1.example.com',
-        sans: 'r1.example.com',
-        issuer_cn: 'i',
-        not_before: 1,
-        not_after: 2,
-        sha1: 's1',
-        sha256: 's256',
-        org_name: '',
-        country: '',
-        province: '',
-        city: '',
-        revoked_at: null,
-        revocation_reason: null,
-        deleted_at: null,
-        created_at: 1,
-        crl_shard: null,
-      });
+      const cert = await store.repos.certificates.insert(newCertificate({ accountId: acct.id, orderId: withCert.id }));
       const [a, b, c, d] = await Promise.all([
         store.repos.orders.getWithCertificate(acct.id, withCert.id),
         store.repos.orders.getWithCertificate(acct.id, without.id),
