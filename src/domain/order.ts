@@ -69,6 +69,10 @@ export const INITIAL_ORDER_STATES = ORDER_STATES.filter((s) => {
   return row.initial === true;
 }) as InitialOrderState[];
 
+export function isInitialOrderState(value: string): value is InitialOrderState {
+  return (INITIAL_ORDER_STATES as readonly string[]).includes(value);
+}
+
 export function isOrderState(value: string): value is OrderState {
   return Object.hasOwn(ORDER_STATE_TABLE, value);
 }

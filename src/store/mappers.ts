@@ -2,7 +2,7 @@
 // knows how a column is encoded (names joined by commas, the company snapshot and tags as
 // JSON, 0/1 and epoch milliseconds as stored). Repositories return domain objects.
 import type { Insertable, Updateable } from 'kysely';
-import type { Authorization, Order, OrderChanges, OrderTag } from '../domain/order.js';
+import type { Authorization, InitialOrderState, Order, OrderChanges, OrderTag } from '../domain/order.js';
 import type { Certificate } from '../domain/certificate.js';
 import type {
   AuthorizationRow,
@@ -44,7 +44,8 @@ export function orderFromRow(r: OrderRow): Order {
   };
 }
 
-export type NewOrder = Omit<Order, 'id'>;
+/** An order as created: in one of the table's initial states (every later state is reached by moveOrder). */
+export type NewOrder = Omit<Order, 'id' | 'state'> & { state: InitialOrderState };
 
 export function orderToRow(o: NewOrder): Insertable<OrdersTable> {
   return {

@@ -9,6 +9,15 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Store, type StoreLocation } from './store.js';
 import type { NewCertificate, NewOrder } from './mappers.js';
+import type { Repos } from './store.js';
+import {
+  DELETABLE_STATES,
+  INITIAL_ORDER_STATES,
+  ORDER_STATES,
+  canTransition,
+  predecessorsOf,
+  type OrderState,
+} from '../domain/order.js';
 import { dropTestSchema } from '../../test/support/pg.js';
 
 const locations: Array<[string, () => StoreLocation]> = [];
@@ -51,6 +60,36 @@ function newOrder(over: Partial<NewOrder> & Pick<NewOrder, 'accountId' | 'planId
     updatedAt: 1,
     ...over,
   };
+}
+
+/**
+ * The moves that take a new order to `state`, found in the state table itself (breadth
+ * first from the initial states): each state is reached the way the engine reaches it.
+ */
+function pathTo(state: OrderState): { start: NewOrder['state']; moves: OrderState[] } {
+  const queue: Array<{ start: NewOrder['state']; at: OrderState; moves: OrderState[] }> = INITIAL_ORDER_STATES.map(
+    (s) => ({ start: s, at: s, moves: [] }),
+  );
+  const seen = new Set<OrderState>(INITIAL_ORDER_STATES);
+  for (let i = 0; i < queue.length; i++) {
+    const p = queue[i]!;
+    if (p.at === state) return { start: p.start, moves: p.moves };
+    for (const next of ORDER_STATES) {
+      if (!seen.has(next) && canTransition(p.at, next)) {
+        seen.add(next);
+        queue.push({ start: p.start, at: next, moves: [...p.moves, next] });
+      }
+    }
+  }
+  throw new Error(`no state table path reaches ${state}`);
+}
+
+/** A new order of the account, moved to `state` along the table. */
+async function orderIn(repos: Repos, accountId: number, planId: number, state: OrderState, n = 1) {
+  const { start, moves } = pathTo(state);
+  const order = await repos.orders.insert(newOrder({ accountId, planId, state: start }, n));
+  for (const to of moves) assert.equal(await repos.orders.moveOrder(order.id, { to }), true, `-> ${to}`);
+  return order.id;
 }
 
 function newCertificate(over: Partial<NewCertificate> & Pick<NewCertificate, 'accountId'>): NewCertificate {
@@ -232,8 +271,8 @@ for (const [name, location] of locations) {
         expiresAt: null,
         now: 1,
       });
-      const order = (n: number) =>
-        store.repos.orders.insert(newOrder({ accountId: acct.id, planId: plan.id, state: 'certificate' }, n));
+      const order = async (n: number) =>
+        (await store.repos.orders.getById(await orderIn(store.repos, acct.id, plan.id, 'certificate', n)))!;
       const withCert = await order(1);
       const without = await order(2);
       const cert = await store.repos.certificates.insert(newCertificate({ accountId: acct.id, orderId: withCert.id }));
@@ -247,6 +286,79 @@ for (const [name, location] of locations) {
       assert.deepEqual(b, { order: without, certificate: undefined });
       assert.equal(c, undefined, 'another account does not see the order');
       assert.equal(d, undefined);
+    });
+
+    test('moveOrder: every move the state table allows happens, every other one is refused', async () => {
+      const acct = await store.repos.accounts.create('Mover', 1);
+      const plan = await store.repos.plans.grant({
+        accountId: acct.id,
+        productCode: 'p1',
+        totalCount: 1000,
+        expiresAt: null,
+        now: 1,
+      });
+      const checked: string[] = [];
+      for (const from of ORDER_STATES) {
+        for (const to of ORDER_STATES) {
+          const id = await orderIn(store.repos, acct.id, plan.id, from);
+          const pair = `${from} -> ${to}`;
+          if (canTransition(from, to)) {
+            assert.equal(await store.repos.orders.moveOrder(id, { to }, { updatedAt: 7 }), true, pair);
+            const moved = await store.repos.orders.getById(id);
+            assert.equal(moved?.state, to, pair);
+            assert.equal(moved?.updatedAt, 7, pair);
+          } else if (predecessorsOf(to).length > 0) {
+            // The statement's guard refuses it: nothing changes.
+            assert.equal(await store.repos.orders.moveOrder(id, { to }, { updatedAt: 7 }), false, pair);
+            const kept = await store.repos.orders.getById(id);
+            assert.equal(kept?.state, from, pair);
+            assert.equal(kept?.updatedAt, 1, pair);
+          } else {
+            await assert.rejects(store.repos.orders.moveOrder(id, { to }), /no move/, pair);
+          }
+          // Naming `from` as the expected state: a move the table lacks is a programming
+          // error (the type refuses it at compile time; the repository at run time).
+          if (!canTransition(from, to)) {
+            const move = { to, from: [from] } as unknown as Parameters<Repos['orders']['moveOrder']>[1];
+            await assert.rejects(store.repos.orders.moveOrder(id, move), /no move/, pair);
+          }
+          checked.push(pair);
+        }
+      }
+      assert.equal(checked.length, ORDER_STATES.length ** 2);
+    });
+
+    test('moveOrder: `from` narrows the guard to the state the caller read; deleted orders never move', async () => {
+      const acct = await store.repos.accounts.create('Narrow', 1);
+      const plan = await store.repos.plans.grant({
+        accountId: acct.id,
+        productCode: 'p1',
+        totalCount: 9,
+        expiresAt: null,
+        now: 1,
+      });
+      const inProcess = await orderIn(store.repos, acct.id, plan.id, 'process');
+      // process -> verify_fail is in the table, but not from domain_verify, which the caller read.
+      assert.equal(
+        await store.repos.orders.moveOrder(inProcess, { to: 'verify_fail', from: ['domain_verify'] }),
+        false,
+      );
+      assert.equal((await store.repos.orders.getById(inProcess))?.state, 'process');
+      assert.equal(await store.repos.orders.moveOrder(inProcess, { to: 'verify_fail', from: ['process'] }), true);
+      // Deletion is not a state: only a failed or pending order takes deleted_at, and then it is gone.
+      assert.deepEqual([...DELETABLE_STATES], ['payed', 'verify_fail']);
+      const live = await orderIn(store.repos, acct.id, plan.id, 'domain_verify');
+      assert.equal(await store.repos.orders.markDeleted(live, 5), false);
+      assert.equal(await store.repos.orders.markDeleted(inProcess, 5), true);
+      assert.equal(await store.repos.orders.getById(inProcess), undefined);
+      assert.equal(await store.repos.orders.moveOrder(inProcess, { to: 'payed' }), false);
+      // An order is created only in an initial state.
+      await assert.rejects(
+        store.repos.orders.insert(
+          newOrder({ accountId: acct.id, planId: plan.id, state: 'certificate' as unknown as NewOrder['state'] }),
+        ),
+        /cannot be created in state certificate/,
+      );
     });
 
     test('plans: totals count only plans in force; usage counts live orders', async () => {

@@ -3,6 +3,7 @@ import type { CertificateRow, CertificatesTable, OrderRow, OrdersTable } from '.
 import {
   DELETABLE_STATES,
   canTransition,
+  isInitialOrderState,
   predecessorsOf,
   type Order,
   type OrderChanges,
@@ -161,7 +162,11 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
     getWithCertificate(accountId: number, id: number): Promise<OrderWithCertificate | undefined> {
       return getWithCertificate({ accountId, id });
     },
+    /** A new order, in an initial state of the table (INITIAL_ORDER_STATES). */
     async insert(order: NewOrder): Promise<Order> {
+      // The type says so already; this holds for callers that cast.
+      const state: string = order.state;
+      if (!isInitialOrderState(state)) throw new Error(`an order cannot be created in state ${state}`);
       return orderFromRow(
         await db.insertInto('orders').values(orderToRow(order)).returningAll().executeTakeFirstOrThrow(),
       );
@@ -242,7 +247,7 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
     },
     async list(q: OrderListQuery): Promise<{ total: number; orders: Order[] }> {
       let base = db.selectFrom('orders').where('account_id', '=', q.accountId).where('deleted_at', 'is', null);
-      if (q.states && q.states.length > 0) base = base.where('state', 'in', q.states as OrderState[]);
+      if (q.states && q.states.length > 0) base = base.where('state', 'in', [...q.states]);
       const c = q.certificate;
       if (c) {
         base = base.where('id', 'in', (eb) => {
