@@ -1,5 +1,6 @@
-// Wire shapes of the order and certificate actions (principle 2: rows, domain objects and
-// wire shapes are three things). Field names, spellings and formats are CAS's (CAS doc §5).
+// Wire shapes of the order and certificate actions: rows, domain objects and wire shapes
+// are three things. Field names, spellings and formats are CAS's (Alibaba Cloud CAS API
+// reference, each action's response parameters).
 import { X509Certificate } from 'node:crypto';
 import { pemFromBase64, toPem } from '../../crypto/pem.js';
 import { orderListStatus, certificateStatus, type OrderState } from '../../domain/order.js';
@@ -13,7 +14,7 @@ import type { CertificateDetail } from '../../orders/user-certificates.js';
 
 const DAY_MS = 86_400_000;
 
-/** `YYYY-MM-DD` (UTC), the CAS date format of StartDate/EndDate (CAS doc §5.3). */
+/** `YYYY-MM-DD` (UTC), the CAS date format of StartDate/EndDate (ListUserCertificateOrder). */
 export function casDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
@@ -26,9 +27,9 @@ function certificatePem(cert: Certificate | undefined): string {
   return cert?.certDer ? pemFromBase64('CERTIFICATE', cert.certDer) : '';
 }
 
-/** DescribeCertificateState (CAS doc §5.1). The challenge shown is the first name still to prove. */
+/** DescribeCertificateState. The challenge shown is the first name still to prove. */
 export function describeStateView(v: OrderStateView, chainPem: (issuerId: number) => string): Record<string, unknown> {
-  // CAS documents no Type for a revoked order (CAS doc §6); it still has its certificate.
+  // DescribeCertificateState documents no Type for a revoked order; it still has its certificate.
   const { state } = v.order;
   const type: OrderState | 'certificate' = state === 'revoked' ? 'certificate' : state;
   const out: Record<string, unknown> = { Type: type };
@@ -73,7 +74,7 @@ function domainType(names: string[]): string {
   return wild ? 'MIX' : 'MULTIPLE';
 }
 
-/** ListUserCertificateOrder element for CPACK orders (CAS doc §5.3). */
+/** ListUserCertificateOrder element for CPACK orders. */
 export function orderListItem(order: Order, cert: Certificate | undefined, now: number): Record<string, unknown> {
   const product = getProduct(order.productCode);
   const { names } = order;
@@ -104,7 +105,7 @@ export function orderListItem(order: Order, cert: Certificate | undefined, now: 
   };
 }
 
-/** ListUserCertificateOrder element for CERT/UPLOAD (CAS doc §5.3). */
+/** ListUserCertificateOrder element for CERT/UPLOAD. */
 export function certificateListItem(c: Certificate, now: number): Record<string, unknown> {
   return {
     CertificateId: c.id,
@@ -135,7 +136,7 @@ function commonNameOf(x: X509Certificate, field: 'subject' | 'issuer'): string {
   return /(?:^|\n)CN=([^\n]*)/.exec(x[field])?.[1] ?? '';
 }
 
-/** GetUserCertificateDetail (CAS doc §5.3). CertFilter=true hides the PEMs. */
+/** GetUserCertificateDetail. CertFilter=true hides the PEMs. */
 export function certificateDetailView(d: CertificateDetail, certFilter: boolean, now: number): Record<string, unknown> {
   const { certificate: c, x509 } = d;
   const keyType = x509.publicKey.asymmetricKeyType;
