@@ -6,7 +6,7 @@
 import { X509Certificate, verify } from 'node:crypto';
 import { CertError } from '../domain/errors.js';
 import { normalizeSerial, parseRevocationReason } from '../domain/revocation.js';
-import { revokeBySerial } from './revoke-certificate.js';
+import { revokeBySerial, type RevokeBySerialDeps } from './revoke-certificate.js';
 
 export const PROOF_WINDOW_MS = 15 * 60_000;
 
@@ -16,7 +16,7 @@ export function revocationStatement(serialHex: string, reasonName: string, times
 }
 
 export async function revokeWithKeyProof(
-  deps: Parameters<typeof revokeBySerial>[0],
+  deps: RevokeBySerialDeps,
   proof: { certificatePem: string; reason: string; timestamp: string; signature: string },
 ): Promise<{ certificateId: number; serial: string }> {
   let cert: X509Certificate;

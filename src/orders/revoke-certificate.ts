@@ -7,7 +7,9 @@ import type { UseCaseDeps } from './deps.js';
 import type { EventRepoReads, EventRepoWrites } from './events.js';
 import { illegal, lockOwnOrder } from './load-order.js';
 
-export type RevokeDeps = UseCaseDeps<'clock' | 'events', 'orders' | 'certificates' | EventRepoWrites, EventRepoReads>;
+type RevokeWrites = 'orders' | 'certificates' | EventRepoWrites;
+export type RevokeDeps = UseCaseDeps<'clock' | 'events', RevokeWrites, EventRepoReads>;
+export type RevokeBySerialDeps = UseCaseDeps<'clock' | 'events' | 'ca', RevokeWrites, EventRepoReads>;
 
 export async function revokeOrderCertificate(
   deps: RevokeDeps,
@@ -33,7 +35,7 @@ export async function revokeOrderCertificate(
  * whichever account owns it. Its order, if any, ends as revoked too.
  */
 export async function revokeBySerial(
-  deps: RevokeDeps & UseCaseDeps<'ca', never>,
+  deps: RevokeBySerialDeps,
   serialHex: string,
   reason: number | null,
 ): Promise<{ certificateId: number; orderId: number | null }> {
