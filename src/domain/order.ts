@@ -5,7 +5,10 @@
 /**
  * A row of the state table: the states an order may move to from this one (`to`); for a
  * state spliced in between existing ones, also the states it is reached from (`from`), so
- * that adding a state is one new row. `initial`: an order may be created in this state.
+ * that adding a state is one new row, e.g. ACME's "validated, waiting for the CSR":
+ *   ready: { from: ['domain_verify'], to: ['process', 'verify_fail', 'payed'] },
+ * (the compiler then asks only for its list status, LIST_STATUS_OF below).
+ * `initial`: an order may be created in this state.
  */
 interface StateRow<S> {
   readonly to: readonly S[];
