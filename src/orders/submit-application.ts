@@ -134,7 +134,7 @@ export async function subscriberKey(
   };
 }
 
-export interface NewOrder {
+export interface OrderToInsert {
   accountId: number;
   product: Product;
   names: string[];
@@ -162,7 +162,7 @@ type InsertRepos = ViewRepos<
  * Takes a unit of a plan and writes the order, its authorizations and (when submitted)
  * its first validation job. Runs inside the caller's write transaction.
  */
-export async function insertOrder(deps: InsertOrderDeps, repos: InsertRepos, o: NewOrder): Promise<number> {
+export async function insertOrder(deps: InsertOrderDeps, repos: InsertRepos, o: OrderToInsert): Promise<number> {
   const now = deps.clock.now();
   await repos.orders.lockAccount(o.accountId);
   const plan = await repos.plans.pickPlanWithRoom(o.accountId, o.product.code, now);

@@ -248,7 +248,7 @@ export interface WebhookSecretsTable {
 
 export type NoticeRow = Selectable<NoticesTable>;
 
-/** The latest CRL of an issuer and scope (src/orders/publish-crl.ts). */
+/** The latest CRL of an issuer and scope (src/status/publish-crl.ts). */
 export interface CrlsTable {
   issuer_id: number;
   /** The CRL partition; -1 for the full CRL. */
@@ -268,7 +268,7 @@ export interface CrlCountersTable {
 
 export type CrlRow = Selectable<CrlsTable>;
 
-/** The latest pre-signed OCSP response of a certificate (src/orders/ocsp-responses.ts). */
+/** The latest pre-signed OCSP response of a certificate (src/status/ocsp-responses.ts). */
 export interface OcspResponsesTable {
   issuer_id: number;
   serial: string; // hex, upper-case, as certificates.serial

@@ -60,3 +60,17 @@ export interface ReadView<R extends keyof ReadRepos> {
 export interface AdmissionView {
   readonly repos: Pick<Repos, 'admissions' | 'rateCounters'>;
 }
+
+// ---- What each front end may read directly (app/ hands these out; everything else goes
+// through the bound use cases of orders/engine.ts and accounts/service.ts) ----
+
+/** CAS and operator APIs: no direct reads; the store only answers their health checks. */
+export type HealthView = ReadView<never>;
+/** Relying parties: the published CRLs (OCSP answers come from status/, which may store a fresh response). */
+export type PublicReadView = ReadView<'crls'>;
+/** ACME (RFC 8555 §7.1): order, authorization and certificate resources are read as POST-as-GET. */
+export type AcmeReadView = ReadView<'orders' | 'authorizations' | 'certificates'>;
+/** The web console: an account's own records, to list and show. */
+export type ConsoleReadView = ReadView<
+  'accounts' | 'accessKeys' | 'plans' | 'contacts' | 'companies' | 'csrs' | 'orders' | 'authorizations' | 'certificates'
+>;

@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CertError } from '../../domain/errors.js';
 import type { AccountService } from '../../accounts/service.js';
 import type { OrderEngine } from '../../orders/engine.js';
-import type { ReadView } from '../../store/views.js';
+import type { HealthView } from '../../store/views.js';
 import { contactView, companyView, operatorOrderView } from './views.js';
 import { parseRevocationReason } from '../../domain/revocation.js';
 
@@ -14,7 +14,7 @@ import { parseRevocationReason } from '../../domain/revocation.js';
 export interface AdminServices {
   accounts: AccountService;
   orders: OrderEngine;
-  store: ReadView<never>;
+  store: HealthView;
 }
 
 export function parseExpiry(text: string | undefined): number | null {

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Clock } from '../../domain/ports.js';
 import type { CrlRow } from '../../store/schema.js';
-import type { ReadView } from '../../store/views.js';
+import type { PublicReadView } from '../../store/views.js';
 import { sendBytes } from './handler.js';
 
 const NAME = /^([a-z0-9-]+?)(?:-p(0|[1-9][0-9]{0,3}))?\.crl$/;
@@ -16,7 +16,7 @@ export const CRL_MAX_AGE_SECONDS = 3600;
 
 /** Serves every issuer's CRLs at /crl/<stem>.crl and /crl/<stem>-p<n>.crl. */
 export function crlHandler(
-  store: ReadView<'crls'>,
+  store: PublicReadView,
   issuers: ReadonlyArray<{ id: number; stem: string }>,
   clock: Clock,
 ): FastifyPluginAsyncTypebox {
