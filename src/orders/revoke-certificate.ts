@@ -23,7 +23,8 @@ export async function revokeOrderCertificate(
     const cert = await repos.certificates.forOrder(orderId);
     if (!cert || cert.state !== 'issued') throw new CertError('internal', `order ${orderId} has no issued certificate`);
     const now = deps.clock.now();
-    await repos.certificates.markRevoked(cert.id, now, reason);
+    if (!(await repos.certificates.markRevoked(cert.id, now, reason)))
+      throw new CertError('illegal_state', `The certificate of order ${orderId} is already revoked.`);
     await repos.orders.moveOrder(orderId, { to: 'revoked', from: ['certificate'] }, { updatedAt: now });
     await deps.events(repos, { kind: 'revoked', accountId, orderId, certificateId: cert.id, reason }, now);
   });
@@ -45,7 +46,9 @@ export async function revokeBySerial(
     if (!cert) throw new CertError('not_found', `No certificate with serial ${serial} was issued by certdesk.`);
     if (cert.revokedAt !== null) throw new CertError('illegal_state', `The certificate ${serial} is already revoked.`);
     const now = deps.clock.now();
-    await repos.certificates.markRevoked(cert.id, now, reason);
+    // Guarded in the statement too: of two revocations racing (two processes), one revokes.
+    if (!(await repos.certificates.markRevoked(cert.id, now, reason)))
+      throw new CertError('illegal_state', `The certificate ${serial} is already revoked.`);
     if (cert.orderId !== null)
       await repos.orders.moveOrder(cert.orderId, { to: 'revoked', from: ['certificate'] }, { updatedAt: now });
     await deps.events(
