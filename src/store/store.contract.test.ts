@@ -361,6 +361,24 @@ for (const [name, location] of locations) {
       );
     });
 
+    test('certificates: an intent is marked issued once, an issued certificate revoked once', async () => {
+      const acct = await store.repos.accounts.create('Certs', 1);
+      const intent = await store.repos.certificates.insert(
+        newCertificate({ accountId: acct.id, serial: 'C0FFEE', state: 'intent', certDer: null }),
+      );
+      assert.equal(await store.repos.certificates.markRevoked(intent.id, 5, 1), false, 'an intent is not revoked');
+      const facts = { sha1: 'S1', sha256: 'S2', notBefore: 3, notAfter: 4 };
+      assert.equal(await store.repos.certificates.markIssued(intent.id, 'AQ==', facts), true);
+      assert.equal(await store.repos.certificates.markIssued(intent.id, 'Ag==', facts), false, 'signed once');
+      assert.equal(await store.repos.certificates.markRevoked(intent.id, 5, 1), true);
+      assert.equal(await store.repos.certificates.markRevoked(intent.id, 6, null), false, 'revoked once');
+      const cert = await store.repos.certificates.get(acct.id, intent.id);
+      assert.deepEqual(
+        [cert?.state, cert?.certDer, cert?.sha256, cert?.revokedAt, cert?.revocationReason],
+        ['issued', 'AQ==', 'S2', 5, 1],
+      );
+    });
+
     test('plans: totals count only plans in force; usage counts live orders', async () => {
       const acct = await store.repos.accounts.create('Plans', 1);
       await store.repos.plans.grant({ accountId: acct.id, productCode: 'p1', totalCount: 10, expiresAt: null, now: 1 });
