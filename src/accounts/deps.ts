@@ -11,3 +11,10 @@ export interface AccountDeps {
   random: RandomSource;
   sealer: SecretSealer;
 }
+
+/** What one account use case needs: some of AccountDeps, the store narrowed to what it writes (`W`) and reads (`R`). */
+export type AccountUseCaseDeps<
+  K extends Exclude<keyof AccountDeps, 'store'>,
+  W extends AccountRepos,
+  R extends AccountRepos = never,
+> = Pick<AccountDeps, K> & { store: StoreView<W, R> };
