@@ -19,7 +19,7 @@ import { checkSubscriberKey } from '../src/policy/key-rules.js';
 import { getProduct, type Product } from '../src/policy/products.js';
 import { computeLeafValidity } from '../src/policy/validity.js';
 import type { CertificatesTable } from '../src/store/schema.js';
-import { certificateHashes } from '../src/orders/issue-certificate.js';
+import { certificateHashes } from '../src/domain/certificate.js';
 
 export type NewCertificateRow = Insertable<CertificatesTable>;
 
@@ -65,7 +65,7 @@ export function openIssuing(setup: IssuanceSetup): Issuing {
     setup,
     leaf: { issuer, caIssuersUrl: setup.caIssuersUrl, crlUrl: setup.crlUrl },
     product: getProduct(setup.productCode),
-    // As issue-certificate.ts's issuerCommonName().
+    // As app/orders-wiring.ts's commonNameOf().
     issuerCn: /CN=([^\n]+)/.exec(subject)?.[1] ?? subject,
     random: { bytes: (n) => randomBytes(n) },
     next: 0,

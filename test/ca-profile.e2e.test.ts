@@ -42,7 +42,7 @@ import { createAccount } from '../src/accounts/accounts.js';
 import { grantPlan } from '../src/accounts/plans.js';
 import { addContact } from '../src/accounts/contacts.js';
 import { revokeBySerial } from '../src/orders/revoke-certificate.js';
-import { CRL_REVOCATION_DELAY_MS } from '../src/orders/publish-crl.js';
+import { CRL_REVOCATION_DELAY_MS } from '../src/status/publish-crl.js';
 import { startChallengeServer, type ChallengeServer } from './challenge-server.js';
 import { CAA_IDENTITY, freshDomain, publishChallenges, waitForType } from './support/orders.js';
 import { freePort, freshStoreArgs, TestClock, TEST_DATABASE_URL } from './support/harness.js';

@@ -31,7 +31,7 @@ import {
   JOB_CRL,
   crlEventSink,
   runCrlPublication,
-} from '../src/orders/publish-crl.js';
+} from '../src/status/publish-crl.js';
 import type { CertificatesTable } from '../src/store/schema.js';
 import type { Insertable } from 'kysely';
 import { CRL_MAX_AGE_SECONDS } from '../src/api/public/crl.js';
@@ -225,7 +225,7 @@ suite('the full CRL', () => {
     // The revocation scheduled the CRL job a minute later (CRL_REVOCATION_DELAY_MS)...
     const cert = await cd.ctx.store.repos.certificates.forOrder(a.orderId);
     const job = await cd.ctx.store.repos.jobs.find(JOB_CRL, caId);
-    assert.equal(Number(job?.run_at), Number(cert!.revoked_at) + CRL_REVOCATION_DELAY_MS);
+    assert.equal(Number(job?.run_at), Number(cert!.revokedAt) + CRL_REVOCATION_DELAY_MS);
     // ...which the worker runs once that minute has passed.
     cd.clock.advance(CRL_REVOCATION_DELAY_MS + 1000);
     const crl = await waitForCrl(url, issuingDer, (x) => x.entries.has(a.serial));
@@ -467,7 +467,7 @@ suite('publication rules (certificate rows written directly)', () => {
       now: () => {
         const t = cd.clock.now();
         revocation ??= cd.ctx.store.writeTransaction(async (repos) => {
-          await repos.certificates.update(id!, { revoked_at: t, revocation_reason: null });
+          await repos.certificates.markRevoked(id!, t, null);
           await crlEventSink(CRL_REVOCATION_DELAY_MS)(
             repos,
             { kind: 'revoked', accountId, orderId: null, certificateId: id!, reason: null },

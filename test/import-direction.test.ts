@@ -19,16 +19,21 @@ const LAYERS: Record<string, number> = {
   store: 3,
   // The HTTP edge: fastify app factory, error-form plumbing; imports only domain/.
   'api/edge': 4,
+  worker: 4,
   accounts: 5,
   orders: 6,
-  'api/cas': 7,
-  'api/admin': 7,
-  'api/public': 7,
+  status: 7,
   notices: 7,
-  worker: 7,
-  app: 8,
-  cli: 9,
+  'api/cas': 8,
+  'api/admin': 8,
+  'api/public': 8,
+  app: 9,
+  cli: 10,
 };
+
+/** Front ends: they change state only through use cases, so they never hold the Store itself (store/views.ts). */
+const FRONTS = ['api/cas', 'api/admin', 'api/public'];
+const FRONT_STORE_IMPORTS = /^(views|schema)\.ts$|^repos\//;
 
 function layerOf(file: string): string {
   const rel = relative(SRC, file).replace(/\\/g, '/');
@@ -60,6 +65,22 @@ test('imports between src/ layers point one way', () => {
       if (from === 'api/public' && to === 'api/cas') continue;
       if (!(to in LAYERS) || LAYERS[to]! >= LAYERS[from]!)
         violations.push(`${relative(SRC, file)} -> ${m[1]} (${from} -> ${to})`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+test('front ends import from the store only its views, row types and repository types', () => {
+  const violations: string[] = [];
+  for (const file of walk(SRC)) {
+    if (!FRONTS.includes(layerOf(file))) continue;
+    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      const target = resolve(dirname(file), m[1]!).replace(/\.js$/, '.ts');
+      if (layerOf(target) !== 'store') continue;
+      const inStore = relative(join(SRC, 'store'), target).replace(/\\/g, '/');
+      const typeOnly = /^\s*(?:import|export)\s+type\s/.test(m[0].trimStart());
+      if (!FRONT_STORE_IMPORTS.test(inStore) || (inStore.startsWith('repos/') && !typeOnly))
+        violations.push(`${relative(SRC, file)} -> ${m[1]}`);
     }
   }
   assert.deepEqual(violations, []);

@@ -23,7 +23,7 @@ import {
   OCSP_REFRESH_BEFORE_MS,
   OCSP_VALIDITY_MS,
   runOcspRefresh,
-} from '../src/orders/ocsp-responses.js';
+} from '../src/status/ocsp-responses.js';
 
 // Async: the server runs in this process, so a blocking spawn would leave it unable to answer.
 const run = promisify(execFile);
@@ -299,6 +299,6 @@ suite('OCSP against the running server', () => {
     // The revoked certificates' stored responses say revoked, with the revocation time.
     const cancelled = leaves.get('cancelled')!;
     const cert = await store.repos.certificates.findIssuedBySerial([issuerId], cancelled.serial);
-    assert.equal((await store.repos.ocspResponses.get(issuerId, cancelled.serial))!.revoked_at, cert!.revoked_at);
+    assert.equal((await store.repos.ocspResponses.get(issuerId, cancelled.serial))!.revoked_at, cert!.revokedAt);
   });
 });

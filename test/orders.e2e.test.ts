@@ -175,6 +175,54 @@ suite('certificate applications end to end', () => {
     assert.equal(after.issuedCount, before.issuedCount! + 1);
   });
 
+  test('a first name longer than 64 characters is certified without a commonName; shorter first names keep theirs', async () => {
+    // Regression: the commonName was always the first name, a 65-character one made the
+    // certificate profile refuse the subject (ub-common-name is 64, RFC 5280 Appendix A.1),
+    // and the validated order was never issued (its issue job failed on every retry). The
+    // commonName is optional (BR 7.1.2.7.2 v2.2.6): such an order is certified by its SAN alone.
+    const nameOf = (length: number, base: string) => `${'n'.repeat(length - base.length - 1)}.${base}`;
+    const longBase = freshDomain('cn');
+    const long = nameOf(65, longBase);
+    const edge = nameOf(64, freshDomain('cn'));
+    const short = `www.${freshDomain('cn')}`;
+    assert.deepEqual([long.length, edge.length], [65, 64]);
+    const orders = await Promise.all(
+      [`${long},www.${longBase}`, edge, `${short},mail.${short.slice(4)}`].map(
+        async (domain) => (await pkg({ domain, validateType: 'DNS' })).body!.orderId!,
+      ),
+    );
+    await Promise.all(orders.map((id) => publishChallenges(cs, client, id)));
+    const [withoutCn, withEdgeCn, withCn] = await Promise.all(
+      orders.map(async (id) => {
+        const done = await waitForType(client, id, ['certificate', 'verify_fail']);
+        assert.equal(done.type, 'certificate', `order ${id}: ${done.failReason ?? ''}`);
+        const [leafPem, chainPem] = splitPem(done.certificate!);
+        assert.match(opensslVerify(leafPem!, chainPem!, rootPem), /OK/);
+        const file = join(tmp, `cn-${id}.pem`);
+        writeFileSync(file, leafPem!);
+        const subject = execFileSync('openssl', ['x509', '-in', file, '-noout', '-subject', '-nameopt', 'RFC2253'], {
+          encoding: 'utf8',
+        }).trim();
+        return { leaf: new X509Certificate(leafPem!), subject };
+      }),
+    );
+    // 65 characters: no commonName at all (not another name in its place); both names in the SAN.
+    assert.equal(withoutCn!.subject, 'subject=');
+    assert.equal(withoutCn!.leaf.subject ?? '', '', 'an empty subject');
+    assert.equal(withoutCn!.leaf.subjectAltName, `DNS:${long}, DNS:www.${longBase}`);
+    // 64 characters still fit, and ordinary names keep the first one as commonName.
+    assert.equal(withEdgeCn!.subject, `subject=CN=${edge}`);
+    assert.equal(withCn!.subject, `subject=CN=${short}`);
+    assert.equal(withCn!.leaf.subjectAltName, `DNS:${short}, DNS:mail.${short.slice(4)}`);
+    // What the certificate repository shows matches the certificates.
+    const listed = await client.listUserCertificateOrder(
+      new Cas.ListUserCertificateOrderRequest({ orderType: 'CERT', keyword: longBase }),
+    );
+    const item = listed.body!.certificateOrderList!.find((c) => c.orderId === orders[0]);
+    assert.equal(item?.commonName, '');
+    assert.equal(item?.sans, `${long},www.${longBase}`);
+  });
+
   test("a FILE-validated order with the customer's CSR is issued for the CSR's key", async () => {
     const domain = freshDomain('file');
     const { csr, keyPem } = csrFor([domain]);

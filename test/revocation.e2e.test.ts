@@ -60,7 +60,7 @@ test('an operator revokes by serial with a reason (CLI), and the order shows REV
     leaf.serialNumber.toUpperCase(),
   );
   assert.ok(row, `no row for ${leaf.serialNumber} (issuer ${cd.server.orders.ca.id})`);
-  assert.equal(row?.revocation_reason, 1);
+  assert.equal(row?.revocationReason, 1);
   const again = await runCli(['admin', 'cert', 'revoke', '--serial', leaf.serialNumber, ...cd.storeArgs], cd.storeEnv);
   assert.notEqual(again.code, 0);
   assert.match(again.stderr, /already revoked/);

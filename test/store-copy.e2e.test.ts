@@ -22,7 +22,7 @@ import { freePort, TestClock, TEST_DATABASE_URL } from './support/harness.js';
 import { dropTestSchema } from './support/pg.js';
 import { runCli, runCliJson } from './support/cli.js';
 import { Cas, casClient } from './support/sdk.js';
-import { OCSP_ISSUED_BATCH_MS } from '../src/orders/ocsp-responses.js';
+import { OCSP_ISSUED_BATCH_MS } from '../src/status/ocsp-responses.js';
 import { CAA_IDENTITY, freshDomain, publishChallenges, waitForType } from './support/orders.js';
 
 const run = promisify(execFile);

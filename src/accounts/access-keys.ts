@@ -2,7 +2,7 @@
 // enabled flag and an optional action policy (issue 2, item 3).
 import { CertError } from '../domain/errors.js';
 import { parseActionPolicy } from '../policy/action-policy.js';
-import type { AccountDeps } from './deps.js';
+import type { AccountUseCaseDeps } from './deps.js';
 import { newAccessKeyId, newAccessKeySecret } from './ids.js';
 
 export interface IssuedAccessKey {
@@ -25,7 +25,7 @@ export interface AccessKeyCredential extends AccessKeyInfo {
 }
 
 export async function createAccessKey(
-  deps: AccountDeps,
+  deps: AccountUseCaseDeps<'clock' | 'random' | 'sealer', 'accessKeys', 'accounts'>,
   accountId: number,
   policyText?: string,
 ): Promise<IssuedAccessKey> {
@@ -45,17 +45,27 @@ export async function createAccessKey(
   return { AccountId: accountId, AccessKeyId: id, AccessKeySecret: secret };
 }
 
-export async function setAccessKeyEnabled(deps: AccountDeps, accessKeyId: string, enabled: boolean): Promise<void> {
+export async function setAccessKeyEnabled(
+  deps: AccountUseCaseDeps<never, 'accessKeys'>,
+  accessKeyId: string,
+  enabled: boolean,
+): Promise<void> {
   if (!(await deps.store.repos.accessKeys.setEnabled(accessKeyId, enabled))) {
     throw new CertError('not_found', 'No such AccessKey.');
   }
 }
 
-export async function deleteAccessKey(deps: AccountDeps, accessKeyId: string): Promise<void> {
+export async function deleteAccessKey(
+  deps: AccountUseCaseDeps<never, 'accessKeys'>,
+  accessKeyId: string,
+): Promise<void> {
   if (!(await deps.store.repos.accessKeys.delete(accessKeyId))) throw new CertError('not_found', 'No such AccessKey.');
 }
 
-export async function listAccessKeys(deps: AccountDeps, accountId: number): Promise<AccessKeyInfo[]> {
+export async function listAccessKeys(
+  deps: AccountUseCaseDeps<never, never, 'accessKeys'>,
+  accountId: number,
+): Promise<AccessKeyInfo[]> {
   const rows = await deps.store.repos.accessKeys.listByAccount(accountId);
   return rows.map((r) => ({
     accessKeyId: r.id,
@@ -72,7 +82,7 @@ export async function listAccessKeys(deps: AccountDeps, accountId: number): Prom
  * the sealer the app passes in keeps opened secrets (crypto/secret-box.ts withOpenCache).
  */
 export async function findAccessKeyCredential(
-  deps: AccountDeps,
+  deps: AccountUseCaseDeps<'sealer', never, 'accessKeys'>,
   accessKeyId: string,
 ): Promise<AccessKeyCredential | undefined> {
   const r = await deps.store.repos.accessKeys.getForAuth(accessKeyId);

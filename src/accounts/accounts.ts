@@ -1,5 +1,5 @@
 import { CertError } from '../domain/errors.js';
-import type { AccountDeps } from './deps.js';
+import type { AccountUseCaseDeps } from './deps.js';
 import { createAccessKey, type IssuedAccessKey } from './access-keys.js';
 
 export interface AccountInfo {
@@ -9,7 +9,10 @@ export interface AccountInfo {
 }
 
 /** Creates a tenant and its first AccessKey (the secret is returned once, never again). */
-export async function createAccount(deps: AccountDeps, name: string): Promise<IssuedAccessKey> {
+export async function createAccount(
+  deps: AccountUseCaseDeps<'clock' | 'random' | 'sealer', 'accounts' | 'accessKeys'>,
+  name: string,
+): Promise<IssuedAccessKey> {
   const trimmed = name.trim();
   if (trimmed === '' || trimmed.length > 128)
     throw new CertError('invalid_parameter', 'An account name of 1 to 128 characters is required.');
@@ -17,12 +20,15 @@ export async function createAccount(deps: AccountDeps, name: string): Promise<Is
   return createAccessKey(deps, account.id);
 }
 
-export async function listAccounts(deps: AccountDeps): Promise<AccountInfo[]> {
+export async function listAccounts(deps: AccountUseCaseDeps<never, never, 'accounts'>): Promise<AccountInfo[]> {
   const rows = await deps.store.repos.accounts.list();
   return rows.map((r) => ({ AccountId: r.id, Name: r.name, CreatedAt: r.created_at }));
 }
 
-export async function requireAccount(deps: AccountDeps, accountId: number): Promise<void> {
+export async function requireAccount(
+  deps: AccountUseCaseDeps<never, never, 'accounts'>,
+  accountId: number,
+): Promise<void> {
   if (!Number.isSafeInteger(accountId) || accountId <= 0 || !(await deps.store.repos.accounts.get(accountId))) {
     throw new CertError('not_found', `Account ${accountId} does not exist.`);
   }

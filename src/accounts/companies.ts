@@ -1,6 +1,6 @@
 import { CertError } from '../domain/errors.js';
 import type { CompanyRow } from '../store/schema.js';
-import type { AccountDeps } from './deps.js';
+import type { AccountUseCaseDeps } from './deps.js';
 import { requireAccount } from './accounts.js';
 
 export interface CompanyInput {
@@ -18,7 +18,11 @@ function optionalText(value: string | undefined, field: string, max: number): st
   return v;
 }
 
-export async function addCompany(deps: AccountDeps, accountId: number, c: CompanyInput): Promise<CompanyRow> {
+export async function addCompany(
+  deps: AccountUseCaseDeps<'clock', 'companies', 'accounts'>,
+  accountId: number,
+  c: CompanyInput,
+): Promise<CompanyRow> {
   await requireAccount(deps, accountId);
   const name = (c.name ?? '').trim();
   if (name === '') throw new CertError('missing_parameter', 'Name is required.');
@@ -39,12 +43,19 @@ export async function addCompany(deps: AccountDeps, accountId: number, c: Compan
   });
 }
 
-export async function removeCompany(deps: AccountDeps, accountId: number, companyId: number): Promise<void> {
+export async function removeCompany(
+  deps: AccountUseCaseDeps<never, 'companies'>,
+  accountId: number,
+  companyId: number,
+): Promise<void> {
   if (!(await deps.store.repos.companies.remove(accountId, companyId)))
     throw new CertError('not_found', `Company ${companyId} does not exist.`);
 }
 
-export async function listCompanies(deps: AccountDeps, accountId: number): Promise<CompanyRow[]> {
+export async function listCompanies(
+  deps: AccountUseCaseDeps<never, never, 'companies' | 'accounts'>,
+  accountId: number,
+): Promise<CompanyRow[]> {
   await requireAccount(deps, accountId);
   return deps.store.repos.companies.list(accountId);
 }

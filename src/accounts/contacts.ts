@@ -3,7 +3,7 @@
 // applications that omit a contact or company fall back to the most recently added one.
 import { CertError } from '../domain/errors.js';
 import type { ContactRow } from '../store/schema.js';
-import type { AccountDeps } from './deps.js';
+import type { AccountUseCaseDeps } from './deps.js';
 import { requireAccount } from './accounts.js';
 
 export interface ContactInput {
@@ -36,7 +36,11 @@ export function checkWebhookUrl(url: string): string {
   return u.toString();
 }
 
-export async function addContact(deps: AccountDeps, accountId: number, c: ContactInput): Promise<ContactRow> {
+export async function addContact(
+  deps: AccountUseCaseDeps<'clock', 'contacts', 'accounts'>,
+  accountId: number,
+  c: ContactInput,
+): Promise<ContactRow> {
   await requireAccount(deps, accountId);
   const name = requireText(c.name, 'Name', 64);
   const email = requireText(c.email, 'Email', 128);
@@ -58,13 +62,17 @@ export async function addContact(deps: AccountDeps, accountId: number, c: Contac
   });
 }
 
-export async function removeContact(deps: AccountDeps, accountId: number, contactId: number): Promise<void> {
+export async function removeContact(
+  deps: AccountUseCaseDeps<never, 'contacts'>,
+  accountId: number,
+  contactId: number,
+): Promise<void> {
   if (!(await deps.store.repos.contacts.remove(accountId, contactId)))
     throw new CertError('not_found', `Contact ${contactId} does not exist.`);
 }
 
 export async function listContacts(
-  deps: AccountDeps,
+  deps: AccountUseCaseDeps<never, never, 'contacts' | 'accounts'>,
   accountId: number,
   q: { keyword?: string; page: number; pageSize: number },
 ) {

@@ -15,7 +15,10 @@ import { checkSubscriberKey, type PublicKeyInfo } from '../policy/key-rules.js';
 import { MAX_NAMES, checkNamesForProduct, isWildcard, normalizeDomainName } from '../policy/names.js';
 import { PRODUCTS, type Product } from '../policy/products.js';
 import type { CsrRow } from '../store/schema.js';
-import type { AccountDeps } from './deps.js';
+import type { AccountUseCaseDeps } from './deps.js';
+
+/** The CSR use cases keep to their own table. */
+type CsrDeps = AccountUseCaseDeps<'clock' | 'sealer', 'csrs'>;
 
 /** The Algorithm values certdesk keeps (CAS doc §5.4 also names SM2, which it refuses). */
 export type CsrAlgorithm = 'RSA' | 'ECC';
@@ -110,7 +113,7 @@ const keyAad = (csrId: number) => `csr-key:${csrId}`;
 
 /** CreateCsr: generates a key (off the event loop), builds and stores the CSR with the sealed key. */
 export async function createCsr(
-  deps: AccountDeps,
+  deps: CsrDeps,
   accountId: number,
   input: CreateCsrInput,
 ): Promise<{ id: number; csrPem: string }> {
@@ -160,7 +163,7 @@ export async function createCsr(
 }
 
 /** UploadCsr: stores a customer's CSR (verified, key policy applied), optionally with its private key. */
-export async function uploadCsr(deps: AccountDeps, accountId: number, input: UploadCsrInput): Promise<{ id: number }> {
+export async function uploadCsr(deps: CsrDeps, accountId: number, input: UploadCsrInput): Promise<{ id: number }> {
   const name = input.name === undefined || input.name === '' ? undefined : readCsrName(input.name);
   const parsed = parseCsr(input.csr);
   checkSubscriberKey(parsed.key);
@@ -200,7 +203,7 @@ export async function uploadCsr(deps: AccountDeps, accountId: number, input: Upl
 }
 
 /** UpdateCsr: sets or replaces the private key of a CSR; the key must match the CSR. */
-export async function updateCsrKey(deps: AccountDeps, accountId: number, csrId: number, keyPem: string): Promise<void> {
+export async function updateCsrKey(deps: CsrDeps, accountId: number, csrId: number, keyPem: string): Promise<void> {
   const row = await requireCsr(deps, accountId, csrId);
   const privateKey = readPrivateKey(keyPem);
   requireMatchingKey(privateKey, row.key_sha2);
@@ -208,11 +211,11 @@ export async function updateCsrKey(deps: AccountDeps, accountId: number, csrId: 
   if (!(await deps.store.repos.csrs.setKey(accountId, row.id, sealed))) throw new CertError('not_found', NOT_FOUND);
 }
 
-export async function deleteCsr(deps: AccountDeps, accountId: number, csrId: number): Promise<void> {
+export async function deleteCsr(deps: CsrDeps, accountId: number, csrId: number): Promise<void> {
   if (!(await deps.store.repos.csrs.remove(accountId, csrId))) throw new CertError('not_found', NOT_FOUND);
 }
 
-export async function getCsrDetail(deps: AccountDeps, accountId: number, csrId: number): Promise<CsrDetail> {
+export async function getCsrDetail(deps: CsrDeps, accountId: number, csrId: number): Promise<CsrDetail> {
   const row = await requireCsr(deps, accountId, csrId);
   return {
     csrPem: toPem('CERTIFICATE REQUEST', Buffer.from(row.csr_der, 'base64')),
@@ -222,7 +225,7 @@ export async function getCsrDetail(deps: AccountDeps, accountId: number, csrId: 
 }
 
 export async function listCsrs(
-  deps: AccountDeps,
+  deps: CsrDeps,
   accountId: number,
   q: { algorithm?: string; keyword?: string; page: number; pageSize: number },
 ): Promise<{ total: number; items: CsrSummary[] }> {
@@ -244,7 +247,7 @@ type CsrFields = Omit<CsrRow, 'id' | 'key_sealed'>;
  * with the row id in its associated data (so a sealed key copied to another row does not open),
  * and the id exists only once the row does.
  */
-async function insertCsr(deps: AccountDeps, privateKey: KeyObject | undefined, fields: CsrFields): Promise<CsrRow> {
+async function insertCsr(deps: CsrDeps, privateKey: KeyObject | undefined, fields: CsrFields): Promise<CsrRow> {
   return deps.store.writeTransaction(async (repos) => {
     const row = await repos.csrs.insert({ ...fields, key_sealed: null });
     if (privateKey) await repos.csrs.setKey(fields.account_id, row.id, sealKey(deps, row.id, privateKey));
@@ -252,11 +255,11 @@ async function insertCsr(deps: AccountDeps, privateKey: KeyObject | undefined, f
   });
 }
 
-function sealKey(deps: AccountDeps, csrId: number, privateKey: KeyObject): string {
+function sealKey(deps: CsrDeps, csrId: number, privateKey: KeyObject): string {
   return deps.sealer.seal(privateKey.export({ type: 'pkcs8', format: 'der' }), keyAad(csrId));
 }
 
-async function requireCsr(deps: AccountDeps, accountId: number, csrId: number): Promise<CsrRow> {
+async function requireCsr(deps: CsrDeps, accountId: number, csrId: number): Promise<CsrRow> {
   const row = await deps.store.repos.csrs.get(accountId, csrId);
   if (!row) throw new CertError('not_found', NOT_FOUND);
   return row;

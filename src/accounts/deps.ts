@@ -1,10 +1,20 @@
 import type { Clock, RandomSource, SecretSealer } from '../domain/ports.js';
-import type { Store } from '../store/store.js';
+import type { StoreView } from '../store/views.js';
+
+/** The tables the account use cases write. */
+export type AccountRepos = 'accounts' | 'accessKeys' | 'plans' | 'contacts' | 'companies' | 'csrs';
 
 /** What the account use cases need; src/app builds it. */
 export interface AccountDeps {
-  store: Store;
+  store: StoreView<AccountRepos>;
   clock: Clock;
   random: RandomSource;
   sealer: SecretSealer;
 }
+
+/** What one account use case needs: some of AccountDeps, the store narrowed to what it writes (`W`) and reads (`R`). */
+export type AccountUseCaseDeps<
+  K extends Exclude<keyof AccountDeps, 'store'>,
+  W extends AccountRepos,
+  R extends AccountRepos = never,
+> = Pick<AccountDeps, K> & { store: StoreView<W, R> };

@@ -2,7 +2,7 @@
 // order engine spends them.
 import { CertError } from '../domain/errors.js';
 import { getProduct } from '../policy/products.js';
-import type { AccountDeps } from './deps.js';
+import type { AccountUseCaseDeps } from './deps.js';
 import { requireAccount } from './accounts.js';
 
 export interface PlanInfo {
@@ -15,7 +15,7 @@ export interface PlanInfo {
 }
 
 export async function grantPlan(
-  deps: AccountDeps,
+  deps: AccountUseCaseDeps<'clock', 'plans', 'accounts'>,
   p: { accountId: number; productCode: string; count: number; expiresAt?: number | null },
 ): Promise<PlanInfo> {
   await requireAccount(deps, p.accountId);
@@ -44,7 +44,10 @@ export async function grantPlan(
   };
 }
 
-export async function listPlans(deps: AccountDeps, accountId: number): Promise<PlanInfo[]> {
+export async function listPlans(
+  deps: AccountUseCaseDeps<never, never, 'plans' | 'accounts'>,
+  accountId: number,
+): Promise<PlanInfo[]> {
   await requireAccount(deps, accountId);
   const rows = await deps.store.repos.plans.listByAccount(accountId);
   return rows.map((row) => ({

@@ -1,14 +1,16 @@
 // Builds the order engine's dependencies and the worker from config.
+import { X509Certificate } from 'node:crypto';
 import { intermediatesOf, type CaHierarchy, type CaIssuer } from './ca-bootstrap.js';
 import type { AppContext } from './context.js';
 import type { OrderDeps } from '../orders/deps.js';
 import { toPem } from '../crypto/pem.js';
 import { formatHostPort } from '../config/schema.js';
 import { createDnsResolver, createHttpFetcher } from '../validation/index.js';
-import { JOB_ISSUE, JOB_VALIDATE, retryDelay } from '../orders/jobs.js';
+import { JOB_ISSUE, JOB_VALIDATE } from '../orders/job-kinds.js';
 import { runValidationAttempt } from '../orders/run-validation.js';
 import { runIssuance } from '../orders/issue-certificate.js';
 import { startWorker, type Worker } from '../worker/worker.js';
+import { retryDelay } from '../worker/job-protocol.js';
 import { combineSinks } from '../orders/events.js';
 import { JOB_NOTICE, noticeEventSink, noticeJobHandler, noticeSettings } from '../notices/index.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -18,14 +20,17 @@ import {
   crlEventSink,
   ensureCrlScheduled,
   runCrlPublication,
-} from '../orders/publish-crl.js';
+} from '../status/publish-crl.js';
 import { crlHandler } from '../api/public/crl.js';
 import {
   JOB_OCSP_REFRESH,
+  createOcspCache,
+  createOcspResponder,
   ensureOcspRefreshScheduled,
   ocspEventSink,
   runOcspRefresh,
-} from '../orders/ocsp-responses.js';
+  type OcspCache,
+} from '../status/ocsp-responses.js';
 import { ocspHandler } from '../api/public/ocsp.js';
 
 /** The public URLs an issuing CA's certificates carry (AIA caIssuers, CRL distribution points, OCSP); `stem` names the issuer (ca-bootstrap.ts urlStem). */
@@ -69,7 +74,30 @@ export function depsForIssuer(ctx: AppContext, hierarchy: CaHierarchy, deps: Ord
   };
 }
 
-export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: () => void): OrderDeps {
+/** The subject commonName of a CA certificate (what certificate listings show as Issuer). */
+function commonNameOf(certDer: Buffer): string {
+  const subject = new X509Certificate(certDer).subject;
+  return /CN=([^\n]+)/.exec(subject)?.[1] ?? subject;
+}
+
+/** This process's OCSP answer cache of each issuing CA, by issuer id (status/ocsp-responses.ts). */
+export type OcspCaches = ReadonlyMap<number, OcspCache>;
+
+export function createOcspCaches(hierarchy: CaHierarchy): OcspCaches {
+  return new Map(issuingCas(hierarchy).map((c) => [c.id, createOcspCache(c.issuer)]));
+}
+
+/**
+ * `ocspCaches`: this process's OCSP answers per issuing CA. The revocation sinks built here
+ * and the OCSP responder (publicHandlers) must get the same ones, so that a revocation made
+ * in this process is never answered from a cache.
+ */
+export function buildOrderDeps(
+  ctx: AppContext,
+  hierarchy: CaHierarchy,
+  wake: () => void,
+  ocspCaches: OcspCaches = createOcspCaches(hierarchy),
+): OrderDeps {
   const { config } = ctx;
   const stem = hierarchy.all.find((c) => c.id === hierarchy.issuingId)!.stem;
   const urls = caUrls(config.publicUrl, stem);
@@ -94,6 +122,7 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
       id: hierarchy.issuingId,
       issuerIds: issuingCas(hierarchy).map((c) => c.id),
       leaf: { issuer: hierarchy.issuing, caIssuersUrl: urls.issuingCert, crlUrl: urls.issuingCrl, ocspUrl: urls.ocsp },
+      commonName: commonNameOf(hierarchy.issuing.certDer),
       crlPartitions: config.crlPartitions,
       // One profile object per partition: leaf-profile.ts caches its DER template per object.
       leafForPartition: (() => {
@@ -119,7 +148,7 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
     events: combineSinks(
       noticeEventSink(),
       crlEventSink(CRL_REVOCATION_DELAY_MS),
-      ...issuingCas(hierarchy).map((c) => ocspEventSink({ id: c.id, issuer: c.issuer })),
+      ...issuingCas(hierarchy).map((c) => ocspEventSink({ id: c.id, issuer: c.issuer }, ocspCaches.get(c.id)!)),
     ),
     // CERTDESK_FAULT=kill-after-intent: the crash test's way to die between the two phases of issuance.
     ...(ctx.env.CERTDESK_FAULT === 'kill-after-intent'
@@ -128,23 +157,39 @@ export function buildOrderDeps(ctx: AppContext, hierarchy: CaHierarchy, wake: ()
   };
 }
 
-/** CRL and OCSP endpoints of every issuing CA, current and retired. */
-export function publicHandlers(ctx: AppContext, hierarchy: CaHierarchy, deps: OrderDeps): FastifyPluginAsyncTypebox[] {
-  const cas = issuingCas(hierarchy);
+/**
+ * CRL and OCSP endpoints of every issuing CA, current and retired; `ocspCaches` are the ones
+ * given to buildOrderDeps (a revocation in this process drops the answers the responder keeps).
+ */
+export function publicHandlers(
+  ctx: AppContext,
+  hierarchy: CaHierarchy,
+  deps: OrderDeps,
+  ocspCaches: OcspCaches,
+): FastifyPluginAsyncTypebox[] {
+  const responder = createOcspResponder(
+    issuingCas(hierarchy).map((c) => ({
+      store: ctx.store,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      ca: depsForIssuer(ctx, hierarchy, deps, c.id).ca,
+      cache: ocspCaches.get(c.id)!,
+    })),
+  );
   return [
     crlHandler(
       ctx.store,
       hierarchy.all.map((c) => ({ id: c.id, stem: c.stem })),
       ctx.clock,
     ),
-    ocspHandler(cas.map((c) => depsForIssuer(ctx, hierarchy, deps, c.id))),
+    ocspHandler({ responder, clock: ctx.clock, logger: ctx.logger }),
   ];
 }
 
 export function startOrderWorker(ctx: AppContext, hierarchy: CaHierarchy, deps: OrderDeps, pollMs?: number): Worker {
   const forIssuer = (id: number) => depsForIssuer(ctx, hierarchy, deps, id);
-  // CRLs are published from the first start and stay scheduled (src/orders/publish-crl.ts);
-  // OCSP responses are pre-signed and refreshed before they expire (src/orders/ocsp-responses.ts).
+  // CRLs are published from the first start and stay scheduled (src/status/publish-crl.ts);
+  // OCSP responses are pre-signed and refreshed before they expire (src/status/ocsp-responses.ts).
   // Retired issuing CAs keep both for the certificates they issued; roots publish their CRL.
   Promise.all([
     ...hierarchy.all.map((c) => ensureCrlScheduled(forIssuer(c.id))),

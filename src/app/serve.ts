@@ -13,7 +13,9 @@ import type { Worker } from '../worker/worker.js';
 import type { AppContext } from './context.js';
 import { caSettings, ensureHierarchy, type CaHierarchy } from './ca-bootstrap.js';
 import { loadAdminToken } from './secrets.js';
-import { buildOrderDeps, publicHandlers, startOrderWorker } from './orders-wiring.js';
+import { buildOrderDeps, createOcspCaches, publicHandlers, startOrderWorker } from './orders-wiring.js';
+import { createOrderEngine } from '../orders/engine.js';
+import { createAccountService } from '../accounts/service.js';
 import { createCertdeskMetrics } from './metrics.js';
 import { limitsOf, planListeners, type ListenerName } from './listeners.js';
 import { startListener, type FrontPlugin, type ListenerSpec, type RunningListener } from './edge.js';
@@ -69,8 +71,12 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
     caSettings(config),
   );
   let worker: Worker | undefined;
-  const orders = buildOrderDeps(ctx, hierarchy, () => worker?.wake());
+  const ocspCaches = createOcspCaches(hierarchy);
+  const orders = buildOrderDeps(ctx, hierarchy, () => worker?.wake(), ocspCaches);
   if (config.role !== 'api') worker = startOrderWorker(ctx, hierarchy, orders, opts.workerPollMs);
+  // What front ends hold: use cases bound to their deps, never the store's writes.
+  const engine = createOrderEngine(orders);
+  const accounts = createAccountService(ctx.accounts);
 
   const tls = await tlsSourceFor(ctx, hierarchy);
   const metrics = createCertdeskMetrics({ store, clock: ctx.clock, logger, actions: CAS_ACTIONS.keys() });
@@ -83,8 +89,8 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
           hierarchy.all.map((c) => [`/ca/${c.stem}.cer`, { type: 'application/pkix-cert', body: c.issuer.certDer }]),
         ),
       ),
-      revokeByKeyHandler(orders),
-      ...publicHandlers(ctx, hierarchy, orders),
+      revokeByKeyHandler(engine),
+      ...publicHandlers(ctx, hierarchy, orders, ocspCaches),
     ]),
   };
   const health: FrontPlugin = {
@@ -104,8 +110,10 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
     api: (at, useTls) => {
       const gateway = createCasGateway({
         deps: {
-          accounts: ctx.accounts,
-          orders,
+          accounts,
+          orders: engine,
+          admissions: store,
+          clock: ctx.clock,
           logger,
           timestampWindowMs: config.timestampWindowSeconds * 1000,
           observe: (...args) => metrics.observe(...args),
@@ -134,7 +142,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
         {
           plugin: operatorPlugin({
             token,
-            services: { accounts: ctx.accounts, orders },
+            services: { accounts, orders: engine, store },
             metrics: () => metrics.exposition(),
           }),
         },

@@ -73,7 +73,7 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     run: async (ctx, f, _p, print) => {
       const accountId = intFlag(f, 'account');
       await requireAccount(ctx.accounts, accountId);
-      const secret = await getOrCreateWebhookSecret(ctx.accounts, accountId);
+      const secret = await getOrCreateWebhookSecret(ctx, accountId);
       print({ AccountId: accountId, WebhookSecret: secret }, () => secret);
     },
   },

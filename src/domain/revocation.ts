@@ -28,3 +28,11 @@ export function revocationReasonName(code: number | null): RevocationReasonName 
   const found = Object.entries(REVOCATION_REASONS).find(([, c]) => c === code);
   return (found?.[0] ?? 'unspecified') as RevocationReasonName;
 }
+
+/** Serial numbers as stored: upper-case hex without separators or leading 0x. */
+export function normalizeSerial(text: string): string {
+  const hex = text.trim().replace(/^0x/i, '').replace(/:/g, '').toUpperCase();
+  if (!/^[0-9A-F]{1,40}$/.test(hex))
+    throw new CertError('invalid_parameter', 'The serial must be a hexadecimal number.');
+  return hex;
+}

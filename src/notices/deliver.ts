@@ -10,7 +10,7 @@
 // attempts: the X-Certdesk-Notice-Id header and the body (webhooks), the Message-ID
 // (e-mail, RFC 5322 §3.6.4).
 import type { OrderDeps } from '../orders/deps.js';
-import type { AttemptOutcome } from '../orders/run-validation.js';
+import type { AttemptOutcome } from '../worker/job-protocol.js';
 import type { NoticeRow } from '../store/schema.js';
 import { parseFacts, renderEmail, renderWebhookBody } from './content.js';
 import { EmailSendError } from './send-email.js';
@@ -87,8 +87,8 @@ async function reasonToSkip(deps: NoticeDeps, notice: NoticeRow, now: number): P
   if (notice.event !== 'expiring' || notice.certificate_id === null) return undefined;
   const cert = await deps.store.repos.certificates.get(notice.account_id, notice.certificate_id);
   if (!cert) return 'the certificate was deleted';
-  if (cert.revoked_at !== null) return 'the certificate was revoked';
-  if (now >= cert.not_after) return 'the certificate has expired';
+  if (cert.revokedAt !== null) return 'the certificate was revoked';
+  if (now >= cert.notAfter) return 'the certificate has expired';
   return undefined;
 }
 

@@ -4,9 +4,8 @@
 // an event written twice (a retried transaction, two processes racing) yields one notice.
 import { createHash } from 'node:crypto';
 import { revocationReasonName } from '../domain/revocation.js';
-import type { EventSink, OrderEvent } from '../orders/events.js';
-import type { OrderRow } from '../store/schema.js';
-import type { Repos } from '../store/store.js';
+import type { Order } from '../domain/order.js';
+import type { EventRepos, EventSink, OrderEvent } from '../orders/events.js';
 import { dnsRecordName, FILE_VALIDATION_PATH } from '../validation/index.js';
 import type { NoticeEvent, NoticeFacts } from './content.js';
 import { JOB_NOTICE } from './settings.js';
@@ -42,7 +41,7 @@ export function noticeEventSink(): EventSink {
     const order = event.orderId === null ? undefined : await repos.orders.getById(event.orderId);
     const planned = await planNotices(repos, event, order, now);
     if (planned.length === 0) return;
-    const recipients = await recipientsOf(repos, event.accountId, order?.contact_email);
+    const recipients = await recipientsOf(repos, event.accountId, order?.contact.email);
     for (const p of planned) {
       for (const r of recipients) {
         const id = await repos.notices.insertIfNew({
@@ -71,12 +70,11 @@ export function noticeEventSink(): EventSink {
 }
 
 async function planNotices(
-  repos: Repos,
+  repos: EventRepos,
   event: OrderEvent,
-  order: OrderRow | undefined,
+  order: Order | undefined,
   now: number,
 ): Promise<PlannedNotice[]> {
-  const domainsOf = (o: OrderRow) => o.domains.split(',').filter((d) => d !== '');
   switch (event.kind) {
     case 'verification_needed': {
       if (!order) return [];
@@ -84,9 +82,9 @@ async function planNotices(
       const open = authzs.filter((a) => a.status !== 'valid');
       const toProve = open.length > 0 ? open : authzs;
       const facts: NoticeFacts = {
-        domains: domainsOf(order),
+        domains: order.names,
         verification:
-          order.validate_type === 'FILE'
+          order.validateType === 'FILE'
             ? {
                 method: 'FILE',
                 files: toProve.map((a) => ({
@@ -117,7 +115,7 @@ async function planNotices(
           occurrence: `verification_failed:${event.orderId}`,
           orderId: event.orderId,
           certificateId: null,
-          facts: { domains: order ? domainsOf(order) : [], reason: event.reason },
+          facts: { domains: order ? order.names : [], reason: event.reason },
           dueAt: now,
         },
       ];
@@ -125,16 +123,16 @@ async function planNotices(
       const cert = await repos.certificates.get(event.accountId, event.certificateId);
       if (!cert) return [];
       const facts: NoticeFacts = {
-        domains: cert.sans.split(','),
+        domains: cert.sans,
         serial: cert.serial,
-        notBefore: cert.not_before,
-        notAfter: cert.not_after,
+        notBefore: cert.notBefore,
+        notAfter: cert.notAfter,
       };
       const base = { orderId: event.orderId, certificateId: cert.id, facts };
       const notices: PlannedNotice[] = [{ ...base, event: 'issued', occurrence: `issued:${cert.id}`, dueAt: now }];
       // A certificate shorter-lived than the window gets no separate expiry notice: it would
       // arrive together with the issuance notice.
-      const expiryDue = cert.not_after - EXPIRY_NOTICE_MS;
+      const expiryDue = cert.notAfter - EXPIRY_NOTICE_MS;
       if (expiryDue > now)
         notices.push({ ...base, event: 'expiring', occurrence: `expiring:${cert.id}`, dueAt: expiryDue });
       return notices;
@@ -150,11 +148,11 @@ async function planNotices(
           certificateId: cert.id,
           dueAt: now,
           facts: {
-            domains: cert.sans.split(','),
+            domains: cert.sans,
             serial: cert.serial,
-            notBefore: cert.not_before,
-            notAfter: cert.not_after,
-            revokedAt: cert.revoked_at ?? now,
+            notBefore: cert.notBefore,
+            notAfter: cert.notAfter,
+            revokedAt: cert.revokedAt ?? now,
             revocationReason: revocationReasonName(event.reason),
           },
         },
@@ -164,7 +162,7 @@ async function planNotices(
 }
 
 /** The order's contact by e-mail, and every webhook of the account's contacts, once each. */
-async function recipientsOf(repos: Repos, accountId: number, email: string | undefined): Promise<Recipient[]> {
+async function recipientsOf(repos: EventRepos, accountId: number, email: string | undefined): Promise<Recipient[]> {
   const out = new Map<string, Recipient>();
   const address = email?.trim() ?? '';
   if (address !== '')

@@ -3,7 +3,7 @@
 import type { Config } from '../config/schema.js';
 import type { Clock, Logger, RandomSource, SecretSealer } from '../domain/ports.js';
 import type { OrderDeps, ValidationSettings } from '../orders/deps.js';
-import type { Store } from '../store/store.js';
+import type { StoreView } from '../store/views.js';
 import { createSmtpMailer, type Mailer } from './send-email.js';
 
 /** The job kind that delivers one notice (ref = notice id). */
@@ -47,7 +47,8 @@ export function noticeSettings(config: Pick<Config, 'smtpUrl' | 'smtpFrom' | 'pu
 }
 
 export interface NoticeDeps {
-  store: Store;
+  /** Delivery settles outbox rows and reads the certificate an expiry notice is about. */
+  store: StoreView<'notices', 'certificates'>;
   clock: Clock;
   random: RandomSource;
   sealer: SecretSealer;

@@ -4,7 +4,7 @@
 // created on first use, and shown to the operator by `certdesk admin account webhook-secret`.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { RandomSource, SecretSealer } from '../domain/ports.js';
-import type { Store } from '../store/store.js';
+import type { StoreView } from '../store/views.js';
 
 export const SIGNATURE_HEADER = 'X-Certdesk-Signature';
 export const NOTICE_ID_HEADER = 'X-Certdesk-Notice-Id';
@@ -13,7 +13,7 @@ const secretAad = (accountId: number) => `webhook-secret:${accountId}`;
 
 /** The account's webhook signing secret (the HMAC key is this string as UTF-8), created on first use. */
 export async function getOrCreateWebhookSecret(
-  deps: { store: Store; sealer: SecretSealer; random: RandomSource; clock: { now(): number } },
+  deps: { store: StoreView<'notices'>; sealer: SecretSealer; random: RandomSource; clock: { now(): number } },
   accountId: number,
 ): Promise<string> {
   const { repos } = deps.store;

@@ -1,8 +1,8 @@
 import type { LeafIssuer } from '../ca/leaf-profile.js';
 import type { Clock, Logger, RandomSource, SecretSealer } from '../domain/ports.js';
-import type { Store } from '../store/store.js';
+import type { ReadRepos, RepoName, StoreView } from '../store/views.js';
 import type { DnsResolver, HttpFetcher } from '../validation/ports.js';
-import type { EventSink } from './events.js';
+import type { EventRepoReads, EventRepoWrites, EventSink } from './events.js';
 
 /** The issuing CA as the order engine uses it. */
 export interface IssuingCa {
@@ -11,6 +11,8 @@ export interface IssuingCa {
   issuerIds: readonly number[];
   /** Profile of certificates naming the full CRL. */
   leaf: LeafIssuer;
+  /** The issuing CA's subject commonName, listed with each certificate it issues (Issuer). */
+  commonName: string;
   /** CRL partitions (1: the full CRL only). A certificate's partition is fixed at issuance. */
   crlPartitions: number;
   /** Profile of certificates naming CRL partition `shard` (0 <= shard < crlPartitions). */
@@ -27,13 +29,18 @@ export interface ValidationSettings {
   allowPrivateTargets: boolean;
   /** The issuer domain name CAA records must name (RFC 8659 §4.2). */
   caaIdentity: string;
-  /** First retry delay; doubles per attempt up to MAX_RETRY_MS. */
+  /** First retry delay; doubles per attempt up to MAX_RETRY_MS (worker/job-protocol.ts). */
   retryBaseMs: number;
 }
 
-/** What the order engine needs; src/app builds it (principle 3). */
+/** The repositories the order engine writes: its own tables, and those its event sinks write in its transactions. */
+export type OrderRepoWrites = 'orders' | 'authorizations' | 'certificates' | 'jobs' | EventRepoWrites;
+/** The repositories it only reads. */
+export type OrderRepoReads = 'plans' | 'contacts' | 'companies' | EventRepoReads;
+
+/** What the order engine needs; src/app builds it. */
 export interface OrderDeps {
-  store: Store;
+  store: StoreView<OrderRepoWrites, OrderRepoReads>;
   clock: Clock;
   random: RandomSource;
   sealer: SecretSealer;
@@ -50,3 +57,13 @@ export interface OrderDeps {
    */
   afterIntentRecorded?: (orderId: number) => void;
 }
+
+/**
+ * What one use case needs: some of OrderDeps, with the store narrowed to the repositories
+ * it writes (`W`) and reads (`R`). A use case that raises events writes what the sinks write.
+ */
+export type UseCaseDeps<
+  K extends Exclude<keyof OrderDeps, 'store'>,
+  W extends RepoName,
+  R extends keyof ReadRepos = never,
+> = Pick<OrderDeps, K> & { store: StoreView<W, R> };

@@ -1,18 +1,16 @@
-// DescribeCertificateState (CAS doc §5.1): where an order stands, what the customer must
+// DescribeCertificateState (Alibaba Cloud CAS API reference): where an order stands, what the customer must
 // publish while it waits for domain validation, and the certificate (with the private key
 // certdesk made, if it made one) once issued.
 import { CertError } from '../domain/errors.js';
-import type { OrderState } from '../domain/order.js';
-import type { AuthorizationRow, CertificateRow, OrderRow } from '../store/schema.js';
-import type { OrderDeps } from './deps.js';
-import { orderKeyAad } from './submit-application.js';
+import { orderKeyAad, type Authorization, type Order } from '../domain/order.js';
+import type { Certificate } from '../domain/certificate.js';
+import type { UseCaseDeps } from './deps.js';
 import { requestValidationSoon } from './run-validation.js';
 
 export interface OrderStateView {
-  order: OrderRow;
-  state: OrderState;
-  authorizations: AuthorizationRow[];
-  certificate: CertificateRow | undefined;
+  order: Order;
+  authorizations: Authorization[];
+  certificate: Certificate | undefined;
   /** PKCS#8 DER of the key certdesk generated, only once the certificate is issued. */
   privateKeyDer: Buffer | undefined;
 }
@@ -22,7 +20,7 @@ export interface OrderStateView {
  * asking for an early validation attempt while the order waits for it.
  */
 export async function describeOrder(
-  deps: OrderDeps,
+  deps: UseCaseDeps<'clock' | 'wake' | 'sealer', 'jobs', 'orders' | 'authorizations' | 'certificates'>,
   accountId: number,
   orderId: number,
   beforeWrite?: Promise<void>,
@@ -31,7 +29,7 @@ export async function describeOrder(
   const found = await repos.orders.getWithCertificate(accountId, orderId);
   if (!found) throw new CertError('not_found', `The order ${orderId} does not exist.`);
   const { order } = found;
-  const state = order.state as OrderState;
+  const { state } = order;
   const authorizations = state === 'domain_verify' ? await repos.authorizations.forOrder(orderId) : [];
   if (state === 'domain_verify') {
     await beforeWrite;
@@ -43,6 +41,6 @@ export async function describeOrder(
   // between them reads as issued beside a certificate still unsigned (or missing): read it again.
   if (issued && certificate?.state !== 'issued') certificate = await repos.certificates.forOrder(orderId);
   const privateKeyDer =
-    issued && order.key_sealed ? deps.sealer.open(order.key_sealed, orderKeyAad(order.id)) : undefined;
-  return { order, state, authorizations, certificate, privateKeyDer };
+    issued && order.keySealed ? deps.sealer.open(order.keySealed, orderKeyAad(order.id)) : undefined;
+  return { order, authorizations, certificate, privateKeyDer };
 }

@@ -1,8 +1,8 @@
-// Quota of one product for one account (CAS doc §5.2). TotalCount sums the plans in
-// force (expired plans do not count); UsedCount counts live applications and IssuedCount
-// issued certificates (the CAS doc's "consumed" is ambiguous; §5.2 explains the model).
-import type { AccountDeps } from '../accounts/deps.js';
+// Quota of one product for one account (DescribePackageState, Alibaba Cloud CAS API
+// reference). TotalCount sums the plans in force (expired plans do not count); UsedCount
+// counts live applications and IssuedCount issued certificates (docs/cas-compat.md).
 import { getProduct } from '../policy/products.js';
+import type { UseCaseDeps } from './deps.js';
 
 export interface PackageState {
   productCode: string;
@@ -12,7 +12,7 @@ export interface PackageState {
 }
 
 export async function describePackageState(
-  deps: AccountDeps,
+  deps: UseCaseDeps<'clock', never, 'plans'>,
   accountId: number,
   productCode: string,
 ): Promise<PackageState> {

@@ -1,8 +1,8 @@
 // What happened to an order, for the modules that react to it (notices to the customer,
-// CRL publication). Sinks run inside the transaction that made the change, so what they
-// enqueue (an outbox row, a job) commits or rolls back with it: nothing is announced that
-// did not happen, and nothing that happened goes unannounced.
-import type { Repos } from '../store/store.js';
+// CRL and OCSP publication). Sinks run inside the transaction that made the change, so what
+// they enqueue (an outbox row, a job) commits or rolls back with it: nothing is announced
+// that did not happen, and nothing that happened goes unannounced.
+import type { ViewRepos } from '../store/views.js';
 
 export type OrderEvent =
   | { kind: 'verification_needed'; accountId: number; orderId: number }
@@ -10,7 +10,13 @@ export type OrderEvent =
   | { kind: 'issued'; accountId: number; orderId: number; certificateId: number; notAfter: number }
   | { kind: 'revoked'; accountId: number; orderId: number | null; certificateId: number; reason: number | null };
 
-export type EventSink = (repos: Repos, event: OrderEvent, now: number) => Promise<void>;
+/** What sinks write in the transaction of the change (outbox rows, jobs, CRL counters, OCSP responses)... */
+export type EventRepoWrites = 'notices' | 'jobs' | 'crls' | 'ocspResponses';
+/** ...and what they only read: a sink never moves an order. */
+export type EventRepoReads = 'orders' | 'authorizations' | 'certificates';
+export type EventRepos = ViewRepos<EventRepoWrites, EventRepoReads>;
+
+export type EventSink = (repos: EventRepos, event: OrderEvent, now: number) => Promise<void>;
 
 export const noEvents: EventSink = async () => {};
 

@@ -1,149 +1,133 @@
-// Issuance in two phases (principle 4; issue 3, Issuance):
+// Issuance in two phases:
 //   1. prepare the to-be-signed certificate, lint it, and record it with its serial as an
 //      intent, in one transaction with the order's state check;
 //   2. sign the recorded TBS once, and store the certificate while moving the order on.
 // A crash between the two leaves the intent; the next attempt signs that same TBS. The
 // certificates table allows one row per order, so an order never gets two certificates,
 // and nothing is signed that the database does not already know.
-import { createHash, X509Certificate } from 'node:crypto';
 import { lintLeafTbs, prepareLeafTbs, signLeaf, type LeafRequest } from '../ca/leaf-profile.js';
 import { generateSerial } from '../ca/serial.js';
+import { certificateHashes, subjectCommonName, type Certificate } from '../domain/certificate.js';
+import type { Order } from '../domain/order.js';
 import { computeLeafValidity } from '../policy/validity.js';
 import { getProduct } from '../policy/products.js';
 import { checkCaa } from '../validation/index.js';
-import type { CertificateRow, OrderRow } from '../store/schema.js';
-import type { OrderDeps } from './deps.js';
-import { failOrder, type AttemptOutcome } from './run-validation.js';
-import type { CompanySnapshot } from './submit-application.js';
+import type { AttemptOutcome } from '../worker/job-protocol.js';
+import type { UseCaseDeps } from './deps.js';
+import type { EventRepoReads, EventRepoWrites } from './events.js';
+import { failOrder } from './fail-order.js';
 
-/** BR §3.2.2.8: CAA is rechecked when more than 8 hours passed since it was last checked. */
+/** BR 3.2.2.8 v2.2.6: CAA is rechecked when more than 8 hours passed since it was last checked. */
 export const CAA_RECHECK_MS = 8 * 3_600_000;
 
-function leafRequestFor(
-  order: OrderRow,
+export type IssuanceDeps = UseCaseDeps<
+  'clock' | 'random' | 'logger' | 'events' | 'ca' | 'validation' | 'afterIntentRecorded',
+  'orders' | 'certificates' | EventRepoWrites,
+  EventRepoReads
+>;
+
+export function leafRequestFor(
+  order: Order,
   serial: Buffer,
   signingAt: number,
   issuer: { notBefore: number; notAfter: number },
 ): LeafRequest {
-  const product = getProduct(order.product_code);
+  const product = getProduct(order.productCode);
   const validity = computeLeafValidity(product, signingAt);
   // Never outside the issuing CA's own validity (RFC 5280 §6.1.3 path validation checks
   // each certificate's dates; a CA created within the backdating hour would otherwise be younger).
   const notBefore = Math.max(validity.notBefore, issuer.notBefore);
   const notAfter = Math.min(validity.notAfter, issuer.notAfter);
-  const names = order.domains.split(',');
   const ov = product.validation !== 'DV';
-  const company = order.company ? (JSON.parse(order.company) as CompanySnapshot) : undefined;
+  // '' leaves the commonName out (a first name longer than 64 characters).
+  const commonName = subjectCommonName(order.names);
+  const company = order.company;
   return {
     serial,
     notBefore,
     notAfter,
     spki: Buffer.from(order.spki, 'base64'),
-    dnsNames: names,
+    dnsNames: order.names,
     policy: ov ? 'ov' : 'dv',
-    keyType: order.key_algorithm.startsWith('rsa') ? 'rsa' : 'ec',
+    keyType: order.keyAlgorithm.startsWith('rsa') ? 'rsa' : 'ec',
     subject:
       ov && company
         ? {
-            commonName: names[0],
+            commonName,
             organization: company.name,
             country: company.country,
             province: company.province || undefined,
             locality: company.city || undefined,
           }
-        : { commonName: names[0] },
+        : { commonName },
   };
-}
-
-/** SHA-1 and SHA-256 fingerprints, as CAS lists them (Fingerprint, Sha2). */
-export function certificateHashes(der: Buffer): { sha1: string; sha256: string } {
-  return {
-    sha1: createHash('sha1').update(der).digest('hex').toUpperCase(),
-    sha256: createHash('sha256').update(der).digest('hex').toUpperCase(),
-  };
-}
-
-/** Fingerprints and validity of a certificate DER from elsewhere (uploads), for listing without parsing it again. */
-export function certificateFacts(der: Buffer): { sha1: string; sha256: string; notBefore: number; notAfter: number } {
-  const x = new X509Certificate(der);
-  return { ...certificateHashes(der), notBefore: Date.parse(x.validFrom), notAfter: Date.parse(x.validTo) };
 }
 
 async function recordIntent(
-  deps: OrderDeps,
+  deps: IssuanceDeps,
   orderId: number,
-): Promise<CertificateRow | 'stale' | { caaRefused: string }> {
+): Promise<Certificate | 'stale' | { caaRefused: string }> {
   const now = deps.clock.now();
   const order = await deps.store.repos.orders.getById(orderId);
-  if (!order || order.state !== 'process' || order.approved_at === null) return 'stale';
+  if (!order || order.state !== 'process' || order.approvedAt === null) return 'stale';
   // Recheck CAA outside the transaction (it does network I/O) when the last check is old.
-  if (order.caa_checked_at === null || now - order.caa_checked_at > CAA_RECHECK_MS) {
-    for (const name of order.domains.split(',')) {
+  if (order.caaCheckedAt === null || now - order.caaCheckedAt > CAA_RECHECK_MS) {
+    for (const name of order.names) {
       const caa = await checkCaa(
         { resolver: deps.validation.resolver },
         { name, issuerDomain: deps.validation.caaIdentity },
       );
       if (!caa.ok) return { caaRefused: caa.reason };
     }
-    await deps.store.repos.orders.update(orderId, { caa_checked_at: now });
+    await deps.store.repos.orders.update(orderId, { caaCheckedAt: now });
   }
   return deps.store.writeTransaction(async (repos) => {
     const locked = await repos.orders.getForUpdate(orderId);
-    if (!locked || locked.state !== 'process' || locked.approved_at === null) return 'stale' as const;
+    if (!locked || locked.state !== 'process' || locked.approvedAt === null) return 'stale' as const;
     const existing = await repos.certificates.forOrder(orderId);
     if (existing) return existing;
     const req = leafRequestFor(locked, generateSerial(deps.random), now, deps.ca.leaf.issuer);
-    // Partitioned CRLs: the serial's last byte picks the partition the certificate names (issue 4).
+    // Partitioned CRLs: the serial's last byte picks the partition the certificate names.
     const shard = deps.ca.crlPartitions > 1 ? req.serial[req.serial.length - 1]! % deps.ca.crlPartitions : null;
     const profile = shard === null ? deps.ca.leaf : deps.ca.leafForPartition(shard);
     const tbs = prepareLeafTbs(profile, req);
-    // BR §8 / SC-075: lint before anything is recorded or signed.
+    // Linted before anything is recorded or signed (BR 4.3.1.2 v2.2.6: pre-issuance linting).
     lintLeafTbs(tbs, profile);
-    const names = req.dnsNames;
-    const company = locked.company ? (JSON.parse(locked.company) as CompanySnapshot) : undefined;
+    const company = locked.company;
     return repos.certificates.insert({
-      account_id: locked.account_id,
-      order_id: locked.id,
+      accountId: locked.accountId,
+      orderId: locked.id,
       source: 'issued',
       name: `cert-${locked.id}`,
       serial: req.serial.toString('hex').toUpperCase(),
-      issuer_id: deps.ca.id,
+      issuerId: deps.ca.id,
       state: 'intent',
-      tbs_der: tbs.toString('base64'),
-      cert_der: null,
-      chain_pem: null,
-      key_sealed: null,
-      common_name: names[0]!,
-      sans: names.join(','),
-      issuer_cn: issuerCommonName(deps),
-      not_before: req.notBefore,
-      not_after: req.notAfter,
+      tbsDer: tbs.toString('base64'),
+      certDer: null,
+      chainPem: null,
+      keySealed: null,
+      commonName: req.subject?.commonName ?? '',
+      sans: req.dnsNames,
+      issuerCn: deps.ca.commonName,
+      notBefore: req.notBefore,
+      notAfter: req.notAfter,
       sha1: '',
       sha256: '',
-      org_name: company?.name ?? '',
+      orgName: company?.name ?? '',
       country: company?.country ?? '',
       province: company?.province ?? '',
       city: company?.city ?? '',
-      revoked_at: null,
-      revocation_reason: null,
-      deleted_at: null,
-      created_at: now,
-      crl_shard: shard,
+      revokedAt: null,
+      revocationReason: null,
+      deletedAt: null,
+      createdAt: now,
+      crlShard: shard,
     });
   });
 }
 
-let issuerCnCache: { der: Buffer; cn: string } | undefined;
-function issuerCommonName(deps: OrderDeps): string {
-  const der = deps.ca.leaf.issuer.certDer;
-  if (issuerCnCache?.der !== der) {
-    const subject = new X509Certificate(der).subject;
-    issuerCnCache = { der, cn: /CN=([^\n]+)/.exec(subject)?.[1] ?? subject };
-  }
-  return issuerCnCache.cn;
-}
-
-export async function runIssuance(deps: OrderDeps, orderId: number): Promise<AttemptOutcome> {
+/** The `issue` job: phase 1 if it has not happened, then phase 2. */
+export async function runIssuance(deps: IssuanceDeps, orderId: number): Promise<AttemptOutcome> {
   const intent = await recordIntent(deps, orderId);
   if (intent === 'stale') return { kind: 'done' };
   if ('caaRefused' in intent) {
@@ -155,16 +139,10 @@ export async function runIssuance(deps: OrderDeps, orderId: number): Promise<Att
     // Signed and stored by an earlier attempt that died before moving the order on.
     const now = deps.clock.now();
     await deps.store.writeTransaction(async (repos) => {
-      if (await repos.orders.transition(orderId, ['process'], { state: 'certificate', updated_at: now })) {
+      if (await repos.orders.moveOrder(orderId, { to: 'certificate' }, { updatedAt: now })) {
         await deps.events(
           repos,
-          {
-            kind: 'issued',
-            accountId: intent.account_id,
-            orderId,
-            certificateId: intent.id,
-            notAfter: intent.not_after,
-          },
+          { kind: 'issued', accountId: intent.accountId, orderId, certificateId: intent.id, notAfter: intent.notAfter },
           now,
         );
       }
@@ -173,25 +151,18 @@ export async function runIssuance(deps: OrderDeps, orderId: number): Promise<Att
   }
   deps.afterIntentRecorded?.(orderId);
   const der = signLeaf(
-    intent.crl_shard === null ? deps.ca.leaf : deps.ca.leafForPartition(intent.crl_shard),
-    Buffer.from(intent.tbs_der!, 'base64'),
+    intent.crlShard === null ? deps.ca.leaf : deps.ca.leafForPartition(intent.crlShard),
+    Buffer.from(intent.tbsDer!, 'base64'),
   );
   // The validity is the one just encoded (recorded with the intent); only the hashes are new.
-  const facts = { ...certificateHashes(der), notBefore: intent.not_before, notAfter: intent.not_after };
+  const facts = { ...certificateHashes(der), notBefore: intent.notBefore, notAfter: intent.notAfter };
   const now = deps.clock.now();
   await deps.store.writeTransaction(async (repos) => {
-    await repos.certificates.markIssued(intent.id, der.toString('base64'), {
-      sha1: facts.sha1,
-      sha256: facts.sha256,
-      not_before: facts.notBefore,
-      not_after: facts.notAfter,
-    });
-    if (
-      await repos.orders.transition(orderId, ['process'], { state: 'certificate', fail_reason: null, updated_at: now })
-    ) {
+    await repos.certificates.markIssued(intent.id, der.toString('base64'), facts);
+    if (await repos.orders.moveOrder(orderId, { to: 'certificate' }, { failReason: null, updatedAt: now })) {
       await deps.events(
         repos,
-        { kind: 'issued', accountId: intent.account_id, orderId, certificateId: intent.id, notAfter: facts.notAfter },
+        { kind: 'issued', accountId: intent.accountId, orderId, certificateId: intent.id, notAfter: facts.notAfter },
         now,
       );
     }

@@ -1,12 +1,12 @@
-// ListUserCertificateOrder (CAS doc §5.3). CPACK lists applications against plans; CERT and
+// ListUserCertificateOrder (Alibaba Cloud CAS API reference). CPACK lists applications against plans; CERT and
 // UPLOAD list certificates (issued and uploaded, or uploaded only); BUY lists purchase
 // orders, which certdesk does not have. Statuses of issued certificates are derived from
 // their dates (domain/order.ts).
 import { CertError } from '../domain/errors.js';
-import { WILL_EXPIRE_MS, type ListStatus } from '../domain/order.js';
-import type { CertificateRow, OrderRow } from '../store/schema.js';
+import { WILL_EXPIRE_MS, orderStatesListedAs, type ListStatus, type Order } from '../domain/order.js';
+import type { Certificate } from '../domain/certificate.js';
 import type { CertificateListQuery } from '../store/repos/certificates.js';
-import type { OrderDeps } from './deps.js';
+import type { UseCaseDeps } from './deps.js';
 
 export type OrderType = 'CPACK' | 'BUY' | 'UPLOAD' | 'CERT';
 
@@ -19,24 +19,13 @@ export interface ListQuery {
 }
 
 export type ListResult =
-  | { kind: 'orders'; total: number; orders: Array<{ order: OrderRow; certificate: CertificateRow | undefined }> }
-  | { kind: 'certificates'; total: number; certificates: CertificateRow[] };
-
-const ORDER_STATES_BY_STATUS: Partial<Record<ListStatus, string[]>> = {
-  PAYED: ['payed'],
-  CHECKING: ['domain_verify', 'process'],
-  CHECKED_FAIL: ['verify_fail'],
-  REVOKED: ['revoked'],
-  ISSUED: ['certificate'],
-  WILLEXPIRED: ['certificate'],
-  EXPIRED: ['certificate'],
-  NOTACTIVATED: [],
-};
+  | { kind: 'orders'; total: number; orders: Array<{ order: Order; certificate: Certificate | undefined }> }
+  | { kind: 'certificates'; total: number; certificates: Certificate[] };
 
 function certificateWindow(status: ListStatus | undefined, now: number): Partial<CertificateListQuery> {
   switch (status) {
     case undefined:
-      return { validAt: now }; // CAS doc §5.3: empty Status lists valid certificates (ISSUED + WILLEXPIRED)
+      return { validAt: now }; // ListUserCertificateOrder: no Status lists valid certificates (ISSUED + WILLEXPIRED)
     case 'ISSUED':
       return { notAfterBetween: [now + WILL_EXPIRE_MS + 1, Number.MAX_SAFE_INTEGER] };
     case 'WILLEXPIRED':
@@ -50,19 +39,23 @@ function certificateWindow(status: ListStatus | undefined, now: number): Partial
   }
 }
 
-export async function listUserOrders(deps: OrderDeps, accountId: number, q: ListQuery): Promise<ListResult> {
+export async function listUserOrders(
+  deps: UseCaseDeps<'clock', never, 'orders' | 'certificates'>,
+  accountId: number,
+  q: ListQuery,
+): Promise<ListResult> {
   const { repos } = deps.store;
   const now = deps.clock.now();
   const offset = (q.page - 1) * q.size;
   if (q.orderType === 'BUY') return { kind: 'orders', total: 0, orders: [] };
   if (q.orderType === 'CPACK') {
-    const states = q.status ? ORDER_STATES_BY_STATUS[q.status] : undefined;
+    const states = q.status ? orderStatesListedAs(q.status) : undefined;
     if (states && states.length === 0) return { kind: 'orders', total: 0, orders: [] };
     const dated =
       q.status === 'ISSUED' || q.status === 'WILLEXPIRED' || q.status === 'EXPIRED'
         ? certificateWindow(q.status, now)
         : undefined;
-    const { total, rows } = await repos.orders.list({
+    const { total, orders } = await repos.orders.list({
       accountId,
       keyword: q.keyword,
       states,
@@ -70,11 +63,11 @@ export async function listUserOrders(deps: OrderDeps, accountId: number, q: List
       offset,
       limit: q.size,
     });
-    const certs = await repos.certificates.forOrders(rows.map((r) => r.id));
-    const byOrder = new Map(certs.map((c) => [c.order_id, c]));
-    return { kind: 'orders', total, orders: rows.map((order) => ({ order, certificate: byOrder.get(order.id) })) };
+    const certs = await repos.certificates.forOrders(orders.map((o) => o.id));
+    const byOrder = new Map(certs.map((c) => [c.orderId, c]));
+    return { kind: 'orders', total, orders: orders.map((order) => ({ order, certificate: byOrder.get(order.id) })) };
   }
-  const { total, rows } = await repos.certificates.list({
+  const { total, certificates } = await repos.certificates.list({
     accountId,
     source: q.orderType === 'UPLOAD' ? 'upload' : undefined,
     keyword: q.keyword,
@@ -82,5 +75,5 @@ export async function listUserOrders(deps: OrderDeps, accountId: number, q: List
     offset,
     limit: q.size,
   });
-  return { kind: 'certificates', total, certificates: rows };
+  return { kind: 'certificates', total, certificates };
 }

@@ -1,21 +1,21 @@
-// RenewCertificateOrderForPackageRequest (CAS doc §5.1, §6): allowed only while the
-// certificate is about to expire (WILLEXPIRED). It creates a new order for the same names
+// RenewCertificateOrderForPackageRequest (Alibaba Cloud CAS API reference): allowed only
+// while the certificate is about to expire (WILLEXPIRED). It creates a new order for the same names
 // in pending-application state (`payed`), holding a unit of a plan; the customer then has
 // it submitted and validated like any other order (docs/cas-compat.md).
 import { CertError } from '../domain/errors.js';
 import { certificateStatus } from '../domain/order.js';
 import { parseCsr } from '../ca/csr.js';
-import { checkSubscriberKey } from '../policy/key-rules.js';
+import { checkSubscriberKey, keyAlgorithmName } from '../policy/key-rules.js';
 import { getProduct } from '../policy/products.js';
-import type { OrderDeps } from './deps.js';
+import type { OrderTag } from '../domain/order.js';
 import { namesForApplication } from './names-from-request.js';
-import { insertOrder, keyAlgorithmName, subscriberKey, type ValidateType } from './submit-application.js';
+import { insertOrder, subscriberKey, type InsertOrderDeps } from './submit-application.js';
 
 export async function renewOrder(
-  deps: OrderDeps,
+  deps: InsertOrderDeps,
   accountId: number,
   orderId: number,
-  input: { csr?: string; tags: Array<{ Key: string; Value: string }> },
+  input: { csr?: string; tags: OrderTag[] },
 ): Promise<{ orderId: number }> {
   const old = await deps.store.repos.orders.get(accountId, orderId);
   if (!old) throw new CertError('not_found', `The order ${orderId} does not exist.`);
@@ -23,15 +23,15 @@ export async function renewOrder(
   if (
     !cert ||
     cert.state !== 'issued' ||
-    certificateStatus(cert.not_after, cert.revoked_at, deps.clock.now()) !== 'WILLEXPIRED'
+    certificateStatus(cert.notAfter, cert.revokedAt, deps.clock.now()) !== 'WILLEXPIRED'
   ) {
     throw new CertError(
       'illegal_state',
       `The order ${orderId} can be renewed only while its certificate is about to expire (WILLEXPIRED).`,
     );
   }
-  const product = getProduct(old.product_code);
-  const names = old.domains.split(',');
+  const product = getProduct(old.productCode);
+  const names = old.names;
   let csrKey: { spki: Buffer; algorithm: string } | undefined;
   let csrDer: Buffer | undefined;
   if (input.csr !== undefined) {
@@ -42,20 +42,19 @@ export async function renewOrder(
     csrKey = { spki: csr.spki, algorithm: keyAlgorithmName(csr.key) };
     csrDer = csr.der;
   }
-  const key = await subscriberKey(csrKey, old.key_algorithm.startsWith('rsa') ? 'rsa-2048' : 'ecdsa-p256');
-  const company = old.company ? (JSON.parse(old.company) as { name: string }).name : undefined;
+  const key = await subscriberKey(csrKey, old.keyAlgorithm.startsWith('rsa') ? 'rsa-2048' : 'ecdsa-p256');
   const newId = await deps.store.writeTransaction((repos) =>
     insertOrder(deps, repos, {
       accountId,
       product,
       names,
       state: 'payed',
-      validateType: old.validate_type as ValidateType,
+      validateType: old.validateType,
       key,
       csrDer,
-      contact: { name: old.contact_name, phone: old.contact_phone, email: old.contact_email },
-      companyName: company,
-      tags: input.tags.length > 0 ? input.tags : (JSON.parse(old.tags) as Array<{ Key: string; Value: string }>),
+      contact: old.contact,
+      companyName: old.company?.name,
+      tags: input.tags.length > 0 ? input.tags : old.tags,
       renewedFrom: old.id,
     }),
   );

@@ -1,13 +1,12 @@
 // Revocation by proof of key possession: whoever holds a certificate's private key may
-// revoke it, whichever account owns it (BR §4.9.2: the subscriber, or a third party
+// revoke it, whichever account owns it (BR 4.9.2 v2.2.6: the subscriber, or a third party
 // reporting key compromise; ACME's revokeCert signed with the certificate key, RFC 8555
 // §7.6, is the same idea). The proof is a signature with that key over a statement naming
 // the serial, the reason and a fresh time, so a captured proof cannot be used for long.
 import { X509Certificate, verify } from 'node:crypto';
 import { CertError } from '../domain/errors.js';
-import { parseRevocationReason } from '../domain/revocation.js';
-import type { OrderDeps } from './deps.js';
-import { normalizeSerial, revokeBySerial } from './revoke-certificate.js';
+import { normalizeSerial, parseRevocationReason } from '../domain/revocation.js';
+import { revokeBySerial, type RevokeBySerialDeps } from './revoke-certificate.js';
 
 export const PROOF_WINDOW_MS = 15 * 60_000;
 
@@ -17,7 +16,7 @@ export function revocationStatement(serialHex: string, reasonName: string, times
 }
 
 export async function revokeWithKeyProof(
-  deps: OrderDeps,
+  deps: RevokeBySerialDeps,
   proof: { certificatePem: string; reason: string; timestamp: string; signature: string },
 ): Promise<{ certificateId: number; serial: string }> {
   let cert: X509Certificate;
@@ -31,7 +30,7 @@ export async function revokeWithKeyProof(
     deps.ca.issuerIds,
     normalizeSerial(cert.serialNumber),
   );
-  if (!stored?.cert_der || !Buffer.from(stored.cert_der, 'base64').equals(cert.raw))
+  if (!stored?.certDer || !Buffer.from(stored.certDer, 'base64').equals(cert.raw))
     throw new CertError('not_found', 'The certificate was not issued by certdesk.');
   const reason = parseRevocationReason(proof.reason);
   const at = Date.parse(proof.timestamp);

@@ -1,12 +1,18 @@
-// CancelCertificateForPackageRequest (CAS doc §5.1): revokes an issued certificate and
-// ends its order as REVOKED. A revocation without a stated reason carries no reasonCode
-// (RFC 5280 §5.3.1: "unspecified" SHOULD be expressed by omitting the extension).
+// CancelCertificateForPackageRequest (Alibaba Cloud CAS API reference): revokes an issued
+// certificate and ends its order as revoked. A revocation without a stated reason carries
+// no reasonCode (RFC 5280 §5.3.1: "unspecified" SHOULD be expressed by omitting the extension).
 import { CertError } from '../domain/errors.js';
-import type { OrderDeps } from './deps.js';
+import { normalizeSerial } from '../domain/revocation.js';
+import type { UseCaseDeps } from './deps.js';
+import type { EventRepoReads, EventRepoWrites } from './events.js';
 import { illegal, lockOwnOrder } from './load-order.js';
 
+type RevokeWrites = 'orders' | 'certificates' | EventRepoWrites;
+export type RevokeDeps = UseCaseDeps<'clock' | 'events', RevokeWrites, EventRepoReads>;
+export type RevokeBySerialDeps = UseCaseDeps<'clock' | 'events' | 'ca', RevokeWrites, EventRepoReads>;
+
 export async function revokeOrderCertificate(
-  deps: OrderDeps,
+  deps: RevokeDeps,
   accountId: number,
   orderId: number,
   reason: number | null = null,
@@ -17,8 +23,9 @@ export async function revokeOrderCertificate(
     const cert = await repos.certificates.forOrder(orderId);
     if (!cert || cert.state !== 'issued') throw new CertError('internal', `order ${orderId} has no issued certificate`);
     const now = deps.clock.now();
-    await repos.certificates.update(cert.id, { revoked_at: now, revocation_reason: reason });
-    await repos.orders.transition(orderId, ['certificate'], { state: 'revoked', updated_at: now });
+    if (!(await repos.certificates.markRevoked(cert.id, now, reason)))
+      throw new CertError('illegal_state', `The certificate of order ${orderId} is already revoked.`);
+    await repos.orders.moveOrder(orderId, { to: 'revoked', from: ['certificate'] }, { updatedAt: now });
     await deps.events(repos, { kind: 'revoked', accountId, orderId, certificateId: cert.id, reason }, now);
   });
 }
@@ -29,7 +36,7 @@ export async function revokeOrderCertificate(
  * whichever account owns it. Its order, if any, ends as revoked too.
  */
 export async function revokeBySerial(
-  deps: OrderDeps,
+  deps: RevokeBySerialDeps,
   serialHex: string,
   reason: number | null,
 ): Promise<{ certificateId: number; orderId: number | null }> {
@@ -37,24 +44,18 @@ export async function revokeBySerial(
   return deps.store.writeTransaction(async (repos) => {
     const cert = await repos.certificates.findIssuedBySerial(deps.ca.issuerIds, serial);
     if (!cert) throw new CertError('not_found', `No certificate with serial ${serial} was issued by certdesk.`);
-    if (cert.revoked_at !== null) throw new CertError('illegal_state', `The certificate ${serial} is already revoked.`);
+    if (cert.revokedAt !== null) throw new CertError('illegal_state', `The certificate ${serial} is already revoked.`);
     const now = deps.clock.now();
-    await repos.certificates.update(cert.id, { revoked_at: now, revocation_reason: reason });
-    if (cert.order_id !== null)
-      await repos.orders.transition(cert.order_id, ['certificate'], { state: 'revoked', updated_at: now });
+    // Guarded in the statement too: of two revocations racing (two processes), one revokes.
+    if (!(await repos.certificates.markRevoked(cert.id, now, reason)))
+      throw new CertError('illegal_state', `The certificate ${serial} is already revoked.`);
+    if (cert.orderId !== null)
+      await repos.orders.moveOrder(cert.orderId, { to: 'revoked', from: ['certificate'] }, { updatedAt: now });
     await deps.events(
       repos,
-      { kind: 'revoked', accountId: cert.account_id, orderId: cert.order_id, certificateId: cert.id, reason },
+      { kind: 'revoked', accountId: cert.accountId, orderId: cert.orderId, certificateId: cert.id, reason },
       now,
     );
-    return { certificateId: cert.id, orderId: cert.order_id };
+    return { certificateId: cert.id, orderId: cert.orderId };
   });
-}
-
-/** Serial numbers as stored: upper-case hex without separators or leading 0x. */
-export function normalizeSerial(text: string): string {
-  const hex = text.trim().replace(/^0x/i, '').replace(/:/g, '').toUpperCase();
-  if (!/^[0-9A-F]{1,40}$/.test(hex))
-    throw new CertError('invalid_parameter', 'The serial must be a hexadecimal number.');
-  return hex;
 }

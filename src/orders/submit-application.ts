@@ -1,23 +1,30 @@
 // Submitting an application (CreateCertificateForPackageRequest, CreateCertificateRequest,
-// CreateCertificateWithCsrRequest; CAS doc §5.1): check everything, take one unit of a
-// plan and write the order in one transaction, then start domain validation.
+// CreateCertificateWithCsrRequest; Alibaba Cloud CAS API reference): check everything, take
+// one unit of a plan and write the order in one transaction, then start domain validation.
 // Bad input is refused before anything is written: no quota spent, no half-written order.
 import { createPublicKey } from 'node:crypto';
 import { CertError } from '../domain/errors.js';
 import { parseCsr } from '../ca/csr.js';
 import { generateKeyPair, detectKeyAlgorithm, type KeyAlgorithm } from '../ca/signer.js';
-import { checkSubscriberKey, type PublicKeyInfo } from '../policy/key-rules.js';
+import { checkSubscriberKey, keyAlgorithmName } from '../policy/key-rules.js';
 import { getProduct, type Product } from '../policy/products.js';
 import { isWildcard } from '../policy/names.js';
 import { DCV_TOKEN_LIFETIME_DAYS } from '../policy/validity.js';
+import {
+  orderKeyAad,
+  type CompanySnapshot,
+  type InitialOrderState,
+  type OrderContact,
+  type OrderTag,
+  type ValidateType,
+} from '../domain/order.js';
+import { newValidationToken } from '../domain/validation-token.js';
 import type { CompanyRow, ContactRow } from '../store/schema.js';
-import type { Repos } from '../store/store.js';
-import type { OrderDeps } from './deps.js';
+import type { ViewRepos } from '../store/views.js';
+import type { OrderDeps, UseCaseDeps } from './deps.js';
+import type { EventRepoReads, EventRepoWrites } from './events.js';
 import { namesForApplication } from './names-from-request.js';
-import { newValidationToken } from './tokens.js';
-import { JOB_VALIDATE } from './jobs.js';
-
-export type ValidateType = 'DNS' | 'FILE';
+import { JOB_VALIDATE } from './job-kinds.js';
 
 export interface ApplicationInput {
   productCode: string;
@@ -26,10 +33,10 @@ export interface ApplicationInput {
   validateType: ValidateType;
   contact: { name?: string; phone?: string; email?: string };
   companyName?: string;
-  tags: Array<{ Key: string; Value: string }>;
+  tags: OrderTag[];
   /** Key made for the customer when no CSR is given (ECDSA P-256 by default). */
   keyAlgorithm?: KeyAlgorithm;
-  /** CreateCertificateRequest / WithCsr: DV products only, exactly one name (CAS doc §5.1). */
+  /** CreateCertificateRequest / WithCsr: DV products only, exactly one name (Alibaba Cloud CAS API reference). */
   dvApi?: boolean;
 }
 
@@ -39,13 +46,6 @@ export interface PreparedApplication {
   spki: Buffer;
   keyAlgorithm: string;
   csrDer: Buffer | undefined;
-}
-
-export interface CompanySnapshot {
-  name: string;
-  country: string;
-  province: string;
-  city: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -77,17 +77,8 @@ export function checkApplication(
   return { product, names, csrDer: csr?.der, ...(csrKey ? { csrKey } : {}) };
 }
 
-export function keyAlgorithmName(key: PublicKeyInfo): string {
-  if (key.type === 'rsa') return `rsa-${key.bits}`;
-  if (key.type === 'ec') return key.curve === 'P-384' ? 'ecdsa-p384' : 'ecdsa-p256';
-  return key.type;
-}
-
-/** Contact fields fall back, one by one, to the most recently added contact (CAS doc §5.1). */
-function resolveContact(
-  input: ApplicationInput['contact'],
-  latest: ContactRow | undefined,
-): { name: string; phone: string; email: string } {
+/** Contact fields fall back, one by one, to the most recently added contact (CreateCertificateForPackageRequest). */
+function resolveContact(input: ApplicationInput['contact'], latest: ContactRow | undefined): OrderContact {
   const name = input.name || latest?.name;
   const phone = input.phone || latest?.mobile;
   const email = input.email || latest?.email;
@@ -102,9 +93,9 @@ function resolveContact(
   return { name, phone, email };
 }
 
-/** OV subjects need a company profile: the named one, or the most recently added (CAS doc §5.1). */
+/** OV subjects need a company profile: the named one, or the most recently added (CreateCertificateForPackageRequest, CompanyName). */
 async function resolveCompany(
-  repos: Repos,
+  repos: ViewRepos<never, 'companies'>,
   accountId: number,
   product: Product,
   companyName: string | undefined,
@@ -143,11 +134,11 @@ export async function subscriberKey(
   };
 }
 
-export interface NewOrder {
+export interface OrderToInsert {
   accountId: number;
   product: Product;
   names: string[];
-  state: 'domain_verify' | 'payed';
+  state: InitialOrderState;
   validateType: ValidateType;
   key: { spki: Buffer; keyAlgorithm: string; generatedKeyDer?: Buffer };
   csrDer: Buffer | undefined;
@@ -157,11 +148,21 @@ export interface NewOrder {
   renewedFrom: number | null;
 }
 
+export type InsertOrderDeps = UseCaseDeps<
+  'clock' | 'random' | 'sealer' | 'events',
+  'orders' | 'authorizations' | EventRepoWrites,
+  'plans' | 'contacts' | 'companies' | EventRepoReads
+>;
+type InsertRepos = ViewRepos<
+  'orders' | 'authorizations' | EventRepoWrites,
+  'plans' | 'contacts' | 'companies' | EventRepoReads
+>;
+
 /**
  * Takes a unit of a plan and writes the order, its authorizations and (when submitted)
  * its first validation job. Runs inside the caller's write transaction.
  */
-export async function insertOrder(deps: OrderDeps, repos: Repos, o: NewOrder): Promise<number> {
+export async function insertOrder(deps: InsertOrderDeps, repos: InsertRepos, o: OrderToInsert): Promise<number> {
   const now = deps.clock.now();
   await repos.orders.lockAccount(o.accountId);
   const plan = await repos.plans.pickPlanWithRoom(o.accountId, o.product.code, now);
@@ -169,45 +170,42 @@ export async function insertOrder(deps: OrderDeps, repos: Repos, o: NewOrder): P
   const contact = resolveContact(o.contact, await repos.contacts.latest(o.accountId));
   const company = await resolveCompany(repos, o.accountId, o.product, o.companyName);
   const order = await repos.orders.insert({
-    account_id: o.accountId,
-    plan_id: plan.id,
-    product_code: o.product.code,
+    accountId: o.accountId,
+    planId: plan.id,
+    productCode: o.product.code,
     state: o.state,
-    domains: o.names.join(','),
-    validate_type: o.validateType,
-    key_algorithm: o.key.keyAlgorithm,
+    names: o.names,
+    validateType: o.validateType,
+    keyAlgorithm: o.key.keyAlgorithm,
     spki: o.key.spki.toString('base64'),
-    csr_der: o.csrDer ? o.csrDer.toString('base64') : null,
-    key_sealed: null,
-    contact_name: contact.name,
-    contact_phone: contact.phone,
-    contact_email: contact.email,
-    company_id: company?.row.id ?? null,
-    company: company ? JSON.stringify(company.snapshot) : null,
-    tags: JSON.stringify(o.tags),
-    fail_reason: null,
-    approved_at: null,
-    // BR §3.2.2.4: random values are usable for 30 days.
-    validation_deadline: now + DCV_TOKEN_LIFETIME_DAYS * DAY_MS,
-    caa_checked_at: null,
-    renewed_from: o.renewedFrom,
-    created_at: now,
-    updated_at: now,
-    deleted_at: null,
+    csrDer: o.csrDer ? o.csrDer.toString('base64') : null,
+    keySealed: null,
+    contact,
+    companyId: company?.row.id ?? null,
+    company: company?.snapshot ?? null,
+    tags: o.tags,
+    failReason: null,
+    approvedAt: null,
+    // BR 3.2.2.4 v2.2.6: random values are usable for 30 days.
+    validationDeadline: now + DCV_TOKEN_LIFETIME_DAYS * DAY_MS,
+    caaCheckedAt: null,
+    renewedFrom: o.renewedFrom,
+    createdAt: now,
+    updatedAt: now,
   });
   if (o.key.generatedKeyDer)
-    await repos.orders.update(order.id, { key_sealed: deps.sealer.seal(o.key.generatedKeyDer, orderKeyAad(order.id)) });
+    await repos.orders.update(order.id, { keySealed: deps.sealer.seal(o.key.generatedKeyDer, orderKeyAad(order.id)) });
   await repos.authorizations.insertMany(
     o.names.map((domain) => ({
-      order_id: order.id,
+      orderId: order.id,
       domain,
       token: newValidationToken(deps.random, now),
       status: 'pending',
-      last_error: null,
-      validated_at: null,
+      lastError: null,
+      validatedAt: null,
     })),
   );
-  // Attempts start on submission (issue 3, Domain control).
+  // Attempts start on submission.
   if (o.state === 'domain_verify') {
     await repos.jobs.enqueue(JOB_VALIDATE, order.id, now, now);
     await deps.events(repos, { kind: 'verification_needed', accountId: o.accountId, orderId: order.id }, now);
@@ -216,7 +214,7 @@ export async function insertOrder(deps: OrderDeps, repos: Repos, o: NewOrder): P
 }
 
 export async function submitApplication(
-  deps: OrderDeps,
+  deps: InsertOrderDeps & Pick<OrderDeps, 'wake'>,
   accountId: number,
   input: ApplicationInput,
 ): Promise<{ orderId: number }> {
@@ -242,10 +240,6 @@ export async function submitApplication(
   );
   deps.wake();
   return { orderId };
-}
-
-export function orderKeyAad(orderId: number): string {
-  return `order-key:${orderId}`;
 }
 
 function quotaError(product: Product): CertError {

@@ -1,47 +1,42 @@
-// The SSL certificate repository (CAS doc §5.3): GetUserCertificateDetail,
+// The SSL certificate repository (Alibaba Cloud CAS API reference): GetUserCertificateDetail,
 // UploadUserCertificate and DeleteUserCertificate work on issued and uploaded certificates.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { CertError } from '../domain/errors.js';
 import { fromPem } from '../crypto/pem.js';
-import type { CertificateRow } from '../store/schema.js';
-import type { OrderDeps } from './deps.js';
-import { certificateFacts } from './issue-certificate.js';
-import { orderKeyAad } from './submit-application.js';
-
-export function uploadKeyAad(certId: number): string {
-  return `cert-key:${certId}`;
-}
+import { certificateFacts, uploadKeyAad, type Certificate } from '../domain/certificate.js';
+import { orderKeyAad } from '../domain/order.js';
+import type { UseCaseDeps } from './deps.js';
 
 export interface CertificateDetail {
-  row: CertificateRow;
+  certificate: Certificate;
   x509: X509Certificate;
   chain: X509Certificate[];
   privateKeyDer: Buffer | undefined;
 }
 
 export async function getUserCertificate(
-  deps: OrderDeps,
+  deps: UseCaseDeps<'ca' | 'sealer', never, 'certificates' | 'orders'>,
   accountId: number,
   certId: number,
   withKey: boolean,
 ): Promise<CertificateDetail> {
-  const row = await deps.store.repos.certificates.get(accountId, certId);
-  if (!row || !row.cert_der) throw new CertError('not_found', `The certificate ${certId} does not exist.`);
-  const x509 = new X509Certificate(Buffer.from(row.cert_der, 'base64'));
+  const cert = await deps.store.repos.certificates.get(accountId, certId);
+  if (!cert || !cert.certDer) throw new CertError('not_found', `The certificate ${certId} does not exist.`);
+  const x509 = new X509Certificate(Buffer.from(cert.certDer, 'base64'));
   const chain =
-    row.source === 'upload'
-      ? fromPem(row.chain_pem ?? '', 'CERTIFICATE').map((d) => new X509Certificate(d))
-      : fromPem(deps.ca.chainPem(row.issuer_id ?? deps.ca.id), 'CERTIFICATE').map((d) => new X509Certificate(d));
+    cert.source === 'upload'
+      ? fromPem(cert.chainPem ?? '', 'CERTIFICATE').map((d) => new X509Certificate(d))
+      : fromPem(deps.ca.chainPem(cert.issuerId ?? deps.ca.id), 'CERTIFICATE').map((d) => new X509Certificate(d));
   let privateKeyDer: Buffer | undefined;
   if (withKey) {
-    if (row.source === 'upload' && row.key_sealed)
-      privateKeyDer = deps.sealer.open(row.key_sealed, uploadKeyAad(row.id));
-    if (row.source === 'issued' && row.order_id !== null) {
-      const order = await deps.store.repos.orders.getById(row.order_id);
-      if (order?.key_sealed) privateKeyDer = deps.sealer.open(order.key_sealed, orderKeyAad(order.id));
+    if (cert.source === 'upload' && cert.keySealed)
+      privateKeyDer = deps.sealer.open(cert.keySealed, uploadKeyAad(cert.id));
+    if (cert.source === 'issued' && cert.orderId !== null) {
+      const order = await deps.store.repos.orders.getById(cert.orderId);
+      if (order?.keySealed) privateKeyDer = deps.sealer.open(order.keySealed, orderKeyAad(order.id));
     }
   }
-  return { row, x509, chain, privateKeyDer };
+  return { certificate: cert, x509, chain, privateKeyDer };
 }
 
 function subjectField(x: X509Certificate, attr: string): string {
@@ -57,7 +52,7 @@ function dnsNamesOf(x: X509Certificate): string[] {
 }
 
 export async function uploadUserCertificate(
-  deps: OrderDeps,
+  deps: UseCaseDeps<'clock' | 'sealer', 'certificates'>,
   accountId: number,
   input: { name: string; certPem: string; keyPem: string },
 ): Promise<{ certId: number }> {
@@ -88,7 +83,7 @@ export async function uploadUserCertificate(
     );
   if (!leaf.checkPrivateKey(key))
     throw new CertError('bad_certificate', 'The private key does not match the certificate.');
-  // CertificateChainNotMatch would be the CAS code for a chain whose links do not sign each other (CAS doc §9).
+  // CertificateChainNotMatch would be the CAS code for a chain whose links do not sign each other (UploadUserCertificate error codes).
   for (let i = 0; i < chain.length; i++) {
     const child = i === 0 ? leaf : chain[i - 1]!;
     if (!child.checkIssued(chain[i]!) || !child.verify(chain[i]!.publicKey)) {
@@ -102,52 +97,58 @@ export async function uploadUserCertificate(
   const id = await deps.store.writeTransaction(async (repos) => {
     if (await repos.certificates.nameTaken(accountId, name))
       throw new CertError('already_exists', `A certificate named "${name}" already exists.`);
-    const row = await repos.certificates.insert({
-      account_id: accountId,
-      order_id: null,
+    const cert = await repos.certificates.insert({
+      accountId,
+      orderId: null,
       source: 'upload',
       name,
       serial: leaf.serialNumber.toUpperCase(),
-      issuer_id: null,
+      issuerId: null,
       state: 'issued',
-      tbs_der: null,
-      cert_der: der.toString('base64'),
-      chain_pem: chain.map((c) => c.toString()).join(''),
-      key_sealed: null,
-      common_name: subjectField(leaf, 'CN') || sans[0] || '',
-      sans: sans.join(','),
-      issuer_cn: /CN=([^\n]+)/.exec(leaf.issuer)?.[1] ?? leaf.issuer,
-      not_before: facts.notBefore,
-      not_after: facts.notAfter,
+      tbsDer: null,
+      certDer: der.toString('base64'),
+      chainPem: chain.map((c) => c.toString()).join(''),
+      keySealed: null,
+      commonName: subjectField(leaf, 'CN') || sans[0] || '',
+      sans,
+      issuerCn: /CN=([^\n]+)/.exec(leaf.issuer)?.[1] ?? leaf.issuer,
+      notBefore: facts.notBefore,
+      notAfter: facts.notAfter,
       sha1: facts.sha1,
       sha256: facts.sha256,
-      org_name: subjectField(leaf, 'O'),
+      orgName: subjectField(leaf, 'O'),
       country: subjectField(leaf, 'C'),
       province: subjectField(leaf, 'ST'),
       city: subjectField(leaf, 'L'),
-      revoked_at: null,
-      revocation_reason: null,
-      deleted_at: null,
-      created_at: now,
+      revokedAt: null,
+      revocationReason: null,
+      deletedAt: null,
+      createdAt: now,
+      crlShard: null,
     });
-    await repos.certificates.update(row.id, {
-      key_sealed: deps.sealer.seal(key.export({ format: 'der', type: 'pkcs8' }), uploadKeyAad(row.id)),
-    });
-    return row.id;
+    await repos.certificates.setKeySealed(
+      cert.id,
+      deps.sealer.seal(key.export({ format: 'der', type: 'pkcs8' }), uploadKeyAad(cert.id)),
+    );
+    return cert.id;
   });
   return { certId: id };
 }
 
-/** CAS doc §5.3: uploaded certificates, and issued ones that expired (or were revoked). */
-export async function deleteUserCertificate(deps: OrderDeps, accountId: number, certId: number): Promise<void> {
-  const row = await deps.store.repos.certificates.get(accountId, certId);
-  if (!row) throw new CertError('not_found', `The certificate ${certId} does not exist.`);
+/** DeleteUserCertificate: uploaded certificates, and issued ones that expired (or were revoked). */
+export async function deleteUserCertificate(
+  deps: UseCaseDeps<'clock', 'certificates'>,
+  accountId: number,
+  certId: number,
+): Promise<void> {
+  const cert = await deps.store.repos.certificates.get(accountId, certId);
+  if (!cert) throw new CertError('not_found', `The certificate ${certId} does not exist.`);
   const now = deps.clock.now();
-  if (row.source === 'issued' && row.not_after >= now && row.revoked_at === null) {
+  if (cert.source === 'issued' && cert.notAfter >= now && cert.revokedAt === null) {
     throw new CertError(
       'illegal_state',
       `The certificate ${certId} is still valid: only uploaded, expired or revoked certificates can be deleted.`,
     );
   }
-  await deps.store.repos.certificates.update(certId, { deleted_at: now });
+  await deps.store.repos.certificates.markDeleted(certId, now);
 }

@@ -25,6 +25,13 @@ export type PublicKeyInfo =
   | { type: 'ec'; /** 'P-256', 'P-384', 'P-521', or another curve's name (refused by the rules) */ curve: string }
   | { type: 'ed25519' | 'ed448' | 'dsa' | 'other'; name: string };
 
+/** The name an order records for its subscriber key: rsa-2048, ecdsa-p256, ecdsa-p384 ... */
+export function keyAlgorithmName(key: PublicKeyInfo): string {
+  if (key.type === 'rsa') return `rsa-${key.bits}`;
+  if (key.type === 'ec') return key.curve === 'P-384' ? 'ecdsa-p384' : 'ecdsa-p256';
+  return key.type;
+}
+
 export const MIN_RSA_BITS = 2048;
 export const MAX_RSA_BITS = 8192;
 export const FERMAT_ROUNDS = 100;

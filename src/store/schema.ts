@@ -3,6 +3,8 @@
 // and PostgreSQL read back the same JavaScript values. Ids stay below 2^53: the JS SDK turns
 // larger numbers into doubles and corrupts them (CAS doc §4, §10.6).
 import type { Generated, Insertable, Selectable } from 'kysely';
+import type { AuthorizationStatus, OrderState, ValidateType } from '../domain/order.js';
+import type { CertificateSource, CertificateState } from '../domain/certificate.js';
 
 export interface AccountsTable {
   id: Generated<number>;
@@ -81,10 +83,10 @@ export interface OrdersTable {
   /** The plan whose unit this order holds (quota is accounted per plan, so expiry is exact). */
   plan_id: number;
   product_code: string;
-  /** payed | domain_verify | process | certificate | verify_fail | revoked (domain/order.ts) */
-  state: string;
-  domains: string; // comma-separated, normalized; the first is the common name
-  validate_type: string; // DNS | FILE
+  /** Moves only through the state table (domain/order.ts; repos/orders.ts moveOrder). */
+  state: OrderState;
+  domains: string; // comma-separated, normalized, in the order given
+  validate_type: ValidateType;
   key_algorithm: string; // ecdsa-p256 | rsa-2048 ... of the subscriber key
   spki: string; // base64 SubjectPublicKeyInfo of the subscriber key
   csr_der: string | null; // base64, the customer's CSR when one was given
@@ -111,7 +113,7 @@ export interface AuthorizationsTable {
   domain: string;
   /** A fresh random value per order and domain (BR §3.2.2.4.7, §3.2.2.4.18). */
   token: string;
-  status: string; // pending | valid | invalid
+  status: AuthorizationStatus;
   last_error: string | null;
   validated_at: number | null;
 }
@@ -120,12 +122,12 @@ export interface CertificatesTable {
   id: Generated<number>;
   account_id: number;
   order_id: number | null; // unique: one certificate per order, ever
-  source: string; // issued | upload
+  source: CertificateSource;
   name: string;
   serial: string; // hex, upper-case
   issuer_id: number | null; // certdesk issuer; null for uploads
   /** intent (TBS recorded, not yet signed) | issued */
-  state: string;
+  state: CertificateState;
   tbs_der: string | null;
   cert_der: string | null;
   chain_pem: string | null; // uploads: the chain given with the certificate
@@ -246,7 +248,7 @@ export interface WebhookSecretsTable {
 
 export type NoticeRow = Selectable<NoticesTable>;
 
-/** The latest CRL of an issuer and scope (src/orders/publish-crl.ts). */
+/** The latest CRL of an issuer and scope (src/status/publish-crl.ts). */
 export interface CrlsTable {
   issuer_id: number;
   /** The CRL partition; -1 for the full CRL. */
@@ -266,7 +268,7 @@ export interface CrlCountersTable {
 
 export type CrlRow = Selectable<CrlsTable>;
 
-/** The latest pre-signed OCSP response of a certificate (src/orders/ocsp-responses.ts). */
+/** The latest pre-signed OCSP response of a certificate (src/status/ocsp-responses.ts). */
 export interface OcspResponsesTable {
   issuer_id: number;
   serial: string; // hex, upper-case, as certificates.serial

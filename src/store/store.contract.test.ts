@@ -8,6 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Store, type StoreLocation } from './store.js';
+import type { NewCertificate, NewOrder } from './mappers.js';
+import type { Repos } from './store.js';
+import {
+  DELETABLE_STATES,
+  INITIAL_ORDER_STATES,
+  ORDER_STATES,
+  canTransition,
+  predecessorsOf,
+  type OrderState,
+} from '../domain/order.js';
 import { dropTestSchema } from '../../test/support/pg.js';
 
 const locations: Array<[string, () => StoreLocation]> = [];
@@ -24,6 +34,94 @@ if (pgUrl) {
       return { kind: 'postgres', target: pgUrl, postgres: { schema } };
     },
   ]);
+}
+
+/** An order as submit-application.ts writes one; `over` sets what a test is about. */
+function newOrder(over: Partial<NewOrder> & Pick<NewOrder, 'accountId' | 'planId'>, n = 1): NewOrder {
+  return {
+    productCode: 'p1',
+    state: 'domain_verify',
+    names: [`r${n}.example.com`],
+    validateType: 'DNS',
+    keyAlgorithm: 'ecdsa-p256',
+    spki: 'AA==',
+    csrDer: null,
+    keySealed: null,
+    contact: { name: 'n', phone: '1', email: 'e@x.com' },
+    companyId: null,
+    company: null,
+    tags: [],
+    failReason: null,
+    approvedAt: null,
+    validationDeadline: 9,
+    caaCheckedAt: null,
+    renewedFrom: null,
+    createdAt: 1,
+    updatedAt: 1,
+    ...over,
+  };
+}
+
+/**
+ * The moves that take a new order to `state`, found in the state table itself (breadth
+ * first from the initial states): each state is reached the way the engine reaches it.
+ */
+function pathTo(state: OrderState): { start: NewOrder['state']; moves: OrderState[] } {
+  const queue: Array<{ start: NewOrder['state']; at: OrderState; moves: OrderState[] }> = INITIAL_ORDER_STATES.map(
+    (s) => ({ start: s, at: s, moves: [] }),
+  );
+  const seen = new Set<OrderState>(INITIAL_ORDER_STATES);
+  for (let i = 0; i < queue.length; i++) {
+    const p = queue[i]!;
+    if (p.at === state) return { start: p.start, moves: p.moves };
+    for (const next of ORDER_STATES) {
+      if (!seen.has(next) && canTransition(p.at, next)) {
+        seen.add(next);
+        queue.push({ start: p.start, at: next, moves: [...p.moves, next] });
+      }
+    }
+  }
+  throw new Error(`no state table path reaches ${state}`);
+}
+
+/** A new order of the account, moved to `state` along the table. */
+async function orderIn(repos: Repos, accountId: number, planId: number, state: OrderState, n = 1) {
+  const { start, moves } = pathTo(state);
+  const order = await repos.orders.insert(newOrder({ accountId, planId, state: start }, n));
+  for (const to of moves) assert.equal(await repos.orders.moveOrder(order.id, { to }), true, `-> ${to}`);
+  return order.id;
+}
+
+function newCertificate(over: Partial<NewCertificate> & Pick<NewCertificate, 'accountId'>): NewCertificate {
+  return {
+    orderId: null,
+    source: 'issued',
+    name: 'c',
+    serial: 'AB',
+    issuerId: null,
+    state: 'issued',
+    tbsDer: null,
+    certDer: 'AA==',
+    chainPem: null,
+    keySealed: null,
+    commonName: 'r1.example.com',
+    sans: ['r1.example.com'],
+    issuerCn: 'i',
+    notBefore: 1,
+    notAfter: 2,
+    sha1: 's1',
+    sha256: 's256',
+    orgName: '',
+    country: '',
+    province: '',
+    city: '',
+    revokedAt: null,
+    revocationReason: null,
+    deletedAt: null,
+    createdAt: 1,
+    crlShard: null,
+    ...over,
+  };
 }
 
 after(async () => {
@@ -173,64 +271,11 @@ for (const [name, location] of locations) {
         expiresAt: null,
         now: 1,
       });
-      const order = (n: number) =>
-        store.repos.orders.insert({
-          account_id: acct.id,
-          plan_id: plan.id,
-          product_code: 'p1',
-          state: 'certificate',
-          domains: `r${n}.example.com`,
-          validate_type: 'DNS',
-          key_algorithm: 'ECC_256',
-          spki: 'AA==',
-          csr_der: null,
-          key_sealed: null,
-          contact_name: 'n',
-          contact_phone: '1',
-          contact_email: 'e@x.com',
-          company_id: null,
-          company: null,
-          tags: '[]',
-          fail_reason: null,
-          approved_at: null,
-          validation_deadline: 9,
-          caa_checked_at: null,
-          renewed_from: null,
-          created_at: 1,
-          updated_at: 1,
-          deleted_at: null,
-        });
+      const order = async (n: number) =>
+        (await store.repos.orders.getById(await orderIn(store.repos, acct.id, plan.id, 'certificate', n)))!;
       const withCert = await order(1);
       const without = await order(2);
-      const cert = await store.repos.certificates.insert({
-        account_id: acct.id,
-        order_id: withCert.id,
-        source: 'issued',
-        name: 'c',
-        serial: 'AB',
-        issuer_id: null,
-        state: 'issued',
-        tbs_der: null,
-        cert_der: 'AA==',
-        chain_pem: null,
-        key_sealed: null,
-        common_name: 'r1.example.com',
-        sans: 'r1.example.com',
-        issuer_cn: 'i',
-        not_before: 1,
-        not_after: 2,
-        sha1: 's1',
-        sha256: 's256',
-        org_name: '',
-        country: '',
-        province: '',
-        city: '',
-        revoked_at: null,
-        revocation_reason: null,
-        deleted_at: null,
-        created_at: 1,
-        crl_shard: null,
-      });
+      const cert = await store.repos.certificates.insert(newCertificate({ accountId: acct.id, orderId: withCert.id }));
       const [a, b, c, d] = await Promise.all([
         store.repos.orders.getWithCertificate(acct.id, withCert.id),
         store.repos.orders.getWithCertificate(acct.id, without.id),
@@ -241,6 +286,97 @@ for (const [name, location] of locations) {
       assert.deepEqual(b, { order: without, certificate: undefined });
       assert.equal(c, undefined, 'another account does not see the order');
       assert.equal(d, undefined);
+    });
+
+    test('moveOrder: every move the state table allows happens, every other one is refused', async () => {
+      const acct = await store.repos.accounts.create('Mover', 1);
+      const plan = await store.repos.plans.grant({
+        accountId: acct.id,
+        productCode: 'p1',
+        totalCount: 1000,
+        expiresAt: null,
+        now: 1,
+      });
+      const checked: string[] = [];
+      for (const from of ORDER_STATES) {
+        for (const to of ORDER_STATES) {
+          const id = await orderIn(store.repos, acct.id, plan.id, from);
+          const pair = `${from} -> ${to}`;
+          if (canTransition(from, to)) {
+            assert.equal(await store.repos.orders.moveOrder(id, { to }, { updatedAt: 7 }), true, pair);
+            const moved = await store.repos.orders.getById(id);
+            assert.equal(moved?.state, to, pair);
+            assert.equal(moved?.updatedAt, 7, pair);
+          } else if (predecessorsOf(to).length > 0) {
+            // The statement's guard refuses it: nothing changes.
+            assert.equal(await store.repos.orders.moveOrder(id, { to }, { updatedAt: 7 }), false, pair);
+            const kept = await store.repos.orders.getById(id);
+            assert.equal(kept?.state, from, pair);
+            assert.equal(kept?.updatedAt, 1, pair);
+          } else {
+            await assert.rejects(store.repos.orders.moveOrder(id, { to }), /no move/, pair);
+          }
+          // Naming `from` as the expected state: a move the table lacks is a programming
+          // error (the type refuses it at compile time; the repository at run time).
+          if (!canTransition(from, to)) {
+            const move = { to, from: [from] } as unknown as Parameters<Repos['orders']['moveOrder']>[1];
+            await assert.rejects(store.repos.orders.moveOrder(id, move), /no move/, pair);
+          }
+          checked.push(pair);
+        }
+      }
+      assert.equal(checked.length, ORDER_STATES.length ** 2);
+    });
+
+    test('moveOrder: `from` narrows the guard to the state the caller read; deleted orders never move', async () => {
+      const acct = await store.repos.accounts.create('Narrow', 1);
+      const plan = await store.repos.plans.grant({
+        accountId: acct.id,
+        productCode: 'p1',
+        totalCount: 9,
+        expiresAt: null,
+        now: 1,
+      });
+      const inProcess = await orderIn(store.repos, acct.id, plan.id, 'process');
+      // process -> verify_fail is in the table, but not from domain_verify, which the caller read.
+      assert.equal(
+        await store.repos.orders.moveOrder(inProcess, { to: 'verify_fail', from: ['domain_verify'] }),
+        false,
+      );
+      assert.equal((await store.repos.orders.getById(inProcess))?.state, 'process');
+      assert.equal(await store.repos.orders.moveOrder(inProcess, { to: 'verify_fail', from: ['process'] }), true);
+      // Deletion is not a state: only a failed or pending order takes deleted_at, and then it is gone.
+      assert.deepEqual([...DELETABLE_STATES], ['payed', 'verify_fail']);
+      const live = await orderIn(store.repos, acct.id, plan.id, 'domain_verify');
+      assert.equal(await store.repos.orders.markDeleted(live, 5), false);
+      assert.equal(await store.repos.orders.markDeleted(inProcess, 5), true);
+      assert.equal(await store.repos.orders.getById(inProcess), undefined);
+      assert.equal(await store.repos.orders.moveOrder(inProcess, { to: 'payed' }), false);
+      // An order is created only in an initial state.
+      await assert.rejects(
+        store.repos.orders.insert(
+          newOrder({ accountId: acct.id, planId: plan.id, state: 'certificate' as unknown as NewOrder['state'] }),
+        ),
+        /cannot be created in state certificate/,
+      );
+    });
+
+    test('certificates: an intent is marked issued once, an issued certificate revoked once', async () => {
+      const acct = await store.repos.accounts.create('Certs', 1);
+      const intent = await store.repos.certificates.insert(
+        newCertificate({ accountId: acct.id, serial: 'C0FFEE', state: 'intent', certDer: null }),
+      );
+      assert.equal(await store.repos.certificates.markRevoked(intent.id, 5, 1), false, 'an intent is not revoked');
+      const facts = { sha1: 'S1', sha256: 'S2', notBefore: 3, notAfter: 4 };
+      assert.equal(await store.repos.certificates.markIssued(intent.id, 'AQ==', facts), true);
+      assert.equal(await store.repos.certificates.markIssued(intent.id, 'Ag==', facts), false, 'signed once');
+      assert.equal(await store.repos.certificates.markRevoked(intent.id, 5, 1), true);
+      assert.equal(await store.repos.certificates.markRevoked(intent.id, 6, null), false, 'revoked once');
+      const cert = await store.repos.certificates.get(acct.id, intent.id);
+      assert.deepEqual(
+        [cert?.state, cert?.certDer, cert?.sha256, cert?.revokedAt, cert?.revocationReason],
+        ['issued', 'AQ==', 'S2', 5, 1],
+      );
     });
 
     test('plans: totals count only plans in force; usage counts live orders', async () => {

@@ -3,13 +3,12 @@
 // PostgreSQL) can run at once; a lease that expires because its process died is taken over.
 import { randomBytes } from 'node:crypto';
 import type { Clock, Logger } from '../domain/ports.js';
-import type { Store } from '../store/store.js';
-import type { AttemptOutcome } from '../orders/run-validation.js';
-
-export type JobHandler = (refId: number) => Promise<AttemptOutcome>;
+import type { StoreView } from '../store/views.js';
+import type { AttemptOutcome, JobHandler } from './job-protocol.js';
 
 export interface WorkerOptions {
-  store: Store;
+  /** The worker touches the job queue only; handlers bring their own dependencies. */
+  store: StoreView<'jobs'>;
   clock: Clock;
   logger: Logger;
   handlers: Record<string, JobHandler>;

@@ -30,7 +30,7 @@ export function operatorPlugin(opts: {
   return async (app) => {
     app.get('/healthz', async (_req, reply) => {
       try {
-        await opts.services.accounts.store.ping();
+        await opts.services.store.ping();
       } catch (cause) {
         throw new CertError('unavailable', 'The store is unreachable.', { cause });
       }

@@ -4,22 +4,17 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CertError } from '../../domain/errors.js';
-import type { AccountDeps } from '../../accounts/deps.js';
-import { createAccount, listAccounts } from '../../accounts/accounts.js';
-import { createAccessKey, deleteAccessKey, listAccessKeys, setAccessKeyEnabled } from '../../accounts/access-keys.js';
-import { grantPlan, listPlans } from '../../accounts/plans.js';
-import { addContact, listContacts, removeContact } from '../../accounts/contacts.js';
-import { addCompany, listCompanies, removeCompany } from '../../accounts/companies.js';
+import type { AccountService } from '../../accounts/service.js';
+import type { OrderEngine } from '../../orders/engine.js';
+import type { HealthView } from '../../store/views.js';
 import { contactView, companyView, operatorOrderView } from './views.js';
-import type { OrderDeps } from '../../orders/deps.js';
-import { approveOrder, rejectOrder, resubmitOrder } from '../../orders/review.js';
-import { listOrdersForOperator } from '../../orders/operator-queries.js';
-import { revokeBySerial } from '../../orders/revoke-certificate.js';
 import { parseRevocationReason } from '../../domain/revocation.js';
 
+/** What the operator API holds: bound use cases, and the store only to answer /healthz. */
 export interface AdminServices {
-  accounts: AccountDeps;
-  orders: OrderDeps;
+  accounts: AccountService;
+  orders: OrderEngine;
+  store: HealthView;
 }
 
 export function parseExpiry(text: string | undefined): number | null {
@@ -44,11 +39,11 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/accounts', { schema: { body: closed({ Name }) } }, async (req, reply) => {
       reply.code(201);
-      return { RequestId: req.id, ...(await createAccount(s.accounts, req.body.Name)) };
+      return { RequestId: req.id, ...(await s.accounts.createAccount(req.body.Name)) };
     });
     app.get('/accounts', { schema: {} }, async (req) => ({
       RequestId: req.id,
-      Accounts: await listAccounts(s.accounts),
+      Accounts: await s.accounts.listAccounts(),
     }));
 
     app.post(
@@ -58,24 +53,24 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
         reply.code(201);
         return {
           RequestId: req.id,
-          ...(await createAccessKey(s.accounts, req.params.id, req.body.Policy || undefined)),
+          ...(await s.accounts.createAccessKey(req.params.id, req.body.Policy || undefined)),
         };
       },
     );
     app.get('/accounts/:id/keys', { schema: { params: AccountPath } }, async (req) => ({
       RequestId: req.id,
-      AccessKeys: await listAccessKeys(s.accounts, req.params.id),
+      AccessKeys: await s.accounts.listAccessKeys(req.params.id),
     }));
     app.post('/keys/:key/disable', { schema: { params: KeyPath } }, async (req) => {
-      await setAccessKeyEnabled(s.accounts, req.params.key, false);
+      await s.accounts.setAccessKeyEnabled(req.params.key, false);
       return { RequestId: req.id };
     });
     app.post('/keys/:key/enable', { schema: { params: KeyPath } }, async (req) => {
-      await setAccessKeyEnabled(s.accounts, req.params.key, true);
+      await s.accounts.setAccessKeyEnabled(req.params.key, true);
       return { RequestId: req.id };
     });
     app.delete('/keys/:key', { schema: { params: KeyPath } }, async (req) => {
-      await deleteAccessKey(s.accounts, req.params.key);
+      await s.accounts.deleteAccessKey(req.params.key);
       return { RequestId: req.id };
     });
 
@@ -92,7 +87,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
         },
       },
       async (req, reply) => {
-        const plan = await grantPlan(s.accounts, {
+        const plan = await s.accounts.grantPlan({
           accountId: req.params.id,
           productCode: req.body.ProductCode,
           count: req.body.Count,
@@ -104,7 +99,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
     );
     app.get('/accounts/:id/plans', { schema: { params: AccountPath } }, async (req) => ({
       RequestId: req.id,
-      Plans: await listPlans(s.accounts, req.params.id),
+      Plans: await s.accounts.listPlans(req.params.id),
     }));
 
     app.post(
@@ -121,7 +116,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
         },
       },
       async (req, reply) => {
-        const row = await addContact(s.accounts, req.params.id, {
+        const row = await s.accounts.addContact(req.params.id, {
           name: req.body.Name,
           email: req.body.Email,
           mobile: req.body.Mobile,
@@ -135,7 +130,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
       '/accounts/:id/contacts',
       { schema: { params: AccountPath, querystring: closed({ Keyword: Optional(256) }) } },
       async (req) => {
-        const page = await listContacts(s.accounts, req.params.id, {
+        const page = await s.accounts.listContacts(req.params.id, {
           keyword: req.query.Keyword || undefined,
           page: 1,
           pageSize: 1000,
@@ -144,7 +139,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
       },
     );
     app.delete('/accounts/:id/contacts/:child', { schema: { params: ChildPath } }, async (req) => {
-      await removeContact(s.accounts, req.params.id, req.params.child);
+      await s.accounts.removeContact(req.params.id, req.params.child);
       return { RequestId: req.id };
     });
 
@@ -165,7 +160,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
       },
       async (req, reply) => {
         const b = req.body;
-        const row = await addCompany(s.accounts, req.params.id, {
+        const row = await s.accounts.addCompany(req.params.id, {
           name: b.Name,
           country: b.Country || undefined,
           province: b.Province || undefined,
@@ -179,10 +174,10 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
     );
     app.get('/accounts/:id/companies', { schema: { params: AccountPath } }, async (req) => ({
       RequestId: req.id,
-      Companies: (await listCompanies(s.accounts, req.params.id)).map(companyView),
+      Companies: (await s.accounts.listCompanies(req.params.id)).map(companyView),
     }));
     app.delete('/accounts/:id/companies/:child', { schema: { params: ChildPath } }, async (req) => {
-      await removeCompany(s.accounts, req.params.id, req.params.child);
+      await s.accounts.removeCompany(req.params.id, req.params.child);
       return { RequestId: req.id };
     });
 
@@ -199,26 +194,26 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
       },
       async (req) => ({
         RequestId: req.id,
-        Orders: (await listOrdersForOperator(s.orders, { state: req.query.state, accountId: req.query.account })).map(
+        Orders: (await s.orders.listOrdersForOperator({ state: req.query.state, accountId: req.query.account })).map(
           operatorOrderView,
         ),
       }),
     );
     const OrderPath = Type.Object({ id: Id });
     app.post('/orders/:id/approve', { schema: { params: OrderPath } }, async (req) => {
-      await approveOrder(s.orders, req.params.id);
+      await s.orders.approveOrder(req.params.id);
       return { RequestId: req.id };
     });
     app.post(
       '/orders/:id/reject',
       { schema: { params: OrderPath, body: closed({ Reason: Type.String({ minLength: 1, maxLength: 1024 }) }) } },
       async (req) => {
-        await rejectOrder(s.orders, req.params.id, req.body.Reason);
+        await s.orders.rejectOrder(req.params.id, req.body.Reason);
         return { RequestId: req.id };
       },
     );
     app.post('/orders/:id/submit', { schema: { params: OrderPath } }, async (req) => {
-      await resubmitOrder(s.orders, req.params.id);
+      await s.orders.resubmitOrder(req.params.id);
       return { RequestId: req.id };
     });
     app.post(
@@ -230,8 +225,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
         },
       },
       async (req) => {
-        const r = await revokeBySerial(
-          s.orders,
+        const r = await s.orders.revokeBySerial(
           req.params.serial,
           parseRevocationReason(req.body.Reason || 'unspecified'),
         );

@@ -1,5 +1,6 @@
 // Wire shapes of the operator surface (principle 2: never a row straight to a client).
-import type { CompanyRow, ContactRow, OrderRow } from '../../store/schema.js';
+import type { Order } from '../../domain/order.js';
+import type { CompanyRow, ContactRow } from '../../store/schema.js';
 
 export function contactView(c: ContactRow) {
   return {
@@ -27,18 +28,18 @@ export function companyView(c: CompanyRow) {
   };
 }
 
-export function operatorOrderView(o: OrderRow) {
+export function operatorOrderView(o: Order) {
   return {
     OrderId: o.id,
-    AccountId: o.account_id,
-    ProductCode: o.product_code,
+    AccountId: o.accountId,
+    ProductCode: o.productCode,
     State: o.state,
-    Domains: o.domains.split(','),
-    ValidateType: o.validate_type,
-    Company: o.company ? (JSON.parse(o.company) as unknown) : null,
-    AwaitingReview: o.state === 'process' && o.approved_at === null,
-    FailReason: o.fail_reason,
-    CreatedAt: o.created_at,
-    UpdatedAt: o.updated_at,
+    Domains: o.names,
+    ValidateType: o.validateType,
+    Company: o.company,
+    AwaitingReview: o.state === 'process' && o.approvedAt === null,
+    FailReason: o.failReason,
+    CreatedAt: o.createdAt,
+    UpdatedAt: o.updatedAt,
   };
 }

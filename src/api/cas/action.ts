@@ -1,12 +1,17 @@
 // A CAS action: its declared parameters and one call into the core (principle 5).
-import type { AccountDeps } from '../../accounts/deps.js';
-import type { OrderDeps } from '../../orders/deps.js';
-import type { Logger } from '../../domain/ports.js';
+import type { AccountService } from '../../accounts/service.js';
+import type { OrderEngine } from '../../orders/engine.js';
+import type { Clock, Logger } from '../../domain/ports.js';
+import type { AdmissionView } from '../../store/views.js';
 import type { DecodedParams, ParamSpecs } from './params.js';
 
+/** What the CAS front end holds: bound use cases, and the store only to admit requests (no other write). */
 export interface CasDeps {
-  accounts: AccountDeps;
-  orders: OrderDeps;
+  accounts: AccountService;
+  orders: OrderEngine;
+  /** Each authenticated request's nonce and rate-counter hit (store/repos/admissions.ts). */
+  admissions: AdmissionView;
+  clock: Clock;
   logger: Logger;
   /** Accepted clock difference for x-acs-date / Timestamp (CAS doc §3.1 step 4: 15 minutes). */
   timestampWindowMs: number;

@@ -10,7 +10,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CertError } from '../../domain/errors.js';
-import { findAccessKeyCredential } from '../../accounts/access-keys.js';
 import { policyAllows, ramActionName } from '../../policy/action-policy.js';
 import type { CasAction, CasDeps } from './action.js';
 import { decodeParams } from './params.js';
@@ -125,14 +124,14 @@ async function authenticate(
   if (signed.securityToken)
     throw new CertError('invalid_parameter', 'STS security tokens are not supported by certdesk.');
 
-  const key = await findAccessKeyCredential(deps.accounts, signed.accessKeyId);
+  const key = await deps.accounts.findAccessKeyCredential(signed.accessKeyId);
   if (!key) throw new CertError('access_key_not_found', 'Specified access key is not found.');
   if (!key.enabled) throw new CertError('access_key_disabled', 'Specified access key is disabled.');
 
   checkContentHash(signed, body);
 
   const sentAt = parseAcsTimestamp(signed.timestamp);
-  const now = deps.accounts.clock.now();
+  const now = deps.clock.now();
   if (Math.abs(now - sentAt) > deps.timestampWindowMs) {
     throw new CertError('timestamp_expired', 'The specified timestamp or date header is expired or not yet valid.');
   }
@@ -181,7 +180,7 @@ async function admit(deps: CasDeps, auth: Authenticated): Promise<void> {
   const ticket = rateLimiterFor(deps).begin(auth.accountId, auth.actionName);
   let verdict;
   try {
-    verdict = await deps.accounts.store.repos.admissions.admit({
+    verdict = await deps.admissions.repos.admissions.admit({
       nonce: { accessKeyId: auth.signed.accessKeyId, nonce: auth.nonce, expiresAt: auth.rememberNonceUntil },
       hit: ticket.hit,
       durable: !auth.action.reads,

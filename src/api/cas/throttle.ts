@@ -11,7 +11,7 @@
 import { CertError } from '../../domain/errors.js';
 import type { Clock, Logger } from '../../domain/ports.js';
 import { CAS_RATE_LIMITS, RATE_WINDOW_MS, rateLimitFor, type RateLimitTable } from '../../policy/rate-limits.js';
-import type { Store } from '../../store/store.js';
+import type { AdmissionView } from '../../store/views.js';
 import type { RateHit } from '../../store/repos/rate-counters.js';
 import type { CasDeps } from './action.js';
 
@@ -42,7 +42,7 @@ export interface RateLimiter {
 }
 
 export interface RateLimiterOptions {
-  store: Store;
+  store: AdmissionView;
   clock: Clock;
   logger: Logger;
   limits?: RateLimitTable;
@@ -145,7 +145,7 @@ const limiters = new WeakMap<CasDeps, RateLimiter>();
 export function rateLimiterFor(deps: CasDeps): RateLimiter {
   let limiter = limiters.get(deps);
   if (!limiter) {
-    limiter = createRateLimiter({ store: deps.accounts.store, clock: deps.accounts.clock, logger: deps.logger });
+    limiter = createRateLimiter({ store: deps.admissions, clock: deps.clock, logger: deps.logger });
     limiters.set(deps, limiter);
   }
   return limiter;

@@ -1,12 +1,12 @@
 // CRLs over plain HTTP at the URLs certificates carry (RFC 5280 §4.2.1.13: DER,
 // application/pkix-crl per RFC 2585 §4.2): `/crl/<stem>.crl` is an issuer's full CRL,
 // `/crl/<stem>-p<n>.crl` its partition n (stems: src/app/ca-bootstrap.ts, e.g. `issuing`,
-// `root`, `issuing-2`). The worker builds and stores them (src/orders/publish-crl.ts); a
+// `root`, `issuing-2`). The worker builds and stores them (src/status/publish-crl.ts); a
 // request only reads the latest stored one.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Clock } from '../../domain/ports.js';
 import type { CrlRow } from '../../store/schema.js';
-import type { Store } from '../../store/store.js';
+import type { PublicReadView } from '../../store/views.js';
 import { sendBytes } from './handler.js';
 
 const NAME = /^([a-z0-9-]+?)(?:-p(0|[1-9][0-9]{0,3}))?\.crl$/;
@@ -16,7 +16,7 @@ export const CRL_MAX_AGE_SECONDS = 3600;
 
 /** Serves every issuer's CRLs at /crl/<stem>.crl and /crl/<stem>-p<n>.crl. */
 export function crlHandler(
-  store: Store,
+  store: PublicReadView,
   issuers: ReadonlyArray<{ id: number; stem: string }>,
   clock: Clock,
 ): FastifyPluginAsyncTypebox {

@@ -6,7 +6,8 @@
 // (malformedRequest, unauthorized: the body says what went wrong, RFC 6960 §2.3).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { getOcspResponseDer, type OcspAnswer, type OcspDeps } from '../../orders/ocsp-responses.js';
+import type { Clock, Logger } from '../../domain/ports.js';
+import type { OcspAnswer, OcspResponder } from '../../status/ocsp-responses.js';
 import { ocspErrorResponse } from '../../ca/ocsp.js';
 
 export const OCSP_PATH = '/ocsp';
@@ -56,28 +57,21 @@ function send(
 }
 
 /**
- * Serves OCSP at /ocsp (POST) and /ocsp/<request> (GET, HEAD) for every issuer in `issuers`
- * (the active one first; retired ones still answer for their certificates): a request goes
- * to the first issuer its CertIDs name, unauthorized when none (RFC 6960 §2.3).
+ * Serves OCSP at /ocsp (POST) and /ocsp/<request> (GET, HEAD). The responder answers for
+ * every issuer, current and retired (status/ocsp-responses.ts createOcspResponder).
  */
-export function ocspHandler(issuers: OcspDeps | readonly OcspDeps[]): FastifyPluginAsyncTypebox {
-  const all = Array.isArray(issuers) ? (issuers as readonly OcspDeps[]) : [issuers as OcspDeps];
-  const deps = all[0]!;
-  const lookUp = async (der: Buffer): Promise<OcspAnswer> => {
-    let answer: OcspAnswer | undefined;
-    for (const d of all) {
-      answer = await getOcspResponseDer(d, der);
-      if (answer.status !== 'unauthorized') return answer;
-    }
-    return answer!;
-  };
+export function ocspHandler(deps: {
+  responder: OcspResponder;
+  clock: Clock;
+  logger: Logger;
+}): FastifyPluginAsyncTypebox {
   const respond = async (reply: FastifyReply, der: Buffer | undefined, cacheable: boolean, ifNoneMatch?: string) => {
     let answer: OcspAnswer;
     try {
       answer =
         der === undefined
           ? { der: ocspErrorResponse('malformedRequest'), status: 'malformedRequest' }
-          : await lookUp(der);
+          : await deps.responder.answer(der);
     } catch (e) {
       // The store is unreachable or similar: RFC 6960 §2.3 tryLater, never a guess.
       deps.logger.log('warn', 'OCSP lookup failed', { error: String(e) });

@@ -3,8 +3,7 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CertError } from '../../domain/errors.js';
-import type { OrderDeps } from '../../orders/deps.js';
-import { revokeWithKeyProof } from '../../orders/revoke-by-key.js';
+import type { OrderEngine } from '../../orders/engine.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -18,7 +17,7 @@ const Body = Type.Object(
   { additionalProperties: false },
 );
 
-export function revokeByKeyHandler(deps: OrderDeps): FastifyPluginAsyncTypebox {
+export function revokeByKeyHandler(orders: Pick<OrderEngine, 'revokeWithKeyProof'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/v1/revoke-by-key',
@@ -36,7 +35,7 @@ export function revokeByKeyHandler(deps: OrderDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (req) => {
-        const r = await revokeWithKeyProof(deps, {
+        const r = await orders.revokeWithKeyProof({
           certificatePem: req.body.Certificate,
           reason: req.body.Reason || 'unspecified',
           timestamp: req.body.Timestamp,

@@ -1,6 +1,6 @@
 // 0005: pre-signed OCSP responses (issue 4; RFC 6960, RFC 5019; compliance.md §7). One row
 // per certificate of a certdesk issuer: the latest OCSPResponse signed for it, served as
-// stored, re-signed before next_update by the refresh job (src/orders/ocsp-responses.ts).
+// stored, re-signed before next_update by the refresh job (src/status/ocsp-responses.ts).
 import type { Kysely } from 'kysely';
 import type { MigrationContext } from './context.js';
 

@@ -1,18 +1,21 @@
-import type { Insertable } from 'kysely';
 import type { Db } from '../store.js';
-import type { AuthorizationRow, AuthorizationsTable } from '../schema.js';
+import type { Authorization, AuthorizationStatus } from '../../domain/order.js';
+import { authorizationFromRow, authorizationToRow, type NewAuthorization } from '../mappers.js';
 
 export function authorizationRepo(db: Db) {
   return {
-    async insertMany(rows: Insertable<AuthorizationsTable>[]): Promise<void> {
-      if (rows.length > 0) await db.insertInto('authorizations').values(rows).execute();
+    async insertMany(authorizations: NewAuthorization[]): Promise<void> {
+      if (authorizations.length > 0)
+        await db.insertInto('authorizations').values(authorizations.map(authorizationToRow)).execute();
     },
-    async forOrder(orderId: number): Promise<AuthorizationRow[]> {
-      return db.selectFrom('authorizations').selectAll().where('order_id', '=', orderId).orderBy('id').execute();
+    async forOrder(orderId: number): Promise<Authorization[]> {
+      return (
+        await db.selectFrom('authorizations').selectAll().where('order_id', '=', orderId).orderBy('id').execute()
+      ).map(authorizationFromRow);
     },
     async setOutcome(
       id: number,
-      outcome: { status: string; lastError: string | null; validatedAt: number | null },
+      outcome: { status: AuthorizationStatus; lastError: string | null; validatedAt: number | null },
     ): Promise<void> {
       await db
         .updateTable('authorizations')
@@ -20,6 +23,7 @@ export function authorizationRepo(db: Db) {
         .where('id', '=', id)
         .execute();
     },
+    /** A fresh random value, to be proven again (BR 3.2.2.4 v2.2.6: each value is single-use). */
     async replaceToken(id: number, token: string): Promise<void> {
       await db
         .updateTable('authorizations')

@@ -1,7 +1,11 @@
-import type { Insertable, Updateable } from 'kysely';
 import type { Db } from '../store.js';
-import type { CertificateRow, CertificatesTable } from '../schema.js';
+import type { Certificate } from '../../domain/certificate.js';
+import { certificateFromRow, certificateToRow, type NewCertificate } from '../mappers.js';
 import { containsText } from './like.js';
+
+function decode(row: Parameters<typeof certificateFromRow>[0] | undefined): Certificate | undefined {
+  return row && certificateFromRow(row);
+}
 
 export interface CertificateListQuery {
   accountId: number;
@@ -18,50 +22,83 @@ export interface CertificateListQuery {
 
 export function certificateRepo(db: Db) {
   return {
-    async insert(row: Insertable<CertificatesTable>): Promise<CertificateRow> {
-      return db.insertInto('certificates').values(row).returningAll().executeTakeFirstOrThrow();
+    async insert(cert: NewCertificate): Promise<Certificate> {
+      return certificateFromRow(
+        await db.insertInto('certificates').values(certificateToRow(cert)).returningAll().executeTakeFirstOrThrow(),
+      );
     },
-    async forOrder(orderId: number): Promise<CertificateRow | undefined> {
-      return db.selectFrom('certificates').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+    async forOrder(orderId: number): Promise<Certificate | undefined> {
+      return decode(await db.selectFrom('certificates').selectAll().where('order_id', '=', orderId).executeTakeFirst());
     },
-    async forOrders(orderIds: number[]): Promise<CertificateRow[]> {
+    async forOrders(orderIds: number[]): Promise<Certificate[]> {
       if (orderIds.length === 0) return [];
-      return db.selectFrom('certificates').selectAll().where('order_id', 'in', orderIds).execute();
+      return (await db.selectFrom('certificates').selectAll().where('order_id', 'in', orderIds).execute()).map(
+        certificateFromRow,
+      );
     },
     /** A live certificate of this account (issued or uploaded; never an unsigned intent). */
-    async get(accountId: number, id: number): Promise<CertificateRow | undefined> {
-      return db
-        .selectFrom('certificates')
-        .selectAll()
-        .where('id', '=', id)
-        .where('account_id', '=', accountId)
-        .where('state', '=', 'issued')
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
+    async get(accountId: number, id: number): Promise<Certificate | undefined> {
+      return decode(
+        await db
+          .selectFrom('certificates')
+          .selectAll()
+          .where('id', '=', id)
+          .where('account_id', '=', accountId)
+          .where('state', '=', 'issued')
+          .where('deleted_at', 'is', null)
+          .executeTakeFirst(),
+      );
     },
     /** A certificate one of certdesk's issuers (current or retired) signed, by serial. */
-    async findIssuedBySerial(issuerIds: readonly number[], serial: string): Promise<CertificateRow | undefined> {
+    async findIssuedBySerial(issuerIds: readonly number[], serial: string): Promise<Certificate | undefined> {
       if (issuerIds.length === 0) return undefined;
-      return db
-        .selectFrom('certificates')
-        .selectAll()
-        .where('issuer_id', 'in', issuerIds)
-        .where('serial', '=', serial)
-        .where('state', '=', 'issued')
-        .executeTakeFirst();
+      return decode(
+        await db
+          .selectFrom('certificates')
+          .selectAll()
+          .where('issuer_id', 'in', issuerIds)
+          .where('serial', '=', serial)
+          .where('state', '=', 'issued')
+          .executeTakeFirst(),
+      );
     },
     /** Phase 2 of issuance: intent -> issued, once. */
-    async markIssued(id: number, certDer: string, set: Updateable<CertificatesTable>): Promise<boolean> {
+    async markIssued(
+      id: number,
+      certDer: string,
+      facts: { sha1: string; sha256: string; notBefore: number; notAfter: number },
+    ): Promise<boolean> {
       const r = await db
         .updateTable('certificates')
-        .set({ ...set, state: 'issued', cert_der: certDer })
+        .set({
+          state: 'issued',
+          cert_der: certDer,
+          sha1: facts.sha1,
+          sha256: facts.sha256,
+          not_before: facts.notBefore,
+          not_after: facts.notAfter,
+        })
         .where('id', '=', id)
         .where('state', '=', 'intent')
         .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
-    async update(id: number, set: Updateable<CertificatesTable>): Promise<void> {
-      await db.updateTable('certificates').set(set).where('id', '=', id).execute();
+    /** Revokes an issued certificate once: false when it was revoked already (or is not issued). */
+    async markRevoked(id: number, at: number, reason: number | null): Promise<boolean> {
+      const r = await db
+        .updateTable('certificates')
+        .set({ revoked_at: at, revocation_reason: reason })
+        .where('id', '=', id)
+        .where('state', '=', 'issued')
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    async setKeySealed(id: number, keySealed: string): Promise<void> {
+      await db.updateTable('certificates').set({ key_sealed: keySealed }).where('id', '=', id).execute();
+    },
+    async markDeleted(id: number, at: number): Promise<void> {
+      await db.updateTable('certificates').set({ deleted_at: at }).where('id', '=', id).execute();
     },
     async nameTaken(accountId: number, name: string): Promise<boolean> {
       const r = await db
@@ -73,7 +110,7 @@ export function certificateRepo(db: Db) {
         .executeTakeFirst();
       return r !== undefined;
     },
-    async list(q: CertificateListQuery): Promise<{ total: number; rows: CertificateRow[] }> {
+    async list(q: CertificateListQuery): Promise<{ total: number; certificates: Certificate[] }> {
       let base = db
         .selectFrom('certificates')
         .where('account_id', '=', q.accountId)
@@ -100,7 +137,7 @@ export function certificateRepo(db: Db) {
       }
       const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       const rows = await base.selectAll().orderBy('id', 'desc').offset(q.offset).limit(q.limit).execute();
-      return { total: Number(n), rows };
+      return { total: Number(n), certificates: rows.map(certificateFromRow) };
     },
   };
 }

@@ -1,6 +1,17 @@
-import type { Insertable, Updateable } from 'kysely';
 import type { Db, StoreKind } from '../store.js';
 import type { CertificateRow, CertificatesTable, OrderRow, OrdersTable } from '../schema.js';
+import {
+  DELETABLE_STATES,
+  canTransition,
+  isInitialOrderState,
+  predecessorsOf,
+  type Order,
+  type OrderChanges,
+  type OrderState,
+  type PreviousState,
+} from '../../domain/order.js';
+import type { Certificate } from '../../domain/certificate.js';
+import { certificateFromRow, orderChangesToRow, orderFromRow, orderToRow, type NewOrder } from '../mappers.js';
 import { containsText } from './like.js';
 import { createBatcher } from '../batcher.js';
 import type { PreparedQuery } from '../postgres/open-postgres.js';
@@ -10,14 +21,23 @@ export interface OrderListQuery {
   /** Only orders whose issued certificate matches these date bounds (derived statuses). */
   certificate?: { validAt?: number; expiredAt?: number; notAfterBetween?: [number, number] };
   keyword?: string;
-  states?: readonly string[];
+  states?: readonly OrderState[];
   offset: number;
   limit: number;
 }
 
 export interface OrderWithCertificate {
-  order: OrderRow;
-  certificate: CertificateRow | undefined;
+  order: Order;
+  certificate: Certificate | undefined;
+}
+
+/**
+ * A move of the state machine: to `to`, from any state the table allows before it, or only
+ * from `from` (a subset of those: the state the caller read, for a compare-and-set).
+ */
+export interface OrderMove<T extends OrderState> {
+  to: T;
+  from?: readonly PreviousState<T>[];
 }
 
 // Every column of the two tables, for the one statement that reads an order with its
@@ -104,11 +124,13 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
         for (const values of await prepared.arrays('certdesk_orders_with_certificates', ORDERS_WITH_CERTIFICATES_PG, [
           ids,
         ])) {
-          const order = rowFrom<OrderRow>(ORDER_COLUMNS, values, 0);
+          const order = orderFromRow(rowFrom<OrderRow>(ORDER_COLUMNS, values, 0));
           found.set(order.id, {
             order,
             certificate:
-              values[certIdAt] === null ? undefined : rowFrom<CertificateRow>(CERTIFICATE_COLUMNS, values, certIdAt),
+              values[certIdAt] === null
+                ? undefined
+                : certificateFromRow(rowFrom<CertificateRow>(CERTIFICATE_COLUMNS, values, certIdAt)),
           });
         }
       } else {
@@ -120,11 +142,14 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
           .execute();
         const certificates = await db.selectFrom('certificates').selectAll().where('order_id', 'in', ids).execute();
         const certByOrder = new Map(certificates.map((c) => [c.order_id, c]));
-        for (const order of orders) found.set(order.id, { order, certificate: certByOrder.get(order.id) });
+        for (const row of orders) {
+          const cert = certByOrder.get(row.id);
+          found.set(row.id, { order: orderFromRow(row), certificate: cert && certificateFromRow(cert) });
+        }
       }
       return keys.map((k) => {
         const f = found.get(k.id);
-        return f && f.order.account_id === k.accountId ? f : undefined;
+        return f && f.order.accountId === k.accountId ? f : undefined;
       });
     },
   );
@@ -137,61 +162,92 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
     getWithCertificate(accountId: number, id: number): Promise<OrderWithCertificate | undefined> {
       return getWithCertificate({ accountId, id });
     },
-    async insert(row: Insertable<OrdersTable>): Promise<OrderRow> {
-      return db.insertInto('orders').values(row).returningAll().executeTakeFirstOrThrow();
+    /** A new order, in an initial state of the table (INITIAL_ORDER_STATES). */
+    async insert(order: NewOrder): Promise<Order> {
+      // The type says so already; this holds for callers that cast.
+      const state: string = order.state;
+      if (!isInitialOrderState(state)) throw new Error(`an order cannot be created in state ${state}`);
+      return orderFromRow(
+        await db.insertInto('orders').values(orderToRow(order)).returningAll().executeTakeFirstOrThrow(),
+      );
     },
     /** A live (not deleted) order of this account. */
-    async get(accountId: number, id: number): Promise<OrderRow | undefined> {
-      return db
+    async get(accountId: number, id: number): Promise<Order | undefined> {
+      const row = await db
         .selectFrom('orders')
         .selectAll()
         .where('id', '=', id)
         .where('account_id', '=', accountId)
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
+      return row && orderFromRow(row);
     },
     /** For the worker and operators: any live order by id. */
-    async getById(id: number): Promise<OrderRow | undefined> {
-      return db
+    async getById(id: number): Promise<Order | undefined> {
+      const row = await db
         .selectFrom('orders')
         .selectAll()
         .where('id', '=', id)
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
+      return row && orderFromRow(row);
     },
     /**
      * The same, locking the row until the transaction ends (PostgreSQL; SQLite's write
      * transaction already excludes every other writer).
      */
-    async getForUpdate(id: number): Promise<OrderRow | undefined> {
+    async getForUpdate(id: number): Promise<Order | undefined> {
       let q = db.selectFrom('orders').selectAll().where('id', '=', id).where('deleted_at', 'is', null);
       if (kind === 'postgres') q = q.forUpdate();
-      return q.executeTakeFirst();
+      const row = await q.executeTakeFirst();
+      return row && orderFromRow(row);
     },
     /**
-     * Moves an order from one state to another only if it is still in `from`: the
-     * compare-and-set that keeps two writers (API and worker, two processes) from both acting.
+     * The one writer of an order's state. The statement itself refuses what the state table
+     * (domain/order.ts) does not allow: it changes the row only while the order is in one
+     * of the states allowed before `to` (or in `move.from`, a subset of them), so two writers
+     * (API and worker, two processes) cannot both act on what they read. False when the
+     * order is no longer there or no longer in such a state; a move the table never allows
+     * is a programming error and throws.
      */
-    async transition(
+    async moveOrder<T extends OrderState>(
       id: number,
-      from: readonly string[],
-      set: Updateable<OrdersTable> & { state?: string },
+      move: OrderMove<T>,
+      changes: OrderChanges = {},
     ): Promise<boolean> {
+      // The type parameter has done its work at the call site; here the move is checked again at run time.
+      const { to, from: only } = move as unknown as { to: OrderState; from?: readonly OrderState[] };
+      const from = only ?? predecessorsOf(to);
+      const refused = from.filter((s) => !canTransition(s, to));
+      if (refused.length > 0 || from.length === 0)
+        throw new Error(`the order state table has no move ${refused.join('|') || '(nothing)'} -> ${to}`);
       const r = await db
         .updateTable('orders')
-        .set(set)
+        .set({ ...orderChangesToRow(changes), state: to })
         .where('id', '=', id)
-        .where('state', 'in', from as string[])
+        .where('state', 'in', [...from])
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
-    async update(id: number, set: Updateable<OrdersTable>): Promise<void> {
-      await db.updateTable('orders').set(set).where('id', '=', id).execute();
+    /** Changes fields other than the state. */
+    async update(id: number, changes: OrderChanges): Promise<void> {
+      await db.updateTable('orders').set(orderChangesToRow(changes)).where('id', '=', id).execute();
     },
-    async list(q: OrderListQuery): Promise<{ total: number; rows: OrderRow[] }> {
+    /** Deletion is not a state: a failed or pending order gets deleted_at, and its plan unit is free again. */
+    async markDeleted(id: number, now: number): Promise<boolean> {
+      const r = await db
+        .updateTable('orders')
+        .set({ deleted_at: now, updated_at: now })
+        .where('id', '=', id)
+        .where('state', 'in', [...DELETABLE_STATES])
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    async list(q: OrderListQuery): Promise<{ total: number; orders: Order[] }> {
       let base = db.selectFrom('orders').where('account_id', '=', q.accountId).where('deleted_at', 'is', null);
-      if (q.states && q.states.length > 0) base = base.where('state', 'in', q.states as string[]);
+      if (q.states && q.states.length > 0) base = base.where('state', 'in', [...q.states]);
       const c = q.certificate;
       if (c) {
         base = base.where('id', 'in', (eb) => {
@@ -218,13 +274,13 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
       }
       const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       const rows = await base.selectAll().orderBy('id', 'desc').offset(q.offset).limit(q.limit).execute();
-      return { total: Number(n), rows };
+      return { total: Number(n), orders: rows.map(orderFromRow) };
     },
-    async listForOperator(q: { state?: string; accountId?: number; limit: number }): Promise<OrderRow[]> {
+    async listForOperator(q: { state?: OrderState; accountId?: number; limit: number }): Promise<Order[]> {
       let base = db.selectFrom('orders').selectAll().where('deleted_at', 'is', null);
       if (q.state) base = base.where('state', '=', q.state);
       if (q.accountId !== undefined) base = base.where('account_id', '=', q.accountId);
-      return base.orderBy('id').limit(q.limit).execute();
+      return (await base.orderBy('id').limit(q.limit).execute()).map(orderFromRow);
     },
     async lockAccount(accountId: number): Promise<void> {
       // Serializes submissions of one account across processes (PostgreSQL), so that the

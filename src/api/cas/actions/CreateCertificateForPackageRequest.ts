@@ -1,7 +1,6 @@
 // CreateCertificateForPackageRequest (CAS doc §5.1; the seed document): an application
 // against a resource plan, any product. ProductCode defaults to digicert-free-1-free and
 // ValidateType to DNS; contact and company fall back to the latest added ones.
-import { submitApplication } from '../../../orders/submit-application.js';
 import { DEFAULT_PRODUCT_CODE } from '../../../policy/products.js';
 import { defineAction } from '../action.js';
 import { CONTACT_PARAMS, CSR_MAX, VALIDATE_TYPES } from '../application-params.js';
@@ -17,7 +16,7 @@ export default defineAction({
     ...CONTACT_PARAMS,
   },
   async run(ctx, p) {
-    const { orderId } = await submitApplication(ctx.deps.orders, ctx.accountId, {
+    const { orderId } = await ctx.deps.orders.submitApplication(ctx.accountId, {
       productCode: p.ProductCode ?? DEFAULT_PRODUCT_CODE,
       csr: p.Csr,
       domain: p.Domain,

@@ -1,5 +1,4 @@
 // CreateCertificateRequest (CAS doc §5.1): DV only, one domain, certdesk makes the key.
-import { submitApplication } from '../../../orders/submit-application.js';
 import { defineAction } from '../action.js';
 import { DV_API_PARAMS } from '../application-params.js';
 import { decodeTags } from '../params.js';
@@ -10,7 +9,7 @@ export default defineAction({
     ...DV_API_PARAMS,
   },
   async run(ctx, p) {
-    const { orderId } = await submitApplication(ctx.deps.orders, ctx.accountId, {
+    const { orderId } = await ctx.deps.orders.submitApplication(ctx.accountId, {
       productCode: p.ProductCode,
       domain: p.Domain,
       validateType: p.ValidateType as 'DNS' | 'FILE',

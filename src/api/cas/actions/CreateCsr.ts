@@ -1,6 +1,5 @@
 // CreateCsr (CAS doc §5.4): certdesk generates the key pair and the CSR; the key stays sealed
 // with the CSR (GetCsrDetail returns it). Response { CsrId, Csr (PEM) }.
-import { createCsr } from '../../../accounts/csrs.js';
 import { defineAction } from '../action.js';
 
 export default defineAction({
@@ -17,7 +16,7 @@ export default defineAction({
     Sans: { type: 'string', maxLength: 2048 },
   },
   async run(ctx, p) {
-    const created = await createCsr(ctx.deps.accounts, ctx.accountId, {
+    const created = await ctx.deps.accounts.createCsr(ctx.accountId, {
       algorithm: p.Algorithm,
       keySize: p.KeySize,
       commonName: p.CommonName,

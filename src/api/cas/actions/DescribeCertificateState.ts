@@ -1,5 +1,4 @@
 // DescribeCertificateState (CAS doc §5.1).
-import { describeOrder } from '../../../orders/describe-order.js';
 import { defineAction } from '../action.js';
 import { describeStateView } from '../views.js';
 
@@ -7,7 +6,7 @@ export default defineAction({
   reads: true,
   params: { OrderId: { type: 'integer', required: true, min: 1 } },
   async run(ctx, p) {
-    const view = await describeOrder(ctx.deps.orders, ctx.accountId, p.OrderId, ctx.admitted);
-    return describeStateView(view, ctx.deps.orders.ca.chainPem);
+    const view = await ctx.deps.orders.describeOrder(ctx.accountId, p.OrderId, ctx.admitted);
+    return describeStateView(view, ctx.deps.orders.chainPem);
   },
 });

@@ -1,5 +1,4 @@
 // DescribePackageState (CAS doc §5.2): quota of one product for the caller's account.
-import { describePackageState } from '../../../orders/describe-package-state.js';
 import { DEFAULT_PRODUCT_CODE } from '../../../policy/products.js';
 import { defineAction } from '../action.js';
 
@@ -9,7 +8,7 @@ export default defineAction({
     ProductCode: { type: 'string', maxLength: 64 },
   },
   async run(ctx, p) {
-    const state = await describePackageState(ctx.deps.accounts, ctx.accountId, p.ProductCode ?? DEFAULT_PRODUCT_CODE);
+    const state = await ctx.deps.orders.describePackageState(ctx.accountId, p.ProductCode ?? DEFAULT_PRODUCT_CODE);
     return {
       ProductCode: state.productCode,
       TotalCount: state.totalCount,

@@ -1,7 +1,6 @@
 // GetCsrDetail (CAS doc §5.4): the CSR PEM and its private key (PKCS#8 PEM), or an empty
 // PrivateKey when certdesk holds none. The response body is not logged (gateway.ts logs
 // only the redacted parameters).
-import { getCsrDetail } from '../../../accounts/csrs.js';
 import { defineAction } from '../action.js';
 
 export default defineAction({
@@ -10,7 +9,7 @@ export default defineAction({
     CsrId: { type: 'integer', required: true, min: 1 },
   },
   async run(ctx, p) {
-    const detail = await getCsrDetail(ctx.deps.accounts, ctx.accountId, p.CsrId);
+    const detail = await ctx.deps.accounts.getCsrDetail(ctx.accountId, p.CsrId);
     return { Csr: detail.csrPem, PrivateKey: detail.privateKeyPem };
   },
 });

@@ -1,5 +1,4 @@
 // GetUserCertificateDetail (CAS doc §5.3). The key is returned only to the owning account.
-import { getUserCertificate } from '../../../orders/user-certificates.js';
 import { defineAction } from '../action.js';
 import { certificateDetailView } from '../views.js';
 
@@ -11,7 +10,7 @@ export default defineAction({
   },
   async run(ctx, p) {
     const filter = p.CertFilter ?? false;
-    const detail = await getUserCertificate(ctx.deps.orders, ctx.accountId, p.CertId, !filter);
-    return certificateDetailView(detail, filter, ctx.deps.orders.clock.now());
+    const detail = await ctx.deps.orders.getUserCertificate(ctx.accountId, p.CertId, !filter);
+    return certificateDetailView(detail, filter, ctx.deps.clock.now());
   },
 });

@@ -1,6 +1,5 @@
 // ListContact (CAS doc §5.5): the caller's contacts, newest first, with Keyword matching
 // name, email or mobile. ShowSize defaults to 20.
-import { listContacts } from '../../../accounts/contacts.js';
 import { defineAction } from '../action.js';
 
 export default defineAction({
@@ -13,7 +12,7 @@ export default defineAction({
   async run(ctx, p) {
     const page = p.CurrentPage ?? 1;
     const size = p.ShowSize ?? 20;
-    const { total, rows } = await listContacts(ctx.deps.accounts, ctx.accountId, {
+    const { total, rows } = await ctx.deps.accounts.listContacts(ctx.accountId, {
       keyword: p.Keyword,
       page,
       pageSize: size,

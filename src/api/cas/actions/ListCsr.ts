@@ -1,7 +1,6 @@
 // ListCsr (CAS doc §5.4): the caller's CSRs, newest first. `KeyWord` (capital W, unlike
 // ListContact's `Keyword`, CAS doc §10.8) matches name, common name or SANs; ShowSize
 // defaults to 50 (the SDK's field doc).
-import { listCsrs } from '../../../accounts/csrs.js';
 import { defineAction } from '../action.js';
 
 export default defineAction({
@@ -15,7 +14,7 @@ export default defineAction({
   async run(ctx, p) {
     const page = p.CurrentPage ?? 1;
     const size = p.ShowSize ?? 50;
-    const { total, items } = await listCsrs(ctx.deps.accounts, ctx.accountId, {
+    const { total, items } = await ctx.deps.accounts.listCsrs(ctx.accountId, {
       algorithm: p.Algorithm,
       keyword: p.KeyWord,
       page,

@@ -1,6 +1,6 @@
 // ListUserCertificateOrder (CAS doc §5.3): OrderType CPACK (default), BUY, UPLOAD or CERT.
 import { LIST_STATUSES, type ListStatus } from '../../../domain/order.js';
-import { listUserOrders, type OrderType } from '../../../orders/list-orders.js';
+import type { OrderType } from '../../../orders/list-orders.js';
 import { defineAction } from '../action.js';
 import { certificateListItem, orderListItem } from '../views.js';
 
@@ -17,14 +17,14 @@ export default defineAction({
   async run(ctx, p) {
     const page = p.CurrentPage ?? 1;
     const size = p.ShowSize ?? 50;
-    const result = await listUserOrders(ctx.deps.orders, ctx.accountId, {
+    const result = await ctx.deps.orders.listUserOrders(ctx.accountId, {
       orderType: (p.OrderType ?? 'CPACK') as OrderType,
       status: p.Status as ListStatus | undefined,
       keyword: p.Keyword,
       page,
       size,
     });
-    const now = ctx.deps.orders.clock.now();
+    const now = ctx.deps.clock.now();
     const list =
       result.kind === 'orders'
         ? result.orders.map(({ order, certificate }) => orderListItem(order, certificate, now))

@@ -1,5 +1,4 @@
 // RenewCertificateOrderForPackageRequest (CAS doc §5.1): a new order for a WILLEXPIRED certificate.
-import { renewOrder } from '../../../orders/renew-order.js';
 import { defineAction } from '../action.js';
 import { CSR_MAX } from '../application-params.js';
 import { decodeTags } from '../params.js';
@@ -10,7 +9,7 @@ export default defineAction({
     Csr: { type: 'string', maxLength: CSR_MAX },
   },
   async run(ctx, p) {
-    const { orderId } = await renewOrder(ctx.deps.orders, ctx.accountId, p.OrderId, {
+    const { orderId } = await ctx.deps.orders.renewOrder(ctx.accountId, p.OrderId, {
       csr: p.Csr,
       tags: decodeTags(ctx.raw),
     });

@@ -1,5 +1,4 @@
 // UpdateCsr (CAS doc §5.4): sets or replaces the private key of a CSR; it must match the CSR.
-import { updateCsrKey } from '../../../accounts/csrs.js';
 import { defineAction } from '../action.js';
 
 export default defineAction({
@@ -8,7 +7,7 @@ export default defineAction({
     Key: { type: 'string', required: true, maxLength: 16_384 },
   },
   async run(ctx, p) {
-    await updateCsrKey(ctx.deps.accounts, ctx.accountId, p.CsrId, p.Key);
+    await ctx.deps.accounts.updateCsrKey(ctx.accountId, p.CsrId, p.Key);
     return {};
   },
 });

@@ -1,6 +1,5 @@
 // UploadCsr (CAS doc §5.4): stores a customer's CSR, optionally with its private key (which
 // must match). Csr and Key travel in the URL (CAS doc §2.1) and are never logged (redact.ts).
-import { uploadCsr } from '../../../accounts/csrs.js';
 import { MAX_CSR_BYTES } from '../../../ca/csr.js';
 import { defineAction } from '../action.js';
 
@@ -12,7 +11,7 @@ export default defineAction({
     Name: { type: 'string', maxLength: 50 },
   },
   async run(ctx, p) {
-    const uploaded = await uploadCsr(ctx.deps.accounts, ctx.accountId, { csr: p.Csr, key: p.Key, name: p.Name });
+    const uploaded = await ctx.deps.accounts.uploadCsr(ctx.accountId, { csr: p.Csr, key: p.Key, name: p.Name });
     return { CsrId: uploaded.id };
   },
 });

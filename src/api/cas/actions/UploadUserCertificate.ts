@@ -1,7 +1,6 @@
 // UploadUserCertificate (CAS doc §5.3): a certificate and its key from elsewhere. SM2 dual
 // certificates (SignCert/EncryptCert) are not supported by certdesk.
 import { CertError } from '../../../domain/errors.js';
-import { uploadUserCertificate } from '../../../orders/user-certificates.js';
 import { defineAction } from '../action.js';
 
 const PEM_MAX = 60_000;
@@ -23,7 +22,7 @@ export default defineAction({
     }
     if (!p.Cert) throw new CertError('missing_parameter', 'The parameter Cert is required.');
     if (!p.Key) throw new CertError('missing_parameter', 'The parameter Key is required.');
-    const { certId } = await uploadUserCertificate(ctx.deps.orders, ctx.accountId, {
+    const { certId } = await ctx.deps.orders.uploadUserCertificate(ctx.accountId, {
       name: p.Name,
       certPem: p.Cert,
       keyPem: p.Key,

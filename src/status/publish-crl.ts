@@ -1,4 +1,4 @@
-// CRL publication, a durable job per issuer (compliance.md §7; BR §4.9.7, §4.10.1):
+// CRL publication, a durable job per issuer (BR 4.9.7, 4.10.1 v2.2.6):
 //  - re-signed within minutes of any revocation (crlEventSink schedules the job) and at least
 //    every 4 days (each run schedules the next within CRL_REFRESH_MS);
 //  - nextUpdate 7 days after thisUpdate (at most 10 allowed);
@@ -10,9 +10,19 @@
 // The revoked certificates are read in pages and encoded as they come (src/ca/crl.ts), so a
 // publication of a million entries keeps about the CRLs' own size in memory.
 import { RevokedListWriter, signCrl, type RevokedEntry } from '../ca/crl.js';
-import type { OrderDeps } from './deps.js';
-import type { EventSink } from './events.js';
-import type { AttemptOutcome } from './run-validation.js';
+import type { Clock, Logger } from '../domain/ports.js';
+import type { IssuingCa } from '../orders/deps.js';
+import type { EventSink } from '../orders/events.js';
+import type { StoreView } from '../store/views.js';
+import type { AttemptOutcome } from '../worker/job-protocol.js';
+
+/** What CRL publication needs; OrderDeps has all of it. */
+export interface CrlDeps {
+  store: StoreView<'crls' | 'jobs'>;
+  clock: Clock;
+  logger: Logger;
+  ca: Pick<IssuingCa, 'id' | 'leaf' | 'crlPartitions' | 'leafForPartition'>;
+}
 
 /** Job kind; the job's ref id is the issuer id. */
 export const JOB_CRL = 'crl';
@@ -20,9 +30,9 @@ export const JOB_CRL = 'crl';
 export const FULL_CRL = -1;
 
 const DAY = 86_400_000;
-/** nextUpdate - thisUpdate (compliance.md §7: at most 10 days). */
+/** nextUpdate - thisUpdate (BR 4.9.7 v2.2.6: at most 10 days). */
 export const CRL_VALIDITY_MS = 7 * DAY;
-/** The next run after a publication: a CRL is re-signed at least every 4 days (compliance.md §7). */
+/** The next run after a publication: a CRL is re-signed every 3 days (BR 4.9.7 v2.2.6 asks at least every 7; the margin covers failed runs). */
 export const CRL_REFRESH_MS = 3 * DAY;
 /** After a revocation, the CRL job runs this much later, so a burst of revocations makes one CRL. */
 export const CRL_REVOCATION_DELAY_MS = 60_000;
@@ -32,13 +42,13 @@ export const CRL_KEEP_AFTER_EXPIRY_MS = DAY;
 const PAGE = 2000;
 
 /** The scopes to publish: the full CRL, and every partition when certificates name partitions. */
-function scopes(deps: OrderDeps): number[] {
+function scopes(deps: CrlDeps): number[] {
   const partitions = deps.ca.crlPartitions > 1 ? Array.from({ length: deps.ca.crlPartitions }, (_, n) => n) : [];
   return [FULL_CRL, ...partitions];
 }
 
 /** Job handler: builds, signs and stores the issuer's CRLs, then schedules the next run. */
-export async function runCrlPublication(deps: OrderDeps, issuerId: number): Promise<AttemptOutcome> {
+export async function runCrlPublication(deps: CrlDeps, issuerId: number): Promise<AttemptOutcome> {
   const { store, clock, logger, ca } = deps;
   if (issuerId !== ca.id) {
     // Only the active issuing CA's key is loaded; an old issuer's job has nothing to sign with.
@@ -143,7 +153,7 @@ export function crlEventSink(delayMs: number): EventSink {
  * At worker start: publishes now when a scope has no CRL yet (first start, or more partitions
  * configured), else makes sure a refresh is scheduled (it normally is, by the last run).
  */
-export async function ensureCrlScheduled(deps: OrderDeps): Promise<void> {
+export async function ensureCrlScheduled(deps: CrlDeps): Promise<void> {
   const { store, clock, ca } = deps;
   const stored = new Map((await store.repos.crls.headers(ca.id)).map((h) => [h.partition, h]));
   const now = clock.now();

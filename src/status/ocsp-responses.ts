@@ -1,4 +1,4 @@
-// OCSP status of certdesk's certificates (issue 4; RFC 6960, RFC 5019; compliance.md §7).
+// OCSP status of certdesk's certificates (RFC 6960, RFC 5019; BR 4.9.9-4.9.10 v2.2.6).
 //
 // Every issued certificate gets a response pre-signed by its issuing CA and stored
 // (ocsp_responses), valid 4 days (BR §4.9.10: 8 hours to 10 days) and re-signed by a
@@ -10,16 +10,18 @@
 // not state the certificate's revocation, so a lagging job never yields a wrong answer.
 //
 // Serials certdesk never issued (no certificate row in state 'issued') are answered
-// unknown, never good (compliance.md §7), signed on the fly; CertIDs naming another issuer
-// are answered unauthorized (RFC 6960 §2.3).
+// unknown, never good (BR 4.9.10 v2.2.6: a responder must not answer good for a serial
+// that was not issued), signed on the fly; CertIDs naming another issuer are answered
+// unauthorized (RFC 6960 §2.3).
 //
-// A certificate is answered authoritatively from the moment it is issued (compliance.md §7:
-// within 15 minutes): its first lookup signs and stores the response if the refresh job,
+// A certificate is answered authoritatively from the moment it is issued (BR 4.9.10
+// v2.2.6: within 15 minutes of issuance): its first lookup signs and stores the response if the refresh job,
 // which issuance schedules within a minute, has not pre-signed it yet.
 //
 // Serving is fast: answers are kept in a small in-process LRU for a minute, which bounds how
 // long another process's revocation can go unseen here; a revocation made in this process
-// drops the serial from the cache at once.
+// drops the serial from the cache at once (src/app builds one OcspCache per issuer and hands
+// the same one to the lookup and to the revocation's event sink).
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Issuer } from '../ca/hierarchy.js';
@@ -38,10 +40,10 @@ import {
 } from '../ca/ocsp.js';
 import { DerError } from '../crypto/der-reader.js';
 import type { Clock, Logger } from '../domain/ports.js';
-import type { Store } from '../store/store.js';
+import type { StoreView } from '../store/views.js';
 import type { NewOcspResponse, OcspCertificateState } from '../store/repos/ocsp-responses.js';
-import type { EventSink } from './events.js';
-import type { AttemptOutcome } from './run-validation.js';
+import type { EventSink } from '../orders/events.js';
+import type { AttemptOutcome } from '../worker/job-protocol.js';
 
 export const JOB_OCSP_REFRESH = 'ocsp-refresh';
 
@@ -70,12 +72,18 @@ const REFRESH_BUDGET_MS = 10_000;
 /** After a revocation in this process, its serial bypasses the cache this long (until the transaction has surely committed). */
 const HOLD_MS = 10_000;
 
-/** What the OCSP functions need; OrderDeps has all of it. */
+/** What the refresh job needs; OrderDeps has all of it. */
 export interface OcspDeps {
-  store: Store;
+  store: StoreView<'ocspResponses' | 'jobs'>;
   clock: Clock;
   logger: Logger;
   ca: { id: number; leaf: { issuer: Issuer } };
+}
+
+/** What lookups need besides: this process's cache of answers for the issuer. */
+export interface OcspLookupDeps extends Omit<OcspDeps, 'store'> {
+  store: StoreView<'ocspResponses'>;
+  cache: OcspCache;
 }
 
 /** The issuing CA that signs the responses of its certificates (RFC 6960 §4.2.2.2). */
@@ -97,37 +105,38 @@ export interface OcspAnswer {
 
 // ---- Per-issuer state of this process ----
 
-interface ResponderState {
+/**
+ * The in-process state of the responder for one issuing CA: built once per process by
+ * src/app (createOcspCache) and given to both the lookups and the revocation's event sink,
+ * so that a revocation made here reaches the answers the handler serves.
+ */
+export interface OcspCache {
+  issuer: Issuer;
   /** issuerNameHash/issuerKeyHash of the issuer for each CertID hash we support, by OID. */
   hashes: Map<string, IssuerHashes>;
-  cache: Map<string, { answer: OcspAnswer; expires: number }>;
+  answers: Map<string, { answer: OcspAnswer; expires: number }>;
   /** Serials revoked here lately: answered from the store, never from the cache. */
   held: Map<string, number>;
   /** Lookups in progress, so concurrent misses for one serial sign and store once. */
   inflight: Map<string, Promise<OcspAnswer>>;
 }
 
-// Keyed by the Issuer object, which the event sink and the HTTP handler share (src/app
-// builds one per process), so a revocation here reaches the cache the handler reads.
-const states = new WeakMap<Issuer, ResponderState>();
-
-function stateOf(issuer: Issuer): ResponderState {
-  let s = states.get(issuer);
-  if (!s) {
-    const hashes = new Map<string, IssuerHashes>();
-    for (const [oid, hash] of Object.entries(CERT_ID_HASHES)) hashes.set(oid, computeIssuerHashes(issuer, hash));
-    s = { hashes, cache: new Map(), held: new Map(), inflight: new Map() };
-    states.set(issuer, s);
-  }
-  return s;
+function issuerHashes(issuer: Issuer): Map<string, IssuerHashes> {
+  const hashes = new Map<string, IssuerHashes>();
+  for (const [oid, hash] of Object.entries(CERT_ID_HASHES)) hashes.set(oid, computeIssuerHashes(issuer, hash));
+  return hashes;
 }
 
-function isOurs(state: ResponderState, id: OcspCertId): boolean {
+export function createOcspCache(issuer: Issuer): OcspCache {
+  return { issuer, hashes: issuerHashes(issuer), answers: new Map(), held: new Map(), inflight: new Map() };
+}
+
+function isOurs(state: OcspCache, id: OcspCertId): boolean {
   const h = state.hashes.get(id.hashAlgorithm);
   return h !== undefined && h.nameHash.equals(id.issuerNameHash) && h.keyHash.equals(id.issuerKeyHash);
 }
 
-function isHeld(state: ResponderState, serial: string, now: number): boolean {
+function isHeld(state: OcspCache, serial: string, now: number): boolean {
   const until = state.held.get(serial);
   if (until === undefined) return false;
   if (until > now) return true;
@@ -135,28 +144,28 @@ function isHeld(state: ResponderState, serial: string, now: number): boolean {
   return false;
 }
 
-function hold(state: ResponderState, serial: string, now: number): void {
+function hold(state: OcspCache, serial: string, now: number): void {
   if (state.held.size > 1000) for (const [k, until] of state.held) if (until <= now) state.held.delete(k);
   state.held.set(serial, now + HOLD_MS);
-  for (const oid of state.hashes.keys()) state.cache.delete(cacheKey(oid, serial));
+  for (const oid of state.hashes.keys()) state.answers.delete(cacheKey(oid, serial));
 }
 
 function cacheKey(hashAlgorithm: string, serial: string): string {
   return `${hashAlgorithm}:${serial}`;
 }
 
-function cacheGet(state: ResponderState, key: string, now: number): OcspAnswer | undefined {
-  const e = state.cache.get(key);
+function cacheGet(state: OcspCache, key: string, now: number): OcspAnswer | undefined {
+  const e = state.answers.get(key);
   if (!e) return undefined;
-  state.cache.delete(key);
+  state.answers.delete(key);
   if (e.expires <= now || (e.answer.nextUpdate !== undefined && e.answer.nextUpdate <= now)) return undefined;
-  state.cache.set(key, e); // most recently used last
+  state.answers.set(key, e); // most recently used last
   return e.answer;
 }
 
-function cacheSet(state: ResponderState, key: string, answer: OcspAnswer, now: number): void {
-  if (state.cache.size >= OCSP_CACHE_ENTRIES) state.cache.delete(state.cache.keys().next().value!);
-  state.cache.set(key, { answer, expires: now + OCSP_CACHE_TTL_MS });
+function cacheSet(state: OcspCache, key: string, answer: OcspAnswer, now: number): void {
+  if (state.answers.size >= OCSP_CACHE_ENTRIES) state.answers.delete(state.answers.keys().next().value!);
+  state.answers.set(key, { answer, expires: now + OCSP_CACHE_TTL_MS });
 }
 
 // ---- Signing ----
@@ -180,8 +189,13 @@ function errorAnswer(status: OcspErrorStatus): OcspAnswer {
 }
 
 /** The response to store for an issued certificate: SHA-1 CertID, as RFC 5019 §2.1.1 has clients ask. */
-function signStoredResponse(ca: OcspCa, row: OcspCertificateState, now: number): NewOcspResponse {
-  const certId = encodeCertId(OID_SHA1, stateOf(ca.issuer).hashes.get(OID_SHA1)!, serialBytes(row.serial));
+function signStoredResponse(
+  ca: OcspCa,
+  hashes: Map<string, IssuerHashes>,
+  row: OcspCertificateState,
+  now: number,
+): NewOcspResponse {
+  const certId = encodeCertId(OID_SHA1, hashes.get(OID_SHA1)!, serialBytes(row.serial));
   const nextUpdate = now + OCSP_VALIDITY_MS;
   const der = buildOcspResponse(ca.issuer, now, [{ certId, status: statusOf(row), thisUpdate: now, nextUpdate }]);
   return {
@@ -222,7 +236,7 @@ function signUnknown(ca: OcspCa, certId: Buffer, now: number): OcspAnswer {
  * response (stored when the request asks about one certificate with a SHA-1 CertID, the
  * RFC 5019 case; signed on the fly otherwise).
  */
-export async function getOcspResponseDer(deps: OcspDeps, requestDer: Buffer): Promise<OcspAnswer> {
+export async function getOcspResponseDer(deps: OcspLookupDeps, requestDer: Buffer): Promise<OcspAnswer> {
   let certIds: OcspCertId[];
   try {
     certIds = parseOcspRequest(requestDer).certIds;
@@ -231,7 +245,7 @@ export async function getOcspResponseDer(deps: OcspDeps, requestDer: Buffer): Pr
     throw e;
   }
   const ca: OcspCa = { id: deps.ca.id, issuer: deps.ca.leaf.issuer };
-  const state = stateOf(ca.issuer);
+  const state = deps.cache;
   if (!certIds.every((id) => isOurs(state, id))) return errorAnswer('unauthorized');
   if (certIds.length > 1) return answerSeveral(deps, ca, certIds);
   const certId = certIds[0]!;
@@ -254,7 +268,7 @@ export async function getOcspResponseDer(deps: OcspDeps, requestDer: Buffer): Pr
 }
 
 async function lookUp(
-  deps: OcspDeps,
+  deps: OcspLookupDeps,
   ca: OcspCa,
   certId: OcspCertId,
   serial: string,
@@ -274,7 +288,7 @@ async function lookUp(
     );
   }
   if (storedIsCurrent(row, now)) return answerOf(row.der!, status, row.this_update!, row.next_update!);
-  const fresh = signStoredResponse(ca, row, now);
+  const fresh = signStoredResponse(ca, deps.cache.hashes, row, now);
   try {
     await deps.store.repos.ocspResponses.save([fresh]);
   } catch (e) {
@@ -285,7 +299,7 @@ async function lookUp(
 }
 
 /** Several CertIDs in one request (RFC 6960 §4.1.1 allows it; RFC 5019 clients send one): one response, signed now. */
-async function answerSeveral(deps: OcspDeps, ca: OcspCa, certIds: OcspCertId[]): Promise<OcspAnswer> {
+async function answerSeveral(deps: OcspLookupDeps, ca: OcspCa, certIds: OcspCertId[]): Promise<OcspAnswer> {
   const serials = certIds.map((c) => c.serialHex).filter((s): s is string => s !== null);
   const rows = new Map((await deps.store.repos.ocspResponses.findMany(ca.id, serials)).map((r) => [r.serial, r]));
   const now = deps.clock.now();
@@ -307,7 +321,7 @@ async function answerSeveral(deps: OcspDeps, ca: OcspCa, certIds: OcspCertId[]):
  * the job row is only written when no refresh is due within OCSP_ISSUED_BATCH_MS, so
  * concurrent issuances do not queue on it).
  */
-export function ocspEventSink(ca: OcspCa): EventSink {
+export function ocspEventSink(ca: OcspCa, cache: OcspCache): EventSink {
   return async (repos, event, now) => {
     if (event.kind === 'issued') {
       const job = await repos.jobs.find(JOB_OCSP_REFRESH, ca.id);
@@ -318,8 +332,8 @@ export function ocspEventSink(ca: OcspCa): EventSink {
     if (event.kind !== 'revoked') return;
     const row = await repos.ocspResponses.findByCertificateId(event.certificateId);
     if (!row || row.issuer_id !== ca.id || row.revoked_at === null) return;
-    hold(stateOf(ca.issuer), row.serial, now);
-    await repos.ocspResponses.save([signStoredResponse(ca, row, now)]);
+    hold(cache, row.serial, now);
+    await repos.ocspResponses.save([signStoredResponse(ca, cache.hashes, row, now)]);
   };
 }
 
@@ -334,6 +348,7 @@ export async function runOcspRefresh(deps: OcspDeps, issuerId: number): Promise<
   // Only the issuer whose key this process holds; a retired issuer's responses run out.
   if (issuerId !== deps.ca.id) return { kind: 'done' };
   const ca: OcspCa = { id: deps.ca.id, issuer: deps.ca.leaf.issuer };
+  const hashes = issuerHashes(ca.issuer);
   const repos = deps.store.repos.ocspResponses;
   const started = performance.now();
   let after = '';
@@ -347,7 +362,7 @@ export async function runOcspRefresh(deps: OcspDeps, issuerId: number): Promise<
       afterSerial: after,
       limit: REFRESH_BATCH,
     });
-    await repos.save(rows.map((r) => signStoredResponse(ca, r, now)));
+    await repos.save(rows.map((r) => signStoredResponse(ca, hashes, r, now)));
     signed += rows.length;
     if (rows.length < REFRESH_BATCH) {
       finished = true;
@@ -372,4 +387,27 @@ export async function runOcspRefresh(deps: OcspDeps, issuerId: number): Promise<
 export async function ensureOcspRefreshScheduled(deps: OcspDeps): Promise<void> {
   const now = deps.clock.now();
   await deps.store.repos.jobs.enqueue(JOB_OCSP_REFRESH, deps.ca.id, now + OCSP_ISSUED_BATCH_MS, now);
+}
+
+/** What the relying-party front end holds: answers, and nothing else of the store. */
+export interface OcspResponder {
+  answer(requestDer: Buffer): Promise<OcspAnswer>;
+}
+
+/**
+ * Answers for every issuer in `issuers` (the active one first; retired ones still answer for
+ * their certificates): a request goes to the first issuer its CertIDs name, unauthorized
+ * when none does (RFC 6960 §2.3).
+ */
+export function createOcspResponder(issuers: readonly OcspLookupDeps[]): OcspResponder {
+  return {
+    async answer(requestDer) {
+      let answer: OcspAnswer = errorAnswer('unauthorized');
+      for (const deps of issuers) {
+        answer = await getOcspResponseDer(deps, requestDer);
+        if (answer.status !== 'unauthorized') return answer;
+      }
+      return answer;
+    },
+  };
 }

@@ -1,0 +1,45 @@
+// The account use cases as front ends see them: bound to their dependencies by src/app
+// (domain/use-cases.ts), so a front end changes accounts only through them.
+import { bindUseCases } from '../domain/use-cases.js';
+import type { AccountDeps } from './deps.js';
+import { createAccount, listAccounts, requireAccount } from './accounts.js';
+import {
+  createAccessKey,
+  deleteAccessKey,
+  findAccessKeyCredential,
+  listAccessKeys,
+  setAccessKeyEnabled,
+} from './access-keys.js';
+import { grantPlan, listPlans } from './plans.js';
+import { addContact, listContacts, removeContact } from './contacts.js';
+import { addCompany, listCompanies, removeCompany } from './companies.js';
+import { createCsr, deleteCsr, getCsrDetail, listCsrs, updateCsrKey, uploadCsr } from './csrs.js';
+
+export function createAccountService(deps: AccountDeps) {
+  return bindUseCases(deps, {
+    createAccount,
+    listAccounts,
+    requireAccount,
+    createAccessKey,
+    deleteAccessKey,
+    findAccessKeyCredential,
+    listAccessKeys,
+    setAccessKeyEnabled,
+    grantPlan,
+    listPlans,
+    addContact,
+    listContacts,
+    removeContact,
+    addCompany,
+    listCompanies,
+    removeCompany,
+    createCsr,
+    uploadCsr,
+    updateCsrKey,
+    deleteCsr,
+    getCsrDetail,
+    listCsrs,
+  });
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;
