@@ -33,6 +33,11 @@ export interface DnsQueryLogEntry {
   transport: 'udp' | 'tcp';
 }
 
+export interface HttpRequestLogEntry {
+  host: string;
+  path: string;
+}
+
 export interface ChallengeServer {
   /** '127.0.0.1:PORT', UDP and TCP on the same port. */
   dnsAddress: string;
@@ -53,6 +58,8 @@ export interface ChallengeServer {
   setHttp(host: string, path: string, response: HttpResponseSpec): void;
   clearHttp(host?: string): void;
   dnsQueries(): DnsQueryLogEntry[];
+  /** Every HTTP request received, in order (host without port, path without query). */
+  httpRequests(): HttpRequestLogEntry[];
   close(): Promise<void>;
 }
 
@@ -87,6 +94,7 @@ export async function startChallengeServer(
   const zone = new Map<string, NameRecords>();
   const servfail = new Set<string>();
   const queryLog: DnsQueryLogEntry[] = [];
+  const httpLog: HttpRequestLogEntry[] = [];
   const routes = new Map<string, Map<string, HttpResponseSpec>>();
 
   // ---- DNS data -------------------------------------------------------------------------
@@ -268,6 +276,7 @@ export async function startChallengeServer(
   const httpServer = http.createServer((req, res) => {
     const host = hostWithoutPort(req.headers.host ?? '');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    httpLog.push({ host, path });
     const spec = routes.get(host)?.get(path);
     const send = (): void => {
       if (spec === undefined) {
@@ -340,6 +349,7 @@ export async function startChallengeServer(
       else routes.delete(hostWithoutPort(host));
     },
     dnsQueries: () => queryLog.map((q) => ({ ...q })),
+    httpRequests: () => httpLog.map((r) => ({ ...r })),
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
