@@ -1,4 +1,5 @@
 // Builds the order engine's dependencies and the worker from config.
+import { createValidationNudges } from './validation-nudges.js';
 import { X509Certificate } from 'node:crypto';
 import { intermediatesOf, type CaHierarchy, type CaIssuer } from './ca-bootstrap.js';
 import type { AppContext } from './context.js';
@@ -145,6 +146,10 @@ export function buildOrderDeps(
       retryBaseMs: config.validationRetryMs,
     },
     wake,
+    nudges: createValidationNudges({
+      orderIntervalMs: config.validationNudgeIntervalMs,
+      perAccountPerMinute: config.validationNudgesPerMinute,
+    }),
     events: combineSinks(
       noticeEventSink(),
       crlEventSink(CRL_REVOCATION_DELAY_MS),
