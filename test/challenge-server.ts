@@ -37,6 +37,11 @@ export interface DnsQueryLogEntry {
   transport: 'udp' | 'tcp';
 }
 
+export interface HttpRequestLogEntry {
+  host: string;
+  path: string;
+}
+
 export interface ChallengeServer {
   /** '127.0.0.1:PORT', UDP and TCP on the same port. */
   dnsAddress: string;
@@ -67,6 +72,8 @@ export interface ChallengeServer {
   /** The SNI values TLS clients sent, in order. */
   tlsServerNames(): string[];
   dnsQueries(): DnsQueryLogEntry[];
+  /** Every HTTP request received, in order (host without port, path without query). */
+  httpRequests(): HttpRequestLogEntry[];
   close(): Promise<void>;
 }
 
@@ -101,6 +108,7 @@ export async function startChallengeServer(
   const zone = new Map<string, NameRecords>();
   const servfail = new Set<string>();
   const queryLog: DnsQueryLogEntry[] = [];
+  const httpLog: HttpRequestLogEntry[] = [];
   const routes = new Map<string, Map<string, HttpResponseSpec>>();
 
   // ---- DNS data -------------------------------------------------------------------------
@@ -282,6 +290,7 @@ export async function startChallengeServer(
   const httpServer = http.createServer((req, res) => {
     const host = hostWithoutPort(req.headers.host ?? '');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    httpLog.push({ host, path });
     const spec = routes.get(host)?.get(path);
     const send = (): void => {
       if (spec === undefined) {
@@ -362,6 +371,7 @@ export async function startChallengeServer(
     clearTlsAlpn: (servername) => tlsAlpn.clear(servername),
     tlsServerNames: () => tlsAlpn.serverNames(),
     dnsQueries: () => queryLog.map((q) => ({ ...q })),
+    httpRequests: () => httpLog.map((r) => ({ ...r })),
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

@@ -312,6 +312,22 @@ export const CONFIG_SCHEMA = Type.Object({
     section: 'validation',
     help: 'First delay before a failed domain validation is tried again (doubles each time, at most an hour).',
   }),
+  validationNudgeIntervalMs: option(whole(0, 3_600_000), {
+    flag: 'validation-nudge-interval-ms',
+    value: 'MS',
+    default: '3000',
+    scope: 'serve',
+    section: 'validation',
+    help: 'Least time between two validation attempts of one order that DescribeCertificateState triggers; calls in between are answered from the last result.',
+  }),
+  validationNudgesPerMinute: option(whole(1, 1_000_000), {
+    flag: 'validation-nudges-per-minute',
+    value: 'N',
+    default: '60',
+    scope: 'serve',
+    section: 'validation',
+    help: 'Validation attempts DescribeCertificateState may trigger per account and minute (per API process); more calls are answered from the last result.',
+  }),
   timestampWindowSeconds: option(whole(1, 86_400), {
     flag: 'timestamp-window',
     value: 'SECONDS',

@@ -96,12 +96,16 @@ export async function runValidationAttempt(deps: ValidationDeps, orderId: number
   return { kind: 'done' };
 }
 
-/** DescribeCertificateState on a waiting order asks for an attempt now: the customer just published the record. */
+/**
+ * DescribeCertificateState on a waiting order asks for an attempt at `runAt` (now, unless
+ * the order was nudged a moment ago): the customer may just have published the record.
+ */
 export async function requestValidationSoon(
   deps: UseCaseDeps<'clock' | 'wake', 'jobs'>,
   orderId: number,
+  runAt: number,
 ): Promise<void> {
   const now = deps.clock.now();
-  await deps.store.repos.jobs.enqueue(JOB_VALIDATE, orderId, now, now);
-  deps.wake();
+  await deps.store.repos.jobs.enqueue(JOB_VALIDATE, orderId, runAt, now);
+  if (runAt <= now) deps.wake();
 }

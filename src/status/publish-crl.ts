@@ -141,6 +141,16 @@ export async function runCrlPublication(deps: CrlDeps, issuerId: number): Promis
  */
 export function crlEventSink(delayMs: number): EventSink {
   return async (repos, event, now) => {
+    if (event.kind === 'revoked_batch') {
+      // One bump and one job per issuer for the whole batch.
+      const perIssuer = new Map<number, number>();
+      for (const c of event.certificates) perIssuer.set(c.issuerId, (perIssuer.get(c.issuerId) ?? 0) + 1);
+      for (const [issuerId, count] of perIssuer) {
+        await repos.crls.bumpRevision(issuerId, count);
+        await repos.jobs.enqueue(JOB_CRL, issuerId, now + delayMs, now);
+      }
+      return;
+    }
     if (event.kind !== 'revoked') return;
     const issuerId = await repos.crls.issuerOfCertificate(event.certificateId);
     if (issuerId === null) return; // an uploaded certificate: another CA's to list

@@ -20,16 +20,27 @@ export interface ReadRepos {
   companies: Pick<Repos['companies'], 'list' | 'latest' | 'findByName'>;
   csrs: Pick<Repos['csrs'], 'get' | 'page'>;
   issuers: Pick<Repos['issuers'], 'listActive' | 'count'>;
-  orders: Pick<Repos['orders'], 'getWithCertificate' | 'get' | 'getById' | 'list' | 'listForOperator'>;
+  orders: Pick<Repos['orders'], 'getWithCertificate' | 'get' | 'getById' | 'getManyById' | 'list' | 'listForOperator'>;
   authorizations: Pick<Repos['authorizations'], 'forOrder'>;
   certificates: Pick<
     Repos['certificates'],
-    'forOrder' | 'forOrders' | 'get' | 'findIssuedBySerial' | 'nameTaken' | 'list'
+    | 'forOrder'
+    | 'forOrders'
+    | 'get'
+    | 'getMany'
+    | 'findIssuedBySerial'
+    | 'nameTaken'
+    | 'list'
+    | 'revocationCandidates'
+    | 'countUnrevoked'
   >;
   jobs: Pick<Repos['jobs'], 'find' | 'nextRunAt'>;
   crls: Pick<Repos['crls'], 'latest' | 'header' | 'headers' | 'revokedPage' | 'issuerOfCertificate'>;
   notices: Pick<Repos['notices'], 'get' | 'list' | 'contactWebhooks' | 'webhookSecret'>;
-  ocspResponses: Pick<Repos['ocspResponses'], 'find' | 'findMany' | 'findByCertificateId' | 'needingResponse' | 'get'>;
+  ocspResponses: Pick<
+    Repos['ocspResponses'],
+    'find' | 'findMany' | 'findByCertificateId' | 'findByCertificateIds' | 'needingResponse' | 'get'
+  >;
   stats: Repos['stats'];
 }
 

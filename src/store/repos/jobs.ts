@@ -28,6 +28,31 @@ export function jobRepo(db: Db, kind: StoreKind) {
         .onConflict((oc) => oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: earlier }))
         .execute();
     },
+    /** enqueue for many jobs of one kind, in statements of up to 1000 rows. */
+    async enqueueMany(jobKind: string, refIds: readonly number[], runAt: number, now: number): Promise<void> {
+      const earlier =
+        kind === 'postgres'
+          ? sql<number>`least(jobs.run_at, excluded.run_at)`
+          : sql<number>`min(jobs.run_at, excluded.run_at)`;
+      for (let i = 0; i < refIds.length; i += 1000) {
+        await db
+          .insertInto('jobs')
+          .values(
+            refIds.slice(i, i + 1000).map((refId) => ({
+              kind: jobKind,
+              ref_id: refId,
+              run_at: runAt,
+              attempts: 0,
+              lease_owner: null,
+              lease_until: null,
+              last_error: null,
+              created_at: now,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: earlier }))
+          .execute();
+      }
+    },
     /**
      * Claims up to `limit` due jobs whose lease is free or expired. PostgreSQL: FOR UPDATE
      * SKIP LOCKED, so concurrent workers never claim the same row. SQLite: one writer at a time.
