@@ -305,6 +305,16 @@ describe('checkCaa with RFC 8657 accounturi and validationmethods', () => {
     });
   }
 
+  test('an IP identifier has no CAA: permitted without any DNS query (BR §3.2.2.8 covers dNSNames)', async () => {
+    cs.setCaa('1.2.0.192.in-addr.arpa', [issue(';')]);
+    cs.setCaa('2.1', [issue(';')]); // where climbing "192.0.2.1" label by label would land
+    const before = cs.dnsQueries().length;
+    for (const ip of ['192.0.2.1', '2001:db8::1']) {
+      assert.deepEqual(await checkCaa({ resolver }, { name: ip, issuerDomain: US, accountUri: ACCT }), { ok: true });
+    }
+    assert.equal(cs.dnsQueries().length, before);
+  });
+
   test('another CA named with our account URI still does not authorize us', async () => {
     const result = await checkCaa({ resolver }, { name: 'other-ca-acct.test', issuerDomain: US, accountUri: ACCT });
     assert.deepEqual(result, {
