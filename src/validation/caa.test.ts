@@ -127,15 +127,16 @@ describe('checkCaa', () => {
   for (const c of cases) {
     test(c.name, async () => {
       const result = await checkCaa({ resolver }, { name: c.target, issuerDomain: US });
-      // A lookup failure may heal by itself (retry); a record that refuses us is permanent.
+      // A lookup failure may heal by itself (retry, ACME `dns`); a record that refuses us is
+      // permanent (ACME `caa`).
       const permanent = c.reason !== undefined && !c.reason.startsWith('CAA lookup');
       assert.deepEqual(
         result,
         c.reason === undefined
           ? { ok: true }
           : permanent
-            ? { ok: false, reason: c.reason, permanent }
-            : { ok: false, reason: c.reason },
+            ? { ok: false, reason: c.reason, permanent, kind: 'caa' }
+            : { ok: false, reason: c.reason, kind: 'dns' },
       );
     });
   }
@@ -298,6 +299,7 @@ describe('checkCaa with RFC 8657 accounturi and validationmethods', () => {
               ok: false,
               reason: `CAA record at ${zone} authorizes ${US} only under conditions this request does not meet (${c.unmet}).`,
               permanent: true,
+              kind: 'caa',
             },
       );
     });
@@ -309,6 +311,7 @@ describe('checkCaa with RFC 8657 accounturi and validationmethods', () => {
       ok: false,
       reason: `CAA record at other-ca-acct.test does not authorize ${US} (issue "letsencrypt.org; accounturi=${ACCT}").`,
       permanent: true,
+      kind: 'caa',
     });
   });
 });

@@ -1,7 +1,7 @@
 // CAA checking (BR §3.2.2.8, RFC 8659; compliance.md §3): may certdesk issue for this name?
 
 import type { AcmeChallengeType } from './acme-methods.js';
-import { failed, normalizeDomain, passed, quoteForReason, type CheckResult } from './check-result.js';
+import { failedAs, normalizeDomain, passed, quoteForReason, type CheckResult } from './check-result.js';
 import { isDnsLookupError, type CaaRecord, type DnsResolver } from './ports.js';
 
 /** RFC 8659 §4.1: the Issuer Critical Flag is bit 0 of the flags octet, i.e. 128. */
@@ -44,7 +44,10 @@ export async function checkCaa(deps: { resolver: DnsResolver }, opts: CaaCheckOp
   } catch (e) {
     // compliance.md §3: a failed lookup (SERVFAIL included) never counts as permission.
     if (isDnsLookupError(e)) {
-      return failed(`CAA lookup for ${fqdn} failed (${e.reason}); issuance is not permitted until it succeeds.`);
+      return failedAs(
+        'dns',
+        `CAA lookup for ${fqdn} failed (${e.reason}); issuance is not permitted until it succeeds.`,
+      );
     }
     throw e;
   }
@@ -55,7 +58,8 @@ export async function checkCaa(deps: { resolver: DnsResolver }, opts: CaaCheckOp
   const tagOf = (r: CaaRecord): string => r.tag.toLowerCase(); // RFC 8659 §4.1: tags match case-insensitively
   const criticalUnknown = records.find((r) => (r.flags & ISSUER_CRITICAL) !== 0 && !KNOWN_TAGS.has(tagOf(r)));
   if (criticalUnknown !== undefined) {
-    return failed(
+    return failedAs(
+      'caa',
       `CAA record at ${at} has a critical property "${quoteForReason(criticalUnknown.tag, 40)}" that certdesk does not support, so issuance is forbidden.`,
       true,
     );
@@ -72,14 +76,15 @@ export async function checkCaa(deps: { resolver: DnsResolver }, opts: CaaCheckOp
   const ours = issuer === '' ? [] : relevant.filter((r) => issuerDomainOf(r.value) === issuer);
   if (ours.length === 0) {
     const listed = relevant.map((r) => `${tagOf(r)} "${quoteForReason(r.value, 80)}"`).join(', ');
-    return failed(`CAA record at ${at} does not authorize ${issuer} (${listed}).`, true);
+    return failedAs('caa', `CAA record at ${at} does not authorize ${issuer} (${listed}).`, true);
   }
   // RFC 8659 §4.2: each property stands alone; one property whose parameters this request
   // meets is enough.
   const unmet = ours.map((r) => unmetParameter(r, opts));
   if (unmet.some((why) => why === undefined)) return passed;
   const listed = ours.map((r, i) => `${tagOf(r)} "${quoteForReason(r.value, 120)}": ${unmet[i]!}`).join('; ');
-  return failed(
+  return failedAs(
+    'caa',
     `CAA record at ${at} authorizes ${issuer} only under conditions this request does not meet (${listed}).`,
     true,
   );

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startChallengeServer, type ChallengeServer } from '../../test/challenge-server.js';
 import {
+  base32,
   checkDnsAccount01,
   DNS_ACCOUNT_01_BR_METHOD,
   dnsAccount01RecordName,
@@ -20,6 +21,18 @@ const OTHER_ACCOUNT = 'https://certdesk.test/acme/acct/43';
 const KEY_AUTH = 'evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA.9jg46WB3rR_AHD-EBXdN7cBkH1WOu0tA3M9fm21mqTI';
 
 describe('dns-account-01 names and values', () => {
+  test('base32 against the RFC 4648 §10 test vectors (lower case, padding dropped)', () => {
+    const vectors: Array<[string, string]> = [
+      ['', ''],
+      ['f', 'my'],
+      ['fo', 'mzxq'],
+      ['foo', 'mzxw6'],
+      ['foob', 'mzxw6yq'],
+      ['fooba', 'mzxw6ytb'],
+      ['foobar', 'mzxw6ytboi'],
+    ];
+    for (const [input, expected] of vectors) assert.equal(base32(Buffer.from(input)), expected, input);
+  });
   test('the label of the draft example account', () => {
     assert.equal(dnsAccountLabel(DRAFT_ACCOUNT), '_ujmmovf2vn55tgye');
     assert.equal(dnsAccount01RecordName('example.org', DRAFT_ACCOUNT), '_ujmmovf2vn55tgye._acme-challenge.example.org');

@@ -15,7 +15,8 @@ export const DNS_ACCOUNT_01_BR_METHOD = BR_METHOD_DNS_ACCOUNT_01;
 // RFC 4648 §6, in lower case as the draft requires.
 const BASE32_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
-function base32(bytes: Buffer): string {
+/** RFC 4648 §6 base32, lower case, without "=" padding (exported for its test vectors). */
+export function base32(bytes: Buffer): string {
   let out = '';
   let bits = 0;
   let acc = 0;

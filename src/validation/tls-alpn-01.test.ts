@@ -280,6 +280,32 @@ describe('checkTlsAlpn01', () => {
     }
   });
 
+  test('an IPv6 identifier: ip6.arpa SNI, 16-octet iPAddress SAN (server on ::1)', async () => {
+    const good = acmeTlsCertificate(reverseDnsName('::1'), { keyAuthorization: KEY_AUTH, san: [{ ip: '::1' }] });
+    const sni: string[] = [];
+    const v6 = tls.createServer(
+      {
+        cert: good.certPem,
+        key: good.keyPem,
+        ALPNCallback: ({ servername, protocols }) => {
+          sni.push(servername ?? '');
+          return protocols.includes('acme-tls/1') ? 'acme-tls/1' : undefined;
+        },
+      },
+      (s) => s.end(),
+    );
+    v6.on('tlsClientError', () => undefined);
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    const port = (v6.address() as net.AddressInfo).port;
+    try {
+      // Any textual form of the address; it is normalized before use.
+      assert.deepEqual(await check('0:0:0:0:0:0:0:1', { port }), { ok: true });
+      assert.deepEqual(sni, [`1.${'0.'.repeat(31)}ip6.arpa`]);
+    } finally {
+      await new Promise<void>((resolve) => v6.close(() => resolve()));
+    }
+  });
+
   test('BR methods', () => {
     assert.equal(TLS_ALPN_01_BR_METHOD, '3.2.2.4.20');
     assert.equal(TLS_ALPN_01_IP_BR_METHOD, '3.2.2.5.7');
