@@ -30,6 +30,8 @@ function stateTable<const T extends { [S in keyof T]: StateRow<keyof T> }>(table
 export const ORDER_STATE_TABLE = stateTable({
   payed: { initial: true, to: ['domain_verify'] },
   domain_verify: { initial: true, to: ['process', 'verify_fail', 'payed'] },
+  // ACME (RFC 8555 §7.1.6 "ready"): every name validated, waiting for the finalize CSR.
+  ready: { from: ['domain_verify'], to: ['process', 'verify_fail', 'payed'] },
   process: { to: ['certificate', 'verify_fail', 'payed'] },
   certificate: { to: ['revoked'] },
   verify_fail: { to: [] },
@@ -203,6 +205,7 @@ export function certificateStatus(
 const LIST_STATUS_OF: Record<OrderState, ListStatus | 'by-certificate'> = {
   payed: 'PAYED',
   domain_verify: 'CHECKING',
+  ready: 'CHECKING',
   process: 'CHECKING',
   verify_fail: 'CHECKED_FAIL',
   revoked: 'REVOKED',
