@@ -123,3 +123,46 @@ export function acmeOrderStatus(
   if (order.state === 'ready') return 'ready';
   return 'pending';
 }
+
+/**
+ * ACME problem types (RFC 8555 §6.7, RFC 9773 §7, draft-aaron-acme-profiles) a use case may
+ * name when the CertError kind alone does not say which one the client must see. The ACME
+ * error form (api/acme/problems.ts) reads it from the error's detail; other fronts ignore it.
+ */
+export const ACME_PROBLEM_TYPES = [
+  'malformed',
+  'badNonce',
+  'badCSR',
+  'badPublicKey',
+  'badSignatureAlgorithm',
+  'badRevocationReason',
+  'alreadyRevoked',
+  'accountDoesNotExist',
+  'invalidContact',
+  'unsupportedContact',
+  'rejectedIdentifier',
+  'unsupportedIdentifier',
+  'invalidProfile',
+  'unauthorized',
+  'orderNotReady',
+  'userActionRequired',
+  'externalAccountRequired',
+  'alreadyReplaced',
+  'rateLimited',
+  'caa',
+  'connection',
+  'dns',
+  'tls',
+  'incorrectResponse',
+  'serverInternal',
+] as const;
+export type AcmeProblemType = (typeof ACME_PROBLEM_TYPES)[number];
+
+export function isAcmeProblemType(v: unknown): v is AcmeProblemType {
+  return typeof v === 'string' && (ACME_PROBLEM_TYPES as readonly string[]).includes(v);
+}
+
+export const ACME_ERROR_PREFIX = 'urn:ietf:params:acme:error:';
+
+/** RFC 8555 §6.5 leaves nonce lifetime to the server: one hour. */
+export const ACME_DEFAULT_NONCE_LIFETIME_MS = 3_600_000;

@@ -144,9 +144,29 @@ export interface Order {
   updatedAt: number;
 }
 
+/**
+ * An ACME order is created before its key is known (RFC 8555 §7.4: the CSR comes at
+ * finalize): its spki is empty until then, and validation leads it to `ready`, not `process`.
+ */
+export function awaitsCsr(order: Pick<Order, 'spki'>): boolean {
+  return order.spki === '';
+}
+
 /** What a write may change besides the state (the state moves only through the table). */
 export type OrderChanges = Partial<
-  Pick<Order, 'failReason' | 'approvedAt' | 'validationDeadline' | 'caaCheckedAt' | 'keySealed' | 'updatedAt'>
+  Pick<
+    Order,
+    | 'failReason'
+    | 'approvedAt'
+    | 'validationDeadline'
+    | 'caaCheckedAt'
+    | 'keySealed'
+    | 'updatedAt'
+    // ACME finalize: the subscriber key and CSR arrive with the move ready -> process.
+    | 'spki'
+    | 'keyAlgorithm'
+    | 'csrDer'
+  >
 >;
 
 /** The associated data that binds a generated key's ciphertext to its order. */
