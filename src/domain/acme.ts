@@ -6,7 +6,7 @@ import type { Authorization, Order } from './order.js';
 export type AcmeAccountStatus = 'valid' | 'deactivated';
 
 /** A public JWK as RFC 7517 writes it (only the members RFC 7638 thumbprints read are kept). */
-export type PublicJwk = Record<string, string>;
+export type PublicJwk = { kty: string } & Record<string, string>;
 
 export interface AcmeAccount {
   id: number;

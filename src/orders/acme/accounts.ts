@@ -85,7 +85,7 @@ async function verifyEab(
   // Compared as keys (their thumbprints), not as bytes (§7.3.4).
   let boundThumbprint: string | undefined;
   try {
-    boundThumbprint = await calculateJwkThumbprint(bound as { kty: string }, 'sha256');
+    boundThumbprint = await calculateJwkThumbprint(bound, 'sha256');
   } catch {
     boundThumbprint = undefined;
   }
