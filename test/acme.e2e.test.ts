@@ -5,7 +5,7 @@ import { after, before, describe as suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,6 +21,7 @@ import { addContact } from '../src/accounts/contacts.js';
 import { createEabKey } from '../src/orders/acme/eab.js';
 import { buildCsr } from '../src/ca/csr-builder.js';
 import { toPem } from '../src/crypto/pem.js';
+import { runCliJson } from './support/cli.js';
 
 const run = promisify(execFile);
 
@@ -202,6 +203,65 @@ suite('ACME with the project JWS client', () => {
       ),
       `the ACME order ${serial} is listed`,
     );
+  });
+
+  test('EAB credentials from `certdesk admin acme eab` and the operator API: create, list, revoke', async () => {
+    const created = await runCliJson<{ KeyId: string; HmacKey: string }>(
+      [
+        'admin',
+        'acme',
+        'eab',
+        'create',
+        '--account',
+        String(accountId),
+        '--product',
+        'digicert-free-1-free',
+        '--max-accounts',
+        '2',
+        ...cd.storeArgs,
+      ],
+      cd.storeEnv,
+    );
+    assert.match(created.KeyId, /^eab_/);
+    assert.match(created.HmacKey, /^[A-Za-z0-9_-]{43}$/);
+    const second = await new AcmeTestClient(directoryUrl, newAccountKey('rsa2048'), rootPem).init();
+    try {
+      const made = await second.newAccount({ keyId: created.KeyId, hmac: created.HmacKey });
+      assert.equal(made.status, 201, made.text);
+    } finally {
+      second.close();
+    }
+    const listed = await runCliJson<Array<{ KeyId: string; UsedAccounts: number }>>(
+      ['admin', 'acme', 'eab', 'list', '--account', String(accountId), ...cd.storeArgs],
+      cd.storeEnv,
+    );
+    assert.equal(listed.find((k) => k.KeyId === created.KeyId)?.UsedAccounts, 1);
+    // The operator API does the same.
+    const token = readFileSync(join(cd.dataDir, 'admin-token'), 'utf8').trim();
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${cd.server.adminUrl}/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const api = await call('POST', '/acme/eab', { AccountId: accountId, ProductCode: 'digicert-free-1-free' });
+    assert.equal(api.status, 201);
+    assert.match(api.body.HmacKey, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal((await call('POST', `/acme/eab/${api.body.KeyId}/revoke`)).status, 200);
+    const revoked = await call('GET', `/acme/eab?AccountId=${accountId}`);
+    assert.equal(revoked.body.EabKeys.find((k: any) => k.KeyId === api.body.KeyId).Revoked, true);
+    // A revoked credential makes no account: 403 unauthorized.
+    const third = await new AcmeTestClient(directoryUrl, newAccountKey('ec384'), rootPem).init();
+    try {
+      const refused = await third.newAccount({ keyId: api.body.KeyId, hmac: api.body.HmacKey });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.type, 'urn:ietf:params:acme:error:unauthorized');
+    } finally {
+      third.close();
+    }
+    await runCliJson(['admin', 'acme', 'eab', 'revoke', created.KeyId, ...cd.storeArgs], cd.storeEnv);
   });
 
   test('revocation by the ordering account reaches OCSP; a second one is alreadyRevoked', async () => {

@@ -21,6 +21,7 @@ import { limitsOf, planListeners, type ListenerName } from './listeners.js';
 import { startListener, type FrontPlugin, type ListenerSpec, type RunningListener } from './edge.js';
 import { fileTlsSource, listenerNames, selfIssuedTlsSource, type TlsSource } from './tls.js';
 import { CertError } from '../domain/errors.js';
+import { createEabService } from '../orders/acme/eab.js';
 import { acmeListenerSpec, buildAcmeDeps, startAcmeHousekeeping } from './acme-wiring.js';
 
 export { planListeners } from './listeners.js';
@@ -146,7 +147,12 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
         {
           plugin: operatorPlugin({
             token,
-            services: { accounts, orders: engine, store },
+            services: {
+              accounts,
+              orders: engine,
+              store,
+              acmeEab: createEabService({ store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer }),
+            },
             metrics: () => metrics.exposition(),
           }),
         },

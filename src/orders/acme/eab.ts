@@ -6,6 +6,7 @@ import type { AcmeEabKey } from '../../domain/acme.js';
 import { findProduct } from '../../policy/products.js';
 import type { Clock, RandomSource, SecretSealer } from '../../domain/ports.js';
 import type { StoreView } from '../../store/views.js';
+import { bindUseCases } from '../../domain/use-cases.js';
 
 export type EabDeps = {
   store: StoreView<'acme', 'accounts'>;
@@ -88,3 +89,10 @@ export async function revokeEabKey(deps: EabDeps, keyId: string): Promise<void> 
   if (!(await deps.store.repos.acme.revokeEab(keyId, deps.clock.now())))
     throw new CertError('illegal_state', `The EAB key ${keyId.slice(0, 64)} is already revoked.`);
 }
+
+/** The EAB use cases bound for the operator API (src/app binds them). */
+export function createEabService(deps: EabDeps) {
+  return bindUseCases(deps, { createEabKey, listEabKeys, revokeEabKey });
+}
+
+export type EabService = ReturnType<typeof createEabService>;
