@@ -244,7 +244,7 @@ suite('ACME with the project JWS client', () => {
         headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       });
-      return { status: res.status, body: (await res.json()) as any };
+      return { status: res.status, body: (await res.json()) };
     };
     const api = await call('POST', '/acme/eab', { AccountId: accountId, ProductCode: 'digicert-free-1-free' });
     assert.equal(api.status, 201);
