@@ -34,6 +34,8 @@ import {
   type OcspCache,
 } from '../status/ocsp-responses.js';
 import { ocspHandler } from '../api/public/ocsp.js';
+import type { AcmeDeps } from '../orders/acme/deps.js';
+import { JOB_ACME_CHALLENGE, runAcmeChallenge } from '../orders/acme/challenges.js';
 
 /** The public URLs an issuing CA's certificates carry (AIA caIssuers, CRL distribution points, OCSP); `stem` names the issuer (ca-bootstrap.ts urlStem). */
 export function caUrls(publicUrl: string, stem = 'issuing') {
@@ -209,7 +211,13 @@ export function publicHandlers(
   ];
 }
 
-export function startOrderWorker(ctx: AppContext, hierarchy: CaHierarchy, deps: OrderDeps, pollMs?: number): Worker {
+export function startOrderWorker(
+  ctx: AppContext,
+  hierarchy: CaHierarchy,
+  deps: OrderDeps,
+  pollMs?: number,
+  acme?: AcmeDeps,
+): Worker {
   const forIssuer = (id: number) => depsForIssuer(ctx, hierarchy, deps, id);
   // CRLs are published from the first start and stay scheduled (src/status/publish-crl.ts);
   // OCSP responses are pre-signed and refreshed before they expire (src/status/ocsp-responses.ts).
@@ -228,6 +236,7 @@ export function startOrderWorker(ctx: AppContext, hierarchy: CaHierarchy, deps: 
       [JOB_CRL]: (id) => runCrlPublication(forIssuer(id), id),
       [JOB_NOTICE]: noticeJobHandler(deps, noticeSettings(ctx.config)),
       [JOB_OCSP_REFRESH]: (id) => runOcspRefresh(forIssuer(id), id),
+      ...(acme ? { [JOB_ACME_CHALLENGE]: (id: number) => runAcmeChallenge(acme, id) } : {}),
     },
     retryDelay: (attempts) => retryDelay(deps.validation.retryBaseMs, attempts),
     pollMs,

@@ -146,6 +146,8 @@ export interface OrderToInsert {
   companyName: string | undefined;
   tags: ApplicationInput['tags'];
   renewedFrom: number | null;
+  /** false: the caller drives validation itself (ACME challenges, RFC 8555 §7.5.1), no CAS validate job. */
+  startValidation?: boolean;
 }
 
 export type InsertOrderDeps = UseCaseDeps<
@@ -206,7 +208,7 @@ export async function insertOrder(deps: InsertOrderDeps, repos: InsertRepos, o: 
     })),
   );
   // Attempts start on submission.
-  if (o.state === 'domain_verify') {
+  if (o.state === 'domain_verify' && o.startValidation !== false) {
     await repos.jobs.enqueue(JOB_VALIDATE, order.id, now, now);
     await deps.events(repos, { kind: 'verification_needed', accountId: o.accountId, orderId: order.id }, now);
   }
@@ -242,7 +244,7 @@ export async function submitApplication(
   return { orderId };
 }
 
-function quotaError(product: Product): CertError {
+export function quotaError(product: Product): CertError {
   return new CertError(
     'quota_exceeded',
     `No unit of the resource plan ${product.code} is left: buy (be granted) more, or delete an application.`,
