@@ -158,6 +158,11 @@ async function planNotices(
         },
       ];
     }
+    // Recorded in the audit trail only (src/audit/event-sink.ts); no notice to the customer.
+    case 'validation_attempted':
+    case 'approved':
+    case 'rejected':
+      return [];
   }
 }
 

@@ -27,6 +27,7 @@ import { noticeRepo } from './repos/notices.js';
 import { ocspResponseRepo } from './repos/ocsp-responses.js';
 import { rateCounterRepo } from './repos/rate-counters.js';
 import { statsRepo } from './repos/stats.js';
+import { auditRepo } from './repos/audit.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -68,6 +69,7 @@ function buildRepos(db: Db, kind: StoreKind, keyFeed?: AccessKeyFeed, prepared?:
     ocspResponses: ocspResponseRepo(db),
     rateCounters,
     stats: statsRepo(db),
+    audit: auditRepo(db),
   };
 }
 
@@ -76,7 +78,7 @@ export type Repos = ReturnType<typeof buildRepos>;
 export class Store {
   readonly repos: Repos;
   /** Transactions announce key changes too, but do not read through the cache. */
-  private readonly txKeyFeed: AccessKeyFeed | undefined;
+  private txKeyFeed: AccessKeyFeed | undefined;
   private listener: Listener | undefined;
   private closed = false;
 
@@ -104,6 +106,7 @@ export class Store {
         });
       });
       rootFeed = { ...this.txKeyFeed, cache };
+      this.txKeyFeed = { ...this.txKeyFeed, dropCached: (id) => cache.invalidate(id) };
     }
     this.repos = buildRepos(db, kind, rootFeed, prepared);
   }
