@@ -24,6 +24,8 @@ const LAYERS: Record<string, number> = {
   orders: 6,
   status: 7,
   notices: 7,
+  // The audit trail: the order-event sink that records what the engine did, and its listing.
+  audit: 7,
   'api/cas': 8,
   'api/admin': 8,
   'api/public': 8,

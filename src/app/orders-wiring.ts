@@ -1,5 +1,6 @@
 // Builds the order engine's dependencies and the worker from config.
 import { createValidationNudges } from './validation-nudges.js';
+import { auditEventSink } from '../audit/event-sink.js';
 import { X509Certificate } from 'node:crypto';
 import { intermediatesOf, type CaHierarchy, type CaIssuer } from './ca-bootstrap.js';
 import type { AppContext } from './context.js';
@@ -163,6 +164,7 @@ export function buildOrderDeps(
       perAccountPerMinute: config.validationNudgesPerMinute,
     }),
     events: combineSinks(
+      auditEventSink(),
       noticeEventSink(),
       crlEventSink(CRL_REVOCATION_DELAY_MS),
       ...issuingCas(hierarchy).map((c) => ocspEventSink({ id: c.id, issuer: c.issuer }, ocspCaches.get(c.id)!)),

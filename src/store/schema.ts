@@ -209,7 +209,24 @@ export interface Database {
   acme_orders: AcmeOrdersTable;
   acme_authorizations: AcmeAuthorizationsTable;
   acme_challenges: AcmeChallengesTable;
+  audit_events: AuditEventsTable;
 }
+
+/** The audit trail (migration 0009): append-only; `detail` is JSON. */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  kind: string;
+  actor_kind: string;
+  actor_id: string | null;
+  remote_address: string | null;
+  account_id: number | null;
+  order_id: number | null;
+  certificate_id: number | null;
+  detail: string;
+}
+
+export type AuditEventRow = Selectable<AuditEventsTable>;
 
 export type AccountRow = Selectable<AccountsTable>;
 export type AccessKeyRow = Selectable<AccessKeysTable>;

@@ -1,6 +1,7 @@
 // The store contract: every repository behaves the same on SQLite and on PostgreSQL.
 // SQLite always runs; PostgreSQL runs when CERTDESK_TEST_DATABASE_URL is set (CI sets it),
 // each run in a schema of its own.
+import { sql } from 'kysely';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -285,6 +286,43 @@ for (const [name, location] of locations) {
         const counted = results.filter((r, i) => i % 4 === a && r.status === 'fulfilled').length;
         assert.equal(await store.repos.rateCounters.hit(11 + a, 'A', w), counted + 1, `account ${11 + a}`);
       }
+    });
+
+    test('audit: entries are appended with their actor, listed newest first by filter, never changed', async () => {
+      const operator = { kind: 'operator', id: 'cli:root', remoteAddress: null } as const;
+      const key = { kind: 'access_key', id: 'LTAIaudit', remoteAddress: '127.0.0.1' } as const;
+      await store.repos.audit.append(
+        { kind: 'account.created', accountId: 900, detail: { name: 'A' } },
+        1000,
+        operator,
+      );
+      await store.repos.audit.append({ kind: 'order.submitted', accountId: 900, orderId: 7 }, 2000, key);
+      await store.repos.audit.append(
+        { kind: 'validation.attempt', accountId: 901, orderId: 8, detail: { method: 'BR 3.2.2.4.7', result: 'valid' } },
+        3000,
+      );
+      const all = await store.repos.audit.list({ accountId: 900 });
+      assert.deepEqual(
+        all.map((e) => [e.kind, e.at, e.actor, e.orderId, e.certificateId, e.detail]),
+        [
+          ['order.submitted', 2000, key, 7, null, {}],
+          ['account.created', 1000, operator, null, null, { name: 'A' }],
+        ],
+      );
+      const system = (await store.repos.audit.list({ orderId: 8 }))[0]!;
+      assert.deepEqual(
+        system.actor,
+        { kind: 'system', id: null, remoteAddress: null },
+        'outside a front: certdesk itself',
+      );
+      assert.equal(typeof system.id, 'number');
+      assert.deepEqual(system.detail, { method: 'BR 3.2.2.4.7', result: 'valid' });
+      assert.equal((await store.repos.audit.list({ since: 1500, until: 2500 })).length, 1);
+      assert.equal((await store.repos.audit.list({ kind: 'validation.attempt', accountId: 900 })).length, 0);
+      assert.equal((await store.repos.audit.list({ accountId: 900, limit: 1 })).length, 1);
+      await assert.rejects(sql`update audit_events set kind = 'x'`.execute(store.db), /append-only/);
+      await assert.rejects(sql`delete from audit_events where account_id = 900`.execute(store.db), /append-only/);
+      assert.equal((await store.repos.audit.list({ accountId: 900 })).length, 2);
     });
 
     test('orders: getWithCertificate reads an order with its certificate, for its own account only', async () => {

@@ -63,6 +63,7 @@ export interface ReadRepos {
     | 'reusableAuthorization'
     | 'expiredWaiting'
   >;
+  audit: Pick<Repos['audit'], 'list'>;
 }
 
 /** Repositories `W` with all their methods, and repositories `R` for reading only. */
@@ -98,6 +99,8 @@ export interface AdmissionView {
 
 /** CAS and operator APIs: no direct reads; the store only answers their health checks. */
 export type HealthView = ReadView<never>;
+/** The operator API: its health check, and the audit trail to list. */
+export type OperatorReadView = ReadView<'audit'>;
 /** Relying parties: the published CRLs (OCSP answers come from status/, which may store a fresh response). */
 export type PublicReadView = ReadView<'crls'>;
 /** ACME (RFC 8555 §7.1): order, authorization and certificate resources are read as POST-as-GET. */
