@@ -189,7 +189,7 @@ export async function revokeCertificatesInBulk(
       }),
     );
     const error = settled.find((r) => r.status === 'rejected');
-    if (error) throw (error).reason;
+    if (error) throw error.reason;
   } else {
     for (let afterId = 0; ;) {
       let last = 0;
