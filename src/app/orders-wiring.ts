@@ -1,4 +1,5 @@
 // Builds the order engine's dependencies and the worker from config.
+import { createValidationNudges } from './validation-nudges.js';
 import { X509Certificate } from 'node:crypto';
 import { intermediatesOf, type CaHierarchy, type CaIssuer } from './ca-bootstrap.js';
 import type { AppContext } from './context.js';
@@ -33,6 +34,8 @@ import {
   type OcspCache,
 } from '../status/ocsp-responses.js';
 import { ocspHandler } from '../api/public/ocsp.js';
+import type { AcmeDeps } from '../orders/acme/deps.js';
+import { JOB_ACME_CHALLENGE, runAcmeChallenge } from '../orders/acme/challenges.js';
 
 /** The public URLs an issuing CA's certificates carry (AIA caIssuers, CRL distribution points, OCSP); `stem` names the issuer (ca-bootstrap.ts urlStem). */
 export function caUrls(publicUrl: string, stem = 'issuing') {
@@ -155,6 +158,10 @@ export function buildOrderDeps(
       retryBaseMs: config.validationRetryMs,
     },
     wake,
+    nudges: createValidationNudges({
+      orderIntervalMs: config.validationNudgeIntervalMs,
+      perAccountPerMinute: config.validationNudgesPerMinute,
+    }),
     // The CRL sink last: it takes the issuer's CRL counter row (held until the commit), so
     // concurrent revocations wait on each other for the shortest time.
     events: combineSinks(
@@ -206,7 +213,13 @@ export function publicHandlers(
   ];
 }
 
-export function startOrderWorker(ctx: AppContext, hierarchy: CaHierarchy, deps: OrderDeps, pollMs?: number): Worker {
+export function startOrderWorker(
+  ctx: AppContext,
+  hierarchy: CaHierarchy,
+  deps: OrderDeps,
+  pollMs?: number,
+  acme?: AcmeDeps,
+): Worker {
   const forIssuer = (id: number) => depsForIssuer(ctx, hierarchy, deps, id);
   // CRLs are published from the first start and stay scheduled (src/status/publish-crl.ts);
   // OCSP responses are pre-signed and refreshed before they expire (src/status/ocsp-responses.ts).
@@ -225,6 +238,7 @@ export function startOrderWorker(ctx: AppContext, hierarchy: CaHierarchy, deps: 
       [JOB_CRL]: (id) => runCrlPublication(forIssuer(id), id),
       [JOB_NOTICE]: noticeJobHandler(deps, noticeSettings(ctx.config)),
       [JOB_OCSP_REFRESH]: (id) => runOcspRefresh(forIssuer(id), id),
+      ...(acme ? { [JOB_ACME_CHALLENGE]: (id: number) => runAcmeChallenge(acme, id) } : {}),
     },
     retryDelay: (attempts) => retryDelay(deps.validation.retryBaseMs, attempts),
     pollMs,

@@ -26,6 +26,7 @@ import { parseRevocationReason, REVOCATION_REASONS } from '../domain/revocation.
 import { parseExpiry } from '../api/admin/routes.js';
 import { configFlags, intFlag, optionalFlag, requireFlag, type Flags } from './args.js';
 import type { Command } from './command.js';
+import { createEabKey, listEabKeys, revokeEabKey } from '../orders/acme/eab.js';
 import { printerFor, table, type Printer } from './output.js';
 
 type Handler = (ctx: AppContext, flags: Flags, positionals: string[], print: Printer) => Promise<void>;
@@ -256,6 +257,53 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
         () =>
           `plan ${r.PlanId}: ${r.TotalCount} x ${r.ProductCode} for account ${r.AccountId}${r.ExpiresAt ? ` until ${new Date(r.ExpiresAt).toISOString()}` : ''}`,
       );
+    },
+  },
+  'acme eab create': {
+    args: '--account ID --product CODE [--max-accounts N] [--expires-days D]',
+    summary:
+      'create ACME External Account Binding credentials for a customer and a product (the MAC key is shown once)',
+    options: {
+      account: { type: 'string' },
+      product: { type: 'string' },
+      'max-accounts': { type: 'string' },
+      'expires-days': { type: 'string' },
+    },
+    run: async (ctx, f, _p, print) => {
+      const r = await createEabKey(
+        { store: ctx.store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer },
+        {
+          accountId: intFlag(f, 'account'),
+          productCode: requireFlag(f, 'product'),
+          ...(optionalFlag(f, 'max-accounts') !== undefined ? { maxAccounts: intFlag(f, 'max-accounts') } : {}),
+          ...(optionalFlag(f, 'expires-days') !== undefined ? { expiresDays: intFlag(f, 'expires-days') } : {}),
+        },
+      );
+      print(r, () => `KeyId: ${r.KeyId}\nHmacKey: ${r.HmacKey}\n(the MAC key is not shown again)`);
+    },
+  },
+  'acme eab list': {
+    args: '[--account ID]',
+    summary: 'list ACME EAB credentials (never their MAC keys)',
+    options: { account: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const r = await listEabKeys(
+        { store: ctx.store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer },
+        optionalFlag(f, 'account') === undefined ? undefined : intFlag(f, 'account'),
+      );
+      print(r, () =>
+        table(r as never, ['KeyId', 'AccountId', 'ProductCode', 'MaxAccounts', 'UsedAccounts', 'Revoked']),
+      );
+    },
+  },
+  'acme eab revoke': {
+    args: 'KEYID',
+    summary: 'revoke ACME EAB credentials (accounts already made with them stay)',
+    options: { id: { type: 'string' } },
+    run: async (ctx, f, p, print) => {
+      const keyId = idFrom(f, p);
+      await revokeEabKey({ store: ctx.store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer }, keyId);
+      print({ KeyId: keyId, Revoked: true }, () => `revoked ${keyId}`);
     },
   },
   'plan list': {

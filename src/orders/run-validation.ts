@@ -4,7 +4,7 @@
 // waits for an operator). A CAA record naming another CA ends the order; any other failure
 // is kept as the reason and retried with backoff until the validation window closes (the
 // random values are usable for 30 days, BR 3.2.2.4 v2.2.6).
-import type { Authorization, Order } from '../domain/order.js';
+import { awaitsCsr, type Authorization, type Order } from '../domain/order.js';
 import { checkCaa, checkDnsTxt, checkHttpFile, type CheckResult } from '../validation/index.js';
 import { getProduct } from '../policy/products.js';
 import type { AttemptOutcome } from '../worker/job-protocol.js';
@@ -76,6 +76,15 @@ export async function runValidationAttempt(deps: ValidationDeps, orderId: number
     return { kind: 'retry', reason: firstProblem };
   }
 
+  if (awaitsCsr(order)) {
+    // An ACME order validated through its CAS view: it waits for its CSR (RFC 8555 §7.4 "ready").
+    await repos.orders.moveOrder(
+      orderId,
+      { to: 'ready', from: ['domain_verify'] },
+      { failReason: null, caaCheckedAt: now, updatedAt: now },
+    );
+    return { kind: 'done' };
+  }
   const dv = getProduct(order.productCode).validation === 'DV';
   const moved = await deps.store.writeTransaction(async (tx) => {
     const ok = await tx.orders.moveOrder(
@@ -96,12 +105,16 @@ export async function runValidationAttempt(deps: ValidationDeps, orderId: number
   return { kind: 'done' };
 }
 
-/** DescribeCertificateState on a waiting order asks for an attempt now: the customer just published the record. */
+/**
+ * DescribeCertificateState on a waiting order asks for an attempt at `runAt` (now, unless
+ * the order was nudged a moment ago): the customer may just have published the record.
+ */
 export async function requestValidationSoon(
   deps: UseCaseDeps<'clock' | 'wake', 'jobs'>,
   orderId: number,
+  runAt: number,
 ): Promise<void> {
   const now = deps.clock.now();
-  await deps.store.repos.jobs.enqueue(JOB_VALIDATE, orderId, now, now);
-  deps.wake();
+  await deps.store.repos.jobs.enqueue(JOB_VALIDATE, orderId, runAt, now);
+  if (runAt <= now) deps.wake();
 }

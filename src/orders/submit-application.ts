@@ -146,6 +146,8 @@ export interface OrderToInsert {
   companyName: string | undefined;
   tags: ApplicationInput['tags'];
   renewedFrom: number | null;
+  /** false: the caller drives validation itself (ACME challenges, RFC 8555 §7.5.1), no CAS validate job. */
+  startValidation?: boolean;
 }
 
 export type InsertOrderDeps = UseCaseDeps<
@@ -210,7 +212,7 @@ export async function insertOrder(deps: InsertOrderDeps, repos: InsertRepos, o: 
   // fails and pushes the next one back by the backoff. It is due one retry delay on; a
   // DescribeCertificateState while the order waits asks for it at once (describe-order.ts),
   // as the customer polls after publishing.
-  if (o.state === 'domain_verify') {
+  if (o.state === 'domain_verify' && o.startValidation !== false) {
     await repos.jobs.enqueue(JOB_VALIDATE, order.id, now + deps.validation.retryBaseMs, now);
     await deps.events(repos, { kind: 'verification_needed', accountId: o.accountId, orderId: order.id }, now);
   }
@@ -246,7 +248,7 @@ export async function submitApplication(
   return { orderId };
 }
 
-function quotaError(product: Product): CertError {
+export function quotaError(product: Product): CertError {
   return new CertError(
     'quota_exceeded',
     `No unit of the resource plan ${product.code} is left: buy (be granted) more, or delete an application.`,

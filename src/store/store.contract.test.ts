@@ -261,6 +261,32 @@ for (const [name, location] of locations) {
       assert.equal(await store.repos.rateCounters.hit(9, 'C', w), 201);
     });
 
+    test('admissions: a value the store refuses fails only its own request, never the rest of its batch', async () => {
+      // PostgreSQL's text type refuses NUL; one such nonce used to fail the whole batched
+      // statement, and every concurrent request with it. SQLite stores it: there it is fresh.
+      const w = 3_000_000;
+      const results = await Promise.allSettled(
+        Array.from({ length: 60 }, (_, i) =>
+          store.repos.admissions.admit({
+            nonce: { accessKeyId: `BT${i % 4}`, nonce: i === 17 ? 'bad\u0000nonce' : `n${i}`, expiresAt: 9_999 },
+            hit: { accountId: 11 + (i % 4), action: 'A', windowStart: w },
+            durable: i % 2 === 0,
+          }),
+        ),
+      );
+      results.forEach((r, i) => {
+        if (i === 17) return;
+        assert.equal(r.status, 'fulfilled', `request ${i}: ${r.status === 'rejected' ? String(r.reason) : ''}`);
+        assert.equal(r.status === 'fulfilled' && r.value.fresh, true, `request ${i} is fresh`);
+      });
+      if (name === 'postgres') assert.equal(results[17]!.status, 'rejected', 'PostgreSQL refuses the NUL');
+      // Each innocent request was counted exactly once, in consecutive positions per account.
+      for (let a = 0; a < 4; a++) {
+        const counted = results.filter((r, i) => i % 4 === a && r.status === 'fulfilled').length;
+        assert.equal(await store.repos.rateCounters.hit(11 + a, 'A', w), counted + 1, `account ${11 + a}`);
+      }
+    });
+
     test('orders: getWithCertificate reads an order with its certificate, for its own account only', async () => {
       const acct = await store.repos.accounts.create('Reader', 1);
       const other = await store.repos.accounts.create('Other', 1);

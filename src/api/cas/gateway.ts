@@ -22,6 +22,7 @@ import {
   type SignedRequest,
 } from './signature.js';
 import { redactParams } from './redact.js';
+import { checkRequestText } from './text-params.js';
 import { rateLimiterFor } from './throttle.js';
 
 export const CAS_API_VERSION = '2020-04-07';
@@ -108,6 +109,8 @@ async function authenticate(
     rawHeaders: req.rawHeaders,
     body,
   });
+  // Before anything reaches a store (the AccessKey lookup, the nonce): no control characters.
+  checkRequestText(signed);
   seen.action = signed.action; // so that metrics count a refused request under the action it asked for
   if (!signed.action)
     throw new CertError('missing_parameter', 'The action is missing (x-acs-action header or Action parameter).');
