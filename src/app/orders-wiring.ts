@@ -163,11 +163,13 @@ export function buildOrderDeps(
       orderIntervalMs: config.validationNudgeIntervalMs,
       perAccountPerMinute: config.validationNudgesPerMinute,
     }),
+    // The CRL sink last: it takes the issuer's CRL counter row (held until the commit), so
+    // concurrent revocations wait on each other for the shortest time.
     events: combineSinks(
       auditEventSink(),
       noticeEventSink(),
-      crlEventSink(CRL_REVOCATION_DELAY_MS),
       ...issuingCas(hierarchy).map((c) => ocspEventSink({ id: c.id, issuer: c.issuer }, ocspCaches.get(c.id)!)),
+      crlEventSink(CRL_REVOCATION_DELAY_MS),
     ),
     // CERTDESK_FAULT=kill-after-intent: the crash test's way to die between the two phases of issuance.
     ...(ctx.env.CERTDESK_FAULT === 'kill-after-intent'
