@@ -2,7 +2,7 @@ import type { Clock, RandomSource, SecretSealer } from '../domain/ports.js';
 import type { StoreView } from '../store/views.js';
 
 /** The tables the account use cases write. */
-export type AccountRepos = 'accounts' | 'accessKeys' | 'plans' | 'contacts' | 'companies' | 'csrs';
+export type AccountRepos = 'accounts' | 'accessKeys' | 'plans' | 'contacts' | 'companies' | 'csrs' | 'consoleSessions';
 
 /** What the account use cases need; src/app builds it. */
 export interface AccountDeps {

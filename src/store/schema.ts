@@ -202,6 +202,8 @@ export interface Database {
   webhook_secrets: WebhookSecretsTable;
   ocsp_responses: OcspResponsesTable;
   rate_counters: RateCountersTable;
+  console_sessions: ConsoleSessionsTable;
+  console_links: ConsoleLinksTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -286,3 +288,28 @@ export interface RateCountersTable {
   action: string;
   count: number;
 }
+
+/** A signed-in console session (migration 0011); `id` is the SHA-256 of the cookie's token. */
+export interface ConsoleSessionsTable {
+  id: string;
+  kind: 'customer' | 'operator';
+  account_id: number | null;
+  access_key_id: string | null;
+  scope_order_id: number | null;
+  csrf: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** A one-time console sign-in link (migration 0011); `id` is the SHA-256 of the link's token. */
+export interface ConsoleLinksTable {
+  id: string;
+  account_id: number;
+  scope_order_id: number | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export type ConsoleSessionRow = Selectable<ConsoleSessionsTable>;
+export type ConsoleLinkRow = Selectable<ConsoleLinksTable>;

@@ -27,6 +27,7 @@ import { noticeRepo } from './repos/notices.js';
 import { ocspResponseRepo } from './repos/ocsp-responses.js';
 import { rateCounterRepo } from './repos/rate-counters.js';
 import { statsRepo } from './repos/stats.js';
+import { consoleSessionRepo } from './repos/console-sessions.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -68,6 +69,7 @@ function buildRepos(db: Db, kind: StoreKind, keyFeed?: AccessKeyFeed, prepared?:
     ocspResponses: ocspResponseRepo(db),
     rateCounters,
     stats: statsRepo(db),
+    consoleSessions: consoleSessionRepo(db),
   };
 }
 

@@ -31,6 +31,7 @@ export interface ReadRepos {
   notices: Pick<Repos['notices'], 'get' | 'list' | 'contactWebhooks' | 'webhookSecret'>;
   ocspResponses: Pick<Repos['ocspResponses'], 'find' | 'findMany' | 'findByCertificateId' | 'needingResponse' | 'get'>;
   stats: Repos['stats'];
+  consoleSessions: Pick<Repos['consoleSessions'], 'getSession'>;
 }
 
 /** Repositories `W` with all their methods, and repositories `R` for reading only. */
