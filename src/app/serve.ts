@@ -21,6 +21,9 @@ import { limitsOf, planListeners, type ListenerName } from './listeners.js';
 import { startListener, type FrontPlugin, type ListenerSpec, type RunningListener } from './edge.js';
 import { fileTlsSource, listenerNames, selfIssuedTlsSource, type TlsSource } from './tls.js';
 import { CertError } from '../domain/errors.js';
+import { customerConsolePlugin } from '../api/console/customer.js';
+import { SignInLimiter } from '../api/console/http.js';
+import { consoleAssets, SIGN_IN_ATTEMPTS_PER_MINUTE } from './console.js';
 
 export { planListeners } from './listeners.js';
 
@@ -106,6 +109,18 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
     },
   };
   const token = loadAdminToken(config.dataDir, ctx.env);
+  const signInLimiter = new SignInLimiter(SIGN_IN_ATTEMPTS_PER_MINUTE, () => ctx.clock.now());
+  const customerConsole: FrontPlugin = {
+    prefix: '/console',
+    plugin: customerConsolePlugin({
+      accounts,
+      orders: engine,
+      clock: ctx.clock,
+      logger,
+      limiter: signInLimiter,
+      assets: consoleAssets(),
+    }),
+  };
   const specs: Record<ListenerName, (at: ListenerSpec['at'], useTls: boolean) => ListenerSpec> = {
     api: (at, useTls) => {
       const gateway = createCasGateway({
@@ -130,7 +145,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
         // The CAS API is at `/` of its host:port (the SDK signs URI `/` whatever path an
         // endpoint carries); it stays on node:http (docs/decisions/0002-cas-gateway-on-node-http.md).
         raw: { matches: (url) => url === '/' || url.startsWith('/?'), handle: (req, res) => gateway.handle(req, res) },
-        fronts: [health, relyingParty],
+        fronts: [health, relyingParty, customerConsole],
       };
     },
     operator: (at, useTls) => ({

@@ -164,6 +164,14 @@ export const CONFIG_SCHEMA = Type.Object({
     expected: 'an http:// URL (relying parties fetch CRLs and OCSP over plain HTTP)',
     help: 'Base URL of the CA certificates, CRLs and OCSP that certificates carry (default http://<public-listen>, else http://<listen>).',
   }),
+  consoleUrl: option(Type.Optional(url(['http', 'https'])), {
+    flag: 'console-url',
+    value: 'URL',
+    scope: 'store',
+    section: 'listeners',
+    expected: 'an http:// or https:// URL',
+    help: 'Base URL of the customer console in sign-in links (`admin account console-link`, notice e-mails); default the API listener address (https with TLS). Give it to `certdesk admin` when the API listener is not the default.',
+  }),
   tls: option(Type.Optional(oneOf(['auto'])), {
     flag: 'tls',
     value: 'auto',
@@ -536,4 +544,9 @@ export function configurationDoc(): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** Where customers reach the console (`<API listener>/console/`): sign-in links name it. */
+export function consoleBaseUrl(c: Readonly<Config>): string {
+  return c.consoleUrl ?? `${tlsConfigured(c) ? 'https' : 'http'}://${formatHostPort(c.listen)}`;
 }
