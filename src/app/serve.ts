@@ -7,7 +7,7 @@ import { operatorPlugin } from '../api/admin/plugin.js';
 import { operatorErrorForm } from '../api/admin/errors.js';
 import { relyingPartyPlugin, staticFiles } from '../api/public/handler.js';
 import { revokeByKeyHandler } from '../api/public/revoke-by-key.js';
-import { formatHostPort, tlsConfigured } from '../config/schema.js';
+import { consoleBaseUrl, formatHostPort, tlsConfigured } from '../config/schema.js';
 import type { OrderDeps } from '../orders/deps.js';
 import type { Worker } from '../worker/worker.js';
 import type { AppContext } from './context.js';
@@ -22,8 +22,9 @@ import { startListener, type FrontPlugin, type ListenerSpec, type RunningListene
 import { fileTlsSource, listenerNames, selfIssuedTlsSource, type TlsSource } from './tls.js';
 import { CertError } from '../domain/errors.js';
 import { customerConsolePlugin } from '../api/console/customer.js';
+import { operatorConsolePlugin } from '../api/console/operator.js';
 import { SignInLimiter } from '../api/console/http.js';
-import { consoleAssets, SIGN_IN_ATTEMPTS_PER_MINUTE } from './console.js';
+import { consoleAssets, consoleLinkUrl, SIGN_IN_ATTEMPTS_PER_MINUTE } from './console.js';
 
 export { planListeners } from './listeners.js';
 
@@ -109,6 +110,8 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
     },
   };
   const token = loadAdminToken(config.dataDir, ctx.env);
+  // Sign-in links name the API listener as it runs (its port may have been 0 in the flags).
+  let consoleApiBase = consoleBaseUrl(config);
   const signInLimiter = new SignInLimiter(SIGN_IN_ATTEMPTS_PER_MINUTE, () => ctx.clock.now());
   const customerConsole: FrontPlugin = {
     prefix: '/console',
@@ -161,6 +164,20 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
             metrics: () => metrics.exposition(),
           }),
         },
+        {
+          prefix: '/console',
+          plugin: operatorConsolePlugin({
+            token,
+            accounts,
+            orders: engine,
+            store,
+            clock: ctx.clock,
+            logger,
+            limiter: signInLimiter,
+            assets: consoleAssets(),
+            linkUrl: (t) => consoleLinkUrl(consoleApiBase, t),
+          }),
+        },
       ],
     }),
     public: (at) => ({ name: 'public', at, errorForm: casErrorForm(apiHost), fronts: [health, relyingParty] }),
@@ -208,6 +225,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   }, NONCE_PURGE_MS);
   purge.unref();
   const urlOf = (name: ListenerName) => running.find((l) => l.name === name)?.url ?? '';
+  if (!config.consoleUrl && urlOf('api')) consoleApiBase = urlOf('api');
   return {
     apiUrl: urlOf('api'),
     adminUrl: urlOf('operator'),

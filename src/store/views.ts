@@ -75,3 +75,5 @@ export type AcmeReadView = ReadView<'orders' | 'authorizations' | 'certificates'
 export type ConsoleReadView = ReadView<
   'accounts' | 'accessKeys' | 'plans' | 'contacts' | 'companies' | 'csrs' | 'orders' | 'authorizations' | 'certificates'
 >;
+/** The operator console: CA status (issuers, CRL headers) and the job and order counts. */
+export type OperatorConsoleReadView = ReadView<'issuers' | 'crls' | 'stats'>;
