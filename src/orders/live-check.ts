@@ -58,7 +58,7 @@ export async function liveCheck(
   const { repos } = deps.store;
   const order = await repos.orders.get(accountId, orderId);
   if (!order) throw new CertError('not_found', `The order ${orderId} does not exist.`);
-  const auths = order.state === 'domain_verify' ? await repos.authorizations.forOrder(orderId) : [];
+  const auths = await repos.authorizations.forOrder(orderId);
   const v = deps.validation;
   const names = await Promise.all(
     auths.map(async (a): Promise<LiveNameCheck> => {

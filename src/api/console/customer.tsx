@@ -596,8 +596,9 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       const f = formOf(req);
       checkFormOrigin(req, preSessionToken(req, reply));
       try {
-        svc.limiter.hit(req.ip);
-        const started = await accounts.signInWithAccessKey(f.AccessKeyId ?? '', f.AccessKeySecret ?? '');
+        const started = await svc.limiter.attempt(req.ip, () =>
+          accounts.signInWithAccessKey(f.AccessKeyId ?? '', f.AccessKeySecret ?? ''),
+        );
         return startSession(req, reply, started.token, '/console/');
       } catch (e) {
         if (!isCertError(e) || e.kind === 'internal') throw e;
@@ -634,8 +635,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
     });
     app.post('/sign-in/link', async (req, reply) => {
       checkFormOrigin(req, preSessionToken(req, reply));
-      svc.limiter.hit(req.ip);
-      const started = await accounts.signInWithLink(formOf(req).token ?? '');
+      const started = await svc.limiter.attempt(req.ip, () => accounts.signInWithLink(formOf(req).token ?? ''));
       const to =
         started.session.scopeOrderId !== null ? `/console/orders/${started.session.scopeOrderId}` : '/console/';
       return startSession(req, reply, started.token, to);

@@ -12,15 +12,16 @@ export const LANG_COOKIE = 'cd_lang';
 
 /**
  * No inline script or style anywhere: scripts and styles come from /console/static/ only
- * (CSP Level 3 `script-src 'self'`). Framing is refused (clickjacking); the referrer is never
- * sent, so a sign-in link's token cannot leak to another site.
+ * (CSP Level 3 `script-src 'self'`). Framing is refused (clickjacking); the referrer goes to
+ * this origin only, so a sign-in link's token cannot leak to another site (`no-referrer`
+ * would make browsers send `Origin: null` with the console's own forms).
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
   'cache-control': 'no-store',
 });
@@ -110,33 +111,54 @@ export function preSessionToken(req: FastifyRequest, reply: FastifyReply): strin
 }
 
 /**
- * Sign-in attempts per client address: a fixed window of `limit` attempts per minute
- * (OWASP Authentication Cheat Sheet, "Protect against automated attacks"). Built in src/app,
- * one per process.
+ * Failed sign-in attempts per client address: past `limit` failures in a fixed one-minute
+ * window, the address may not try again until the window ends (OWASP Authentication Cheat
+ * Sheet, "Protect against automated attacks"). Built in src/app, one per process.
  */
 export class SignInLimiter {
-  private readonly hits = new Map<string, { windowStart: number; count: number }>();
+  private readonly failures = new Map<string, { windowStart: number; count: number }>();
   constructor(
     private readonly limit: number,
     private readonly now: () => number,
     private readonly windowMs = 60_000,
   ) {}
 
-  /** Counts an attempt; throws `throttled` past the limit. */
-  hit(client: string): void {
-    const now = this.now();
-    let h = this.hits.get(client);
-    if (!h || now - h.windowStart >= this.windowMs) {
-      if (this.hits.size > 10_000) this.hits.clear(); // bounded memory under a spray of addresses
-      h = { windowStart: now, count: 0 };
-      this.hits.set(client, h);
-    }
-    h.count += 1;
-    if (h.count > this.limit) {
-      const wait = Math.ceil((h.windowStart + this.windowMs - now) / 1000);
-      throw new CertError('throttled', `Too many sign-in attempts; try again in ${wait} s.`, {
+  private current(client: string): { windowStart: number; count: number } | undefined {
+    const f = this.failures.get(client);
+    if (f && this.now() - f.windowStart < this.windowMs) return f;
+    if (f) this.failures.delete(client);
+    return undefined;
+  }
+
+  /** Throws `throttled` while the address is over the limit. */
+  check(client: string): void {
+    const f = this.current(client);
+    if (f && f.count >= this.limit) {
+      const wait = Math.max(1, Math.ceil((f.windowStart + this.windowMs - this.now()) / 1000));
+      throw new CertError('throttled', `Too many failed sign-in attempts; try again in ${wait} s.`, {
         retryAfterSeconds: wait,
       });
+    }
+  }
+
+  /** Counts a failed attempt. */
+  fail(client: string): void {
+    const f = this.current(client);
+    if (f) f.count += 1;
+    else {
+      if (this.failures.size > 10_000) this.failures.clear(); // bounded memory under a spray of addresses
+      this.failures.set(client, { windowStart: this.now(), count: 1 });
+    }
+  }
+
+  /** Runs a sign-in attempt: refused while over the limit, counted when it fails. */
+  async attempt<T>(client: string, fn: () => Promise<T>): Promise<T> {
+    this.check(client);
+    try {
+      return await fn();
+    } catch (e) {
+      this.fail(client);
+      throw e;
     }
   }
 }

@@ -15,19 +15,23 @@ export interface PageContext {
   /** 'customer' or 'operator' when signed in: which navigation to show. */
   nav: 'customer' | 'operator' | 'none';
   csrf?: string;
+  /** A session whose AccessKey may not apply: the Apply link is not shown. */
+  readOnly?: boolean;
 }
 
 const LANG_NAMES: Record<Lang, string> = { en: 'English', 'zh-CN': '中文' };
 
-function CustomerNav({ t }: { t: Translate }) {
+function CustomerNav({ t, readOnly }: { t: Translate; readOnly: boolean }) {
   return (
     <ul>
       <li>
         <a href="/console/">{t('nav.overview')}</a>
       </li>
-      <li>
-        <a href="/console/apply">{t('nav.apply')}</a>
-      </li>
+      {!readOnly && (
+        <li>
+          <a href="/console/apply">{t('nav.apply')}</a>
+        </li>
+      )}
       <li>
         <a href="/console/certificates">{t('nav.certificates')}</a>
       </li>
@@ -95,7 +99,7 @@ export function Layout(props: { ctx: PageContext; title: string; children: Compo
           <span class="brand">{appTitle}</span>
           {ctx.nav !== 'none' && (
             <nav aria-label={t('nav.main')}>
-              {ctx.nav === 'customer' ? <CustomerNav t={t} /> : <OperatorNav t={t} />}
+              {ctx.nav === 'customer' ? <CustomerNav t={t} readOnly={ctx.readOnly === true} /> : <OperatorNav t={t} />}
             </nav>
           )}
           <span class="lang">

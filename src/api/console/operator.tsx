@@ -94,10 +94,11 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
     });
     app.post('/sign-in', async (req, reply) => {
       checkFormOrigin(req, preSessionToken(req, reply));
-      svc.limiter.hit(req.ip);
-      if (!tokenMatches(svc.token, formOf(req).Token ?? ''))
-        throw new CertError('unauthorized', 'A valid operator token is required.');
-      const started = await accounts.startOperatorSession();
+      const started = await svc.limiter.attempt(req.ip, async () => {
+        if (!tokenMatches(svc.token, formOf(req).Token ?? ''))
+          throw new CertError('unauthorized', 'A valid operator token is required.');
+        return accounts.startOperatorSession();
+      });
       setCookie(reply, req, SESSION_COOKIE, started.token);
       return reply.redirect('/console/', 303);
     });

@@ -7,6 +7,7 @@ import { CertError } from '../../domain/errors.js';
 import type { Logger } from '../../domain/ports.js';
 import type { ConsoleSession } from '../../accounts/console-sessions.js';
 import { CAS_ERROR_CODES } from '../cas/error-codes.js';
+import { policyAllows } from '../../policy/action-policy.js';
 import { edgeError } from '../edge/errors.js';
 import { causeOf } from '../edge/render.js';
 import { translator } from './i18n.js';
@@ -38,7 +39,14 @@ export function sessionOf(req: FastifyRequest): ConsoleSession | undefined {
 export function pageContext(req: FastifyRequest, reply: FastifyReply, nav: PageContext['nav']): PageContext {
   const lang = requestLang(req, reply);
   const s = sessionOf(req);
-  return { t: translator(lang), lang, path: req.url.split('?')[0]!, nav: s ? nav : 'none', csrf: s?.csrf };
+  return {
+    t: translator(lang),
+    lang,
+    path: req.url.split('?')[0]!,
+    nav: s ? nav : 'none',
+    csrf: s?.csrf,
+    readOnly: s ? !policyAllows(s.policy, 'CreateCertificateForPackageRequest') : false,
+  };
 }
 
 /** The console's statuses: the CAS table's, except that a page not found is a 404. */
