@@ -222,6 +222,9 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
     store.repos.nonces
       .purgeExpired(ctx.clock.now())
       .catch((e) => logger.log('warn', 'nonce purge failed', { error: String(e) }));
+    store.repos.consoleSessions
+      .purgeExpired(ctx.clock.now())
+      .catch((e) => logger.log('warn', 'console session purge failed', { error: String(e) }));
   }, NONCE_PURGE_MS);
   purge.unref();
   const urlOf = (name: ListenerName) => running.find((l) => l.name === name)?.url ?? '';
