@@ -4,13 +4,15 @@ import { userInfo } from 'node:os';
 import { CertError } from '../domain/errors.js';
 import { actingAs, AUDIT_KINDS, type Actor } from '../domain/audit.js';
 import { listAuditEvents } from '../audit/list.js';
-import { buildConfig } from '../config/schema.js';
+import { buildConfig, consoleBaseUrl } from '../config/schema.js';
 import { openContext, type AppContext } from '../app/context.js';
 import { silentLogger } from '../app/logger.js';
 import { createAccount, listAccounts, requireAccount } from '../accounts/accounts.js';
 import { getOrCreateWebhookSecret } from '../notices/index.js';
 import { createAccessKey, deleteAccessKey, listAccessKeys, setAccessKeyEnabled } from '../accounts/access-keys.js';
 import { grantPlan, listPlans } from '../accounts/plans.js';
+import { createConsoleLink } from '../accounts/console-sessions.js';
+import { consoleLinkUrl } from '../app/console.js';
 import { addContact, listContacts, removeContact } from '../accounts/contacts.js';
 import { addCompany, listCompanies, removeCompany } from '../accounts/companies.js';
 import { contactView, companyView, operatorOrderView } from '../api/admin/views.js';
@@ -178,6 +180,17 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
       await requireAccount(ctx.accounts, accountId);
       const secret = await getOrCreateWebhookSecret(ctx, accountId);
       print({ AccountId: accountId, WebhookSecret: secret }, () => secret);
+    },
+  },
+  'account console-link': {
+    args: '--account ID [--order ID]',
+    summary: 'a one-time sign-in link to the customer console, valid 15 minutes (--order: that order only)',
+    options: { account: { type: 'string' }, order: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const order = optionalFlag(f, 'order');
+      const r = await createConsoleLink(ctx.accounts, intFlag(f, 'account'), order ? numericId(order) : null);
+      const url = consoleLinkUrl(consoleBaseUrl(ctx.config), r.token);
+      print({ Url: url, ExpiresAt: new Date(r.expiresAt).toISOString() }, () => url);
     },
   },
   'account list': {

@@ -211,6 +211,14 @@ export const CONFIG_SCHEMA = Type.Object({
     section: 'acme',
     help: 'Tests only: refuse this share of valid ACME nonces with badNonce, so that every client retry path runs.',
   }),
+  consoleUrl: option(Type.Optional(url(['http', 'https'])), {
+    flag: 'console-url',
+    value: 'URL',
+    scope: 'store',
+    section: 'listeners',
+    expected: 'an http:// or https:// URL',
+    help: 'Base URL of the customer console in sign-in links (`admin account console-link`, notice e-mails); default the API listener address (https with TLS). Give it to `certdesk admin` when the API listener is not the default.',
+  }),
   tls: option(Type.Optional(oneOf(['auto'])), {
     flag: 'tls',
     value: 'auto',
@@ -602,4 +610,9 @@ export function configurationDoc(): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** Where customers reach the console (`<API listener>/console/`): sign-in links name it. */
+export function consoleBaseUrl(c: Readonly<Config>): string {
+  return c.consoleUrl ?? `${tlsConfigured(c) ? 'https' : 'http'}://${formatHostPort(c.listen)}`;
 }

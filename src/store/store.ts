@@ -29,6 +29,7 @@ import { rateCounterRepo } from './repos/rate-counters.js';
 import { statsRepo } from './repos/stats.js';
 import { acmeRepo } from './repos/acme.js';
 import { auditRepo } from './repos/audit.js';
+import { consoleSessionRepo } from './repos/console-sessions.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -72,6 +73,7 @@ function buildRepos(db: Db, kind: StoreKind, keyFeed?: AccessKeyFeed, prepared?:
     stats: statsRepo(db),
     acme: acmeRepo(db, kind),
     audit: auditRepo(db),
+    consoleSessions: consoleSessionRepo(db),
   };
 }
 

@@ -64,6 +64,7 @@ export interface ReadRepos {
     | 'expiredWaiting'
   >;
   audit: Pick<Repos['audit'], 'list'>;
+  consoleSessions: Pick<Repos['consoleSessions'], 'getSession'>;
 }
 
 /** Repositories `W` with all their methods, and repositories `R` for reading only. */
@@ -113,3 +114,5 @@ export interface AcmeNonceView {
 export type ConsoleReadView = ReadView<
   'accounts' | 'accessKeys' | 'plans' | 'contacts' | 'companies' | 'csrs' | 'orders' | 'authorizations' | 'certificates'
 >;
+/** The operator console: CA status (issuers, CRL headers) and the job and order counts. */
+export type OperatorConsoleReadView = ReadView<'issuers' | 'crls' | 'stats'>;
