@@ -1,5 +1,6 @@
 // Builds the order engine's dependencies and the worker from config.
 import { createValidationNudges } from './validation-nudges.js';
+import { auditEventSink } from '../audit/event-sink.js';
 import { X509Certificate } from 'node:crypto';
 import { intermediatesOf, type CaHierarchy, type CaIssuer } from './ca-bootstrap.js';
 import type { AppContext } from './context.js';
@@ -34,6 +35,8 @@ import {
   type OcspCache,
 } from '../status/ocsp-responses.js';
 import { ocspHandler } from '../api/public/ocsp.js';
+import type { AcmeDeps } from '../orders/acme/deps.js';
+import { JOB_ACME_CHALLENGE, runAcmeChallenge } from '../orders/acme/challenges.js';
 
 /** The public URLs an issuing CA's certificates carry (AIA caIssuers, CRL distribution points, OCSP); `stem` names the issuer (ca-bootstrap.ts urlStem). */
 export function caUrls(publicUrl: string, stem = 'issuing') {
@@ -160,10 +163,13 @@ export function buildOrderDeps(
       orderIntervalMs: config.validationNudgeIntervalMs,
       perAccountPerMinute: config.validationNudgesPerMinute,
     }),
+    // The CRL sink last: it takes the issuer's CRL counter row (held until the commit), so
+    // concurrent revocations wait on each other for the shortest time.
     events: combineSinks(
+      auditEventSink(),
       noticeEventSink(),
-      crlEventSink(CRL_REVOCATION_DELAY_MS),
       ...issuingCas(hierarchy).map((c) => ocspEventSink({ id: c.id, issuer: c.issuer }, ocspCaches.get(c.id)!)),
+      crlEventSink(CRL_REVOCATION_DELAY_MS),
     ),
     // CERTDESK_FAULT=kill-after-intent: the crash test's way to die between the two phases of issuance.
     ...(ctx.env.CERTDESK_FAULT === 'kill-after-intent'
@@ -209,7 +215,13 @@ export function publicHandlers(
   ];
 }
 
-export function startOrderWorker(ctx: AppContext, hierarchy: CaHierarchy, deps: OrderDeps, pollMs?: number): Worker {
+export function startOrderWorker(
+  ctx: AppContext,
+  hierarchy: CaHierarchy,
+  deps: OrderDeps,
+  pollMs?: number,
+  acme?: AcmeDeps,
+): Worker {
   const forIssuer = (id: number) => depsForIssuer(ctx, hierarchy, deps, id);
   // CRLs are published from the first start and stay scheduled (src/status/publish-crl.ts);
   // OCSP responses are pre-signed and refreshed before they expire (src/status/ocsp-responses.ts).
@@ -228,6 +240,7 @@ export function startOrderWorker(ctx: AppContext, hierarchy: CaHierarchy, deps: 
       [JOB_CRL]: (id) => runCrlPublication(forIssuer(id), id),
       [JOB_NOTICE]: noticeJobHandler(deps, noticeSettings(ctx.config)),
       [JOB_OCSP_REFRESH]: (id) => runOcspRefresh(forIssuer(id), id),
+      ...(acme ? { [JOB_ACME_CHALLENGE]: (id: number) => runAcmeChallenge(acme, id) } : {}),
     },
     retryDelay: (attempts) => retryDelay(deps.validation.retryBaseMs, attempts),
     pollMs,

@@ -1,13 +1,18 @@
 // `certdesk admin <noun> <verb>`: operator commands that work directly on the store named
 // by --data-dir / --database-url, also while `certdesk serve` runs on it.
+import { userInfo } from 'node:os';
 import { CertError } from '../domain/errors.js';
-import { buildConfig } from '../config/schema.js';
+import { actingAs, AUDIT_KINDS, type Actor } from '../domain/audit.js';
+import { listAuditEvents } from '../audit/list.js';
+import { buildConfig, consoleBaseUrl } from '../config/schema.js';
 import { openContext, type AppContext } from '../app/context.js';
 import { silentLogger } from '../app/logger.js';
 import { createAccount, listAccounts, requireAccount } from '../accounts/accounts.js';
 import { getOrCreateWebhookSecret } from '../notices/index.js';
 import { createAccessKey, deleteAccessKey, listAccessKeys, setAccessKeyEnabled } from '../accounts/access-keys.js';
 import { grantPlan, listPlans } from '../accounts/plans.js';
+import { createConsoleLink } from '../accounts/console-sessions.js';
+import { consoleLinkUrl } from '../app/console.js';
 import { addContact, listContacts, removeContact } from '../accounts/contacts.js';
 import { addCompany, listCompanies, removeCompany } from '../accounts/companies.js';
 import { contactView, companyView, operatorOrderView } from '../api/admin/views.js';
@@ -26,6 +31,7 @@ import { parseRevocationReason, REVOCATION_REASONS } from '../domain/revocation.
 import { parseExpiry } from '../api/admin/routes.js';
 import { configFlags, intFlag, optionalFlag, requireFlag, type Flags } from './args.js';
 import type { Command } from './command.js';
+import { createEabKey, listEabKeys, revokeEabKey } from '../orders/acme/eab.js';
 import { printerFor, table, type Printer } from './output.js';
 
 type Handler = (ctx: AppContext, flags: Flags, positionals: string[], print: Printer) => Promise<void>;
@@ -176,6 +182,17 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
       print({ AccountId: accountId, WebhookSecret: secret }, () => secret);
     },
   },
+  'account console-link': {
+    args: '--account ID [--order ID]',
+    summary: 'a one-time sign-in link to the customer console, valid 15 minutes (--order: that order only)',
+    options: { account: { type: 'string' }, order: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const order = optionalFlag(f, 'order');
+      const r = await createConsoleLink(ctx.accounts, intFlag(f, 'account'), order ? numericId(order) : null);
+      const url = consoleLinkUrl(consoleBaseUrl(ctx.config), r.token);
+      print({ Url: url, ExpiresAt: new Date(r.expiresAt).toISOString() }, () => url);
+    },
+  },
   'account list': {
     summary: 'list accounts',
     options: {},
@@ -256,6 +273,53 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
         () =>
           `plan ${r.PlanId}: ${r.TotalCount} x ${r.ProductCode} for account ${r.AccountId}${r.ExpiresAt ? ` until ${new Date(r.ExpiresAt).toISOString()}` : ''}`,
       );
+    },
+  },
+  'acme eab create': {
+    args: '--account ID --product CODE [--max-accounts N] [--expires-days D]',
+    summary:
+      'create ACME External Account Binding credentials for a customer and a product (the MAC key is shown once)',
+    options: {
+      account: { type: 'string' },
+      product: { type: 'string' },
+      'max-accounts': { type: 'string' },
+      'expires-days': { type: 'string' },
+    },
+    run: async (ctx, f, _p, print) => {
+      const r = await createEabKey(
+        { store: ctx.store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer },
+        {
+          accountId: intFlag(f, 'account'),
+          productCode: requireFlag(f, 'product'),
+          ...(optionalFlag(f, 'max-accounts') !== undefined ? { maxAccounts: intFlag(f, 'max-accounts') } : {}),
+          ...(optionalFlag(f, 'expires-days') !== undefined ? { expiresDays: intFlag(f, 'expires-days') } : {}),
+        },
+      );
+      print(r, () => `KeyId: ${r.KeyId}\nHmacKey: ${r.HmacKey}\n(the MAC key is not shown again)`);
+    },
+  },
+  'acme eab list': {
+    args: '[--account ID]',
+    summary: 'list ACME EAB credentials (never their MAC keys)',
+    options: { account: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const r = await listEabKeys(
+        { store: ctx.store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer },
+        optionalFlag(f, 'account') === undefined ? undefined : intFlag(f, 'account'),
+      );
+      print(r, () =>
+        table(r as never, ['KeyId', 'AccountId', 'ProductCode', 'MaxAccounts', 'UsedAccounts', 'Revoked']),
+      );
+    },
+  },
+  'acme eab revoke': {
+    args: 'KEYID',
+    summary: 'revoke ACME EAB credentials (accounts already made with them stay)',
+    options: { id: { type: 'string' } },
+    run: async (ctx, f, p, print) => {
+      const keyId = idFrom(f, p);
+      await revokeEabKey({ store: ctx.store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer }, keyId);
+      print({ KeyId: keyId, Revoked: true }, () => `revoked ${keyId}`);
     },
   },
   'plan list': {
@@ -423,7 +487,50 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
       );
     },
   },
+  'audit list': {
+    args: '[--account ID] [--order ID] [--since TIME] [--until TIME] [--kind KIND] [--limit N]',
+    summary: `the audit trail, newest first (kinds: ${AUDIT_KINDS.join(', ')})`,
+    options: {
+      account: { type: 'string' },
+      order: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      kind: { type: 'string' },
+      limit: { type: 'string' },
+    },
+    run: async (ctx, f, _p, print) => {
+      const events = await listAuditEvents(ctx.store, {
+        ...(optionalFlag(f, 'account') ? { accountId: intFlag(f, 'account') } : {}),
+        ...(optionalFlag(f, 'order') ? { orderId: intFlag(f, 'order') } : {}),
+        ...(optionalFlag(f, 'since') ? { since: optionalFlag(f, 'since') } : {}),
+        ...(optionalFlag(f, 'until') ? { until: optionalFlag(f, 'until') } : {}),
+        ...(optionalFlag(f, 'kind') ? { kind: optionalFlag(f, 'kind') } : {}),
+        ...(optionalFlag(f, 'limit') ? { limit: intFlag(f, 'limit') } : {}),
+      });
+      const rows = events.map((e) => ({
+        At: new Date(e.at).toISOString(),
+        Kind: e.kind,
+        Actor: [e.actor.kind, e.actor.id].filter(Boolean).join(':'),
+        From: e.actor.remoteAddress,
+        AccountId: e.accountId,
+        OrderId: e.orderId,
+        Detail: e.detail,
+      }));
+      print(events, () => table(rows, ['At', 'Kind', 'Actor', 'From', 'AccountId', 'OrderId', 'Detail']));
+    },
+  },
 };
+
+/** Who runs `certdesk admin`, as the audit trail records it: the operator at this machine's account. */
+function cliOperator(): Actor {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (some containers): the operator stays unnamed
+  }
+  return { kind: 'operator', id: `cli:${user}`, remoteAddress: null };
+}
 
 /** `certdesk admin <noun> <verb>`: one command per entry, on the store of --data-dir / --database-url. */
 export const adminCommands: readonly Command[] = Object.entries(ADMIN_COMMANDS).map(([name, c]) => ({
@@ -436,7 +543,7 @@ export const adminCommands: readonly Command[] = Object.entries(ADMIN_COMMANDS).
     const config = buildConfig(configFlags(flags));
     const ctx = await openContext({ config, env, logger: silentLogger });
     try {
-      await c.run(ctx, flags, positionals, printerFor(flags.json === true));
+      await actingAs(cliOperator(), () => c.run(ctx, flags, positionals, printerFor(flags.json === true)));
     } finally {
       await ctx.store.close();
     }

@@ -197,6 +197,11 @@ async function planNotices(
       if (!cert) return [];
       return [revokedNotice(cert, event.orderId, event.reason, now)];
     }
+    // Recorded in the audit trail only (src/audit/event-sink.ts); no notice to the customer.
+    case 'validation_attempted':
+    case 'approved':
+    case 'rejected':
+      return [];
   }
 }
 

@@ -43,9 +43,9 @@ import type { Clock, Logger } from '../domain/ports.js';
 import type { StoreView } from '../store/views.js';
 import type { NewOcspResponse, OcspCertificateState } from '../store/repos/ocsp-responses.js';
 import type { EventSink } from '../orders/events.js';
-import type { AttemptOutcome } from '../worker/job-protocol.js';
+import type { AttemptOutcome, JobKind } from '../worker/job-protocol.js';
 
-export const JOB_OCSP_REFRESH = 'ocsp-refresh';
+export const JOB_OCSP_REFRESH = 'ocsp-refresh' satisfies JobKind;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -14,7 +14,7 @@ import type { Clock, Logger } from '../domain/ports.js';
 import type { IssuingCa } from '../orders/deps.js';
 import type { EventSink } from '../orders/events.js';
 import type { StoreView } from '../store/views.js';
-import type { AttemptOutcome } from '../worker/job-protocol.js';
+import type { AttemptOutcome, JobKind } from '../worker/job-protocol.js';
 
 /** What CRL publication needs; OrderDeps has all of it. */
 export interface CrlDeps {
@@ -25,7 +25,7 @@ export interface CrlDeps {
 }
 
 /** Job kind; the job's ref id is the issuer id. */
-export const JOB_CRL = 'crl';
+export const JOB_CRL = 'crl' satisfies JobKind;
 /** The partition number stored for the full CRL. */
 export const FULL_CRL = -1;
 

@@ -42,6 +42,29 @@ export interface ReadRepos {
     'find' | 'findMany' | 'findByCertificateId' | 'findByCertificateIds' | 'needingResponse' | 'get'
   >;
   stats: Repos['stats'];
+  acme: Pick<
+    Repos['acme'],
+    | 'getEab'
+    | 'listEab'
+    | 'accountByUrlId'
+    | 'accountById'
+    | 'accountByThumbprint'
+    | 'orderByUrlId'
+    | 'orderByOrderId'
+    | 'withOrder'
+    | 'listOrders'
+    | 'authorizationsForOrder'
+    | 'authorizationByUrlId'
+    | 'authorizationById'
+    | 'authorizationRecord'
+    | 'challengesFor'
+    | 'challengeByUrlId'
+    | 'challengeById'
+    | 'reusableAuthorization'
+    | 'expiredWaiting'
+  >;
+  audit: Pick<Repos['audit'], 'list'>;
+  consoleSessions: Pick<Repos['consoleSessions'], 'getSession'>;
 }
 
 /** Repositories `W` with all their methods, and repositories `R` for reading only. */
@@ -77,11 +100,19 @@ export interface AdmissionView {
 
 /** CAS and operator APIs: no direct reads; the store only answers their health checks. */
 export type HealthView = ReadView<never>;
+/** The operator API: its health check, and the audit trail to list. */
+export type OperatorReadView = ReadView<'audit'>;
 /** Relying parties: the published CRLs (OCSP answers come from status/, which may store a fresh response). */
 export type PublicReadView = ReadView<'crls'>;
 /** ACME (RFC 8555 §7.1): order, authorization and certificate resources are read as POST-as-GET. */
-export type AcmeReadView = ReadView<'orders' | 'authorizations' | 'certificates'>;
+export type AcmeReadView = ReadView<'orders' | 'authorizations' | 'certificates' | 'acme'>;
+/** ACME's own admission write (RFC 8555 §6.5): issuing and spending anti-replay nonces. */
+export interface AcmeNonceView {
+  readonly repos: { acme: Pick<Repos['acme'], 'issueNonces' | 'redeemNonce'> };
+}
 /** The web console: an account's own records, to list and show. */
 export type ConsoleReadView = ReadView<
   'accounts' | 'accessKeys' | 'plans' | 'contacts' | 'companies' | 'csrs' | 'orders' | 'authorizations' | 'certificates'
 >;
+/** The operator console: CA status (issuers, CRL headers) and the job and order counts. */
+export type OperatorConsoleReadView = ReadView<'issuers' | 'crls' | 'stats'>;

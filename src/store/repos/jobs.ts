@@ -73,9 +73,12 @@ export function jobRepo(db: Db, kind: StoreKind) {
         .orderBy('run_at')
         .limit(limit)
         .$if(kind === 'postgres', (q) => q.forUpdate().skipLocked());
+      // run_at moves to the lease's end while the attempt runs: an enqueue meanwhile (a
+      // customer asking for an attempt now) pulls it earlier, and retry() keeps that earlier
+      // time instead of the backoff, so the request is not lost to the running attempt.
       return db
         .updateTable('jobs')
-        .set({ lease_owner: owner, lease_until: now + leaseMs })
+        .set({ lease_owner: owner, lease_until: now + leaseMs, run_at: now + leaseMs })
         .where('id', 'in', due)
         .returningAll()
         .execute();
@@ -83,11 +86,17 @@ export function jobRepo(db: Db, kind: StoreKind) {
     async complete(id: number, owner: string): Promise<void> {
       await db.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner).execute();
     },
+    /** The next attempt at `runAt`, or sooner when an enqueue asked for one while this attempt ran (claim). */
     async retry(id: number, owner: string, runAt: number, error: string | null): Promise<void> {
       await db
         .updateTable('jobs')
         .set((eb) => ({
-          run_at: runAt,
+          run_at: eb
+            .case()
+            .when('run_at', '<', eb.ref('lease_until'))
+            .then(sql<number>`${kind === 'postgres' ? sql`least` : sql`min`}(jobs.run_at, ${runAt})`)
+            .else(runAt)
+            .end(),
           attempts: eb('attempts', '+', 1),
           lease_owner: null,
           lease_until: null,
