@@ -135,8 +135,8 @@ describe('checkCaa', () => {
         c.reason === undefined
           ? { ok: true }
           : permanent
-            ? { ok: false, reason: c.reason, permanent, kind: 'caa' }
-            : { ok: false, reason: c.reason, kind: 'dns' },
+            ? { ok: false, reason: c.reason, permanent, problem: 'caa' }
+            : { ok: false, reason: c.reason, problem: 'dns' },
       );
     });
   }
@@ -299,7 +299,7 @@ describe('checkCaa with RFC 8657 accounturi and validationmethods', () => {
               ok: false,
               reason: `CAA record at ${zone} authorizes ${US} only under conditions this request does not meet (${c.unmet}).`,
               permanent: true,
-              kind: 'caa',
+              problem: 'caa',
             },
       );
     });
@@ -321,7 +321,7 @@ describe('checkCaa with RFC 8657 accounturi and validationmethods', () => {
       ok: false,
       reason: `CAA record at other-ca-acct.test does not authorize ${US} (issue "letsencrypt.org; accounturi=${ACCT}").`,
       permanent: true,
-      kind: 'caa',
+      problem: 'caa',
     });
   });
 });
