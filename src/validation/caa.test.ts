@@ -135,8 +135,8 @@ describe('checkCaa', () => {
         c.reason === undefined
           ? { ok: true }
           : permanent
-            ? { ok: false, reason: c.reason, permanent, kind: 'caa' }
-            : { ok: false, reason: c.reason, kind: 'dns' },
+            ? { ok: false, reason: c.reason, permanent, problem: 'caa' }
+            : { ok: false, reason: c.reason, problem: 'dns' },
       );
     });
   }
@@ -299,11 +299,21 @@ describe('checkCaa with RFC 8657 accounturi and validationmethods', () => {
               ok: false,
               reason: `CAA record at ${zone} authorizes ${US} only under conditions this request does not meet (${c.unmet}).`,
               permanent: true,
-              kind: 'caa',
+              problem: 'caa',
             },
       );
     });
   }
+
+  test('an IP identifier has no CAA: permitted without any DNS query (BR §3.2.2.8 covers dNSNames)', async () => {
+    cs.setCaa('1.2.0.192.in-addr.arpa', [issue(';')]);
+    cs.setCaa('2.1', [issue(';')]); // where climbing "192.0.2.1" label by label would land
+    const before = cs.dnsQueries().length;
+    for (const ip of ['192.0.2.1', '2001:db8::1']) {
+      assert.deepEqual(await checkCaa({ resolver }, { name: ip, issuerDomain: US, accountUri: ACCT }), { ok: true });
+    }
+    assert.equal(cs.dnsQueries().length, before);
+  });
 
   test('another CA named with our account URI still does not authorize us', async () => {
     const result = await checkCaa({ resolver }, { name: 'other-ca-acct.test', issuerDomain: US, accountUri: ACCT });
@@ -311,7 +321,7 @@ describe('checkCaa with RFC 8657 accounturi and validationmethods', () => {
       ok: false,
       reason: `CAA record at other-ca-acct.test does not authorize ${US} (issue "letsencrypt.org; accounturi=${ACCT}").`,
       permanent: true,
-      kind: 'caa',
+      problem: 'caa',
     });
   });
 });

@@ -2,6 +2,7 @@
 
 import type { AcmeChallengeType } from './acme-methods.js';
 import { failedAs, normalizeDomain, passed, quoteForReason, type CheckResult } from './check-result.js';
+import { isIpIdentifier } from './ip-identifier.js';
 import { isDnsLookupError, type CaaRecord, type DnsResolver } from './ports.js';
 
 /** RFC 8659 §4.1: the Issuer Critical Flag is bit 0 of the flags octet, i.e. 128. */
@@ -33,6 +34,9 @@ export interface CaaCheckOptions {
 }
 
 export async function checkCaa(deps: { resolver: DnsResolver }, opts: CaaCheckOptions): Promise<CheckResult> {
+  // BR §3.2.2.8 requires CAA for each dNSName; an IP address (RFC 8738) has no CAA to look up,
+  // and climbing its dotted form would query unrelated names ("2.0.192", "0.192", "192").
+  if (isIpIdentifier(opts.name)) return passed;
   const name = normalizeDomain(opts.name);
   const wildcard = name.startsWith('*.');
   const fqdn = wildcard ? name.slice(2) : name;

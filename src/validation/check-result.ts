@@ -3,7 +3,7 @@
 
 // `permanent` marks a refusal that retrying cannot change by itself (a CAA record naming
 // another CA): the order fails at once instead of retrying until its validation window ends.
-export type CheckResult = { ok: true } | { ok: false; reason: string; permanent?: boolean; kind?: FailureKind };
+export type CheckResult = { ok: true } | { ok: false; reason: string; permanent?: boolean; problem?: FailureKind };
 
 /**
  * What went wrong, for front ends that classify failures: the ACME challenge error types of
@@ -18,9 +18,9 @@ export function failed(reason: string, permanent = false): CheckResult {
   return permanent ? { ok: false, reason, permanent } : { ok: false, reason };
 }
 
-/** A failure with its kind (see FailureKind). */
-export function failedAs(kind: FailureKind, reason: string, permanent = false): CheckResult {
-  return permanent ? { ok: false, reason, permanent, kind } : { ok: false, reason, kind };
+/** A failure with its ACME problem type (see FailureKind). */
+export function failedAs(problem: FailureKind, reason: string, permanent = false): CheckResult {
+  return permanent ? { ok: false, reason, permanent, problem } : { ok: false, reason, problem };
 }
 
 /**

@@ -80,7 +80,7 @@ describe('checkDnsAccount01', () => {
   });
   after(() => cs.close());
 
-  const cases: Array<{ name: string; domain: string; reason?: string; kind?: string; permanent?: boolean }> = [
+  const cases: Array<{ name: string; domain: string; reason?: string; problem?: string; permanent?: boolean }> = [
     { name: 'the record holds the digest', domain: 'ok.test' },
     { name: 'one of several records holds it', domain: 'among.test' },
     { name: 'a wildcard uses the base name (wildcards allowed)', domain: '*.wild.test' },
@@ -92,38 +92,38 @@ describe('checkDnsAccount01', () => {
       name: 'wrong value',
       domain: 'wrong.test',
       reason: `No TXT record at ${dnsAccount01RecordName('wrong.test', ACCOUNT)} matches the expected value.`,
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     },
     {
       // Exact comparison: base64url has no spaces, so a space means a mistyped record.
       name: 'surrounding whitespace is not trimmed',
       domain: 'padded.test',
       reason: `No TXT record at ${dnsAccount01RecordName('padded.test', ACCOUNT)} matches the expected value.`,
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     },
     {
       name: 'only the unlabelled dns-01 record exists',
       domain: 'plain.test',
       reason: `No TXT record found at ${dnsAccount01RecordName('plain.test', ACCOUNT)}.`,
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     },
     {
       name: "another account's record",
       domain: 'other.test',
       reason: `No TXT record found at ${dnsAccount01RecordName('other.test', ACCOUNT)}.`,
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     },
     {
       name: 'SERVFAIL is a dns problem, not a wrong answer',
       domain: 'broken.test',
       reason: `DNS lookup for TXT at ${dnsAccount01RecordName('broken.test', ACCOUNT)} failed (SERVFAIL); try again later.`,
-      kind: 'dns',
+      problem: 'dns',
     },
     {
       name: 'an IP identifier is refused (RFC 8738 §7)',
       domain: '192.0.2.1',
       reason: 'dns-account-01 cannot validate an IP address; use http-01 or tls-alpn-01.',
-      kind: 'unauthorized',
+      problem: 'unauthorized',
       permanent: true,
     },
   ];
@@ -139,7 +139,7 @@ describe('checkDnsAccount01', () => {
       }
       const expected: Record<string, unknown> = { ok: false, reason: c.reason };
       if (c.permanent === true) expected.permanent = true;
-      expected.kind = c.kind;
+      expected.problem = c.problem;
       assert.deepEqual(result, expected);
     });
   }

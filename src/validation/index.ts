@@ -30,7 +30,6 @@ export { checkHttpFile, FILE_MAX_BYTES, FILE_VALIDATION_PATH, type HttpFileCheck
 export { createHttpFetcher } from './http-fetcher.js';
 export {
   checkHttp01Ip,
-  HTTP01_MAX_BYTES,
   HTTP01_PATH_PREFIX,
   ipHostHeader,
   isIpIdentifier,

@@ -135,7 +135,7 @@ describe('checkHttp01Ip against the challenge server (127.0.0.1)', () => {
     assert.deepEqual(await check(), {
       ok: false,
       reason: `The answer at ${url()} is not the expected key authorization.`,
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     });
   });
   test('leading whitespace is not ignored', async () => {
@@ -147,7 +147,7 @@ describe('checkHttp01Ip against the challenge server (127.0.0.1)', () => {
     assert.deepEqual(await check(), {
       ok: false,
       reason: `${url()} answered 204; expected 200.`,
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     });
   });
   test('a redirect is reported, not followed', async () => {
@@ -155,7 +155,7 @@ describe('checkHttp01Ip against the challenge server (127.0.0.1)', () => {
     assert.deepEqual(await check(), {
       ok: false,
       reason: `${url()} answered 302 (redirect to http://example.test/x); the address itself must answer.`,
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     });
   });
   test('more than 128 bytes is not a key authorization', async () => {
@@ -163,7 +163,7 @@ describe('checkHttp01Ip against the challenge server (127.0.0.1)', () => {
     assert.deepEqual(await check(), {
       ok: false,
       reason: `The answer at ${url()} is longer than 128 bytes; it must hold only the key authorization.`,
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     });
   });
   test('a 404 is reported by its status', async () => {
@@ -172,14 +172,14 @@ describe('checkHttp01Ip against the challenge server (127.0.0.1)', () => {
     assert.deepEqual(await check(), {
       ok: false,
       reason: `${url()} answered 404; expected 200.`,
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     });
   });
   test('nothing listening', async () => {
     assert.deepEqual(await check({ ip: '127.0.0.2' }), {
       ok: false,
       reason: `Could not connect to 127.0.0.2 on port ${cs.httpPort}.`,
-      kind: 'connection',
+      problem: 'connection',
     });
   });
   test('a non-public address is refused without connecting unless allowPrivate', async () => {
@@ -188,7 +188,7 @@ describe('checkHttp01Ip against the challenge server (127.0.0.1)', () => {
       ok: false,
       reason: '127.0.0.1 is not a public address; certdesk does not connect to it.',
       permanent: true,
-      kind: 'connection',
+      problem: 'connection',
     });
   });
   test('not an address, or a token outside base64url', async () => {
@@ -196,13 +196,13 @@ describe('checkHttp01Ip against the challenge server (127.0.0.1)', () => {
       ok: false,
       reason: '"example.com" is not an IP address.',
       permanent: true,
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     });
     assert.deepEqual(await check({ token: '../../etc/passwd' }), {
       ok: false,
       reason: 'The challenge token is malformed.',
       permanent: true,
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     });
   });
 });

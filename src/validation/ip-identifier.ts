@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import { addressOctets, isPublicAddress } from './address-guard.js';
 import { failedAs, passed, quoteForReason, type CheckResult } from './check-result.js';
+import { HTTP01_MAX_BYTES } from './acme-http-01.js';
 import { isHttpFetchError, type HttpFetcher } from './ports.js';
 
 /** True for an IPv4 or IPv6 address literal (no brackets, no zone index, no port). */
@@ -77,12 +78,6 @@ export function ipHostHeader(ip: string, port: number): string {
 
 /** RFC 8555 §8.3: the path of the http-01 resource. */
 export const HTTP01_PATH_PREFIX = '/.well-known/acme-challenge/';
-
-/**
- * RFC 8555 §8.3: the key authorization is about 87 bytes; a body much bigger is not it.
- * Matches the 128-byte read limit of the ACME wire specification.
- */
-export const HTTP01_MAX_BYTES = 128;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 

@@ -68,7 +68,7 @@ describe('checkTlsAlpn01', () => {
   const at = (name: string, address = '127.0.0.1'): string => `${name} (${address}) on port ${cs.tlsAlpnPort}`;
   const cert = (name: string, why: string): string => `The acme-tls/1 certificate from ${at(name)} ${why}.`;
 
-  const cases: Array<{ name: string; identifier: string; reason?: (id: string) => string; kind?: string }> = [
+  const cases: Array<{ name: string; identifier: string; reason?: (id: string) => string; problem?: string }> = [
     { name: 'a correct responder passes', identifier: 'ok.test' },
     { name: 'case and a trailing dot in the identifier do not matter', identifier: 'OK.test.' },
     // DNS names compare without case (RFC 4343), in the certificate as elsewhere.
@@ -79,89 +79,89 @@ describe('checkTlsAlpn01', () => {
       name: 'wrong digest',
       identifier: 'wrong-digest.test',
       reason: (id) => cert(id, 'does not carry the SHA-256 digest of the key authorization'),
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     },
     {
       name: 'missing acmeIdentifier extension',
       identifier: 'no-extension.test',
       reason: (id) => cert(id, 'has no acmeIdentifier extension'),
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     },
     {
       // RFC 8737 §3: "The acmeIdentifier extension MUST be critical".
       name: 'acmeIdentifier not critical',
       identifier: 'non-critical.test',
       reason: (id) => cert(id, 'has an acmeIdentifier extension that is not marked critical'),
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     },
     {
       name: 'acmeIdentifier value is not an OCTET STRING',
       identifier: 'not-octet-string.test',
       reason: (id) => cert(id, 'has an acmeIdentifier extension that is not an OCTET STRING'),
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     },
     {
       name: 'SAN names another host',
       identifier: 'wrong-san.test',
       reason: (id) => cert(id, `does not name ${id} in its subjectAltName`),
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     },
     {
       // RFC 8737 §3: the identifier "and no other entries".
       name: 'SAN names the host and one more',
       identifier: 'extra-san.test',
       reason: (id) => cert(id, `must name only ${id} in its subjectAltName (it has 2 names)`),
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     },
     {
       name: 'no SAN',
       identifier: 'no-san.test',
       reason: (id) => cert(id, 'has no subjectAltName'),
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     },
     {
       // A dns identifier needs a dNSName, not the address it resolves to.
       name: 'an iPAddress SAN for a dns identifier',
       identifier: 'ip-san.test',
       reason: (id) => cert(id, `does not name ${id} in its subjectAltName`),
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     },
     {
       name: 'signed by another key under another name',
       identifier: 'not-self-signed.test',
       reason: (id) => cert(id, 'is not self-signed'),
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     },
     {
       name: 'the server refuses acme-tls/1 (no_application_protocol alert)',
       identifier: 'refuse-alpn.test',
       reason: (id) => `The TLS server at ${at(id)} does not offer the acme-tls/1 protocol.`,
-      kind: 'tls',
+      problem: 'tls',
     },
     {
       // The responder's fallback for unknown names refuses acme-tls/1, as an ordinary server would.
       name: 'no certificate registered for the name',
       identifier: 'unregistered.test',
       reason: (id) => `The TLS server at ${at(id)} does not offer the acme-tls/1 protocol.`,
-      kind: 'tls',
+      problem: 'tls',
     },
     {
       name: 'a wildcard is refused before any connection (BR §3.2.2.4.20)',
       identifier: '*.ok.test',
       reason: () => 'tls-alpn-01 cannot validate the wildcard name *.ok.test; use dns-01 or dns-account-01.',
-      kind: 'unauthorized',
+      problem: 'unauthorized',
     },
     {
       name: 'no address',
       identifier: 'noaddress.test',
       reason: (id) => `${id} has no A or AAAA record.`,
-      kind: 'dns',
+      problem: 'dns',
     },
     {
       name: 'SERVFAIL',
       identifier: 'broken.test',
       reason: (id) => `DNS lookup for ${id} failed (SERVFAIL); try again later.`,
-      kind: 'dns',
+      problem: 'dns',
     },
   ];
   for (const c of cases) {
@@ -174,7 +174,7 @@ describe('checkTlsAlpn01', () => {
       const id = c.identifier.toLowerCase().replace(/\.$/, '');
       const expected: Record<string, unknown> = { ok: false, reason: c.reason(id) };
       if (c.identifier.startsWith('*.')) expected.permanent = true;
-      expected.kind = c.kind;
+      expected.problem = c.problem;
       assert.deepEqual(result, expected);
     });
   }
@@ -195,7 +195,7 @@ describe('checkTlsAlpn01', () => {
       assert.deepEqual(await check('127.0.0.1'), {
         ok: false,
         reason: `The acme-tls/1 certificate from 127.0.0.1 (127.0.0.1) on port ${cs.tlsAlpnPort} does not name 127.0.0.1 in its subjectAltName.`,
-        kind: 'unauthorized',
+        problem: 'unauthorized',
       });
     } finally {
       cs.setTlsAlpn(reverseDnsName('127.0.0.1'), { keyAuthorization: KEY_AUTH, san: [{ ip: '127.0.0.1' }] });
@@ -206,13 +206,13 @@ describe('checkTlsAlpn01', () => {
     assert.deepEqual(await check('private.test', { allowPrivate: false }), {
       ok: false,
       reason: 'private.test resolves only to non-public addresses.',
-      kind: 'connection',
+      problem: 'connection',
     });
     assert.deepEqual(await check('127.0.0.1', { allowPrivate: false }), {
       ok: false,
       reason: '127.0.0.1 is not a public address; certdesk does not connect to it.',
       permanent: true,
-      kind: 'connection',
+      problem: 'connection',
     });
   });
 
@@ -224,7 +224,7 @@ describe('checkTlsAlpn01', () => {
     assert.deepEqual(await check('ok.test', { port }), {
       ok: false,
       reason: `Could not connect to ok.test (127.0.0.1) on port ${port}.`,
-      kind: 'connection',
+      problem: 'connection',
     });
   });
 
@@ -238,7 +238,7 @@ describe('checkTlsAlpn01', () => {
       assert.deepEqual(await check('ok.test', { port, timeoutMs: 300 }), {
         ok: false,
         reason: `The TLS handshake with ok.test (127.0.0.1) on port ${port} did not complete within 300 ms.`,
-        kind: 'connection',
+        problem: 'connection',
       });
     } finally {
       for (const s of sockets) s.destroy();
@@ -257,7 +257,7 @@ describe('checkTlsAlpn01', () => {
       assert.deepEqual(await check('ok.test', { port }), {
         ok: false,
         reason: `The TLS server at ok.test (127.0.0.1) on port ${port} negotiated no protocol instead of acme-tls/1.`,
-        kind: 'tls',
+        problem: 'tls',
       });
     } finally {
       await new Promise<void>((resolve) => plain.close(() => resolve()));
@@ -273,7 +273,7 @@ describe('checkTlsAlpn01', () => {
       assert.deepEqual(await check('ok.test', { port }), {
         ok: false,
         reason: `The TLS handshake with ok.test (127.0.0.1) on port ${port} failed.`,
-        kind: 'tls',
+        problem: 'tls',
       });
     } finally {
       await new Promise<void>((resolve) => notTls.close(() => resolve()));
