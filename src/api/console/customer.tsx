@@ -442,7 +442,7 @@ function OrderBody(props: { ctx: PageContext; s: ConsoleSession; view: OrderStat
         <dd>{order.productCode}</dd>
         {order.failReason && (
           <>
-            <dt>{t('order.failReason')}</dt>
+            <dt>{order.state === 'domain_verify' ? t('order.lastError') : t('order.failReason')}</dt>
             <dd data-field="fail-reason">{order.failReason}</dd>
           </>
         )}
