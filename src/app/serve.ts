@@ -21,6 +21,8 @@ import { limitsOf, planListeners, type ListenerName } from './listeners.js';
 import { startListener, type FrontPlugin, type ListenerSpec, type RunningListener } from './edge.js';
 import { fileTlsSource, listenerNames, selfIssuedTlsSource, type TlsSource } from './tls.js';
 import { CertError } from '../domain/errors.js';
+import { createEabService } from '../orders/acme/eab.js';
+import { acmeListenerSpec, buildAcmeDeps, startAcmeHousekeeping } from './acme-wiring.js';
 import { customerConsolePlugin } from '../api/console/customer.js';
 import { operatorConsolePlugin } from '../api/console/operator.js';
 import { SignInLimiter } from '../api/console/http.js';
@@ -31,6 +33,8 @@ export { planListeners } from './listeners.js';
 export interface RunningServer {
   /** The CAS API's base URL ('' with --role worker). */
   apiUrl: string;
+  /** The ACME listener's URL ('' when --acme-listen is absent). */
+  acmeListenUrl: string;
   adminUrl: string;
   /** Every listener started, by name (api, operator, public, metrics). */
   listeners: ReadonlyArray<{ name: ListenerName; url: string }>;
@@ -77,7 +81,8 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   let worker: Worker | undefined;
   const ocspCaches = createOcspCaches(hierarchy);
   const orders = buildOrderDeps(ctx, hierarchy, () => worker?.wake(), ocspCaches);
-  if (config.role !== 'api') worker = startOrderWorker(ctx, hierarchy, orders, opts.workerPollMs);
+  const acmeDeps = buildAcmeDeps(ctx, orders);
+  if (config.role !== 'api') worker = startOrderWorker(ctx, hierarchy, orders, opts.workerPollMs, acmeDeps);
   // What front ends hold: use cases bound to their deps, never the store's writes.
   const engine = createOrderEngine(orders);
   const accounts = createAccountService(ctx.accounts);
@@ -161,7 +166,12 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
         {
           plugin: operatorPlugin({
             token,
-            services: { accounts, orders: engine, store },
+            services: {
+              accounts,
+              orders: engine,
+              store,
+              acmeEab: createEabService({ store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer }),
+            },
             metrics: () => metrics.exposition(),
           }),
         },
@@ -201,9 +211,16 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   };
 
   const running: RunningListener[] = [];
+  const acme =
+    config.role !== 'worker'
+      ? await acmeListenerSpec(ctx, hierarchy, acmeDeps, (r, p) => metrics.observeAcme(r, p))
+      : undefined;
+  const stopAcmeHousekeeping = acme ? startAcmeHousekeeping(ctx, acmeDeps) : () => {};
   const stopAll = async () => {
+    stopAcmeHousekeeping();
     await Promise.all(running.map((l) => l.close()));
     tls?.close();
+    acme?.tls.close();
   };
   try {
     for (const p of plans)
@@ -214,6 +231,8 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
           logger,
         }),
       );
+    if (acme)
+      running.push(await startListener(acme.spec, { limits: limitsOf(config), bodyLimit: config.bodyLimit, logger }));
   } catch (e) {
     await stopAll();
     await worker?.stop();
@@ -232,8 +251,9 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   if (!config.consoleUrl && urlOf('api')) consoleApiBase = urlOf('api');
   return {
     apiUrl: urlOf('api'),
+    acmeListenUrl: running.find((l) => l.name === 'acme')?.url ?? '',
     adminUrl: urlOf('operator'),
-    listeners: running.map((l) => ({ name: l.name as ListenerName, url: l.url })),
+    listeners: running.filter((l) => l.name !== 'acme').map((l) => ({ name: l.name as ListenerName, url: l.url })),
     hierarchy,
     orders,
     async close() {

@@ -4,7 +4,7 @@
 // waits for an operator). A CAA record naming another CA ends the order; any other failure
 // is kept as the reason and retried with backoff until the validation window closes (the
 // random values are usable for 30 days, BR 3.2.2.4 v2.2.6).
-import type { Authorization, Order } from '../domain/order.js';
+import { awaitsCsr, type Authorization, type Order } from '../domain/order.js';
 import { checkCaa, checkDnsTxt, checkHttpFile, type CheckResult } from '../validation/index.js';
 import { getProduct } from '../policy/products.js';
 import type { AttemptOutcome } from '../worker/job-protocol.js';
@@ -54,20 +54,34 @@ export async function runValidationAttempt(deps: ValidationDeps, orderId: number
           { name: authz.domain, issuerDomain: deps.validation.caaIdentity },
         )
       : control;
-    if (result.ok) {
-      await repos.authorizations.setOutcome(authz.id, { status: 'valid', lastError: null, validatedAt: now });
-      continue;
-    }
-    if (result.permanent) {
-      await repos.authorizations.setOutcome(authz.id, {
-        status: 'invalid',
-        lastError: result.reason,
-        validatedAt: null,
+    // The outcome and its audit entry (BR method, name, result, what was seen) in one transaction.
+    const status = result.ok ? 'valid' : result.permanent ? 'invalid' : 'pending';
+    const seen = result.ok ? null : result.reason;
+    await deps.store.writeTransaction(async (tx) => {
+      await tx.authorizations.setOutcome(authz.id, {
+        status,
+        lastError: seen,
+        validatedAt: result.ok ? now : null,
       });
+      await deps.events(
+        tx,
+        {
+          kind: 'validation_attempted',
+          accountId: order.accountId,
+          orderId,
+          validateType: order.validateType,
+          name: authz.domain,
+          result: status,
+          seen,
+        },
+        now,
+      );
+    });
+    if (result.ok) continue;
+    if (result.permanent) {
       await failOrder(deps, order, result.reason, ['domain_verify']);
       return { kind: 'done' };
     }
-    await repos.authorizations.setOutcome(authz.id, { status: 'pending', lastError: result.reason, validatedAt: null });
     firstProblem ??= result.reason;
   }
 
@@ -76,6 +90,15 @@ export async function runValidationAttempt(deps: ValidationDeps, orderId: number
     return { kind: 'retry', reason: firstProblem };
   }
 
+  if (awaitsCsr(order)) {
+    // An ACME order validated through its CAS view: it waits for its CSR (RFC 8555 §7.4 "ready").
+    await repos.orders.moveOrder(
+      orderId,
+      { to: 'ready', from: ['domain_verify'] },
+      { failReason: null, caaCheckedAt: now, updatedAt: now },
+    );
+    return { kind: 'done' };
+  }
   const dv = getProduct(order.productCode).validation === 'DV';
   const moved = await deps.store.writeTransaction(async (tx) => {
     const ok = await tx.orders.moveOrder(
@@ -96,12 +119,16 @@ export async function runValidationAttempt(deps: ValidationDeps, orderId: number
   return { kind: 'done' };
 }
 
-/** DescribeCertificateState on a waiting order asks for an attempt now: the customer just published the record. */
+/**
+ * DescribeCertificateState on a waiting order asks for an attempt at `runAt` (now, unless
+ * the order was nudged a moment ago): the customer may just have published the record.
+ */
 export async function requestValidationSoon(
   deps: UseCaseDeps<'clock' | 'wake', 'jobs'>,
   orderId: number,
+  runAt: number,
 ): Promise<void> {
   const now = deps.clock.now();
-  await deps.store.repos.jobs.enqueue(JOB_VALIDATE, orderId, now, now);
-  deps.wake();
+  await deps.store.repos.jobs.enqueue(JOB_VALIDATE, orderId, runAt, now);
+  if (runAt <= now) deps.wake();
 }
