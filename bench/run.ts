@@ -18,6 +18,18 @@ if (process.argv.includes('--edge')) {
   process.exit(0);
 }
 
+// `npm run bench -- --console`: the console's certificate list of an account with 10,000 certificates.
+if (process.argv.includes('--console')) {
+  const { runConsoleBench } = await import('./console.js');
+  await runConsoleBench({
+    quick: process.argv.includes('--quick'),
+    ...(process.argv.includes('--pg')
+      ? { databaseUrl: process.env.CERTDESK_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' }
+      : {}),
+  });
+  process.exit(0);
+}
+
 // `npm run bench -- --e2e [--quick] [--orders N] [--store sqlite|postgres]`: end-to-end orders with the default configuration.
 if (process.argv.includes('--e2e')) {
   const { runE2eMatrix } = await import('./e2e-matrix.js');

@@ -292,6 +292,7 @@ test('zh-CN and en pages render with no missing message, and axe finds no seriou
     '/console/certificates',
     `/console/orders/${dvOrderId}`,
     '/console/keys',
+    '/console/calendar',
   ];
   for (const lang of ['zh-CN', 'en'] as const) {
     for (const path of pages) {
@@ -310,4 +311,19 @@ test('zh-CN and en pages render with no missing message, and axe finds no seriou
       );
     }
   }
+});
+
+test('the expiry calendar lists valid certificates and its ICS feed opens without a session', async () => {
+  const page = await signInWithKey(acct.AccessKeyId, acct.AccessKeySecret);
+  await page.goto(`${api}/console/calendar`);
+  const href = (await page.getAttribute('[data-field=ics]', 'href'))!;
+  assert.match(href, new RegExp(`^/console/calendar/${acct.AccountId}-[A-Za-z0-9_-]{43}\\.ics$`));
+  const feed = await fetch(`${api}${href}`);
+  assert.equal(feed.status, 200);
+  assert.match(feed.headers.get('content-type')!, /^text\/calendar/);
+  const ics = await feed.text();
+  assert.match(ics, /^BEGIN:VCALENDAR\r\n/);
+  assert.match(ics, /\r\nBEGIN:VEVENT\r\nUID:certificate-\d+@/, 'the OV certificate issued above');
+  const forged = href.replace(/-[A-Za-z0-9_-]{43}\.ics$/, `-${'A'.repeat(43)}.ics`);
+  assert.equal((await fetch(`${api}${forged}`)).status, 404);
 });

@@ -280,6 +280,24 @@ suite('notices to customers by e-mail and webhook', () => {
     assert.ok(needMail!.text.includes(`Name:  ${recordName}`), needMail!.text);
     assert.ok(needMail!.text.includes('Type:  TXT'));
     assert.ok(needMail!.text.includes(`Value: ${waiting.recordValue}`), 'the value DescribeCertificateState shows');
+    // The mail links to the order's console page through a one-time sign-in link scoped to it.
+    const link = /(http:\/\/\S+\/console\/sign-in\/link\?token=[A-Za-z0-9]{43})/.exec(needMail!.text)?.[1];
+    assert.ok(link, needMail!.text);
+    const landing = await fetch(link);
+    const pre = landing.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const csrf = /name="_csrf" value="([0-9a-f]+)"/.exec(await landing.text())![1]!;
+    const token = new URL(link).searchParams.get('token')!;
+    const signedIn = await fetch(new URL('/console/sign-in/link', link), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: pre, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, token }).toString(),
+    });
+    assert.equal(signedIn.status, 303);
+    assert.equal(signedIn.headers.get('location'), `/console/orders/${orderId}`);
     assert.equal(
       needMail!.headers.get('message-id'),
       `<notice-${needMail!.noticeId}@127.0.0.1>`,

@@ -7,7 +7,7 @@ import type { AppContext } from './context.js';
 import type { OrderDeps } from '../orders/deps.js';
 import type { LeafIssuer } from '../ca/leaf-profile.js';
 import { toPem } from '../crypto/pem.js';
-import { formatHostPort } from '../config/schema.js';
+import { consoleBaseUrl, formatHostPort } from '../config/schema.js';
 import { createDnsResolver, createHttpFetcher } from '../validation/index.js';
 import { JOB_ISSUE, JOB_VALIDATE } from '../orders/job-kinds.js';
 import { runValidationAttempt } from '../orders/run-validation.js';
@@ -15,6 +15,8 @@ import { runIssuance } from '../orders/issue-certificate.js';
 import { startWorker, type Worker } from '../worker/worker.js';
 import { retryDelay } from '../worker/job-protocol.js';
 import { combineSinks } from '../orders/events.js';
+import { createConsoleLink } from '../accounts/console-sessions.js';
+import { consoleLinkUrl } from './console.js';
 import { JOB_NOTICE, noticeEventSink, noticeJobHandler, noticeSettings } from '../notices/index.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
@@ -238,7 +240,10 @@ export function startOrderWorker(
       [JOB_VALIDATE]: (id) => runValidationAttempt(deps, id),
       [JOB_ISSUE]: (id) => runIssuance(deps, id),
       [JOB_CRL]: (id) => runCrlPublication(forIssuer(id), id),
-      [JOB_NOTICE]: noticeJobHandler(deps, noticeSettings(ctx.config)),
+      // Notice e-mails link to the order's console page through a one-time sign-in link.
+      [JOB_NOTICE]: noticeJobHandler(deps, noticeSettings(ctx.config), async (accountId, orderId) =>
+        consoleLinkUrl(consoleBaseUrl(ctx.config), (await createConsoleLink(ctx.accounts, accountId, orderId)).token),
+      ),
       [JOB_OCSP_REFRESH]: (id) => runOcspRefresh(forIssuer(id), id),
       ...(acme ? { [JOB_ACME_CHALLENGE]: (id: number) => runAcmeChallenge(acme, id) } : {}),
     },

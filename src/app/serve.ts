@@ -26,7 +26,7 @@ import { acmeListenerSpec, buildAcmeDeps, startAcmeHousekeeping } from './acme-w
 import { customerConsolePlugin } from '../api/console/customer.js';
 import { operatorConsolePlugin } from '../api/console/operator.js';
 import { SignInLimiter } from '../api/console/http.js';
-import { consoleAssets, consoleLinkUrl, SIGN_IN_ATTEMPTS_PER_MINUTE } from './console.js';
+import { consoleAssets, consoleFeedKey, consoleLinkUrl, SIGN_IN_ATTEMPTS_PER_MINUTE } from './console.js';
 
 export { planListeners } from './listeners.js';
 
@@ -127,6 +127,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
       logger,
       limiter: signInLimiter,
       assets: consoleAssets(),
+      feedKey: consoleFeedKey(token),
     }),
   };
   const specs: Record<ListenerName, (at: ListenerSpec['at'], useTls: boolean) => ListenerSpec> = {

@@ -104,6 +104,16 @@ test('e-mails say what to do, per event', () => {
   }
 });
 
+test('an e-mail carries the console link it is given', () => {
+  const [notice, facts] = row('verification_failed', { domains: ['a.example.com'], reason: 'no TXT record' });
+  assert.doesNotMatch(renderEmail(notice, facts).text, /console/);
+  const text = renderEmail(notice, facts, 'https://certdesk.example/console/sign-in/link?token=abc').text;
+  assert.match(
+    text,
+    /one-time link, valid for 15 minutes\):\n {2}https:\/\/certdesk\.example\/console\/sign-in\/link\?token=abc\n/,
+  );
+});
+
 test('the webhook body is the same bytes on every rendering, with optional fields only when known', () => {
   const [notice, facts] = row('verification_failed', { domains: ['a.example.com'], reason: 'no TXT record' });
   const body = renderWebhookBody(notice, facts);

@@ -77,7 +77,16 @@ export function renderWebhookBody(notice: NoticeRow, facts: NoticeFacts): string
   return JSON.stringify(body);
 }
 
-export function renderEmail(notice: NoticeRow, facts: NoticeFacts): { subject: string; text: string } {
+/**
+ * `consoleLink`: a one-time sign-in link to the order's page in the console (made per attempt,
+ * so it is the one part of the words that differs between attempts): the applicant acts from
+ * the mail, as the CAS document's CA e-mail lets them.
+ */
+export function renderEmail(
+  notice: NoticeRow,
+  facts: NoticeFacts,
+  consoleLink?: string,
+): { subject: string; text: string } {
   const names = facts.domains.join(', ');
   const order = notice.order_id === null ? '' : ` (order ${notice.order_id})`;
   const lines: string[] = [];
@@ -136,6 +145,12 @@ export function renderEmail(notice: NoticeRow, facts: NoticeFacts): { subject: s
     default:
       subject = `Notice about ${names}`;
   }
+  if (consoleLink)
+    lines.push(
+      '',
+      'Open this order in the certdesk console (a one-time link, valid for 15 minutes):',
+      `  ${consoleLink}`,
+    );
   lines.push('', `-- certdesk (notice ${notice.id})`);
   return { subject, text: `${lines.join('\n')}\n` };
 }

@@ -73,8 +73,9 @@ export async function runNoticeDelivery(deps: NoticeDeps, noticeId: number): Pro
 export function noticeJobHandler(
   orders: OrderDeps,
   settings: NoticeSettings,
+  consoleLink?: NoticeDeps['consoleLink'],
 ): (noticeId: number) => Promise<AttemptOutcome> {
-  const deps = createNoticeDeps(orders, settings);
+  const deps: NoticeDeps = { ...createNoticeDeps(orders, settings), ...(consoleLink ? { consoleLink } : {}) };
   return (noticeId) => runNoticeDelivery(deps, noticeId);
 }
 
@@ -94,7 +95,13 @@ async function reasonToSkip(deps: NoticeDeps, notice: NoticeRow, now: number): P
 
 async function sendEmail(deps: NoticeDeps, notice: NoticeRow): Promise<SendResult> {
   if (!deps.mailer) throw new Error('sendEmail without a mailer');
-  const { subject, text } = renderEmail(notice, parseFacts(notice.payload));
+  let link: string | undefined;
+  if (notice.order_id !== null && deps.consoleLink)
+    link = await deps.consoleLink(notice.account_id, notice.order_id).catch((e: unknown) => {
+      deps.logger.log('warn', 'console link for a notice failed', { noticeId: notice.id, error: String(e) });
+      return undefined;
+    });
+  const { subject, text } = renderEmail(notice, parseFacts(notice.payload), link);
   try {
     await deps.mailer.send({
       from: deps.settings.smtpFrom,

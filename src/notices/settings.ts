@@ -59,6 +59,8 @@ export interface NoticeDeps {
   settings: NoticeSettings;
   /** undefined when no SMTP server is configured. */
   mailer: Mailer | undefined;
+  /** A one-time console sign-in link to one order of an account (src/app builds it), for e-mails. */
+  consoleLink?: (accountId: number, orderId: number) => Promise<string>;
 }
 
 export function createNoticeDeps(orders: OrderDeps, settings: NoticeSettings): NoticeDeps {

@@ -46,6 +46,7 @@ import { Csrf, formatDate, formatTime, sendFragment, sendPage, type PageContext 
 import { installShell, pageContext, sessionOf, type ConsoleAssets } from './shell.js';
 import { csvLine } from './csv.js';
 import { buildPkcs12 } from './pkcs12.js';
+import { expiryCalendar, feedToken, feedTokenMatches } from './calendar.js';
 
 export interface CustomerConsoleServices {
   accounts: AccountService;
@@ -54,6 +55,8 @@ export interface CustomerConsoleServices {
   logger: Logger;
   limiter: SignInLimiter;
   assets: ConsoleAssets;
+  /** Key of the ICS feed's capability tokens (src/app derives it). */
+  feedKey: Buffer;
 }
 
 /** The RAM actions whose permission each console action needs (Alibaba Cloud CAS API reference). */
@@ -439,7 +442,7 @@ function OrderBody(props: { ctx: PageContext; s: ConsoleSession; view: OrderStat
         <dd>{order.productCode}</dd>
         {order.failReason && (
           <>
-            <dt>{t('order.failReason')}</dt>
+            <dt>{order.state === 'domain_verify' ? t('order.lastError') : t('order.failReason')}</dt>
             <dd data-field="fail-reason">{order.failReason}</dd>
           </>
         )}
@@ -973,6 +976,72 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       await orders.revokeOrderCertificate(w.accountId, req.params.id, reason);
       return reply.redirect(`/console/orders/${req.params.id}`, 303);
     });
+
+    // ---- expiry calendar ----
+    /** Valid certificates expiring within a year, soonest first. */
+    const expiringWithinYear = async (accountId: number) => {
+      const now = svc.clock.now();
+      const out: Certificate[] = [];
+      for (let page = 1; page <= 20; page++) {
+        const r = await orders.listUserOrders(accountId, { orderType: 'CERT', page, size: 500 });
+        if (r.kind !== 'certificates') break;
+        out.push(...r.certificates.filter((c) => c.notAfter <= now + 365 * 86_400_000));
+        if (r.certificates.length < 500) break;
+      }
+      return out.sort((a, b) => a.notAfter - b.notAfter);
+    };
+    app.get('/calendar', async (req, reply) => {
+      const w = who(req, reply);
+      if (!w) return reply;
+      const ctx = pageContext(req, reply, 'customer');
+      const { t } = ctx;
+      const certs = await expiringWithinYear(w.accountId);
+      const months = new Map<string, Certificate[]>();
+      for (const c of certs) {
+        const m = new Date(c.notAfter).toISOString().slice(0, 7);
+        months.set(m, [...(months.get(m) ?? []), c]);
+      }
+      const feed = `/console/calendar/${w.accountId}-${feedToken(svc.feedKey, w.accountId)}.ics`;
+      return sendPage(
+        reply,
+        ctx,
+        t('calendar.title'),
+        <>
+          <p>
+            <a href={feed} data-field="ics">
+              {t('calendar.ics')}
+            </a>
+          </p>
+          {certs.length === 0 && <p>{t('calendar.none')}</p>}
+          {[...months].map(([month, list]) => (
+            <section aria-label={month}>
+              <h2>{month}</h2>
+              <ul>
+                {list.map((c) => (
+                  <li>
+                    {formatDate(c.notAfter)} —{' '}
+                    {c.orderId !== null ? <a href={`/console/orders/${c.orderId}`}>{c.sans.join(', ')}</a> : c.name}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ))}
+        </>,
+      );
+    });
+    // The subscription feed: no session (calendar apps carry no cookie), the URL's HMAC instead.
+    app.get(
+      '/calendar/:feed',
+      { schema: { params: Type.Object({ feed: Type.String({ pattern: '^[0-9]{1,15}-[A-Za-z0-9_-]{43}\\.ics$' }) }) } },
+      async (req, reply) => {
+        const idText = req.params.feed.split('-', 1)[0]!;
+        const accountId = Number(idText);
+        if (!feedTokenMatches(svc.feedKey, accountId, req.params.feed.slice(idText.length + 1, -4)))
+          throw new CertError('not_found', 'No such calendar feed.');
+        const body = expiryCalendar(await expiringWithinYear(accountId), svc.clock.now(), req.hostname || 'certdesk');
+        return reply.headers({ 'cache-control': 'no-store' }).type('text/calendar; charset=utf-8').send(body);
+      },
+    );
 
     // ---- account records (read views through the account use cases) ----
     app.get('/contacts', async (req, reply) => {

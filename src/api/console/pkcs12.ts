@@ -3,7 +3,7 @@
 // certdesk's default keys are ECDSA P-256, so the PFX is assembled here from node-forge's
 // ASN.1 builder and PKCS#12 key derivation, with the key bag encrypted by node's crypto
 // (PBES2, AES-256-CBC, PBKDF2-HMAC-SHA256: RFC 8018 §6.2, as OpenSSL 3 writes it) and an
-// HMAC-SHA256 MAC (RFC 7292 §5, Appendix B). docs/decisions/0005-pkcs12-assembly.md.
+// HMAC-SHA256 MAC (RFC 7292 §5, Appendix B). docs/decisions/0006-pkcs12-assembly.md.
 import { createHmac, createPrivateKey, createHash, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 
