@@ -30,6 +30,12 @@ if (process.argv.includes('--e2e')) {
     databaseUrl: process.env.CERTDESK_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     orders: Number(arg('--orders') ?? (process.argv.includes('--quick') ? 100 : 400)),
     stores: store === 'sqlite' || store === 'postgres' ? [store] : ['sqlite', 'postgres'],
+    flags: Object.fromEntries(
+      process.argv
+        .flatMap((a, i) => (a === '--flag' ? [process.argv[i + 1] ?? ''] : []))
+        .map((kv) => [kv.split('=')[0]!, kv.slice(kv.indexOf('=') + 1)]),
+    ),
+    inFlight: (arg('--in-flight') ?? '8,32').split(',').map(Number),
   });
   process.exit(0);
 }
