@@ -16,12 +16,15 @@ export async function runE2eMatrix(opts: {
   databaseUrl: string;
   orders: number;
   stores: Array<'sqlite' | 'postgres'>;
+  /** certdesk flags besides the defaults (--flag NAME=VALUE): shown in the title, so a figure never hides them. */
+  flags: Record<string, string>;
+  inFlight: number[];
 }) {
   process.stderr.write('bench: openssl speed -seconds 2 ecdsap256\n');
   const ossl = await opensslSpeed(2);
   const rows: Array<{ store: string; inFlight: number; r: EndToEndResult; others: number | undefined }> = [];
   for (const store of opts.stores) {
-    for (const inFlight of [8, 32]) {
+    for (const inFlight of opts.inFlight) {
       process.stderr.write(`bench: end-to-end ${store}, ${opts.orders} orders, ${inFlight} in flight\n`);
       const before = readCpuSnapshot();
       const r = await runEndToEnd({
@@ -30,13 +33,20 @@ export async function runE2eMatrix(opts: {
         pollMs: POLL_MS,
         orderTimeoutMs: 120_000,
         ...(store === 'postgres' ? { databaseUrl: opts.databaseUrl } : {}),
+        flags: opts.flags,
       });
       rows.push({ store, inFlight, r, others: machineShares(before, readCpuSnapshot())?.others });
     }
   }
   const f = (x: number | undefined, d = 0) => (x === undefined || Number.isNaN(x) ? '?' : x.toFixed(d));
   const lines = [
-    `certdesk bench --e2e (node ${process.version}), default configuration; openssl speed ecdsap256 1 core: ${Math.round(ossl.signsPerSecond).toLocaleString('en')} signs/s`,
+    `certdesk bench --e2e (node ${process.version}), ${
+      Object.keys(opts.flags).length === 0
+        ? 'default configuration'
+        : `defaults but ${Object.entries(opts.flags)
+            .map(([k, v]) => `--${k} ${v}`)
+            .join(' ')}`
+    }; openssl speed ecdsap256 1 core: ${Math.round(ossl.signsPerSecond).toLocaleString('en')} signs/s`,
     '',
     'store     in flight  orders/s  req/order  cpu ms/order certdesk  client  submit->issued p50  p99  pub->issued p50  failed  others busy',
     ...rows.map(

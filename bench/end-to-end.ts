@@ -23,6 +23,8 @@ export interface EndToEndOptions {
   validationRetryMs?: number;
   /** PostgreSQL URL (a fresh schema); undefined: SQLite. */
   databaseUrl?: string;
+  /** Further certdesk flags (name -> value). */
+  flags?: Record<string, string>;
 }
 
 export interface EndToEndResult {
@@ -50,7 +52,10 @@ function percentile(sorted: readonly number[], p: number): number {
 
 export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult> {
   const { cd, cs } = await startWithChallenges(
-    opts.validationRetryMs === undefined ? {} : { 'validation-retry-ms': String(opts.validationRetryMs) },
+    {
+      ...(opts.validationRetryMs === undefined ? {} : { 'validation-retry-ms': String(opts.validationRetryMs) }),
+      ...opts.flags,
+    },
     {
       defaults: opts.validationRetryMs === undefined,
       ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),

@@ -232,7 +232,7 @@ export function startOrderWorker(
     ...hierarchy.all.map((c) => ensureCrlScheduled(forIssuer(c.id))),
     ...issuingCas(hierarchy).map((c) => ensureOcspRefreshScheduled(forIssuer(c.id))),
   ]).then(deps.wake, (e) => ctx.logger.log('error', 'CRL/OCSP scheduling failed', { error: String(e) }));
-  return startWorker({
+  const worker = startWorker({
     store: ctx.store,
     clock: ctx.clock,
     logger: ctx.logger,
@@ -251,4 +251,14 @@ export function startOrderWorker(
     pollMs,
     leaseMs: ctx.config.jobLeaseSeconds * 1000,
   });
+  // Jobs made due now by another process (an API process's DescribeCertificateState, a
+  // submission, `certdesk admin`) wake this worker at once on PostgreSQL (NOTIFY), not at its next poll.
+  const listening = ctx.store.onJobsDue(() => worker.wake());
+  return {
+    wake: () => worker.wake(),
+    async stop() {
+      await listening.close();
+      await worker.stop();
+    },
+  };
 }

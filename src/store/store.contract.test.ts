@@ -496,6 +496,111 @@ for (const [name, location] of locations) {
       );
     });
 
+    test('mass revocation: selected by serial and criteria, revoked once in one statement, orders moved together', async () => {
+      const acct = await store.repos.accounts.create('Mass', 1);
+      const plan = await store.repos.plans.grant({
+        accountId: acct.id,
+        productCode: 'p1',
+        totalCount: 10,
+        expiresAt: null,
+        now: 1,
+      });
+      const orderId = await orderIn(store.repos, acct.id, plan.id, 'certificate', 7);
+      const certs = [];
+      for (const [i, serial] of ['0A01', '0A02', '0A03', '0A04'].entries())
+        certs.push(
+          await store.repos.certificates.insert(
+            newCertificate({
+              accountId: acct.id,
+              serial,
+              issuerId: 77,
+              notBefore: 10 + i,
+              orderId: i === 0 ? orderId : null,
+            }),
+          ),
+        );
+      const sel = { issuerIds: [77] };
+      assert.equal(await store.repos.certificates.countUnrevoked(sel), 4);
+      assert.equal(await store.repos.certificates.countUnrevoked({ ...sel, issuedBefore: 12 }), 2);
+      assert.equal(await store.repos.certificates.countUnrevoked({ ...sel, accountId: acct.id + 1 }), 0);
+      const bySerial = await store.repos.certificates.revocationCandidates(
+        { ...sel, serials: ['0A02', '0A01', 'FFFF'] },
+        { afterId: 0, limit: 10, unrevokedOnly: false },
+      );
+      assert.deepEqual(
+        bySerial.map((c) => [c.serial, c.order_id, c.issuer_id, c.revoked_at]),
+        [
+          ['0A01', orderId, 77, null],
+          ['0A02', null, 77, null],
+        ],
+      );
+      const ids = bySerial.map((c) => c.id);
+      assert.deepEqual((await store.repos.certificates.markRevokedMany(ids, 50, 1)).sort(), [...ids].sort());
+      assert.deepEqual(await store.repos.certificates.markRevokedMany(ids, 60, 4), [], 'revoked once');
+      assert.equal((await store.repos.certificates.get(acct.id, ids[0]!))?.revokedAt, 50);
+      assert.equal(await store.repos.orders.moveOrders([orderId], { to: 'revoked', from: ['certificate'] }), 1);
+      assert.equal(await store.repos.orders.moveOrders([orderId], { to: 'revoked', from: ['certificate'] }), 0);
+      assert.equal((await store.repos.orders.getManyById([orderId]))[0]?.state, 'revoked');
+      const page = await store.repos.certificates.revocationCandidates(sel, {
+        afterId: 0,
+        limit: 10,
+        unrevokedOnly: true,
+      });
+      assert.deepEqual(
+        page.map((c) => c.serial),
+        ['0A03', '0A04'],
+      );
+      assert.deepEqual(
+        (await store.repos.certificates.getMany([certs[2]!.id])).map((c) => c.serial),
+        ['0A03'],
+      );
+    });
+
+    test('batched writes: notices inserted once by dedupe key, jobs enqueued many at once and pulled earlier only', async () => {
+      const acct = await store.repos.accounts.create('Batch', 1);
+      const row = (key: string) => ({
+        account_id: acct.id,
+        order_id: null,
+        certificate_id: null,
+        event: 'revoked',
+        channel: 'webhook',
+        target: 'https://h.example.com/',
+        dedupe_key: `${acct.id}-${key}`,
+        payload: '{}',
+        status: 'pending',
+        due_at: 1,
+        attempts: 0,
+        last_error: null,
+        lease_owner: null,
+        lease_until: null,
+        sent_at: null,
+        created_at: 1,
+      });
+      const first = await store.repos.notices.insertManyIfNew([row('a'), row('b')] as never);
+      assert.equal(first.length, 2);
+      const again = await store.repos.notices.insertManyIfNew([row('a'), row('c')] as never);
+      assert.equal(again.length, 1, 'a duplicate dedupe key is not inserted again');
+      await store.repos.jobs.enqueueMany('notice', [9001, 9002], 500, 1);
+      await store.repos.jobs.enqueueMany('notice', [9001], 400, 1);
+      await store.repos.jobs.enqueueMany('notice', [9002], 900, 1);
+      assert.equal(Number((await store.repos.jobs.find('notice', 9001))?.run_at), 400);
+      assert.equal(Number((await store.repos.jobs.find('notice', 9002))?.run_at), 500);
+    });
+
+    test('jobs: an enqueue while an attempt runs is kept by its retry; without one the retry waits its backoff', async () => {
+      await store.repos.jobs.enqueue('validate', 8001, 100, 100);
+      await store.repos.jobs.enqueue('validate', 8002, 100, 100);
+      const claimed = await store.repos.jobs.claim('w1', 200, 1000, 10, ['validate']);
+      assert.deepEqual(claimed.map((j) => Number(j.ref_id)).sort(), [8001, 8002]);
+      assert.deepEqual(await store.repos.jobs.claim('w2', 300, 1000, 10, ['validate']), [], 'leased');
+      await store.repos.jobs.enqueue('validate', 8001, 300, 300); // a customer asks for an attempt now
+      for (const j of claimed) await store.repos.jobs.retry(j.id, 'w1', 5000, 'not yet');
+      assert.equal(Number((await store.repos.jobs.find('validate', 8001))?.run_at), 300, 'the request stands');
+      assert.equal(Number((await store.repos.jobs.find('validate', 8002))?.run_at), 5000, 'the backoff');
+      await store.repos.jobs.cancel('validate', 8001);
+      await store.repos.jobs.cancel('validate', 8002);
+    });
+
     test('plans: totals count only plans in force; usage counts live orders', async () => {
       const acct = await store.repos.accounts.create('Plans', 1);
       await store.repos.plans.grant({ accountId: acct.id, productCode: 'p1', totalCount: 10, expiresAt: null, now: 1 });

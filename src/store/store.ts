@@ -20,7 +20,7 @@ import { metaRepo } from './repos/meta.js';
 import { orderRepo } from './repos/orders.js';
 import { authorizationRepo } from './repos/authorizations.js';
 import { certificateRepo } from './repos/certificates.js';
-import { jobRepo } from './repos/jobs.js';
+import { JOBS_CHANNEL, jobRepo } from './repos/jobs.js';
 import { csrRepo } from './repos/csrs.js';
 import { crlRepo } from './repos/crls.js';
 import { noticeRepo } from './repos/notices.js';
@@ -84,12 +84,13 @@ export class Store {
   /** Transactions announce key changes too, but do not read through the cache. */
   private txKeyFeed: AccessKeyFeed | undefined;
   private listener: Listener | undefined;
+  private readonly jobListeners = new Set<Listener>();
   private closed = false;
 
   private constructor(
     readonly kind: StoreKind,
     readonly db: Kysely<Database>,
-    location: StoreLocation,
+    private readonly location: StoreLocation,
     private readonly prepared?: PreparedQuery,
   ) {
     let rootFeed: AccessKeyFeed | undefined;
@@ -166,6 +167,29 @@ export class Store {
     });
   }
 
+  /**
+   * Calls `wake` when a job becomes due now in another process (PostgreSQL LISTEN on the
+   * jobs channel, repos/jobs.ts), and once each time the listening connection is (re)made,
+   * since notices sent while it was down are lost. SQLite: one process writes; nothing to hear.
+   */
+  onJobsDue(wake: () => void): { close(): Promise<void> } {
+    if (this.kind !== 'postgres' || this.closed) return { close: async () => {} };
+    const l = startListener({
+      url: this.location.target,
+      channel: JOBS_CHANNEL,
+      onNotify: wake,
+      onLive: wake,
+      onLost: () => {},
+    });
+    this.jobListeners.add(l);
+    return {
+      close: async () => {
+        this.jobListeners.delete(l);
+        await l.close();
+      },
+    };
+  }
+
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
   }
@@ -173,6 +197,7 @@ export class Store {
   async close(): Promise<void> {
     this.closed = true;
     await this.listener?.close();
+    await Promise.all([...this.jobListeners].map((l) => l.close()));
     await this.db.destroy();
     await this.prepared?.close();
   }

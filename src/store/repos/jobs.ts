@@ -4,6 +4,9 @@ import { sql } from 'kysely';
 import type { Db, StoreKind } from '../store.js';
 import type { JobRow } from '../schema.js';
 
+/** PostgreSQL NOTIFY channel of jobs due now: workers in other processes are woken by it (Store.onJobsDue). */
+export const JOBS_CHANNEL = 'certdesk_jobs';
+
 export function jobRepo(db: Db, kind: StoreKind) {
   return {
     /** Schedules (kind, ref) at runAt; an existing job for the same (kind, ref) is pulled earlier, never later. */
@@ -13,7 +16,7 @@ export function jobRepo(db: Db, kind: StoreKind) {
         kind === 'postgres'
           ? sql<number>`least(jobs.run_at, excluded.run_at)`
           : sql<number>`min(jobs.run_at, excluded.run_at)`;
-      await db
+      const insert = db
         .insertInto('jobs')
         .values({
           kind: jobKind,
@@ -25,8 +28,14 @@ export function jobRepo(db: Db, kind: StoreKind) {
           last_error: null,
           created_at: now,
         })
-        .onConflict((oc) => oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: earlier }))
-        .execute();
+        .onConflict((oc) => oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: earlier }));
+      if (kind === 'postgres' && runAt <= now) {
+        // Due now: the same statement tells workers of other processes (LISTEN, delivered at
+        // commit), so they claim it at once instead of at their next poll.
+        await sql`with j as (${insert.returning('id')}) select pg_notify(${JOBS_CHANNEL}, '') from j`.execute(db);
+        return;
+      }
+      await insert.execute();
     },
     /** enqueue for many jobs of one kind, in statements of up to 1000 rows. */
     async enqueueMany(jobKind: string, refIds: readonly number[], runAt: number, now: number): Promise<void> {
