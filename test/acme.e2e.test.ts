@@ -4,65 +4,24 @@
 import { after, before, describe as suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Certdesk } from './support/harness.js';
-import { freePort } from './support/harness.js';
 import type { ChallengeServer } from './challenge-server.js';
 import { Cas, casClient, type CasClient } from './support/sdk.js';
-import { freshDomain, startWithChallenges } from './support/orders.js';
+import { freshDomain } from './support/orders.js';
 import { AcmeTestClient, newAccountKey } from './support/acme-client.js';
+import { csrFor, eabFor, solve, startAcmeCertdesk } from './support/acme.js';
 import { createAccount } from '../src/accounts/accounts.js';
 import { grantPlan } from '../src/accounts/plans.js';
 import { addContact } from '../src/accounts/contacts.js';
-import { createEabKey } from '../src/orders/acme/eab.js';
-import { buildCsr } from '../src/ca/csr-builder.js';
 import { toPem } from '../src/crypto/pem.js';
 import { runCliJson } from './support/cli.js';
 
 const run = promisify(execFile);
-
-export async function startAcmeCertdesk(extra: Record<string, string | boolean> = {}) {
-  const port = await freePort();
-  const { cd, cs } = await startWithChallenges({ 'acme-listen': `127.0.0.1:${port}`, ...extra });
-  const rootPem = toPem('CERTIFICATE', cd.server.hierarchy.root.certDer);
-  return { cd, cs, rootPem, directoryUrl: `https://127.0.0.1:${port}/acme/directory` };
-}
-
-export function eabFor(cd: Certdesk, accountId: number, productCode: string, maxAccounts = 1) {
-  return createEabKey(
-    { store: cd.ctx.store, clock: cd.ctx.clock, random: cd.ctx.random, sealer: cd.ctx.sealer },
-    { accountId, productCode, maxAccounts },
-  );
-}
-
-/** Proves every pending authorization of an order: http-01 where offered (unless `dns`), else dns-01. */
-export async function solve(cs: ChallengeServer, c: AcmeTestClient, order: any, prefer: 'http-01' | 'dns-01') {
-  for (const url of order.authorizations as string[]) {
-    const authz = (await c.post(url, '')).body;
-    if (authz.status === 'valid') continue;
-    const ch =
-      authz.challenges.find((x: any) => x.type === prefer) ?? authz.challenges.find((x: any) => x.type === 'dns-01');
-    const name = authz.identifier.value as string;
-    if (ch.type === 'http-01') {
-      cs.setA(name, ['127.0.0.1']);
-      cs.setHttp(name, `/.well-known/acme-challenge/${ch.token}`, { body: await c.keyAuthorization(ch.token) });
-    } else {
-      cs.setTxt(`_acme-challenge.${name}`, [await c.dns01Value(ch.token)]);
-    }
-    const started = await c.post(ch.url, {});
-    assert.equal(started.status, 200, started.text);
-    assert.match(started.headers.get('link') ?? '', new RegExp(`<${url}>;rel="up"`));
-  }
-}
-
-export function csrFor(names: string[]) {
-  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  return { key, der: buildCsr({ privateKey: key, subject: [['2.5.4.3', names[0]!]], dnsNames: names }) };
-}
 
 suite('ACME with the project JWS client', () => {
   let cd: Certdesk;
@@ -244,7 +203,7 @@ suite('ACME with the project JWS client', () => {
         headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       });
-      return { status: res.status, body: (await res.json()) };
+      return { status: res.status, body: await res.json() };
     };
     const api = await call('POST', '/acme/eab', { AccountId: accountId, ProductCode: 'digicert-free-1-free' });
     assert.equal(api.status, 201);
