@@ -51,6 +51,7 @@ export interface ReadRepos {
     | 'challengeById'
     | 'reusableAuthorization'
     | 'expiredWaiting'
+    | 'orderTimesSince'
   >;
 }
 

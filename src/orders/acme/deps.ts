@@ -21,7 +21,7 @@ export const DEFAULT_ACME_SETTINGS: AcmeSettings = {
   rateWindowMs: 3_600_000,
 };
 
-export type AcmeRepoWrites = OrderRepoWrites | 'acme' | 'rateCounters';
+export type AcmeRepoWrites = OrderRepoWrites | 'acme';
 export type AcmeRepoReads = OrderRepoReads | 'accounts';
 
 export type AcmeDeps = Omit<OrderDeps, 'store'> & {
