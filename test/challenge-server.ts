@@ -1,9 +1,10 @@
 // A loopback challenge server for tests: the role Pebble's challtestsrv plays. A real
-// authoritative DNS server (UDP and TCP on one port) and an HTTP server, both programmable,
+// authoritative DNS server (UDP and TCP on one port), an HTTP server and a tls-alpn-01
+// responder (test/tls-alpn-responder.ts), all programmable,
 // so validation code is exercised against real sockets and a real resolver, never mocks
 // (docs/ARCHITECTURE.md, "Tests").
 //
-// Standalone, for manual checks: `node --import tsx test/challenge-server.ts [--dns-port N] [--http-port N]`.
+// Standalone, for manual checks: `node --import tsx test/challenge-server.ts [--dns-port N] [--http-port N] [--tls-alpn-port N]`.
 
 import dgram from 'node:dgram';
 import http from 'node:http';
@@ -12,6 +13,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet, Question } from 'dns-packet';
+import { startTlsAlpnResponder, type TlsAlpnSpec } from './tls-alpn-responder.js';
+
+export type { TlsAlpnSpec } from './tls-alpn-responder.js';
 
 export interface CaaSpec {
   flags: number;
@@ -33,6 +37,11 @@ export interface DnsQueryLogEntry {
   transport: 'udp' | 'tcp';
 }
 
+export interface HttpRequestLogEntry {
+  host: string;
+  path: string;
+}
+
 export interface ChallengeServer {
   /** '127.0.0.1:PORT', UDP and TCP on the same port. */
   dnsAddress: string;
@@ -52,7 +61,19 @@ export interface ChallengeServer {
   /** Serve `response` for GET http://host/path (path matched exactly, query string ignored); anything else is 404. */
   setHttp(host: string, path: string, response: HttpResponseSpec): void;
   clearHttp(host?: string): void;
+  /** TLS on 127.0.0.1:tlsAlpnPort answering tls-alpn-01 (RFC 8737) for registered server names. */
+  tlsAlpnPort: number;
+  /**
+   * Present the acme-tls/1 certificate described by `spec` when a client sends SNI
+   * `servername` (a DNS name, or for an IP identifier its reverse-DNS name, RFC 8738 §6).
+   */
+  setTlsAlpn(servername: string, spec: TlsAlpnSpec): void;
+  clearTlsAlpn(servername?: string): void;
+  /** The SNI values TLS clients sent, in order. */
+  tlsServerNames(): string[];
   dnsQueries(): DnsQueryLogEntry[];
+  /** Every HTTP request received, in order (host without port, path without query). */
+  httpRequests(): HttpRequestLogEntry[];
   close(): Promise<void>;
 }
 
@@ -82,11 +103,12 @@ function normalizeName(name: string): string {
 }
 
 export async function startChallengeServer(
-  opts: { dnsPort?: number; httpPort?: number } = {},
+  opts: { dnsPort?: number; httpPort?: number; tlsAlpnPort?: number } = {},
 ): Promise<ChallengeServer> {
   const zone = new Map<string, NameRecords>();
   const servfail = new Set<string>();
   const queryLog: DnsQueryLogEntry[] = [];
+  const httpLog: HttpRequestLogEntry[] = [];
   const routes = new Map<string, Map<string, HttpResponseSpec>>();
 
   // ---- DNS data -------------------------------------------------------------------------
@@ -268,6 +290,7 @@ export async function startChallengeServer(
   const httpServer = http.createServer((req, res) => {
     const host = hostWithoutPort(req.headers.host ?? '');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    httpLog.push({ host, path });
     const spec = routes.get(host)?.get(path);
     const send = (): void => {
       if (spec === undefined) {
@@ -300,6 +323,10 @@ export async function startChallengeServer(
     });
   });
   const httpPort = (httpServer.address() as net.AddressInfo).port;
+
+  // ---- tls-alpn-01 -----------------------------------------------------------------------
+
+  const tlsAlpn = await startTlsAlpnResponder(opts.tlsAlpnPort ?? 0);
 
   return {
     dnsAddress: `127.0.0.1:${dnsPort}`,
@@ -339,7 +366,12 @@ export async function startChallengeServer(
       if (host === undefined) routes.clear();
       else routes.delete(hostWithoutPort(host));
     },
+    tlsAlpnPort: tlsAlpn.port,
+    setTlsAlpn: (servername, spec) => tlsAlpn.set(servername, spec),
+    clearTlsAlpn: (servername) => tlsAlpn.clear(servername),
+    tlsServerNames: () => tlsAlpn.serverNames(),
     dnsQueries: () => queryLog.map((q) => ({ ...q })),
+    httpRequests: () => httpLog.map((r) => ({ ...r })),
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
@@ -349,6 +381,7 @@ export async function startChallengeServer(
         new Promise<void>((resolve) => udp.close(() => resolve())),
         new Promise<void>((resolve) => tcp.close(() => resolve())),
         new Promise<void>((resolve) => httpServer.close(() => resolve())),
+        tlsAlpn.close(),
       ]);
     },
   };
@@ -417,6 +450,7 @@ if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
     options: {
       'dns-port': { type: 'string' },
       'http-port': { type: 'string' },
+      'tls-alpn-port': { type: 'string' },
       a: { type: 'string', multiple: true },
       txt: { type: 'string', multiple: true },
     },
@@ -424,6 +458,7 @@ if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
   const server = await startChallengeServer({
     dnsPort: Number(values['dns-port'] ?? 0),
     httpPort: Number(values['http-port'] ?? 0),
+    tlsAlpnPort: Number(values['tls-alpn-port'] ?? 0),
   });
   const pairs = (list: string[] | undefined): Array<[string, string]> =>
     (list ?? []).map((item) => {
@@ -434,5 +469,6 @@ if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
   for (const [name, text] of pairs(values.txt)) server.setTxt(name, [text]);
   console.log(`DNS  ${server.dnsAddress} (udp+tcp)`);
   console.log(`HTTP 127.0.0.1:${server.httpPort}`);
+  console.log(`TLS  127.0.0.1:${server.tlsAlpnPort} (tls-alpn-01)`);
   process.once('SIGINT', () => void server.close());
 }

@@ -2,7 +2,8 @@
 // enabled flag and an optional action policy (issue 2, item 3).
 import { CertError } from '../domain/errors.js';
 import { parseActionPolicy } from '../policy/action-policy.js';
-import type { AccountUseCaseDeps } from './deps.js';
+import type { Repos } from '../store/views.js';
+import type { AccountDeps, AccountUseCaseDeps } from './deps.js';
 import { newAccessKeyId, newAccessKeySecret } from './ids.js';
 
 export interface IssuedAccessKey {
@@ -24,42 +25,74 @@ export interface AccessKeyCredential extends AccessKeyInfo {
   secret: string;
 }
 
-export async function createAccessKey(
-  deps: AccountUseCaseDeps<'clock' | 'random' | 'sealer', 'accessKeys', 'accounts'>,
+/** Inserts a new key of `accountId` and records it in the audit trail, in the caller's transaction. */
+export async function insertAccessKey(
+  deps: Pick<AccountDeps, 'clock' | 'random' | 'sealer'>,
+  repos: Pick<Repos, 'accessKeys' | 'audit'>,
   accountId: number,
-  policyText?: string,
+  policy: string[] | null,
 ): Promise<IssuedAccessKey> {
-  const policy = policyText === undefined ? null : parseActionPolicy(policyText);
-  const account = await deps.store.repos.accounts.get(accountId);
-  if (!account) throw new CertError('not_found', `Account ${accountId} does not exist.`);
   const id = newAccessKeyId(deps.random);
   const secret = newAccessKeySecret(deps.random);
-  await deps.store.repos.accessKeys.insert({
+  const now = deps.clock.now();
+  await repos.accessKeys.insert({
     id,
     account_id: accountId,
     secret_sealed: deps.sealer.seal(Buffer.from(secret, 'utf8'), `access-key:${id}`),
     enabled: 1,
     policy: policy === null ? null : JSON.stringify(policy),
-    created_at: deps.clock.now(),
+    created_at: now,
   });
+  // The id only: the secret is shown once to whoever asked, and never recorded.
+  await repos.audit.append({ kind: 'access_key.created', accountId, detail: { accessKeyId: id, policy } }, now);
   return { AccountId: accountId, AccessKeyId: id, AccessKeySecret: secret };
 }
 
+export async function createAccessKey(
+  deps: AccountUseCaseDeps<'clock' | 'random' | 'sealer', 'accessKeys' | 'audit', 'accounts'>,
+  accountId: number,
+  policyText?: string,
+): Promise<IssuedAccessKey> {
+  const policy = policyText === undefined ? null : parseActionPolicy(policyText);
+  return deps.store.writeTransaction(async (repos) => {
+    const account = await repos.accounts.get(accountId);
+    if (!account) throw new CertError('not_found', `Account ${accountId} does not exist.`);
+    return insertAccessKey(deps, repos, accountId, policy);
+  });
+}
+
 export async function setAccessKeyEnabled(
-  deps: AccountUseCaseDeps<never, 'accessKeys'>,
+  deps: AccountUseCaseDeps<'clock', 'accessKeys' | 'audit'>,
   accessKeyId: string,
   enabled: boolean,
 ): Promise<void> {
-  if (!(await deps.store.repos.accessKeys.setEnabled(accessKeyId, enabled))) {
-    throw new CertError('not_found', 'No such AccessKey.');
-  }
+  await deps.store.writeTransaction(async (repos) => {
+    const key = await repos.accessKeys.get(accessKeyId);
+    if (!key || !(await repos.accessKeys.setEnabled(accessKeyId, enabled)))
+      throw new CertError('not_found', 'No such AccessKey.');
+    await repos.audit.append(
+      {
+        kind: enabled ? 'access_key.enabled' : 'access_key.disabled',
+        accountId: key.account_id,
+        detail: { accessKeyId },
+      },
+      deps.clock.now(),
+    );
+  });
 }
 
 export async function deleteAccessKey(
-  deps: AccountUseCaseDeps<never, 'accessKeys'>,
+  deps: AccountUseCaseDeps<'clock', 'accessKeys' | 'audit'>,
   accessKeyId: string,
 ): Promise<void> {
-  if (!(await deps.store.repos.accessKeys.delete(accessKeyId))) throw new CertError('not_found', 'No such AccessKey.');
+  await deps.store.writeTransaction(async (repos) => {
+    const key = await repos.accessKeys.get(accessKeyId);
+    if (!key || !(await repos.accessKeys.delete(accessKeyId))) throw new CertError('not_found', 'No such AccessKey.');
+    await repos.audit.append(
+      { kind: 'access_key.deleted', accountId: key.account_id, detail: { accessKeyId } },
+      deps.clock.now(),
+    );
+  });
 }
 
 export async function listAccessKeys(

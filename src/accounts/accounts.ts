@@ -1,6 +1,6 @@
 import { CertError } from '../domain/errors.js';
 import type { AccountUseCaseDeps } from './deps.js';
-import { createAccessKey, type IssuedAccessKey } from './access-keys.js';
+import { insertAccessKey, type IssuedAccessKey } from './access-keys.js';
 
 export interface AccountInfo {
   AccountId: number;
@@ -10,14 +10,18 @@ export interface AccountInfo {
 
 /** Creates a tenant and its first AccessKey (the secret is returned once, never again). */
 export async function createAccount(
-  deps: AccountUseCaseDeps<'clock' | 'random' | 'sealer', 'accounts' | 'accessKeys'>,
+  deps: AccountUseCaseDeps<'clock' | 'random' | 'sealer', 'accounts' | 'accessKeys' | 'audit'>,
   name: string,
 ): Promise<IssuedAccessKey> {
   const trimmed = name.trim();
   if (trimmed === '' || trimmed.length > 128)
     throw new CertError('invalid_parameter', 'An account name of 1 to 128 characters is required.');
-  const account = await deps.store.repos.accounts.create(trimmed, deps.clock.now());
-  return createAccessKey(deps, account.id);
+  return deps.store.writeTransaction(async (repos) => {
+    const now = deps.clock.now();
+    const account = await repos.accounts.create(trimmed, now);
+    await repos.audit.append({ kind: 'account.created', accountId: account.id, detail: { name: trimmed } }, now);
+    return insertAccessKey(deps, repos, account.id, null);
+  });
 }
 
 export async function listAccounts(deps: AccountUseCaseDeps<never, never, 'accounts'>): Promise<AccountInfo[]> {

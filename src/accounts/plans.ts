@@ -15,7 +15,7 @@ export interface PlanInfo {
 }
 
 export async function grantPlan(
-  deps: AccountUseCaseDeps<'clock', 'plans', 'accounts'>,
+  deps: AccountUseCaseDeps<'clock', 'plans' | 'audit', 'accounts'>,
   p: { accountId: number; productCode: string; count: number; expiresAt?: number | null },
 ): Promise<PlanInfo> {
   await requireAccount(deps, p.accountId);
@@ -27,12 +27,23 @@ export async function grantPlan(
   if (p.expiresAt != null && (!Number.isFinite(p.expiresAt) || p.expiresAt <= now)) {
     throw new CertError('invalid_parameter', 'The expiry must be a time in the future.');
   }
-  const row = await deps.store.repos.plans.grant({
-    accountId: p.accountId,
-    productCode: product.code,
-    totalCount: p.count,
-    expiresAt: p.expiresAt ?? null,
-    now,
+  const row = await deps.store.writeTransaction(async (repos) => {
+    const granted = await repos.plans.grant({
+      accountId: p.accountId,
+      productCode: product.code,
+      totalCount: p.count,
+      expiresAt: p.expiresAt ?? null,
+      now,
+    });
+    await repos.audit.append(
+      {
+        kind: 'plan.granted',
+        accountId: p.accountId,
+        detail: { planId: granted.id, productCode: product.code, count: p.count, expiresAt: p.expiresAt ?? null },
+      },
+      now,
+    );
+    return granted;
   });
   return {
     PlanId: row.id,

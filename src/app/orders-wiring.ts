@@ -1,8 +1,11 @@
 // Builds the order engine's dependencies and the worker from config.
+import { createValidationNudges } from './validation-nudges.js';
+import { auditEventSink } from '../audit/event-sink.js';
 import { X509Certificate } from 'node:crypto';
 import { intermediatesOf, type CaHierarchy, type CaIssuer } from './ca-bootstrap.js';
 import type { AppContext } from './context.js';
 import type { OrderDeps } from '../orders/deps.js';
+import type { LeafIssuer } from '../ca/leaf-profile.js';
 import { toPem } from '../crypto/pem.js';
 import { formatHostPort } from '../config/schema.js';
 import { createDnsResolver, createHttpFetcher } from '../validation/index.js';
@@ -127,14 +130,23 @@ export function buildOrderDeps(
       commonName: commonNameOf(hierarchy.issuing.certDer),
       crlPartitions: config.crlPartitions,
       // One profile object per partition: leaf-profile.ts caches its DER template per object.
+      // Made on first use, for any partition number (`certdesk admin cert revoke` re-signs
+      // the partitions already published, whatever its own --crl-partitions).
       leafForPartition: (() => {
-        const profiles = Array.from({ length: config.crlPartitions }, (_, n) => ({
-          issuer: hierarchy.issuing,
-          caIssuersUrl: urls.issuingCert,
-          crlUrl: urls.issuingCrlPartition(n),
-          ocspUrl: urls.ocsp,
-        }));
-        return (shard: number) => profiles[shard]!;
+        const profiles = new Map<number, LeafIssuer>();
+        return (shard: number) => {
+          let p = profiles.get(shard);
+          if (!p) {
+            p = {
+              issuer: hierarchy.issuing,
+              caIssuersUrl: urls.issuingCert,
+              crlUrl: urls.issuingCrlPartition(shard),
+              ocspUrl: urls.ocsp,
+            };
+            profiles.set(shard, p);
+          }
+          return p;
+        };
       })(),
       chainPem: (issuerId) => chains.get(issuerId) ?? chains.get(hierarchy.issuingId)!,
     },
@@ -147,14 +159,29 @@ export function buildOrderDeps(
       retryBaseMs: config.validationRetryMs,
     },
     wake,
+    nudges: createValidationNudges({
+      orderIntervalMs: config.validationNudgeIntervalMs,
+      perAccountPerMinute: config.validationNudgesPerMinute,
+    }),
+    // The CRL sink last: it takes the issuer's CRL counter row (held until the commit), so
+    // concurrent revocations wait on each other for the shortest time.
     events: combineSinks(
+      auditEventSink(),
       noticeEventSink(),
-      crlEventSink(CRL_REVOCATION_DELAY_MS),
       ...issuingCas(hierarchy).map((c) => ocspEventSink({ id: c.id, issuer: c.issuer }, ocspCaches.get(c.id)!)),
+      crlEventSink(CRL_REVOCATION_DELAY_MS),
     ),
     // CERTDESK_FAULT=kill-after-intent: the crash test's way to die between the two phases of issuance.
     ...(ctx.env.CERTDESK_FAULT === 'kill-after-intent'
       ? { afterIntentRecorded: () => process.kill(process.pid, 'SIGKILL') }
+      : {}),
+    // CERTDESK_FAULT=kill-after-revocation-batch:N: dies once N batches of a mass revocation committed.
+    ...(/^kill-after-revocation-batch:\d+$/.test(ctx.env.CERTDESK_FAULT ?? '')
+      ? {
+          afterRevocationBatch: (n: number) => {
+            if (n >= Number(ctx.env.CERTDESK_FAULT!.split(':')[1])) process.kill(process.pid, 'SIGKILL');
+          },
+        }
       : {}),
   };
 }

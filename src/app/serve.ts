@@ -7,7 +7,7 @@ import { operatorPlugin } from '../api/admin/plugin.js';
 import { operatorErrorForm } from '../api/admin/errors.js';
 import { relyingPartyPlugin, staticFiles } from '../api/public/handler.js';
 import { revokeByKeyHandler } from '../api/public/revoke-by-key.js';
-import { formatHostPort, tlsConfigured } from '../config/schema.js';
+import { consoleBaseUrl, formatHostPort, tlsConfigured } from '../config/schema.js';
 import type { OrderDeps } from '../orders/deps.js';
 import type { Worker } from '../worker/worker.js';
 import type { AppContext } from './context.js';
@@ -23,6 +23,10 @@ import { fileTlsSource, listenerNames, selfIssuedTlsSource, type TlsSource } fro
 import { CertError } from '../domain/errors.js';
 import { createEabService } from '../orders/acme/eab.js';
 import { acmeListenerSpec, buildAcmeDeps, startAcmeHousekeeping } from './acme-wiring.js';
+import { customerConsolePlugin } from '../api/console/customer.js';
+import { operatorConsolePlugin } from '../api/console/operator.js';
+import { SignInLimiter } from '../api/console/http.js';
+import { consoleAssets, consoleLinkUrl, SIGN_IN_ATTEMPTS_PER_MINUTE } from './console.js';
 
 export { planListeners } from './listeners.js';
 
@@ -111,6 +115,20 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
     },
   };
   const token = loadAdminToken(config.dataDir, ctx.env);
+  // Sign-in links name the API listener as it runs (its port may have been 0 in the flags).
+  let consoleApiBase = consoleBaseUrl(config);
+  const signInLimiter = new SignInLimiter(SIGN_IN_ATTEMPTS_PER_MINUTE, () => ctx.clock.now());
+  const customerConsole: FrontPlugin = {
+    prefix: '/console',
+    plugin: customerConsolePlugin({
+      accounts,
+      orders: engine,
+      clock: ctx.clock,
+      logger,
+      limiter: signInLimiter,
+      assets: consoleAssets(),
+    }),
+  };
   const specs: Record<ListenerName, (at: ListenerSpec['at'], useTls: boolean) => ListenerSpec> = {
     api: (at, useTls) => {
       const gateway = createCasGateway({
@@ -135,7 +153,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
         // The CAS API is at `/` of its host:port (the SDK signs URI `/` whatever path an
         // endpoint carries); it stays on node:http (docs/decisions/0002-cas-gateway-on-node-http.md).
         raw: { matches: (url) => url === '/' || url.startsWith('/?'), handle: (req, res) => gateway.handle(req, res) },
-        fronts: [health, relyingParty],
+        fronts: [health, relyingParty, customerConsole],
       };
     },
     operator: (at, useTls) => ({
@@ -154,6 +172,20 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
               acmeEab: createEabService({ store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer }),
             },
             metrics: () => metrics.exposition(),
+          }),
+        },
+        {
+          prefix: '/console',
+          plugin: operatorConsolePlugin({
+            token,
+            accounts,
+            orders: engine,
+            store,
+            clock: ctx.clock,
+            logger,
+            limiter: signInLimiter,
+            assets: consoleAssets(),
+            linkUrl: (t) => consoleLinkUrl(consoleApiBase, t),
           }),
         },
       ],
@@ -209,9 +241,13 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
     store.repos.nonces
       .purgeExpired(ctx.clock.now())
       .catch((e) => logger.log('warn', 'nonce purge failed', { error: String(e) }));
+    store.repos.consoleSessions
+      .purgeExpired(ctx.clock.now())
+      .catch((e) => logger.log('warn', 'console session purge failed', { error: String(e) }));
   }, NONCE_PURGE_MS);
   purge.unref();
   const urlOf = (name: ListenerName) => running.find((l) => l.name === name)?.url ?? '';
+  if (!config.consoleUrl && urlOf('api')) consoleApiBase = urlOf('api');
   return {
     apiUrl: urlOf('api'),
     acmeListenUrl: running.find((l) => l.name === 'acme')?.url ?? '',

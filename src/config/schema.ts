@@ -211,6 +211,14 @@ export const CONFIG_SCHEMA = Type.Object({
     section: 'acme',
     help: 'Tests only: refuse this share of valid ACME nonces with badNonce, so that every client retry path runs.',
   }),
+  consoleUrl: option(Type.Optional(url(['http', 'https'])), {
+    flag: 'console-url',
+    value: 'URL',
+    scope: 'store',
+    section: 'listeners',
+    expected: 'an http:// or https:// URL',
+    help: 'Base URL of the customer console in sign-in links (`admin account console-link`, notice e-mails); default the API listener address (https with TLS). Give it to `certdesk admin` when the API listener is not the default.',
+  }),
   tls: option(Type.Optional(oneOf(['auto'])), {
     flag: 'tls',
     value: 'auto',
@@ -358,6 +366,22 @@ export const CONFIG_SCHEMA = Type.Object({
     scope: 'serve',
     section: 'validation',
     help: 'First delay before a failed domain validation is tried again (doubles each time, at most an hour).',
+  }),
+  validationNudgeIntervalMs: option(whole(0, 3_600_000), {
+    flag: 'validation-nudge-interval-ms',
+    value: 'MS',
+    default: '3000',
+    scope: 'serve',
+    section: 'validation',
+    help: 'Least time between two validation attempts of one order that DescribeCertificateState triggers; calls in between are answered from the last result.',
+  }),
+  validationNudgesPerMinute: option(whole(1, 1_000_000), {
+    flag: 'validation-nudges-per-minute',
+    value: 'N',
+    default: '60',
+    scope: 'serve',
+    section: 'validation',
+    help: 'Validation attempts DescribeCertificateState may trigger per account and minute (per API process); more calls are answered from the last result.',
   }),
   timestampWindowSeconds: option(whole(1, 86_400), {
     flag: 'timestamp-window',
@@ -586,4 +610,9 @@ export function configurationDoc(): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** Where customers reach the console (`<API listener>/console/`): sign-in links name it. */
+export function consoleBaseUrl(c: Readonly<Config>): string {
+  return c.consoleUrl ?? `${tlsConfigured(c) ? 'https' : 'http'}://${formatHostPort(c.listen)}`;
 }

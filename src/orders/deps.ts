@@ -33,6 +33,15 @@ export interface ValidationSettings {
   retryBaseMs: number;
 }
 
+/**
+ * Whether DescribeCertificateState may ask for a validation attempt (src/app/validation-nudges.ts):
+ * returns when the attempt should run (now, or the end of the order's interval), or
+ * undefined to answer from the last attempt's result.
+ */
+export interface ValidationNudges {
+  grant(accountId: number, orderId: number, now: number): number | undefined;
+}
+
 /** The repositories the order engine writes: its own tables, and those its event sinks write in its transactions. */
 export type OrderRepoWrites = 'orders' | 'authorizations' | 'certificates' | 'jobs' | EventRepoWrites;
 /** The repositories it only reads. */
@@ -49,6 +58,8 @@ export interface OrderDeps {
   validation: ValidationSettings;
   /** Tells an in-process worker that a job is due now (a no-op where none runs). */
   wake: () => void;
+  /** The bound on validation attempts that DescribeCertificateState triggers (built in src/app). */
+  nudges: ValidationNudges;
   /** Called inside the transaction of every state change customers hear about (events.ts). */
   events: EventSink;
   /**
@@ -56,6 +67,8 @@ export interface OrderDeps {
    * committed, before signing (src/app sets it from CERTDESK_FAULT; never in production).
    */
   afterIntentRecorded?: (orderId: number) => void;
+  /** Fault injection for crash tests only: called after each committed batch of a mass revocation (mass-revoke.ts). */
+  afterRevocationBatch?: (batch: number) => void;
 }
 
 /**

@@ -20,7 +20,7 @@ export interface OrderStateView {
  * asking for an early validation attempt while the order waits for it.
  */
 export async function describeOrder(
-  deps: UseCaseDeps<'clock' | 'wake' | 'sealer', 'jobs', 'orders' | 'authorizations' | 'certificates'>,
+  deps: UseCaseDeps<'clock' | 'wake' | 'sealer' | 'nudges', 'jobs', 'orders' | 'authorizations' | 'certificates'>,
   accountId: number,
   orderId: number,
   beforeWrite?: Promise<void>,
@@ -32,8 +32,12 @@ export async function describeOrder(
   const { state } = order;
   const authorizations = state === 'domain_verify' ? await repos.authorizations.forOrder(orderId) : [];
   if (state === 'domain_verify') {
-    await beforeWrite;
-    await requestValidationSoon(deps, orderId);
+    // Bounded (deps.nudges): each attempt queries the names the customer chose.
+    const runAt = deps.nudges.grant(accountId, orderId, deps.clock.now());
+    if (runAt !== undefined) {
+      await beforeWrite;
+      await requestValidationSoon(deps, orderId, runAt);
+    }
   }
   const issued = state === 'certificate' || state === 'revoked';
   let certificate = issued ? found.certificate : undefined;

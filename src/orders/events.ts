@@ -1,17 +1,49 @@
 // What happened to an order, for the modules that react to it (notices to the customer,
 // CRL and OCSP publication). Sinks run inside the transaction that made the change, so what
-// they enqueue (an outbox row, a job) commits or rolls back with it: nothing is announced
+// they enqueue (an outbox row, a job, an audit entry) commits or rolls back with it: nothing is announced
 // that did not happen, and nothing that happened goes unannounced.
+import type { ValidateType } from '../domain/order.js';
 import type { ViewRepos } from '../store/views.js';
 
 export type OrderEvent =
   | { kind: 'verification_needed'; accountId: number; orderId: number }
   | { kind: 'verification_failed'; accountId: number; orderId: number; reason: string }
   | { kind: 'issued'; accountId: number; orderId: number; certificateId: number; notAfter: number }
-  | { kind: 'revoked'; accountId: number; orderId: number | null; certificateId: number; reason: number | null };
+  | { kind: 'revoked'; accountId: number; orderId: number | null; certificateId: number; reason: number | null }
+  /** One name checked once (control by its method, then CAA): for the audit trail. */
+  | {
+      kind: 'validation_attempted';
+      accountId: number;
+      orderId: number;
+      validateType: ValidateType;
+      name: string;
+      result: 'valid' | 'pending' | 'invalid';
+      /** What was seen when it did not pass: the customer-safe reason (validation/check-result.ts). */
+      seen: string | null;
+    }
+  | { kind: 'approved'; accountId: number; orderId: number }
+  | { kind: 'rejected'; accountId: number; orderId: number; reason: string }
+  /**
+   * Many certificates revoked in one transaction (a mass revocation's batch), all for one
+   * reason: sinks do per batch what they do per 'revoked' (one CRL counter bump, OCSP
+   * responses signed and stored together, notices inserted together).
+   */
+  | { kind: 'revoked_batch'; reason: number | null; certificates: readonly RevokedInBatch[] };
+
+/** An event about one order or certificate. */
+export type SingleOrderEvent = Exclude<OrderEvent, { kind: 'revoked_batch' }>;
+
+/** One certificate of a 'revoked_batch' event. */
+export interface RevokedInBatch {
+  accountId: number;
+  orderId: number | null;
+  certificateId: number;
+  /** The certdesk issuer that signed it. */
+  issuerId: number;
+}
 
 /** What sinks write in the transaction of the change (outbox rows, jobs, CRL counters, OCSP responses)... */
-export type EventRepoWrites = 'notices' | 'jobs' | 'crls' | 'ocspResponses';
+export type EventRepoWrites = 'notices' | 'jobs' | 'crls' | 'ocspResponses' | 'audit';
 /** ...and what they only read: a sink never moves an order. */
 export type EventRepoReads = 'orders' | 'authorizations' | 'certificates';
 export type EventRepos = ViewRepos<EventRepoWrites, EventRepoReads>;

@@ -11,7 +11,7 @@ import { JOB_ISSUE, JOB_VALIDATE } from './job-kinds.js';
 import { illegal, lockAnyOrder } from './load-order.js';
 
 export async function approveOrder(
-  deps: UseCaseDeps<'clock' | 'wake', 'orders' | 'jobs'>,
+  deps: UseCaseDeps<'clock' | 'wake' | 'events', 'orders' | EventRepoWrites, EventRepoReads>,
   orderId: number,
 ): Promise<void> {
   await deps.store.writeTransaction(async (repos) => {
@@ -21,6 +21,7 @@ export async function approveOrder(
     const now = deps.clock.now();
     await repos.orders.update(orderId, { approvedAt: now, updatedAt: now });
     await repos.jobs.enqueue(JOB_ISSUE, orderId, now, now);
+    await deps.events(repos, { kind: 'approved', accountId: order.accountId, orderId }, now);
   });
   deps.wake();
 }
@@ -49,6 +50,7 @@ export async function rejectOrder(
       { failReason: reason, updatedAt: now },
     );
     await deps.events(repos, { kind: 'verification_failed', accountId: order.accountId, orderId, reason }, now);
+    await deps.events(repos, { kind: 'rejected', accountId: order.accountId, orderId, reason: text }, now);
     await repos.jobs.cancel(JOB_VALIDATE, orderId);
     await repos.jobs.cancel(JOB_ISSUE, orderId);
   });

@@ -54,20 +54,34 @@ export async function runValidationAttempt(deps: ValidationDeps, orderId: number
           { name: authz.domain, issuerDomain: deps.validation.caaIdentity },
         )
       : control;
-    if (result.ok) {
-      await repos.authorizations.setOutcome(authz.id, { status: 'valid', lastError: null, validatedAt: now });
-      continue;
-    }
-    if (result.permanent) {
-      await repos.authorizations.setOutcome(authz.id, {
-        status: 'invalid',
-        lastError: result.reason,
-        validatedAt: null,
+    // The outcome and its audit entry (BR method, name, result, what was seen) in one transaction.
+    const status = result.ok ? 'valid' : result.permanent ? 'invalid' : 'pending';
+    const seen = result.ok ? null : result.reason;
+    await deps.store.writeTransaction(async (tx) => {
+      await tx.authorizations.setOutcome(authz.id, {
+        status,
+        lastError: seen,
+        validatedAt: result.ok ? now : null,
       });
+      await deps.events(
+        tx,
+        {
+          kind: 'validation_attempted',
+          accountId: order.accountId,
+          orderId,
+          validateType: order.validateType,
+          name: authz.domain,
+          result: status,
+          seen,
+        },
+        now,
+      );
+    });
+    if (result.ok) continue;
+    if (result.permanent) {
       await failOrder(deps, order, result.reason, ['domain_verify']);
       return { kind: 'done' };
     }
-    await repos.authorizations.setOutcome(authz.id, { status: 'pending', lastError: result.reason, validatedAt: null });
     firstProblem ??= result.reason;
   }
 
@@ -105,12 +119,16 @@ export async function runValidationAttempt(deps: ValidationDeps, orderId: number
   return { kind: 'done' };
 }
 
-/** DescribeCertificateState on a waiting order asks for an attempt now: the customer just published the record. */
+/**
+ * DescribeCertificateState on a waiting order asks for an attempt at `runAt` (now, unless
+ * the order was nudged a moment ago): the customer may just have published the record.
+ */
 export async function requestValidationSoon(
   deps: UseCaseDeps<'clock' | 'wake', 'jobs'>,
   orderId: number,
+  runAt: number,
 ): Promise<void> {
   const now = deps.clock.now();
-  await deps.store.repos.jobs.enqueue(JOB_VALIDATE, orderId, now, now);
-  deps.wake();
+  await deps.store.repos.jobs.enqueue(JOB_VALIDATE, orderId, runAt, now);
+  if (runAt <= now) deps.wake();
 }

@@ -40,6 +40,23 @@ test('batcher: a failed batch fails each of its calls, and later batches still r
   assert.equal(await f('c'), 'C');
 });
 
+test('batcher: one member the store refuses fails alone; the others of its batch succeed', async () => {
+  const batches: string[][] = [];
+  // As PostgreSQL refuses a whole multi-row statement for one text value holding a NUL.
+  const f = createBatcher(async (xs: string[]) => {
+    batches.push(xs);
+    if (xs.some((x) => x.includes('\0'))) throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
+    return xs.map((x) => x.toUpperCase());
+  });
+  const results = await Promise.allSettled([f('a'), f('b\0'), f('c'), f('d')]);
+  assert.deepEqual(
+    results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected')),
+    ['A', 'rejected', 'C', 'D'],
+  );
+  assert.deepEqual(batches[0], ['a', 'b\0', 'c', 'd'], 'the four went as one batch first');
+  assert.equal(batches.length, 5, 'then each member alone');
+});
+
 test('batcher: batches never exceed maxBatch; a wrong number of results is an error', async () => {
   const sizes: number[] = [];
   const f = createBatcher(
@@ -60,5 +77,6 @@ test('batcher: batches never exceed maxBatch; a wrong number of results is an er
   );
 
   const short = createBatcher(async (xs: number[]) => xs.slice(1));
-  await assert.rejects(Promise.all([short(1), short(2)]), /2 items/);
+  // The batch of two is refused, then each alone (one result short again).
+  await assert.rejects(Promise.all([short(1), short(2)]), /0 results for 1 items/);
 });

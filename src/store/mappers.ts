@@ -4,7 +4,10 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Authorization, InitialOrderState, Order, OrderChanges, OrderTag } from '../domain/order.js';
 import type { Certificate } from '../domain/certificate.js';
+import type { Actor, ActorKind, AuditEvent, AuditKind, AuditRecord } from '../domain/audit.js';
 import type {
+  AuditEventRow,
+  AuditEventsTable,
   AuthorizationRow,
   AuthorizationsTable,
   CertificateRow,
@@ -180,5 +183,40 @@ export function authorizationToRow(a: NewAuthorization): Insertable<Authorizatio
     status: a.status,
     last_error: a.lastError,
     validated_at: a.validatedAt,
+  };
+}
+
+// ---- audit_events (migration 0009) ----
+
+const ACTOR_KINDS: readonly ActorKind[] = ['operator', 'access_key', 'relying_party', 'system'];
+
+export function auditEventFromRow(r: AuditEventRow): AuditEvent {
+  return {
+    id: r.id,
+    at: r.at,
+    kind: r.kind as AuditKind,
+    actor: {
+      kind: ACTOR_KINDS.includes(r.actor_kind as ActorKind) ? (r.actor_kind as ActorKind) : 'system',
+      id: r.actor_id,
+      remoteAddress: r.remote_address,
+    },
+    accountId: r.account_id,
+    orderId: r.order_id,
+    certificateId: r.certificate_id,
+    detail: JSON.parse(r.detail) as Record<string, unknown>,
+  };
+}
+
+export function auditEventToRow(e: AuditRecord, actor: Actor, at: number): Insertable<AuditEventsTable> {
+  return {
+    at,
+    kind: e.kind,
+    actor_kind: actor.kind,
+    actor_id: actor.id,
+    remote_address: actor.remoteAddress,
+    account_id: e.accountId ?? null,
+    order_id: e.orderId ?? null,
+    certificate_id: e.certificateId ?? null,
+    detail: JSON.stringify(e.detail ?? {}),
   };
 }

@@ -209,7 +209,26 @@ export interface Database {
   acme_orders: AcmeOrdersTable;
   acme_authorizations: AcmeAuthorizationsTable;
   acme_challenges: AcmeChallengesTable;
+  audit_events: AuditEventsTable;
+  console_sessions: ConsoleSessionsTable;
+  console_links: ConsoleLinksTable;
 }
+
+/** The audit trail (migration 0009): append-only; `detail` is JSON. */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  kind: string;
+  actor_kind: string;
+  actor_id: string | null;
+  remote_address: string | null;
+  account_id: number | null;
+  order_id: number | null;
+  certificate_id: number | null;
+  detail: string;
+}
+
+export type AuditEventRow = Selectable<AuditEventsTable>;
 
 export type AccountRow = Selectable<AccountsTable>;
 export type AccessKeyRow = Selectable<AccessKeysTable>;
@@ -357,3 +376,27 @@ export interface AcmeChallengesTable {
   validated_at: number | null;
   error: string | null; // JSON problem document
 }
+/** A signed-in console session (migration 0011); `id` is the SHA-256 of the cookie's token. */
+export interface ConsoleSessionsTable {
+  id: string;
+  kind: 'customer' | 'operator';
+  account_id: number | null;
+  access_key_id: string | null;
+  scope_order_id: number | null;
+  csrf: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** A one-time console sign-in link (migration 0011); `id` is the SHA-256 of the link's token. */
+export interface ConsoleLinksTable {
+  id: string;
+  account_id: number;
+  scope_order_id: number | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export type ConsoleSessionRow = Selectable<ConsoleSessionsTable>;
+export type ConsoleLinkRow = Selectable<ConsoleLinksTable>;

@@ -1,6 +1,7 @@
 // The store contract: every repository behaves the same on SQLite and on PostgreSQL.
 // SQLite always runs; PostgreSQL runs when CERTDESK_TEST_DATABASE_URL is set (CI sets it),
 // each run in a schema of its own.
+import { sql } from 'kysely';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -146,6 +147,59 @@ for (const [name, location] of locations) {
       await s2.close();
     });
 
+    test('console sessions expire; a sign-in link is consumed once, by one of two racing requests', async () => {
+      const acct = await store.repos.accounts.create('Console', 1);
+      const cs = store.repos.consoleSessions;
+      await cs.insertSession({
+        id: 'a'.repeat(64),
+        kind: 'customer',
+        account_id: acct.id,
+        access_key_id: null,
+        scope_order_id: 7,
+        csrf: 'tok',
+        created_at: 1,
+        expires_at: 1_000,
+      });
+      const got = await cs.getSession('a'.repeat(64), 999);
+      assert.deepEqual(got, {
+        id: 'a'.repeat(64),
+        kind: 'customer',
+        account_id: acct.id,
+        access_key_id: null,
+        scope_order_id: 7,
+        csrf: 'tok',
+        created_at: 1,
+        expires_at: 1_000,
+      });
+      assert.equal(await cs.getSession('a'.repeat(64), 1_000), undefined, 'expired at expires_at');
+      await cs.insertLink({
+        id: 'b'.repeat(64),
+        account_id: acct.id,
+        scope_order_id: null,
+        created_at: 1,
+        expires_at: 2_000,
+        used_at: null,
+      });
+      assert.equal(await cs.consumeLink('b'.repeat(64), 2_000), undefined, 'expired');
+      const [x, y] = await Promise.all([cs.consumeLink('b'.repeat(64), 1_500), cs.consumeLink('b'.repeat(64), 1_500)]);
+      assert.equal([x, y].filter(Boolean).length, 1, 'one winner');
+      assert.equal((x ?? y)!.used_at, 1_500);
+      assert.equal(await cs.consumeLink('b'.repeat(64), 1_600), undefined, 'used');
+      assert.equal(await cs.purgeExpired(2_000), 2);
+      await cs.insertSession({
+        id: 'c'.repeat(64),
+        kind: 'operator',
+        account_id: null,
+        access_key_id: null,
+        scope_order_id: null,
+        csrf: 't',
+        created_at: 1,
+        expires_at: 5_000,
+      });
+      await cs.deleteSession('c'.repeat(64));
+      assert.equal(await cs.getSession('c'.repeat(64), 2), undefined);
+    });
+
     test('accounts and access keys round-trip with the same JS types', async () => {
       const acct = await store.repos.accounts.create('Acme', 1_700_000_000_000);
       assert.equal(typeof acct.id, 'number');
@@ -259,6 +313,69 @@ for (const [name, location] of locations) {
       // What either kind of commit wrote is what every other statement sees at once.
       assert.equal(await store.repos.nonces.remember('AD2', 'n7', 9_999), false);
       assert.equal(await store.repos.rateCounters.hit(9, 'C', w), 201);
+    });
+
+    test('admissions: a value the store refuses fails only its own request, never the rest of its batch', async () => {
+      // PostgreSQL's text type refuses NUL; one such nonce used to fail the whole batched
+      // statement, and every concurrent request with it. SQLite stores it: there it is fresh.
+      const w = 3_000_000;
+      const results = await Promise.allSettled(
+        Array.from({ length: 60 }, (_, i) =>
+          store.repos.admissions.admit({
+            nonce: { accessKeyId: `BT${i % 4}`, nonce: i === 17 ? 'bad\u0000nonce' : `n${i}`, expiresAt: 9_999 },
+            hit: { accountId: 11 + (i % 4), action: 'A', windowStart: w },
+            durable: i % 2 === 0,
+          }),
+        ),
+      );
+      results.forEach((r, i) => {
+        if (i === 17) return;
+        assert.equal(r.status, 'fulfilled', `request ${i}: ${r.status === 'rejected' ? String(r.reason) : ''}`);
+        assert.equal(r.status === 'fulfilled' && r.value.fresh, true, `request ${i} is fresh`);
+      });
+      if (name === 'postgres') assert.equal(results[17]!.status, 'rejected', 'PostgreSQL refuses the NUL');
+      // Each innocent request was counted exactly once, in consecutive positions per account.
+      for (let a = 0; a < 4; a++) {
+        const counted = results.filter((r, i) => i % 4 === a && r.status === 'fulfilled').length;
+        assert.equal(await store.repos.rateCounters.hit(11 + a, 'A', w), counted + 1, `account ${11 + a}`);
+      }
+    });
+
+    test('audit: entries are appended with their actor, listed newest first by filter, never changed', async () => {
+      const operator = { kind: 'operator', id: 'cli:root', remoteAddress: null } as const;
+      const key = { kind: 'access_key', id: 'LTAIaudit', remoteAddress: '127.0.0.1' } as const;
+      await store.repos.audit.append(
+        { kind: 'account.created', accountId: 900, detail: { name: 'A' } },
+        1000,
+        operator,
+      );
+      await store.repos.audit.append({ kind: 'order.submitted', accountId: 900, orderId: 7 }, 2000, key);
+      await store.repos.audit.append(
+        { kind: 'validation.attempt', accountId: 901, orderId: 8, detail: { method: 'BR 3.2.2.4.7', result: 'valid' } },
+        3000,
+      );
+      const all = await store.repos.audit.list({ accountId: 900 });
+      assert.deepEqual(
+        all.map((e) => [e.kind, e.at, e.actor, e.orderId, e.certificateId, e.detail]),
+        [
+          ['order.submitted', 2000, key, 7, null, {}],
+          ['account.created', 1000, operator, null, null, { name: 'A' }],
+        ],
+      );
+      const system = (await store.repos.audit.list({ orderId: 8 }))[0]!;
+      assert.deepEqual(
+        system.actor,
+        { kind: 'system', id: null, remoteAddress: null },
+        'outside a front: certdesk itself',
+      );
+      assert.equal(typeof system.id, 'number');
+      assert.deepEqual(system.detail, { method: 'BR 3.2.2.4.7', result: 'valid' });
+      assert.equal((await store.repos.audit.list({ since: 1500, until: 2500 })).length, 1);
+      assert.equal((await store.repos.audit.list({ kind: 'validation.attempt', accountId: 900 })).length, 0);
+      assert.equal((await store.repos.audit.list({ accountId: 900, limit: 1 })).length, 1);
+      await assert.rejects(sql`update audit_events set kind = 'x'`.execute(store.db), /append-only/);
+      await assert.rejects(sql`delete from audit_events where account_id = 900`.execute(store.db), /append-only/);
+      assert.equal((await store.repos.audit.list({ accountId: 900 })).length, 2);
     });
 
     test('orders: getWithCertificate reads an order with its certificate, for its own account only', async () => {

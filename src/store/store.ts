@@ -28,6 +28,8 @@ import { ocspResponseRepo } from './repos/ocsp-responses.js';
 import { rateCounterRepo } from './repos/rate-counters.js';
 import { statsRepo } from './repos/stats.js';
 import { acmeRepo } from './repos/acme.js';
+import { auditRepo } from './repos/audit.js';
+import { consoleSessionRepo } from './repos/console-sessions.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -70,6 +72,8 @@ function buildRepos(db: Db, kind: StoreKind, keyFeed?: AccessKeyFeed, prepared?:
     rateCounters,
     stats: statsRepo(db),
     acme: acmeRepo(db, kind),
+    audit: auditRepo(db),
+    consoleSessions: consoleSessionRepo(db),
   };
 }
 
@@ -78,7 +82,7 @@ export type Repos = ReturnType<typeof buildRepos>;
 export class Store {
   readonly repos: Repos;
   /** Transactions announce key changes too, but do not read through the cache. */
-  private readonly txKeyFeed: AccessKeyFeed | undefined;
+  private txKeyFeed: AccessKeyFeed | undefined;
   private listener: Listener | undefined;
   private closed = false;
 
@@ -106,6 +110,7 @@ export class Store {
         });
       });
       rootFeed = { ...this.txKeyFeed, cache };
+      this.txKeyFeed = { ...this.txKeyFeed, dropCached: (id) => cache.invalidate(id) };
     }
     this.repos = buildRepos(db, kind, rootFeed, prepared);
   }

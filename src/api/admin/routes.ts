@@ -7,17 +7,19 @@ import { CertError } from '../../domain/errors.js';
 import type { AccountService } from '../../accounts/service.js';
 import type { OrderEngine } from '../../orders/engine.js';
 import type { EabService } from '../../orders/acme/eab.js';
-import type { HealthView } from '../../store/views.js';
+import type { OperatorReadView } from '../../store/views.js';
+import { listAuditEvents } from '../../audit/list.js';
+import { AUDIT_KINDS } from '../../domain/audit.js';
 import { contactView, companyView, operatorOrderView } from './views.js';
 import { parseRevocationReason } from '../../domain/revocation.js';
 
-/** What the operator API holds: bound use cases, and the store only to answer /healthz. */
+/** What the operator API holds: bound use cases, and the store only to answer /healthz and list the audit trail. */
 export interface AdminServices {
   accounts: AccountService;
   orders: OrderEngine;
-  store: HealthView;
   /** ACME External Account Binding credentials (RFC 8555 §7.3.4). */
   acmeEab: EabService;
+  store: OperatorReadView;
 }
 
 export function parseExpiry(text: string | undefined): number | null {
@@ -268,6 +270,36 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
           parseRevocationReason(req.body.Reason || 'unspecified'),
         );
         return { RequestId: req.id, CertificateId: r.certificateId, OrderId: r.orderId };
+      },
+    );
+
+    // The audit trail, newest first (domain/audit.ts).
+    const Time = Type.String({ minLength: 1, maxLength: 64 });
+    app.get(
+      '/audit',
+      {
+        schema: {
+          querystring: closed({
+            account: Type.Optional(Id),
+            order: Type.Optional(Id),
+            since: Type.Optional(Time),
+            until: Type.Optional(Time),
+            kind: Type.Optional(Type.Enum([...AUDIT_KINDS])),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          }),
+        },
+      },
+      async (req) => {
+        const q = req.query;
+        const events = await listAuditEvents(s.store, {
+          ...(q.account !== undefined ? { accountId: q.account } : {}),
+          ...(q.order !== undefined ? { orderId: q.order } : {}),
+          ...(q.since !== undefined ? { since: q.since } : {}),
+          ...(q.until !== undefined ? { until: q.until } : {}),
+          ...(q.kind !== undefined ? { kind: q.kind } : {}),
+          ...(q.limit !== undefined ? { limit: q.limit } : {}),
+        });
+        return { RequestId: req.id, Events: events };
       },
     );
   };

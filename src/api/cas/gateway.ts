@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CertError } from '../../domain/errors.js';
+import { actingAs } from '../../domain/audit.js';
 import { policyAllows, ramActionName } from '../../policy/action-policy.js';
 import type { CasAction, CasDeps } from './action.js';
 import { decodeParams } from './params.js';
@@ -22,6 +23,7 @@ import {
   type SignedRequest,
 } from './signature.js';
 import { redactParams } from './redact.js';
+import { checkRequestText } from './text-params.js';
 import { rateLimiterFor } from './throttle.js';
 
 export const CAS_API_VERSION = '2020-04-07';
@@ -40,6 +42,8 @@ export interface CasHttpRequest {
   method: string;
   url: string;
   rawHeaders: string[];
+  /** The client's address, for the audit trail. */
+  remoteAddress?: string;
 }
 
 export interface CasReply {
@@ -108,6 +112,8 @@ async function authenticate(
     rawHeaders: req.rawHeaders,
     body,
   });
+  // Before anything reaches a store (the AccessKey lookup, the nonce): no control characters.
+  checkRequestText(signed);
   seen.action = signed.action; // so that metrics count a refused request under the action it asked for
   if (!signed.action)
     throw new CertError('missing_parameter', 'The action is missing (x-acs-action header or Action parameter).');
@@ -227,16 +233,24 @@ export function createCasGateway(opts: GatewayOptions): CasGateway {
       let result;
       try {
         const decoded = decodeParams(auth.action.params, auth.signed.params);
-        result = await auth.action.run(
-          {
-            requestId,
-            accountId: auth.accountId,
-            accessKeyId: auth.signed.accessKeyId,
-            deps,
-            raw: auth.signed.params,
-            admitted,
-          },
-          decoded,
+        // The audit trail records what this AccessKey did, from where (domain/audit.ts).
+        const actor = {
+          kind: 'access_key',
+          id: auth.signed.accessKeyId,
+          remoteAddress: req.remoteAddress ?? null,
+        } as const;
+        result = await actingAs(actor, () =>
+          auth.action.run(
+            {
+              requestId,
+              accountId: auth.accountId,
+              accessKeyId: auth.signed.accessKeyId,
+              deps,
+              raw: auth.signed.params,
+              admitted,
+            },
+            decoded,
+          ),
         );
       } finally {
         // A refused request (nonce reused, throttled) gets that answer, whatever a reading action found meanwhile.
@@ -285,7 +299,15 @@ export function createCasGateway(opts: GatewayOptions): CasGateway {
       });
       return;
     }
-    const reply = await answer({ method: req.method ?? 'POST', url: req.url ?? '/', rawHeaders: req.rawHeaders }, body);
+    const reply = await answer(
+      {
+        method: req.method ?? 'POST',
+        url: req.url ?? '/',
+        rawHeaders: req.rawHeaders,
+        ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
+      },
+      body,
+    );
     if (res.headersSent || res.destroyed) return;
     res.writeHead(reply.status, {
       'content-type': JSON_TYPE,

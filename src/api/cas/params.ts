@@ -3,9 +3,17 @@
 // them. Empty strings count as absent: real clients send `Username=` for unset optional
 // fields (CAS doc §2.1, §10.7).
 import { CertError } from '../../domain/errors.js';
+import { checkTextValue } from './text-params.js';
 
 export type ParamSpec =
-  | { type: 'string'; required?: boolean; maxLength?: number; oneOf?: readonly string[] }
+  | {
+      type: 'string';
+      required?: boolean;
+      maxLength?: number;
+      oneOf?: readonly string[];
+      /** Keeps line breaks and tabs (PEM); every other string is one line (text-params.ts). */
+      multiline?: boolean;
+    }
   | { type: 'integer'; required?: boolean; min?: number; max?: number }
   | { type: 'boolean'; required?: boolean };
 
@@ -36,6 +44,7 @@ function decodeOne(name: string, spec: ParamSpec, raw: string): string | number 
       const max = spec.maxLength ?? 1024;
       if (raw.length > max)
         throw new CertError('invalid_parameter', `The parameter ${name} is longer than ${max} characters.`);
+      checkTextValue(name, raw, spec.multiline === true);
       if (spec.oneOf && !spec.oneOf.includes(raw)) {
         throw new CertError('invalid_parameter', `The parameter ${name} must be one of ${spec.oneOf.join(', ')}.`);
       }
@@ -93,6 +102,8 @@ export function decodeTags(params: ReadonlyMap<string, string>): Tag[] {
     if (!t.Key) throw new CertError('missing_parameter', `The parameter Tags.${n}.Key is required.`);
     if (t.Key.length > 128 || (t.Value ?? '').length > 128)
       throw new CertError('invalid_parameter', 'A tag key or value is longer than 128 characters.');
+    checkTextValue(`Tags.${n}.Key`, t.Key, false);
+    checkTextValue(`Tags.${n}.Value`, t.Value ?? '', false);
     tags.push({ Key: t.Key, Value: t.Value ?? '' });
   }
   return tags;

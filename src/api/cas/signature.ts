@@ -5,6 +5,7 @@
 //   - RPC v1 HMAC-SHA1: `Signature` in the query, legacy SDKs and tools (§2.2, §3.2).
 // The raw query is never signed as received: it is decoded and re-encoded (§10 item 4).
 
+import { isUtf8 } from 'node:buffer';
 import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { CertError } from '../../domain/errors.js';
 
@@ -103,6 +104,16 @@ export function percentEncode(s: string): string {
 }
 
 const PLUS = /\+/g;
+
+/**
+ * A form body as text: it must be valid UTF-8 (WHATWG URL, application/x-www-form-urlencoded
+ * parsing decodes it so), since a lenient decode would turn broken bytes into U+FFFD
+ * and store something the client never sent.
+ */
+function formBody(body: Buffer): string {
+  if (!isUtf8(body)) throw new CertError('invalid_parameter', 'The request body is not valid UTF-8.');
+  return body.toString('utf8');
+}
 
 /** Form-style decoding as the reference verifier does: `+` is a space, then %XX (UTF-8). */
 function decodeComponent(s: string): string {
@@ -322,7 +333,7 @@ function parseAcs3(
       throw new CertError('incomplete_signature', 'The header content-type is not signed.');
     }
     params = new Map(query);
-    parseParamsInto(params, req.body.toString('utf8'));
+    parseParamsInto(params, formBody(req.body));
   }
 
   return {
@@ -351,7 +362,7 @@ function parseRpcV1(req: IncomingSignedRequest, headers: HeaderValues, query: Ma
   // §3.2 step 1: a form body adds to the signed parameters.
   const all = query;
   if (req.body.length > 0 && isFormContentType(singleHeader(headers, 'content-type'))) {
-    parseParamsInto(all, req.body.toString('utf8'));
+    parseParamsInto(all, formBody(req.body));
   }
   const signature = all.get('Signature');
   const accessKeyId = all.get('AccessKeyId');

@@ -10,6 +10,11 @@ export interface AccessKeyFeed {
   tag: string;
   /** This process's cache; only the root (non-transaction) repositories read through it. */
   cache?: AccessKeyCache;
+  /**
+   * Transactions: forget a changed key in this process's cache at once (its NOTIFY comes
+   * back after the commit and forgets it again, covering a read made before the commit).
+   */
+  dropCached?: (id: string) => void;
 }
 
 export function accessKeyRepo(db: Db, kind: StoreKind, feed?: AccessKeyFeed) {
@@ -44,6 +49,7 @@ export function accessKeyRepo(db: Db, kind: StoreKind, feed?: AccessKeyFeed) {
     }
     // Our own notification comes back too, but later: forget the row now.
     feed?.cache?.invalidate(id);
+    feed?.dropCached?.(id);
     return changed;
   }
 

@@ -9,7 +9,7 @@ import { decodeTags } from '../params.js';
 export default defineAction({
   params: {
     ProductCode: { type: 'string', maxLength: 64 },
-    Csr: { type: 'string', maxLength: CSR_MAX },
+    Csr: { type: 'string', maxLength: CSR_MAX, multiline: true },
     Domain: { type: 'string', maxLength: 2048 },
     ValidateType: { type: 'string', oneOf: VALIDATE_TYPES },
     CompanyName: { type: 'string', maxLength: 128 },

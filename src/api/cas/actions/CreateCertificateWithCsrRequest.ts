@@ -5,7 +5,7 @@ import { decodeTags } from '../params.js';
 
 export default defineAction({
   params: {
-    Csr: { type: 'string', required: true, maxLength: CSR_MAX },
+    Csr: { type: 'string', required: true, maxLength: CSR_MAX, multiline: true },
     ...DV_API_PARAMS,
   },
   async run(ctx, p) {

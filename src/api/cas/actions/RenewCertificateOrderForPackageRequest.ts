@@ -6,7 +6,7 @@ import { decodeTags } from '../params.js';
 export default defineAction({
   params: {
     OrderId: { type: 'integer', required: true, min: 1 },
-    Csr: { type: 'string', maxLength: CSR_MAX },
+    Csr: { type: 'string', maxLength: CSR_MAX, multiline: true },
   },
   async run(ctx, p) {
     const { orderId } = await ctx.deps.orders.renewOrder(ctx.accountId, p.OrderId, {

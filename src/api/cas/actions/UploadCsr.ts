@@ -5,9 +5,9 @@ import { defineAction } from '../action.js';
 
 export default defineAction({
   params: {
-    Csr: { type: 'string', required: true, maxLength: MAX_CSR_BYTES },
+    Csr: { type: 'string', required: true, maxLength: MAX_CSR_BYTES, multiline: true },
     // An RSA-8192 private key is about 6.4 KB of PEM.
-    Key: { type: 'string', maxLength: 16_384 },
+    Key: { type: 'string', maxLength: 16_384, multiline: true },
     Name: { type: 'string', maxLength: 50 },
   },
   async run(ctx, p) {

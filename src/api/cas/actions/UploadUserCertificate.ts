@@ -8,12 +8,12 @@ const PEM_MAX = 60_000;
 export default defineAction({
   params: {
     Name: { type: 'string', required: true, maxLength: 64 },
-    Cert: { type: 'string', maxLength: PEM_MAX },
-    Key: { type: 'string', maxLength: PEM_MAX },
-    SignCert: { type: 'string', maxLength: PEM_MAX },
-    SignPrivateKey: { type: 'string', maxLength: PEM_MAX },
-    EncryptCert: { type: 'string', maxLength: PEM_MAX },
-    EncryptPrivateKey: { type: 'string', maxLength: PEM_MAX },
+    Cert: { type: 'string', maxLength: PEM_MAX, multiline: true },
+    Key: { type: 'string', maxLength: PEM_MAX, multiline: true },
+    SignCert: { type: 'string', maxLength: PEM_MAX, multiline: true },
+    SignPrivateKey: { type: 'string', maxLength: PEM_MAX, multiline: true },
+    EncryptCert: { type: 'string', maxLength: PEM_MAX, multiline: true },
+    EncryptPrivateKey: { type: 'string', maxLength: PEM_MAX, multiline: true },
     ResourceGroupId: { type: 'string', maxLength: 128 },
   },
   async run(ctx, p) {

@@ -1,0 +1,79 @@
+// The audit trail: an append-only record of who did what, when and from where, written in
+// the transaction of the change it records (store/repos/audit.ts; BR 5.4.1 lists what a CA
+// records: certificate requests and their validation, issuance, revocation, and the actions
+// of its personnel). An entry never holds a secret: AccessKey secrets, private keys and the
+// operator token are never put in `detail`.
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export const AUDIT_KINDS = [
+  'account.created',
+  'access_key.created',
+  'access_key.enabled',
+  'access_key.disabled',
+  'access_key.deleted',
+  'plan.granted',
+  'order.submitted',
+  'validation.attempt',
+  'order.approved',
+  'order.rejected',
+  'order.failed',
+  'certificate.issued',
+  'certificate.revoked',
+] as const;
+
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+
+/** Who asked: the operator (operator API or `certdesk admin`), a customer's AccessKey, a relying party, or certdesk itself (the worker). */
+export type ActorKind = 'operator' | 'access_key' | 'relying_party' | 'system';
+
+export interface Actor {
+  kind: ActorKind;
+  /** The AccessKeyId, or how the operator came in (`api`, `cli:<user>`); never a secret. */
+  id: string | null;
+  /** The client's address, when the request came over the network. */
+  remoteAddress: string | null;
+}
+
+export const SYSTEM_ACTOR: Actor = Object.freeze({ kind: 'system', id: null, remoteAddress: null });
+
+/** What a use case records; who and when are added where the entry is written. */
+export interface AuditRecord {
+  kind: AuditKind;
+  accountId?: number | null;
+  orderId?: number | null;
+  certificateId?: number | null;
+  /** Customer-safe facts: names, method, result, what was seen; never a secret. */
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditEvent extends Required<Omit<AuditRecord, 'detail'>> {
+  id: number;
+  at: number;
+  actor: Actor;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditFilter {
+  accountId?: number;
+  orderId?: number;
+  since?: number;
+  until?: number;
+  kind?: AuditKind;
+  /** At most this many, newest first. */
+  limit?: number;
+}
+
+// Who is acting is known only at the front end (the CAS gateway's AccessKey, the operator
+// API, the CLI); the entry is written deep in a use case or an event sink. Threading an
+// actor argument through every use case and sink would touch signatures that never read it,
+// so the front runs its call inside `actingAs`, and the audit writer reads `currentActor()`.
+// Anything outside such a call (the worker) acts as certdesk itself.
+const acting = new AsyncLocalStorage<Actor>();
+
+export function actingAs<T>(actor: Actor, fn: () => T): T {
+  return acting.run(actor, fn);
+}
+
+export function currentActor(): Actor {
+  return acting.getStore() ?? SYSTEM_ACTOR;
+}

@@ -1,0 +1,46 @@
+// The audit trail (domain/audit.ts): append and list, nothing else; the table's triggers
+// refuse UPDATE and DELETE (migration 0009). Writers call `append` inside the transaction of
+// the change, so the record commits or rolls back with it.
+import type { Db } from '../store.js';
+import { currentActor, type Actor, type AuditEvent, type AuditFilter, type AuditRecord } from '../../domain/audit.js';
+import { auditEventFromRow, auditEventToRow } from '../mappers.js';
+
+/** Entries returned by one list at most. */
+export const MAX_AUDIT_PAGE = 10_000;
+
+export function auditRepo(db: Db) {
+  return {
+    /** Records `e` as done by `actor` (default: whoever the front end said is acting) at `at`. */
+    async append(e: AuditRecord, at: number, actor: Actor = currentActor()): Promise<void> {
+      await db
+        .insertInto('audit_events')
+        .values(auditEventToRow(e, actor, at))
+        .execute();
+    },
+    /** Records many entries at once (a mass revocation's batch), in chunks that stay under SQLite's bound-parameter limit. */
+    async appendMany(es: readonly AuditRecord[], at: number, actor: Actor = currentActor()): Promise<void> {
+      for (let i = 0; i < es.length; i += 500) {
+        await db
+          .insertInto('audit_events')
+          .values(es.slice(i, i + 500).map((e) => auditEventToRow(e, actor, at)))
+          .execute();
+      }
+    },
+    /** Newest first. */
+    async list(f: AuditFilter = {}): Promise<AuditEvent[]> {
+      const rows = await db
+        .selectFrom('audit_events')
+        .selectAll()
+        .$if(f.accountId !== undefined, (q) => q.where('account_id', '=', f.accountId!))
+        .$if(f.orderId !== undefined, (q) => q.where('order_id', '=', f.orderId!))
+        .$if(f.since !== undefined, (q) => q.where('at', '>=', f.since!))
+        .$if(f.until !== undefined, (q) => q.where('at', '<=', f.until!))
+        .$if(f.kind !== undefined, (q) => q.where('kind', '=', f.kind!))
+        .orderBy('at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(Math.min(f.limit ?? MAX_AUDIT_PAGE, MAX_AUDIT_PAGE))
+        .execute();
+      return rows.map(auditEventFromRow);
+    },
+  };
+}
