@@ -19,6 +19,7 @@ import { createAccount } from '../src/accounts/accounts.js';
 import { grantPlan } from '../src/accounts/plans.js';
 import { addContact } from '../src/accounts/contacts.js';
 import { toPem } from '../src/crypto/pem.js';
+import { dnsAccount01RecordName, keyAuthorizationDigest } from '../src/validation/index.js';
 import { runCliJson } from './support/cli.js';
 
 const run = promisify(execFile);
@@ -121,7 +122,7 @@ suite('ACME with the project JWS client', () => {
     assert.equal(authz.identifier.value, base);
     assert.deepEqual(
       authz.challenges.map((c: any) => c.type),
-      ['dns-01'],
+      ['dns-01', 'dns-account-01'],
     );
     await solve(cs, client, created.body, 'dns-01');
     const orderUrl = created.headers.get('location')!;
@@ -132,6 +133,42 @@ suite('ACME with the project JWS client', () => {
     const valid = await client.poll(orderUrl, (b) => b.status === 'valid');
     const cert = await client.post(valid.body.certificate, '');
     assert.equal(new X509Certificate(cert.text).subjectAltName, `DNS:*.${base}`);
+  });
+
+  test('tls-alpn-01 (a real TLS responder with the acme-tls/1 certificate) and dns-account-01', async () => {
+    await grantPlan(cd.ctx.accounts, { accountId, productCode: 'symantec-free-1-free', count: 2 });
+    const alpnName = freshDomain('alpn');
+    const labelName = freshDomain('label');
+    for (const [name, type] of [
+      [alpnName, 'tls-alpn-01'],
+      [labelName, 'dns-account-01'],
+    ] as const) {
+      const created = await client.newOrder([name], { profile: 'symantec-free-1-free' });
+      assert.equal(created.status, 201, created.text);
+      const authz = (await client.post(created.body.authorizations[0], '')).body;
+      const ch = authz.challenges.find((c: any) => c.type === type);
+      assert.ok(ch, `${type} is offered`);
+      const keyAuth = await client.keyAuthorization(ch.token);
+      if (type === 'tls-alpn-01') {
+        cs.setA(name, ['127.0.0.1']);
+        cs.setTlsAlpn(name, { keyAuthorization: keyAuth });
+      } else {
+        cs.setTxt(dnsAccount01RecordName(name, client.kid!), [keyAuthorizationDigest(keyAuth)]);
+      }
+      assert.equal((await client.post(ch.url, {})).status, 200);
+      const orderUrl = created.headers.get('location')!;
+      const ready = await client.poll(orderUrl, (b) => b.status !== 'pending');
+      assert.equal(ready.body.status, 'ready', `${type}: ${ready.text}`);
+      const done = await client.post(ready.body.finalize, { csr: csrFor([name]).der.toString('base64url') });
+      assert.equal(done.status, 200);
+      const valid = await client.poll(orderUrl, (b) => b.status === 'valid');
+      const finalAuthz = (await client.post(valid.body.authorizations[0], '')).body;
+      assert.deepEqual(
+        finalAuthz.challenges.map((c: any) => [c.type, c.status]),
+        [[type, 'valid']],
+        'a valid authorization lists only the challenge that decided it',
+      );
+    }
   });
 
   test('ACME and CAS orders spend the same plan; the ACME certificate is listed by ListUserCertificateOrder', async () => {

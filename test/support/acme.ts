@@ -5,7 +5,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { Certdesk } from './harness.js';
 import { freePort } from './harness.js';
 import type { ChallengeServer } from '../challenge-server.js';
-import { startWithChallenges } from './orders.js';
+import { CAA_IDENTITY } from './orders.js';
+import { startCertdesk } from './harness.js';
+import { startChallengeServer } from '../challenge-server.js';
 import type { AcmeTestClient } from './acme-client.js';
 import { createEabKey } from '../../src/orders/acme/eab.js';
 import { buildCsr } from '../../src/ca/csr-builder.js';
@@ -13,7 +15,16 @@ import { toPem } from '../../src/crypto/pem.js';
 
 export async function startAcmeCertdesk(extra: Record<string, string | boolean> = {}) {
   const port = await freePort();
-  const { cd, cs } = await startWithChallenges({ 'acme-listen': `127.0.0.1:${port}`, ...extra });
+  const cs = await startChallengeServer();
+  const cd = await startCertdesk({
+    'dns-resolver': cs.dnsAddress,
+    'http-validation-port': String(cs.httpPort),
+    'tls-alpn-validation-port': String(cs.tlsAlpnPort),
+    'allow-private-validation-targets': true,
+    'caa-identity': CAA_IDENTITY,
+    'acme-listen': `127.0.0.1:${port}`,
+    ...extra,
+  });
   const rootPem = toPem('CERTIFICATE', cd.server.hierarchy.root.certDer);
   return { cd, cs, rootPem, directoryUrl: `https://127.0.0.1:${port}/acme/directory` };
 }

@@ -76,9 +76,9 @@ async function chooseProduct(deps: AcmeDeps, account: AcmeAccount, profile: unkn
   return product;
 }
 
-/** Challenge types offered per name (RFC 8555 §7.1.3: a wildcard only by DNS). */
+/** Challenge types offered per name (RFC 8555 §7.1.3: a wildcard only by DNS; RFC 8737 §3 no wildcard either). */
 function challengeTypes(name: string): AcmeChallengeType[] {
-  return isWildcard(name) ? ['dns-01'] : ['http-01', 'dns-01'];
+  return isWildcard(name) ? ['dns-01', 'dns-account-01'] : ['http-01', 'dns-01', 'tls-alpn-01', 'dns-account-01'];
 }
 
 function token(deps: AcmeDeps, bytes = 16): string {
