@@ -4,65 +4,25 @@
 import { after, before, describe as suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Certdesk } from './support/harness.js';
-import { freePort } from './support/harness.js';
 import type { ChallengeServer } from './challenge-server.js';
 import { Cas, casClient, type CasClient } from './support/sdk.js';
-import { freshDomain, startWithChallenges } from './support/orders.js';
+import { freshDomain } from './support/orders.js';
 import { AcmeTestClient, newAccountKey } from './support/acme-client.js';
+import { csrFor, eabFor, solve, startAcmeCertdesk } from './support/acme.js';
 import { createAccount } from '../src/accounts/accounts.js';
 import { grantPlan } from '../src/accounts/plans.js';
 import { addContact } from '../src/accounts/contacts.js';
-import { createEabKey } from '../src/orders/acme/eab.js';
-import { buildCsr } from '../src/ca/csr-builder.js';
 import { toPem } from '../src/crypto/pem.js';
+import { dnsAccount01RecordName, keyAuthorizationDigest } from '../src/validation/index.js';
 import { runCliJson } from './support/cli.js';
 
 const run = promisify(execFile);
-
-export async function startAcmeCertdesk(extra: Record<string, string | boolean> = {}) {
-  const port = await freePort();
-  const { cd, cs } = await startWithChallenges({ 'acme-listen': `127.0.0.1:${port}`, ...extra });
-  const rootPem = toPem('CERTIFICATE', cd.server.hierarchy.root.certDer);
-  return { cd, cs, rootPem, directoryUrl: `https://127.0.0.1:${port}/acme/directory` };
-}
-
-export function eabFor(cd: Certdesk, accountId: number, productCode: string, maxAccounts = 1) {
-  return createEabKey(
-    { store: cd.ctx.store, clock: cd.ctx.clock, random: cd.ctx.random, sealer: cd.ctx.sealer },
-    { accountId, productCode, maxAccounts },
-  );
-}
-
-/** Proves every pending authorization of an order: http-01 where offered (unless `dns`), else dns-01. */
-export async function solve(cs: ChallengeServer, c: AcmeTestClient, order: any, prefer: 'http-01' | 'dns-01') {
-  for (const url of order.authorizations as string[]) {
-    const authz = (await c.post(url, '')).body;
-    if (authz.status === 'valid') continue;
-    const ch =
-      authz.challenges.find((x: any) => x.type === prefer) ?? authz.challenges.find((x: any) => x.type === 'dns-01');
-    const name = authz.identifier.value as string;
-    if (ch.type === 'http-01') {
-      cs.setA(name, ['127.0.0.1']);
-      cs.setHttp(name, `/.well-known/acme-challenge/${ch.token}`, { body: await c.keyAuthorization(ch.token) });
-    } else {
-      cs.setTxt(`_acme-challenge.${name}`, [await c.dns01Value(ch.token)]);
-    }
-    const started = await c.post(ch.url, {});
-    assert.equal(started.status, 200, started.text);
-    assert.match(started.headers.get('link') ?? '', new RegExp(`<${url}>;rel="up"`));
-  }
-}
-
-export function csrFor(names: string[]) {
-  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  return { key, der: buildCsr({ privateKey: key, subject: [['2.5.4.3', names[0]!]], dnsNames: names }) };
-}
 
 suite('ACME with the project JWS client', () => {
   let cd: Certdesk;
@@ -162,7 +122,7 @@ suite('ACME with the project JWS client', () => {
     assert.equal(authz.identifier.value, base);
     assert.deepEqual(
       authz.challenges.map((c: any) => c.type),
-      ['dns-01'],
+      ['dns-01', 'dns-account-01'],
     );
     await solve(cs, client, created.body, 'dns-01');
     const orderUrl = created.headers.get('location')!;
@@ -173,6 +133,42 @@ suite('ACME with the project JWS client', () => {
     const valid = await client.poll(orderUrl, (b) => b.status === 'valid');
     const cert = await client.post(valid.body.certificate, '');
     assert.equal(new X509Certificate(cert.text).subjectAltName, `DNS:*.${base}`);
+  });
+
+  test('tls-alpn-01 (a real TLS responder with the acme-tls/1 certificate) and dns-account-01', async () => {
+    await grantPlan(cd.ctx.accounts, { accountId, productCode: 'symantec-free-1-free', count: 2 });
+    const alpnName = freshDomain('alpn');
+    const labelName = freshDomain('label');
+    for (const [name, type] of [
+      [alpnName, 'tls-alpn-01'],
+      [labelName, 'dns-account-01'],
+    ] as const) {
+      const created = await client.newOrder([name], { profile: 'symantec-free-1-free' });
+      assert.equal(created.status, 201, created.text);
+      const authz = (await client.post(created.body.authorizations[0], '')).body;
+      const ch = authz.challenges.find((c: any) => c.type === type);
+      assert.ok(ch, `${type} is offered`);
+      const keyAuth = await client.keyAuthorization(ch.token);
+      if (type === 'tls-alpn-01') {
+        cs.setA(name, ['127.0.0.1']);
+        cs.setTlsAlpn(name, { keyAuthorization: keyAuth });
+      } else {
+        cs.setTxt(dnsAccount01RecordName(name, client.kid!), [keyAuthorizationDigest(keyAuth)]);
+      }
+      assert.equal((await client.post(ch.url, {})).status, 200);
+      const orderUrl = created.headers.get('location')!;
+      const ready = await client.poll(orderUrl, (b) => b.status !== 'pending');
+      assert.equal(ready.body.status, 'ready', `${type}: ${ready.text}`);
+      const done = await client.post(ready.body.finalize, { csr: csrFor([name]).der.toString('base64url') });
+      assert.equal(done.status, 200);
+      const valid = await client.poll(orderUrl, (b) => b.status === 'valid');
+      const finalAuthz = (await client.post(valid.body.authorizations[0], '')).body;
+      assert.deepEqual(
+        finalAuthz.challenges.map((c: any) => [c.type, c.status]),
+        [[type, 'valid']],
+        'a valid authorization lists only the challenge that decided it',
+      );
+    }
   });
 
   test('ACME and CAS orders spend the same plan; the ACME certificate is listed by ListUserCertificateOrder', async () => {
@@ -244,7 +240,7 @@ suite('ACME with the project JWS client', () => {
         headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       });
-      return { status: res.status, body: (await res.json()) };
+      return { status: res.status, body: await res.json() };
     };
     const api = await call('POST', '/acme/eab', { AccountId: accountId, ProductCode: 'digicert-free-1-free' });
     assert.equal(api.status, 201);

@@ -27,7 +27,15 @@ export function buildAcmeDeps(ctx: AppContext, orders: OrderDeps): AcmeDeps {
   return {
     ...orders,
     store: ctx.store,
-    acme: { ...DEFAULT_ACME_SETTINGS, ordersPerWindow: ctx.config.acmeOrdersPerHour, rateWindowMs: 3_600_000 },
+    acme: {
+      ...DEFAULT_ACME_SETTINGS,
+      ordersPerWindow: ctx.config.acmeOrdersPerHour,
+      rateWindowMs: 3_600_000,
+      accountUrl: (urlId) => {
+        const base = acmeBaseUrl(ctx) ?? ctx.config.acmeUrl;
+        return base ? `${base}/acme/acct/${urlId}` : '';
+      },
+    },
   };
 }
 

@@ -8,7 +8,7 @@ import type { OrderDeps } from '../orders/deps.js';
 import type { LeafIssuer } from '../ca/leaf-profile.js';
 import { toPem } from '../crypto/pem.js';
 import { consoleBaseUrl, formatHostPort } from '../config/schema.js';
-import { createDnsResolver, createHttpFetcher } from '../validation/index.js';
+import { createDnsResolver, createHttpFetcher, createTlsConnector } from '../validation/index.js';
 import { JOB_ISSUE, JOB_VALIDATE } from '../orders/job-kinds.js';
 import { runValidationAttempt } from '../orders/run-validation.js';
 import { runIssuance } from '../orders/issue-certificate.js';
@@ -157,6 +157,8 @@ export function buildOrderDeps(
       fetcher: createHttpFetcher(),
       httpPort: config.httpValidationPort,
       allowPrivateTargets: config.allowPrivateValidationTargets,
+      tls: createTlsConnector(),
+      tlsAlpnPort: config.tlsAlpnValidationPort,
       caaIdentity: config.caaIdentity,
       retryBaseMs: config.validationRetryMs,
     },

@@ -344,6 +344,14 @@ export const CONFIG_SCHEMA = Type.Object({
     section: 'validation',
     help: 'Port that FILE validation connects to.',
   }),
+  tlsAlpnValidationPort: option(whole(1, 65535), {
+    flag: 'tls-alpn-validation-port',
+    value: 'PORT',
+    default: '443',
+    scope: 'serve',
+    section: 'validation',
+    help: 'Port that ACME tls-alpn-01 validation connects to (RFC 8737).',
+  }),
   allowPrivateValidationTargets: option(Type.Boolean(), {
     flag: 'allow-private-validation-targets',
     default: 'false',

@@ -1,7 +1,7 @@
 import type { LeafIssuer } from '../ca/leaf-profile.js';
 import type { Clock, Logger, RandomSource, SecretSealer } from '../domain/ports.js';
 import type { ReadRepos, RepoName, StoreView } from '../store/views.js';
-import type { DnsResolver, HttpFetcher } from '../validation/ports.js';
+import type { DnsResolver, HttpFetcher, TlsConnector } from '../validation/ports.js';
 import type { EventRepoReads, EventRepoWrites, EventSink } from './events.js';
 
 /** The issuing CA as the order engine uses it. */
@@ -27,6 +27,9 @@ export interface ValidationSettings {
   /** FILE validation connects here (80 in production; the challenge server's port in tests). */
   httpPort: number;
   allowPrivateTargets: boolean;
+  /** ACME tls-alpn-01 (RFC 8737) connects with this, to this port (443 in production). */
+  tls?: TlsConnector;
+  tlsAlpnPort?: number;
   /** The issuer domain name CAA records must name (RFC 8659 §4.2). */
   caaIdentity: string;
   /** First retry delay; doubles per attempt up to MAX_RETRY_MS (worker/job-protocol.ts). */

@@ -62,6 +62,7 @@ export interface ReadRepos {
     | 'challengeById'
     | 'reusableAuthorization'
     | 'expiredWaiting'
+    | 'orderTimesSince'
   >;
   audit: Pick<Repos['audit'], 'list'>;
   consoleSessions: Pick<Repos['consoleSessions'], 'getSession'>;

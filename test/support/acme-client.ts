@@ -201,7 +201,7 @@ export class AcmeTestClient {
     return new FlattenedSign(new TextEncoder().encode(JSON.stringify(payload)))
       .setProtectedHeader({
         alg: algOf(newKey),
-        jwk: (await publicJwk(newKey)),
+        jwk: await publicJwk(newKey),
         url: this.directory.keyChange,
       })
       .sign(newKey);

@@ -10,7 +10,7 @@ import {
   type AcmeChallenge,
   type AcmeProblemDoc,
 } from '../../domain/acme.js';
-import { checkCaa } from '../../validation/index.js';
+import { checkCaa, checkDnsAccount01, checkTlsAlpn01, type CheckResult } from '../../validation/index.js';
 import { checkAcmeHttp01, type AcmeCheckResult } from '../../validation/acme-http-01.js';
 import { checkAcmeDns01 } from '../../validation/acme-dns-01.js';
 import type { AttemptOutcome } from '../../worker/job-protocol.js';
@@ -68,11 +68,16 @@ function problemOf(result: Extract<AcmeCheckResult, { ok: false }>): AcmeProblem
   };
 }
 
+function fromCheck(r: CheckResult): AcmeCheckResult {
+  return r.ok ? { ok: true } : { ok: false, problem: r.problem ?? 'unauthorized', reason: r.reason };
+}
+
 async function check(
   deps: AcmeDeps,
   challenge: AcmeChallenge,
   domain: string,
   thumbprint: string,
+  accountUrlId: string,
 ): Promise<AcmeCheckResult> {
   const v = deps.validation;
   const keyAuth = keyAuthorization(challenge.token, thumbprint);
@@ -90,8 +95,26 @@ async function check(
       );
     case 'dns-01':
       return checkAcmeDns01({ resolver: v.resolver }, { name: domain, keyAuthorization: keyAuth });
-    default:
-      return { ok: false, problem: 'unauthorized', reason: `The challenge type ${challenge.type} is not offered.` };
+    case 'tls-alpn-01':
+      if (!v.tls) return { ok: false, problem: 'tls', reason: 'tls-alpn-01 is not configured on this server.' };
+      return fromCheck(
+        await checkTlsAlpn01(
+          { resolver: v.resolver, tls: v.tls },
+          {
+            identifier: domain,
+            keyAuthorization: keyAuth,
+            port: v.tlsAlpnPort ?? 443,
+            allowPrivate: v.allowPrivateTargets,
+          },
+        ),
+      );
+    case 'dns-account-01':
+      return fromCheck(
+        await checkDnsAccount01(
+          { resolver: v.resolver },
+          { domain, accountUrl: deps.acme.accountUrl(accountUrlId), keyAuthorization: keyAuth },
+        ),
+      );
   }
 }
 
@@ -104,14 +127,20 @@ export async function runAcmeChallenge(deps: AcmeDeps, challengeId: number): Pro
   const account = authz && (await repos.acme.accountById(authz.link.acmeAccountId));
   const order = authz && (await repos.acme.orderByOrderId(authz.orderId));
   if (!authz || !account || !order) return { kind: 'done' };
-  let result = await check(deps, challenge, authz.authorization.domain, account.thumbprint);
+  let result = await check(deps, challenge, authz.authorization.domain, account.thumbprint, account.urlId);
   if (result.ok) {
     // BR 3.2.2.8: CAA for each name once its control is proven (a wildcard's at its base name, RFC 8659 §3).
     const caa = await checkCaa(
       { resolver: deps.validation.resolver },
-      { name: authz.authorization.domain, issuerDomain: deps.validation.caaIdentity },
+      {
+        name: authz.authorization.domain,
+        issuerDomain: deps.validation.caaIdentity,
+        // RFC 8657: accounturi and validationmethods restrict which account and method may issue.
+        ...(deps.acme.accountUrl(account.urlId) ? { accountUri: deps.acme.accountUrl(account.urlId) } : {}),
+        method: challenge.type,
+      },
     );
-    if (!caa.ok) result = { ok: false, problem: 'caa', reason: caa.reason };
+    if (!caa.ok) result = { ok: false, problem: caa.problem === 'dns' ? 'dns' : 'caa', reason: caa.reason };
   }
   const now = deps.clock.now();
   await deps.store.writeTransaction(async (tx) => {

@@ -12,6 +12,8 @@ export interface AcmeSettings {
   /** How many new orders an ACME account may create per window (RFC 8555 §6.6); 0 = no limit. */
   ordersPerWindow: number;
   rateWindowMs: number;
+  /** The account URL of an account's URL token (dns-account-01 labels, RFC 8657 accounturi); '' when no ACME URL is configured. */
+  accountUrl: (urlId: string) => string;
 }
 
 export const DEFAULT_ACME_SETTINGS: AcmeSettings = {
@@ -19,9 +21,10 @@ export const DEFAULT_ACME_SETTINGS: AcmeSettings = {
   authorizationLifetimeMs: 7 * 86_400_000,
   ordersPerWindow: 0,
   rateWindowMs: 3_600_000,
+  accountUrl: () => '',
 };
 
-export type AcmeRepoWrites = OrderRepoWrites | 'acme' | 'rateCounters';
+export type AcmeRepoWrites = OrderRepoWrites | 'acme';
 export type AcmeRepoReads = OrderRepoReads | 'accounts';
 
 export type AcmeDeps = Omit<OrderDeps, 'store'> & {

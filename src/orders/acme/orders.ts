@@ -76,9 +76,9 @@ async function chooseProduct(deps: AcmeDeps, account: AcmeAccount, profile: unkn
   return product;
 }
 
-/** Challenge types offered per name (RFC 8555 §7.1.3: a wildcard only by DNS). */
+/** Challenge types offered per name (RFC 8555 §7.1.3: a wildcard only by DNS; RFC 8737 §3 no wildcard either). */
 function challengeTypes(name: string): AcmeChallengeType[] {
-  return isWildcard(name) ? ['dns-01'] : ['http-01', 'dns-01'];
+  return isWildcard(name) ? ['dns-01', 'dns-account-01'] : ['http-01', 'dns-01', 'tls-alpn-01', 'dns-account-01'];
 }
 
 function token(deps: AcmeDeps, bytes = 16): string {
@@ -219,20 +219,20 @@ export async function releaseFinishedOrders(deps: AcmeDeps, now: number, limit =
   return released;
 }
 
-/** §6.6: new orders per account per window, counted in the store (every process shares it). */
+/**
+ * §6.6: new orders per account in a sliding window, counted from the orders themselves (the
+ * store every process shares). Checked outside the order's transaction: a burst of parallel
+ * requests may pass the limit by the few in flight, never by more.
+ */
 async function checkOrderRate(deps: AcmeDeps, account: AcmeAccount, now: number): Promise<void> {
   const { ordersPerWindow, rateWindowMs } = deps.acme;
   if (ordersPerWindow <= 0) return;
-  const windowStart = now - (now % rateWindowMs);
-  const [count] = await deps.store.repos.rateCounters.hitMany([
-    { windowStart, accountId: account.accountId, action: `acme:newOrder:${account.id}` },
-  ]);
-  if (count! > ordersPerWindow) {
-    const retry = Math.max(1, Math.ceil((windowStart + rateWindowMs - now) / 1000));
-    throw new CertError(
-      'throttled',
-      `Too many new orders for this account: the limit acme-new-orders allows ${ordersPerWindow} per ${Math.round(rateWindowMs / 1000)} s; it resets in ${retry} s.`,
-      { retryAfterSeconds: retry, detail: { acme: 'rateLimited' } },
-    );
-  }
+  const times = await deps.store.repos.acme.orderTimesSince(account.id, now - rateWindowMs, ordersPerWindow);
+  if (times.length < ordersPerWindow) return;
+  const retry = Math.max(1, Math.ceil((times[0]! + rateWindowMs - now) / 1000));
+  throw new CertError(
+    'throttled',
+    `Too many new orders for this account: the limit acme-new-orders allows ${ordersPerWindow} per ${Math.round(rateWindowMs / 1000)} s; retry in ${retry} s.`,
+    { retryAfterSeconds: retry, detail: { acme: 'rateLimited' } },
+  );
 }

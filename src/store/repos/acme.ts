@@ -282,6 +282,18 @@ export function acmeRepo(db: Db, kind: StoreKind) {
       for (const l of links) out.push(await this.withOrder(orderLinkFromRow(l)));
       return out;
     },
+    /** The account's orders created at or after `since`, oldest first (§6.6 rate limit, sliding window). */
+    async orderTimesSince(acmeAccountId: number, since: number, limit: number): Promise<number[]> {
+      const rows = await db
+        .selectFrom('acme_orders')
+        .select('created_at')
+        .where('acme_account_id', '=', acmeAccountId)
+        .where('created_at', '>=', since)
+        .orderBy('created_at')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.created_at);
+    },
     /** Orders still waiting (pending or ready) past their expiry: their units go back (sweep). */
     async expiredWaiting(now: number, limit: number): Promise<AcmeOrderLink[]> {
       const rows = await db
