@@ -207,13 +207,9 @@ export async function insertOrder(deps: InsertOrderDeps, repos: InsertRepos, o: 
       validatedAt: null,
     })),
   );
-  // The first attempt is not made on submission: the random values were drawn just now
-  // (BR §3.2.2.4.7), so no customer can have published them yet, and an attempt now only
-  // fails and pushes the next one back by the backoff. It is due one retry delay on; a
-  // DescribeCertificateState while the order waits asks for it at once (describe-order.ts),
-  // as the customer polls after publishing.
+  // Attempts start on submission.
   if (o.state === 'domain_verify' && o.startValidation !== false) {
-    await repos.jobs.enqueue(JOB_VALIDATE, order.id, now + deps.validation.retryBaseMs, now);
+    await repos.jobs.enqueue(JOB_VALIDATE, order.id, now, now);
     await deps.events(repos, { kind: 'verification_needed', accountId: o.accountId, orderId: order.id }, now);
   }
   return order.id;
