@@ -19,8 +19,10 @@ export interface EndToEndOptions {
   pollMs: number;
   /** Give up on an order after this long. */
   orderTimeoutMs: number;
-  /** certdesk's --validation-retry-ms. */
-  validationRetryMs: number;
+  /** certdesk's --validation-retry-ms; undefined: certdesk's defaults (that flag and the worker's poll). */
+  validationRetryMs?: number;
+  /** PostgreSQL URL (a fresh schema); undefined: SQLite. */
+  databaseUrl?: string;
 }
 
 export interface EndToEndResult {
@@ -33,6 +35,12 @@ export interface EndToEndResult {
   /** API calls the clients made (submissions and DescribeCertificateState). */
   requests: number;
   errors: string[];
+  /** Record published (the client's publish answered) to the order issued (its row's updated_at), ms. */
+  publishToIssuedP50Ms: number;
+  publishToIssuedP99Ms: number;
+  /** CPU per order, ms: this process minus the client thread (certdesk and the challenge server), and the client thread. */
+  serverCpuPerOrderMs: number | undefined;
+  clientCpuPerOrderMs: number | undefined;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -41,7 +49,13 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult> {
-  const { cd, cs } = await startWithChallenges({ 'validation-retry-ms': String(opts.validationRetryMs) });
+  const { cd, cs } = await startWithChallenges(
+    opts.validationRetryMs === undefined ? {} : { 'validation-retry-ms': String(opts.validationRetryMs) },
+    {
+      defaults: opts.validationRetryMs === undefined,
+      ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+    },
+  );
   try {
     const key = await createAccount(cd.ctx.accounts, 'Bench Inc');
     await grantPlan(cd.ctx.accounts, {
@@ -63,6 +77,7 @@ export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult
       pollMs: opts.pollMs,
       orderTimeoutMs: opts.orderTimeoutMs,
     };
+    const cpu0 = process.cpuUsage();
     const worker = startTsWorker(new URL('./order-client-worker.ts', import.meta.url), input);
     let result: ClientResult;
     try {
@@ -81,7 +96,24 @@ export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult
     } finally {
       await worker.terminate();
     }
+    const cpu = process.cpuUsage(cpu0);
+    const processCpuMs = (cpu.user + cpu.system) / 1000;
     const { latencies } = result;
+    const issuedAt = new Map(
+      (
+        await cd.ctx.store.db
+          .selectFrom('orders')
+          .select(['id', 'updated_at'])
+          .where('account_id', '=', key.AccountId)
+          .where('state', '=', 'certificate')
+          .execute()
+      ).map((r) => [Number(r.id), Number(r.updated_at)]),
+    );
+    const pubToIssued = Object.entries(result.publishedAt)
+      .filter(([id]) => issuedAt.has(Number(id)))
+      .map(([id, at]) => issuedAt.get(Number(id))! - at)
+      .sort((a, b) => a - b);
+    const n = Math.max(1, latencies.length);
     return {
       orders: latencies.length,
       seconds: result.spanMs / 1000,
@@ -91,6 +123,10 @@ export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult
       maxMs: latencies[latencies.length - 1] ?? NaN,
       requests: result.requests,
       errors: result.errors,
+      publishToIssuedP50Ms: percentile(pubToIssued, 50),
+      publishToIssuedP99Ms: percentile(pubToIssued, 99),
+      serverCpuPerOrderMs: result.cpuMs === undefined ? undefined : (processCpuMs - result.cpuMs) / n,
+      clientCpuPerOrderMs: result.cpuMs === undefined ? undefined : result.cpuMs / n,
     };
   } finally {
     await cd.close();

@@ -7,6 +7,7 @@
 // DescribeCertificateState to read the record, publish it, and poll DescribeCertificateState
 // (which also asks for an immediate validation attempt) until the order is `certificate`.
 
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { describe, freshDomain } from '../test/support/orders.js';
@@ -29,6 +30,22 @@ export interface ClientResult {
   spanMs: number;
   requests: number;
   errors: string[];
+  /** When each order's record was on the challenge server (epoch ms), by order id. */
+  publishedAt: Record<number, number>;
+  /** CPU time of this thread (the client), ms; undefined off Linux. */
+  cpuMs: number | undefined;
+}
+
+/** This thread's own CPU time (utime + stime of /proc/thread-self/stat), ms. */
+export function threadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 (utime, stime), counted from the state field (3): indexes 11 and 12.
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
 }
 
 export type FromClient =
@@ -57,6 +74,7 @@ function publishTxt(name: string, value: string): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let requests = 0;
+const publishedAt: Record<number, number> = {};
 
 async function untilIssued(client: CasClient, orderId: number, deadline: number): Promise<void> {
   const published = new Set<string>();
@@ -69,6 +87,7 @@ async function untilIssued(client: CasClient, orderId: number, deadline: number)
       if (!published.has(name)) {
         published.add(name);
         await publishTxt(name, s.recordValue);
+        publishedAt[orderId] = Date.now();
         continue; // ask again at once: DescribeCertificateState requests a validation attempt now
       }
     } else if (s.type !== 'domain_verify' && s.type !== 'process') {
@@ -81,6 +100,7 @@ async function untilIssued(client: CasClient, orderId: number, deadline: number)
 }
 
 async function main(): Promise<ClientResult> {
+  const cpu0 = threadCpuMs();
   const client = casClient(input.endpoint, input.key);
   const latencies: number[] = [];
   const errors: string[] = [];
@@ -113,7 +133,15 @@ async function main(): Promise<ClientResult> {
   }
   await Promise.all(Array.from({ length: Math.min(input.concurrency, input.orders) }, lane));
   latencies.sort((a, b) => a - b);
-  return { latencies, spanMs: last - first, requests, errors };
+  const cpu1 = threadCpuMs();
+  return {
+    latencies,
+    spanMs: last - first,
+    requests,
+    errors,
+    publishedAt,
+    cpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
+  };
 }
 
 port.postMessage({ type: 'done', result: await main() } satisfies FromClient);

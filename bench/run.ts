@@ -18,6 +18,33 @@ if (process.argv.includes('--edge')) {
   process.exit(0);
 }
 
+// `npm run bench -- --e2e [--quick] [--orders N] [--store sqlite|postgres]`: end-to-end orders with the default configuration.
+if (process.argv.includes('--e2e')) {
+  const { runE2eMatrix } = await import('./e2e-matrix.js');
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const store = arg('--store');
+  await runE2eMatrix({
+    databaseUrl: process.env.CERTDESK_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    orders: Number(arg('--orders') ?? (process.argv.includes('--quick') ? 100 : 400)),
+    stores: store === 'sqlite' || store === 'postgres' ? [store] : ['sqlite', 'postgres'],
+  });
+  process.exit(0);
+}
+
+// `npm run bench -- --mass-revoke [--count N]`: mass revocation from a serials file, SQLite and PostgreSQL.
+if (process.argv.includes('--mass-revoke')) {
+  const { runMassRevokeBench } = await import('./mass-revoke.js');
+  const i = process.argv.indexOf('--count');
+  await runMassRevokeBench({
+    databaseUrl: process.env.CERTDESK_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    count: i > 0 ? Number(process.argv[i + 1]) : process.argv.includes('--quick') ? 10_000 : 100_000,
+  });
+  process.exit(0);
+}
+
 // `npm run bench -- --scale` (issue 5): multi-process scaling on PostgreSQL, its own run;
 // `-- --scale --goal`: only the one-process DescribeCertificateState measurement, three times.
 if (process.argv.includes('--scale')) {

@@ -8,6 +8,8 @@ import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import { Resolver } from 'node:dns/promises';
+import { createHash, X509Certificate } from 'node:crypto';
+import tls from 'node:tls';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, RecordType } from 'dns-packet';
 import { startChallengeServer, type ChallengeServer } from './challenge-server.js';
@@ -326,5 +328,54 @@ describe('challenge server with node resolver', () => {
       .filter((q) => q.name === 'big.example.test')
       .map((q) => q.transport);
     assert.ok(transports.includes('tcp'), `expected a TCP retry, saw ${transports.join(',')}`);
+  });
+});
+
+// The tls-alpn-01 responder, seen by a bare node:tls client (the validator's own tests are in
+// src/validation/tls-alpn-01.test.ts).
+describe('challenge server: tls-alpn-01', () => {
+  let cs: ChallengeServer;
+  before(async () => {
+    cs = await startChallengeServer();
+  });
+  after(() => cs.close());
+
+  function handshake(servername: string): Promise<{ alpn: string | false | null; cert: X509Certificate } | string> {
+    return new Promise((resolve) => {
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port: cs.tlsAlpnPort,
+        servername,
+        ALPNProtocols: ['acme-tls/1'],
+        rejectUnauthorized: false,
+      });
+      socket.once('secureConnect', () => {
+        resolve({ alpn: socket.alpnProtocol, cert: socket.getPeerX509Certificate()! });
+        socket.destroy();
+      });
+      socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    });
+  }
+
+  test('a registered name gets acme-tls/1 and its validation certificate', async () => {
+    cs.setTlsAlpn('alpn.example.test', { keyAuthorization: 'token.thumbprint' });
+    const got = await handshake('alpn.example.test');
+    if (typeof got === 'string') assert.fail(`handshake failed: ${got}`);
+    assert.equal(got.alpn, 'acme-tls/1');
+    assert.equal(got.cert.subjectAltName, 'DNS:alpn.example.test');
+    assert.ok(got.cert.checkIssued(got.cert) && got.cert.verify(got.cert.publicKey), 'self-signed');
+    // RFC 8737 §3: critical (01 01 ff) id-pe-acmeIdentifier holding OCTET STRING (04 20) of the digest.
+    const digest = createHash('sha256').update('token.thumbprint').digest('hex');
+    assert.ok(got.cert.raw.toString('hex').includes(`06082b0601050507011f0101ff04220420${digest}`));
+    assert.deepEqual(cs.tlsServerNames().slice(-1), ['alpn.example.test']);
+  });
+
+  test('an unknown name, or one set to refuse, gets the no_application_protocol alert', async () => {
+    assert.equal(await handshake('unknown.example.test'), 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL');
+    cs.setTlsAlpn('refuse.example.test', { keyAuthorization: 'x', refuseAlpn: true });
+    assert.equal(await handshake('refuse.example.test'), 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL');
+    cs.setTlsAlpn('cleared.example.test', { keyAuthorization: 'x' });
+    cs.clearTlsAlpn('cleared.example.test');
+    assert.equal(await handshake('cleared.example.test'), 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL');
   });
 });

@@ -2,7 +2,8 @@ import type { Clock, RandomSource, SecretSealer } from '../domain/ports.js';
 import type { StoreView } from '../store/views.js';
 
 /** The tables the account use cases write (`audit`: the operator's actions on accounts, keys and plans). */
-export type AccountRepos = 'accounts' | 'accessKeys' | 'plans' | 'contacts' | 'companies' | 'csrs' | 'audit';
+export type AccountRepos =
+  'accounts' | 'accessKeys' | 'plans' | 'contacts' | 'companies' | 'csrs' | 'audit' | 'consoleSessions';
 
 /** What the account use cases need; src/app builds it. */
 export interface AccountDeps {

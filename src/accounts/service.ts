@@ -13,6 +13,14 @@ import {
 import { grantPlan, listPlans } from './plans.js';
 import { addContact, listContacts, removeContact } from './contacts.js';
 import { addCompany, listCompanies, removeCompany } from './companies.js';
+import {
+  createConsoleLink,
+  endConsoleSession,
+  resolveConsoleSession,
+  signInWithAccessKey,
+  signInWithLink,
+  startOperatorSession,
+} from './console-sessions.js';
 import { createCsr, deleteCsr, getCsrDetail, listCsrs, updateCsrKey, uploadCsr } from './csrs.js';
 
 export function createAccountService(deps: AccountDeps) {
@@ -39,6 +47,12 @@ export function createAccountService(deps: AccountDeps) {
     deleteCsr,
     getCsrDetail,
     listCsrs,
+    createConsoleLink,
+    signInWithLink,
+    signInWithAccessKey,
+    startOperatorSession,
+    resolveConsoleSession,
+    endConsoleSession,
   });
 }
 

@@ -1,10 +1,11 @@
 // A loopback challenge server: the role Pebble's challtestsrv plays. A real authoritative DNS
-// server (UDP and TCP on one port) and an HTTP server, both programmable, so validation code
-// is exercised against real sockets and a real resolver, never mocks (docs/ARCHITECTURE.md,
-// "Tests"); `certdesk dev` (app/dev.ts) runs one so that a newcomer can publish a record and
-// see an order issued without a domain of their own. Loopback only, never for production.
+// server (UDP and TCP on one port), an HTTP server and a tls-alpn-01 responder
+// (app/tls-alpn-responder.ts), all programmable, so validation code is exercised against real
+// sockets and a real resolver, never mocks (docs/ARCHITECTURE.md, "Tests"); `certdesk dev`
+// (app/dev.ts) runs one so that a newcomer can publish a record and see an order issued
+// without a domain of their own. Loopback only, never for production.
 //
-// Standalone, for manual checks: `node --import tsx src/app/challenge-server.ts [--dns-port N] [--http-port N]`.
+// Standalone, for manual checks: `node --import tsx src/app/challenge-server.ts [--dns-port N] [--http-port N] [--tls-alpn-port N]`.
 
 import dgram from 'node:dgram';
 import http from 'node:http';
@@ -13,6 +14,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet, Question } from 'dns-packet';
+import { startTlsAlpnResponder, type TlsAlpnSpec } from './tls-alpn-responder.js';
+
+export type { TlsAlpnSpec } from './tls-alpn-responder.js';
 
 export interface CaaSpec {
   flags: number;
@@ -58,6 +62,16 @@ export interface ChallengeServer {
   /** Serve `response` for GET http://host/path (path matched exactly, query string ignored); anything else is 404. */
   setHttp(host: string, path: string, response: HttpResponseSpec): void;
   clearHttp(host?: string): void;
+  /** TLS on 127.0.0.1:tlsAlpnPort answering tls-alpn-01 (RFC 8737) for registered server names. */
+  tlsAlpnPort: number;
+  /**
+   * Present the acme-tls/1 certificate described by `spec` when a client sends SNI
+   * `servername` (a DNS name, or for an IP identifier its reverse-DNS name, RFC 8738 §6).
+   */
+  setTlsAlpn(servername: string, spec: TlsAlpnSpec): void;
+  clearTlsAlpn(servername?: string): void;
+  /** The SNI values TLS clients sent, in order. */
+  tlsServerNames(): string[];
   dnsQueries(): DnsQueryLogEntry[];
   /** Every HTTP request received, in order (host without port, path without query). */
   httpRequests(): HttpRequestLogEntry[];
@@ -90,7 +104,7 @@ function normalizeName(name: string): string {
 }
 
 export async function startChallengeServer(
-  opts: { dnsPort?: number; httpPort?: number } = {},
+  opts: { dnsPort?: number; httpPort?: number; tlsAlpnPort?: number } = {},
 ): Promise<ChallengeServer> {
   const zone = new Map<string, NameRecords>();
   const servfail = new Set<string>();
@@ -311,6 +325,10 @@ export async function startChallengeServer(
   });
   const httpPort = (httpServer.address() as net.AddressInfo).port;
 
+  // ---- tls-alpn-01 -----------------------------------------------------------------------
+
+  const tlsAlpn = await startTlsAlpnResponder(opts.tlsAlpnPort ?? 0);
+
   return {
     dnsAddress: `127.0.0.1:${dnsPort}`,
     httpPort,
@@ -349,6 +367,10 @@ export async function startChallengeServer(
       if (host === undefined) routes.clear();
       else routes.delete(hostWithoutPort(host));
     },
+    tlsAlpnPort: tlsAlpn.port,
+    setTlsAlpn: (servername, spec) => tlsAlpn.set(servername, spec),
+    clearTlsAlpn: (servername) => tlsAlpn.clear(servername),
+    tlsServerNames: () => tlsAlpn.serverNames(),
     dnsQueries: () => queryLog.map((q) => ({ ...q })),
     httpRequests: () => httpLog.map((r) => ({ ...r })),
     close: async () => {
@@ -360,6 +382,7 @@ export async function startChallengeServer(
         new Promise<void>((resolve) => udp.close(() => resolve())),
         new Promise<void>((resolve) => tcp.close(() => resolve())),
         new Promise<void>((resolve) => httpServer.close(() => resolve())),
+        tlsAlpn.close(),
       ]);
     },
   };
@@ -428,6 +451,7 @@ if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
     options: {
       'dns-port': { type: 'string' },
       'http-port': { type: 'string' },
+      'tls-alpn-port': { type: 'string' },
       a: { type: 'string', multiple: true },
       txt: { type: 'string', multiple: true },
     },
@@ -435,6 +459,7 @@ if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
   const server = await startChallengeServer({
     dnsPort: Number(values['dns-port'] ?? 0),
     httpPort: Number(values['http-port'] ?? 0),
+    tlsAlpnPort: Number(values['tls-alpn-port'] ?? 0),
   });
   const pairs = (list: string[] | undefined): Array<[string, string]> =>
     (list ?? []).map((item) => {
@@ -445,5 +470,6 @@ if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
   for (const [name, text] of pairs(values.txt)) server.setTxt(name, [text]);
   console.log(`DNS  ${server.dnsAddress} (udp+tcp)`);
   console.log(`HTTP 127.0.0.1:${server.httpPort}`);
+  console.log(`TLS  127.0.0.1:${server.tlsAlpnPort} (tls-alpn-01)`);
   process.once('SIGINT', () => void server.close());
 }

@@ -28,6 +28,8 @@ const PER_DATABASE =
 export interface CertdeskMetrics {
   /** Records one finished CAS request (CasDeps.observe). */
   observe(action: string, code: string, status: number, seconds: number): void;
+  /** Records one answered ACME request: its resource and problem type ('' on success). */
+  observeAcme(resource: string, problem: string): void;
   /** The text exposition of this process (format 0.0.4). */
   exposition(): Promise<Exposition>;
 }
@@ -217,7 +219,17 @@ export function createCertdeskMetrics(opts: {
     },
   });
 
+  // Labels come from the ACME front end's route table and its closed problem list: bounded.
+  const acmeRequests = new Counter({
+    name: 'certdesk_acme_requests_total',
+    help: 'ACME requests by resource and problem type ("" on success), this process.',
+    labelNames: ['resource', 'problem'] as const,
+    registers: [registry],
+  });
   return {
+    observeAcme(resource, problem) {
+      acmeRequests.inc({ resource, problem });
+    },
     observe(action, code, _status, seconds) {
       // A client chooses the action name: only served names become label values, so the
       // number of series stays bounded. The code comes from certdesk's closed error table.

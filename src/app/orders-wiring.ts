@@ -5,6 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import { intermediatesOf, type CaHierarchy, type CaIssuer } from './ca-bootstrap.js';
 import type { AppContext } from './context.js';
 import type { OrderDeps } from '../orders/deps.js';
+import type { LeafIssuer } from '../ca/leaf-profile.js';
 import { toPem } from '../crypto/pem.js';
 import { formatHostPort } from '../config/schema.js';
 import { createDnsResolver, createHttpFetcher } from '../validation/index.js';
@@ -34,6 +35,8 @@ import {
   type OcspCache,
 } from '../status/ocsp-responses.js';
 import { ocspHandler } from '../api/public/ocsp.js';
+import type { AcmeDeps } from '../orders/acme/deps.js';
+import { JOB_ACME_CHALLENGE, runAcmeChallenge } from '../orders/acme/challenges.js';
 
 /** The public URLs an issuing CA's certificates carry (AIA caIssuers, CRL distribution points, OCSP); `stem` names the issuer (ca-bootstrap.ts urlStem). */
 export function caUrls(publicUrl: string, stem = 'issuing') {
@@ -127,14 +130,23 @@ export function buildOrderDeps(
       commonName: commonNameOf(hierarchy.issuing.certDer),
       crlPartitions: config.crlPartitions,
       // One profile object per partition: leaf-profile.ts caches its DER template per object.
+      // Made on first use, for any partition number (`certdesk admin cert revoke` re-signs
+      // the partitions already published, whatever its own --crl-partitions).
       leafForPartition: (() => {
-        const profiles = Array.from({ length: config.crlPartitions }, (_, n) => ({
-          issuer: hierarchy.issuing,
-          caIssuersUrl: urls.issuingCert,
-          crlUrl: urls.issuingCrlPartition(n),
-          ocspUrl: urls.ocsp,
-        }));
-        return (shard: number) => profiles[shard]!;
+        const profiles = new Map<number, LeafIssuer>();
+        return (shard: number) => {
+          let p = profiles.get(shard);
+          if (!p) {
+            p = {
+              issuer: hierarchy.issuing,
+              caIssuersUrl: urls.issuingCert,
+              crlUrl: urls.issuingCrlPartition(shard),
+              ocspUrl: urls.ocsp,
+            };
+            profiles.set(shard, p);
+          }
+          return p;
+        };
       })(),
       chainPem: (issuerId) => chains.get(issuerId) ?? chains.get(hierarchy.issuingId)!,
     },
@@ -151,15 +163,25 @@ export function buildOrderDeps(
       orderIntervalMs: config.validationNudgeIntervalMs,
       perAccountPerMinute: config.validationNudgesPerMinute,
     }),
+    // The CRL sink last: it takes the issuer's CRL counter row (held until the commit), so
+    // concurrent revocations wait on each other for the shortest time.
     events: combineSinks(
       auditEventSink(),
       noticeEventSink(),
-      crlEventSink(CRL_REVOCATION_DELAY_MS),
       ...issuingCas(hierarchy).map((c) => ocspEventSink({ id: c.id, issuer: c.issuer }, ocspCaches.get(c.id)!)),
+      crlEventSink(CRL_REVOCATION_DELAY_MS),
     ),
     // CERTDESK_FAULT=kill-after-intent: the crash test's way to die between the two phases of issuance.
     ...(ctx.env.CERTDESK_FAULT === 'kill-after-intent'
       ? { afterIntentRecorded: () => process.kill(process.pid, 'SIGKILL') }
+      : {}),
+    // CERTDESK_FAULT=kill-after-revocation-batch:N: dies once N batches of a mass revocation committed.
+    ...(/^kill-after-revocation-batch:\d+$/.test(ctx.env.CERTDESK_FAULT ?? '')
+      ? {
+          afterRevocationBatch: (n: number) => {
+            if (n >= Number(ctx.env.CERTDESK_FAULT!.split(':')[1])) process.kill(process.pid, 'SIGKILL');
+          },
+        }
       : {}),
   };
 }
@@ -193,7 +215,13 @@ export function publicHandlers(
   ];
 }
 
-export function startOrderWorker(ctx: AppContext, hierarchy: CaHierarchy, deps: OrderDeps, pollMs?: number): Worker {
+export function startOrderWorker(
+  ctx: AppContext,
+  hierarchy: CaHierarchy,
+  deps: OrderDeps,
+  pollMs?: number,
+  acme?: AcmeDeps,
+): Worker {
   const forIssuer = (id: number) => depsForIssuer(ctx, hierarchy, deps, id);
   // CRLs are published from the first start and stay scheduled (src/status/publish-crl.ts);
   // OCSP responses are pre-signed and refreshed before they expire (src/status/ocsp-responses.ts).
@@ -212,6 +240,7 @@ export function startOrderWorker(ctx: AppContext, hierarchy: CaHierarchy, deps: 
       [JOB_CRL]: (id) => runCrlPublication(forIssuer(id), id),
       [JOB_NOTICE]: noticeJobHandler(deps, noticeSettings(ctx.config)),
       [JOB_OCSP_REFRESH]: (id) => runOcspRefresh(forIssuer(id), id),
+      ...(acme ? { [JOB_ACME_CHALLENGE]: (id: number) => runAcmeChallenge(acme, id) } : {}),
     },
     retryDelay: (attempts) => retryDelay(deps.validation.retryBaseMs, attempts),
     pollMs,

@@ -8,7 +8,7 @@ import { createRateLimiter } from '../api/cas/throttle.js';
 import { operatorErrorForm } from '../api/admin/errors.js';
 import { relyingPartyPlugin, staticFiles } from '../api/public/handler.js';
 import { revokeByKeyHandler } from '../api/public/revoke-by-key.js';
-import { formatHostPort, tlsConfigured } from '../config/schema.js';
+import { consoleBaseUrl, formatHostPort, tlsConfigured } from '../config/schema.js';
 import type { OrderDeps } from '../orders/deps.js';
 import type { Worker } from '../worker/worker.js';
 import type { AppContext } from './context.js';
@@ -22,12 +22,20 @@ import { limitsOf, planListeners, type ListenerName } from './listeners.js';
 import { startListener, type FrontPlugin, type ListenerSpec, type RunningListener } from './edge.js';
 import { fileTlsSource, listenerNames, selfIssuedTlsSource, type TlsSource } from './tls.js';
 import { CertError } from '../domain/errors.js';
+import { createEabService } from '../orders/acme/eab.js';
+import { acmeListenerSpec, buildAcmeDeps, startAcmeHousekeeping } from './acme-wiring.js';
+import { customerConsolePlugin } from '../api/console/customer.js';
+import { operatorConsolePlugin } from '../api/console/operator.js';
+import { SignInLimiter } from '../api/console/http.js';
+import { consoleAssets, consoleLinkUrl, SIGN_IN_ATTEMPTS_PER_MINUTE } from './console.js';
 
 export { planListeners } from './listeners.js';
 
 export interface RunningServer {
   /** The CAS API's base URL ('' with --role worker). */
   apiUrl: string;
+  /** The ACME listener's URL ('' when --acme-listen is absent). */
+  acmeListenUrl: string;
   adminUrl: string;
   /** Every listener started, by name (api, operator, public, metrics). */
   listeners: ReadonlyArray<{ name: ListenerName; url: string }>;
@@ -74,7 +82,8 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   let worker: Worker | undefined;
   const ocspCaches = createOcspCaches(hierarchy);
   const orders = buildOrderDeps(ctx, hierarchy, () => worker?.wake(), ocspCaches);
-  if (config.role !== 'api') worker = startOrderWorker(ctx, hierarchy, orders, opts.workerPollMs);
+  const acmeDeps = buildAcmeDeps(ctx, orders);
+  if (config.role !== 'api') worker = startOrderWorker(ctx, hierarchy, orders, opts.workerPollMs, acmeDeps);
   // What front ends hold: use cases bound to their deps, never the store's writes.
   const engine = createOrderEngine(orders);
   const accounts = createAccountService(ctx.accounts);
@@ -107,6 +116,20 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
     },
   };
   const token = loadAdminToken(config.dataDir, ctx.env);
+  // Sign-in links name the API listener as it runs (its port may have been 0 in the flags).
+  let consoleApiBase = consoleBaseUrl(config);
+  const signInLimiter = new SignInLimiter(SIGN_IN_ATTEMPTS_PER_MINUTE, () => ctx.clock.now());
+  const customerConsole: FrontPlugin = {
+    prefix: '/console',
+    plugin: customerConsolePlugin({
+      accounts,
+      orders: engine,
+      clock: ctx.clock,
+      logger,
+      limiter: signInLimiter,
+      assets: consoleAssets(),
+    }),
+  };
   const specs: Record<ListenerName, (at: ListenerSpec['at'], useTls: boolean) => ListenerSpec> = {
     api: (at, useTls) => {
       const gateway = createCasGateway({
@@ -132,7 +155,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
         // The CAS API is at `/` of its host:port (the SDK signs URI `/` whatever path an
         // endpoint carries); it stays on node:http (docs/decisions/0002-cas-gateway-on-node-http.md).
         raw: { matches: (url) => url === '/' || url.startsWith('/?'), handle: (req, res) => gateway.handle(req, res) },
-        fronts: [health, relyingParty],
+        fronts: [health, relyingParty, customerConsole],
       };
     },
     operator: (at, useTls) => ({
@@ -144,8 +167,27 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
         {
           plugin: operatorPlugin({
             token,
-            services: { accounts, orders: engine, store },
+            services: {
+              accounts,
+              orders: engine,
+              store,
+              acmeEab: createEabService({ store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer }),
+            },
             metrics: () => metrics.exposition(),
+          }),
+        },
+        {
+          prefix: '/console',
+          plugin: operatorConsolePlugin({
+            token,
+            accounts,
+            orders: engine,
+            store,
+            clock: ctx.clock,
+            logger,
+            limiter: signInLimiter,
+            assets: consoleAssets(),
+            linkUrl: (t) => consoleLinkUrl(consoleApiBase, t),
           }),
         },
       ],
@@ -170,9 +212,16 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   };
 
   const running: RunningListener[] = [];
+  const acme =
+    config.role !== 'worker'
+      ? await acmeListenerSpec(ctx, hierarchy, acmeDeps, (r, p) => metrics.observeAcme(r, p))
+      : undefined;
+  const stopAcmeHousekeeping = acme ? startAcmeHousekeeping(ctx, acmeDeps) : () => {};
   const stopAll = async () => {
+    stopAcmeHousekeeping();
     await Promise.all(running.map((l) => l.close()));
     tls?.close();
+    acme?.tls.close();
   };
   try {
     for (const p of plans)
@@ -183,6 +232,8 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
           logger,
         }),
       );
+    if (acme)
+      running.push(await startListener(acme.spec, { limits: limitsOf(config), bodyLimit: config.bodyLimit, logger }));
   } catch (e) {
     await stopAll();
     await worker?.stop();
@@ -192,13 +243,18 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
     store.repos.nonces
       .purgeExpired(ctx.clock.now())
       .catch((e) => logger.log('warn', 'nonce purge failed', { error: String(e) }));
+    store.repos.consoleSessions
+      .purgeExpired(ctx.clock.now())
+      .catch((e) => logger.log('warn', 'console session purge failed', { error: String(e) }));
   }, NONCE_PURGE_MS);
   purge.unref();
   const urlOf = (name: ListenerName) => running.find((l) => l.name === name)?.url ?? '';
+  if (!config.consoleUrl && urlOf('api')) consoleApiBase = urlOf('api');
   return {
     apiUrl: urlOf('api'),
+    acmeListenUrl: running.find((l) => l.name === 'acme')?.url ?? '',
     adminUrl: urlOf('operator'),
-    listeners: running.map((l) => ({ name: l.name as ListenerName, url: l.url })),
+    listeners: running.filter((l) => l.name !== 'acme').map((l) => ({ name: l.name as ListenerName, url: l.url })),
     hierarchy,
     orders,
     async close() {

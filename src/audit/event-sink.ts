@@ -3,7 +3,7 @@
 // Validation attempts carry the BR method they used, the name, the result and what was seen.
 import type { AuditRecord } from '../domain/audit.js';
 import type { ValidateType } from '../domain/order.js';
-import type { EventRepos, EventSink, OrderEvent } from '../orders/events.js';
+import type { EventRepos, EventSink, SingleOrderEvent } from '../orders/events.js';
 
 /** The BR 3.2.2.4 method each CAS ValidateType uses (validation/dns-txt.ts, validation/http-file.ts). */
 export const BR_METHOD: Readonly<Record<ValidateType, string>> = Object.freeze({
@@ -11,7 +11,7 @@ export const BR_METHOD: Readonly<Record<ValidateType, string>> = Object.freeze({
   FILE: '3.2.2.4.18',
 });
 
-async function recordOf(repos: EventRepos, event: OrderEvent): Promise<AuditRecord> {
+async function recordOf(repos: EventRepos, event: SingleOrderEvent): Promise<AuditRecord> {
   const { accountId } = event;
   switch (event.kind) {
     case 'verification_needed': {
@@ -67,6 +67,21 @@ async function recordOf(repos: EventRepos, event: OrderEvent): Promise<AuditReco
 
 export function auditEventSink(): EventSink {
   return async (repos, event, now) => {
+    if (event.kind === 'revoked_batch') {
+      // A mass revocation: one entry per certificate, written together; the serials are in the
+      // certificates table (looking each up here would cost a read per certificate).
+      await repos.audit.appendMany(
+        event.certificates.map((c) => ({
+          kind: 'certificate.revoked',
+          accountId: c.accountId,
+          orderId: c.orderId,
+          certificateId: c.certificateId,
+          detail: { reasonCode: event.reason, batch: true },
+        })),
+        now,
+      );
+      return;
+    }
     await repos.audit.append(await recordOf(repos, event), now);
   };
 }

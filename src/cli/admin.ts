@@ -4,18 +4,25 @@ import { userInfo } from 'node:os';
 import { CertError } from '../domain/errors.js';
 import { actingAs, AUDIT_KINDS, type Actor } from '../domain/audit.js';
 import { listAuditEvents } from '../audit/list.js';
-import { buildConfig } from '../config/schema.js';
+import { buildConfig, consoleBaseUrl } from '../config/schema.js';
 import { openContext, type AppContext } from '../app/context.js';
 import { silentLogger } from '../app/logger.js';
 import { createAccount, listAccounts, requireAccount } from '../accounts/accounts.js';
 import { getOrCreateWebhookSecret } from '../notices/index.js';
 import { createAccessKey, deleteAccessKey, listAccessKeys, setAccessKeyEnabled } from '../accounts/access-keys.js';
 import { grantPlan, listPlans } from '../accounts/plans.js';
+import { createConsoleLink } from '../accounts/console-sessions.js';
+import { consoleLinkUrl } from '../app/console.js';
 import { addContact, listContacts, removeContact } from '../accounts/contacts.js';
 import { addCompany, listCompanies, removeCompany } from '../accounts/companies.js';
 import { contactView, companyView, operatorOrderView } from '../api/admin/views.js';
 import { caSettings, ensureHierarchy } from '../app/ca-bootstrap.js';
-import { buildOrderDeps } from '../app/orders-wiring.js';
+import { buildOrderDeps, depsForIssuer } from '../app/orders-wiring.js';
+import type { CaHierarchy } from '../app/ca-bootstrap.js';
+import { runCrlPublication } from '../status/publish-crl.js';
+import { parseSerialList, revokeCertificatesInBulk, type MassRevocationProgress } from '../orders/mass-revoke.js';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import type { OrderDeps } from '../orders/deps.js';
 import { approveOrder, rejectOrder, resubmitOrder } from '../orders/review.js';
 import { listOrdersForOperator } from '../orders/operator-queries.js';
@@ -24,6 +31,7 @@ import { parseRevocationReason, REVOCATION_REASONS } from '../domain/revocation.
 import { parseExpiry } from '../api/admin/routes.js';
 import { configFlags, intFlag, optionalFlag, requireFlag, type Flags } from './args.js';
 import type { Command } from './command.js';
+import { createEabKey, listEabKeys, revokeEabKey } from '../orders/acme/eab.js';
 import { printerFor, table, type Printer } from './output.js';
 
 type Handler = (ctx: AppContext, flags: Flags, positionals: string[], print: Printer) => Promise<void>;
@@ -48,11 +56,105 @@ function numericId(text: string): number {
 
 /** The order engine, for the review commands. The running server's worker does the issuing. */
 async function orderDeps(ctx: AppContext): Promise<OrderDeps> {
-  const h = await ensureHierarchy(
+  return (await orderEngine(ctx)).deps;
+}
+
+async function orderEngine(ctx: AppContext): Promise<{ deps: OrderDeps; hierarchy: CaHierarchy }> {
+  const hierarchy = await ensureHierarchy(
     { store: ctx.store, sealer: ctx.sealer, clock: ctx.clock, random: ctx.random, logger: ctx.logger },
     caSettings(ctx.config),
   );
-  return buildOrderDeps(ctx, h, () => {});
+  return { deps: buildOrderDeps(ctx, hierarchy, () => {}), hierarchy };
+}
+
+/** A time flag: an ISO 8601 date or date-time (UTC unless it names a zone). */
+function timeFlag(flags: Flags, name: string): number | undefined {
+  const v = optionalFlag(flags, name);
+  if (v === undefined) return undefined;
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) throw new CertError('invalid_parameter', `--${name} must be an ISO 8601 date or time.`);
+  return t;
+}
+
+/** `\r`-rewritten progress line on a terminal (stderr); nothing when stderr is not one. */
+function progressLine(): ((p: MassRevocationProgress) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 100 && p.revoked < p.total) return;
+    last = now;
+    const width = 30;
+    const done = p.total === 0 ? width : Math.round((width * p.revoked) / p.total);
+    process.stderr.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.revoked}/${p.total}`);
+    if (p.revoked >= p.total) process.stderr.write('\n');
+  };
+}
+
+/** `cert revoke` with --serials-file or selectors: many certificates, in batches, then each affected issuer's CRLs re-signed once. */
+async function massRevoke(ctx: AppContext, f: Flags, reasonName: string, print: Printer): Promise<void> {
+  const reason = parseRevocationReason(reasonName);
+  const file = optionalFlag(f, 'serials-file');
+  const issuedBefore = timeFlag(f, 'issued-before');
+  const productCode = optionalFlag(f, 'product');
+  const accountId = optionalFlag(f, 'account') === undefined ? undefined : intFlag(f, 'account');
+  let serials: string[] | undefined;
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new CertError('invalid_parameter', `the serials file ${file} cannot be read.`);
+    }
+    serials = parseSerialList(text);
+  }
+  const started = performance.now();
+  const { deps, hierarchy } = await orderEngine(ctx);
+  const onProgress = progressLine();
+  const s = await revokeCertificatesInBulk(
+    deps,
+    {
+      ...(serials ? { serials } : {}),
+      ...(issuedBefore !== undefined ? { issuedBefore } : {}),
+      ...(productCode !== undefined ? { productCode } : {}),
+      ...(accountId !== undefined ? { accountId } : {}),
+    },
+    reason,
+    onProgress ? { onProgress } : {},
+  );
+  // The CRLs at once, each scope once (full and every partition), not after the sinks' delay.
+  // --crl-partitions is a serve flag: the scopes to re-sign are those published already
+  // (certificates name their partition at issuance), so none is left stale.
+  for (const id of s.issuerIds) {
+    const d = depsForIssuer(ctx, hierarchy, deps, id);
+    const stored = Math.max(0, ...(await ctx.store.repos.crls.headers(id)).map((h) => h.partition + 1));
+    await runCrlPublication({ ...d, ca: { ...d.ca, crlPartitions: Math.max(d.ca.crlPartitions, stored) } }, id);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  print(
+    {
+      Revoked: s.revoked,
+      AlreadyRevoked: s.alreadyRevoked,
+      NotFound: s.notFound.length,
+      NotFoundSerials: s.notFound.slice(0, 100),
+      OrdersRevoked: s.ordersRevoked,
+      Batches: s.batches,
+      CrlsPublishedFor: s.issuerIds,
+      Reason: reasonName,
+      Seconds: Math.round(seconds * 1000) / 1000,
+    },
+    () =>
+      [
+        `revoked ${s.revoked} certificates (${reasonName}) in ${s.batches} batches, ${seconds.toFixed(1)} s`,
+        `already revoked: ${s.alreadyRevoked}; orders ended as revoked: ${s.ordersRevoked}`,
+        ...(s.notFound.length > 0
+          ? [
+              `not found: ${s.notFound.length} (${s.notFound.slice(0, 5).join(', ')}${s.notFound.length > 5 ? ', ...' : ''})`,
+            ]
+          : []),
+        `CRLs re-signed for issuer ${s.issuerIds.join(', ') || '(none)'}`,
+      ].join('\n'),
+  );
 }
 
 export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
@@ -78,6 +180,17 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
       await requireAccount(ctx.accounts, accountId);
       const secret = await getOrCreateWebhookSecret(ctx, accountId);
       print({ AccountId: accountId, WebhookSecret: secret }, () => secret);
+    },
+  },
+  'account console-link': {
+    args: '--account ID [--order ID]',
+    summary: 'a one-time sign-in link to the customer console, valid 15 minutes (--order: that order only)',
+    options: { account: { type: 'string' }, order: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const order = optionalFlag(f, 'order');
+      const r = await createConsoleLink(ctx.accounts, intFlag(f, 'account'), order ? numericId(order) : null);
+      const url = consoleLinkUrl(consoleBaseUrl(ctx.config), r.token);
+      print({ Url: url, ExpiresAt: new Date(r.expiresAt).toISOString() }, () => url);
     },
   },
   'account list': {
@@ -160,6 +273,53 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
         () =>
           `plan ${r.PlanId}: ${r.TotalCount} x ${r.ProductCode} for account ${r.AccountId}${r.ExpiresAt ? ` until ${new Date(r.ExpiresAt).toISOString()}` : ''}`,
       );
+    },
+  },
+  'acme eab create': {
+    args: '--account ID --product CODE [--max-accounts N] [--expires-days D]',
+    summary:
+      'create ACME External Account Binding credentials for a customer and a product (the MAC key is shown once)',
+    options: {
+      account: { type: 'string' },
+      product: { type: 'string' },
+      'max-accounts': { type: 'string' },
+      'expires-days': { type: 'string' },
+    },
+    run: async (ctx, f, _p, print) => {
+      const r = await createEabKey(
+        { store: ctx.store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer },
+        {
+          accountId: intFlag(f, 'account'),
+          productCode: requireFlag(f, 'product'),
+          ...(optionalFlag(f, 'max-accounts') !== undefined ? { maxAccounts: intFlag(f, 'max-accounts') } : {}),
+          ...(optionalFlag(f, 'expires-days') !== undefined ? { expiresDays: intFlag(f, 'expires-days') } : {}),
+        },
+      );
+      print(r, () => `KeyId: ${r.KeyId}\nHmacKey: ${r.HmacKey}\n(the MAC key is not shown again)`);
+    },
+  },
+  'acme eab list': {
+    args: '[--account ID]',
+    summary: 'list ACME EAB credentials (never their MAC keys)',
+    options: { account: { type: 'string' } },
+    run: async (ctx, f, _p, print) => {
+      const r = await listEabKeys(
+        { store: ctx.store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer },
+        optionalFlag(f, 'account') === undefined ? undefined : intFlag(f, 'account'),
+      );
+      print(r, () =>
+        table(r as never, ['KeyId', 'AccountId', 'ProductCode', 'MaxAccounts', 'UsedAccounts', 'Revoked']),
+      );
+    },
+  },
+  'acme eab revoke': {
+    args: 'KEYID',
+    summary: 'revoke ACME EAB credentials (accounts already made with them stay)',
+    options: { id: { type: 'string' } },
+    run: async (ctx, f, p, print) => {
+      const keyId = idFrom(f, p);
+      await revokeEabKey({ store: ctx.store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer }, keyId);
+      print({ KeyId: keyId, Revoked: true }, () => `revoked ${keyId}`);
     },
   },
   'plan list': {
@@ -307,11 +467,19 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
     },
   },
   'cert revoke': {
-    args: `--serial HEX [--reason ${Object.keys(REVOCATION_REASONS).join('|')}]`,
-    summary: `revoke a certificate (RFC 5280 reason)`,
-    options: { serial: { type: 'string' }, reason: { type: 'string' } },
+    args: `--serial HEX | --serials-file FILE | --issued-before TIME | --product CODE | --account ID [--reason ${Object.keys(REVOCATION_REASONS).join('|')}]`,
+    summary: `revoke a certificate, or many at once (a serial per line; selectors combine), RFC 5280 reason`,
+    options: {
+      serial: { type: 'string' },
+      reason: { type: 'string' },
+      'serials-file': { type: 'string' },
+      'issued-before': { type: 'string' },
+      product: { type: 'string' },
+      account: { type: 'string' },
+    },
     run: async (ctx, f, _p, print) => {
       const reason = optionalFlag(f, 'reason') ?? 'unspecified';
+      if (optionalFlag(f, 'serial') === undefined) return massRevoke(ctx, f, reason, print);
       const r = await revokeBySerial(await orderDeps(ctx), requireFlag(f, 'serial'), parseRevocationReason(reason));
       print(
         { CertificateId: r.certificateId, OrderId: r.orderId, Serial: requireFlag(f, 'serial'), Reason: reason },

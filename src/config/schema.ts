@@ -23,6 +23,7 @@ export const OPTION_SECTIONS = {
   store: 'Store and secrets',
   listeners: 'Listeners',
   tls: 'TLS',
+  acme: 'ACME',
   limits: 'Connection and request limits',
   ca: 'Certificate authority',
   validation: 'Domain validation',
@@ -163,6 +164,60 @@ export const CONFIG_SCHEMA = Type.Object({
     section: 'listeners',
     expected: 'an http:// URL (relying parties fetch CRLs and OCSP over plain HTTP)',
     help: 'Base URL of the CA certificates, CRLs and OCSP that certificates carry (default http://<public-listen>, else http://<listen>).',
+  }),
+  acmeListen: option(Type.Optional(hostPort()), {
+    flag: 'acme-listen',
+    value: 'HOST:PORT',
+    scope: 'serve',
+    section: 'acme',
+    expected: 'HOST:PORT',
+    help: 'Serve ACME (RFC 8555) over HTTPS here, e.g. 127.0.0.1:8443 (off when absent); the directory is <acme-url>/acme/directory.',
+  }),
+  acmeUrl: option(Type.Optional(url(['https'])), {
+    flag: 'acme-url',
+    value: 'URL',
+    scope: 'serve',
+    section: 'acme',
+    expected: 'an https:// URL',
+    help: 'External base URL of the ACME server that every ACME URL is built from (default https://<acme-listen>).',
+  }),
+  acmeTlsCert: option(Type.Optional(text()), {
+    flag: 'acme-tls-cert',
+    value: 'FILE',
+    scope: 'serve',
+    section: 'acme',
+    help: 'PEM certificate chain of the ACME listener (with --acme-tls-key); default: a certificate certdesk issues itself from its issuing CA for the ACME host, 127.0.0.1 and localhost.',
+  }),
+  acmeTlsKey: option(Type.Optional(text()), {
+    flag: 'acme-tls-key',
+    value: 'FILE',
+    scope: 'serve',
+    section: 'acme',
+    help: 'PEM private key of --acme-tls-cert.',
+  }),
+  acmeOrdersPerHour: option(whole(0, 1_000_000_000), {
+    flag: 'acme-orders-per-hour',
+    value: 'N',
+    default: '0',
+    scope: 'serve',
+    section: 'acme',
+    help: 'New ACME orders one ACME account may create per hour (429 rateLimited beyond; 0 = no limit).',
+  }),
+  acmeNonceRejectPercent: option(whole(0, 100), {
+    flag: 'acme-nonce-reject-percent',
+    value: 'PERCENT',
+    default: '0',
+    scope: 'serve',
+    section: 'acme',
+    help: 'Tests only: refuse this share of valid ACME nonces with badNonce, so that every client retry path runs.',
+  }),
+  consoleUrl: option(Type.Optional(url(['http', 'https'])), {
+    flag: 'console-url',
+    value: 'URL',
+    scope: 'store',
+    section: 'listeners',
+    expected: 'an http:// or https:// URL',
+    help: 'Base URL of the customer console in sign-in links (`admin account console-link`, notice e-mails); default the API listener address (https with TLS). Give it to `certdesk admin` when the API listener is not the default.',
   }),
   tls: option(Type.Optional(oneOf(['auto'])), {
     flag: 'tls',
@@ -451,6 +506,9 @@ export function tlsConfigured(c: Pick<Config, 'tls' | 'tlsCert'>): boolean {
 function checkTogether(c: Decoded): void {
   if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) bad('tls-cert', '--tls-cert and --tls-key go together');
   if (c.tls === 'auto' && c.tlsCert !== undefined) bad('tls', 'choose --tls auto or --tls-cert/--tls-key, not both');
+  if ((c.acmeTlsCert === undefined) !== (c.acmeTlsKey === undefined))
+    bad('acme-tls-cert', '--acme-tls-cert and --acme-tls-key go together');
+  if (c.acmeUrl !== undefined && c.acmeListen === undefined) bad('acme-url', 'needs --acme-listen');
   if (tlsConfigured(c) && c.publicUrl === undefined && c.publicListen === undefined)
     bad(
       'public-listen',
@@ -552,4 +610,9 @@ export function configurationDoc(): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** Where customers reach the console (`<API listener>/console/`): sign-in links name it. */
+export function consoleBaseUrl(c: Readonly<Config>): string {
+  return c.consoleUrl ?? `${tlsConfigured(c) ? 'https' : 'http'}://${formatHostPort(c.listen)}`;
 }

@@ -26,6 +26,10 @@ const ALLOWED = new Set([
   'process>verify_fail', // CAA recheck at issuance, or rejected by review
   'process>payed', // CancelOrderRequest before issuance began
   'certificate>revoked', // CancelCertificateForPackageRequest, revocation by serial or key
+  'domain_verify>ready', // ACME: every name validated, no CSR yet (RFC 8555 §7.1.6)
+  'ready>process', // ACME finalize with the CSR
+  'ready>verify_fail', // ACME: the order expired or an authorization was deactivated
+  'ready>payed', // CancelOrderRequest while waiting for the CSR
 ]);
 
 test('the state table allows exactly the documented moves, pair by pair', () => {
@@ -40,7 +44,7 @@ test('predecessors of each state are what a guarded move accepts', () => {
     const expected = ORDER_STATES.filter((from) => ALLOWED.has(`${from}>${to}`));
     assert.deepEqual(predecessorsOf(to), expected, to);
   }
-  assert.deepEqual(predecessorsOf('verify_fail'), ['domain_verify', 'process']);
+  assert.deepEqual(predecessorsOf('verify_fail'), ['domain_verify', 'ready', 'process']);
 });
 
 test('orders are created payed (renewal) or domain_verify (submission); failed and revoked are final', () => {
@@ -60,12 +64,12 @@ test('orders are created payed (renewal) or domain_verify (submission); failed a
 test('the successor and predecessor types follow the table', () => {
   // Compile-time checks: each line fails `npm run typecheck` if the table changes under it.
   const fromProcess: NextState<'process'>[] = ['certificate', 'verify_fail', 'payed'];
-  const intoPayed: PreviousState<'payed'>[] = ['domain_verify', 'process'];
+  const intoPayed: PreviousState<'payed'>[] = ['domain_verify', 'ready', 'process'];
   // @ts-expect-error certificate -> payed is not a move of the table
   const illegal: NextState<'certificate'> = 'payed';
-  assert.deepEqual([fromProcess, intoPayed, illegal].flat().length, 6);
+  assert.deepEqual([fromProcess, intoPayed, illegal].flat().length, 7);
   const every: OrderState[] = ORDER_STATES;
-  assert.equal(every.length, 6);
+  assert.equal(every.length, 7);
 });
 
 test('issued certificates are WILLEXPIRED in their last 30 days and EXPIRED after, by date', () => {
@@ -85,7 +89,8 @@ test('Type -> Status mapping (ListUserCertificateOrder) and back', () => {
   assert.equal(orderListStatus('verify_fail', undefined, 0), 'CHECKED_FAIL');
   assert.equal(orderListStatus('revoked', cert, 0), 'REVOKED');
   assert.equal(orderListStatus('certificate', cert, 3_000), 'EXPIRED');
-  assert.deepEqual(orderStatesListedAs('CHECKING'), ['domain_verify', 'process']);
+  assert.equal(orderListStatus('ready', undefined, 0), 'CHECKING');
+  assert.deepEqual(orderStatesListedAs('CHECKING'), ['domain_verify', 'ready', 'process']);
   assert.deepEqual(orderStatesListedAs('WILLEXPIRED'), ['certificate']);
   assert.deepEqual(orderStatesListedAs('NOTACTIVATED'), []);
 });

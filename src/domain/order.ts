@@ -30,6 +30,8 @@ function stateTable<const T extends { [S in keyof T]: StateRow<keyof T> }>(table
 export const ORDER_STATE_TABLE = stateTable({
   payed: { initial: true, to: ['domain_verify'] },
   domain_verify: { initial: true, to: ['process', 'verify_fail', 'payed'] },
+  // ACME (RFC 8555 §7.1.6 "ready"): every name validated, waiting for the finalize CSR.
+  ready: { from: ['domain_verify'], to: ['process', 'verify_fail', 'payed'] },
   process: { to: ['certificate', 'verify_fail', 'payed'] },
   certificate: { to: ['revoked'] },
   verify_fail: { to: [] },
@@ -142,9 +144,29 @@ export interface Order {
   updatedAt: number;
 }
 
+/**
+ * An ACME order is created before its key is known (RFC 8555 §7.4: the CSR comes at
+ * finalize): its spki is empty until then, and validation leads it to `ready`, not `process`.
+ */
+export function awaitsCsr(order: Pick<Order, 'spki'>): boolean {
+  return order.spki === '';
+}
+
 /** What a write may change besides the state (the state moves only through the table). */
 export type OrderChanges = Partial<
-  Pick<Order, 'failReason' | 'approvedAt' | 'validationDeadline' | 'caaCheckedAt' | 'keySealed' | 'updatedAt'>
+  Pick<
+    Order,
+    | 'failReason'
+    | 'approvedAt'
+    | 'validationDeadline'
+    | 'caaCheckedAt'
+    | 'keySealed'
+    | 'updatedAt'
+    // ACME finalize: the subscriber key and CSR arrive with the move ready -> process.
+    | 'spki'
+    | 'keyAlgorithm'
+    | 'csrDer'
+  >
 >;
 
 /** The associated data that binds a generated key's ciphertext to its order. */
@@ -203,6 +225,7 @@ export function certificateStatus(
 const LIST_STATUS_OF: Record<OrderState, ListStatus | 'by-certificate'> = {
   payed: 'PAYED',
   domain_verify: 'CHECKING',
+  ready: 'CHECKING',
   process: 'CHECKING',
   verify_fail: 'CHECKED_FAIL',
   revoked: 'REVOKED',

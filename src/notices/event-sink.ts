@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 import { revocationReasonName } from '../domain/revocation.js';
 import type { Order } from '../domain/order.js';
-import type { EventRepos, EventSink, OrderEvent } from '../orders/events.js';
+import type { EventRepos, EventSink, OrderEvent, SingleOrderEvent } from '../orders/events.js';
+import type { Certificate } from '../domain/certificate.js';
+import type { NewNotice } from '../store/repos/notices.js';
 import { dnsRecordName, FILE_VALIDATION_PATH } from '../validation/index.js';
 import type { NoticeEvent, NoticeFacts } from './content.js';
 import { JOB_NOTICE } from './settings.js';
@@ -38,30 +40,14 @@ interface Recipient {
  */
 export function noticeEventSink(): EventSink {
   return async (repos, event, now) => {
+    if (event.kind === 'revoked_batch') return revokedBatchNotices(repos, event, now);
     const order = event.orderId === null ? undefined : await repos.orders.getById(event.orderId);
     const planned = await planNotices(repos, event, order, now);
     if (planned.length === 0) return;
     const recipients = await recipientsOf(repos, event.accountId, order?.contact.email);
     for (const p of planned) {
       for (const r of recipients) {
-        const id = await repos.notices.insertIfNew({
-          account_id: event.accountId,
-          order_id: p.orderId,
-          certificate_id: p.certificateId,
-          event: p.event,
-          channel: r.channel,
-          target: r.target,
-          dedupe_key: sha256Hex(`${p.occurrence}\n${r.channel}\n${r.key}`),
-          payload: JSON.stringify(p.facts),
-          status: 'pending',
-          due_at: p.dueAt,
-          attempts: 0,
-          last_error: null,
-          lease_owner: null,
-          lease_until: null,
-          sent_at: null,
-          created_at: now,
-        });
+        const id = await repos.notices.insertIfNew(noticeRow(event.accountId, p, r, now));
         // A duplicate already has its job; a new row gets one, due when the notice is.
         if (id !== undefined) await repos.jobs.enqueue(JOB_NOTICE, id, p.dueAt, now);
       }
@@ -69,9 +55,78 @@ export function noticeEventSink(): EventSink {
   };
 }
 
+function noticeRow(accountId: number, p: PlannedNotice, r: Recipient, now: number): NewNotice {
+  return {
+    account_id: accountId,
+    order_id: p.orderId,
+    certificate_id: p.certificateId,
+    event: p.event,
+    channel: r.channel,
+    target: r.target,
+    dedupe_key: sha256Hex(`${p.occurrence}\n${r.channel}\n${r.key}`),
+    payload: JSON.stringify(p.facts),
+    status: 'pending',
+    due_at: p.dueAt,
+    attempts: 0,
+    last_error: null,
+    lease_owner: null,
+    lease_until: null,
+    sent_at: null,
+    created_at: now,
+  };
+}
+
+/**
+ * The notices of a batch of revocations, the same rows 'revoked' writes one by one: the
+ * orders, certificates and each account's webhooks are read once per batch, the rows and
+ * their delivery jobs inserted together (duplicates by dedupe key, as ever, once).
+ */
+async function revokedBatchNotices(
+  repos: EventRepos,
+  event: Extract<OrderEvent, { kind: 'revoked_batch' }>,
+  now: number,
+): Promise<void> {
+  const orderIds = event.certificates.flatMap((c) => (c.orderId === null ? [] : [c.orderId]));
+  const orders = new Map((await repos.orders.getManyById(orderIds)).map((o) => [o.id, o]));
+  const certs = new Map(
+    (await repos.certificates.getMany(event.certificates.map((c) => c.certificateId))).map((c) => [c.id, c]),
+  );
+  const webhooks = new Map<number, string[]>();
+  const rows: NewNotice[] = [];
+  for (const c of event.certificates) {
+    const cert = certs.get(c.certificateId);
+    if (!cert || cert.accountId !== c.accountId) continue;
+    if (!webhooks.has(c.accountId)) webhooks.set(c.accountId, await repos.notices.contactWebhooks(c.accountId));
+    const order = c.orderId === null ? undefined : orders.get(c.orderId);
+    const recipients = recipientsFrom(webhooks.get(c.accountId)!, order?.contact.email);
+    const p = revokedNotice(cert, c.orderId, event.reason, now);
+    for (const r of recipients) rows.push(noticeRow(c.accountId, p, r, now));
+  }
+  const ids = await repos.notices.insertManyIfNew(rows);
+  await repos.jobs.enqueueMany(JOB_NOTICE, ids, now, now);
+}
+
+function revokedNotice(cert: Certificate, orderId: number | null, reason: number | null, now: number): PlannedNotice {
+  return {
+    event: 'revoked',
+    occurrence: `revoked:${cert.id}`,
+    orderId,
+    certificateId: cert.id,
+    dueAt: now,
+    facts: {
+      domains: cert.sans,
+      serial: cert.serial,
+      notBefore: cert.notBefore,
+      notAfter: cert.notAfter,
+      revokedAt: cert.revokedAt ?? now,
+      revocationReason: revocationReasonName(reason),
+    },
+  };
+}
+
 async function planNotices(
   repos: EventRepos,
-  event: OrderEvent,
+  event: SingleOrderEvent,
   order: Order | undefined,
   now: number,
 ): Promise<PlannedNotice[]> {
@@ -140,23 +195,7 @@ async function planNotices(
     case 'revoked': {
       const cert = await repos.certificates.get(event.accountId, event.certificateId);
       if (!cert) return [];
-      return [
-        {
-          event: 'revoked',
-          occurrence: `revoked:${cert.id}`,
-          orderId: event.orderId,
-          certificateId: cert.id,
-          dueAt: now,
-          facts: {
-            domains: cert.sans,
-            serial: cert.serial,
-            notBefore: cert.notBefore,
-            notAfter: cert.notAfter,
-            revokedAt: cert.revokedAt ?? now,
-            revocationReason: revocationReasonName(event.reason),
-          },
-        },
-      ];
+      return [revokedNotice(cert, event.orderId, event.reason, now)];
     }
     // Recorded in the audit trail only (src/audit/event-sink.ts); no notice to the customer.
     case 'validation_attempted':
@@ -168,11 +207,15 @@ async function planNotices(
 
 /** The order's contact by e-mail, and every webhook of the account's contacts, once each. */
 async function recipientsOf(repos: EventRepos, accountId: number, email: string | undefined): Promise<Recipient[]> {
+  return recipientsFrom(await repos.notices.contactWebhooks(accountId), email);
+}
+
+function recipientsFrom(webhookLists: readonly string[], email: string | undefined): Recipient[] {
   const out = new Map<string, Recipient>();
   const address = email?.trim() ?? '';
   if (address !== '')
     out.set(`email:${address.toLowerCase()}`, { channel: 'email', target: address, key: address.toLowerCase() });
-  for (const json of await repos.notices.contactWebhooks(accountId)) {
+  for (const json of webhookLists) {
     for (const url of parseWebhookList(json)) out.set(`webhook:${url}`, { channel: 'webhook', target: url, key: url });
   }
   return [...out.values()];

@@ -1,5 +1,6 @@
 // What notice delivery needs (docs/ARCHITECTURE.md, principle 3): src/app builds it from
 // config and the order engine's dependencies.
+import type { JobKind } from '../worker/job-protocol.js';
 import type { Config } from '../config/schema.js';
 import type { Clock, Logger, RandomSource, SecretSealer } from '../domain/ports.js';
 import type { OrderDeps, ValidationSettings } from '../orders/deps.js';
@@ -7,7 +8,7 @@ import type { StoreView } from '../store/views.js';
 import { createSmtpMailer, type Mailer } from './send-email.js';
 
 /** The job kind that delivers one notice (ref = notice id). */
-export const JOB_NOTICE = 'notice';
+export const JOB_NOTICE = 'notice' satisfies JobKind;
 
 export interface NoticeSettings {
   /** nodemailer connection URL (smtp://, smtps://); undefined: e-mail notices are skipped, not sent. */

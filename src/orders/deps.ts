@@ -67,6 +67,8 @@ export interface OrderDeps {
    * committed, before signing (src/app sets it from CERTDESK_FAULT; never in production).
    */
   afterIntentRecorded?: (orderId: number) => void;
+  /** Fault injection for crash tests only: called after each committed batch of a mass revocation (mass-revoke.ts). */
+  afterRevocationBatch?: (batch: number) => void;
 }
 
 /**

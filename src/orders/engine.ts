@@ -9,6 +9,7 @@ import { deleteOrder } from './delete-order.js';
 import { describeOrder } from './describe-order.js';
 import { describePackageState } from './describe-package-state.js';
 import { listUserOrders } from './list-orders.js';
+import { liveCheck } from './live-check.js';
 import { listOrdersForOperator } from './operator-queries.js';
 import { renewOrder } from './renew-order.js';
 import { approveOrder, rejectOrder, resubmitOrder } from './review.js';
@@ -37,6 +38,7 @@ export function createOrderEngine(deps: OrderDeps) {
       getUserCertificate,
       uploadUserCertificate,
       deleteUserCertificate,
+      liveCheck,
     }),
     /** Issuing CA then root, PEM: what DescribeCertificateState appends to the leaf. */
     chainPem: deps.ca.chainPem,

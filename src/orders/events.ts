@@ -22,7 +22,25 @@ export type OrderEvent =
       seen: string | null;
     }
   | { kind: 'approved'; accountId: number; orderId: number }
-  | { kind: 'rejected'; accountId: number; orderId: number; reason: string };
+  | { kind: 'rejected'; accountId: number; orderId: number; reason: string }
+  /**
+   * Many certificates revoked in one transaction (a mass revocation's batch), all for one
+   * reason: sinks do per batch what they do per 'revoked' (one CRL counter bump, OCSP
+   * responses signed and stored together, notices inserted together).
+   */
+  | { kind: 'revoked_batch'; reason: number | null; certificates: readonly RevokedInBatch[] };
+
+/** An event about one order or certificate. */
+export type SingleOrderEvent = Exclude<OrderEvent, { kind: 'revoked_batch' }>;
+
+/** One certificate of a 'revoked_batch' event. */
+export interface RevokedInBatch {
+  accountId: number;
+  orderId: number | null;
+  certificateId: number;
+  /** The certdesk issuer that signed it. */
+  issuerId: number;
+}
 
 /** What sinks write in the transaction of the change (outbox rows, jobs, CRL counters, OCSP responses)... */
 export type EventRepoWrites = 'notices' | 'jobs' | 'crls' | 'ocspResponses' | 'audit';

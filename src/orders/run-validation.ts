@@ -4,7 +4,7 @@
 // waits for an operator). A CAA record naming another CA ends the order; any other failure
 // is kept as the reason and retried with backoff until the validation window closes (the
 // random values are usable for 30 days, BR 3.2.2.4 v2.2.6).
-import type { Authorization, Order } from '../domain/order.js';
+import { awaitsCsr, type Authorization, type Order } from '../domain/order.js';
 import { checkCaa, checkDnsTxt, checkHttpFile, type CheckResult } from '../validation/index.js';
 import { getProduct } from '../policy/products.js';
 import type { AttemptOutcome } from '../worker/job-protocol.js';
@@ -90,6 +90,15 @@ export async function runValidationAttempt(deps: ValidationDeps, orderId: number
     return { kind: 'retry', reason: firstProblem };
   }
 
+  if (awaitsCsr(order)) {
+    // An ACME order validated through its CAS view: it waits for its CSR (RFC 8555 §7.4 "ready").
+    await repos.orders.moveOrder(
+      orderId,
+      { to: 'ready', from: ['domain_verify'] },
+      { failReason: null, caaCheckedAt: now, updatedAt: now },
+    );
+    return { kind: 'done' };
+  }
   const dv = getProduct(order.productCode).validation === 'DV';
   const moved = await deps.store.writeTransaction(async (tx) => {
     const ok = await tx.orders.moveOrder(

@@ -146,10 +146,12 @@ export interface OrderToInsert {
   companyName: string | undefined;
   tags: ApplicationInput['tags'];
   renewedFrom: number | null;
+  /** false: the caller drives validation itself (ACME challenges, RFC 8555 §7.5.1), no CAS validate job. */
+  startValidation?: boolean;
 }
 
 export type InsertOrderDeps = UseCaseDeps<
-  'clock' | 'random' | 'sealer' | 'events',
+  'clock' | 'random' | 'sealer' | 'events' | 'validation',
   'orders' | 'authorizations' | EventRepoWrites,
   'plans' | 'contacts' | 'companies' | EventRepoReads
 >;
@@ -205,9 +207,13 @@ export async function insertOrder(deps: InsertOrderDeps, repos: InsertRepos, o: 
       validatedAt: null,
     })),
   );
-  // Attempts start on submission.
-  if (o.state === 'domain_verify') {
-    await repos.jobs.enqueue(JOB_VALIDATE, order.id, now, now);
+  // The first attempt is not made on submission: the random values were drawn just now
+  // (BR §3.2.2.4.7), so no customer can have published them yet, and an attempt now only
+  // fails and pushes the next one back by the backoff. It is due one retry delay on; a
+  // DescribeCertificateState while the order waits asks for it at once (describe-order.ts),
+  // as the customer polls after publishing.
+  if (o.state === 'domain_verify' && o.startValidation !== false) {
+    await repos.jobs.enqueue(JOB_VALIDATE, order.id, now + deps.validation.retryBaseMs, now);
     await deps.events(repos, { kind: 'verification_needed', accountId: o.accountId, orderId: order.id }, now);
   }
   return order.id;
@@ -242,7 +248,7 @@ export async function submitApplication(
   return { orderId };
 }
 
-function quotaError(product: Product): CertError {
+export function quotaError(product: Product): CertError {
   return new CertError(
     'quota_exceeded',
     `No unit of the resource plan ${product.code} is left: buy (be granted) more, or delete an application.`,

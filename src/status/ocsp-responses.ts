@@ -43,9 +43,9 @@ import type { Clock, Logger } from '../domain/ports.js';
 import type { StoreView } from '../store/views.js';
 import type { NewOcspResponse, OcspCertificateState } from '../store/repos/ocsp-responses.js';
 import type { EventSink } from '../orders/events.js';
-import type { AttemptOutcome } from '../worker/job-protocol.js';
+import type { AttemptOutcome, JobKind } from '../worker/job-protocol.js';
 
-export const JOB_OCSP_REFRESH = 'ocsp-refresh';
+export const JOB_OCSP_REFRESH = 'ocsp-refresh' satisfies JobKind;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -127,8 +127,13 @@ function issuerHashes(issuer: Issuer): Map<string, IssuerHashes> {
   return hashes;
 }
 
+/** The size of each `held` map after its last pruning. */
+const heldAfterPrune = new WeakMap<Map<string, number>, number>();
+
 export function createOcspCache(issuer: Issuer): OcspCache {
-  return { issuer, hashes: issuerHashes(issuer), answers: new Map(), held: new Map(), inflight: new Map() };
+  const held = new Map<string, number>();
+  heldAfterPrune.set(held, 0);
+  return { issuer, hashes: issuerHashes(issuer), answers: new Map(), held, inflight: new Map() };
 }
 
 function isOurs(state: OcspCache, id: OcspCertId): boolean {
@@ -145,7 +150,12 @@ function isHeld(state: OcspCache, serial: string, now: number): boolean {
 }
 
 function hold(state: OcspCache, serial: string, now: number): void {
-  if (state.held.size > 1000) for (const [k, until] of state.held) if (until <= now) state.held.delete(k);
+  // Pruned when the map has doubled since the last pruning: a batch of many revocations
+  // costs linear time, not a scan of the map per serial.
+  if (state.held.size > Math.max(1000, 2 * (heldAfterPrune.get(state.held) ?? 0))) {
+    for (const [k, until] of state.held) if (until <= now) state.held.delete(k);
+    heldAfterPrune.set(state.held, state.held.size);
+  }
   state.held.set(serial, now + HOLD_MS);
   for (const oid of state.hashes.keys()) state.answers.delete(cacheKey(oid, serial));
 }
@@ -327,6 +337,19 @@ export function ocspEventSink(ca: OcspCa, cache: OcspCache): EventSink {
       const job = await repos.jobs.find(JOB_OCSP_REFRESH, ca.id);
       if (!job || job.run_at > now + OCSP_ISSUED_BATCH_MS)
         await repos.jobs.enqueue(JOB_OCSP_REFRESH, ca.id, now + OCSP_ISSUED_BATCH_MS, now);
+      return;
+    }
+    if (event.kind === 'revoked_batch') {
+      // The batch's responses read in one statement, signed, and stored in statements of 1000.
+      const ids = event.certificates.filter((c) => c.issuerId === ca.id).map((c) => c.certificateId);
+      const rows = (await repos.ocspResponses.findByCertificateIds(ids)).filter(
+        (r) => r.issuer_id === ca.id && r.revoked_at !== null,
+      );
+      for (const r of rows) hold(cache, r.serial, now);
+      for (let i = 0; i < rows.length; i += 1000)
+        await repos.ocspResponses.save(
+          rows.slice(i, i + 1000).map((r) => signStoredResponse(ca, cache.hashes, r, now)),
+        );
       return;
     }
     if (event.kind !== 'revoked') return;

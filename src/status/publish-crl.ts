@@ -14,7 +14,7 @@ import type { Clock, Logger } from '../domain/ports.js';
 import type { IssuingCa } from '../orders/deps.js';
 import type { EventSink } from '../orders/events.js';
 import type { StoreView } from '../store/views.js';
-import type { AttemptOutcome } from '../worker/job-protocol.js';
+import type { AttemptOutcome, JobKind } from '../worker/job-protocol.js';
 
 /** What CRL publication needs; OrderDeps has all of it. */
 export interface CrlDeps {
@@ -25,7 +25,7 @@ export interface CrlDeps {
 }
 
 /** Job kind; the job's ref id is the issuer id. */
-export const JOB_CRL = 'crl';
+export const JOB_CRL = 'crl' satisfies JobKind;
 /** The partition number stored for the full CRL. */
 export const FULL_CRL = -1;
 
@@ -141,6 +141,16 @@ export async function runCrlPublication(deps: CrlDeps, issuerId: number): Promis
  */
 export function crlEventSink(delayMs: number): EventSink {
   return async (repos, event, now) => {
+    if (event.kind === 'revoked_batch') {
+      // One bump and one job per issuer for the whole batch.
+      const perIssuer = new Map<number, number>();
+      for (const c of event.certificates) perIssuer.set(c.issuerId, (perIssuer.get(c.issuerId) ?? 0) + 1);
+      for (const [issuerId, count] of perIssuer) {
+        await repos.crls.bumpRevision(issuerId, count);
+        await repos.jobs.enqueue(JOB_CRL, issuerId, now + delayMs, now);
+      }
+      return;
+    }
     if (event.kind !== 'revoked') return;
     const issuerId = await repos.crls.issuerOfCertificate(event.certificateId);
     if (issuerId === null) return; // an uploaded certificate: another CA's to list

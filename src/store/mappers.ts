@@ -90,6 +90,9 @@ export function orderChangesToRow(c: OrderChanges): Omit<Updateable<OrdersTable>
   if (c.caaCheckedAt !== undefined) set.caa_checked_at = c.caaCheckedAt;
   if (c.keySealed !== undefined) set.key_sealed = c.keySealed;
   if (c.updatedAt !== undefined) set.updated_at = c.updatedAt;
+  if (c.spki !== undefined) set.spki = c.spki;
+  if (c.keyAlgorithm !== undefined) set.key_algorithm = c.keyAlgorithm;
+  if (c.csrDer !== undefined) set.csr_der = c.csrDer;
   return set;
 }
 

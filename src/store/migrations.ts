@@ -11,7 +11,9 @@ import * as m0004 from './migrations/0004-crls.js';
 import * as m0005 from './migrations/0005-ocsp.js';
 import * as m0006 from './migrations/0006-notices.js';
 import * as m0007 from './migrations/0007-rate-limits.js';
+import * as m0008 from './migrations/0008-acme.js';
 import * as m0009 from './migrations/0009-audit.js';
+import * as m0011 from './migrations/0011-console.js';
 
 type Step = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> };
 
@@ -23,7 +25,9 @@ const STEPS: ReadonlyArray<[string, Step]> = [
   ['0005_ocsp', m0005],
   ['0006_notices', m0006],
   ['0007_rate_limits', m0007],
+  ['0008_acme', m0008],
   ['0009_audit', m0009],
+  ['0011_console', m0011],
 ];
 
 class CodeMigrations implements MigrationProvider {

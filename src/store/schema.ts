@@ -5,6 +5,7 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
 import type { AuthorizationStatus, OrderState, ValidateType } from '../domain/order.js';
 import type { CertificateSource, CertificateState } from '../domain/certificate.js';
+import type { AcmeAccountStatus, AcmeChallengeStatus, AcmeChallengeType } from '../domain/acme.js';
 
 export interface AccountsTable {
   id: Generated<number>;
@@ -202,7 +203,15 @@ export interface Database {
   webhook_secrets: WebhookSecretsTable;
   ocsp_responses: OcspResponsesTable;
   rate_counters: RateCountersTable;
+  acme_eab_keys: AcmeEabKeysTable;
+  acme_accounts: AcmeAccountsTable;
+  acme_nonces: AcmeNoncesTable;
+  acme_orders: AcmeOrdersTable;
+  acme_authorizations: AcmeAuthorizationsTable;
+  acme_challenges: AcmeChallengesTable;
   audit_events: AuditEventsTable;
+  console_sessions: ConsoleSessionsTable;
+  console_links: ConsoleLinksTable;
 }
 
 /** The audit trail (migration 0009): append-only; `detail` is JSON. */
@@ -303,3 +312,91 @@ export interface RateCountersTable {
   action: string;
   count: number;
 }
+
+// ---- ACME (migration 0008; domain/acme.ts) ----
+
+export interface AcmeEabKeysTable {
+  key_id: string;
+  account_id: number;
+  product_code: string;
+  hmac_sealed: string; // sealed, aad = 'acme-eab:' + key_id
+  max_accounts: number;
+  used_accounts: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+export interface AcmeAccountsTable {
+  id: Generated<number>;
+  url_id: string;
+  account_id: number;
+  product_code: string;
+  eab_key_id: string | null;
+  jwk: string; // JSON public JWK
+  thumbprint: string; // RFC 7638, base64url
+  status: AcmeAccountStatus;
+  contact: string; // JSON array of mailto: URIs
+  created_at: number;
+}
+
+export interface AcmeNoncesTable {
+  nonce: string;
+  expires_at: number;
+}
+
+export interface AcmeOrdersTable {
+  id: Generated<number>;
+  url_id: string;
+  order_id: number;
+  acme_account_id: number;
+  profile: string;
+  replaces: string | null;
+  expires_at: number;
+  error: string | null; // JSON problem document
+  created_at: number;
+}
+
+export interface AcmeAuthorizationsTable {
+  id: Generated<number>;
+  url_id: string;
+  authorization_id: number;
+  acme_account_id: number;
+  expires_at: number;
+  deactivated_at: number | null;
+}
+
+export interface AcmeChallengesTable {
+  id: Generated<number>;
+  url_id: string;
+  acme_authorization_id: number;
+  type: AcmeChallengeType;
+  token: string;
+  status: AcmeChallengeStatus;
+  validated_at: number | null;
+  error: string | null; // JSON problem document
+}
+/** A signed-in console session (migration 0011); `id` is the SHA-256 of the cookie's token. */
+export interface ConsoleSessionsTable {
+  id: string;
+  kind: 'customer' | 'operator';
+  account_id: number | null;
+  access_key_id: string | null;
+  scope_order_id: number | null;
+  csrf: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** A one-time console sign-in link (migration 0011); `id` is the SHA-256 of the link's token. */
+export interface ConsoleLinksTable {
+  id: string;
+  account_id: number;
+  scope_order_id: number | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export type ConsoleSessionRow = Selectable<ConsoleSessionsTable>;
+export type ConsoleLinkRow = Selectable<ConsoleLinksTable>;

@@ -147,6 +147,59 @@ for (const [name, location] of locations) {
       await s2.close();
     });
 
+    test('console sessions expire; a sign-in link is consumed once, by one of two racing requests', async () => {
+      const acct = await store.repos.accounts.create('Console', 1);
+      const cs = store.repos.consoleSessions;
+      await cs.insertSession({
+        id: 'a'.repeat(64),
+        kind: 'customer',
+        account_id: acct.id,
+        access_key_id: null,
+        scope_order_id: 7,
+        csrf: 'tok',
+        created_at: 1,
+        expires_at: 1_000,
+      });
+      const got = await cs.getSession('a'.repeat(64), 999);
+      assert.deepEqual(got, {
+        id: 'a'.repeat(64),
+        kind: 'customer',
+        account_id: acct.id,
+        access_key_id: null,
+        scope_order_id: 7,
+        csrf: 'tok',
+        created_at: 1,
+        expires_at: 1_000,
+      });
+      assert.equal(await cs.getSession('a'.repeat(64), 1_000), undefined, 'expired at expires_at');
+      await cs.insertLink({
+        id: 'b'.repeat(64),
+        account_id: acct.id,
+        scope_order_id: null,
+        created_at: 1,
+        expires_at: 2_000,
+        used_at: null,
+      });
+      assert.equal(await cs.consumeLink('b'.repeat(64), 2_000), undefined, 'expired');
+      const [x, y] = await Promise.all([cs.consumeLink('b'.repeat(64), 1_500), cs.consumeLink('b'.repeat(64), 1_500)]);
+      assert.equal([x, y].filter(Boolean).length, 1, 'one winner');
+      assert.equal((x ?? y)!.used_at, 1_500);
+      assert.equal(await cs.consumeLink('b'.repeat(64), 1_600), undefined, 'used');
+      assert.equal(await cs.purgeExpired(2_000), 2);
+      await cs.insertSession({
+        id: 'c'.repeat(64),
+        kind: 'operator',
+        account_id: null,
+        access_key_id: null,
+        scope_order_id: null,
+        csrf: 't',
+        created_at: 1,
+        expires_at: 5_000,
+      });
+      await cs.deleteSession('c'.repeat(64));
+      assert.equal(await cs.getSession('c'.repeat(64), 2), undefined);
+    });
+
     test('accounts and access keys round-trip with the same JS types', async () => {
       const acct = await store.repos.accounts.create('Acme', 1_700_000_000_000);
       assert.equal(typeof acct.id, 'number');

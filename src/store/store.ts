@@ -27,7 +27,9 @@ import { noticeRepo } from './repos/notices.js';
 import { ocspResponseRepo } from './repos/ocsp-responses.js';
 import { rateCounterRepo } from './repos/rate-counters.js';
 import { statsRepo } from './repos/stats.js';
+import { acmeRepo } from './repos/acme.js';
 import { auditRepo } from './repos/audit.js';
+import { consoleSessionRepo } from './repos/console-sessions.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -69,7 +71,9 @@ function buildRepos(db: Db, kind: StoreKind, keyFeed?: AccessKeyFeed, prepared?:
     ocspResponses: ocspResponseRepo(db),
     rateCounters,
     stats: statsRepo(db),
+    acme: acmeRepo(db, kind),
     audit: auditRepo(db),
+    consoleSessions: consoleSessionRepo(db),
   };
 }
 

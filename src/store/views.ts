@@ -20,18 +20,51 @@ export interface ReadRepos {
   companies: Pick<Repos['companies'], 'list' | 'latest' | 'findByName'>;
   csrs: Pick<Repos['csrs'], 'get' | 'page'>;
   issuers: Pick<Repos['issuers'], 'listActive' | 'count'>;
-  orders: Pick<Repos['orders'], 'getWithCertificate' | 'get' | 'getById' | 'list' | 'listForOperator'>;
+  orders: Pick<Repos['orders'], 'getWithCertificate' | 'get' | 'getById' | 'getManyById' | 'list' | 'listForOperator'>;
   authorizations: Pick<Repos['authorizations'], 'forOrder'>;
   certificates: Pick<
     Repos['certificates'],
-    'forOrder' | 'forOrders' | 'get' | 'findIssuedBySerial' | 'nameTaken' | 'list'
+    | 'forOrder'
+    | 'forOrders'
+    | 'get'
+    | 'getMany'
+    | 'findIssuedBySerial'
+    | 'nameTaken'
+    | 'list'
+    | 'revocationCandidates'
+    | 'countUnrevoked'
   >;
   jobs: Pick<Repos['jobs'], 'find' | 'nextRunAt'>;
   crls: Pick<Repos['crls'], 'latest' | 'header' | 'headers' | 'revokedPage' | 'issuerOfCertificate'>;
   notices: Pick<Repos['notices'], 'get' | 'list' | 'contactWebhooks' | 'webhookSecret'>;
-  ocspResponses: Pick<Repos['ocspResponses'], 'find' | 'findMany' | 'findByCertificateId' | 'needingResponse' | 'get'>;
+  ocspResponses: Pick<
+    Repos['ocspResponses'],
+    'find' | 'findMany' | 'findByCertificateId' | 'findByCertificateIds' | 'needingResponse' | 'get'
+  >;
   stats: Repos['stats'];
+  acme: Pick<
+    Repos['acme'],
+    | 'getEab'
+    | 'listEab'
+    | 'accountByUrlId'
+    | 'accountById'
+    | 'accountByThumbprint'
+    | 'orderByUrlId'
+    | 'orderByOrderId'
+    | 'withOrder'
+    | 'listOrders'
+    | 'authorizationsForOrder'
+    | 'authorizationByUrlId'
+    | 'authorizationById'
+    | 'authorizationRecord'
+    | 'challengesFor'
+    | 'challengeByUrlId'
+    | 'challengeById'
+    | 'reusableAuthorization'
+    | 'expiredWaiting'
+  >;
   audit: Pick<Repos['audit'], 'list'>;
+  consoleSessions: Pick<Repos['consoleSessions'], 'getSession'>;
 }
 
 /** Repositories `W` with all their methods, and repositories `R` for reading only. */
@@ -72,8 +105,14 @@ export type OperatorReadView = ReadView<'audit'>;
 /** Relying parties: the published CRLs (OCSP answers come from status/, which may store a fresh response). */
 export type PublicReadView = ReadView<'crls'>;
 /** ACME (RFC 8555 §7.1): order, authorization and certificate resources are read as POST-as-GET. */
-export type AcmeReadView = ReadView<'orders' | 'authorizations' | 'certificates'>;
+export type AcmeReadView = ReadView<'orders' | 'authorizations' | 'certificates' | 'acme'>;
+/** ACME's own admission write (RFC 8555 §6.5): issuing and spending anti-replay nonces. */
+export interface AcmeNonceView {
+  readonly repos: { acme: Pick<Repos['acme'], 'issueNonces' | 'redeemNonce'> };
+}
 /** The web console: an account's own records, to list and show. */
 export type ConsoleReadView = ReadView<
   'accounts' | 'accessKeys' | 'plans' | 'contacts' | 'companies' | 'csrs' | 'orders' | 'authorizations' | 'certificates'
 >;
+/** The operator console: CA status (issuers, CRL headers) and the job and order counts. */
+export type OperatorConsoleReadView = ReadView<'issuers' | 'crls' | 'stats'>;

@@ -57,6 +57,20 @@ export function isPublicAddress(ip: string): boolean {
   return false;
 }
 
+/**
+ * The address in network byte order (4 or 16 octets), or undefined for anything that is not
+ * a plain IPv4 or IPv6 address (a zone index included). RFC 5280 §4.2.1.6 iPAddress form.
+ */
+export function addressOctets(ip: string): Buffer | undefined {
+  const family = isIP(ip);
+  if (family === 4) return Buffer.from(parseV4(ip));
+  if (family === 6) {
+    const bytes = parseV6(ip);
+    return bytes === undefined ? undefined : Buffer.from(bytes);
+  }
+  return undefined;
+}
+
 function isPublicV4(bytes: readonly number[]): boolean {
   return !NON_PUBLIC_V4.some((range) => inRange(bytes, range));
 }

@@ -127,15 +127,16 @@ describe('checkCaa', () => {
   for (const c of cases) {
     test(c.name, async () => {
       const result = await checkCaa({ resolver }, { name: c.target, issuerDomain: US });
-      // A lookup failure may heal by itself (retry); a record that refuses us is permanent.
+      // A lookup failure may heal by itself (retry, ACME `dns`); a record that refuses us is
+      // permanent (ACME `caa`).
       const permanent = c.reason !== undefined && !c.reason.startsWith('CAA lookup');
       assert.deepEqual(
         result,
         c.reason === undefined
           ? { ok: true }
           : permanent
-            ? { ok: false, reason: c.reason, permanent }
-            : { ok: false, reason: c.reason },
+            ? { ok: false, reason: c.reason, permanent, problem: 'caa' }
+            : { ok: false, reason: c.reason, problem: 'dns' },
       );
     });
   }
@@ -149,5 +150,178 @@ describe('checkCaa', () => {
       .filter((q) => q.type === 'CAA')
       .map((q) => q.name);
     assert.deepEqual(asked, ['a.b.nothing.test', 'b.nothing.test', 'nothing.test', 'test']);
+  });
+});
+
+// RFC 8657 parameters: only read when the caller says which ACME account and method it is.
+describe('checkCaa with RFC 8657 accounturi and validationmethods', () => {
+  const ACCT = 'https://certdesk.example/acme/acct/1';
+  const OTHER = 'https://certdesk.example/acme/acct/2';
+  let cs: ChallengeServer;
+  let resolver: DnsResolver;
+  before(async () => {
+    cs = await startChallengeServer();
+    resolver = createDnsResolver({ server: cs.dnsAddress, timeoutMs: 1000, tries: 2 });
+    const zones: Record<string, CaaSpec[]> = {
+      'acct.test': [issue(`${US}; accounturi=${ACCT}`)],
+      'acct-other.test': [issue(`${US}; accounturi=${OTHER}`)],
+      'acct-two-records.test': [issue(`${US}; accounturi=${OTHER}`), issue(`${US}; accounturi=${ACCT}`)],
+      'acct-twice.test': [issue(`${US}; accounturi=${ACCT}; accounturi=${ACCT}`)],
+      'acct-spaces.test': [issue(`${US} ;  accounturi = ${ACCT} `)],
+      'acct-case.test': [issue(`${US}; AccountURI=${OTHER}`)],
+      'acct-upper-url.test': [issue(`${US}; accounturi=${ACCT.toUpperCase()}`)],
+      'acct-bare.test': [issue(US), issue(`${US}; accounturi=${OTHER}`)],
+      'methods.test': [issue(`${US}; validationmethods=dns-01,http-01`)],
+      'methods-spaces.test': [issue(`${US}; validationmethods=dns-01, tls-alpn-01`)],
+      'methods-twice.test': [issue(`${US}; validationmethods=http-01; validationmethods=http-01`)],
+      'methods-prefix.test': [issue(`${US}; validationmethods=dns-01-extended`)],
+      'both.test': [
+        issue(`${US}; accounturi=${ACCT}; validationmethods=dns-01`),
+        issue(`${US}; accounturi=${OTHER}; validationmethods=http-01`),
+      ],
+      'unknown-param.test': [issue(`${US}; policy=ev; x-vendor=1`)],
+      'malformed-param.test': [issue(`${US}; accounturi`)],
+      'other-ca-acct.test': [issue(`letsencrypt.org; accounturi=${ACCT}`)],
+      'wild-acct.test': [issue(`${US}; accounturi=${ACCT}`), issuewild(`${US}; accounturi=${OTHER}`)],
+    };
+    for (const [name, records] of Object.entries(zones)) cs.setCaa(name, records);
+  });
+  after(() => cs.close());
+
+  type Method = 'http-01' | 'dns-01' | 'tls-alpn-01' | 'dns-account-01';
+  const cases: Array<{
+    name: string;
+    target: string;
+    accountUri?: string;
+    method?: Method;
+    /** The part of the reason after "CAA record at <zone> authorizes certdesk.example only under ..." */
+    unmet?: string;
+  }> = [
+    { name: 'accounturi equal to the account', target: 'acct.test', accountUri: ACCT },
+    {
+      name: 'accounturi of another account',
+      target: 'acct-other.test',
+      accountUri: ACCT,
+      unmet: `issue "${US}; accounturi=${OTHER}": accounturi names another ACME account`,
+    },
+    // No account given (the CAS path): today's behaviour, the parameter is not read.
+    { name: 'accounturi without an account to compare', target: 'acct-other.test' },
+    // RFC 8657 appendix A: two records, two accounts; either one authorizes.
+    { name: 'one of two records names the account', target: 'acct-two-records.test', accountUri: ACCT },
+    {
+      // RFC 8657 §3: even two equal accounturi parameters make the property unsatisfiable.
+      name: 'two accounturi parameters on one property',
+      target: 'acct-twice.test',
+      accountUri: ACCT,
+      unmet: `issue "${US}; accounturi=${ACCT}; accounturi=${ACCT}": more than one accounturi, which no account can satisfy`,
+    },
+    // RFC 8659 §4.2 allows whitespace around ";" and "=".
+    { name: 'whitespace around the parameter', target: 'acct-spaces.test', accountUri: ACCT },
+    {
+      // Tags are read case-insensitively so that a differently cased tag still restricts.
+      name: 'a capitalised tag still restricts',
+      target: 'acct-case.test',
+      accountUri: ACCT,
+      unmet: `issue "${US}; AccountURI=${OTHER}": accounturi names another ACME account`,
+    },
+    {
+      // The URI is compared as the account's Location was given out, not case-folded.
+      name: 'an account URL in other case is another URL',
+      target: 'acct-upper-url.test',
+      accountUri: ACCT,
+      unmet: `issue "${US}; accounturi=${ACCT.toUpperCase()}": accounturi names another ACME account`,
+    },
+    // A property without accounturi matches any account (RFC 8657 §3).
+    { name: 'a bare issue beside a restricted one', target: 'acct-bare.test', accountUri: ACCT },
+    { name: 'validationmethods lists the method', target: 'methods.test', method: 'http-01' },
+    {
+      name: 'validationmethods does not list the method',
+      target: 'methods.test',
+      method: 'tls-alpn-01',
+      unmet: `issue "${US}; validationmethods=dns-01,http-01": validationmethods does not list tls-alpn-01`,
+    },
+    // dns-account-01 is its own method name: a list naming dns-01 does not cover it.
+    {
+      name: 'dns-01 in the list does not admit dns-account-01',
+      target: 'methods.test',
+      method: 'dns-account-01',
+      unmet: `issue "${US}; validationmethods=dns-01,http-01": validationmethods does not list dns-account-01`,
+    },
+    { name: 'a space after the comma is tolerated', target: 'methods-spaces.test', method: 'tls-alpn-01' },
+    {
+      name: 'a method name that only starts with the method',
+      target: 'methods-prefix.test',
+      method: 'dns-01',
+      unmet: `issue "${US}; validationmethods=dns-01-extended": validationmethods does not list dns-01`,
+    },
+    {
+      name: 'two validationmethods parameters on one property',
+      target: 'methods-twice.test',
+      method: 'http-01',
+      unmet: `issue "${US}; validationmethods=http-01; validationmethods=http-01": more than one validationmethods, which no request can satisfy`,
+    },
+    { name: 'validationmethods without a method to compare', target: 'methods.test', accountUri: ACCT },
+    // RFC 8657 appendix A: each (account, method) pair is one record; both must hold on one record.
+    { name: 'account and method on the same record', target: 'both.test', accountUri: ACCT, method: 'dns-01' },
+    {
+      name: 'account of one record, method of the other',
+      target: 'both.test',
+      accountUri: ACCT,
+      method: 'http-01',
+      unmet:
+        `issue "${US}; accounturi=${ACCT}; validationmethods=dns-01": validationmethods does not list http-01; ` +
+        `issue "${US}; accounturi=${OTHER}; validationmethods=http-01": accounturi names another ACME account`,
+    },
+    // RFC 8659 §4.2: parameters certdesk does not define are ignored.
+    { name: 'unknown parameters', target: 'unknown-param.test', accountUri: ACCT, method: 'http-01' },
+    { name: 'a parameter without "=" is skipped', target: 'malformed-param.test', accountUri: ACCT },
+    // issuewild replaces issue for wildcards (RFC 8659 §4.3), parameters included.
+    {
+      name: 'wildcard: the issuewild parameters decide',
+      target: '*.wild-acct.test',
+      accountUri: ACCT,
+      unmet: `issuewild "${US}; accounturi=${OTHER}": accounturi names another ACME account`,
+    },
+    { name: 'non-wildcard: the issue parameters decide', target: 'wild-acct.test', accountUri: ACCT },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const opts: Parameters<typeof checkCaa>[1] = { name: c.target, issuerDomain: US };
+      if (c.accountUri !== undefined) opts.accountUri = c.accountUri;
+      if (c.method !== undefined) opts.method = c.method;
+      const result = await checkCaa({ resolver }, opts);
+      const zone = c.target.replace(/^\*\./, '');
+      assert.deepEqual(
+        result,
+        c.unmet === undefined
+          ? { ok: true }
+          : {
+              ok: false,
+              reason: `CAA record at ${zone} authorizes ${US} only under conditions this request does not meet (${c.unmet}).`,
+              permanent: true,
+              problem: 'caa',
+            },
+      );
+    });
+  }
+
+  test('an IP identifier has no CAA: permitted without any DNS query (BR §3.2.2.8 covers dNSNames)', async () => {
+    cs.setCaa('1.2.0.192.in-addr.arpa', [issue(';')]);
+    cs.setCaa('2.1', [issue(';')]); // where climbing "192.0.2.1" label by label would land
+    const before = cs.dnsQueries().length;
+    for (const ip of ['192.0.2.1', '2001:db8::1']) {
+      assert.deepEqual(await checkCaa({ resolver }, { name: ip, issuerDomain: US, accountUri: ACCT }), { ok: true });
+    }
+    assert.equal(cs.dnsQueries().length, before);
+  });
+
+  test('another CA named with our account URI still does not authorize us', async () => {
+    const result = await checkCaa({ resolver }, { name: 'other-ca-acct.test', issuerDomain: US, accountUri: ACCT });
+    assert.deepEqual(result, {
+      ok: false,
+      reason: `CAA record at other-ca-acct.test does not authorize ${US} (issue "letsencrypt.org; accounturi=${ACCT}").`,
+      permanent: true,
+      problem: 'caa',
+    });
   });
 });

@@ -1,6 +1,8 @@
 // CAA checking (BR §3.2.2.8, RFC 8659; compliance.md §3): may certdesk issue for this name?
 
-import { failed, normalizeDomain, passed, quoteForReason, type CheckResult } from './check-result.js';
+import type { AcmeChallengeType } from './acme-methods.js';
+import { failedAs, normalizeDomain, passed, quoteForReason, type CheckResult } from './check-result.js';
+import { isIpIdentifier } from './ip-identifier.js';
 import { isDnsLookupError, type CaaRecord, type DnsResolver } from './ports.js';
 
 /** RFC 8659 §4.1: the Issuer Critical Flag is bit 0 of the flags octet, i.e. 128. */
@@ -10,10 +12,31 @@ const ISSUER_CRITICAL = 0x80;
 // ignored, unless marked critical (RFC 8659 §4.1).
 const KNOWN_TAGS = new Set(['issue', 'issuewild', 'iodef']);
 
-export async function checkCaa(
-  deps: { resolver: DnsResolver },
-  opts: { name: string; issuerDomain: string },
-): Promise<CheckResult> {
+export interface CaaCheckOptions {
+  name: string;
+  /** certdesk's CAA identity (the issuer-domain-name customers write in `issue`). */
+  issuerDomain: string;
+  /**
+   * RFC 8657 §3: the ACME account URL of the request. When given, an `issue`/`issuewild`
+   * property naming certdesk with an `accounturi` parameter authorizes only that account.
+   * Left out (the CAS path, which has no ACME account), `accounturi` is not consulted.
+   * RFC 8657 §5.3 asks every issuance system behind one CAA identity to read the parameters
+   * alike; until the CAS path does, a record restricting certdesk's ACME accounts does not
+   * restrict CAS orders.
+   */
+  accountUri?: string;
+  /**
+   * RFC 8657 §4: the ACME challenge type that validated the name. When given, a property
+   * naming certdesk with `validationmethods` authorizes only the methods it lists. Left out,
+   * `validationmethods` is not consulted.
+   */
+  method?: AcmeChallengeType;
+}
+
+export async function checkCaa(deps: { resolver: DnsResolver }, opts: CaaCheckOptions): Promise<CheckResult> {
+  // BR §3.2.2.8 requires CAA for each dNSName; an IP address (RFC 8738) has no CAA to look up,
+  // and climbing its dotted form would query unrelated names ("2.0.192", "0.192", "192").
+  if (isIpIdentifier(opts.name)) return passed;
   const name = normalizeDomain(opts.name);
   const wildcard = name.startsWith('*.');
   const fqdn = wildcard ? name.slice(2) : name;
@@ -25,7 +48,10 @@ export async function checkCaa(
   } catch (e) {
     // compliance.md §3: a failed lookup (SERVFAIL included) never counts as permission.
     if (isDnsLookupError(e)) {
-      return failed(`CAA lookup for ${fqdn} failed (${e.reason}); issuance is not permitted until it succeeds.`);
+      return failedAs(
+        'dns',
+        `CAA lookup for ${fqdn} failed (${e.reason}); issuance is not permitted until it succeeds.`,
+      );
     }
     throw e;
   }
@@ -36,7 +62,8 @@ export async function checkCaa(
   const tagOf = (r: CaaRecord): string => r.tag.toLowerCase(); // RFC 8659 §4.1: tags match case-insensitively
   const criticalUnknown = records.find((r) => (r.flags & ISSUER_CRITICAL) !== 0 && !KNOWN_TAGS.has(tagOf(r)));
   if (criticalUnknown !== undefined) {
-    return failed(
+    return failedAs(
+      'caa',
       `CAA record at ${at} has a critical property "${quoteForReason(criticalUnknown.tag, 40)}" that certdesk does not support, so issuance is forbidden.`,
       true,
     );
@@ -50,9 +77,68 @@ export async function checkCaa(
   // RFC 8659 §4: a set without issue/issuewild properties (only iodef, say) restricts nothing.
   if (relevant.length === 0) return passed;
 
-  if (issuer !== '' && relevant.some((r) => issuerDomainOf(r.value) === issuer)) return passed;
-  const listed = relevant.map((r) => `${tagOf(r)} "${quoteForReason(r.value, 80)}"`).join(', ');
-  return failed(`CAA record at ${at} does not authorize ${issuer} (${listed}).`, true);
+  const ours = issuer === '' ? [] : relevant.filter((r) => issuerDomainOf(r.value) === issuer);
+  if (ours.length === 0) {
+    const listed = relevant.map((r) => `${tagOf(r)} "${quoteForReason(r.value, 80)}"`).join(', ');
+    return failedAs('caa', `CAA record at ${at} does not authorize ${issuer} (${listed}).`, true);
+  }
+  // RFC 8659 §4.2: each property stands alone; one property whose parameters this request
+  // meets is enough.
+  const unmet = ours.map((r) => unmetParameter(r, opts));
+  if (unmet.some((why) => why === undefined)) return passed;
+  const listed = ours.map((r, i) => `${tagOf(r)} "${quoteForReason(r.value, 120)}": ${unmet[i]!}`).join('; ');
+  return failedAs(
+    'caa',
+    `CAA record at ${at} authorizes ${issuer} only under conditions this request does not meet (${listed}).`,
+    true,
+  );
+}
+
+/**
+ * Why a property naming certdesk does not authorize this request, or undefined if it does.
+ * Only the RFC 8657 parameters are read, and only when the caller passes what they restrict;
+ * every other parameter is ignored (RFC 8659 §4.2: their meaning is up to the issuer, and
+ * certdesk defines none).
+ */
+function unmetParameter(record: CaaRecord, opts: CaaCheckOptions): string | undefined {
+  const params = parametersOf(record.value);
+  if (opts.accountUri !== undefined) {
+    const uris = params.get('accounturi') ?? [];
+    // RFC 8657 §3: "A property with multiple accounturi parameters is unsatisfiable."
+    if (uris.length > 1) return 'more than one accounturi, which no account can satisfy';
+    // RFC 8657 §3: the URI must identify the requesting account; it is compared as given.
+    if (uris.length === 1 && uris[0] !== opts.accountUri) return 'accounturi names another ACME account';
+  }
+  if (opts.method !== undefined) {
+    const lists = params.get('validationmethods') ?? [];
+    // Two lists on one property: read as unsatisfiable, as RFC 8657 §3 rules for accounturi.
+    if (lists.length > 1) return 'more than one validationmethods, which no request can satisfy';
+    if (lists.length === 1) {
+      // RFC 8657 §4: value = label *("," label), labels being ACME challenge type names.
+      const methods = lists[0]!.split(',').map((m) => m.trim());
+      if (!methods.includes(opts.method)) return `validationmethods does not list ${opts.method}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * RFC 8659 §4.2: parameters = tag "=" value, separated by ";", with optional whitespace.
+ * Tags are compared in lower case: a record written `AccountURI=` still restricts (the
+ * safe reading). A parameter without "=" is malformed and skipped.
+ */
+function parametersOf(value: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const parts = value.split(';').slice(1);
+  for (const part of parts) {
+    const eq = part.indexOf('=');
+    if (eq === -1) continue;
+    const tag = part.slice(0, eq).trim().toLowerCase();
+    const v = part.slice(eq + 1).trim();
+    if (tag === '') continue;
+    out.set(tag, [...(out.get(tag) ?? []), v]);
+  }
+  return out;
 }
 
 /**
@@ -76,7 +162,7 @@ async function findRelevantRRset(
 /**
  * RFC 8659 §4.2: issue-value = [issuer-domain-name] *(";" parameter). An empty
  * issuer-domain-name (a value of "" or ";") authorizes nobody, which the empty string here
- * achieves: it never equals a real issuer. Parameters (e.g. RFC 8657 accounturi) are ignored.
+ * achieves: it never equals a real issuer. Parameters are read by parametersOf().
  */
 function issuerDomainOf(value: string): string {
   const semicolon = value.indexOf(';');

@@ -3,12 +3,24 @@
 
 // `permanent` marks a refusal that retrying cannot change by itself (a CAA record naming
 // another CA): the order fails at once instead of retrying until its validation window ends.
-export type CheckResult = { ok: true } | { ok: false; reason: string; permanent?: boolean };
+export type CheckResult = { ok: true } | { ok: false; reason: string; permanent?: boolean; problem?: FailureKind };
+
+/**
+ * What went wrong, for front ends that classify failures: the ACME challenge error types of
+ * RFC 8555 §6.7 (`dns`, `connection`, `tls`, `unauthorized`, `caa`). Checks that only the
+ * CAS path runs leave it out.
+ */
+export type FailureKind = 'dns' | 'connection' | 'tls' | 'unauthorized' | 'caa';
 
 export const passed: CheckResult = Object.freeze({ ok: true });
 
 export function failed(reason: string, permanent = false): CheckResult {
   return permanent ? { ok: false, reason, permanent } : { ok: false, reason };
+}
+
+/** A failure with its ACME problem type (see FailureKind). */
+export function failedAs(problem: FailureKind, reason: string, permanent = false): CheckResult {
+  return permanent ? { ok: false, reason, permanent, problem } : { ok: false, reason, problem };
 }
 
 /**

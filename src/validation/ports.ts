@@ -1,4 +1,4 @@
-// The two side effects domain-control validation needs, passed in by src/app
+// The side effects domain-control validation needs, passed in by src/app
 // (docs/ARCHITECTURE.md, principle 3). Tests hand in the real implementations pointed at the
 // loopback challenge server in test/challenge-server.ts; production points them at the
 // system resolver (or a configured one) and the open internet.
@@ -81,4 +81,57 @@ export class HttpFetchError extends Error {
 
 export function isHttpFetchError(e: unknown): e is HttpFetchError {
   return e instanceof HttpFetchError;
+}
+
+export interface TlsHandshakeOptions {
+  /** The IP address to connect to; never re-resolved (as for HttpFetchOptions). */
+  address: string;
+  port: number;
+  /** Sent as SNI (RFC 6066 §3): the name being validated, or an address's reverse-DNS name. */
+  servername: string;
+  /** Offered in the ALPN extension (RFC 7301). */
+  alpnProtocols: readonly string[];
+  /** Total budget: connect and handshake. */
+  timeoutMs: number;
+}
+
+export interface TlsHandshakeResult {
+  /** The negotiated version as node names it ('TLSv1.2', 'TLSv1.3'). */
+  version: string;
+  /** The protocol the server selected with ALPN, or undefined when it selected none. */
+  alpnProtocol: string | undefined;
+  /** The server's end-entity certificate, DER, as received (never verified against a trust store). */
+  certificate: Buffer;
+}
+
+/**
+ * One TLS handshake without verifying the server's certificate: tls-alpn-01 (RFC 8737 §3)
+ * judges the certificate itself, and it is self-signed by design. Nothing is sent after the
+ * handshake; the connection is closed at once.
+ */
+export interface TlsConnector {
+  handshake(opts: TlsHandshakeOptions): Promise<TlsHandshakeResult>;
+}
+
+/**
+ * - connect_failed: no TCP connection (refused, unreachable);
+ * - handshake_failed: TCP connected but TLS did not complete (alert, garbage, old version);
+ * - no_alpn_overlap: the server refused the handshake because it speaks none of the offered
+ *   ALPN protocols (the no_application_protocol alert, RFC 7301 §3.2);
+ * - timeout, bad_address: as for HTTP.
+ */
+export type TlsConnectFailure = 'timeout' | 'connect_failed' | 'handshake_failed' | 'no_alpn_overlap' | 'bad_address';
+
+export class TlsConnectError extends Error {
+  readonly code: TlsConnectFailure;
+
+  constructor(code: TlsConnectFailure, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TlsConnectError';
+    this.code = code;
+  }
+}
+
+export function isTlsConnectError(e: unknown): e is TlsConnectError {
+  return e instanceof TlsConnectError;
 }

@@ -2,6 +2,14 @@
 // notices, CRL and OCSP publication): a handler runs one job for its reference id and says
 // whether it is done or should be tried again later; the worker owns the backoff.
 
+/**
+ * Every kind of durable job (the jobs table's `kind`), one union so that a kind without a
+ * handler, or a handler for a kind nobody schedules, is a compile error (src/app registers
+ * one handler per kind): order validation and issuance (orders/job-kinds.ts), CRL
+ * publication and OCSP refresh (status/), notice delivery (notices/).
+ */
+export type JobKind = 'validate' | 'issue' | 'crl' | 'ocsp-refresh' | 'notice';
+
 /** What one attempt of a job came to: done (the job row is deleted), or retry later with the reason kept. */
 export type AttemptOutcome = { kind: 'done' } | { kind: 'retry'; reason: string };
 

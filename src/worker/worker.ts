@@ -5,14 +5,15 @@ import { actingAs, SYSTEM_ACTOR } from '../domain/audit.js';
 import { randomBytes } from 'node:crypto';
 import type { Clock, Logger } from '../domain/ports.js';
 import type { StoreView } from '../store/views.js';
-import type { AttemptOutcome, JobHandler } from './job-protocol.js';
+import type { AttemptOutcome, JobHandler, JobKind } from './job-protocol.js';
 
 export interface WorkerOptions {
   /** The worker touches the job queue only; handlers bring their own dependencies. */
   store: StoreView<'jobs'>;
   clock: Clock;
   logger: Logger;
-  handlers: Record<string, JobHandler>;
+  /** One handler per job kind: the compiler refuses a kind left out. */
+  handlers: Record<JobKind, JobHandler>;
   /** Delay before the next attempt of a job that asked to retry, from its attempt count. */
   retryDelay: (attempts: number) => number;
   pollMs?: number;
@@ -38,7 +39,7 @@ export function startWorker(opts: WorkerOptions): Worker {
   let running: Promise<void> | undefined;
 
   async function runOne(job: { id: number; kind: string; ref_id: number; attempts: number }): Promise<void> {
-    const handler = opts.handlers[job.kind]!;
+    const handler = opts.handlers[job.kind as JobKind];
     let outcome: AttemptOutcome;
     try {
       // certdesk itself acts here, even when a request's wake() started this turn (its
@@ -62,13 +63,42 @@ export function startWorker(opts: WorkerOptions): Worker {
       );
   }
 
-  async function drain(): Promise<void> {
-    for (;;) {
-      wakeRequested = false;
-      const jobs = await opts.store.repos.jobs.claim(owner, opts.clock.now(), leaseMs, concurrency, kinds);
-      if (jobs.length === 0) return;
-      await Promise.all(jobs.map(runOne));
-      if (stopped) return;
+  // Jobs run as soon as a slot is free: a slow job (a DNS lookup timing out) never holds the
+  // next claims back until the whole batch is done. `more` says a claim may find due jobs
+  // (the last one filled every free slot, or a wake arrived); when it is false, a finished
+  // job does not query the store, the timer or a wake starts the next claim.
+  const inFlight = new Set<Promise<void>>();
+  let more = true;
+  let claiming = false;
+
+  function start(job: { id: number; kind: string; ref_id: number; attempts: number }): void {
+    const p: Promise<void> = runOne(job)
+      .catch((e) => opts.logger.log('warn', 'job settlement failed', { job: job.kind, error: String(e) }))
+      .finally(() => {
+        inFlight.delete(p);
+        if (more && !stopped) void fill();
+      });
+    inFlight.add(p);
+  }
+
+  /** Claims due jobs into the free slots until none are due or no slot is free. */
+  async function fill(): Promise<void> {
+    if (claiming) return;
+    claiming = true;
+    try {
+      while (!stopped && more && inFlight.size < concurrency) {
+        more = false;
+        wakeRequested = false;
+        const free = concurrency - inFlight.size;
+        const jobs = await opts.store.repos.jobs.claim(owner, opts.clock.now(), leaseMs, free, kinds);
+        for (const job of jobs) start(job);
+        // A full claim may have left more behind; a wake during the claim may have added some.
+        more = jobs.length === free || wakeRequested;
+      }
+    } catch (e) {
+      opts.logger.log('warn', 'worker poll failed', { error: String(e) });
+    } finally {
+      claiming = false;
     }
   }
 
@@ -80,28 +110,26 @@ export function startWorker(opts: WorkerOptions): Worker {
   }
 
   function tick(): void {
-    if (running) {
-      wakeRequested = true;
-      return;
-    }
-    running = drain()
-      .catch((e) => opts.logger.log('warn', 'worker poll failed', { error: String(e) }))
-      .finally(() => {
-        running = undefined;
-        schedule(wakeRequested ? 0 : pollMs);
-      });
+    more = true;
+    wakeRequested = true;
+    running = fill().finally(() => {
+      running = undefined;
+      schedule(pollMs);
+    });
   }
 
   schedule(0);
   return {
     wake() {
-      if (running) wakeRequested = true;
-      else schedule(0);
+      more = true;
+      wakeRequested = true;
+      void fill();
     },
     async stop() {
       stopped = true;
       clearTimeout(timer);
       await running;
+      await Promise.all(inFlight);
     },
   };
 }

@@ -38,10 +38,13 @@ export interface Certdesk {
   close(): Promise<void>;
 }
 
-export function freshStoreArgs(dataDir: string): { args: string[]; env: Record<string, string> } {
-  if (!TEST_DATABASE_URL) return { args: ['--data-dir', dataDir], env: {} };
+export function freshStoreArgs(
+  dataDir: string,
+  databaseUrl = TEST_DATABASE_URL,
+): { args: string[]; env: Record<string, string> } {
+  if (!databaseUrl) return { args: ['--data-dir', dataDir], env: {} };
   const schema = `t_${randomBytes(6).toString('hex')}`;
-  return { args: ['--data-dir', dataDir, '--database-url', TEST_DATABASE_URL], env: { CERTDESK_PG_SCHEMA: schema } };
+  return { args: ['--data-dir', dataDir, '--database-url', databaseUrl], env: { CERTDESK_PG_SCHEMA: schema } };
 }
 
 /** A free loopback port (so that --public-url, which certificates carry, names the real one). */
@@ -58,16 +61,23 @@ export function freePort(): Promise<number> {
 
 export async function startCertdesk(
   extraFlags: Record<string, string | boolean> = {},
-  opts: { logger?: Logger } = {},
+  opts: {
+    logger?: Logger;
+    /** certdesk's own defaults for the validation retry delay and the worker's poll (benchmarks), not the tests' short ones. */
+    defaults?: boolean;
+    /** PostgreSQL (a fresh schema) instead of what CERTDESK_TEST_DATABASE_URL says. */
+    databaseUrl?: string;
+  } = {},
 ): Promise<Certdesk> {
   const dataDir = mkdtempSync(join(tmpdir(), 'certdesk-test-'));
-  const { args, env } = freshStoreArgs(dataDir);
+  const databaseUrl = opts.databaseUrl ?? TEST_DATABASE_URL;
+  const { args, env } = freshStoreArgs(dataDir, databaseUrl);
   const flags: Record<string, string | boolean> = {
     'data-dir': dataDir,
     listen: `127.0.0.1:${await freePort()}`,
-    'validation-retry-ms': '200',
+    ...(opts.defaults ? {} : { 'validation-retry-ms': '200' }),
     'admin-listen': '127.0.0.1:0',
-    ...(TEST_DATABASE_URL ? { 'database-url': TEST_DATABASE_URL } : {}),
+    ...(databaseUrl ? { 'database-url': databaseUrl } : {}),
     ...extraFlags,
   };
   const config: Readonly<Config> = buildConfig(flags);
@@ -77,7 +87,7 @@ export async function startCertdesk(
     opts.logger ??
     (process.env.CERTDESK_TEST_LOG ? createJsonLogger('debug', (l) => process.stderr.write(l)) : silentLogger);
   const ctx = await openContext({ config, env: { ...env }, logger, clock });
-  const server = await startServer(ctx, { workerPollMs: 100 });
+  const server = await startServer(ctx, opts.defaults ? {} : { workerPollMs: 100 });
   return {
     ctx,
     server,
@@ -88,7 +98,7 @@ export async function startCertdesk(
     clock,
     async close() {
       await server.close();
-      await dropTestSchema(TEST_DATABASE_URL, env.CERTDESK_PG_SCHEMA);
+      await dropTestSchema(databaseUrl, env.CERTDESK_PG_SCHEMA);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

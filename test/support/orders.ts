@@ -29,15 +29,19 @@ export function challengeServeFlags(cs: ChallengeServer): string[] {
 
 export async function startWithChallenges(
   extra: Record<string, string | boolean> = {},
+  opts: Parameters<typeof startCertdesk>[1] = {},
 ): Promise<{ cd: Certdesk; cs: ChallengeServer }> {
   const cs = await startChallengeServer();
-  const cd = await startCertdesk({
-    'dns-resolver': cs.dnsAddress,
-    'http-validation-port': String(cs.httpPort),
-    'allow-private-validation-targets': true,
-    'caa-identity': CAA_IDENTITY,
-    ...extra,
-  });
+  const cd = await startCertdesk(
+    {
+      'dns-resolver': cs.dnsAddress,
+      'http-validation-port': String(cs.httpPort),
+      'allow-private-validation-targets': true,
+      'caa-identity': CAA_IDENTITY,
+      ...extra,
+    },
+    opts,
+  );
   return { cd, cs };
 }
 

@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CertError } from '../../domain/errors.js';
 import type { AccountService } from '../../accounts/service.js';
 import type { OrderEngine } from '../../orders/engine.js';
+import type { EabService } from '../../orders/acme/eab.js';
 import type { OperatorReadView } from '../../store/views.js';
 import { listAuditEvents } from '../../audit/list.js';
 import { AUDIT_KINDS } from '../../domain/audit.js';
@@ -16,6 +17,8 @@ import { parseRevocationReason } from '../../domain/revocation.js';
 export interface AdminServices {
   accounts: AccountService;
   orders: OrderEngine;
+  /** ACME External Account Binding credentials (RFC 8555 §7.3.4). */
+  acmeEab: EabService;
   store: OperatorReadView;
 }
 
@@ -39,6 +42,41 @@ const closed = <P extends Parameters<typeof Type.Object>[0]>(props: P) =>
 
 export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
   return async (app) => {
+    app.post(
+      '/acme/eab',
+      {
+        schema: {
+          body: closed({
+            AccountId: Id,
+            ProductCode: Type.String({ minLength: 1, maxLength: 128 }),
+            MaxAccounts: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+            ExpiresDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })),
+          }),
+        },
+      },
+      async (req, reply) => {
+        const r = await s.acmeEab.createEabKey({
+          accountId: req.body.AccountId,
+          productCode: req.body.ProductCode,
+          ...(req.body.MaxAccounts !== undefined ? { maxAccounts: req.body.MaxAccounts } : {}),
+          ...(req.body.ExpiresDays !== undefined ? { expiresDays: req.body.ExpiresDays } : {}),
+        });
+        reply.code(201);
+        return { RequestId: req.id, ...r };
+      },
+    );
+    app.get('/acme/eab', { schema: { querystring: Type.Object({ AccountId: Type.Optional(Id) }) } }, async (req) => ({
+      RequestId: req.id,
+      EabKeys: await s.acmeEab.listEabKeys(req.query.AccountId),
+    }));
+    app.post(
+      '/acme/eab/:key/revoke',
+      { schema: { params: Type.Object({ key: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) }) } },
+      async (req) => {
+        await s.acmeEab.revokeEabKey(req.params.key);
+        return { RequestId: req.id };
+      },
+    );
     app.post('/accounts', { schema: { body: closed({ Name }) } }, async (req, reply) => {
       reply.code(201);
       return { RequestId: req.id, ...(await s.accounts.createAccount(req.body.Name)) };

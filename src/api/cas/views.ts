@@ -31,7 +31,9 @@ function certificatePem(cert: Certificate | undefined): string {
 export function describeStateView(v: OrderStateView, chainPem: (issuerId: number) => string): Record<string, unknown> {
   // DescribeCertificateState documents no Type for a revoked order; it still has its certificate.
   const { state } = v.order;
-  const type: OrderState | 'certificate' = state === 'revoked' ? 'certificate' : state;
+  // An ACME order that is validated and waits for its CSR (RFC 8555 "ready") is, in CAS
+  // terms, past validation: process (DescribeCertificateState.Type has no other word for it).
+  const type: OrderState | 'certificate' = state === 'revoked' ? 'certificate' : state === 'ready' ? 'process' : state;
   const out: Record<string, unknown> = { Type: type };
   if (state === 'domain_verify') {
     const pending = v.authorizations.find((a) => a.status !== 'valid') ?? v.authorizations[0];

@@ -17,6 +17,15 @@ export function auditRepo(db: Db) {
         .values(auditEventToRow(e, actor, at))
         .execute();
     },
+    /** Records many entries at once (a mass revocation's batch), in chunks that stay under SQLite's bound-parameter limit. */
+    async appendMany(es: readonly AuditRecord[], at: number, actor: Actor = currentActor()): Promise<void> {
+      for (let i = 0; i < es.length; i += 500) {
+        await db
+          .insertInto('audit_events')
+          .values(es.slice(i, i + 500).map((e) => auditEventToRow(e, actor, at)))
+          .execute();
+      }
+    },
     /** Newest first. */
     async list(f: AuditFilter = {}): Promise<AuditEvent[]> {
       const rows = await db

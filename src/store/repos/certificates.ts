@@ -20,7 +20,45 @@ export interface CertificateListQuery {
   limit: number;
 }
 
+/** Which certificates a mass revocation takes (`certdesk admin cert revoke --serials-file/--issued-before/...`). */
+export interface RevocationSelector {
+  /** certdesk's issuers, current and retired: only certificates they signed are revoked. */
+  issuerIds: readonly number[];
+  /** Only these serials (normalized hex). */
+  serials?: readonly string[];
+  /** Only certificates whose notBefore is before this time. */
+  issuedBefore?: number;
+  /** Only certificates of orders for this product code. */
+  productCode?: string;
+  accountId?: number;
+}
+
+/** A certificate as a mass revocation reads it. */
+export interface RevocationCandidate {
+  id: number;
+  serial: string;
+  account_id: number;
+  order_id: number | null;
+  issuer_id: number;
+  revoked_at: number | null;
+}
+
 export function certificateRepo(db: Db) {
+  const candidates = (q: RevocationSelector) =>
+    db
+      .selectFrom('certificates')
+      .where('issuer_id', 'in', [...q.issuerIds])
+      .where('state', '=', 'issued')
+      .where('source', '=', 'issued')
+      .$if(q.serials !== undefined, (b) => b.where('serial', 'in', [...q.serials!]))
+      .$if(q.issuedBefore !== undefined, (b) => b.where('not_before', '<', q.issuedBefore!))
+      .$if(q.accountId !== undefined, (b) => b.where('account_id', '=', q.accountId!))
+      .$if(q.productCode !== undefined, (b) =>
+        b.where('order_id', 'in', (eb) =>
+          eb.selectFrom('orders').select('id').where('product_code', '=', q.productCode!),
+        ),
+      );
+
   return {
     async insert(cert: NewCertificate): Promise<Certificate> {
       return certificateFromRow(
@@ -93,6 +131,70 @@ export function certificateRepo(db: Db) {
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
+    },
+    /**
+     * One page (by id, after `afterId`) of the selected certificates: with `unrevokedOnly`,
+     * those not revoked yet (a selector's page); without, every match (serials, to tell the
+     * already revoked from the unknown).
+     */
+    async revocationCandidates(
+      q: RevocationSelector,
+      page: { afterId: number; limit: number; unrevokedOnly: boolean },
+    ): Promise<RevocationCandidate[]> {
+      if (q.issuerIds.length === 0 || (q.serials !== undefined && q.serials.length === 0)) return [];
+      const rows = await candidates(q)
+        .select(['id', 'serial', 'account_id', 'order_id', 'issuer_id', 'revoked_at'])
+        .where('id', '>', page.afterId)
+        .$if(page.unrevokedOnly, (b) => b.where('revoked_at', 'is', null))
+        .orderBy('id')
+        .limit(page.limit)
+        .execute();
+      return rows.map((r) => ({
+        id: Number(r.id),
+        serial: r.serial,
+        account_id: Number(r.account_id),
+        order_id: r.order_id === null ? null : Number(r.order_id),
+        issuer_id: Number(r.issuer_id),
+        revoked_at: r.revoked_at === null ? null : Number(r.revoked_at),
+      }));
+    },
+    /** How many selected certificates are not revoked yet (a mass revocation's progress total). */
+    async countUnrevoked(q: RevocationSelector): Promise<number> {
+      if (q.issuerIds.length === 0) return 0;
+      const r = await candidates(q)
+        .where('revoked_at', 'is', null)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+    /**
+     * Revokes the issued, not yet revoked certificates among `ids` in one statement, each
+     * once: the ids it revoked (a certificate revoked meanwhile is left as it is).
+     */
+    async markRevokedMany(ids: readonly number[], at: number, reason: number | null): Promise<number[]> {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .updateTable('certificates')
+        .set({ revoked_at: at, revocation_reason: reason })
+        .where('id', 'in', [...ids])
+        .where('state', '=', 'issued')
+        .where('revoked_at', 'is', null)
+        .returning('id')
+        .execute();
+      return rows.map((r) => Number(r.id));
+    },
+    /** Live certificates by id, whichever account holds them (event sinks of a batch). */
+    async getMany(ids: readonly number[]): Promise<Certificate[]> {
+      if (ids.length === 0) return [];
+      return (
+        await db
+          .selectFrom('certificates')
+          .selectAll()
+          .where('id', 'in', [...ids])
+          .where('state', '=', 'issued')
+          .where('deleted_at', 'is', null)
+          .execute()
+      ).map(certificateFromRow);
     },
     async setKeySealed(id: number, keySealed: string): Promise<void> {
       await db.updateTable('certificates').set({ key_sealed: keySealed }).where('id', '=', id).execute();

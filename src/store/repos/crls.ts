@@ -36,13 +36,13 @@ export function crlRepo(db: Db, kind: StoreKind) {
         .executeTakeFirstOrThrow();
       return { number: Number(r.last_number), revision: Number(r.revision) };
     },
-    /** Counts one more revocation of the issuer (in the revocation's own transaction). */
-    async bumpRevision(issuerId: number): Promise<void> {
+    /** Counts `count` more revocations of the issuer (in the revocations' own transaction). */
+    async bumpRevision(issuerId: number, count = 1): Promise<void> {
       await db
         .insertInto('crl_counters')
-        .values({ issuer_id: issuerId, last_number: 0, revision: 1 })
+        .values({ issuer_id: issuerId, last_number: 0, revision: count })
         .onConflict((oc) =>
-          oc.column('issuer_id').doUpdateSet((eb) => ({ revision: eb('crl_counters.revision', '+', 1) })),
+          oc.column('issuer_id').doUpdateSet((eb) => ({ revision: eb('crl_counters.revision', '+', count) })),
         )
         .execute();
     },

@@ -28,6 +28,31 @@ export function jobRepo(db: Db, kind: StoreKind) {
         .onConflict((oc) => oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: earlier }))
         .execute();
     },
+    /** enqueue for many jobs of one kind, in statements of up to 1000 rows. */
+    async enqueueMany(jobKind: string, refIds: readonly number[], runAt: number, now: number): Promise<void> {
+      const earlier =
+        kind === 'postgres'
+          ? sql<number>`least(jobs.run_at, excluded.run_at)`
+          : sql<number>`min(jobs.run_at, excluded.run_at)`;
+      for (let i = 0; i < refIds.length; i += 1000) {
+        await db
+          .insertInto('jobs')
+          .values(
+            refIds.slice(i, i + 1000).map((refId) => ({
+              kind: jobKind,
+              ref_id: refId,
+              run_at: runAt,
+              attempts: 0,
+              lease_owner: null,
+              lease_until: null,
+              last_error: null,
+              created_at: now,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: earlier }))
+          .execute();
+      }
+    },
     /**
      * Claims up to `limit` due jobs whose lease is free or expired. PostgreSQL: FOR UPDATE
      * SKIP LOCKED, so concurrent workers never claim the same row. SQLite: one writer at a time.
@@ -48,9 +73,12 @@ export function jobRepo(db: Db, kind: StoreKind) {
         .orderBy('run_at')
         .limit(limit)
         .$if(kind === 'postgres', (q) => q.forUpdate().skipLocked());
+      // run_at moves to the lease's end while the attempt runs: an enqueue meanwhile (a
+      // customer asking for an attempt now) pulls it earlier, and retry() keeps that earlier
+      // time instead of the backoff, so the request is not lost to the running attempt.
       return db
         .updateTable('jobs')
-        .set({ lease_owner: owner, lease_until: now + leaseMs })
+        .set({ lease_owner: owner, lease_until: now + leaseMs, run_at: now + leaseMs })
         .where('id', 'in', due)
         .returningAll()
         .execute();
@@ -58,11 +86,17 @@ export function jobRepo(db: Db, kind: StoreKind) {
     async complete(id: number, owner: string): Promise<void> {
       await db.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner).execute();
     },
+    /** The next attempt at `runAt`, or sooner when an enqueue asked for one while this attempt ran (claim). */
     async retry(id: number, owner: string, runAt: number, error: string | null): Promise<void> {
       await db
         .updateTable('jobs')
         .set((eb) => ({
-          run_at: runAt,
+          run_at: eb
+            .case()
+            .when('run_at', '<', eb.ref('lease_until'))
+            .then(sql<number>`${kind === 'postgres' ? sql`least` : sql`min`}(jobs.run_at, ${runAt})`)
+            .else(runAt)
+            .end(),
           attempts: eb('attempts', '+', 1),
           lease_owner: null,
           lease_until: null,

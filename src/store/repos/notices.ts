@@ -23,6 +23,21 @@ export function noticeRepo(db: Db) {
         .executeTakeFirst();
       return r?.id;
     },
+    /** insertIfNew for many rows, in statements of up to 500 rows: the ids of the new ones. */
+    async insertManyIfNew(rows: readonly NewNotice[]): Promise<number[]> {
+      const ids: number[] = [];
+      // SQLite binds at most 32,766 parameters per statement; a notice row binds 16.
+      for (let i = 0; i < rows.length; i += 500) {
+        const r = await db
+          .insertInto('notices')
+          .values(rows.slice(i, i + 500))
+          .onConflict((oc) => oc.column('dedupe_key').doNothing())
+          .returning('id')
+          .execute();
+        for (const x of r) ids.push(Number(x.id));
+      }
+      return ids;
+    },
     async get(id: number): Promise<NoticeRow | undefined> {
       return db.selectFrom('notices').selectAll().where('id', '=', id).executeTakeFirst();
     },

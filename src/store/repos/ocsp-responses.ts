@@ -73,6 +73,13 @@ export function ocspResponseRepo(db: Db) {
       return (await withResponse().where('c.id', '=', certificateId).executeTakeFirst()) as
         OcspCertificateState | undefined;
     },
+    /** findByCertificateId for many certificates (a mass revocation's batch). */
+    async findByCertificateIds(certificateIds: readonly number[]): Promise<OcspCertificateState[]> {
+      if (certificateIds.length === 0) return [];
+      return (await withResponse()
+        .where('c.id', 'in', [...certificateIds])
+        .execute()) as OcspCertificateState[];
+    },
     /**
      * Unexpired certificates of the issuer whose response must be (re-)signed: none stored,
      * the stored one's nextUpdate before `refreshBefore`, or the stored one not stating the

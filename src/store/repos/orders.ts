@@ -230,6 +230,38 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
         .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
+    /** moveOrder for many orders in one statement (a mass revocation's batch): how many moved. */
+    async moveOrders<T extends OrderState>(
+      ids: readonly number[],
+      move: OrderMove<T>,
+      changes: OrderChanges = {},
+    ): Promise<number> {
+      if (ids.length === 0) return 0;
+      const { to, from: only } = move as unknown as { to: OrderState; from?: readonly OrderState[] };
+      const from = only ?? predecessorsOf(to);
+      const refused = from.filter((s) => !canTransition(s, to));
+      if (refused.length > 0 || from.length === 0)
+        throw new Error(`the order state table has no move ${refused.join('|') || '(nothing)'} -> ${to}`);
+      const r = await db
+        .updateTable('orders')
+        .set({ ...orderChangesToRow(changes), state: to })
+        .where('id', 'in', [...ids])
+        .where('state', 'in', [...from])
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    },
+    /** Live orders by id (event sinks of a batch). */
+    async getManyById(ids: readonly number[]): Promise<Order[]> {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .selectFrom('orders')
+        .selectAll()
+        .where('id', 'in', [...ids])
+        .where('deleted_at', 'is', null)
+        .execute();
+      return rows.map(orderFromRow);
+    },
     /** Changes fields other than the state. */
     async update(id: number, changes: OrderChanges): Promise<void> {
       await db.updateTable('orders').set(orderChangesToRow(changes)).where('id', '=', id).execute();

@@ -1,0 +1,48 @@
+// What the ACME front end holds: bound use cases (orders/acme/engine.ts), read views, its
+// own nonce bookkeeping, and the one configured base URL every emitted URL is built from
+// (RFC 8555 §6.4: the JWS `url` is compared with it, never with the Host header).
+import type { Clock, RandomSource } from '../../domain/ports.js';
+import type { AcmeEngine } from '../../orders/acme/engine.js';
+import type { AcmeNonceView, AcmeReadView } from '../../store/views.js';
+
+export interface AcmeFrontDeps {
+  /** e.g. https://acme.example.com (no trailing slash); the directory is <baseUrl>/acme/directory. */
+  baseUrl: string;
+  engine: AcmeEngine;
+  reads: AcmeReadView;
+  nonces: AcmeNonceView;
+  clock: Clock;
+  random: RandomSource;
+  nonceLifetimeMs: number;
+  /** Tests only: the share (0..1) of valid nonces refused, so that every client's retry path runs. */
+  nonceRejectRate: number;
+  caaIdentities: string[];
+  profiles: Record<string, string>;
+  /** certdesk's issuing CAs, current and retired: renewalInfo finds certificates among theirs. */
+  issuerIds: readonly number[];
+  /** Metrics: one call per answered request (resource, problem type or '' on success). */
+  observe?: (resource: string, problem: string) => void;
+}
+
+export function acmeUrls(base: string) {
+  const root = `${base}/acme`;
+  return {
+    directory: `${root}/directory`,
+    newNonce: `${root}/new-nonce`,
+    newAccount: `${root}/new-account`,
+    newOrder: `${root}/new-order`,
+    revokeCert: `${root}/revoke-cert`,
+    keyChange: `${root}/key-change`,
+    renewalInfo: `${root}/renewal-info`,
+    accountPrefix: `${root}/acct/`,
+    account: (id: string) => `${root}/acct/${id}`,
+    accountOrders: (id: string) => `${root}/acct/${id}/orders`,
+    order: (id: string) => `${root}/order/${id}`,
+    finalize: (id: string) => `${root}/order/${id}/finalize`,
+    authz: (id: string) => `${root}/authz/${id}`,
+    challenge: (id: string) => `${root}/chall/${id}`,
+    certificate: (id: string) => `${root}/cert/${id}`,
+  };
+}
+
+export type AcmeUrls = ReturnType<typeof acmeUrls>;

@@ -1,0 +1,1079 @@
+// The customer console at /console/ on the API listener: a thin front end over the bound
+// use cases of orders/ and accounts/ (docs/ARCHITECTURE.md, "Store views"): it renders
+// pages and forms, and every change it causes is one use-case call. A session started with
+// an AccessKey carries that key's action policy: what the policy does not allow (apply,
+// revoke) is neither shown nor accepted (policy/action-policy.ts, the RAM action names of
+// the Alibaba Cloud CAS API reference).
+import { X509Certificate } from 'node:crypto';
+import Type from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CertError, isCertError } from '../../domain/errors.js';
+import type { Clock, Logger } from '../../domain/ports.js';
+import {
+  LIST_STATUSES,
+  orderListStatus,
+  type ListStatus,
+  type Order,
+  type OrderState,
+  type ValidateType,
+} from '../../domain/order.js';
+import type { Certificate } from '../../domain/certificate.js';
+import { REVOCATION_REASONS, parseRevocationReason, revocationReasonName } from '../../domain/revocation.js';
+import { policyAllows } from '../../policy/action-policy.js';
+import { PRODUCTS, findProduct, DEFAULT_PRODUCT_CODE } from '../../policy/products.js';
+import { fromPem, pemFromBase64, toPem } from '../../crypto/pem.js';
+import type { AccountService } from '../../accounts/service.js';
+import type { ConsoleSession } from '../../accounts/console-sessions.js';
+import type { OrderEngine } from '../../orders/engine.js';
+import type { OrderStateView } from '../../orders/describe-order.js';
+import type { LiveCheck } from '../../orders/live-check.js';
+import { checkApplication, type ApplicationInput } from '../../orders/submit-application.js';
+import { DNS_RECORD_LABEL, FILE_VALIDATION_PATH } from '../../validation/index.js';
+import { dcvBaseDomain } from '../../policy/names.js';
+import { CAS_ERROR_CODES } from '../cas/error-codes.js';
+import type { Translate } from './i18n.js';
+import {
+  checkFormOrigin,
+  formOf,
+  preSessionToken,
+  SESSION_COOKIE,
+  setCookie,
+  SignInLimiter,
+  type Form,
+} from './http.js';
+import { Csrf, formatDate, formatTime, sendFragment, sendPage, type PageContext } from './layout.js';
+import { installShell, pageContext, sessionOf, type ConsoleAssets } from './shell.js';
+import { csvLine } from './csv.js';
+import { buildPkcs12 } from './pkcs12.js';
+
+export interface CustomerConsoleServices {
+  accounts: AccountService;
+  orders: OrderEngine;
+  clock: Clock;
+  logger: Logger;
+  limiter: SignInLimiter;
+  assets: ConsoleAssets;
+}
+
+/** The RAM actions whose permission each console action needs (Alibaba Cloud CAS API reference). */
+const NEEDS = {
+  apply: 'CreateCertificateForPackageRequest',
+  revoke: 'CancelCertificateForPackageRequest',
+} as const;
+
+const PAGE_SIZE = 20;
+const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+const OrderPath = Type.Object({ id: Id });
+
+function can(s: ConsoleSession, what: keyof typeof NEEDS): boolean {
+  return policyAllows(s.policy, NEEDS[what]);
+}
+
+function requirePermission(s: ConsoleSession, what: keyof typeof NEEDS): void {
+  if (!can(s, what))
+    throw new CertError('forbidden_by_policy', `The AccessKey of this session may not call ${NEEDS[what]}.`, {
+      detail: { AuthAction: `yundun-cert:${NEEDS[what]}` },
+    });
+}
+
+/** A signed-in customer's session and account, or a redirect to the sign-in page. */
+function signedIn(req: FastifyRequest): { s: ConsoleSession; accountId: number } | undefined {
+  const s = sessionOf(req);
+  if (!s || s.accountId === null) return undefined;
+  return { s, accountId: s.accountId };
+}
+
+/** A notice's link reaches one order only. */
+function checkScope(s: ConsoleSession, orderId?: number): void {
+  if (s.scopeOrderId !== null && s.scopeOrderId !== orderId)
+    throw new CertError('forbidden_by_policy', 'This sign-in link opens one order only; sign in to see the rest.');
+}
+
+function ErrorBox({ err }: { err: CertError | undefined }) {
+  if (!err) return null;
+  return (
+    <div class="error" role="alert">
+      <p>
+        {err.message} (<code>{CAS_ERROR_CODES[err.kind].code}</code>)
+      </p>
+    </div>
+  );
+}
+
+function StatusText({ t, status }: { t: Translate; status: ListStatus }) {
+  return <span data-status={status}>{t(`status.${status}`)}</span>;
+}
+
+function stateText(t: Translate, state: OrderState): string {
+  return t(`state.${state}`);
+}
+
+// ---- sign-in ----
+
+function SignInForm({ ctx, pre, err }: { ctx: PageContext; pre: string; err?: CertError }) {
+  const { t } = ctx;
+  return (
+    <>
+      <ErrorBox err={err} />
+      <form method="post" action="/console/sign-in" class="stack">
+        <Csrf token={pre} />
+        <label for="ak">{t('signIn.accessKeyId')}</label>
+        <input id="ak" type="text" name="AccessKeyId" autocomplete="username" required />
+        <label for="sk">{t('signIn.accessKeySecret')}</label>
+        <input id="sk" type="password" name="AccessKeySecret" autocomplete="current-password" required />
+        <button type="submit">{t('signIn.submit')}</button>
+      </form>
+    </>
+  );
+}
+
+// ---- apply ----
+
+interface ApplyValues {
+  ProductCode: string;
+  Domain: string;
+  ValidateType: string;
+  Csr: string;
+  CompanyName: string;
+  Username: string;
+  Phone: string;
+  Email: string;
+}
+
+const APPLY_FIELDS: ReadonlyArray<keyof ApplyValues> = [
+  'ProductCode',
+  'Domain',
+  'ValidateType',
+  'Csr',
+  'CompanyName',
+  'Username',
+  'Phone',
+  'Email',
+];
+
+function applyValues(f: Form): ApplyValues {
+  const v = {} as ApplyValues;
+  for (const k of APPLY_FIELDS) v[k] = (f[k] ?? '').slice(0, k === 'Csr' ? 65536 : 2048);
+  return v;
+}
+
+function applicationInput(v: ApplyValues): ApplicationInput {
+  const validateType: ValidateType = v.ValidateType === 'FILE' ? 'FILE' : 'DNS';
+  if (v.ValidateType !== '' && v.ValidateType !== 'DNS' && v.ValidateType !== 'FILE')
+    throw new CertError('invalid_parameter', 'The ValidateType must be DNS or FILE.');
+  return {
+    productCode: v.ProductCode || DEFAULT_PRODUCT_CODE,
+    csr: v.Csr.trim() === '' ? undefined : v.Csr,
+    domain: v.Domain.trim() === '' ? undefined : v.Domain.trim(),
+    validateType,
+    contact: { name: v.Username || undefined, phone: v.Phone || undefined, email: v.Email || undefined },
+    companyName: v.CompanyName || undefined,
+    tags: [],
+  };
+}
+
+function ApplyForm(props: {
+  ctx: PageContext;
+  products: string[];
+  values: ApplyValues;
+  err?: CertError;
+  checked?: string;
+}) {
+  const { ctx, values: v } = props;
+  const { t } = ctx;
+  return (
+    <>
+      <ErrorBox err={props.err} />
+      {props.checked && (
+        <div class="notice" role="status">
+          {props.checked}
+        </div>
+      )}
+      <form method="post" action="/console/apply" class="stack">
+        <Csrf token={ctx.csrf} />
+        <label for="ProductCode">{t('apply.product')}</label>
+        <select id="ProductCode" name="ProductCode">
+          {props.products.map((code) => (
+            <option value={code} selected={code === v.ProductCode}>
+              {findProduct(code)?.name ?? code} ({code})
+            </option>
+          ))}
+        </select>
+        <label for="Domain">{t('apply.domains')}</label>
+        <input id="Domain" type="text" name="Domain" value={v.Domain} />
+        <fieldset>
+          <legend>{t('apply.validateType')}</legend>
+          <label>
+            <input type="radio" name="ValidateType" value="DNS" checked={v.ValidateType !== 'FILE'} /> {t('apply.dns')}
+          </label>
+          <label>
+            <input type="radio" name="ValidateType" value="FILE" checked={v.ValidateType === 'FILE'} />{' '}
+            {t('apply.file')}
+          </label>
+        </fieldset>
+        <label for="Csr">{t('apply.csr')}</label>
+        <textarea id="Csr" name="Csr" rows={6}>
+          {v.Csr}
+        </textarea>
+        <p class="muted">{t('apply.optional')}</p>
+        <label for="CompanyName">{t('apply.company')}</label>
+        <input id="CompanyName" type="text" name="CompanyName" value={v.CompanyName} />
+        <label for="Username">{t('apply.contactName')}</label>
+        <input id="Username" type="text" name="Username" value={v.Username} autocomplete="name" />
+        <label for="Phone">{t('apply.phone')}</label>
+        <input id="Phone" type="text" name="Phone" value={v.Phone} autocomplete="tel" />
+        <label for="Email">{t('apply.email')}</label>
+        <input id="Email" type="email" name="Email" value={v.Email} autocomplete="email" />
+        <div>
+          <button type="submit" name="do" value="check">
+            {t('apply.check')}
+          </button>{' '}
+          <button type="submit" name="do" value="apply">
+            {t('apply.submit')}
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}
+
+// ---- order page ----
+
+function PublishTable({ t, view }: { t: Translate; view: OrderStateView }) {
+  const dns = view.order.validateType === 'DNS';
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">{t('order.domain')}</th>
+          <th scope="col">{dns ? t('order.txtName') : t('order.fileUrl')}</th>
+          <th scope="col">{dns ? t('order.txtValue') : t('order.fileContent')}</th>
+          <th scope="col">{t('order.authStatus')}</th>
+          <th scope="col">{t('order.lastError')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {view.authorizations.map((a) => (
+          <tr>
+            <td>{a.domain}</td>
+            <td class="mono" data-field={dns ? 'txt-name' : 'file-url'}>
+              {dns ? `${DNS_RECORD_LABEL}.${dcvBaseDomain(a.domain)}` : `http://${a.domain}${FILE_VALIDATION_PATH}`}
+            </td>
+            <td class="mono" data-field={dns ? 'txt-value' : 'file-content'}>
+              {a.token}
+            </td>
+            <td>{a.status}</td>
+            <td>{a.lastError ?? ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function LiveCheckView({ t, check }: { t: Translate; check: LiveCheck }) {
+  return (
+    <div>
+      {check.nextAttemptAt !== undefined && <p>{t('order.nextAttempt', { at: formatTime(check.nextAttemptAt) })}</p>}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t('order.domain')}</th>
+            <th scope="col">{t('order.liveTxt')}</th>
+            <th scope="col">{t('order.liveHttp')}</th>
+            <th scope="col">{t('order.liveCaa')}</th>
+            <th scope="col">{t('order.lastError')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {check.names.map((n) => (
+            <tr>
+              <td>{n.domain}</td>
+              <td class="mono">
+                {n.txtName !== undefined &&
+                  `${n.txtName}: ${n.txtValues?.length ? n.txtValues.join(' | ') : t('order.liveNone')}`}
+              </td>
+              <td class="mono">{n.url !== undefined && `${n.url}: ${n.httpStatus ?? '-'} ${n.bodyPrefix ?? ''}`}</td>
+              <td class="mono">{n.caa.length ? n.caa.join(' | ') : t('order.liveNone')}</td>
+              <td>
+                {n.passes ? t('order.liveMatches') : t('order.liveDiffers')}
+                {n.reason ? `: ${n.reason}` : ''}
+                {n.lookupError ? ` (${n.lookupError})` : ''}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const FINAL_STATES: readonly OrderState[] = ['certificate', 'revoked', 'verify_fail', 'payed'];
+
+function chainOf(engine: OrderEngine, cert: Certificate): X509Certificate[] {
+  return fromPem(engine.chainPem(cert.issuerId ?? 0), 'CERTIFICATE').map((d) => new X509Certificate(d));
+}
+
+function CertificateSection(props: {
+  ctx: PageContext;
+  s: ConsoleSession;
+  view: OrderStateView;
+  chain: X509Certificate[];
+}) {
+  const { ctx, view, s } = props;
+  const { t } = ctx;
+  const cert = view.certificate;
+  if (!cert || cert.state !== 'issued') return null;
+  const base = `/console/orders/${view.order.id}`;
+  const hasKey = view.privateKeyDer !== undefined;
+  return (
+    <section aria-labelledby="cert-h">
+      <h2 id="cert-h">{t('order.certificate')}</h2>
+      <dl class="facts">
+        <dt>{t('order.serial')}</dt>
+        <dd class="mono" data-field="serial">
+          {cert.serial}
+        </dd>
+        <dt>{t('orders.domains')}</dt>
+        <dd>{cert.sans.join(', ')}</dd>
+        <dt>{t('order.validity')}</dt>
+        <dd>
+          {formatTime(cert.notBefore)} – {formatTime(cert.notAfter)}
+        </dd>
+        <dt>{t('order.sha1')}</dt>
+        <dd class="mono">{cert.sha1}</dd>
+        <dt>{t('order.sha256')}</dt>
+        <dd class="mono">{cert.sha256}</dd>
+        <dt>{t('order.chain')}</dt>
+        <dd>
+          <ol>
+            {props.chain.map((c) => (
+              <li>{c.subject.replace(/\n/g, ', ')}</li>
+            ))}
+          </ol>
+        </dd>
+      </dl>
+      {cert.revokedAt !== null && (
+        <p class="notice" data-field="revoked">
+          {t('order.revoked', {
+            at: formatTime(cert.revokedAt),
+            reason: t(`reason.${revocationReasonName(cert.revocationReason)}`),
+          })}
+        </p>
+      )}
+      <h2>{t('order.downloads')}</h2>
+      <ul>
+        <li>
+          <a href={`${base}/certificate.pem`} download>
+            {t('order.leafPem')}
+          </a>
+        </li>
+        <li>
+          <a href={`${base}/chain.pem`} download>
+            {t('order.chainPem')}
+          </a>
+        </li>
+        <li>
+          <a href={`${base}/fullchain.pem`} download>
+            {t('order.fullchainPem')}
+          </a>
+        </li>
+        {hasKey && (
+          <li>
+            <a href={`${base}/key.pem`} download>
+              {t('order.keyPem')}
+            </a>
+          </li>
+        )}
+      </ul>
+      {hasKey && (
+        <form method="post" action={`${base}/certificate.p12`} class="stack">
+          <Csrf token={ctx.csrf} />
+          <h3>{t('order.pkcs12')}</h3>
+          <label for="p12pw">{t('order.pkcs12Password')}</label>
+          <input id="p12pw" type="password" name="Password" minLength={4} required autocomplete="new-password" />
+          <button type="submit">{t('order.pkcs12Download')}</button>
+        </form>
+      )}
+      <h3>{t('order.nginx')}</h3>
+      <pre>{`ssl_certificate     /etc/nginx/ssl/${cert.serial}-fullchain.pem;\nssl_certificate_key /etc/nginx/ssl/${cert.serial}-key.pem;`}</pre>
+      <h3>{t('order.apache')}</h3>
+      <pre>{`SSLCertificateFile    /etc/apache2/ssl/${cert.serial}-fullchain.pem\nSSLCertificateKeyFile /etc/apache2/ssl/${cert.serial}-key.pem`}</pre>
+      {view.order.state === 'certificate' && can(s, 'revoke') && (
+        <form method="post" action={`${base}/revoke`} class="stack">
+          <Csrf token={ctx.csrf} />
+          <h2>{t('order.revoke')}</h2>
+          <label for="reason">{t('order.revokeReason')}</label>
+          <select id="reason" name="Reason">
+            {Object.keys(REVOCATION_REASONS).map((r) => (
+              <option value={r}>{t(`reason.${r as keyof typeof REVOCATION_REASONS}`)}</option>
+            ))}
+          </select>
+          <button type="submit">{t('order.revokeConfirm')}</button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+/** The part of the order page that changes as the order moves; htmx polls it until the order settles. */
+function OrderBody(props: { ctx: PageContext; s: ConsoleSession; view: OrderStateView; chain: X509Certificate[] }) {
+  const { ctx, view } = props;
+  const { t } = ctx;
+  const { order } = view;
+  const settled = FINAL_STATES.includes(order.state);
+  const poll = settled
+    ? {}
+    : { 'hx-get': `/console/orders/${order.id}/body`, 'hx-trigger': 'every 3s', 'hx-swap': 'outerHTML' };
+  return (
+    <div id="order-body" {...poll}>
+      <dl class="facts">
+        <dt>{t('order.state')}</dt>
+        <dd data-field="state" data-state={order.state}>
+          {stateText(t, order.state)}
+        </dd>
+        <dt>{t('orders.domains')}</dt>
+        <dd>{order.names.join(', ')}</dd>
+        <dt>{t('orders.product')}</dt>
+        <dd>{order.productCode}</dd>
+        {order.failReason && (
+          <>
+            <dt>{t('order.failReason')}</dt>
+            <dd data-field="fail-reason">{order.failReason}</dd>
+          </>
+        )}
+      </dl>
+      {order.state === 'domain_verify' && (
+        <section aria-labelledby="publish-h">
+          <h2 id="publish-h">{t('order.publish')}</h2>
+          <PublishTable t={t} view={view} />
+        </section>
+      )}
+      <CertificateSection {...props} />
+    </div>
+  );
+}
+
+function OrderPage(props: {
+  ctx: PageContext;
+  s: ConsoleSession;
+  view: OrderStateView;
+  chain: X509Certificate[];
+  check?: LiveCheck;
+}) {
+  const { ctx, view } = props;
+  const { t } = ctx;
+  const id = view.order.id;
+  return (
+    <>
+      <OrderBody {...props} />
+      {view.order.state === 'domain_verify' && (
+        <section aria-labelledby="live-h">
+          <h2 id="live-h">{t('order.liveCheck')}</h2>
+          <p>
+            <a
+              href={`/console/orders/${id}/check`}
+              hx-get={`/console/orders/${id}/check`}
+              hx-target="#live"
+              hx-swap="innerHTML"
+            >
+              {t('order.liveCheck')}
+            </a>{' '}
+            · <a href={`/console/orders/${id}`}>{t('order.refresh')}</a>
+          </p>
+          <div id="live" aria-live="polite">
+            {props.check && <LiveCheckView t={t} check={props.check} />}
+          </div>
+        </section>
+      )}
+    </>
+  );
+}
+
+// ---- list ----
+
+interface ListParams {
+  status?: ListStatus;
+  keyword?: string;
+  page: number;
+}
+
+function listParams(q: Record<string, unknown>): ListParams {
+  const status =
+    typeof q.Status === 'string' && (LIST_STATUSES as readonly string[]).includes(q.Status) ? q.Status : '';
+  const keyword = typeof q.Keyword === 'string' ? q.Keyword.trim().slice(0, 256) : '';
+  const page = Math.max(1, Math.min(1_000_000, Number.parseInt(typeof q.Page === 'string' ? q.Page : '1', 10) || 1));
+  return { ...(status ? { status: status as ListStatus } : {}), ...(keyword ? { keyword } : {}), page };
+}
+
+function listQuery(p: ListParams, page = p.page): string {
+  const u = new URLSearchParams();
+  if (p.status) u.set('Status', p.status);
+  if (p.keyword) u.set('Keyword', p.keyword);
+  if (page > 1) u.set('Page', String(page));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+type OrderRow = { order: Order; certificate: Certificate | undefined };
+
+function OrdersTable({ t, rows, now }: { t: Translate; rows: OrderRow[]; now: number }) {
+  if (rows.length === 0) return <p>{t('orders.none')}</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">{t('orders.id')}</th>
+          <th scope="col">{t('orders.domains')}</th>
+          <th scope="col">{t('orders.product')}</th>
+          <th scope="col">{t('orders.status')}</th>
+          <th scope="col">{t('orders.expires')}</th>
+          <th scope="col">{t('orders.created')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(({ order, certificate }) => (
+          <tr data-order={order.id}>
+            <td>
+              <a href={`/console/orders/${order.id}`}>{order.id}</a>
+            </td>
+            <td>{order.names.join(', ')}</td>
+            <td>{order.productCode}</td>
+            <td>
+              <StatusText t={t} status={orderListStatus(order.state, certificate, now)} />
+            </td>
+            <td>{certificate?.state === 'issued' ? formatDate(certificate.notAfter) : ''}</td>
+            <td>{formatDate(order.createdAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPluginAsyncTypebox {
+  const { accounts, orders } = svc;
+  return async (app) => {
+    await installShell(app, {
+      name: 'api',
+      logger: svc.logger,
+      assets: svc.assets,
+      kind: 'customer',
+      resolveSession: (token) => accounts.resolveConsoleSession(token),
+    });
+
+    /** The signed-in customer, or a redirect to the sign-in page (GET) / a refusal (POST). */
+    const who = (req: FastifyRequest, reply: FastifyReply, orderId?: number) => {
+      const w = signedIn(req);
+      if (!w) {
+        if (req.method === 'GET') {
+          void reply.redirect('/console/sign-in', 303);
+          return undefined;
+        }
+        throw new CertError('unauthorized', 'Sign in to the console first.');
+      }
+      if (w.s.scopeOrderId !== null && orderId === undefined && req.method === 'GET') {
+        void reply.redirect(`/console/orders/${w.s.scopeOrderId}`, 303);
+        return undefined;
+      }
+      checkScope(w.s, orderId);
+      if (req.method === 'POST') checkFormOrigin(req, w.s.csrf);
+      return w;
+    };
+    const startSession = (req: FastifyRequest, reply: FastifyReply, token: string, to: string) => {
+      setCookie(reply, req, SESSION_COOKIE, token);
+      return reply.redirect(to, 303);
+    };
+
+    // ---- sign-in ----
+    app.get('/sign-in', async (req, reply) => {
+      const ctx = pageContext(req, reply, 'customer');
+      const pre = preSessionToken(req, reply);
+      return sendPage(reply, { ...ctx, nav: 'none' }, ctx.t('signIn.title'), <SignInForm ctx={ctx} pre={pre} />);
+    });
+    app.post('/sign-in', async (req, reply) => {
+      const f = formOf(req);
+      checkFormOrigin(req, preSessionToken(req, reply));
+      try {
+        const started = await svc.limiter.attempt(req.ip, () =>
+          accounts.signInWithAccessKey(f.AccessKeyId ?? '', f.AccessKeySecret ?? ''),
+        );
+        return startSession(req, reply, started.token, '/console/');
+      } catch (e) {
+        if (!isCertError(e) || e.kind === 'internal') throw e;
+        const ctx = pageContext(req, reply, 'customer');
+        const pre = preSessionToken(req, reply);
+        if (e.retryAfterSeconds !== undefined) reply.header('retry-after', String(e.retryAfterSeconds));
+        return sendPage(
+          reply,
+          { ...ctx, nav: 'none' },
+          ctx.t('signIn.title'),
+          <SignInForm ctx={ctx} pre={pre} err={e} />,
+          e.kind === 'throttled' ? 429 : 403,
+        );
+      }
+    });
+    // A one-time link opens a page whose button signs in (POST): a mail scanner that follows
+    // the link does not use it up.
+    app.get('/sign-in/link', async (req, reply) => {
+      const ctx = pageContext(req, reply, 'customer');
+      const raw = (req.query as Record<string, unknown>).token;
+      const token = (typeof raw === 'string' ? raw : '').slice(0, 128);
+      const pre = preSessionToken(req, reply);
+      return sendPage(
+        reply,
+        { ...ctx, nav: 'none' },
+        ctx.t('signIn.withLink'),
+        <form method="post" action="/console/sign-in/link" class="stack">
+          <Csrf token={pre} />
+          <input type="hidden" name="token" value={token} />
+          <p>{ctx.t('signIn.linkExplain')}</p>
+          <button type="submit">{ctx.t('signIn.continue')}</button>
+        </form>,
+      );
+    });
+    app.post('/sign-in/link', async (req, reply) => {
+      checkFormOrigin(req, preSessionToken(req, reply));
+      const started = await svc.limiter.attempt(req.ip, () => accounts.signInWithLink(formOf(req).token ?? ''));
+      const to =
+        started.session.scopeOrderId !== null ? `/console/orders/${started.session.scopeOrderId}` : '/console/';
+      return startSession(req, reply, started.token, to);
+    });
+    app.post('/sign-out', async (req, reply) => {
+      const s = sessionOf(req);
+      if (s) {
+        checkFormOrigin(req, s.csrf);
+        const token = (req.headers.cookie ?? '').match(/(?:^|;\s*)cd_session=([A-Za-z0-9]+)/)?.[1];
+        if (token) await accounts.endConsoleSession(token);
+      }
+      setCookie(reply, req, SESSION_COOKIE, '', 0);
+      return reply.redirect('/console/sign-in', 303);
+    });
+
+    // ---- overview ----
+    app.get('/', async (req, reply) => {
+      const w = who(req, reply);
+      if (!w) return reply;
+      const ctx = pageContext(req, reply, 'customer');
+      const { t } = ctx;
+      const plans = await accounts.listPlans(w.accountId);
+      const codes = [...new Set(plans.map((p) => p.ProductCode))];
+      const states = await Promise.all(codes.map((c) => orders.describePackageState(w.accountId, c)));
+      const expiring = await orders.listUserOrders(w.accountId, {
+        orderType: 'CERT',
+        status: 'WILLEXPIRED',
+        page: 1,
+        size: 50,
+      });
+      const waiting = await orders.listUserOrders(w.accountId, {
+        orderType: 'CPACK',
+        status: 'CHECKING',
+        page: 1,
+        size: 50,
+      });
+      const waitingRows =
+        waiting.kind === 'orders' ? waiting.orders.filter((o) => o.order.state === 'domain_verify') : [];
+      const now = svc.clock.now();
+      return sendPage(
+        reply,
+        ctx,
+        t('overview.title'),
+        <>
+          {w.s.policy !== null && !can(w.s, 'apply') && <p class="notice">{t('signIn.readOnly')}</p>}
+          <h2>{t('overview.plans')}</h2>
+          {states.length === 0 ? (
+            <p>{t('overview.noPlans')}</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('overview.product')}</th>
+                  <th scope="col">{t('overview.total')}</th>
+                  <th scope="col">{t('overview.used')}</th>
+                  <th scope="col">{t('overview.issued')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {states.map((p) => (
+                  <tr data-product={p.productCode}>
+                    <td>{p.productCode}</td>
+                    <td data-field="total">{p.totalCount}</td>
+                    <td data-field="used">{p.usedCount}</td>
+                    <td data-field="issued">{p.issuedCount}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <h2>{t('overview.expiring')}</h2>
+          {expiring.kind === 'certificates' && expiring.certificates.length > 0 ? (
+            <ul>
+              {expiring.certificates.map((c) => (
+                <li>
+                  {c.orderId !== null ? <a href={`/console/orders/${c.orderId}`}>{c.sans.join(', ')}</a> : c.name} —{' '}
+                  {formatDate(c.notAfter)}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p>{t('overview.noExpiring')}</p>
+          )}
+          <h2>{t('overview.waiting')}</h2>
+          {waitingRows.length ? <OrdersTable t={t} rows={waitingRows} now={now} /> : <p>{t('overview.noWaiting')}</p>}
+          {can(w.s, 'apply') && (
+            <p>
+              <a href="/console/apply" data-action="apply">
+                {t('nav.apply')}
+              </a>
+            </p>
+          )}
+        </>,
+      );
+    });
+
+    // ---- apply ----
+    const productChoices = async (accountId: number) => {
+      const codes = [...new Set((await accounts.listPlans(accountId)).map((p) => p.ProductCode))];
+      return codes.length ? codes : PRODUCTS.map((p) => p.code);
+    };
+    app.get('/apply', async (req, reply) => {
+      const w = who(req, reply);
+      if (!w) return reply;
+      requirePermission(w.s, 'apply');
+      const ctx = pageContext(req, reply, 'customer');
+      const products = await productChoices(w.accountId);
+      const values = applyValues({ ProductCode: products[0] ?? DEFAULT_PRODUCT_CODE, ValidateType: 'DNS' });
+      return sendPage(reply, ctx, ctx.t('apply.title'), <ApplyForm ctx={ctx} products={products} values={values} />);
+    });
+    app.post('/apply', async (req, reply) => {
+      const w = who(req, reply);
+      if (!w) return reply;
+      requirePermission(w.s, 'apply');
+      const f = formOf(req);
+      const values = applyValues(f);
+      const ctx = pageContext(req, reply, 'customer');
+      const products = await productChoices(w.accountId);
+      try {
+        const input = applicationInput(values);
+        if (f.do === 'check') {
+          // The same checks the API makes before anything is written (CSR, key, names, product).
+          const c = checkApplication(input);
+          const key = c.csrKey ? c.csrKey.algorithm : ctx.t('apply.keyByCertdesk');
+          const checked = ctx.t('apply.checked', { names: c.names.join(', '), key });
+          return sendPage(
+            reply,
+            ctx,
+            ctx.t('apply.title'),
+            <ApplyForm ctx={ctx} products={products} values={values} checked={checked} />,
+          );
+        }
+        const { orderId } = await orders.submitApplication(w.accountId, input);
+        return reply.redirect(`/console/orders/${orderId}`, 303);
+      } catch (e) {
+        if (!isCertError(e) || e.kind === 'internal' || e.kind === 'unavailable') throw e;
+        return sendPage(
+          reply,
+          ctx,
+          ctx.t('apply.title'),
+          <ApplyForm ctx={ctx} products={products} values={values} err={e} />,
+          400,
+        );
+      }
+    });
+
+    // ---- certificates and orders ----
+    app.get('/certificates', async (req, reply) => {
+      const w = who(req, reply);
+      if (!w) return reply;
+      const ctx = pageContext(req, reply, 'customer');
+      const { t } = ctx;
+      const p = listParams(req.query as Record<string, unknown>);
+      const r = await orders.listUserOrders(w.accountId, {
+        orderType: 'CPACK',
+        ...(p.status ? { status: p.status } : {}),
+        ...(p.keyword ? { keyword: p.keyword } : {}),
+        page: p.page,
+        size: PAGE_SIZE,
+      });
+      const rows = r.kind === 'orders' ? r.orders : [];
+      const pages = Math.max(1, Math.ceil(r.total / PAGE_SIZE));
+      return sendPage(
+        reply,
+        ctx,
+        t('orders.title'),
+        <>
+          <form method="get" action="/console/certificates" role="search">
+            <label for="Status">{t('orders.status')}</label>{' '}
+            <select id="Status" name="Status">
+              <option value="">—</option>
+              {LIST_STATUSES.map((s) => (
+                <option value={s} selected={s === p.status}>
+                  {t(`status.${s}`)}
+                </option>
+              ))}
+            </select>{' '}
+            <label for="Keyword">{t('orders.keyword')}</label>{' '}
+            <input id="Keyword" type="text" name="Keyword" value={p.keyword ?? ''} />{' '}
+            <button type="submit">{t('orders.filter')}</button>{' '}
+            <a href={`/console/certificates.csv${listQuery(p, 1)}`} download>
+              {t('orders.csv')}
+            </a>
+          </form>
+          <OrdersTable t={t} rows={rows} now={svc.clock.now()} />
+          <nav aria-label={t('orders.page', { page: p.page, pages, total: r.total })}>
+            <p>
+              {p.page > 1 && <a href={`/console/certificates${listQuery(p, p.page - 1)}`}>{t('orders.prev')}</a>}{' '}
+              {t('orders.page', { page: p.page, pages, total: r.total })}{' '}
+              {p.page < pages && <a href={`/console/certificates${listQuery(p, p.page + 1)}`}>{t('orders.next')}</a>}
+            </p>
+          </nav>
+        </>,
+      );
+    });
+    app.get('/certificates.csv', async (req, reply) => {
+      const w = who(req, reply);
+      if (!w) return reply;
+      const p = listParams(req.query as Record<string, unknown>);
+      const now = svc.clock.now();
+      let out = csvLine([
+        'OrderId',
+        'Domains',
+        'ProductCode',
+        'Status',
+        'NotBefore',
+        'NotAfter',
+        'Serial',
+        'CreatedAt',
+      ]);
+      const size = 500;
+      for (let page = 1; page <= 200; page++) {
+        const r = await orders.listUserOrders(w.accountId, {
+          orderType: 'CPACK',
+          ...(p.status ? { status: p.status } : {}),
+          ...(p.keyword ? { keyword: p.keyword } : {}),
+          page,
+          size,
+        });
+        if (r.kind !== 'orders') break;
+        for (const { order, certificate: c } of r.orders) {
+          const issued = c?.state === 'issued';
+          out += csvLine([
+            order.id,
+            order.names.join(' '),
+            order.productCode,
+            orderListStatus(order.state, c, now),
+            issued ? new Date(c.notBefore).toISOString() : '',
+            issued ? new Date(c.notAfter).toISOString() : '',
+            issued ? c.serial : '',
+            new Date(order.createdAt).toISOString(),
+          ]);
+        }
+        if (r.orders.length < size) break;
+      }
+      return reply
+        .headers({ 'cache-control': 'no-store', 'content-disposition': 'attachment; filename="certificates.csv"' })
+        .type('text/csv; charset=utf-8')
+        .send(out);
+    });
+
+    // ---- one order ----
+    const loadOrder = async (req: FastifyRequest, reply: FastifyReply, orderId: number) => {
+      const w = who(req, reply, orderId);
+      if (!w) return undefined;
+      const view = await orders.describeOrder(w.accountId, orderId);
+      const chain = view.certificate?.state === 'issued' ? chainOf(orders, view.certificate) : [];
+      return { w, view, chain };
+    };
+    app.get('/orders/:id', { schema: { params: OrderPath } }, async (req, reply) => {
+      const o = await loadOrder(req, reply, req.params.id);
+      if (!o) return reply;
+      const ctx = pageContext(req, reply, 'customer');
+      return sendPage(
+        reply,
+        ctx,
+        ctx.t('order.title', { id: req.params.id }),
+        <OrderPage ctx={ctx} s={o.w.s} view={o.view} chain={o.chain} />,
+      );
+    });
+    app.get('/orders/:id/body', { schema: { params: OrderPath } }, async (req, reply) => {
+      const o = await loadOrder(req, reply, req.params.id);
+      if (!o) return reply;
+      const ctx = pageContext(req, reply, 'customer');
+      return sendFragment(reply, <OrderBody ctx={ctx} s={o.w.s} view={o.view} chain={o.chain} />);
+    });
+    app.get('/orders/:id/check', { schema: { params: OrderPath } }, async (req, reply) => {
+      const w = who(req, reply, req.params.id);
+      if (!w) return reply;
+      const check = await orders.liveCheck(w.accountId, req.params.id);
+      const ctx = pageContext(req, reply, 'customer');
+      if (req.headers['hx-request'] === 'true') return sendFragment(reply, <LiveCheckView t={ctx.t} check={check} />);
+      const view = await orders.describeOrder(w.accountId, req.params.id);
+      return sendPage(
+        reply,
+        ctx,
+        ctx.t('order.title', { id: req.params.id }),
+        <OrderPage ctx={ctx} s={w.s} view={view} chain={[]} check={check} />,
+      );
+    });
+
+    const issuedOf = (o: { view: OrderStateView }) => {
+      const c = o.view.certificate;
+      if (!c || c.state !== 'issued' || !c.certDer)
+        throw new CertError('not_found', `The order ${o.view.order.id} has no certificate yet.`);
+      return c as Certificate & { certDer: string };
+    };
+    const download = (reply: FastifyReply, name: string, type: string, body: string | Buffer) =>
+      reply
+        .headers({ 'cache-control': 'no-store', 'content-disposition': `attachment; filename="${name}"` })
+        .type(type)
+        .send(body);
+    const PEM_FILES = ['certificate', 'chain', 'fullchain', 'key'] as const;
+    for (const file of PEM_FILES) {
+      app.get(`/orders/:id/${file}.pem`, { schema: { params: OrderPath } }, async (req, reply) => {
+        const o = await loadOrder(req, reply, req.params.id);
+        if (!o) return reply;
+        const c = issuedOf(o);
+        const leaf = pemFromBase64('CERTIFICATE', c.certDer);
+        const chain = orders.chainPem(c.issuerId ?? 0);
+        let body: string;
+        if (file === 'certificate') body = leaf;
+        else if (file === 'chain') body = chain;
+        else if (file === 'fullchain') body = leaf + chain;
+        else {
+          if (!o.view.privateKeyDer)
+            throw new CertError('not_found', 'certdesk did not make the key of this certificate: it is yours.');
+          body = toPem('PRIVATE KEY', o.view.privateKeyDer);
+        }
+        return download(reply, `${c.serial}-${file}.pem`, 'application/x-pem-file', body);
+      });
+    }
+    app.post('/orders/:id/certificate.p12', { schema: { params: OrderPath } }, async (req, reply) => {
+      const o = await loadOrder(req, reply, req.params.id);
+      if (!o) return reply;
+      const c = issuedOf(o);
+      if (!o.view.privateKeyDer)
+        throw new CertError('not_found', 'certdesk did not make the key of this certificate: it is yours.');
+      const password = formOf(req).Password ?? '';
+      if (password.length < 4 || password.length > 128)
+        throw new CertError('invalid_parameter', 'The PKCS#12 password must be 4 to 128 characters.');
+      const p12 = buildPkcs12({
+        certificates: [Buffer.from(c.certDer, 'base64'), ...o.chain.map((x) => x.raw)],
+        keyDer: o.view.privateKeyDer,
+        password,
+        friendlyName: c.commonName || c.sans[0] || c.serial,
+      });
+      return download(reply, `${c.serial}.p12`, 'application/x-pkcs12', p12);
+    });
+    app.post('/orders/:id/revoke', { schema: { params: OrderPath } }, async (req, reply) => {
+      const w = who(req, reply, req.params.id);
+      if (!w) return reply;
+      requirePermission(w.s, 'revoke');
+      const reason = parseRevocationReason(formOf(req).Reason || 'unspecified');
+      await orders.revokeOrderCertificate(w.accountId, req.params.id, reason);
+      return reply.redirect(`/console/orders/${req.params.id}`, 303);
+    });
+
+    // ---- account records (read views through the account use cases) ----
+    app.get('/contacts', async (req, reply) => {
+      const w = who(req, reply);
+      if (!w) return reply;
+      const ctx = pageContext(req, reply, 'customer');
+      const { t } = ctx;
+      const page = await accounts.listContacts(w.accountId, { page: 1, pageSize: 200 });
+      return sendPage(
+        reply,
+        ctx,
+        t('contacts.title'),
+        page.rows.length === 0 ? (
+          <p>{t('contacts.none')}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('common.name')}</th>
+                <th scope="col">{t('common.email')}</th>
+                <th scope="col">{t('common.mobile')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.rows.map((c) => (
+                <tr>
+                  <td>{c.name}</td>
+                  <td>{c.email}</td>
+                  <td>{c.mobile}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ),
+      );
+    });
+    app.get('/companies', async (req, reply) => {
+      const w = who(req, reply);
+      if (!w) return reply;
+      const ctx = pageContext(req, reply, 'customer');
+      const { t } = ctx;
+      const rows = await accounts.listCompanies(w.accountId);
+      return sendPage(
+        reply,
+        ctx,
+        t('companies.title'),
+        rows.length === 0 ? (
+          <p>{t('companies.none')}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('common.name')}</th>
+                <th scope="col">{t('common.country')}</th>
+                <th scope="col">{t('common.city')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((c) => (
+                <tr>
+                  <td>{c.name}</td>
+                  <td>{c.country}</td>
+                  <td>{c.city}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ),
+      );
+    });
+    app.get('/keys', async (req, reply) => {
+      const w = who(req, reply);
+      if (!w) return reply;
+      const ctx = pageContext(req, reply, 'customer');
+      const { t } = ctx;
+      const keys = await accounts.listAccessKeys(w.accountId);
+      return sendPage(
+        reply,
+        ctx,
+        t('keys.title'),
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">AccessKeyId</th>
+              <th scope="col">{t('orders.status')}</th>
+              <th scope="col">{t('keys.policy')}</th>
+              <th scope="col">{t('orders.created')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((k) => (
+              <tr>
+                <td class="mono">{k.accessKeyId}</td>
+                <td>{k.enabled ? t('keys.enabled') : t('keys.disabled')}</td>
+                <td>{k.policy ? k.policy.join(', ') : t('keys.everything')}</td>
+                <td>{formatDate(k.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>,
+      );
+    });
+  };
+}

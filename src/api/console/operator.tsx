@@ -1,0 +1,427 @@
+// The operator console at /console/ on the operator listener: the OV review queue, accounts
+// (plans granted, sign-in links made), revocation by serial with an RFC 5280 §5.3.1 reason,
+// CA status and jobs. Operators sign in with the admin token (compared in constant time);
+// changes go through the same bound use cases as the operator API (src/api/admin/routes.ts).
+import { createHash, timingSafeEqual, X509Certificate } from 'node:crypto';
+import Type from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CertError, isCertError } from '../../domain/errors.js';
+import type { Clock, Logger } from '../../domain/ports.js';
+import { REVOCATION_REASONS, parseRevocationReason } from '../../domain/revocation.js';
+import { PRODUCTS, findProduct } from '../../policy/products.js';
+import type { AccountService } from '../../accounts/service.js';
+import type { OrderEngine } from '../../orders/engine.js';
+import type { OperatorConsoleReadView } from '../../store/views.js';
+import { checkFormOrigin, formOf, preSessionToken, SESSION_COOKIE, setCookie, type SignInLimiter } from './http.js';
+import { Csrf, formatDate, formatTime, sendPage, type PageContext } from './layout.js';
+import { installShell, pageContext, sessionOf, type ConsoleAssets } from './shell.js';
+import { CAS_ERROR_CODES } from '../cas/error-codes.js';
+
+export interface OperatorConsoleServices {
+  token: string;
+  accounts: AccountService;
+  orders: OrderEngine;
+  store: OperatorConsoleReadView;
+  clock: Clock;
+  logger: Logger;
+  limiter: SignInLimiter;
+  assets: ConsoleAssets;
+  /** The customer console's sign-in link for a link token. */
+  linkUrl(token: string): string;
+}
+
+const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+const IdPath = Type.Object({ id: Id });
+
+function tokenMatches(expected: string, given: string): boolean {
+  const a = createHash('sha256').update(expected).digest();
+  const b = createHash('sha256').update(given).digest();
+  return timingSafeEqual(a, b);
+}
+
+function Message({ text, err }: { text?: string; err?: CertError }) {
+  if (err)
+    return (
+      <div class="error" role="alert">
+        {err.message} (<code>{CAS_ERROR_CODES[err.kind].code}</code>)
+      </div>
+    );
+  return text ? (
+    <div class="notice" role="status">
+      {text}
+    </div>
+  ) : null;
+}
+
+export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPluginAsyncTypebox {
+  const { accounts, orders } = svc;
+  return async (app) => {
+    await installShell(app, {
+      name: 'operator',
+      logger: svc.logger,
+      assets: svc.assets,
+      kind: 'operator',
+      resolveSession: (token) => accounts.resolveConsoleSession(token),
+    });
+    const who = (req: FastifyRequest, reply: FastifyReply): boolean => {
+      const s = sessionOf(req);
+      if (!s) {
+        if (req.method === 'GET') {
+          void reply.redirect('/console/sign-in', 303);
+          return false;
+        }
+        throw new CertError('unauthorized', 'Sign in to the operator console first.');
+      }
+      if (req.method === 'POST') checkFormOrigin(req, s.csrf);
+      return true;
+    };
+
+    app.get('/sign-in', async (req, reply) => {
+      const ctx = pageContext(req, reply, 'operator');
+      const pre = preSessionToken(req, reply);
+      return sendPage(
+        reply,
+        { ...ctx, nav: 'none' },
+        ctx.t('signIn.title'),
+        <form method="post" action="/console/sign-in" class="stack">
+          <Csrf token={pre} />
+          <label for="tok">{ctx.t('signIn.operatorToken')}</label>
+          <input id="tok" type="password" name="Token" autocomplete="current-password" required />
+          <button type="submit">{ctx.t('signIn.submit')}</button>
+        </form>,
+      );
+    });
+    app.post('/sign-in', async (req, reply) => {
+      checkFormOrigin(req, preSessionToken(req, reply));
+      const started = await svc.limiter.attempt(req.ip, async () => {
+        if (!tokenMatches(svc.token, formOf(req).Token ?? ''))
+          throw new CertError('unauthorized', 'A valid operator token is required.');
+        return accounts.startOperatorSession();
+      });
+      setCookie(reply, req, SESSION_COOKIE, started.token);
+      return reply.redirect('/console/', 303);
+    });
+    app.post('/sign-out', async (req, reply) => {
+      const s = sessionOf(req);
+      if (s) {
+        checkFormOrigin(req, s.csrf);
+        const token = (req.headers.cookie ?? '').match(/(?:^|;\s*)cd_session=([A-Za-z0-9]+)/)?.[1];
+        if (token) await accounts.endConsoleSession(token);
+      }
+      setCookie(reply, req, SESSION_COOKIE, '', 0);
+      return reply.redirect('/console/sign-in', 303);
+    });
+
+    // ---- OV review queue ----
+    const reviewPage = async (req: FastifyRequest, reply: FastifyReply, msg: { text?: string; err?: CertError }) => {
+      const ctx = pageContext(req, reply, 'operator');
+      const { t } = ctx;
+      const waiting = (await orders.listOrdersForOperator({ state: 'process' })).filter(
+        (o) => o.approvedAt === null && findProduct(o.productCode)?.requiresReview === true,
+      );
+      return sendPage(
+        reply,
+        ctx,
+        t('op.review.title'),
+        <>
+          <Message {...msg} />
+          {waiting.length === 0 ? (
+            <p>{t('op.review.none')}</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('orders.id')}</th>
+                  <th scope="col">{t('op.review.account')}</th>
+                  <th scope="col">{t('orders.domains')}</th>
+                  <th scope="col">{t('op.review.company')}</th>
+                  <th scope="col">{t('common.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {waiting.map((o) => (
+                  <tr data-order={o.id}>
+                    <td>{o.id}</td>
+                    <td>{o.accountId}</td>
+                    <td>{o.names.join(', ')}</td>
+                    <td>
+                      {o.company
+                        ? `${o.company.name}, ${o.company.city || o.company.province}, ${o.company.country}`
+                        : ''}
+                    </td>
+                    <td>
+                      <form method="post" action={`/console/orders/${o.id}/approve`} class="inline">
+                        <Csrf token={ctx.csrf} />
+                        <button type="submit">{t('op.review.approve')}</button>
+                      </form>
+                      <form method="post" action={`/console/orders/${o.id}/reject`}>
+                        <Csrf token={ctx.csrf} />
+                        <label for={`reason-${o.id}`}>{t('op.review.reason')}</label>{' '}
+                        <input id={`reason-${o.id}`} type="text" name="Reason" required maxLength={500} />{' '}
+                        <button type="submit">{t('op.review.reject')}</button>
+                      </form>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>,
+      );
+    };
+    app.get('/', async (req, reply) => (who(req, reply) ? reviewPage(req, reply, {}) : reply));
+    app.post('/orders/:id/approve', { schema: { params: IdPath } }, async (req, reply) => {
+      who(req, reply);
+      await orders.approveOrder(req.params.id);
+      return reviewPage(req, reply, { text: pageContext(req, reply, 'operator').t('op.done') });
+    });
+    app.post('/orders/:id/reject', { schema: { params: IdPath } }, async (req, reply) => {
+      who(req, reply);
+      try {
+        await orders.rejectOrder(req.params.id, formOf(req).Reason ?? '');
+        return await reviewPage(req, reply, { text: pageContext(req, reply, 'operator').t('op.done') });
+      } catch (e) {
+        if (!isCertError(e) || e.kind === 'internal') throw e;
+        reply.code(400);
+        return reviewPage(req, reply, { err: e });
+      }
+    });
+
+    // ---- accounts and plans ----
+    const accountsPage = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      msg: { text?: string; err?: CertError },
+      status = 200,
+    ) => {
+      const ctx: PageContext = pageContext(req, reply, 'operator');
+      const { t } = ctx;
+      const list = await accounts.listAccounts();
+      const plans = await Promise.all(list.map((a) => accounts.listPlans(a.AccountId)));
+      return sendPage(
+        reply,
+        ctx,
+        t('op.accounts.title'),
+        <>
+          <Message {...msg} />
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Id</th>
+                <th scope="col">{t('common.name')}</th>
+                <th scope="col">{t('overview.plans')}</th>
+                <th scope="col">{t('common.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((a, i) => (
+                <tr data-account={a.AccountId}>
+                  <td>{a.AccountId}</td>
+                  <td>{a.Name}</td>
+                  <td>
+                    <ul>
+                      {(plans[i] ?? []).map((p) => (
+                        <li>
+                          {p.ProductCode} × {p.TotalCount} ({formatDate(p.CreatedAt)}
+                          {p.ExpiresAt ? ` – ${formatDate(p.ExpiresAt)}` : ''})
+                        </li>
+                      ))}
+                    </ul>
+                  </td>
+                  <td>
+                    <form method="post" action={`/console/accounts/${a.AccountId}/plans`}>
+                      <Csrf token={ctx.csrf} />
+                      <label for={`pc-${a.AccountId}`}>{t('apply.product')}</label>{' '}
+                      <select id={`pc-${a.AccountId}`} name="ProductCode">
+                        {PRODUCTS.map((p) => (
+                          <option value={p.code}>{p.code}</option>
+                        ))}
+                      </select>{' '}
+                      <label for={`n-${a.AccountId}`}>{t('op.accounts.count')}</label>{' '}
+                      <input id={`n-${a.AccountId}`} type="text" name="Count" value="10" size={4} />{' '}
+                      <button type="submit">{t('op.accounts.grant')}</button>
+                    </form>
+                    <form method="post" action={`/console/accounts/${a.AccountId}/link`}>
+                      <Csrf token={ctx.csrf} />
+                      <button type="submit">{t('op.accounts.link')}</button>
+                    </form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>,
+        status,
+      );
+    };
+    app.get('/accounts', async (req, reply) => (who(req, reply) ? accountsPage(req, reply, {}) : reply));
+    app.post('/accounts/:id/plans', { schema: { params: IdPath } }, async (req, reply) => {
+      who(req, reply);
+      const f = formOf(req);
+      try {
+        const count = /^\d{1,7}$/.test(f.Count ?? '') ? Number(f.Count) : NaN;
+        await accounts.grantPlan({
+          accountId: req.params.id,
+          productCode: f.ProductCode ?? '',
+          count,
+          expiresAt: null,
+        });
+        return await accountsPage(req, reply, { text: pageContext(req, reply, 'operator').t('op.done') });
+      } catch (e) {
+        if (!isCertError(e) || e.kind === 'internal') throw e;
+        return accountsPage(req, reply, { err: e }, 400);
+      }
+    });
+    app.post('/accounts/:id/link', { schema: { params: IdPath } }, async (req, reply) => {
+      who(req, reply);
+      const link = await accounts.createConsoleLink(req.params.id);
+      const t = pageContext(req, reply, 'operator').t;
+      return accountsPage(req, reply, { text: t('op.accounts.linkMade', { url: svc.linkUrl(link.token) }) });
+    });
+
+    // ---- revocation by serial ----
+    const revokePage = (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      msg: { text?: string; err?: CertError },
+      status = 200,
+    ) => {
+      const ctx = pageContext(req, reply, 'operator');
+      const { t } = ctx;
+      return sendPage(
+        reply,
+        ctx,
+        t('op.revoke.title'),
+        <>
+          <Message {...msg} />
+          <form method="post" action="/console/revoke" class="stack">
+            <Csrf token={ctx.csrf} />
+            <label for="serial">{t('op.revoke.serial')}</label>
+            <input id="serial" type="text" name="Serial" required />
+            <label for="reason">{t('order.revokeReason')}</label>
+            <select id="reason" name="Reason">
+              {Object.keys(REVOCATION_REASONS).map((r) => (
+                <option value={r}>{t(`reason.${r as keyof typeof REVOCATION_REASONS}`)}</option>
+              ))}
+            </select>
+            <button type="submit">{t('order.revokeConfirm')}</button>
+          </form>
+        </>,
+        status,
+      );
+    };
+    app.get('/revoke', async (req, reply) => (who(req, reply) ? revokePage(req, reply, {}) : reply));
+    app.post('/revoke', async (req, reply) => {
+      who(req, reply);
+      const f = formOf(req);
+      try {
+        await orders.revokeBySerial(f.Serial ?? '', parseRevocationReason(f.Reason || 'unspecified'));
+        const t = pageContext(req, reply, 'operator').t;
+        return revokePage(req, reply, { text: t('op.revoke.done', { serial: (f.Serial ?? '').slice(0, 64) }) });
+      } catch (e) {
+        if (!isCertError(e) || e.kind === 'internal') throw e;
+        return revokePage(req, reply, { err: e }, 400);
+      }
+    });
+
+    // ---- CA status and jobs ----
+    app.get('/ca', async (req, reply) => {
+      if (!who(req, reply)) return reply;
+      const ctx = pageContext(req, reply, 'operator');
+      const { t } = ctx;
+      const issuers = await svc.store.repos.issuers.listActive();
+      const rows = await Promise.all(
+        issuers.map(async (i) => ({
+          i,
+          x: new X509Certificate(Buffer.from(i.cert_der, 'base64')),
+          crl: i.role === 'issuing' ? await svc.store.repos.crls.header(i.id, 0) : undefined,
+        })),
+      );
+      return sendPage(
+        reply,
+        ctx,
+        t('op.ca.title'),
+        <table>
+          <caption>{t('op.ca.issuers')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('common.name')}</th>
+              <th scope="col">Role</th>
+              <th scope="col">Algorithm</th>
+              <th scope="col">{t('order.validity')}</th>
+              <th scope="col">CRL</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(({ i, x, crl }) => (
+              <tr>
+                <td>{i.name}</td>
+                <td>{i.role}</td>
+                <td>{i.algorithm}</td>
+                <td>
+                  {x.validFrom} – {x.validTo}
+                </td>
+                <td>
+                  {crl
+                    ? `#${crl.crl_number}: ${formatTime(Number(crl.this_update))} → ${formatTime(Number(crl.next_update))}`
+                    : ''}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>,
+      );
+    });
+    app.get('/jobs', async (req, reply) => {
+      if (!who(req, reply)) return reply;
+      const ctx = pageContext(req, reply, 'operator');
+      const { t } = ctx;
+      const stats = await svc.store.repos.stats.read(svc.clock.now());
+      return sendPage(
+        reply,
+        ctx,
+        t('op.jobs.title'),
+        <>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('op.jobs.kind')}</th>
+                <th scope="col">due</th>
+                <th scope="col">leased</th>
+                <th scope="col">scheduled</th>
+              </tr>
+            </thead>
+            <tbody>
+              {stats.jobs.map((j) => (
+                <tr>
+                  <td>{j.kind}</td>
+                  <td>{j.due}</td>
+                  <td>{j.leased}</td>
+                  <td>{j.scheduled}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>{t('orders.status')}</h2>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('op.jobs.state')}</th>
+                <th scope="col">{t('op.jobs.count')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...stats.orders].map(([state, n]) => (
+                <tr>
+                  <td>{state}</td>
+                  <td>{n}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>,
+      );
+    });
+  };
+}

@@ -1,0 +1,205 @@
+// ACME challenges (RFC 8555 §7.5.1, §8): the client says it is ready, the challenge turns
+// processing and a job validates it from the worker (http-01, dns-01 in src/validation/), then
+// CAA (RFC 8659). One failed challenge makes its authorization invalid, and the order invalid
+// with its plan unit given back (§7.1.6; no retries). Every name valid: the order is ready.
+import {
+  ACME_ERROR_PREFIX,
+  acmeAuthorizationStatus,
+  keyAuthorization,
+  type AcmeAccount,
+  type AcmeChallenge,
+  type AcmeProblemDoc,
+} from '../../domain/acme.js';
+import { checkCaa } from '../../validation/index.js';
+import { checkAcmeHttp01, type AcmeCheckResult } from '../../validation/acme-http-01.js';
+import { checkAcmeDns01 } from '../../validation/acme-dns-01.js';
+import type { AttemptOutcome } from '../../worker/job-protocol.js';
+import type { AcmeAuthorizationRecord } from '../../store/repos/acme.js';
+import { acmeError, type AcmeDeps } from './deps.js';
+
+export const JOB_ACME_CHALLENGE = 'acme-challenge';
+
+export async function ownAuthorization(
+  deps: AcmeDeps,
+  account: AcmeAccount,
+  urlId: string,
+): Promise<AcmeAuthorizationRecord & { orderId: number }> {
+  const rec = await deps.store.repos.acme.authorizationByUrlId(urlId);
+  if (!rec) throw acmeError('not_found', 'malformed', 'No such authorization.');
+  if (rec.link.acmeAccountId !== account.id)
+    throw acmeError('unauthorized', 'unauthorized', 'The authorization belongs to another account.');
+  return rec;
+}
+
+export async function ownChallenge(
+  deps: AcmeDeps,
+  account: AcmeAccount,
+  urlId: string,
+): Promise<{ challenge: AcmeChallenge; authz: AcmeAuthorizationRecord & { orderId: number } }> {
+  const challenge = await deps.store.repos.acme.challengeByUrlId(urlId);
+  if (!challenge) throw acmeError('not_found', 'malformed', 'No such challenge.');
+  const authz = await deps.store.repos.acme.authorizationById(challenge.acmeAuthorizationId);
+  if (!authz || authz.link.acmeAccountId !== account.id)
+    throw acmeError('unauthorized', 'unauthorized', 'The challenge belongs to another account.');
+  return { challenge, authz };
+}
+
+/** §7.5.1: the client is ready; validation is queued. An already valid authorization answers unchanged. */
+export async function startAcmeChallenge(deps: AcmeDeps, account: AcmeAccount, urlId: string): Promise<AcmeChallenge> {
+  const { challenge, authz } = await ownChallenge(deps, account, urlId);
+  const now = deps.clock.now();
+  const status = acmeAuthorizationStatus(authz.authorization, authz.link, now);
+  if (status === 'valid' || challenge.status !== 'pending') return challenge;
+  if (status !== 'pending')
+    throw acmeError('illegal_state', 'malformed', `The authorization is ${status}; its challenges cannot be started.`);
+  await deps.store.writeTransaction(async (tx) => {
+    if (await tx.acme.setChallenge(challenge.id, ['pending'], { status: 'processing' }))
+      await tx.jobs.enqueue(JOB_ACME_CHALLENGE, challenge.id, now, now);
+  });
+  deps.wake();
+  return (await deps.store.repos.acme.challengeById(challenge.id))!;
+}
+
+function problemOf(result: Extract<AcmeCheckResult, { ok: false }>): AcmeProblemDoc {
+  return {
+    type: `${ACME_ERROR_PREFIX}${result.problem}`,
+    detail: result.reason,
+    status: result.problem === 'caa' ? 403 : 400,
+  };
+}
+
+async function check(
+  deps: AcmeDeps,
+  challenge: AcmeChallenge,
+  domain: string,
+  thumbprint: string,
+): Promise<AcmeCheckResult> {
+  const v = deps.validation;
+  const keyAuth = keyAuthorization(challenge.token, thumbprint);
+  switch (challenge.type) {
+    case 'http-01':
+      return checkAcmeHttp01(
+        { resolver: v.resolver, fetcher: v.fetcher },
+        {
+          name: domain,
+          token: challenge.token,
+          keyAuthorization: keyAuth,
+          port: v.httpPort,
+          allowPrivate: v.allowPrivateTargets,
+        },
+      );
+    case 'dns-01':
+      return checkAcmeDns01({ resolver: v.resolver }, { name: domain, keyAuthorization: keyAuth });
+    default:
+      return { ok: false, problem: 'unauthorized', reason: `The challenge type ${challenge.type} is not offered.` };
+  }
+}
+
+/** The acme-challenge job: one attempt, whose outcome is final (§8.2 allows no retries). */
+export async function runAcmeChallenge(deps: AcmeDeps, challengeId: number): Promise<AttemptOutcome> {
+  const { repos } = deps.store;
+  const challenge = await repos.acme.challengeById(challengeId);
+  if (!challenge || challenge.status !== 'processing') return { kind: 'done' };
+  const authz = await repos.acme.authorizationById(challenge.acmeAuthorizationId);
+  const account = authz && (await repos.acme.accountById(authz.link.acmeAccountId));
+  const order = authz && (await repos.acme.orderByOrderId(authz.orderId));
+  if (!authz || !account || !order) return { kind: 'done' };
+  let result = await check(deps, challenge, authz.authorization.domain, account.thumbprint);
+  if (result.ok) {
+    // BR 3.2.2.8: CAA for each name once its control is proven (a wildcard's at its base name, RFC 8659 §3).
+    const caa = await checkCaa(
+      { resolver: deps.validation.resolver },
+      { name: authz.authorization.domain, issuerDomain: deps.validation.caaIdentity },
+    );
+    if (!caa.ok) result = { ok: false, problem: 'caa', reason: caa.reason };
+  }
+  const now = deps.clock.now();
+  await deps.store.writeTransaction(async (tx) => {
+    if (result.ok) {
+      if (
+        !(await tx.acme.setChallenge(challenge.id, ['processing'], { status: 'valid', validatedAt: now, error: null }))
+      )
+        return;
+      await tx.authorizations.setOutcome(authz.authorization.id, {
+        status: 'valid',
+        lastError: null,
+        validatedAt: now,
+      });
+      const all = await tx.acme.authorizationsForOrder(authz.orderId);
+      if (all.every((a) => a.authorization.status === 'valid' || a.authorization.id === authz.authorization.id)) {
+        // CAA was checked for each name just now, unless a name's validation was reused.
+        const fresh = all.every(
+          (a) =>
+            a.authorization.id === authz.authorization.id || (a.authorization.validatedAt ?? 0) >= order.link.createdAt,
+        );
+        await tx.orders.moveOrder(
+          authz.orderId,
+          { to: 'ready', from: ['domain_verify'] },
+          {
+            failReason: null,
+            updatedAt: now,
+            ...(fresh ? { caaCheckedAt: Math.min(now, ...all.map((a) => a.authorization.validatedAt ?? now)) } : {}),
+          },
+        );
+      }
+      return;
+    }
+    const error = problemOf(result);
+    if (!(await tx.acme.setChallenge(challenge.id, ['processing'], { status: 'invalid', error }))) return;
+    await tx.authorizations.setOutcome(authz.authorization.id, {
+      status: 'invalid',
+      lastError: result.reason,
+      validatedAt: null,
+    });
+    await tx.acme.setOrderError(order.link.id, error);
+    if (
+      await tx.orders.moveOrder(
+        authz.orderId,
+        { to: 'verify_fail', from: ['domain_verify'] },
+        { failReason: result.reason, updatedAt: now },
+      )
+    ) {
+      await deps.events(
+        tx,
+        {
+          kind: 'verification_failed',
+          accountId: order.order.accountId,
+          orderId: authz.orderId,
+          reason: result.reason,
+        },
+        now,
+      );
+      // The unit goes back: an ACME order that ends invalid spends nothing.
+      await tx.orders.markDeleted(authz.orderId, now);
+    }
+  });
+  deps.logger.log('info', 'acme challenge validated', { challengeId, type: challenge.type, ok: result.ok });
+  return { kind: 'done' };
+}
+
+/** §7.5.2: the owner deactivates a pending or valid authorization; its order becomes invalid. */
+export async function deactivateAcmeAuthorization(
+  deps: AcmeDeps,
+  account: AcmeAccount,
+  urlId: string,
+): Promise<AcmeAuthorizationRecord & { orderId: number }> {
+  const authz = await ownAuthorization(deps, account, urlId);
+  const now = deps.clock.now();
+  const status = acmeAuthorizationStatus(authz.authorization, authz.link, now);
+  if (status !== 'pending' && status !== 'valid')
+    throw acmeError('illegal_state', 'malformed', `An authorization that is ${status} cannot be deactivated.`);
+  await deps.store.writeTransaction(async (tx) => {
+    await tx.acme.deactivateAuthorization(authz.link.id, now);
+    const order = await tx.acme.orderByOrderId(authz.orderId);
+    if (
+      order &&
+      (await tx.orders.moveOrder(
+        authz.orderId,
+        { to: 'verify_fail', from: ['domain_verify', 'ready'] },
+        { failReason: 'An authorization of the order was deactivated.', updatedAt: now },
+      ))
+    )
+      await tx.orders.markDeleted(authz.orderId, now);
+  });
+  return (await deps.store.repos.acme.authorizationByUrlId(urlId))!;
+}

@@ -1,0 +1,40 @@
+// What the ACME use cases need: the order engine's dependencies, the store widened to ACME's
+// own rows (store/repos/acme.ts), and the ACME settings src/app builds from config.
+import { CertError } from '../../domain/errors.js';
+import type { AcmeProblemType } from '../../domain/acme.js';
+import type { StoreView } from '../../store/views.js';
+import type { OrderDeps, OrderRepoReads, OrderRepoWrites } from '../deps.js';
+
+export interface AcmeSettings {
+  /** Pending authorizations and orders live this long (RFC 8555 §7.1.3, §7.1.4; 7 days like Let's Encrypt). */
+  orderLifetimeMs: number;
+  authorizationLifetimeMs: number;
+  /** How many new orders an ACME account may create per window (RFC 8555 §6.6); 0 = no limit. */
+  ordersPerWindow: number;
+  rateWindowMs: number;
+}
+
+export const DEFAULT_ACME_SETTINGS: AcmeSettings = {
+  orderLifetimeMs: 7 * 86_400_000,
+  authorizationLifetimeMs: 7 * 86_400_000,
+  ordersPerWindow: 0,
+  rateWindowMs: 3_600_000,
+};
+
+export type AcmeRepoWrites = OrderRepoWrites | 'acme' | 'rateCounters';
+export type AcmeRepoReads = OrderRepoReads | 'accounts';
+
+export type AcmeDeps = Omit<OrderDeps, 'store'> & {
+  store: StoreView<AcmeRepoWrites, AcmeRepoReads>;
+  acme: AcmeSettings;
+};
+
+/** A CertError whose ACME problem type is named (the kind still decides every other front's form). */
+export function acmeError(
+  kind: CertError['kind'],
+  type: AcmeProblemType,
+  message: string,
+  extra: Record<string, unknown> = {},
+): CertError {
+  return new CertError(kind, message, { detail: { acme: type, ...extra } });
+}

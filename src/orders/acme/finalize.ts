@@ -1,0 +1,91 @@
+// ACME finalize (RFC 8555 §7.4): a ready order gets its CSR, turns processing and is issued by
+// the same two-phase issuance as a CAS order (issue-certificate.ts). The issue job is enqueued
+// in the transaction of the move, then run at once in this request, so a client usually reads
+// the order valid in the finalize answer; if this process dies, the worker finishes the job.
+import { createPublicKey } from 'node:crypto';
+import { CertError } from '../../domain/errors.js';
+import type { AcmeAccount } from '../../domain/acme.js';
+import { parseCsr } from '../../ca/csr.js';
+import { checkSubscriberKey, keyAlgorithmName } from '../../policy/key-rules.js';
+import { normalizeDomainName } from '../../policy/names.js';
+import type { AcmeOrderRecord } from '../../store/repos/acme.js';
+import { runIssuance } from '../issue-certificate.js';
+import { JOB_ISSUE } from '../job-kinds.js';
+import { acmeError, type AcmeDeps } from './deps.js';
+import { ownAcmeOrder } from './orders.js';
+
+function badCsr(message: string): CertError {
+  return acmeError('bad_csr', 'badCSR', message);
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
+}
+
+export async function finalizeAcmeOrder(
+  deps: AcmeDeps,
+  account: AcmeAccount,
+  urlId: string,
+  payload: { csr?: unknown },
+): Promise<AcmeOrderRecord> {
+  const rec = await ownAcmeOrder(deps, account, urlId);
+  const now = deps.clock.now();
+  if (rec.order.state !== 'ready' || rec.deleted) {
+    if (now > rec.link.expiresAt) throw acmeError('not_found', 'malformed', 'The order has expired.');
+    throw acmeError('illegal_state', 'orderNotReady', `The order is not ready to be finalized.`);
+  }
+  if (typeof payload.csr !== 'string' || !/^[A-Za-z0-9_-]+$/.test(payload.csr))
+    throw acmeError('invalid_parameter', 'malformed', 'csr must be base64url DER.');
+  let csr;
+  try {
+    csr = parseCsr(Buffer.from(payload.csr, 'base64url'));
+    checkSubscriberKey(csr.key);
+  } catch (e) {
+    if (e instanceof CertError) throw badCsr(e.message);
+    throw e;
+  }
+  // §11.1: the certificate key must not be the account key.
+  const accountSpki = createPublicKey({ key: account.jwk, format: 'jwk' }).export({ format: 'der', type: 'spki' });
+  if (accountSpki.equals(csr.spki)) throw badCsr('The CSR key is the account key; use a separate key.');
+  if (csr.ipAddresses.length > 0 || csr.otherSanTypes.length > 0)
+    throw badCsr('The CSR asks for names of other types than the order identifiers.');
+  let sans: string[];
+  let cn: string | undefined;
+  try {
+    sans = [...new Set(csr.dnsNames.map(normalizeDomainName))];
+    cn = csr.commonName ? normalizeDomainName(csr.commonName) : undefined;
+  } catch (e) {
+    if (e instanceof CertError) throw badCsr(e.message);
+    throw e;
+  }
+  if (cn !== undefined && !sans.includes(cn)) sans.push(cn);
+  if (!sameNames(sans, rec.order.names))
+    throw badCsr(`The CSR names (${sans.join(', ').slice(0, 200)}) differ from the order's identifiers.`);
+  const moved = await deps.store.writeTransaction(async (tx) => {
+    const ok = await tx.orders.moveOrder(
+      rec.order.id,
+      { to: 'process', from: ['ready'] },
+      {
+        spki: csr.spki.toString('base64'),
+        keyAlgorithm: keyAlgorithmName(csr.key),
+        csrDer: csr.der.toString('base64'),
+        approvedAt: now,
+        updatedAt: now,
+      },
+    );
+    if (ok) await tx.jobs.enqueue(JOB_ISSUE, rec.order.id, now, now);
+    return ok;
+  });
+  if (!moved) throw acmeError('illegal_state', 'orderNotReady', 'The order is not ready to be finalized.');
+  try {
+    await runIssuance(deps, rec.order.id);
+  } catch (e) {
+    // The job enqueued with the move retries it; the client polls the order meanwhile.
+    deps.logger.log('warn', 'acme inline issuance failed; the worker retries', {
+      orderId: rec.order.id,
+      error: String(e),
+    });
+    deps.wake();
+  }
+  return (await deps.store.repos.acme.orderByUrlId(urlId))!;
+}

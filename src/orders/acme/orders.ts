@@ -1,0 +1,238 @@
+// ACME orders (RFC 8555 §7.4) on the order engine: a new order is an application written by
+// the same insertOrder as CreateCertificateForPackageRequest, so it takes one unit of the
+// customer's plan in the same transaction and shows in ListUserCertificateOrder and
+// DescribePackageState. An order that ends invalid or expires without a certificate gives its
+// unit back (deleted, as a failed CAS application the customer deletes).
+import { isIP } from 'node:net';
+import { CertError } from '../../domain/errors.js';
+import type { AcmeAccount, AcmeChallengeType, AcmeProblemDoc } from '../../domain/acme.js';
+import { ACME_ERROR_PREFIX } from '../../domain/acme.js';
+import { checkNamesForProduct, isWildcard, normalizeDomainName } from '../../policy/names.js';
+import { findProduct, PRODUCTS, type Product } from '../../policy/products.js';
+import { dcvReuseDays } from '../../policy/validity.js';
+import type { AcmeOrderRecord } from '../../store/repos/acme.js';
+import { insertOrder, quotaError } from '../submit-application.js';
+import { acmeError, type AcmeDeps } from './deps.js';
+
+const DAY_MS = 86_400_000;
+
+/** The ACME profiles (draft-aaron-acme-profiles): one per DV product code, named by it. */
+export function acmeProfiles(): Record<string, string> {
+  return Object.fromEntries(
+    PRODUCTS.filter((p) => !p.requiresReview).map((p) => [p.code, `${p.name} (${p.domains} names)`]),
+  );
+}
+
+function profileProduct(name: string): Product | undefined {
+  const p = findProduct(name);
+  return p && !p.requiresReview ? p : undefined;
+}
+
+export interface NewOrderPayload {
+  identifiers?: unknown;
+  profile?: unknown;
+  replaces?: unknown;
+  notBefore?: unknown;
+  notAfter?: unknown;
+}
+
+/** §7.4 identifiers: dns only in this version; normalized (lower case, A-labels, no trailing dot), de-duplicated. */
+function orderNames(identifiers: unknown): string[] {
+  if (!Array.isArray(identifiers) || identifiers.length === 0)
+    throw acmeError('invalid_parameter', 'malformed', 'identifiers must be a non-empty array.');
+  const names: string[] = [];
+  for (const id of identifiers as unknown[]) {
+    const { type, value } = (id ?? {}) as { type?: unknown; value?: unknown };
+    if (typeof type !== 'string' || typeof value !== 'string')
+      throw acmeError('invalid_parameter', 'malformed', 'Each identifier needs a type and a value.');
+    if (type !== 'dns')
+      throw acmeError(
+        'invalid_parameter',
+        'unsupportedIdentifier',
+        `Identifier type "${type.slice(0, 20)}" is not supported.`,
+      );
+    if (isIP(value) !== 0)
+      throw acmeError('invalid_parameter', 'rejectedIdentifier', 'An IP address is not a dns identifier.');
+    const name = normalizeDomainName(value);
+    if (!names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+async function chooseProduct(deps: AcmeDeps, account: AcmeAccount, profile: unknown): Promise<Product> {
+  if (profile === undefined) return profileProduct(account.productCode) ?? findProduct(account.productCode)!;
+  if (typeof profile !== 'string') throw acmeError('invalid_parameter', 'malformed', 'profile must be a string.');
+  const product = profileProduct(profile);
+  if (!product) throw acmeError('invalid_parameter', 'invalidProfile', `No profile named "${profile.slice(0, 64)}".`);
+  if (product.code === account.productCode) return product;
+  // Another profile is allowed when the customer holds a plan for its product.
+  const plans = await deps.store.repos.plans.listByAccount(account.accountId);
+  if (!plans.some((p) => p.product_code === product.code))
+    throw acmeError(
+      'invalid_parameter',
+      'invalidProfile',
+      `The profile ${product.code} is not part of this account's plans.`,
+    );
+  return product;
+}
+
+/** Challenge types offered per name (RFC 8555 §7.1.3: a wildcard only by DNS). */
+function challengeTypes(name: string): AcmeChallengeType[] {
+  return isWildcard(name) ? ['dns-01'] : ['http-01', 'dns-01'];
+}
+
+function token(deps: AcmeDeps, bytes = 16): string {
+  return deps.random.bytes(bytes).toString('base64url');
+}
+
+export async function newAcmeOrder(
+  deps: AcmeDeps,
+  account: AcmeAccount,
+  payload: NewOrderPayload,
+): Promise<AcmeOrderRecord> {
+  if (payload.notBefore !== undefined || payload.notAfter !== undefined)
+    throw acmeError('invalid_parameter', 'malformed', 'notBefore and notAfter are not supported by this server.');
+  if (payload.replaces !== undefined && typeof payload.replaces !== 'string')
+    throw acmeError('invalid_parameter', 'malformed', 'replaces must be a certificate identifier string.');
+  const names = orderNames(payload.identifiers);
+  const product = await chooseProduct(deps, account, payload.profile);
+  try {
+    checkNamesForProduct(names, product);
+  } catch (e) {
+    if (e instanceof CertError && e.kind === 'name_rejected')
+      throw acmeError('name_rejected', 'rejectedIdentifier', e.message);
+    throw e;
+  }
+  const now = deps.clock.now();
+  await releaseFinishedOrders(deps, now);
+  await checkOrderRate(deps, account, now);
+  // A cheap look before the transaction: most refusals for quota happen here.
+  if (!(await deps.store.repos.plans.pickPlanWithRoom(account.accountId, product.code, now))) throw quotaError(product);
+  const { acme: settings } = deps;
+  const urlId = await deps.store.writeTransaction(async (tx) => {
+    const orderId = await insertOrder(deps, tx, {
+      accountId: account.accountId,
+      product,
+      names,
+      state: 'domain_verify',
+      validateType: 'DNS',
+      // No key yet: the CSR arrives at finalize (domain/order.ts awaitsCsr).
+      key: { spki: Buffer.alloc(0), keyAlgorithm: '' },
+      csrDer: undefined,
+      contact: {
+        name: `ACME account ${account.urlId.slice(0, 12)}`,
+        phone: '-',
+        email: account.contact[0]?.slice('mailto:'.length) ?? 'acme@invalid',
+      },
+      companyName: undefined,
+      tags: [{ Key: 'acme', Value: account.urlId }],
+      renewedFrom: null,
+      startValidation: false,
+    });
+    const reuseSince = now - dcvReuseDays(now) * DAY_MS;
+    let earliest = now + settings.orderLifetimeMs;
+    let allValid = true;
+    let oldestValidation = now;
+    for (const authz of await tx.authorizations.forOrder(orderId)) {
+      const reused = await tx.acme.reusableAuthorization(account.accountId, authz.domain, reuseSince, now);
+      const expiresAt = reused ? reused.expiresAt : now + settings.authorizationLifetimeMs;
+      earliest = Math.min(earliest, expiresAt);
+      if (reused) {
+        await tx.authorizations.setOutcome(authz.id, {
+          status: 'valid',
+          lastError: null,
+          validatedAt: reused.validatedAt,
+        });
+        oldestValidation = Math.min(oldestValidation, reused.validatedAt);
+      } else allValid = false;
+      const link = await tx.acme.insertAuthorizationLink({
+        urlId: token(deps),
+        authorizationId: authz.id,
+        acmeAccountId: account.id,
+        expiresAt,
+        deactivatedAt: null,
+      });
+      if (!reused)
+        await tx.acme.insertChallenges(
+          challengeTypes(authz.domain).map((type) => ({
+            urlId: token(deps),
+            acmeAuthorizationId: link.id,
+            type,
+            // RFC 8555 §8.3: at least 128 bits of entropy; 256 here.
+            token: token(deps, 32),
+            status: 'pending',
+            validatedAt: null,
+            error: null,
+          })),
+        );
+    }
+    const link = await tx.acme.insertOrderLink({
+      urlId: token(deps),
+      orderId,
+      acmeAccountId: account.id,
+      profile: product.code,
+      replaces: (payload.replaces as string | undefined) ?? null,
+      // §7.1.3: an order never outlives its earliest authorization.
+      expiresAt: earliest,
+      error: null,
+      createdAt: now,
+    });
+    // Every name already proven (reuse within the BR 4.2.1 period): ready at once. CAA is
+    // checked again at issuance (caaCheckedAt stays empty: issue-certificate.ts).
+    if (allValid) await tx.orders.moveOrder(orderId, { to: 'ready', from: ['domain_verify'] }, { updatedAt: now });
+    void oldestValidation;
+    return link.urlId;
+  });
+  return (await deps.store.repos.acme.orderByUrlId(urlId))!;
+}
+
+/** The account's own order, or not_found (RFC 8555 leaves other accounts' orders unconfirmed: 404). */
+export async function ownAcmeOrder(deps: AcmeDeps, account: AcmeAccount, urlId: string): Promise<AcmeOrderRecord> {
+  const rec = await deps.store.repos.acme.orderByUrlId(urlId);
+  if (!rec || rec.link.acmeAccountId !== account.id) throw acmeError('not_found', 'malformed', 'No such order.');
+  return rec;
+}
+
+function problem(type: string, detail: string, status: number): AcmeProblemDoc {
+  return { type: `${ACME_ERROR_PREFIX}${type}`, detail, status };
+}
+
+/**
+ * Gives back the plan units of ACME orders that ended without a certificate: failed ones
+ * (verify_fail) and those past their expiry while pending or ready, which end invalid first.
+ */
+export async function releaseFinishedOrders(deps: AcmeDeps, now: number, limit = 100): Promise<number> {
+  const expired = await deps.store.repos.acme.expiredWaiting(now, limit);
+  let released = 0;
+  for (const link of expired) {
+    await deps.store.writeTransaction(async (tx) => {
+      const moved = await tx.orders.moveOrder(
+        link.orderId,
+        { to: 'verify_fail', from: ['domain_verify', 'ready'] },
+        { failReason: 'The ACME order expired before it was finalized.', updatedAt: now },
+      );
+      if (!moved) return;
+      await tx.acme.setOrderError(link.id, problem('malformed', 'The order expired before it was finalized.', 400));
+      if (await tx.orders.markDeleted(link.orderId, now)) released += 1;
+    });
+  }
+  return released;
+}
+
+/** §6.6: new orders per account per window, counted in the store (every process shares it). */
+async function checkOrderRate(deps: AcmeDeps, account: AcmeAccount, now: number): Promise<void> {
+  const { ordersPerWindow, rateWindowMs } = deps.acme;
+  if (ordersPerWindow <= 0) return;
+  const windowStart = now - (now % rateWindowMs);
+  const [count] = await deps.store.repos.rateCounters.hitMany([
+    { windowStart, accountId: account.accountId, action: `acme:newOrder:${account.id}` },
+  ]);
+  if (count! > ordersPerWindow) {
+    const retry = Math.max(1, Math.ceil((windowStart + rateWindowMs - now) / 1000));
+    throw new CertError(
+      'throttled',
+      `Too many new orders for this account: the limit acme-new-orders allows ${ordersPerWindow} per ${Math.round(rateWindowMs / 1000)} s; it resets in ${retry} s.`,
+      { retryAfterSeconds: retry, detail: { acme: 'rateLimited' } },
+    );
+  }
+}

@@ -1,0 +1,215 @@
+// Mass revocation (`certdesk admin cert revoke --serials-file FILE | --issued-before T |
+// --product P | --account A`): a CA that finds a mis-issuance must revoke every affected
+// certificate within 24 hours, or 5 days for the lesser reasons (BR §4.9.1.1), which can mean
+// millions of certificates at once. The certificates are revoked in batches, each batch one
+// transaction: its certificates marked revoked in one guarded statement, their orders moved
+// to revoked in another, and one 'revoked_batch' event for the sinks (OCSP responses re-signed
+// and stored together, one CRL counter bump, notices queued together under their dedupe keys).
+// The caller re-signs the CRLs once at the end (src/cli; the sinks' CRL job is the fallback).
+//
+// Crash-safe and idempotent by construction: a batch commits wholly or not at all, and a
+// certificate is only ever taken while not revoked (revoked_at is null, checked again in the
+// UPDATE), so running the same command again after a crash revokes what is left and nothing
+// twice; certificates a run finds already revoked are counted, not touched.
+import { CertError } from '../domain/errors.js';
+import { normalizeSerial } from '../domain/revocation.js';
+import type { RevocationSelector } from '../store/repos/certificates.js';
+import type { UseCaseDeps } from './deps.js';
+import type { EventRepoReads, EventRepoWrites, RevokedInBatch } from './events.js';
+
+type MassRevokeWrites = 'orders' | 'certificates' | EventRepoWrites;
+export type MassRevokeDeps = UseCaseDeps<
+  'clock' | 'events' | 'ca' | 'afterRevocationBatch',
+  MassRevokeWrites,
+  EventRepoReads
+>;
+
+/** Which certificates to revoke; the criteria given all apply (AND). */
+export interface MassRevocationRequest {
+  /** Serials (hex, as `openssl x509 -serial` or our listings print them). */
+  serials?: readonly string[];
+  issuedBefore?: number;
+  productCode?: string;
+  accountId?: number;
+}
+
+export interface MassRevocationProgress {
+  /** Certificates to revoke when the run started (not revoked yet and selected). */
+  total: number;
+  revoked: number;
+}
+
+export interface MassRevocationSummary {
+  /** Certificates this run revoked. */
+  revoked: number;
+  /** Selected certificates that were revoked already (by an earlier run or otherwise): left as they were. */
+  alreadyRevoked: number;
+  /** Serials of the file that name no certificate certdesk issued (or none matching the other criteria). */
+  notFound: string[];
+  /** Orders that ended as revoked. */
+  ordersRevoked: number;
+  batches: number;
+  /** The issuers whose CRLs list new entries: the caller re-signs their CRLs. */
+  issuerIds: number[];
+}
+
+export const MASS_REVOCATION_BATCH = 1000;
+
+/** Normalizes the serials (upper-case hex), once each; a line that is not a serial is refused with its number. */
+export function parseSerialList(text: string): string[] {
+  const out = new Set<string>();
+  text.split(/\r?\n/).forEach((line, i) => {
+    const t = line.replace(/#.*/, '').trim();
+    if (t === '') return;
+    try {
+      // Stored serials are the INTEGER's content octets in hex (src/ca/serial.ts: never a
+      // leading zero octet), so an even number of digits; listings print them with or without
+      // a leading zero digit.
+      const hex = normalizeSerial(t).replace(/^0+(?=.)/, '');
+      out.add(hex.length % 2 === 1 ? `0${hex}` : hex);
+    } catch {
+      throw new CertError('invalid_parameter', `line ${i + 1} of the serials file is not a hexadecimal serial.`);
+    }
+  });
+  return [...out];
+}
+
+export async function revokeCertificatesInBulk(
+  deps: MassRevokeDeps,
+  request: MassRevocationRequest,
+  reason: number | null,
+  opts: { batchSize?: number; onProgress?: (p: MassRevocationProgress) => void } = {},
+): Promise<MassRevocationSummary> {
+  const batchSize = opts.batchSize ?? MASS_REVOCATION_BATCH;
+  const base: RevocationSelector = {
+    issuerIds: deps.ca.issuerIds,
+    ...(request.issuedBefore !== undefined ? { issuedBefore: request.issuedBefore } : {}),
+    ...(request.productCode !== undefined ? { productCode: request.productCode } : {}),
+    ...(request.accountId !== undefined ? { accountId: request.accountId } : {}),
+  };
+  if (request.serials === undefined && Object.keys(base).length === 1)
+    throw new CertError('missing_parameter', 'name the certificates to revoke: a serials file or a selector.');
+  const summary: MassRevocationSummary = {
+    revoked: 0,
+    alreadyRevoked: 0,
+    notFound: [],
+    ordersRevoked: 0,
+    batches: 0,
+    issuerIds: [],
+  };
+  const issuers = new Set<number>();
+  const serials = request.serials;
+  const total = serials ? serials.length : await deps.store.repos.certificates.countUnrevoked(base);
+  const progress = () => opts.onProgress?.({ total, revoked: summary.revoked + summary.alreadyRevoked });
+  progress();
+
+  /** One batch in one transaction: revokes the not yet revoked among `pick`'s certificates. */
+  const runBatch = (
+    pick: (
+      repos: Parameters<Parameters<MassRevokeDeps['store']['writeTransaction']>[0]>[0],
+    ) => Promise<{ id: number; account_id: number; order_id: number | null; issuer_id: number }[]>,
+  ) =>
+    deps.store.writeTransaction(async (repos) => {
+      const now = deps.clock.now();
+      const todo = await pick(repos);
+      const done = new Set(
+        await repos.certificates.markRevokedMany(
+          todo.map((c) => c.id),
+          now,
+          reason,
+        ),
+      );
+      const revoked = todo.filter((c) => done.has(c.id));
+      const orderIds = revoked.flatMap((c) => (c.order_id === null ? [] : [c.order_id]));
+      const orders = await repos.orders.moveOrders(
+        orderIds,
+        { to: 'revoked', from: ['certificate'] },
+        { updatedAt: now },
+      );
+      const certificates: RevokedInBatch[] = revoked.map((c) => ({
+        accountId: c.account_id,
+        orderId: c.order_id,
+        certificateId: c.id,
+        issuerId: c.issuer_id,
+      }));
+      if (certificates.length > 0) await deps.events(repos, { kind: 'revoked_batch', reason, certificates }, now);
+      return {
+        revoked: revoked.length,
+        skipped: todo.length - revoked.length,
+        orders,
+        issuers: revoked.map((c) => c.issuer_id),
+      };
+    });
+
+  const account = (r: Awaited<ReturnType<typeof runBatch>>) => {
+    summary.revoked += r.revoked;
+    summary.alreadyRevoked += r.skipped;
+    summary.ordersRevoked += r.orders;
+    summary.batches += 1;
+    for (const i of r.issuers) issuers.add(i);
+    deps.afterRevocationBatch?.(summary.batches);
+    progress();
+  };
+
+  if (serials) {
+    const one = async (chunk: readonly string[]) => {
+      let found: Set<string> = new Set();
+      let already = 0;
+      const r = await runBatch(async (repos) => {
+        const rows = await repos.certificates.revocationCandidates(
+          { ...base, serials: chunk },
+          { afterId: 0, limit: chunk.length, unrevokedOnly: false },
+        );
+        found = new Set(rows.map((c) => c.serial));
+        const open = rows.filter((c) => c.revoked_at === null);
+        already = rows.length - open.length;
+        return open;
+      });
+      for (const s of chunk) if (!found.has(s)) summary.notFound.push(s);
+      account({ ...r, skipped: r.skipped + already });
+    };
+    // PostgreSQL: two batches at once, on two connections, so the database works on one while
+    // this process signs and encodes the other (the batches' serials are disjoint; they meet
+    // only on the issuer's CRL counter row, taken late in each). SQLite has one writer.
+    const lanes = deps.store.kind === 'postgres' ? 2 : 1;
+    let next = 0;
+    let failed = false;
+    const settled = await Promise.allSettled(
+      Array.from({ length: lanes }, async () => {
+        while (next < serials.length && !failed) {
+          const chunk = serials.slice(next, next + batchSize);
+          next += batchSize;
+          try {
+            await one(chunk);
+          } catch (e) {
+            failed = true; // the other lane stops after its batch: a rerun goes on from here
+            throw e;
+          }
+        }
+      }),
+    );
+    const error = settled.find((r) => r.status === 'rejected');
+    if (error) throw error.reason;
+  } else {
+    for (let afterId = 0; ;) {
+      let last = 0;
+      let n = 0;
+      const r = await runBatch(async (repos) => {
+        const rows = await repos.certificates.revocationCandidates(base, {
+          afterId,
+          limit: batchSize,
+          unrevokedOnly: true,
+        });
+        n = rows.length;
+        last = rows[rows.length - 1]?.id ?? afterId;
+        return rows;
+      });
+      if (n === 0) break;
+      account(r);
+      afterId = last;
+      if (n < batchSize) break;
+    }
+  }
+  summary.issuerIds = [...issuers].sort((a, b) => a - b);
+  return summary;
+}

@@ -1,0 +1,468 @@
+// ACME's own rows (migration 0008): accounts, EAB credentials, nonces, and the URL tokens of
+// orders, authorizations and challenges linked to the order engine's rows. Orders,
+// authorizations and certificates themselves stay in their repositories.
+import type { Db, StoreKind } from '../store.js';
+import type {
+  AcmeAccountsTable,
+  AcmeAuthorizationsTable,
+  AcmeChallengesTable,
+  AcmeEabKeysTable,
+  AcmeOrdersTable,
+} from '../schema.js';
+import type { Selectable } from 'kysely';
+import type {
+  AcmeAccount,
+  AcmeAccountStatus,
+  AcmeAuthorizationLink,
+  AcmeChallenge,
+  AcmeChallengeStatus,
+  AcmeEabKey,
+  AcmeOrderLink,
+  AcmeProblemDoc,
+  PublicJwk,
+} from '../../domain/acme.js';
+import type { Authorization, Order } from '../../domain/order.js';
+import { authorizationFromRow, orderFromRow } from '../mappers.js';
+
+function accountFromRow(r: Selectable<AcmeAccountsTable>): AcmeAccount {
+  return {
+    id: r.id,
+    urlId: r.url_id,
+    accountId: r.account_id,
+    productCode: r.product_code,
+    eabKeyId: r.eab_key_id,
+    jwk: JSON.parse(r.jwk) as PublicJwk,
+    thumbprint: r.thumbprint,
+    status: r.status,
+    contact: JSON.parse(r.contact) as string[],
+    createdAt: r.created_at,
+  };
+}
+
+function eabFromRow(r: Selectable<AcmeEabKeysTable>): AcmeEabKey {
+  return {
+    keyId: r.key_id,
+    accountId: r.account_id,
+    productCode: r.product_code,
+    hmacSealed: r.hmac_sealed,
+    maxAccounts: r.max_accounts,
+    usedAccounts: r.used_accounts,
+    expiresAt: r.expires_at,
+    revokedAt: r.revoked_at,
+    createdAt: r.created_at,
+  };
+}
+
+function problemFrom(text: string | null): AcmeProblemDoc | null {
+  return text === null ? null : (JSON.parse(text) as AcmeProblemDoc);
+}
+
+function orderLinkFromRow(r: Selectable<AcmeOrdersTable>): AcmeOrderLink {
+  return {
+    id: r.id,
+    urlId: r.url_id,
+    orderId: r.order_id,
+    acmeAccountId: r.acme_account_id,
+    profile: r.profile,
+    replaces: r.replaces,
+    expiresAt: r.expires_at,
+    error: problemFrom(r.error),
+    createdAt: r.created_at,
+  };
+}
+
+function authzLinkFromRow(r: Selectable<AcmeAuthorizationsTable>): AcmeAuthorizationLink {
+  return {
+    id: r.id,
+    urlId: r.url_id,
+    authorizationId: r.authorization_id,
+    acmeAccountId: r.acme_account_id,
+    expiresAt: r.expires_at,
+    deactivatedAt: r.deactivated_at,
+  };
+}
+
+function challengeFromRow(r: Selectable<AcmeChallengesTable>): AcmeChallenge {
+  return {
+    id: r.id,
+    urlId: r.url_id,
+    acmeAuthorizationId: r.acme_authorization_id,
+    type: r.type,
+    token: r.token,
+    status: r.status,
+    validatedAt: r.validated_at,
+    error: problemFrom(r.error),
+  };
+}
+
+/** An ACME order with the engine's order row (deleted ones too: an invalid order gave its unit back). */
+export interface AcmeOrderRecord {
+  link: AcmeOrderLink;
+  order: Order;
+  deleted: boolean;
+}
+
+export interface AcmeAuthorizationRecord {
+  link: AcmeAuthorizationLink;
+  authorization: Authorization;
+}
+
+export function acmeRepo(db: Db, kind: StoreKind) {
+  const lockFor = <Q extends { forUpdate(): Q }>(q: Q): Q => (kind === 'postgres' ? q.forUpdate() : q);
+  return {
+    // ---- EAB (RFC 8555 §7.3.4) ----
+    async insertEab(k: AcmeEabKey): Promise<void> {
+      await db
+        .insertInto('acme_eab_keys')
+        .values({
+          key_id: k.keyId,
+          account_id: k.accountId,
+          product_code: k.productCode,
+          hmac_sealed: k.hmacSealed,
+          max_accounts: k.maxAccounts,
+          used_accounts: k.usedAccounts,
+          expires_at: k.expiresAt,
+          revoked_at: k.revokedAt,
+          created_at: k.createdAt,
+        })
+        .execute();
+    },
+    async getEab(keyId: string): Promise<AcmeEabKey | undefined> {
+      const r = await db.selectFrom('acme_eab_keys').selectAll().where('key_id', '=', keyId).executeTakeFirst();
+      return r && eabFromRow(r);
+    },
+    async listEab(accountId?: number): Promise<AcmeEabKey[]> {
+      let q = db.selectFrom('acme_eab_keys').selectAll();
+      if (accountId !== undefined) q = q.where('account_id', '=', accountId);
+      return (await q.orderBy('created_at').execute()).map(eabFromRow);
+    },
+    async revokeEab(keyId: string, now: number): Promise<boolean> {
+      const r = await db
+        .updateTable('acme_eab_keys')
+        .set({ revoked_at: now })
+        .where('key_id', '=', keyId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    /** Takes one account use of the key, in the statement: false when revoked, expired or used up. */
+    async useEab(keyId: string, now: number): Promise<boolean> {
+      const r = await db
+        .updateTable('acme_eab_keys')
+        .set((eb) => ({ used_accounts: eb('used_accounts', '+', 1) }))
+        .where('key_id', '=', keyId)
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .whereRef('used_accounts', '<', 'max_accounts')
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    // ---- accounts ----
+    async insertAccount(a: Omit<AcmeAccount, 'id'>): Promise<AcmeAccount> {
+      return accountFromRow(
+        await db
+          .insertInto('acme_accounts')
+          .values({
+            url_id: a.urlId,
+            account_id: a.accountId,
+            product_code: a.productCode,
+            eab_key_id: a.eabKeyId,
+            jwk: JSON.stringify(a.jwk),
+            thumbprint: a.thumbprint,
+            status: a.status,
+            contact: JSON.stringify(a.contact),
+            created_at: a.createdAt,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      );
+    },
+    async accountByUrlId(urlId: string): Promise<AcmeAccount | undefined> {
+      const r = await db.selectFrom('acme_accounts').selectAll().where('url_id', '=', urlId).executeTakeFirst();
+      return r && accountFromRow(r);
+    },
+    async accountById(id: number): Promise<AcmeAccount | undefined> {
+      const r = await db.selectFrom('acme_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && accountFromRow(r);
+    },
+    async accountByThumbprint(thumbprint: string): Promise<AcmeAccount | undefined> {
+      const r = await db
+        .selectFrom('acme_accounts')
+        .selectAll()
+        .where('thumbprint', '=', thumbprint)
+        .executeTakeFirst();
+      return r && accountFromRow(r);
+    },
+    async updateAccount(
+      id: number,
+      c: { contact?: string[]; status?: AcmeAccountStatus; jwk?: PublicJwk; thumbprint?: string },
+    ): Promise<void> {
+      await db
+        .updateTable('acme_accounts')
+        .set({
+          ...(c.contact ? { contact: JSON.stringify(c.contact) } : {}),
+          ...(c.status ? { status: c.status } : {}),
+          ...(c.jwk ? { jwk: JSON.stringify(c.jwk) } : {}),
+          ...(c.thumbprint ? { thumbprint: c.thumbprint } : {}),
+        })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    // ---- nonces (RFC 8555 §6.5) ----
+    async issueNonces(nonces: readonly string[], expiresAt: number): Promise<void> {
+      if (nonces.length === 0) return;
+      await db
+        .insertInto('acme_nonces')
+        .values(nonces.map((nonce) => ({ nonce, expires_at: expiresAt })))
+        .execute();
+    },
+    /** Spends a nonce: true for exactly one caller, whichever process it runs in (the row is deleted once). */
+    async redeemNonce(nonce: string, now: number): Promise<boolean> {
+      const r = await db
+        .deleteFrom('acme_nonces')
+        .where('nonce', '=', nonce)
+        .where('expires_at', '>', now)
+        .returning('nonce')
+        .executeTakeFirst();
+      return r !== undefined;
+    },
+    async purgeNonces(now: number): Promise<number> {
+      const r = await db.deleteFrom('acme_nonces').where('expires_at', '<=', now).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+
+    // ---- orders ----
+    async insertOrderLink(o: Omit<AcmeOrderLink, 'id'>): Promise<AcmeOrderLink> {
+      return orderLinkFromRow(
+        await db
+          .insertInto('acme_orders')
+          .values({
+            url_id: o.urlId,
+            order_id: o.orderId,
+            acme_account_id: o.acmeAccountId,
+            profile: o.profile,
+            replaces: o.replaces,
+            expires_at: o.expiresAt,
+            error: o.error === null ? null : JSON.stringify(o.error),
+            created_at: o.createdAt,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      );
+    },
+    async setOrderError(id: number, error: AcmeProblemDoc): Promise<void> {
+      await db
+        .updateTable('acme_orders')
+        .set({ error: JSON.stringify(error) })
+        .where('id', '=', id)
+        .execute();
+    },
+    async orderByUrlId(urlId: string): Promise<AcmeOrderRecord | undefined> {
+      const link = await db.selectFrom('acme_orders').selectAll().where('url_id', '=', urlId).executeTakeFirst();
+      return link && this.withOrder(orderLinkFromRow(link));
+    },
+    async orderByOrderId(orderId: number): Promise<AcmeOrderRecord | undefined> {
+      const link = await db.selectFrom('acme_orders').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+      return link && this.withOrder(orderLinkFromRow(link));
+    },
+    async withOrder(link: AcmeOrderLink): Promise<AcmeOrderRecord> {
+      const row = await lockFor(
+        db.selectFrom('orders').selectAll().where('id', '=', link.orderId),
+      ).executeTakeFirstOrThrow();
+      return { link, order: orderFromRow(row), deleted: row.deleted_at !== null };
+    },
+    /** The account's orders, newest first, `limit` from before `beforeId` (RFC 8555 §7.1.2.1 orders list). */
+    async listOrders(acmeAccountId: number, limit: number, beforeId?: number): Promise<AcmeOrderRecord[]> {
+      let q = db.selectFrom('acme_orders').selectAll().where('acme_account_id', '=', acmeAccountId);
+      if (beforeId !== undefined) q = q.where('id', '<', beforeId);
+      const links = await q.orderBy('id', 'desc').limit(limit).execute();
+      const out: AcmeOrderRecord[] = [];
+      for (const l of links) out.push(await this.withOrder(orderLinkFromRow(l)));
+      return out;
+    },
+    /** Orders still waiting (pending or ready) past their expiry: their units go back (sweep). */
+    async expiredWaiting(now: number, limit: number): Promise<AcmeOrderLink[]> {
+      const rows = await db
+        .selectFrom('acme_orders')
+        .innerJoin('orders', 'orders.id', 'acme_orders.order_id')
+        .selectAll('acme_orders')
+        .where('acme_orders.expires_at', '<', now)
+        .where('orders.state', 'in', ['domain_verify', 'ready'])
+        .where('orders.deleted_at', 'is', null)
+        .limit(limit)
+        .execute();
+      return rows.map(orderLinkFromRow);
+    },
+
+    // ---- authorizations and challenges ----
+    async insertAuthorizationLink(a: Omit<AcmeAuthorizationLink, 'id'>): Promise<AcmeAuthorizationLink> {
+      return authzLinkFromRow(
+        await db
+          .insertInto('acme_authorizations')
+          .values({
+            url_id: a.urlId,
+            authorization_id: a.authorizationId,
+            acme_account_id: a.acmeAccountId,
+            expires_at: a.expiresAt,
+            deactivated_at: a.deactivatedAt,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      );
+    },
+    async authorizationsForOrder(orderId: number): Promise<AcmeAuthorizationRecord[]> {
+      const rows = await db
+        .selectFrom('acme_authorizations')
+        .innerJoin('authorizations', 'authorizations.id', 'acme_authorizations.authorization_id')
+        .selectAll('acme_authorizations')
+        .select([
+          'authorizations.order_id',
+          'authorizations.domain',
+          'authorizations.token',
+          'authorizations.status',
+          'authorizations.last_error',
+          'authorizations.validated_at',
+        ])
+        .where('authorizations.order_id', '=', orderId)
+        .orderBy('authorizations.id')
+        .execute();
+      return rows.map((r) => ({
+        link: authzLinkFromRow(r),
+        authorization: authorizationFromRow({
+          id: r.authorization_id,
+          order_id: r.order_id,
+          domain: r.domain,
+          token: r.token,
+          status: r.status,
+          last_error: r.last_error,
+          validated_at: r.validated_at,
+        }),
+      }));
+    },
+    async authorizationByUrlId(urlId: string): Promise<(AcmeAuthorizationRecord & { orderId: number }) | undefined> {
+      const link = await db
+        .selectFrom('acme_authorizations')
+        .selectAll()
+        .where('url_id', '=', urlId)
+        .executeTakeFirst();
+      if (!link) return undefined;
+      return this.authorizationRecord(authzLinkFromRow(link));
+    },
+    async authorizationById(id: number): Promise<(AcmeAuthorizationRecord & { orderId: number }) | undefined> {
+      const link = await db.selectFrom('acme_authorizations').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!link) return undefined;
+      return this.authorizationRecord(authzLinkFromRow(link));
+    },
+    async authorizationRecord(link: AcmeAuthorizationLink): Promise<AcmeAuthorizationRecord & { orderId: number }> {
+      const a = await db
+        .selectFrom('authorizations')
+        .selectAll()
+        .where('id', '=', link.authorizationId)
+        .executeTakeFirstOrThrow();
+      return { link, authorization: authorizationFromRow(a), orderId: a.order_id };
+    },
+    async deactivateAuthorization(id: number, now: number): Promise<boolean> {
+      const r = await db
+        .updateTable('acme_authorizations')
+        .set({ deactivated_at: now })
+        .where('id', '=', id)
+        .where('deactivated_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    /** Deactivates every pending authorization of an account (RFC 8555 §7.3.6). */
+    async deactivatePendingOf(acmeAccountId: number, now: number): Promise<void> {
+      await db
+        .updateTable('acme_authorizations')
+        .set({ deactivated_at: now })
+        .where('acme_account_id', '=', acmeAccountId)
+        .where('deactivated_at', 'is', null)
+        .where('authorization_id', 'in', (eb) =>
+          eb.selectFrom('authorizations').select('id').where('status', '=', 'pending'),
+        )
+        .execute();
+    },
+    /**
+     * Valid authorizations of the customer's ACME accounts for `domain` validated after
+     * `since` (RFC 8555 §7.1.4 reuse within the BR 4.2.1 DCV reuse period).
+     */
+    async reusableAuthorization(
+      accountId: number,
+      domain: string,
+      since: number,
+      now: number,
+    ): Promise<{ validatedAt: number; expiresAt: number } | undefined> {
+      const r = await db
+        .selectFrom('acme_authorizations')
+        .innerJoin('authorizations', 'authorizations.id', 'acme_authorizations.authorization_id')
+        .innerJoin('acme_accounts', 'acme_accounts.id', 'acme_authorizations.acme_account_id')
+        .select(['authorizations.validated_at', 'acme_authorizations.expires_at'])
+        .where('acme_accounts.account_id', '=', accountId)
+        .where('authorizations.domain', '=', domain)
+        .where('authorizations.status', '=', 'valid')
+        .where('acme_authorizations.deactivated_at', 'is', null)
+        .where('acme_authorizations.expires_at', '>', now)
+        .where('authorizations.validated_at', '>', since)
+        .orderBy('authorizations.validated_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return r && r.validated_at !== null ? { validatedAt: r.validated_at, expiresAt: r.expires_at } : undefined;
+    },
+    async insertChallenges(cs: Omit<AcmeChallenge, 'id'>[]): Promise<void> {
+      if (cs.length === 0) return;
+      await db
+        .insertInto('acme_challenges')
+        .values(
+          cs.map((c) => ({
+            url_id: c.urlId,
+            acme_authorization_id: c.acmeAuthorizationId,
+            type: c.type,
+            token: c.token,
+            status: c.status,
+            validated_at: c.validatedAt,
+            error: c.error === null ? null : JSON.stringify(c.error),
+          })),
+        )
+        .execute();
+    },
+    async challengesFor(acmeAuthorizationIds: readonly number[]): Promise<AcmeChallenge[]> {
+      if (acmeAuthorizationIds.length === 0) return [];
+      return (
+        await db
+          .selectFrom('acme_challenges')
+          .selectAll()
+          .where('acme_authorization_id', 'in', [...acmeAuthorizationIds])
+          .orderBy('id')
+          .execute()
+      ).map(challengeFromRow);
+    },
+    async challengeByUrlId(urlId: string): Promise<AcmeChallenge | undefined> {
+      const r = await db.selectFrom('acme_challenges').selectAll().where('url_id', '=', urlId).executeTakeFirst();
+      return r && challengeFromRow(r);
+    },
+    async challengeById(id: number): Promise<AcmeChallenge | undefined> {
+      const r = await db.selectFrom('acme_challenges').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && challengeFromRow(r);
+    },
+    /** Moves a challenge on, only from `from` (a compare-and-set: one writer wins). */
+    async setChallenge(
+      id: number,
+      from: readonly AcmeChallengeStatus[],
+      to: { status: AcmeChallengeStatus; validatedAt?: number | null; error?: AcmeProblemDoc | null },
+    ): Promise<boolean> {
+      const r = await db
+        .updateTable('acme_challenges')
+        .set({
+          status: to.status,
+          ...(to.validatedAt !== undefined ? { validated_at: to.validatedAt } : {}),
+          ...(to.error !== undefined ? { error: to.error === null ? null : JSON.stringify(to.error) } : {}),
+        })
+        .where('id', '=', id)
+        .where('status', 'in', [...from])
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+  };
+}
