@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { COMMANDS } from '../src/cli/commands.js';
-import { helpFor } from '../src/cli/main.js';
+import { helpFor, main } from '../src/cli/main.js';
 
 const BIN = fileURLToPath(new URL('../bin/certdesk.js', import.meta.url));
 
@@ -76,6 +76,37 @@ test('--version, help and --help print and create nothing', async () => {
     assert.match(refused.stderr, /Unknown option '--listen'/);
     assert.equal(existsSync(dataDir), false);
   } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+test('--help on every command, run as a command, prints its help and creates no data directory', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'certdesk-help-all-'));
+  const dataDir = join(cwd, 'somewhere');
+  const write = process.stdout.write.bind(process.stdout);
+  let printed = '';
+  const before = process.cwd();
+  try {
+    process.chdir(cwd);
+    for (const c of COMMANDS) {
+      printed = '';
+      // In process (a process per command would take minutes): main() runs what `certdesk` runs.
+      process.stdout.write = (chunk: string | Uint8Array) => {
+        printed += String(chunk);
+        return true;
+      };
+      try {
+        await main([...c.name.split(' '), '--help', '--data-dir', dataDir], {});
+      } finally {
+        process.stdout.write = write;
+      }
+      assert.ok(printed.startsWith(`certdesk ${c.name}`), `${c.name} --help printed ${printed.slice(0, 80)}`);
+      assert.equal(process.exitCode ?? 0, 0, c.name);
+      assert.equal(existsSync(dataDir), false, `${c.name} --help created the data directory`);
+      assert.equal(existsSync(join(cwd, 'data')), false, `${c.name} --help created ./data`);
+    }
+  } finally {
+    process.chdir(before);
     rmSync(cwd, { recursive: true, force: true });
   }
 });

@@ -3,6 +3,8 @@
 import { CertError } from '../domain/errors.js';
 import { parseActionPolicy } from '../policy/action-policy.js';
 import type { Repos } from '../store/views.js';
+import type { AccessKeyInfo } from '../domain/account.js';
+import { accessKeyFromRow, accessKeyPolicyColumn } from '../store/mappers.js';
 import type { AccountDeps, AccountUseCaseDeps } from './deps.js';
 import { newAccessKeyId, newAccessKeySecret } from './ids.js';
 
@@ -12,13 +14,7 @@ export interface IssuedAccessKey {
   AccessKeySecret: string;
 }
 
-export interface AccessKeyInfo {
-  accessKeyId: string;
-  accountId: number;
-  enabled: boolean;
-  policy: string[] | null;
-  createdAt: number;
-}
+export type { AccessKeyInfo };
 
 /** The secret and permissions of a key, as the gateway needs them to authenticate a call. */
 export interface AccessKeyCredential extends AccessKeyInfo {
@@ -40,7 +36,7 @@ export async function insertAccessKey(
     account_id: accountId,
     secret_sealed: deps.sealer.seal(Buffer.from(secret, 'utf8'), `access-key:${id}`),
     enabled: 1,
-    policy: policy === null ? null : JSON.stringify(policy),
+    policy: accessKeyPolicyColumn(policy),
     created_at: now,
   });
   // The id only: the secret is shown once to whoever asked, and never recorded.
@@ -100,13 +96,7 @@ export async function listAccessKeys(
   accountId: number,
 ): Promise<AccessKeyInfo[]> {
   const rows = await deps.store.repos.accessKeys.listByAccount(accountId);
-  return rows.map((r) => ({
-    accessKeyId: r.id,
-    accountId: r.account_id,
-    enabled: r.enabled === 1,
-    policy: r.policy === null ? null : (JSON.parse(r.policy) as string[]),
-    createdAt: r.created_at,
-  }));
+  return rows.map(accessKeyFromRow);
 }
 
 /**
@@ -121,11 +111,7 @@ export async function findAccessKeyCredential(
   const r = await deps.store.repos.accessKeys.getForAuth(accessKeyId);
   if (!r) return undefined;
   return {
-    accessKeyId: r.id,
-    accountId: r.account_id,
-    enabled: r.enabled === 1,
-    policy: r.policy === null ? null : (JSON.parse(r.policy) as string[]),
-    createdAt: r.created_at,
+    ...accessKeyFromRow(r),
     secret: deps.sealer.open(r.secret_sealed, `access-key:${r.id}`).toString('utf8'),
   };
 }

@@ -4,6 +4,7 @@ import { createCasGateway } from '../api/cas/gateway.js';
 import { CAS_ACTIONS } from '../api/cas/actions/index.js';
 import { casErrorForm } from '../api/cas/render.js';
 import { operatorPlugin } from '../api/admin/plugin.js';
+import { createRateLimiter } from '../api/cas/throttle.js';
 import { operatorErrorForm } from '../api/admin/errors.js';
 import { relyingPartyPlugin, staticFiles } from '../api/public/handler.js';
 import { revokeByKeyHandler } from '../api/public/revoke-by-key.js';
@@ -137,6 +138,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
           accounts,
           orders: engine,
           admissions: store,
+          rateLimiter: createRateLimiter({ store, clock: ctx.clock, logger }),
           clock: ctx.clock,
           logger,
           timestampWindowMs: config.timestampWindowSeconds * 1000,

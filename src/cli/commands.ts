@@ -2,6 +2,7 @@
 // of its own exporting a Command (src/cli/command.ts) and one line here.
 import type { Command, CommandGroup } from './command.js';
 import { serveCommand } from './serve.js';
+import { devCommand } from './dev.js';
 import { adminCommands } from './admin.js';
 import { caShowCommand } from './ca.js';
 import { caRotateCommand } from './ca-rotate.js';
@@ -9,6 +10,7 @@ import { storeCopyCommand } from './store.js';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
+  devCommand,
   ...adminCommands,
   caShowCommand,
   caRotateCommand,

@@ -1,11 +1,13 @@
-// Rows <-> domain objects, one pair per table of the order engine: the only place that
-// knows how a column is encoded (names joined by commas, the company snapshot and tags as
+// Rows <-> domain objects, one pair per table of the order engine and the account tables'
+// encoded columns (access_keys: 0/1, the policy as JSON): the only place that knows how a column is encoded (names joined by commas, the company snapshot and tags as
 // JSON, 0/1 and epoch milliseconds as stored). Repositories return domain objects.
 import type { Insertable, Updateable } from 'kysely';
 import type { Authorization, InitialOrderState, Order, OrderChanges, OrderTag } from '../domain/order.js';
 import type { Certificate } from '../domain/certificate.js';
 import type { Actor, ActorKind, AuditEvent, AuditKind, AuditRecord } from '../domain/audit.js';
+import type { AccessKeyInfo } from '../domain/account.js';
 import type {
+  AccessKeyRow,
   AuditEventRow,
   AuditEventsTable,
   AuthorizationRow,
@@ -219,4 +221,20 @@ export function auditEventToRow(e: AuditRecord, actor: Actor, at: number): Inser
     certificate_id: e.certificateId ?? null,
     detail: JSON.stringify(e.detail ?? {}),
   };
+}
+
+// ---- access_keys ----
+
+export function accessKeyFromRow(r: Omit<AccessKeyRow, 'secret_sealed'>): AccessKeyInfo {
+  return {
+    accessKeyId: r.id,
+    accountId: r.account_id,
+    enabled: r.enabled === 1,
+    policy: r.policy === null ? null : (JSON.parse(r.policy) as string[]),
+    createdAt: r.created_at,
+  };
+}
+
+export function accessKeyPolicyColumn(policy: readonly string[] | null): string | null {
+  return policy === null ? null : JSON.stringify(policy);
 }

@@ -4,6 +4,7 @@ import type { OrderEngine } from '../../orders/engine.js';
 import type { Clock, Logger } from '../../domain/ports.js';
 import type { AdmissionView } from '../../store/views.js';
 import type { DecodedParams, ParamSpecs } from './params.js';
+import type { RateLimiter } from './throttle.js';
 
 /** What the CAS front end holds: bound use cases, and the store only to admit requests (no other write). */
 export interface CasDeps {
@@ -11,6 +12,11 @@ export interface CasDeps {
   orders: OrderEngine;
   /** Each authenticated request's nonce and rate-counter hit (store/repos/admissions.ts). */
   admissions: AdmissionView;
+  /**
+   * This process's per-account QPS limiter (throttle.ts), built by src/app with the same
+   * store: its in-memory slots are this gateway's own, the counts shared through the store.
+   */
+  rateLimiter: RateLimiter;
   clock: Clock;
   logger: Logger;
   /** Accepted clock difference for x-acs-date / Timestamp (CAS doc §3.1 step 4: 15 minutes). */

@@ -24,7 +24,6 @@ import {
 } from './signature.js';
 import { redactParams } from './redact.js';
 import { checkRequestText } from './text-params.js';
-import { rateLimiterFor } from './throttle.js';
 
 export const CAS_API_VERSION = '2020-04-07';
 
@@ -183,7 +182,7 @@ async function authenticate(
  * action's rate limit. A reused nonce is reported before throttling.
  */
 async function admit(deps: CasDeps, auth: Authenticated): Promise<void> {
-  const ticket = rateLimiterFor(deps).begin(auth.accountId, auth.actionName);
+  const ticket = deps.rateLimiter.begin(auth.accountId, auth.actionName);
   let verdict;
   try {
     verdict = await deps.admissions.repos.admissions.admit({

@@ -13,7 +13,6 @@ import type { Clock, Logger } from '../../domain/ports.js';
 import { CAS_RATE_LIMITS, RATE_WINDOW_MS, rateLimitFor, type RateLimitTable } from '../../policy/rate-limits.js';
 import type { AdmissionView } from '../../store/views.js';
 import type { RateHit } from '../../store/repos/rate-counters.js';
-import type { CasDeps } from './action.js';
 
 /** Windows this old are purged; a few windows of slack for clock skew between processes. */
 const KEEP_WINDOWS = 5;
@@ -134,19 +133,4 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       if (refused) throw refused;
     },
   };
-}
-
-// One limiter per gateway (its CasDeps), built on first use from the deps' own store, clock
-// and logger: each process (each API server in a test) keeps its own in-memory slots while
-// the counts themselves are shared through the store.
-const limiters = new WeakMap<CasDeps, RateLimiter>();
-
-/** The gateway's limiter (its throttle step: after authentication, before any parameter is decoded). */
-export function rateLimiterFor(deps: CasDeps): RateLimiter {
-  let limiter = limiters.get(deps);
-  if (!limiter) {
-    limiter = createRateLimiter({ store: deps.admissions, clock: deps.clock, logger: deps.logger });
-    limiters.set(deps, limiter);
-  }
-  return limiter;
 }
