@@ -1,5 +1,5 @@
 // `npm run bench` row group: time and peak memory to build and sign a CRL of 1,000,000
-// revoked entries (issue 4), the way publication does it (src/ca/crl.ts: entries streamed
+// revoked entries, the way publication does it (src/ca/crl.ts: entries streamed
 // into DER chunks, then one signed buffer). Entries come from a generator, as pages from
 // the store would, with 16-octet serials like certdesk's and a mix of reason codes.
 // Memory is sampled every 16,384 entries and after signing; the baseline is taken just

@@ -70,7 +70,7 @@ if (process.argv.includes('--mass-revoke')) {
   process.exit(0);
 }
 
-// `npm run bench -- --scale` (issue 5): multi-process scaling on PostgreSQL, its own run;
+// `npm run bench -- --scale`: multi-process scaling on PostgreSQL, its own run;
 // `-- --scale --goal`: only the one-process DescribeCertificateState measurement, three times.
 if (process.argv.includes('--scale')) {
   await runScaleBench({
@@ -259,7 +259,7 @@ const notes = [
 ];
 console.log(notes.join('\n'));
 
-// Certificate status (issue 4): CRL build cost and OCSP throughput, the latter beside this run's openssl baseline.
+// Certificate status: CRL build cost and OCSP throughput, the latter beside this run's openssl baseline.
 const statusRows = [...crl.result, ...ocsp.result].map((r) => {
   const perSecond = /^([\d,]+)/.exec(r.value)?.[1];
   const ratio =

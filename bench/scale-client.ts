@@ -1,5 +1,5 @@
 // A raw CAS API client for the scale bench (bench/scale.ts): requests signed with signAcs3
-// (CAS doc §2.1, §3.1) and sent with node:http over keep-alive agents. The official SDK costs
+// (Alibaba Cloud API reference, request syntax and V3 signature (ACS3-HMAC-SHA256), §3.1) and sent with node:http over keep-alive agents. The official SDK costs
 // far more CPU per call than the server does per request, and on a 2-core machine the load
 // generator competes with the server for the same cores, so its cost has to stay small.
 
@@ -8,7 +8,7 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { signAcs3 } from '../src/api/cas/signature.js';
 
-/** The API version every request names (CAS doc §2.1); as src/api/cas/gateway.ts's CAS_API_VERSION. */
+/** The API version every request names (Alibaba Cloud API reference, request syntax and V3 signature (ACS3-HMAC-SHA256)); as src/api/cas/gateway.ts's CAS_API_VERSION. */
 const CAS_API_VERSION = '2020-04-07';
 
 export interface ScaleKey {

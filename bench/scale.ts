@@ -1,4 +1,4 @@
-// `npm run bench -- --scale` (issue 5): 1, 2 and 4 `certdesk serve --role all` processes on one
+// `npm run bench -- --scale`: 1, 2 and 4 `certdesk serve --role all` processes on one
 // PostgreSQL schema (one data dir, so one master key), each measured for DescribeCertificateState
 // and CreateCertificateForPackageRequest: requests/s, p50/p99 latency, and scaling efficiency
 // rate(N) / (N x rate(1)). The baseline beside them is `openssl speed ecdsap256` (1 core) from the

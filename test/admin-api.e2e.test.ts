@@ -1,4 +1,4 @@
-// The operator API (issue 2, item 5): its own listener and bearer token, the same
+// The operator API: its own listener and bearer token, the same
 // operations as `certdesk admin`, errors in the same JSON form as the CAS API.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

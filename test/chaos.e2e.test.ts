@@ -211,7 +211,7 @@ test(
       observing = true;
       const observer = (async () => {
         while (observing) {
-          await sleep(400); // ListUserCertificateOrder allows 10 QPS per account (CAS doc §1)
+          await sleep(400); // ListUserCertificateOrder allows 10 QPS per account (Alibaba Cloud CAS API reference (2020-04-07), API overview)
           try {
             const c = clients[rr++ % PROCESSES]!;
             const list = await c.listUserCertificateOrder(

@@ -1,4 +1,4 @@
-// CSR management (CAS doc §5.4) end to end: certdesk on loopback, the official SDK as the
+// CSR management (CAS API reference, CSR actions) end to end: certdesk on loopback, the official SDK as the
 // client, openssl and node:crypto as independent judges of what comes back. Tenants never
 // see each other's CSRs, and bad input is refused with its own code and changes nothing.
 import { after, before, describe, test } from 'node:test';

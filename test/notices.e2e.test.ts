@@ -248,7 +248,7 @@ suite('notices to customers by e-mail and webhook', () => {
       mobile: '13900001111',
       webhooks: [ipHook],
     });
-    // The latest contact is the one an application without contact fields names (CAS doc §5.5).
+    // The latest contact is the one an application without contact fields names (CAS API reference, contact actions).
     await addContact(cd.ctx.accounts, accountId, {
       name: 'Bob',
       email: 'bob@example.com',

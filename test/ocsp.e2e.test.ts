@@ -109,7 +109,7 @@ suite('OCSP against the running server', () => {
     assert.match(r.out, new RegExp(`${cancelled.path}: revoked`));
     assert.match(r.out, /Revocation Time: /);
     assert.doesNotMatch(r.out, /Reason:/, 'CancelCertificateForPackageRequest states no reason');
-    // Same issuer name and key hash, a made-up serial: unknown, never good (compliance.md §7).
+    // Same issuer name and key hash, a made-up serial: unknown, never good (BR 4.9, 4.10, 7.2; RFC 5280, RFC 6960).
     r = await ask(['-serial', '0x1234']);
     assert.match(r.err, /Response verify OK/);
     assert.match(r.out, /^0x1234: unknown$/m);

@@ -133,7 +133,7 @@ describe('CAS gateway through the official SDK', () => {
         new Cas.DescribePackageStateRequest({ productCode: 'geotrust-dv-w-starter' }),
       );
       assert.equal(wild.body?.totalCount, 3);
-      // Default ProductCode is digicert-free-1-free (CAS doc §5.2); A has none of it.
+      // Default ProductCode is digicert-free-1-free (CAS API reference, DescribePackageState); A has none of it.
       const def = await client.describePackageState(new Cas.DescribePackageStateRequest({}));
       assert.equal(def.body?.productCode, 'digicert-free-1-free');
       assert.equal(def.body?.totalCount, 0);
@@ -370,7 +370,7 @@ describe('CAS gateway through the official SDK', () => {
     );
     assert.equal(version.code, 'InvalidVersion');
     assert.equal(version.statusCode, 400);
-    // The SDK checks nothing (CAS doc §10.11): a required parameter left out is the server's to refuse.
+    // The SDK checks nothing (Alibaba Cloud CAS API reference (2020-04-07)): a required parameter left out is the server's to refuse.
     const missing = await sdkError(() => client.describeCertificateState(new Cas.DescribeCertificateStateRequest({})));
     assert.equal(missing.code, 'MissingParameter');
     assert.equal(missing.statusCode, 400);

@@ -1,7 +1,7 @@
-// Throttling (issue 5) end to end: certdesk on loopback, the official SDK as the client.
-// ListUserCertificateOrder is limited to 10 requests per second per account (CAS doc §1); over
+// Throttling end to end: certdesk on loopback, the official SDK as the client.
+// ListUserCertificateOrder is limited to 10 requests per second per account (Alibaba Cloud CAS API reference (2020-04-07), API overview); over
 // it certdesk answers Throttling.User with x-acs-retry-after, which the SDK turns into a
-// ThrottlingError with retryAfter (CAS doc §4). The count lives in the store, so two certdesk
+// ThrottlingError with retryAfter (Alibaba Cloud API reference, common response and error format). The count lives in the store, so two certdesk
 // processes on one database share it.
 //
 // Windows are one second of certdesk's clock. Bursts start at the beginning of a window, and
@@ -69,7 +69,7 @@ function assertThrottled(e: SdkFailure): void {
   assert.ok(e.retryAfter! > 0 && e.retryAfter! <= RATE_WINDOW_MS, `retryAfter ${e.retryAfter}`);
 }
 
-describe('throttling: per-account QPS limits per action (issue 5)', () => {
+describe('throttling: per-account QPS limits per action', () => {
   let cd: Certdesk;
   before(async () => {
     cd = await startCertdesk();

@@ -1,5 +1,5 @@
 // AccessKeys: an id and a secret (shown once, stored sealed under the master key), an
-// enabled flag and an optional action policy (issue 2, item 3).
+// enabled flag and an optional action policy.
 import { CertError } from '../domain/errors.js';
 import { parseActionPolicy } from '../policy/action-policy.js';
 import type { Repos } from '../store/views.js';

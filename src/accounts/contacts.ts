@@ -1,5 +1,5 @@
 // Contacts and company profiles: the "Information Management" data of the CAS console.
-// CAS 2020-04-07 has no API to write them (CAS doc §5.5, §10.10), so operators add them;
+// CAS 2020-04-07 has no API to write them (CAS API reference, contact actions, §10.10), so operators add them;
 // applications that omit a contact or company fall back to the most recently added one.
 import { CertError } from '../domain/errors.js';
 import type { ContactRow } from '../store/schema.js';
@@ -55,7 +55,7 @@ export async function addContact(
     email,
     mobile,
     webhooks: JSON.stringify(webhooks),
-    // No verification mail is sent by this release: status 0 means "not verified" (CAS doc §5.5: 1 = verified).
+    // No verification mail is sent by this release: status 0 means "not verified" (CAS API reference, contact actions: 1 = verified).
     email_status: 0,
     mobile_status: 0,
     created_at: deps.clock.now(),

@@ -1,4 +1,4 @@
-// CSR management (CAS doc §5.4: CreateCsr, UploadCsr, UpdateCsr, DeleteCsr, GetCsrDetail,
+// CSR management (CAS API reference, CSR actions: CreateCsr, UploadCsr, UpdateCsr, DeleteCsr, GetCsrDetail,
 // ListCsr): an account's own certificate signing requests, generated here (with a key that
 // is kept sealed under the master key) or uploaded, optionally with their private key.
 //
@@ -20,7 +20,7 @@ import type { AccountUseCaseDeps } from './deps.js';
 /** The CSR use cases keep to their own table. */
 type CsrDeps = AccountUseCaseDeps<'clock' | 'sealer', 'csrs'>;
 
-/** The Algorithm values certdesk keeps (CAS doc §5.4 also names SM2, which it refuses). */
+/** The Algorithm values certdesk keeps (CAS API reference, CSR actions also names SM2, which it refuses). */
 export type CsrAlgorithm = 'RSA' | 'ECC';
 
 export interface CreateCsrInput {
@@ -45,7 +45,7 @@ export interface UploadCsrInput {
   name?: string;
 }
 
-/** One CSR as ListCsr describes it (CAS doc §5.4). */
+/** One CSR as ListCsr describes it (CAS API reference, CSR actions). */
 export interface CsrSummary {
   id: number;
   name: string;
@@ -88,12 +88,12 @@ const MAX_COMMON_NAME = 64;
 const MAX_ORGANIZATION = 64;
 const MAX_STATE_OR_LOCALITY = 128;
 
-// CAS doc §5.4 (and the SDK's field doc): "up to 50 characters ... letters, digits,
+// CAS API reference, CSR actions (and the SDK's field doc): "up to 50 characters ... letters, digits,
 // underscores (_), hyphens (-), and periods (.)".
 const CSR_NAME = /^[A-Za-z0-9_.-]{1,50}$/;
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
-// CAS doc §5.4: RSA 2048/3072/4096, ECC 256. P-384 is accepted as well: key-rules.ts
+// CAS API reference, CSR actions: RSA 2048/3072/4096, ECC 256. P-384 is accepted as well: key-rules.ts
 // certifies it (BR §6.1.5) and signer.ts generates it.
 const KEY_CHOICES: Record<CsrAlgorithm, ReadonlyMap<number, KeyAlgorithm>> = {
   RSA: new Map([
@@ -365,7 +365,7 @@ function readSans(raw: string, commonName: string): string[] {
     if (name === commonName || sans.includes(name)) continue;
     checkDomainName(name);
     sans.push(name);
-    // A CSR with more names than any application accepts (CAS doc §5.1: up to 5) is of no use here.
+    // A CSR with more names than any application accepts (CAS API reference, certificate order actions: up to 5) is of no use here.
     if (sans.length + 1 > MAX_NAMES) {
       throw new CertError(
         'invalid_parameter',

@@ -1,4 +1,4 @@
-// Resource plans: certificate quota per product (CAS doc §5.2). Operators grant them; the
+// Resource plans: certificate quota per product (CAS API reference, DescribePackageState). Operators grant them; the
 // order engine spends them.
 import { CertError } from '../domain/errors.js';
 import { getProduct } from '../policy/products.js';

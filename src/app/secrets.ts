@@ -1,4 +1,4 @@
-// The master key seals AccessKey secrets and private keys at rest (issue 2, item 3). It
+// The master key seals AccessKey secrets and private keys at rest. It
 // comes from CERTDESK_MASTER_KEY or from <data-dir>/master.key, generated on first start
 // with mode 0600. Every process sharing one database must use the same key: a check value
 // in the store catches a mismatch at start instead of at the first failing request.

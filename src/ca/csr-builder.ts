@@ -1,5 +1,5 @@
 // Builds a PKCS#10 certificate signing request (RFC 2986) for a key certdesk generated, as
-// CAS CreateCsr does (CAS doc §5.4). The result is what parseCsr (./csr.ts) and
+// CAS CreateCsr does (CAS API reference, CSR actions). The result is what parseCsr (./csr.ts) and
 // `openssl req -verify` accept: version 0, the subject Name, the key's SubjectPublicKeyInfo,
 // an extensionRequest attribute (PKCS#9, RFC 2985 §5.4.2) carrying subjectAltName dNSNames
 // when there are any, and a SHA-256 self-signature (ECDSA, or RSA PKCS#1 v1.5).

@@ -1,5 +1,5 @@
 // Reads and checks a PKCS#10 certificate signing request (RFC 2986) as CAS clients send it in
-// the `Csr` parameter (CAS doc §5.1: a PEM CSR; DER and bare base64 are tolerated too).
+// the `Csr` parameter (CAS API reference, certificate order actions: a PEM CSR; DER and bare base64 are tolerated too).
 //
 // parseCsr() proves possession of the private key (the self-signature must verify), refuses
 // weak signature hashes, and extracts what the name and key policies decide on: the subject CN,

@@ -1,4 +1,4 @@
-// The subscriber (leaf) TLS certificate profile (BR §7.1.2.7; compliance.md §5), built in
+// The subscriber (leaf) TLS certificate profile (BR §7.1.2.7), built in
 // the two phases of docs/ARCHITECTURE.md principle 4: prepareLeafTbs -> lintLeafTbs ->
 // (caller records the TBS and serial durably) -> signLeaf.
 //
@@ -208,7 +208,7 @@ export function signLeaf(li: LeafIssuer, tbs: Buffer): Buffer {
 
 const ZERO_OCTET = Buffer.from([0]);
 
-// ---- Pre-issuance lint (BR §4.3.1.2, ballot SC-075; compliance.md §8) ----
+// ---- Pre-issuance lint (BR §4.3.1.2, ballot SC-075; CA/Browser Forum Baseline Requirements v2.1) ----
 //
 // Cheap structural checks of the TBS against this profile, run before anything is signed.
 // A failure is our bug, not the client's, hence CertError 'internal'.

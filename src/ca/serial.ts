@@ -1,4 +1,4 @@
-// Certificate serial numbers (BR §7.1.2.7 / compliance.md §5; RFC 5280 §4.1.2.2): positive,
+// Certificate serial numbers (BR §7.1.2.7 / BR 7.1.2.7; RFC 5280 §4.1.2.2): positive,
 // at most 20 octets, below 2^159, non-sequential, with at least 64 bits from a CSPRNG.
 // We use 16 octets (127 random bits) with the top bit cleared so the DER INTEGER needs no
 // padding octet and stays positive; a zero first octet is avoided so every serial has the

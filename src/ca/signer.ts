@@ -1,7 +1,7 @@
 // The one way certdesk signs (docs/ARCHITECTURE.md: "Signing goes through a Signer
 // interface (key file today, HSM later)"). A Signer knows its public key and the
 // AlgorithmIdentifier to put in certificates; the key itself never leaves it.
-// Algorithms are the Web PKI set (compliance.md §6: RSA ≥2048, ECDSA P-256/P-384).
+// Algorithms are the Web PKI set (BR 6.1.1.3, 6.1.5, 6.1.6: RSA ≥2048, ECDSA P-256/P-384).
 
 import { createPublicKey, generateKeyPair as generateKeyPairCb, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';

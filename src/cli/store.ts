@@ -1,4 +1,4 @@
-// `certdesk store copy`: moves an installation's data between stores (issue 5, "Moving up"),
+// `certdesk store copy`: moves an installation's data between stores ("Moving up"),
 // typically from SQLite to PostgreSQL. See docs/operations.md for the procedure around it.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

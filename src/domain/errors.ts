@@ -5,10 +5,10 @@
 // test keeps the two equal.
 
 export const ERROR_KINDS = [
-  // Input problems (CAS doc §9: MissingParameter / InvalidParameter).
+  // Input problems (CAS API reference: error codes: MissingParameter / InvalidParameter).
   'missing_parameter',
   'invalid_parameter',
-  // Authentication and request integrity (CAS doc §3, §9).
+  // Authentication and request integrity (Alibaba Cloud API reference, request signatures, §9).
   'incomplete_signature',
   'signature_mismatch',
   'access_key_not_found',

@@ -6,7 +6,7 @@ import type { NoticeRow } from '../store/schema.js';
 export const NOTICE_EVENTS = ['verification_needed', 'verification_failed', 'issued', 'expiring', 'revoked'] as const;
 export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
 
-/** What to publish for domain validation (cas-api.md §8): a TXT record at _dnsauth.<base domain>, or the FILE URI. */
+/** What to publish for domain validation (CAS API reference: DescribeCertificateState domain verification fields): a TXT record at _dnsauth.<base domain>, or the FILE URI. */
 export interface DnsRecordToPublish {
   domain: string;
   recordType: 'TXT';

@@ -80,7 +80,7 @@ export function noticeJobHandler(
 }
 
 /**
- * E-mail goes out only where SMTP is configured (issue 4: `--smtp-url`). An expiry notice is
+ * E-mail goes out only where SMTP is configured (`--smtp-url`). An expiry notice is
  * pointless for a certificate revoked, deleted or already expired since it was scheduled.
  */
 async function reasonToSkip(deps: NoticeDeps, notice: NoticeRow, now: number): Promise<string | undefined> {

@@ -12,7 +12,7 @@ import { dnsRecordName, FILE_VALIDATION_PATH } from '../validation/index.js';
 import type { NoticeEvent, NoticeFacts } from './content.js';
 import { JOB_NOTICE } from './settings.js';
 
-/** "30 days before expiry" (issue 4, Notices); the same window that makes a certificate WILLEXPIRED. */
+/** "30 days before expiry"; the same window that makes a certificate WILLEXPIRED. */
 export const EXPIRY_NOTICE_MS = 30 * 86_400_000;
 
 interface PlannedNotice {

@@ -1,4 +1,4 @@
-// Notices to customers (issue 4, Notices): e-mail and webhooks for verification needed,
+// Notices to customers: e-mail and webhooks for verification needed,
 // issuance, verification failure, 30 days before expiry, and revocation. Durable (an outbox
 // in the store, written in the transaction of the change), retried with backoff,
 // at-least-once and deduplicated; see event-sink.ts and deliver.ts.

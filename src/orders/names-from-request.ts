@@ -1,5 +1,5 @@
 // Which names an application certifies, from its Domain parameter, its CSR, or both
-// (CAS doc §5.1: "If both Csr and Domain are given, the CSR's CN wins").
+// (CAS API reference, certificate order actions: "If both Csr and Domain are given, the CSR's CN wins").
 import { CertError } from '../domain/errors.js';
 import type { ParsedCsr } from '../ca/csr.js';
 import { checkNamesForProduct, MAX_NAMES, normalizeDomainName, parseDomainList } from '../policy/names.js';

@@ -1,5 +1,5 @@
 // AccessKey policies: a key may carry a list of RAM-style action patterns
-// (`yundun-cert:Describe*`, CAS doc §1: RAM action names are `yundun-cert:<Action>`).
+// (`yundun-cert:Describe*`, Alibaba Cloud CAS API reference (2020-04-07), API overview: RAM action names are `yundun-cert:<Action>`).
 // A call whose action matches none of them is refused with Forbidden.RAM.
 import { CertError } from '../domain/errors.js';
 

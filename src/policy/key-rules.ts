@@ -1,5 +1,5 @@
 // Which subscriber public keys certdesk certifies (Baseline Requirements §6.1.1.3, §6.1.5,
-// §6.1.6; ballot SC-073; the compliance spec, shared/spec/compliance.md §6).
+// §6.1.6; ballot SC-073).
 //
 // - RSA: modulus 2048..8192 bits and a multiple of 8 (§6.1.5; the upper bound is certdesk's,
 //   to bound the cost of verifying and of the weak-key checks), public exponent 65537 only

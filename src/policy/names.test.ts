@@ -154,7 +154,7 @@ describe('parseDomainList: refused', () => {
       'invalid_parameter',
       'At most 5 domain names are allowed.',
     ],
-    // CAS doc §5.1: all single or all wildcard.
+    // CAS API reference, certificate order actions: all single or all wildcard.
     ['*.example.com, www.example.com', SINGLE, 'name_rejected', 'cannot be mixed'],
     ['www.example.com, *.example.com', WILDCARD, 'name_rejected', 'cannot be mixed'],
     // The product decides single vs wildcard.
@@ -199,7 +199,7 @@ describe('parseDomainList: refused', () => {
     ['*.co.uk', WILDCARD, 'name_rejected', '"*.co.uk" would cover a whole public suffix.'],
     ['*.github.io', WILDCARD, 'name_rejected', '"*.github.io" would cover a whole public suffix.'],
     ['*.internal', WILDCARD, 'name_rejected', 'no public suffix'],
-    // Reverse zones (compliance.md §2) and other special-use names.
+    // Reverse zones (BR 3.2.2.4) and other special-use names.
     ['4.3.2.1.in-addr.arpa', SINGLE, 'name_rejected', 'reverse-lookup zone in-addr.arpa'],
     ['b.a.9.8.ip6.arpa', SINGLE, 'name_rejected', 'reverse-lookup zone ip6.arpa'],
     ['in-addr.arpa', SINGLE, 'name_rejected', 'reverse-lookup zone'],

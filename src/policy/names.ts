@@ -1,11 +1,11 @@
 // Which domain names certdesk will put in a certificate, and in which combinations.
 //
-// Sources: the CAS doc (cas-api.md §5.1: "Up to 5, comma-separated. All single names or all
+// Sources: the CAS API reference (CAS API reference, certificate order actions: "Up to 5, comma-separated. All single names or all
 // wildcards, not mixed", matching the product's single/wildcard spec) and the Baseline
-// Requirements (compliance.md §2, §5): SAN dNSNames are P-Labels or Non-Reserved LDH Labels
+// Requirements (BR 3.2.2.4, §5): SAN dNSNames are P-Labels or Non-Reserved LDH Labels
 // (BR §7.1.2.7.12), no internal names or IP addresses (BR §4.2.2, §7.1.2.7), a wildcard
 // only as the whole leftmost label and never directly over a public suffix (BR §3.2.2.6),
-// and no names in the IP reverse-lookup zones (banned since 2026-03-15, compliance.md §2).
+// and no names in the IP reverse-lookup zones (banned since 2026-03-15, BR 3.2.2.4).
 
 import { isIP } from 'node:net';
 import { domainToASCII, domainToUnicode } from 'node:url';
@@ -13,7 +13,7 @@ import { parse as parseHostname } from 'tldts';
 import { CertError } from '../domain/errors.js';
 import type { Product } from './products.js';
 
-/** CAS doc §5.1: "Domain: Up to 5, comma-separated." */
+/** CAS API reference, certificate order actions: "Domain: Up to 5, comma-separated." */
 export const MAX_NAMES = 5;
 
 // RFC 1035 §2.3.4: 255 octets on the wire, i.e. 253 characters in dotted form without the
@@ -25,7 +25,7 @@ const MAX_LABEL_LENGTH = 63;
 const MAX_ECHO_CHARS = 60;
 
 // Reverse-lookup zones (RFC 1035 §3.5, RFC 3596 §2.5): BR §3.2.2.5 as amended by SC-091
-// bans domain names ending in them from 2026-03-15 (compliance.md §2).
+// bans domain names ending in them from 2026-03-15 (BR 3.2.2.4).
 const REVERSE_ZONES = ['in-addr.arpa', 'ip6.arpa'];
 
 const TOO_MANY_NAMES = `At most ${MAX_NAMES} domain names are allowed.`;
@@ -50,7 +50,7 @@ export function isWildcard(name: string): boolean {
 
 /**
  * The domain whose control is proven for `name`: for `*.example.com` it is `example.com`,
- * where the DNS TXT record goes (cas-api.md §8, DigiCert's convention; BR §3.2.2.4 removes
+ * where the DNS TXT record goes (CAS API reference: DescribeCertificateState domain verification fields, DigiCert's convention; BR §3.2.2.4 removes
  * the wildcard label before validating a name). Other names are their own base.
  */
 export function dcvBaseDomain(name: string): string {
@@ -108,7 +108,7 @@ export function parseDomainList(raw: string, product: Product): string[] {
 /**
  * Refuses (CertError) a set of names that certdesk will not issue for `product`. Names must
  * already be normalized (normalizeDomainName) and distinct; this is also the check for the
- * names taken from a CSR (its CN and SANs, cas-api.md §5.1).
+ * names taken from a CSR (its CN and SANs, CAS API reference, certificate order actions).
  */
 export function checkNamesForProduct(names: string[], product: Product): void {
   if (names.length === 0) throw new CertError('invalid_parameter', 'At least one domain name is required.');
@@ -121,7 +121,7 @@ export function checkNamesForProduct(names: string[], product: Product): void {
     checkName(name);
   }
 
-  // CAS doc §5.1: "All single names or all wildcards, not mixed."
+  // CAS API reference, certificate order actions: "All single names or all wildcards, not mixed."
   const wildcard = names.find(isWildcard);
   const single = names.find((n) => !isWildcard(n));
   if (wildcard !== undefined && single !== undefined) {
@@ -130,7 +130,7 @@ export function checkNamesForProduct(names: string[], product: Product): void {
       `Wildcard and single names cannot be mixed in one application ("${clip(wildcard, 40)}" and "${clip(single, 40)}").`,
     );
   }
-  // CAS doc §5.1 / §7: the name must match the spec, single (`-1-`) or wildcard (`-w-`).
+  // CAS API reference, certificate order actions / §7: the name must match the spec, single (`-1-`) or wildcard (`-w-`).
   if (product.domains === 'single' && wildcard !== undefined) {
     throw reject(wildcard, `is a wildcard name, but ${product.code} is for single names only.`);
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CertError } from '../domain/errors.js';
 import { DEFAULT_PRODUCT_CODE, PRODUCTS, findProduct, getProduct, type Product } from './products.js';
 
-// cas-api.md §7, in the doc's order.
+// CAS API reference: ProductCode values of CreateCertificateForPackageRequest, in the doc's order.
 const DOCUMENTED_CODES = [
   'digicert-free-1-free',
   'symantec-free-1-free',
@@ -22,7 +22,7 @@ const DOCUMENTED_CODES = [
   'cfca-ev-w-advanced',
 ];
 
-// cas-api.md §5.1, CreateCertificateRequest: "Allowed ProductCodes are the DV ones".
+// CAS API reference, certificate order actions, CreateCertificateRequest: "Allowed ProductCodes are the DV ones".
 const DV_ONLY_API_CODES = [
   'digicert-free-1-free',
   'symantec-free-1-free',
@@ -45,7 +45,7 @@ describe('product catalogue', () => {
     assert.equal(new Set(PRODUCTS.map((p) => p.code)).size, 15);
   });
 
-  test('the DV-only APIs accept exactly the DV list of cas-api.md §5.1', () => {
+  test('the DV-only APIs accept exactly the DV list of CAS API reference, certificate order actions', () => {
     assert.deepEqual(
       PRODUCTS.filter((p) => p.dvOnlyApis).map((p) => p.code),
       DV_ONLY_API_CODES,
@@ -158,7 +158,7 @@ describe('product catalogue', () => {
 
 describe('findProduct / getProduct', () => {
   const unknown: Array<[string, string]> = [
-    // Not in any documented list (cas-api.md §7).
+    // Not in any documented list (CAS API reference: ProductCode values of CreateCertificateForPackageRequest).
     ['geotrust-dv-w-advanced', 'The ProductCode "geotrust-dv-w-advanced" is not a known product.'],
     ['', 'The ProductCode "" is not a known product.'],
     // Codes match exactly: the SDK sends them lower-case.

@@ -1,4 +1,4 @@
-// The product catalogue: what each CAS ProductCode means to certdesk (cas-api.md §7).
+// The product catalogue: what each CAS ProductCode means to certdesk (CAS API reference: ProductCode values of CreateCertificateForPackageRequest).
 // Data, not code: the rest of the system asks "is it DV?", "wildcard?", "how long?" here
 // instead of parsing the code string. Two documented entries contradict themselves; the
 // choices made for them are explained in docs/cas-compat.md, "Product codes".
@@ -7,7 +7,7 @@ import { CertError } from '../domain/errors.js';
 
 export type ValidationLevel = 'DV' | 'OV' | 'EV';
 
-/** The values ListUserCertificateOrder reports in `CertType` (cas-api.md §5.3). */
+/** The values ListUserCertificateOrder reports in `CertType` (CAS API reference, user certificate actions). */
 export type CertType = 'DV' | 'OV' | 'EV' | 'FREE';
 
 export interface Product {
@@ -15,7 +15,7 @@ export interface Product {
   code: string;
   /** Human product name (ListUserCertificateOrder `ProductName`). */
   name: string;
-  /** Brand in cas-api.md §7 ('symantec' codes are DigiCert products). */
+  /** Brand in CAS API reference: ProductCode values of CreateCertificateForPackageRequest ('symantec' codes are DigiCert products). */
   brand: string;
   /** ListUserCertificateOrder `RootBrand`: the company whose root the brand chains to. */
   rootBrand: string;
@@ -25,15 +25,15 @@ export interface Product {
   domains: 'single' | 'wildcard';
   /** Requested lifetime; computeLeafValidity (validity.ts) caps it by the BR limit in force. */
   defaultValidityDays: number;
-  /** Accepted by CreateCertificateRequest / CreateCertificateWithCsrRequest (the DV list of cas-api.md §5.1). */
+  /** Accepted by CreateCertificateRequest / CreateCertificateWithCsrRequest (the DV list of CAS API reference, certificate order actions). */
   dvOnlyApis: boolean;
   /** OV/EV applications wait for an operator; DV ones are issued after domain validation. */
   requiresReview: boolean;
-  /** CA/B Forum reserved certificatePolicies OID (BR §7.1.6.1; compliance.md §5). */
+  /** CA/B Forum reserved certificatePolicies OID (BR §7.1.6.1; BR 7.1.2.7). */
   policyOid: string;
 }
 
-/** CreateCertificateForPackageRequest / DescribePackageState default (cas-api.md §5.1, §5.2). */
+/** CreateCertificateForPackageRequest / DescribePackageState default (CAS API reference, certificate order actions, §5.2). */
 export const DEFAULT_PRODUCT_CODE = 'digicert-free-1-free';
 
 // BR §7.1.6.1 reserved OIDs: domain-validated and organization-validated.
@@ -41,7 +41,7 @@ const DV_POLICY_OID = '2.23.140.1.2.1';
 const OV_POLICY_OID = '2.23.140.1.2.2';
 
 // Paid products are sold as one-year certificates; the BR maximum in force (200 days from
-// 2026-03-15, compliance.md §1) is the real limit, applied at issuance by validity.ts.
+// 2026-03-15, BR 6.3.2, ballot SC-081) is the real limit, applied at issuance by validity.ts.
 const PAID_VALIDITY_DAYS = 365;
 
 interface ProductSpec {
@@ -72,9 +72,9 @@ function defineProduct(spec: ProductSpec): Product {
   });
 }
 
-/** The 15 ProductCodes of cas-api.md §7, in the doc's order. */
+/** The 15 ProductCodes of CAS API reference: ProductCode values of CreateCertificateForPackageRequest, in the doc's order. */
 export const PRODUCTS: readonly Product[] = Object.freeze([
-  // "free, 3 months; default" (cas-api.md §7).
+  // "free, 3 months; default" (CAS API reference: ProductCode values of CreateCertificateForPackageRequest).
   defineProduct({
     code: 'digicert-free-1-free',
     name: 'DigiCert DV single-domain (free)',
@@ -86,7 +86,7 @@ export const PRODUCTS: readonly Product[] = Object.freeze([
     defaultValidityDays: 90,
     dvOnlyApis: true,
   }),
-  // "free, 1 year" (cas-api.md §7); capped by the BR maximum at issuance.
+  // "free, 1 year" (CAS API reference: ProductCode values of CreateCertificateForPackageRequest); capped by the BR maximum at issuance.
   defineProduct({
     code: 'symantec-free-1-free',
     name: 'DigiCert (Symantec) DV single-domain (free)',
@@ -230,7 +230,7 @@ export function findProduct(code: string): Product | undefined {
 }
 
 /**
- * The product for a ProductCode. Unknown codes are InvalidParameter (cas-api.md §7: the
+ * The product for a ProductCode. Unknown codes are InvalidParameter (CAS API reference: ProductCode values of CreateCertificateForPackageRequest: the
  * inference for codes outside the documented list, e.g. `geotrust-dv-w-advanced`).
  */
 export function getProduct(code: string): Product {

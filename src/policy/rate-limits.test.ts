@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Cas } from '../../test/support/sdk.js';
 import { CAS_RATE_LIMITS, DEFAULT_RATE_LIMIT, DOCUMENTED_RATE_LIMITS, rateLimitFor } from './rate-limits.js';
 
-// cas-api.md §1, "Documented per-account QPS limits", in the doc's order.
+// Alibaba Cloud CAS API reference (2020-04-07), API overview, "Documented per-account QPS limits", in the doc's order.
 const DOCUMENTED: ReadonlyArray<[string, number]> = [
   ['CancelOrderRequest', 100],
   ['GetUserCertificateDetail', 100],
@@ -21,7 +21,7 @@ const DOCUMENTED: ReadonlyArray<[string, number]> = [
 
 describe('CAS rate limits', () => {
   for (const [action, limit] of DOCUMENTED) {
-    test(`${action}: ${limit} per second per account (CAS doc §1)`, () => {
+    test(`${action}: ${limit} per second per account (Alibaba Cloud CAS API reference (2020-04-07), API overview)`, () => {
       assert.equal(rateLimitFor(CAS_RATE_LIMITS, action), limit);
     });
   }

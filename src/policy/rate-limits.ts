@@ -1,5 +1,5 @@
-// Per-account request limits of the CAS API (issue 5), as data. The documented limits are
-// the QPS the SDK's comments state per account (CAS doc §1); every other action gets a
+// Per-account request limits of the CAS API, as data. The documented limits are
+// the QPS the SDK's comments state per account (Alibaba Cloud CAS API reference (2020-04-07), API overview); every other action gets a
 // default, so that no action is unlimited and one account cannot monopolize the service.
 
 /** Limits count requests in fixed windows of this length (one second: the doc states QPS). */
@@ -12,7 +12,7 @@ export const RATE_WINDOW_MS = 1000;
  */
 export const DEFAULT_RATE_LIMIT = 1000;
 
-/** The per-account QPS limits CAS documents (CAS doc §1). */
+/** The per-account QPS limits CAS documents (Alibaba Cloud CAS API reference (2020-04-07), API overview). */
 export const DOCUMENTED_RATE_LIMITS: ReadonlyMap<string, number> = new Map([
   ['CancelOrderRequest', 100],
   ['GetUserCertificateDetail', 100],

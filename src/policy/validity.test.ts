@@ -22,7 +22,7 @@ const FREE_90 = getProduct('digicert-free-1-free'); // 90 days
 const FREE_365 = getProduct('symantec-free-1-free'); // "1 year"
 const PAID = getProduct('geotrust-ov-1-personal'); // 365 days
 
-describe('rules in force (compliance.md §1)', () => {
+describe('rules in force (BR 6.3.2 and 4.2.1, ballot SC-081)', () => {
   // [instant, max validity, DCV reuse, identity reuse]
   const rows: Array<[string, number, number, number]> = [
     ['2020-09-01T00:00:00.000Z', 398, 398, 825],

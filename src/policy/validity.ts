@@ -1,4 +1,4 @@
-// Dated validity and reuse limits of the Baseline Requirements (compliance.md §1: ballot
+// Dated validity and reuse limits of the Baseline Requirements (BR 6.3.2 and 4.2.1: ballot
 // SC-081, BR §6.3.2 and §4.2.1), kept as data so that every rule can be tested at any date.
 // Dates are UTC midnight: the BR does not name a time zone, and UTC is what certificates use.
 
@@ -18,7 +18,7 @@ export interface ValidityRules {
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-/** compliance.md §1, oldest first. The first row covers everything before 2026-03-15. */
+/** BR 6.3.2 and 4.2.1, ballot SC-081, oldest first. The first row covers everything before 2026-03-15. */
 export const VALIDITY_RULES: readonly ValidityRules[] = Object.freeze([
   Object.freeze({
     effectiveFrom: Number.NEGATIVE_INFINITY,
@@ -47,7 +47,7 @@ export const VALIDITY_RULES: readonly ValidityRules[] = Object.freeze([
 ]);
 
 /**
- * BR §3.2.2.4 (compliance.md §1): a random value or token used for domain validation is
+ * BR §3.2.2.4 (BR 6.3.2 and 4.2.1, ballot SC-081): a random value or token used for domain validation is
  * usable for at most 30 days after it was created.
  */
 export const DCV_TOKEN_LIFETIME_DAYS = 30;

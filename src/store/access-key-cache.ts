@@ -1,4 +1,4 @@
-// AccessKey rows for authentication, cached in the process (issue 5: the key lookup was one
+// AccessKey rows for authentication, cached in the process (the key lookup was one
 // of five store round trips per API request). A row is served from memory only while this
 // process hears every change: on PostgreSQL each change of a key (enable, disable, delete)
 // sends a NOTIFY in the same statement, and every process LISTENs (postgres/listener.ts);

@@ -1,4 +1,4 @@
-// Copies one store into another (issue 5, "Moving up": SQLite to PostgreSQL, or any direction
+// Copies one store into another ("Moving up": SQLite to PostgreSQL, or any direction
 // between two Stores). The source is read inside one transaction, so a running installation
 // is copied as of one moment (SQLite WAL: readers see a snapshot while the writer goes on;
 // PostgreSQL: REPEATABLE READ). The target is written inside one transaction too: the copy,

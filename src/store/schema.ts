@@ -1,7 +1,7 @@
 // Row shapes as stored (principle 2: rows, domain objects and wire shapes are three things).
 // Times are epoch milliseconds in BIGINT columns; booleans are 0/1 integers so that SQLite
 // and PostgreSQL read back the same JavaScript values. Ids stay below 2^53: the JS SDK turns
-// larger numbers into doubles and corrupts them (CAS doc §4, §10.6).
+// larger numbers into doubles and corrupts them (Alibaba Cloud API reference, common response and error format, §10.6).
 import type { Generated, Insertable, Selectable } from 'kysely';
 import type { AuthorizationStatus, OrderState, ValidateType } from '../domain/order.js';
 import type { CertificateSource, CertificateState } from '../domain/certificate.js';

@@ -1,4 +1,4 @@
-// CAA checking (BR §3.2.2.8, RFC 8659; compliance.md §3): may certdesk issue for this name?
+// CAA checking (BR §3.2.2.8, RFC 8659): may certdesk issue for this name?
 
 import type { AcmeChallengeType } from './acme-methods.js';
 import { failedAs, normalizeDomain, passed, quoteForReason, type CheckResult } from './check-result.js';
@@ -46,7 +46,7 @@ export async function checkCaa(deps: { resolver: DnsResolver }, opts: CaaCheckOp
   try {
     found = await findRelevantRRset(deps.resolver, fqdn);
   } catch (e) {
-    // compliance.md §3: a failed lookup (SERVFAIL included) never counts as permission.
+    // BR 3.2.2.8, RFC 8659: a failed lookup (SERVFAIL included) never counts as permission.
     if (isDnsLookupError(e)) {
       return failedAs(
         'dns',

@@ -1,5 +1,5 @@
 // createDnsResolver against the real loopback DNS server: the mapping of DNS outcomes to
-// "empty" versus DnsLookupError is what CAA safety rests on (compliance.md §3).
+// "empty" versus DnsLookupError is what CAA safety rests on (BR 3.2.2.8, RFC 8659).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -7,7 +7,7 @@ import type { DnsResolver } from './ports.js';
 
 const TOKEN = '202604150000001abcdefghijklmnopqrstuvwxyz0123456789';
 
-test('dnsRecordName puts _dnsauth under the base domain (cas-api.md §8)', () => {
+test('dnsRecordName puts _dnsauth under the base domain (CAS API reference: DescribeCertificateState domain verification fields)', () => {
   assert.equal(dnsRecordName('Example.COM.'), '_dnsauth.example.com');
   assert.equal(dnsRecordName('*.example.com'), '_dnsauth.example.com');
   assert.equal(dnsRecordName('www.example.com'), '_dnsauth.www.example.com');

@@ -1,16 +1,16 @@
 // DNS TXT domain-control validation: BR §3.2.2.4.7 "DNS Change", in the shape CAS exposes
-// (cas-api.md §8: RecordType TXT, RecordDomain `_dnsauth`, RecordValue).
+// (CAS API reference: DescribeCertificateState domain verification fields: RecordType TXT, RecordDomain `_dnsauth`, RecordValue).
 
 import { failed, normalizeDomain, passed, type CheckResult } from './check-result.js';
 import { isDnsLookupError, type DnsResolver } from './ports.js';
 
-/** The label CAS returns as RecordDomain (cas-api.md §8). */
+/** The label CAS returns as RecordDomain (CAS API reference: DescribeCertificateState domain verification fields). */
 export const DNS_RECORD_LABEL = '_dnsauth';
 
 /**
  * Where the TXT record for `domain` lives: `_dnsauth.<domain>`. A wildcard is validated at its
  * base domain (`*.example.com` -> `_dnsauth.example.com`), DigiCert's DCV convention
- * (cas-api.md §8); BR §3.2.2.4.7 is wildcard-capable.
+ * (CAS API reference: DescribeCertificateState domain verification fields); BR §3.2.2.4.7 is wildcard-capable.
  */
 export function dnsRecordName(domain: string): string {
   const name = normalizeDomain(domain);

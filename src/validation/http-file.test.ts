@@ -62,7 +62,7 @@ describe('checkHttpFile', () => {
       reason: (d) => `${url(d)} answered 500.`,
     },
     {
-      name: 'a 301 redirect is refused (CAS doc §8)',
+      name: 'a 301 redirect is refused (CAS API reference: DescribeCertificateState domain verification fields)',
       domain: 'redirect.test',
       reason: (d) => `${url(d)} answered 301 (redirect to https://www.redirect.test/x); redirects are not allowed.`,
     },

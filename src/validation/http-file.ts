@@ -1,11 +1,11 @@
 // HTTP file domain-control validation: BR §3.2.2.4.18 "Agreed-Upon Change to Website v2",
-// Alibaba's FILE method (cas-api.md §8: Uri `/.well-known/pki-validation/fileauth.txt`).
+// Alibaba's FILE method (CAS API reference: DescribeCertificateState domain verification fields: Uri `/.well-known/pki-validation/fileauth.txt`).
 
 import { isPublicAddress } from './address-guard.js';
 import { failed, normalizeDomain, passed, quoteForReason, type CheckResult } from './check-result.js';
 import { isDnsLookupError, isHttpFetchError, type DnsResolver, type HttpFetcher } from './ports.js';
 
-/** The Uri CAS returns for FILE validation (cas-api.md §8). */
+/** The Uri CAS returns for FILE validation (CAS API reference: DescribeCertificateState domain verification fields). */
 export const FILE_VALIDATION_PATH = '/.well-known/pki-validation/fileauth.txt';
 
 /** The file holds one short token; anything bigger is not our file (and not worth reading). */
@@ -91,7 +91,7 @@ function isSuccess(status: number): boolean {
 
 function judgeStatus(url: string, status: number, location: string | undefined): CheckResult {
   if (status >= 300 && status < 400) {
-    // CAS doc §8: "no redirects are allowed" (stricter than BR §3.2.2.4.18, which would
+    // CAS API reference: DescribeCertificateState domain verification fields: "no redirects are allowed" (stricter than BR §3.2.2.4.18, which would
     // follow 301/302/307/308 to an Authorized Port).
     const target = location === undefined ? '' : ` to ${quoteForReason(location)}`;
     return failed(`${url} answered ${status} (redirect${target}); redirects are not allowed.`);

@@ -15,7 +15,7 @@ export interface CaaRecord {
  * DNS lookups. "The name does not exist" (NXDOMAIN) and "no records of that type"
  * (NODATA) both resolve to `[]`; every other failure (SERVFAIL, timeout, refused, a garbled
  * answer) rejects with a DnsLookupError. The distinction matters: an absent CAA record
- * permits issuance, a failed CAA lookup never does (compliance.md §3).
+ * permits issuance, a failed CAA lookup never does (BR 3.2.2.8, RFC 8659).
  */
 export interface DnsResolver {
   /** Each TXT record with its character-strings joined (RFC 7208 §3.3 convention). */

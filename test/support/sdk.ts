@@ -1,4 +1,4 @@
-// The official SDK as the client of end-to-end tests (issue 2: "The official SDK is the
+// The official SDK as the client of end-to-end tests ("The official SDK is the
 // client"), configured only with an endpoint, as a user would.
 import { createRequire } from 'node:module';
 
@@ -28,7 +28,7 @@ export function casClient(
       protocol: tls ? 'https' : 'http',
       ...(tls ? { ca: tls.ca } : {}),
       regionId: 'cn-hangzhou',
-      // 'v2' selects the legacy RPC HMAC-SHA1 query signature (CAS doc §2.2).
+      // 'v2' selects the legacy RPC HMAC-SHA1 query signature (Alibaba Cloud API reference, RPC signature v1 request syntax).
       ...(mode === 'ACS3-HMAC-SHA256' ? {} : { signatureAlgorithm: mode }),
     }),
   );

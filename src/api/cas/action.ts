@@ -19,7 +19,7 @@ export interface CasDeps {
   rateLimiter: RateLimiter;
   clock: Clock;
   logger: Logger;
-  /** Accepted clock difference for x-acs-date / Timestamp (CAS doc §3.1 step 4: 15 minutes). */
+  /** Accepted clock difference for x-acs-date / Timestamp (Alibaba Cloud API reference, V3 request signature (ACS3-HMAC-SHA256) step 4: 15 minutes). */
   timestampWindowMs: number;
   /** Called once per finished request (src/app/metrics.ts); `action` is the name asked for, or 'unknown'. */
   observe?: (action: string, code: string, status: number, seconds: number) => void;

@@ -1,4 +1,4 @@
-// Parameters shared by the three application actions (CAS doc §5.1).
+// Parameters shared by the three application actions (CAS API reference, certificate order actions).
 import type { ParamSpecs } from './params.js';
 
 export const VALIDATE_TYPES = ['DNS', 'FILE'] as const;
@@ -12,7 +12,7 @@ export const CONTACT_PARAMS = {
 /** A CSR in PEM: RSA-8192 with many SANs stays far below this. */
 export const CSR_MAX = 16_384;
 
-/** CreateCertificateRequest and CreateCertificateWithCsrRequest: every field required (CAS doc §5.1). */
+/** CreateCertificateRequest and CreateCertificateWithCsrRequest: every field required (CAS API reference, certificate order actions). */
 export const DV_API_PARAMS = {
   ProductCode: { type: 'string', required: true, maxLength: 64 },
   ValidateType: { type: 'string', required: true, oneOf: VALIDATE_TYPES },

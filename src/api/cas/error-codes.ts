@@ -1,5 +1,5 @@
-// CertError kind -> CAS wire form (CAS doc §9). The SDK picks its error class from the
-// status and the Code (CAS doc §4): Codes containing "Throttling" become ThrottlingError,
+// CertError kind -> CAS wire form (CAS API reference: error codes). The SDK picks its error class from the
+// status and the Code (Alibaba Cloud API reference, common response and error format): Codes containing "Throttling" become ThrottlingError,
 // other 4xx ClientError, 5xx ServerError. docs/errors.md lists this table; a test keeps
 // the two equal.
 import type { ErrorKind } from '../../domain/errors.js';
@@ -13,7 +13,7 @@ export const CAS_ERROR_CODES: Readonly<Record<ErrorKind, CasErrorForm>> = Object
   missing_parameter: { code: 'MissingParameter', status: 400 },
   invalid_parameter: { code: 'InvalidParameter', status: 400 },
   incomplete_signature: { code: 'IncompleteSignature', status: 400 },
-  // Common POP codes use 400 here; some product docs say 403 (CAS doc §9).
+  // Common POP codes use 400 here; some product docs say 403 (CAS API reference: error codes).
   signature_mismatch: { code: 'SignatureDoesNotMatch', status: 400 },
   access_key_not_found: { code: 'InvalidAccessKeyId.NotFound', status: 404 },
   access_key_disabled: { code: 'InvalidAccessKeyId.Inactive', status: 400 },
@@ -25,10 +25,10 @@ export const CAS_ERROR_CODES: Readonly<Record<ErrorKind, CasErrorForm>> = Object
   unsupported_method: { code: 'UnsupportedHTTPMethod', status: 403 },
   forbidden_by_policy: { code: 'Forbidden.RAM', status: 403 },
   throttled: { code: 'Throttling.User', status: 400 },
-  // The CAS 2020-06-30 list carries NotFound as a 400 (CAS doc §9).
+  // The CAS 2020-06-30 list carries NotFound as a 400 (CAS API reference: error codes).
   not_found: { code: 'NotFound', status: 400 },
   already_exists: { code: 'AlreadyExists', status: 400 },
-  // CAS doc §9 lists DeductQuotaFailed among the public codes.
+  // CAS API reference: error codes lists DeductQuotaFailed among the public codes.
   quota_exceeded: { code: 'DeductQuotaFailed', status: 400 },
   illegal_state: { code: 'OperationDenied.InvalidStatus', status: 400 },
   bad_csr: { code: 'InvalidParameter.Csr', status: 400 },

@@ -1,8 +1,8 @@
 // The CAS RPC gateway: authenticate one request, run its action, answer in CAS form.
-// Checks run in order of cost (issue 2, item 4): known action and version, the AccessKey,
+// Checks run in order of cost: known action and version, the AccessKey,
 // the content hash, the timestamp window, the signature in constant time and the key's
 // policy, all in memory; then the two store writes, in one statement: the nonce (remembered
-// in the store, so a reuse is caught across processes) and the account's rate counter (issue 5).
+// in the store, so a reuse is caught across processes) and the account's rate counter.
 // The signature comes before the nonce because it is the cheaper of the two and because a
 // request whose signature fails must not write to the store at all (it would let anyone who
 // knows an AccessKeyId fill the nonce table, or burn a client's nonces). A reading action

@@ -1,7 +1,7 @@
 // Server-side parameter checking: the SDK validates nothing (its validate() is empty, CAS
 // doc §5 and §10.11), so every action declares its parameters and this module enforces
 // them. Empty strings count as absent: real clients send `Username=` for unset optional
-// fields (CAS doc §2.1, §10.7).
+// fields (Alibaba Cloud API reference, request syntax and V3 signature (ACS3-HMAC-SHA256), §10.7).
 import { CertError } from '../../domain/errors.js';
 import { checkTextValue } from './text-params.js';
 
@@ -84,7 +84,7 @@ export function decodeParams<S extends ParamSpecs>(specs: S, params: ReadonlyMap
 const TAG_PARAM = /^Tags\.(\d+)\.(Key|Value)$/;
 export const MAX_TAGS = 20;
 
-/** `Tags.N.Key` / `Tags.N.Value`, N = 1..20, flattened 1-based on the wire (CAS doc §2.1). */
+/** `Tags.N.Key` / `Tags.N.Value`, N = 1..20, flattened 1-based on the wire (Alibaba Cloud API reference, request syntax and V3 signature (ACS3-HMAC-SHA256)). */
 export function decodeTags(params: ReadonlyMap<string, string>): Tag[] {
   const byIndex = new Map<number, Partial<Tag>>();
   for (const [name, value] of params) {

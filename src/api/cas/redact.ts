@@ -1,5 +1,5 @@
-// Parameters that carry keys, certificates or CSRs never reach a log (issue 2, item 4;
-// CAS doc §10.3: PEMs and private keys travel in the URL).
+// Parameters that carry keys, certificates or CSRs never reach a log (
+// Alibaba Cloud CAS API reference (2020-04-07): PEMs and private keys travel in the URL).
 const SENSITIVE = new Set([
   'Csr',
   'Key',

@@ -1,5 +1,5 @@
 // Signature parsing and verification against the requests the official SDK really sent
-// (test/fixtures/sdk-captures.json, recorded by spec/sdk-probe/probe.mjs; CAS doc §2, §3).
+// (test/fixtures/sdk-captures.json, recorded from the official SDK; Alibaba Cloud API reference, RPC request syntax, §3).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';

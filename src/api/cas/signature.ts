@@ -1,6 +1,6 @@
 // Request signatures of the CAS RPC front end: parse a raw request into the signed pieces,
 // then let the gateway run the checks in order of cost (content hash, timestamp, nonce,
-// signature). Two schemes exist on the wire (CAS doc §2, §3):
+// signature). Two schemes exist on the wire (Alibaba Cloud API reference, RPC request syntax, §3):
 //   - ACS3-HMAC-SHA256 / ACS3-HMAC-SM3: `Authorization` header, the SDK default (§2.1, §3.1);
 //   - RPC v1 HMAC-SHA1: `Signature` in the query, legacy SDKs and tools (§2.2, §3.2).
 // The raw query is never signed as received: it is decoded and re-encoded (§10 item 4).
@@ -23,7 +23,7 @@ export interface IncomingSignedRequest {
   body: Buffer;
 }
 
-/** What the ACS3 signature covers (CAS doc §3.1 step 5); internal to verifySignature. */
+/** What the ACS3 signature covers (Alibaba Cloud API reference, V3 request signature (ACS3-HMAC-SHA256) step 5); internal to verifySignature. */
 export interface Acs3Proof {
   readonly kind: 'acs3';
   readonly method: string;
@@ -38,7 +38,7 @@ export interface Acs3Proof {
   readonly signature: Buffer;
 }
 
-/** What the RPC v1 signature covers (CAS doc §3.2); internal to verifySignature. */
+/** What the RPC v1 signature covers (Alibaba Cloud API reference, RPC signature v1 (HMAC-SHA1)); internal to verifySignature. */
 export interface RpcV1Proof {
   readonly kind: 'rpc-v1';
   readonly method: string;
@@ -91,7 +91,7 @@ function escapeSubDelim(c: string): string {
   }
 }
 
-/** RFC 3986 percent-encoding of the UTF-8 bytes, upper-case hex, space as %20 (CAS doc §3.1). */
+/** RFC 3986 percent-encoding of the UTF-8 bytes, upper-case hex, space as %20 (Alibaba Cloud API reference, V3 request signature (ACS3-HMAC-SHA256)). */
 export function percentEncode(s: string): string {
   let encoded: string;
   try {

@@ -5,7 +5,7 @@
 // signature.ts) without control characters; line breaks and tabs are allowed in values only,
 // and only parameters declared multi-line (PEM) keep them (params.ts). The values that
 // identify a request (AccessKeyId, SignatureNonce, action, version, timestamp) are printable
-// ASCII: every SDK sends them so (a UUID or hex nonce, CAS doc §3).
+// ASCII: every SDK sends them so (a UUID or hex nonce, Alibaba Cloud API reference, request signatures).
 import { CertError } from '../../domain/errors.js';
 import type { SignedRequest } from './signature.js';
 

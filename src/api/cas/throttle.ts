@@ -1,8 +1,8 @@
-// Per-account QPS limits per action (issue 5; the limits: src/policy/rate-limits.ts, CAS doc
+// Per-account QPS limits per action (the limits: src/policy/rate-limits.ts, CAS API reference,
 // §1). A fixed window counter per (window, account, action) lives in the store, so every
 // process sharing the database counts against the same limit. Over the limit the request is
 // refused with Throttling.User and x-acs-retry-after: the time to the next window, which the
-// SDK turns into ThrottlingError.retryAfter (CAS doc §4).
+// SDK turns into ThrottlingError.retryAfter (Alibaba Cloud API reference, common response and error format).
 //
 // This runs on every authenticated request, so it keeps the store work to one upsert, and
 // none once the window is known to be spent: a window's count only grows, so after the store

@@ -1,4 +1,4 @@
-// 0001: accounts, AccessKeys, nonces, plans, contacts, companies, issuers, meta (issue 2).
+// 0001: accounts, AccessKeys, nonces, plans, contacts, companies, issuers, meta.
 import type { Kysely } from 'kysely';
 import { idColumn, primaryKey, type MigrationContext } from './context.js';
 
@@ -22,7 +22,7 @@ export async function up(db: Kysely<unknown>, { kind }: MigrationContext): Promi
     .execute();
   await db.schema.createIndex('access_keys_account').on('access_keys').column('account_id').execute();
   // Nonces are remembered in the store, not in memory, so that a nonce cannot be
-  // replayed against a second process sharing the database (issue 2, item 4).
+  // replayed against a second process sharing the database.
   await db.schema
     .createTable('request_nonces')
     .addColumn('access_key_id', 'text', (c) => c.notNull())

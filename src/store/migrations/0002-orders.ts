@@ -1,4 +1,4 @@
-// 0002: orders, authorizations, certificates, jobs, CSRs (issue 3).
+// 0002: orders, authorizations, certificates, jobs, CSRs.
 import type { Kysely } from 'kysely';
 import { idColumn, primaryKey, type MigrationContext } from './context.js';
 
@@ -50,7 +50,7 @@ export async function up(db: Kysely<unknown>, { kind }: MigrationContext): Promi
     .createTable('certificates')
     .addColumn('id', id, pk)
     .addColumn('account_id', 'bigint', (c) => c.notNull().references('accounts.id'))
-    // UNIQUE: the database itself refuses a second certificate for one order (issue 3, Issuance).
+    // UNIQUE: the database itself refuses a second certificate for one order.
     .addColumn('order_id', 'bigint', (c) => c.unique().references('orders.id'))
     .addColumn('source', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())

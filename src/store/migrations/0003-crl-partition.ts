@@ -1,5 +1,5 @@
 // 0003: each certificate records the CRL partition it names in its CRL distribution point
-// (issue 4: partitioned CRLs, "each certificate naming its own partition").
+// (partitioned CRLs, "each certificate naming its own partition").
 import type { Kysely } from 'kysely';
 import type { MigrationContext } from './context.js';
 

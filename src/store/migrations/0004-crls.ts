@@ -1,4 +1,4 @@
-// 0004: published CRLs (issue 4; compliance.md §7). `crls` keeps the latest CRL per issuer and
+// 0004: published CRLs (BR 4.9, 4.10, 7.2; RFC 5280, RFC 6960). `crls` keeps the latest CRL per issuer and
 // scope (partition -1: the full CRL), served as stored; `crl_counters` hands out CRL numbers
 // (RFC 5280 §5.2.3: monotonic per issuer, across restarts and processes) and counts the
 // revocations of the issuer, so a publication knows whether one arrived while it ran.

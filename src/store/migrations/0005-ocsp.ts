@@ -1,4 +1,4 @@
-// 0005: pre-signed OCSP responses (issue 4; RFC 6960, RFC 5019; compliance.md §7). One row
+// 0005: pre-signed OCSP responses (RFC 6960, RFC 5019; BR 4.9, 4.10, 7.2). One row
 // per certificate of a certdesk issuer: the latest OCSPResponse signed for it, served as
 // stored, re-signed before next_update by the refresh job (src/status/ocsp-responses.ts).
 import type { Kysely } from 'kysely';

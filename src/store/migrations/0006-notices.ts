@@ -1,4 +1,4 @@
-// 0006: notices to customers (issue 4, Notices): an outbox of e-mails and webhook calls,
+// 0006: notices to customers: an outbox of e-mails and webhook calls,
 // one row per (event, channel, target), and the per-account secret webhooks are signed with.
 import type { Kysely } from 'kysely';
 import { idColumn, primaryKey, type MigrationContext } from './context.js';

@@ -1,4 +1,4 @@
-// 0007: per-account request counters (issue 5, Throttling): one row per (window, account,
+// 0007: per-account request counters: one row per (window, account,
 // action), counted by an upsert, so every process sharing the database counts against the
 // same limit. Rows live a few seconds; src/api/cas/throttle.ts purges old windows.
 import { sql, type Kysely } from 'kysely';

@@ -9,8 +9,8 @@
 // waiting for the WAL flush (PreparedQuery.relaxed): only a crash of the database server
 // itself, not of certdesk, can forget the last ~0.6 s of their nonces, and the most such a
 // replay can do is read again what the original request read, within its 15-minute
-// timestamp window (CAS doc §3.1); the rate counters lose nothing that matters. Waiting for
-// that flush held up every DescribeCertificateState (issue 5's bench: 25-30% more requests/s
+// timestamp window (Alibaba Cloud API reference, V3 request signature (ACS3-HMAC-SHA256)); the rate counters lose nothing that matters. Waiting for
+// that flush held up every DescribeCertificateState (the scale bench: 25-30% more requests/s
 // without it); nonce caches are commonly kept so (in memory or in a cache server).
 import { createBatcher } from '../batcher.js';
 import type { PreparedQuery } from '../postgres/open-postgres.js';
@@ -85,7 +85,7 @@ export function admissionRepo(
   const durable = createBatcher((items: Admission[]) => admitMany(items), { maxBatch: MAX_BATCH });
   // One relaxed batch at a time: batches lock the same counter rows (one per busy account and
   // action), so a second one in flight would mostly wait for the first; one bigger batch costs
-  // PostgreSQL less (issue 5's bench: ~15% less of its CPU per request, throughput no lower).
+  // PostgreSQL less (the scale bench: ~15% less of its CPU per request, throughput no lower).
   // The durable batches keep two in flight, so that one's WAL flush overlaps the next one.
   const relaxed = createBatcher((items: Admission[]) => admitMany(items, true), {
     maxBatch: MAX_BATCH,

@@ -7,7 +7,7 @@ export function contactRepo(db: Db) {
     async add(c: NewContact): Promise<ContactRow> {
       return db.insertInto('contacts').values(c).returningAll().executeTakeFirstOrThrow();
     },
-    /** Keyword matches name, email or mobile (CAS doc §5.5), case-insensitively. */
+    /** Keyword matches name, email or mobile (CAS API reference, contact actions), case-insensitively. */
     async page(
       accountId: number,
       q: { keyword?: string; offset: number; limit: number },
@@ -27,7 +27,7 @@ export function contactRepo(db: Db) {
       const rows = await base.selectAll().orderBy('id', 'desc').offset(q.offset).limit(q.limit).execute();
       return { total: Number(n), rows };
     },
-    /** The most recently added contact: the CAS doc's fallback when an application omits its contact. */
+    /** The most recently added contact: the CAS API reference's fallback when an application omits its contact. */
     async latest(accountId: number): Promise<ContactRow | undefined> {
       return db
         .selectFrom('contacts')

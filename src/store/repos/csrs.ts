@@ -1,4 +1,4 @@
-// CSRs kept for an account (CAS doc §5.4). Every statement is scoped by account_id, so an id
+// CSRs kept for an account (CAS API reference, CSR actions). Every statement is scoped by account_id, so an id
 // from another account reads as absent.
 import type { Insertable } from 'kysely';
 import { containsText } from './like.js';
@@ -34,7 +34,7 @@ export function csrRepo(db: Db) {
       const r = await db.deleteFrom('csrs').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
-    /** Newest first. `keyword` matches name, common name or SANs, case-insensitively (CAS doc §5.4 ListCsr `KeyWord`). */
+    /** Newest first. `keyword` matches name, common name or SANs, case-insensitively (CAS API reference, CSR actions ListCsr `KeyWord`). */
     async page(
       accountId: number,
       q: { algorithm?: string; keyword?: string; offset: number; limit: number },

@@ -4,7 +4,7 @@ import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 /**
  * A LIKE pattern for "contains `text`", with LIKE's wildcards escaped by '!' (ESCAPE '!'
  * works on SQLite and PostgreSQL alike). Escaping, not stripping: names may contain '_'
- * (the SDK's own ListCsr example is `test_name`, CAS doc §5.4).
+ * (the SDK's own ListCsr example is `test_name`, CAS API reference, CSR actions).
  */
 export function containsPattern(text: string): string {
   return `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;

@@ -1,7 +1,7 @@
 // Pre-signed OCSP responses (migrations/0005-ocsp.ts), and the reads of the certificates
 // table that decide what a response must say. Only certificates that were signed
 // (state 'issued', never an intent) are read: any other serial is answered 'unknown'
-// (compliance.md §7: never "good" for a serial that was not issued).
+// (BR 4.9, 4.10, 7.2; RFC 5280, RFC 6960: never "good" for a serial that was not issued).
 import { sql, type CompiledQuery, type Insertable, type SqlBool } from 'kysely';
 import type { Db } from '../store.js';
 import type { OcspResponsesTable } from '../schema.js';

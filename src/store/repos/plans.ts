@@ -39,7 +39,7 @@ export function planRepo(db: Db) {
     /**
      * For plans in force at `now`: UsedCount = live (not deleted) applications holding a unit,
      * IssuedCount = certificates issued for them (revoked ones included: they were issued).
-     * An expired plan takes its units and its orders out of the count (CAS doc §5.2).
+     * An expired plan takes its units and its orders out of the count (CAS API reference, DescribePackageState).
      */
     async usage(accountId: number, productCode: string, now: number): Promise<{ used: number; issued: number }> {
       const row = await db

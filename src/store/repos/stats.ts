@@ -1,4 +1,4 @@
-// Aggregate counts for the metrics endpoint (issue 5, src/app/metrics.ts): a handful of
+// Aggregate counts for the metrics endpoint (src/app/metrics.ts): a handful of
 // GROUP BY queries read at scrape time. They describe the whole database, so every certdesk
 // process on one store reports the same values.
 import { sql } from 'kysely';

@@ -1,4 +1,4 @@
-// CancelCertificateForPackageRequest (CAS doc §5.1): revoke an issued certificate.
+// CancelCertificateForPackageRequest (CAS API reference, certificate order actions): revoke an issued certificate.
 import { defineAction } from '../action.js';
 
 export default defineAction({

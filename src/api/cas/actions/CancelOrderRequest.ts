@@ -1,4 +1,4 @@
-// CancelOrderRequest (CAS doc §5.1): domain_verify or process -> payed.
+// CancelOrderRequest (CAS API reference, certificate order actions): domain_verify or process -> payed.
 import { defineAction } from '../action.js';
 
 export default defineAction({

@@ -1,4 +1,4 @@
-// CreateCertificateForPackageRequest (CAS doc §5.1; the seed document): an application
+// CreateCertificateForPackageRequest (CAS API reference, certificate order actions): an application
 // against a resource plan, any product. ProductCode defaults to digicert-free-1-free and
 // ValidateType to DNS; contact and company fall back to the latest added ones.
 import { DEFAULT_PRODUCT_CODE } from '../../../policy/products.js';

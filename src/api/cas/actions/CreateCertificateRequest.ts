@@ -1,4 +1,4 @@
-// CreateCertificateRequest (CAS doc §5.1): DV only, one domain, certdesk makes the key.
+// CreateCertificateRequest (CAS API reference, certificate order actions): DV only, one domain, certdesk makes the key.
 import { defineAction } from '../action.js';
 import { DV_API_PARAMS } from '../application-params.js';
 import { decodeTags } from '../params.js';

@@ -1,4 +1,4 @@
-// CreateCertificateWithCsrRequest (CAS doc §5.1): DV only, the caller's CSR (CN = domain).
+// CreateCertificateWithCsrRequest (CAS API reference, certificate order actions): DV only, the caller's CSR (CN = domain).
 import { defineAction } from '../action.js';
 import { CSR_MAX, DV_API_PARAMS } from '../application-params.js';
 import { decodeTags } from '../params.js';

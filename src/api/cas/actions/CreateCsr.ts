@@ -1,4 +1,4 @@
-// CreateCsr (CAS doc §5.4): certdesk generates the key pair and the CSR; the key stays sealed
+// CreateCsr (CAS API reference, CSR actions): certdesk generates the key pair and the CSR; the key stays sealed
 // with the CSR (GetCsrDetail returns it). Response { CsrId, Csr (PEM) }.
 import { defineAction } from '../action.js';
 

@@ -1,4 +1,4 @@
-// DeleteCertificateRequest (CAS doc §5.1): delete a verify_fail or payed order; its unit returns to the plan.
+// DeleteCertificateRequest (CAS API reference, certificate order actions): delete a verify_fail or payed order; its unit returns to the plan.
 import { defineAction } from '../action.js';
 
 export default defineAction({

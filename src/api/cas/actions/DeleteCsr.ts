@@ -1,4 +1,4 @@
-// DeleteCsr (CAS doc §5.4): removes one of the caller's CSRs, with its key.
+// DeleteCsr (CAS API reference, CSR actions): removes one of the caller's CSRs, with its key.
 import { defineAction } from '../action.js';
 
 export default defineAction({

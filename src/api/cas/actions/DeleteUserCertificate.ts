@@ -1,4 +1,4 @@
-// DeleteUserCertificate (CAS doc §5.3): uploaded, expired or revoked certificates.
+// DeleteUserCertificate (CAS API reference, user certificate actions): uploaded, expired or revoked certificates.
 import { defineAction } from '../action.js';
 
 export default defineAction({

@@ -1,4 +1,4 @@
-// DescribeCertificateState (CAS doc §5.1).
+// DescribeCertificateState (CAS API reference, certificate order actions).
 import { defineAction } from '../action.js';
 import { describeStateView } from '../views.js';
 

@@ -1,4 +1,4 @@
-// DescribePackageState (CAS doc §5.2): quota of one product for the caller's account.
+// DescribePackageState (CAS API reference, DescribePackageState): quota of one product for the caller's account.
 import { DEFAULT_PRODUCT_CODE } from '../../../policy/products.js';
 import { defineAction } from '../action.js';
 

@@ -1,4 +1,4 @@
-// GetCsrDetail (CAS doc §5.4): the CSR PEM and its private key (PKCS#8 PEM), or an empty
+// GetCsrDetail (CAS API reference, CSR actions): the CSR PEM and its private key (PKCS#8 PEM), or an empty
 // PrivateKey when certdesk holds none. The response body is not logged (gateway.ts logs
 // only the redacted parameters).
 import { defineAction } from '../action.js';

@@ -1,4 +1,4 @@
-// GetUserCertificateDetail (CAS doc §5.3). The key is returned only to the owning account.
+// GetUserCertificateDetail (CAS API reference, user certificate actions). The key is returned only to the owning account.
 import { defineAction } from '../action.js';
 import { certificateDetailView } from '../views.js';
 

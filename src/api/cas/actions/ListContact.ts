@@ -1,4 +1,4 @@
-// ListContact (CAS doc §5.5): the caller's contacts, newest first, with Keyword matching
+// ListContact (CAS API reference, contact actions): the caller's contacts, newest first, with Keyword matching
 // name, email or mobile. ShowSize defaults to 20.
 import { defineAction } from '../action.js';
 

@@ -1,5 +1,5 @@
-// ListCsr (CAS doc §5.4): the caller's CSRs, newest first. `KeyWord` (capital W, unlike
-// ListContact's `Keyword`, CAS doc §10.8) matches name, common name or SANs; ShowSize
+// ListCsr (CAS API reference, CSR actions): the caller's CSRs, newest first. `KeyWord` (capital W, unlike
+// ListContact's `Keyword`, Alibaba Cloud CAS API reference (2020-04-07)) matches name, common name or SANs; ShowSize
 // defaults to 50 (the SDK's field doc).
 import { defineAction } from '../action.js';
 

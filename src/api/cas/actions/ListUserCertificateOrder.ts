@@ -1,4 +1,4 @@
-// ListUserCertificateOrder (CAS doc §5.3): OrderType CPACK (default), BUY, UPLOAD or CERT.
+// ListUserCertificateOrder (CAS API reference, user certificate actions): OrderType CPACK (default), BUY, UPLOAD or CERT.
 import { LIST_STATUSES, type ListStatus } from '../../../domain/order.js';
 import type { OrderType } from '../../../orders/list-orders.js';
 import { defineAction } from '../action.js';

@@ -1,4 +1,4 @@
-// RenewCertificateOrderForPackageRequest (CAS doc §5.1): a new order for a WILLEXPIRED certificate.
+// RenewCertificateOrderForPackageRequest (CAS API reference, certificate order actions): a new order for a WILLEXPIRED certificate.
 import { defineAction } from '../action.js';
 import { CSR_MAX } from '../application-params.js';
 import { decodeTags } from '../params.js';

@@ -1,4 +1,4 @@
-// UpdateCsr (CAS doc §5.4): sets or replaces the private key of a CSR; it must match the CSR.
+// UpdateCsr (CAS API reference, CSR actions): sets or replaces the private key of a CSR; it must match the CSR.
 import { defineAction } from '../action.js';
 
 export default defineAction({

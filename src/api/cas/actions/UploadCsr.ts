@@ -1,5 +1,5 @@
-// UploadCsr (CAS doc §5.4): stores a customer's CSR, optionally with its private key (which
-// must match). Csr and Key travel in the URL (CAS doc §2.1) and are never logged (redact.ts).
+// UploadCsr (CAS API reference, CSR actions): stores a customer's CSR, optionally with its private key (which
+// must match). Csr and Key travel in the URL (Alibaba Cloud API reference, request syntax and V3 signature (ACS3-HMAC-SHA256)) and are never logged (redact.ts).
 import { MAX_CSR_BYTES } from '../../../ca/csr.js';
 import { defineAction } from '../action.js';
 

@@ -1,4 +1,4 @@
-// UploadUserCertificate (CAS doc §5.3): a certificate and its key from elsewhere. SM2 dual
+// UploadUserCertificate (CAS API reference, user certificate actions): a certificate and its key from elsewhere. SM2 dual
 // certificates (SignCert/EncryptCert) are not supported by certdesk.
 import { CertError } from '../../../domain/errors.js';
 import { defineAction } from '../action.js';

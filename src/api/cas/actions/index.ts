@@ -1,4 +1,4 @@
-// The actions certdesk serves, by exact CAS name (CAS doc §1). Each file declares its
+// The actions certdesk serves, by exact CAS name (Alibaba Cloud CAS API reference (2020-04-07), API overview). Each file declares its
 // parameters and calls one use case (principle 5).
 import type { CasAction } from '../action.js';
 import CancelCertificateForPackageRequest from './CancelCertificateForPackageRequest.js';
