@@ -94,6 +94,8 @@ describe('DescribeCertificateState floods trigger a bounded number of validation
     const dnsBefore = await settled(dnsQueries, 600, () => dnsQueries() > 0);
     const getsBefore = await settled(gets, 600, () => gets() > 0);
     assert.ok(dnsBefore > 0 && getsBefore > 0, `submission attempted both (${dnsBefore} queries, ${getsBefore} GETs)`);
+    // Submission and that call may each have made an attempt (or one, when they met), so
+    // dnsBefore is at least one attempt's queries: a generous unit for the upper bound.
     const perDnsAttempt = dnsBefore;
 
     const [dnsMs, fileMs] = await Promise.all([flood(client, dnsOrder, 500), flood(client, fileOrder, 500)]);
@@ -105,7 +107,7 @@ describe('DescribeCertificateState floods trigger a bounded number of validation
       dnsAfter <= attempts(dnsMs) * perDnsAttempt,
       `${dnsAfter} DNS queries for 500 calls in ${dnsMs} ms (at most ${attempts(dnsMs)} attempts of ${perDnsAttempt})`,
     );
-    assert.ok(dnsAfter >= perDnsAttempt, 'the flood did trigger an attempt (the record may just have been published)');
+    assert.ok(dnsAfter >= 1, 'the flood did trigger an attempt');
     assert.ok(getsAfter <= attempts(fileMs), `${getsAfter} HTTP GETs for 500 calls in ${fileMs} ms`);
     assert.ok(getsAfter >= 1, 'the flood did trigger an attempt');
   });
