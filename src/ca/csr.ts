@@ -13,6 +13,7 @@
 
 import crypto from 'node:crypto';
 import { CertError } from '../domain/errors.js';
+import { formatIpv6 } from '../domain/ip-text.js';
 import {
   DerError,
   UniversalTag,
@@ -536,25 +537,5 @@ function readGeneralNames(value: Buffer): RequestedSan {
 function formatIpAddress(octets: Buffer): string {
   if (octets.length === 4) return Array.from(octets).join('.');
   if (octets.length !== 16) throw new DerError('an iPAddress must be 4 or 16 octets');
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(octets.readUInt16BE(i));
-  // RFC 5952 §4.2: shorten the longest run (the first, on a tie) of two or more zero groups.
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return formatIpv6(octets);
 }

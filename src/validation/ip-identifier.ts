@@ -5,6 +5,7 @@
 // (§7: dns-01 has no name to put a record under).
 
 import { isIP } from 'node:net';
+import { formatIpv6 } from '../domain/ip-text.js';
 import { addressOctets, isPublicAddress } from './address-guard.js';
 import { failedAs, passed, quoteForReason, type CheckResult } from './check-result.js';
 import { HTTP01_MAX_BYTES } from './acme-http-01.js';
@@ -30,27 +31,7 @@ export function normalizeIpIdentifier(value: string): string | undefined {
   if (octets.subarray(0, 10).every((b) => b === 0) && octets[10] === 0xff && octets[11] === 0xff) {
     return `::ffff:${[...octets.subarray(12)].join('.')}`;
   }
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(octets.readUInt16BE(i));
-  // The longest run of zero groups (length >= 2, RFC 5952 §4.2.2), first one on a tie (§4.2.3).
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = (gs: number[]): string => gs.map((g) => g.toString(16)).join(':');
-  if (bestStart === -1) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
+  return formatIpv6(octets);
 }
 
 /**
