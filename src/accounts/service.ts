@@ -1,6 +1,6 @@
 // The account use cases as front ends see them: bound to their dependencies by src/app
 // (domain/use-cases.ts), so a front end changes accounts only through them.
-import { bindUseCases, type Bound } from '../domain/use-cases.js';
+import { useCaseBinder, type Bound } from '../domain/use-cases.js';
 import type { Actor } from '../domain/audit.js';
 import type { AccountDeps } from './deps.js';
 import { createAccount, listAccounts, requireAccount } from './accounts.js';
@@ -60,9 +60,11 @@ export type AccountService = Bound<AccountDeps, typeof ACCOUNT_USE_CASES> & {
   actingAs(actor: Actor): AccountService;
 };
 
+const bindAccountUseCases = useCaseBinder<AccountDeps, typeof ACCOUNT_USE_CASES>(ACCOUNT_USE_CASES);
+
 export function createAccountService(deps: AccountDeps): AccountService {
-  return {
-    ...bindUseCases(deps, ACCOUNT_USE_CASES),
-    actingAs: (actor) => createAccountService({ ...deps, store: deps.store.actingAs(actor) }),
-  };
+  // Made per request by actingAs: one small object (domain/use-cases.ts).
+  const service = bindAccountUseCases(deps) as AccountService;
+  service.actingAs = (actor) => createAccountService({ ...deps, store: deps.store.actingAs(actor) });
+  return service;
 }

@@ -16,3 +16,29 @@ export function bindUseCases<D, F extends Record<string, UseCase<D>>>(deps: D, u
   for (const [name, fn] of Object.entries(useCases)) bound[name] = (...args: unknown[]) => fn(deps, ...args);
   return bound as Bound<D, F>;
 }
+
+const DEPS = Symbol('use case deps');
+
+/**
+ * Like bindUseCases, for bindings made per request (OrderEngine.actingAs): the use cases are
+ * read from a prototype made once, so a binding is one small object, and each use case is
+ * bound to its deps when it is read (binding all of them eagerly cost more than a
+ * microsecond per request, in a loop of such bindings).
+ */
+export function useCaseBinder<D, F extends Record<string, UseCase<D>>>(useCases: F): (deps: D) => Bound<D, F> {
+  const proto: object = {};
+  for (const [name, fn] of Object.entries(useCases)) {
+    Object.defineProperty(proto, name, {
+      enumerable: true,
+      get(this: { [DEPS]: D }) {
+        const deps = this[DEPS];
+        return (...args: unknown[]) => fn(deps, ...args);
+      },
+    });
+  }
+  return (deps) => {
+    const bound = Object.create(proto) as { [DEPS]: D };
+    bound[DEPS] = deps;
+    return bound as unknown as Bound<D, F>;
+  };
+}

@@ -2,7 +2,7 @@
 // endpoints, and the ACME and console front ends to come): its use cases bound to their
 // dependencies by src/app. A front end reads and changes orders only through these; it
 // holds no store with writes (docs/ARCHITECTURE.md, "Store views").
-import { bindUseCases, type Bound } from '../domain/use-cases.js';
+import { useCaseBinder, type Bound } from '../domain/use-cases.js';
 import type { Actor } from '../domain/audit.js';
 import type { OrderDeps } from './deps.js';
 import { cancelOrder } from './cancel-order.js';
@@ -47,10 +47,12 @@ export type OrderEngine = Bound<OrderDeps, typeof ORDER_USE_CASES> & {
   actingAs(actor: Actor): OrderEngine;
 };
 
+const bindOrderUseCases = useCaseBinder<OrderDeps, typeof ORDER_USE_CASES>(ORDER_USE_CASES);
+
 export function createOrderEngine(deps: OrderDeps): OrderEngine {
-  return {
-    ...bindUseCases(deps, ORDER_USE_CASES),
-    chainPem: deps.ca.chainPem,
-    actingAs: (actor) => createOrderEngine({ ...deps, store: deps.store.actingAs(actor) }),
-  };
+  // Made per request by actingAs: one small object (domain/use-cases.ts).
+  const engine = bindOrderUseCases(deps) as OrderEngine;
+  engine.chainPem = deps.ca.chainPem;
+  engine.actingAs = (actor) => createOrderEngine({ ...deps, store: deps.store.actingAs(actor) });
+  return engine;
 }

@@ -175,10 +175,12 @@ export class Store implements ActingStore {
 
   /**
    * The store as `actor` uses it: what a front end binds its use cases to for one request.
-   * Cheap (the root repositories are shared; only the audit repository is made anew).
+   * Cheap: the root repositories are shared through the prototype, only the audit repository
+   * is made anew (copying the 22 repositories instead cost microseconds per request).
    */
   actingAs(actor: Actor): ActingStore {
-    const repos: Repos = { ...this.repos, audit: auditRepo(this.db, actor) };
+    const repos = Object.create(this.repos) as { -readonly [K in keyof Repos]: Repos[K] };
+    repos.audit = auditRepo(this.db, actor);
     return {
       kind: this.kind,
       actor,
