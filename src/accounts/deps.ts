@@ -1,5 +1,5 @@
 import type { Clock, RandomSource, SecretSealer } from '../domain/ports.js';
-import type { StoreView } from '../store/views.js';
+import type { ActingView, StoreView } from '../store/views.js';
 
 /** The tables the account use cases write (`audit`: the operator's actions on accounts, keys and plans). */
 export type AccountRepos =
@@ -7,7 +7,8 @@ export type AccountRepos =
 
 /** What the account use cases need; src/app builds it. */
 export interface AccountDeps {
-  store: StoreView<AccountRepos>;
+  /** Acting for whoever opened it; AccountService.actingAs hands it to a front end's client. */
+  store: ActingView<StoreView<AccountRepos>>;
   clock: Clock;
   random: RandomSource;
   sealer: SecretSealer;

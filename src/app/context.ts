@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import type { AccountDeps } from '../accounts/deps.js';
 import type { Config } from '../config/schema.js';
 import { systemClock, type Clock, type Logger, type RandomSource, type SecretSealer } from '../domain/ports.js';
+import type { Actor } from '../domain/audit.js';
 import { Store, type StoreLocation } from '../store/store.js';
 import { bindMasterKey, openSealer } from './secrets.js';
 import { withOpenCache } from '../crypto/secret-box.js';
@@ -45,6 +46,8 @@ export async function openContext(opts: {
   logger: Logger;
   clock?: Clock;
   random?: RandomSource;
+  /** Whom the store's audit entries name (default: certdesk itself; `certdesk admin`: the operator). */
+  actor?: Actor;
 }): Promise<AppContext> {
   // Existing installations get the private modes too (src/app/data-dir.ts).
   if (existsSync(opts.config.dataDir)) prepareDataDir(opts.config.dataDir);
@@ -52,7 +55,7 @@ export async function openContext(opts: {
   const random = opts.random ?? systemRandom;
   // Opened values are kept for requests that read the same sealed value again (secret-box.ts).
   const sealer = withOpenCache(openSealer(opts.config.dataDir, opts.env), OPENED_SECRETS_KEPT);
-  const store = await Store.open(storeLocation(opts.config, opts.env));
+  const store = await Store.open(storeLocation(opts.config, opts.env), opts.actor ? { actor: opts.actor } : {});
   try {
     await bindMasterKey(store, sealer);
   } catch (e) {

@@ -2,7 +2,7 @@
 // by --data-dir / --database-url, also while `certdesk serve` runs on it.
 import { userInfo } from 'node:os';
 import { CertError } from '../domain/errors.js';
-import { actingAs, AUDIT_KINDS, type Actor } from '../domain/audit.js';
+import { AUDIT_KINDS, type Actor } from '../domain/audit.js';
 import { listAuditEvents } from '../audit/list.js';
 import { buildConfig, consoleBaseUrl } from '../config/schema.js';
 import { openContext, type AppContext } from '../app/context.js';
@@ -541,9 +541,10 @@ export const adminCommands: readonly Command[] = Object.entries(ADMIN_COMMANDS).
   config: ['store'],
   async run({ flags, positionals, env }) {
     const config = buildConfig(configFlags(flags));
-    const ctx = await openContext({ config, env, logger: silentLogger });
+    // Everything this command changes is audited as done by the operator at this terminal.
+    const ctx = await openContext({ config, env, logger: silentLogger, actor: cliOperator() });
     try {
-      await actingAs(cliOperator(), () => c.run(ctx, flags, positionals, printerFor(flags.json === true)));
+      await c.run(ctx, flags, positionals, printerFor(flags.json === true));
     } finally {
       await ctx.store.close();
     }

@@ -3,8 +3,6 @@
 // records: certificate requests and their validation, issuance, revocation, and the actions
 // of its personnel). An entry never holds a secret: AccessKey secrets, private keys and the
 // operator token are never put in `detail`.
-import { AsyncLocalStorage } from 'node:async_hooks';
-
 export const AUDIT_KINDS = [
   'account.created',
   'access_key.created',
@@ -64,16 +62,9 @@ export interface AuditFilter {
 }
 
 // Who is acting is known only at the front end (the CAS gateway's AccessKey, the operator
-// API, the CLI); the entry is written deep in a use case or an event sink. Threading an
-// actor argument through every use case and sink would touch signatures that never read it,
-// so the front runs its call inside `actingAs`, and the audit writer reads `currentActor()`.
-// Anything outside such a call (the worker) acts as certdesk itself.
-const acting = new AsyncLocalStorage<Actor>();
-
-export function actingAs<T>(actor: Actor, fn: () => T): T {
-  return acting.run(actor, fn);
-}
-
-export function currentActor(): Actor {
-  return acting.getStore() ?? SYSTEM_ACTOR;
-}
+// API, the CLI); the entry is written deep in a use case or an event sink. The actor travels
+// with the store: a front end calls the use cases bound to `store.actingAs(actor)`
+// (orders/engine.ts, accounts/service.ts), whose audit repository writes that actor; the
+// store itself (the worker's) acts as certdesk. Not an AsyncLocalStorage: on Node 20 one that
+// has run once keeps promise hooks on for every promise of the process (each promise made
+// and settled calls into JavaScript), a cost every CAS request paid, audited or not.

@@ -1,6 +1,6 @@
 import type { LeafIssuer } from '../ca/leaf-profile.js';
 import type { Clock, Logger, RandomSource, SecretSealer } from '../domain/ports.js';
-import type { ReadRepos, RepoName, StoreView } from '../store/views.js';
+import type { ActingView, ReadRepos, RepoName, StoreView } from '../store/views.js';
 import type { DnsResolver, HttpFetcher, TlsConnector } from '../validation/ports.js';
 import type { EventRepoReads, EventRepoWrites, EventSink } from './events.js';
 
@@ -52,7 +52,8 @@ export type OrderRepoReads = 'plans' | 'contacts' | 'companies' | EventRepoReads
 
 /** What the order engine needs; src/app builds it. */
 export interface OrderDeps {
-  store: StoreView<OrderRepoWrites, OrderRepoReads>;
+  /** Acting for certdesk itself; OrderEngine.actingAs hands it to a front end's client. */
+  store: ActingView<StoreView<OrderRepoWrites, OrderRepoReads>>;
   clock: Clock;
   random: RandomSource;
   sealer: SecretSealer;

@@ -3,6 +3,7 @@
 // chooses the adapter (openStore); everything else receives a Store.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import { SYSTEM_ACTOR, type Actor } from '../domain/audit.js';
 import { migrateToLatest } from './migrations.js';
 import { openSqliteKysely } from './sqlite/open-sqlite.js';
 import { openPostgresKysely, type PostgresOptions, type PreparedQuery } from './postgres/open-postgres.js';
@@ -48,7 +49,7 @@ const ACCESS_KEY_CHANNEL = 'certdesk_access_keys';
  * `prepared` (PostgreSQL, outside transactions): the statements every API request makes run
  * as prepared statements (postgres/open-postgres.ts); elsewhere they go through Kysely.
  */
-function buildRepos(db: Db, kind: StoreKind, keyFeed?: AccessKeyFeed, prepared?: PreparedQuery) {
+function buildRepos(db: Db, kind: StoreKind, actor: Actor, keyFeed?: AccessKeyFeed, prepared?: PreparedQuery) {
   const nonces = nonceRepo(db, prepared);
   const rateCounters = rateCounterRepo(db, prepared);
   return {
@@ -72,14 +73,31 @@ function buildRepos(db: Db, kind: StoreKind, keyFeed?: AccessKeyFeed, prepared?:
     rateCounters,
     stats: statsRepo(db),
     acme: acmeRepo(db, kind),
-    audit: auditRepo(db),
+    audit: auditRepo(db, actor),
     consoleSessions: consoleSessionRepo(db),
   };
 }
 
 export type Repos = ReturnType<typeof buildRepos>;
 
-export class Store {
+/**
+ * The store as one actor uses it (Store.actingAs): the same repositories and transactions,
+ * with audit entries naming that actor (domain/audit.ts).
+ */
+export interface ActingStore {
+  readonly kind: StoreKind;
+  readonly actor: Actor;
+  readonly repos: Repos;
+  writeTransaction<T>(fn: (repos: Repos, tx: Db) => Promise<T>): Promise<T>;
+  actingAs(actor: Actor): ActingStore;
+}
+
+export interface StoreOptions {
+  /** Whom the store's audit entries name (default: certdesk itself; `certdesk admin`: the operator). */
+  actor?: Actor;
+}
+
+export class Store implements ActingStore {
   readonly repos: Repos;
   /** Transactions announce key changes too, but do not read through the cache. */
   private txKeyFeed: AccessKeyFeed | undefined;
@@ -91,7 +109,8 @@ export class Store {
     readonly kind: StoreKind,
     readonly db: Kysely<Database>,
     private readonly location: StoreLocation,
-    private readonly prepared?: PreparedQuery,
+    private readonly prepared: PreparedQuery | undefined,
+    readonly actor: Actor,
   ) {
     let rootFeed: AccessKeyFeed | undefined;
     if (kind === 'postgres') {
@@ -113,10 +132,10 @@ export class Store {
       rootFeed = { ...this.txKeyFeed, cache };
       this.txKeyFeed = { ...this.txKeyFeed, dropCached: (id) => cache.invalidate(id) };
     }
-    this.repos = buildRepos(db, kind, rootFeed, prepared);
+    this.repos = buildRepos(db, kind, actor, rootFeed, prepared);
   }
 
-  static async open(location: StoreLocation): Promise<Store> {
+  static async open(location: StoreLocation, opts: StoreOptions = {}): Promise<Store> {
     let db: Kysely<Database>;
     let prepared: PreparedQuery | undefined;
     if (location.kind === 'sqlite') {
@@ -142,7 +161,7 @@ export class Store {
       await prepared?.close();
       throw e;
     }
-    return new Store(location.kind, db, location, prepared);
+    return new Store(location.kind, db, location, prepared, opts.actor ?? SYSTEM_ACTOR);
   }
 
   /**
@@ -150,14 +169,33 @@ export class Store {
    * read-then-write (quota check, state transition) cannot interleave with another writer.
    * SQLite: BEGIN IMMEDIATE. PostgreSQL: callers lock the rows they decide on (FOR UPDATE).
    */
-  async writeTransaction<T>(fn: (repos: Repos, tx: Db) => Promise<T>): Promise<T> {
+  writeTransaction<T>(fn: (repos: Repos, tx: Db) => Promise<T>): Promise<T> {
+    return this.transaction(this.actor, fn);
+  }
+
+  /**
+   * The store as `actor` uses it: what a front end binds its use cases to for one request.
+   * Cheap (the root repositories are shared; only the audit repository is made anew).
+   */
+  actingAs(actor: Actor): ActingStore {
+    const repos: Repos = { ...this.repos, audit: auditRepo(this.db, actor) };
+    return {
+      kind: this.kind,
+      actor,
+      repos,
+      writeTransaction: (fn) => this.transaction(actor, fn),
+      actingAs: (other) => this.actingAs(other),
+    };
+  }
+
+  private async transaction<T>(actor: Actor, fn: (repos: Repos, tx: Db) => Promise<T>): Promise<T> {
     if (this.kind === 'postgres') {
-      return this.db.transaction().execute((tx) => fn(buildRepos(tx, this.kind, this.txKeyFeed), tx));
+      return this.db.transaction().execute((tx) => fn(buildRepos(tx, this.kind, actor, this.txKeyFeed), tx));
     }
     return this.db.connection().execute(async (conn) => {
       await sql`begin immediate`.execute(conn);
       try {
-        const result = await fn(buildRepos(conn, this.kind), conn);
+        const result = await fn(buildRepos(conn, this.kind, actor), conn);
         await sql`commit`.execute(conn);
         return result;
       } catch (e) {

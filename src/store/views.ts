@@ -6,6 +6,7 @@
 //     Store itself).
 //   - Use cases declare a StoreView of the repositories they write, and read ones as reads.
 // `Store` satisfies every view structurally: src/app passes the one store in, typed narrower.
+import type { Actor } from '../domain/audit.js';
 import type { Repos, StoreKind } from './store.js';
 
 export type { Repos } from './store.js';
@@ -79,6 +80,12 @@ export interface StoreView<W extends RepoName, R extends keyof ReadRepos = never
   /** Store.writeTransaction: one transaction holding the write lock from its first statement. */
   writeTransaction<T>(fn: (repos: ViewRepos<W, R>) => Promise<T>): Promise<T>;
 }
+
+/**
+ * A view that can be handed to one actor (Store.actingAs): the same view, whose audit entries
+ * name `actor`. What src/app gives the use cases that front ends call for their clients.
+ */
+export type ActingView<V> = V & { actingAs(actor: Actor): ActingView<V> };
 
 /** What a front end may do with the store: read `R`, and check that it answers. */
 export interface ReadView<R extends keyof ReadRepos> {

@@ -1,7 +1,6 @@
 // The worker loop: claims due jobs from the store with a lease, runs them, and completes
 // or reschedules them. Several workers (threads of one process, or processes sharing one
 // PostgreSQL) can run at once; a lease that expires because its process died is taken over.
-import { actingAs, SYSTEM_ACTOR } from '../domain/audit.js';
 import { randomBytes } from 'node:crypto';
 import type { Clock, Logger } from '../domain/ports.js';
 import type { StoreView } from '../store/views.js';
@@ -42,9 +41,8 @@ export function startWorker(opts: WorkerOptions): Worker {
     const handler = opts.handlers[job.kind];
     let outcome: AttemptOutcome;
     try {
-      // certdesk itself acts here, even when a request's wake() started this turn (its
-      // acting context would otherwise carry over through the timer; domain/audit.ts).
-      outcome = await actingAs(SYSTEM_ACTOR, () => handler(job.refId, { owner, leaseMs }));
+      // certdesk itself acts here: the handlers hold the store that acts for it (domain/audit.ts).
+      outcome = await handler(job.refId, { owner, leaseMs });
     } catch (e) {
       opts.logger.log('error', 'job failed', {
         job: job.kind,

@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CertError } from '../../domain/errors.js';
-import { actingAs } from '../../domain/audit.js';
+import type { Actor } from '../../domain/audit.js';
 import { adminRoutes, type AdminServices } from './routes.js';
 
 export interface Exposition {
@@ -44,17 +44,19 @@ export function operatorPlugin(opts: {
     await app.register(
       async (v1) => {
         v1.addHook('onRequest', guard);
-        // Every operator call runs as the operator, from the client's address: the audit
+        // Every operator call acts as the operator, from the client's address: the audit
         // trail records who acted (domain/audit.ts).
-        v1.addHook('onRoute', (route) => {
-          const handler = route.handler;
-          route.handler = function (this: unknown, req, reply) {
-            return actingAs({ kind: 'operator', id: 'api', remoteAddress: req.ip }, () =>
-              handler.call(this as never, req, reply),
-            );
-          };
-        });
-        await v1.register(adminRoutes(opts.services));
+        await v1.register(
+          adminRoutes((req) => {
+            const actor: Actor = { kind: 'operator', id: 'api', remoteAddress: req.ip };
+            const { services } = opts;
+            return {
+              ...services,
+              accounts: services.accounts.actingAs(actor),
+              orders: services.orders.actingAs(actor),
+            };
+          }),
+        );
         // Unknown paths under /v1 need the token too: without it, nothing says which paths exist.
         v1.setNotFoundHandler(async () => {
           throw new CertError('unknown_path', 'No such operator endpoint.');

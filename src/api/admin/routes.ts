@@ -2,6 +2,7 @@
 // runs; src/api/edge/errors.ts turns a refusal into MissingParameter / InvalidParameter),
 // then one call into a use case.
 import Type from 'typebox';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CertError } from '../../domain/errors.js';
 import type { AccountService } from '../../accounts/service.js';
@@ -40,7 +41,10 @@ const Optional = (max: number) => Type.Optional(Type.String({ maxLength: max }))
 const closed = <P extends Parameters<typeof Type.Object>[0]>(props: P) =>
   Type.Object(props, { additionalProperties: false });
 
-export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
+/** The services as one request's caller uses them (src/api/admin/plugin.ts: acting as the operator, from its address). */
+export type AdminServicesFor = (req: FastifyRequest) => AdminServices;
+
+export function adminRoutes(s: AdminServicesFor): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/acme/eab',
@@ -55,7 +59,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
         },
       },
       async (req, reply) => {
-        const r = await s.acmeEab.createEabKey({
+        const r = await s(req).acmeEab.createEabKey({
           accountId: req.body.AccountId,
           productCode: req.body.ProductCode,
           ...(req.body.MaxAccounts !== undefined ? { maxAccounts: req.body.MaxAccounts } : {}),
@@ -67,23 +71,23 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
     );
     app.get('/acme/eab', { schema: { querystring: Type.Object({ AccountId: Type.Optional(Id) }) } }, async (req) => ({
       RequestId: req.id,
-      EabKeys: await s.acmeEab.listEabKeys(req.query.AccountId),
+      EabKeys: await s(req).acmeEab.listEabKeys(req.query.AccountId),
     }));
     app.post(
       '/acme/eab/:key/revoke',
       { schema: { params: Type.Object({ key: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) }) } },
       async (req) => {
-        await s.acmeEab.revokeEabKey(req.params.key);
+        await s(req).acmeEab.revokeEabKey(req.params.key);
         return { RequestId: req.id };
       },
     );
     app.post('/accounts', { schema: { body: closed({ Name }) } }, async (req, reply) => {
       reply.code(201);
-      return { RequestId: req.id, ...(await s.accounts.createAccount(req.body.Name)) };
+      return { RequestId: req.id, ...(await s(req).accounts.createAccount(req.body.Name)) };
     });
     app.get('/accounts', { schema: {} }, async (req) => ({
       RequestId: req.id,
-      Accounts: await s.accounts.listAccounts(),
+      Accounts: await s(req).accounts.listAccounts(),
     }));
 
     app.post(
@@ -93,24 +97,24 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
         reply.code(201);
         return {
           RequestId: req.id,
-          ...(await s.accounts.createAccessKey(req.params.id, req.body.Policy || undefined)),
+          ...(await s(req).accounts.createAccessKey(req.params.id, req.body.Policy || undefined)),
         };
       },
     );
     app.get('/accounts/:id/keys', { schema: { params: AccountPath } }, async (req) => ({
       RequestId: req.id,
-      AccessKeys: await s.accounts.listAccessKeys(req.params.id),
+      AccessKeys: await s(req).accounts.listAccessKeys(req.params.id),
     }));
     app.post('/keys/:key/disable', { schema: { params: KeyPath } }, async (req) => {
-      await s.accounts.setAccessKeyEnabled(req.params.key, false);
+      await s(req).accounts.setAccessKeyEnabled(req.params.key, false);
       return { RequestId: req.id };
     });
     app.post('/keys/:key/enable', { schema: { params: KeyPath } }, async (req) => {
-      await s.accounts.setAccessKeyEnabled(req.params.key, true);
+      await s(req).accounts.setAccessKeyEnabled(req.params.key, true);
       return { RequestId: req.id };
     });
     app.delete('/keys/:key', { schema: { params: KeyPath } }, async (req) => {
-      await s.accounts.deleteAccessKey(req.params.key);
+      await s(req).accounts.deleteAccessKey(req.params.key);
       return { RequestId: req.id };
     });
 
@@ -127,7 +131,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
         },
       },
       async (req, reply) => {
-        const plan = await s.accounts.grantPlan({
+        const plan = await s(req).accounts.grantPlan({
           accountId: req.params.id,
           productCode: req.body.ProductCode,
           count: req.body.Count,
@@ -139,7 +143,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
     );
     app.get('/accounts/:id/plans', { schema: { params: AccountPath } }, async (req) => ({
       RequestId: req.id,
-      Plans: await s.accounts.listPlans(req.params.id),
+      Plans: await s(req).accounts.listPlans(req.params.id),
     }));
 
     app.post(
@@ -156,7 +160,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
         },
       },
       async (req, reply) => {
-        const row = await s.accounts.addContact(req.params.id, {
+        const row = await s(req).accounts.addContact(req.params.id, {
           name: req.body.Name,
           email: req.body.Email,
           mobile: req.body.Mobile,
@@ -170,7 +174,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
       '/accounts/:id/contacts',
       { schema: { params: AccountPath, querystring: closed({ Keyword: Optional(256) }) } },
       async (req) => {
-        const page = await s.accounts.listContacts(req.params.id, {
+        const page = await s(req).accounts.listContacts(req.params.id, {
           keyword: req.query.Keyword || undefined,
           page: 1,
           pageSize: 1000,
@@ -179,7 +183,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
       },
     );
     app.delete('/accounts/:id/contacts/:child', { schema: { params: ChildPath } }, async (req) => {
-      await s.accounts.removeContact(req.params.id, req.params.child);
+      await s(req).accounts.removeContact(req.params.id, req.params.child);
       return { RequestId: req.id };
     });
 
@@ -200,7 +204,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
       },
       async (req, reply) => {
         const b = req.body;
-        const row = await s.accounts.addCompany(req.params.id, {
+        const row = await s(req).accounts.addCompany(req.params.id, {
           name: b.Name,
           country: b.Country || undefined,
           province: b.Province || undefined,
@@ -214,10 +218,10 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
     );
     app.get('/accounts/:id/companies', { schema: { params: AccountPath } }, async (req) => ({
       RequestId: req.id,
-      Companies: (await s.accounts.listCompanies(req.params.id)).map(companyView),
+      Companies: (await s(req).accounts.listCompanies(req.params.id)).map(companyView),
     }));
     app.delete('/accounts/:id/companies/:child', { schema: { params: ChildPath } }, async (req) => {
-      await s.accounts.removeCompany(req.params.id, req.params.child);
+      await s(req).accounts.removeCompany(req.params.id, req.params.child);
       return { RequestId: req.id };
     });
 
@@ -234,26 +238,26 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
       },
       async (req) => ({
         RequestId: req.id,
-        Orders: (await s.orders.listOrdersForOperator({ state: req.query.state, accountId: req.query.account })).map(
-          operatorOrderView,
-        ),
+        Orders: (
+          await s(req).orders.listOrdersForOperator({ state: req.query.state, accountId: req.query.account })
+        ).map(operatorOrderView),
       }),
     );
     const OrderPath = Type.Object({ id: Id });
     app.post('/orders/:id/approve', { schema: { params: OrderPath } }, async (req) => {
-      await s.orders.approveOrder(req.params.id);
+      await s(req).orders.approveOrder(req.params.id);
       return { RequestId: req.id };
     });
     app.post(
       '/orders/:id/reject',
       { schema: { params: OrderPath, body: closed({ Reason: Type.String({ minLength: 1, maxLength: 1024 }) }) } },
       async (req) => {
-        await s.orders.rejectOrder(req.params.id, req.body.Reason);
+        await s(req).orders.rejectOrder(req.params.id, req.body.Reason);
         return { RequestId: req.id };
       },
     );
     app.post('/orders/:id/submit', { schema: { params: OrderPath } }, async (req) => {
-      await s.orders.resubmitOrder(req.params.id);
+      await s(req).orders.resubmitOrder(req.params.id);
       return { RequestId: req.id };
     });
     app.post(
@@ -265,7 +269,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
         },
       },
       async (req) => {
-        const r = await s.orders.revokeBySerial(
+        const r = await s(req).orders.revokeBySerial(
           req.params.serial,
           parseRevocationReason(req.body.Reason || 'unspecified'),
         );
@@ -291,7 +295,7 @@ export function adminRoutes(s: AdminServices): FastifyPluginAsyncTypebox {
       },
       async (req) => {
         const q = req.query;
-        const events = await listAuditEvents(s.store, {
+        const events = await listAuditEvents(s(req).store, {
           ...(q.account !== undefined ? { accountId: q.account } : {}),
           ...(q.order !== undefined ? { orderId: q.order } : {}),
           ...(q.since !== undefined ? { since: q.since } : {}),

@@ -10,7 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CertError } from '../../domain/errors.js';
-import { actingAs } from '../../domain/audit.js';
+import type { Actor } from '../../domain/audit.js';
+import type { AccountService } from '../../accounts/service.js';
+import type { OrderEngine } from '../../orders/engine.js';
 import { policyAllows, ramActionName } from '../../policy/action-policy.js';
 import type { CasAction, CasDeps } from './action.js';
 import { decodeParams } from './params.js';
@@ -199,6 +201,25 @@ async function admit(deps: CasDeps, auth: Authenticated): Promise<void> {
   if (refused) throw refused;
 }
 
+/**
+ * The deps one request's action runs with: the use cases act for its AccessKey, so what they
+ * change is audited as done by it (domain/audit.ts). Bound on first use (an action uses one
+ * of the two services, often only to read).
+ */
+function depsActingFor(deps: CasDeps, actor: Actor): CasDeps {
+  let orders: OrderEngine | undefined;
+  let accounts: AccountService | undefined;
+  return {
+    ...deps,
+    get orders() {
+      return (orders ??= deps.orders.actingAs(actor));
+    },
+    get accounts() {
+      return (accounts ??= deps.accounts.actingAs(actor));
+    },
+  };
+}
+
 export interface CasGateway {
   /** Answers one request whose body was read (or refused: too_large) by the server adapter. */
   answer(req: CasHttpRequest, body: Buffer | CertError): Promise<CasReply>;
@@ -233,23 +254,21 @@ export function createCasGateway(opts: GatewayOptions): CasGateway {
       try {
         const decoded = decodeParams(auth.action.params, auth.signed.params);
         // The audit trail records what this AccessKey did, from where (domain/audit.ts).
-        const actor = {
+        const actor: Actor = {
           kind: 'access_key',
           id: auth.signed.accessKeyId,
           remoteAddress: req.remoteAddress ?? null,
-        } as const;
-        result = await actingAs(actor, () =>
-          auth.action.run(
-            {
-              requestId,
-              accountId: auth.accountId,
-              accessKeyId: auth.signed.accessKeyId,
-              deps,
-              raw: auth.signed.params,
-              admitted,
-            },
-            decoded,
-          ),
+        };
+        result = await auth.action.run(
+          {
+            requestId,
+            accountId: auth.accountId,
+            accessKeyId: auth.signed.accessKeyId,
+            deps: depsActingFor(deps, actor),
+            raw: auth.signed.params,
+            admitted,
+          },
+          decoded,
         );
       } finally {
         // A refused request (nonce reused, throttled) gets that answer, whatever a reading action found meanwhile.

@@ -2,7 +2,6 @@
 // JSON in, JSON out, errors in CAS form so one client library reads both APIs.
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { actingAs } from '../../domain/audit.js';
 import { CertError } from '../../domain/errors.js';
 import type { OrderEngine } from '../../orders/engine.js';
 
@@ -18,7 +17,7 @@ const Body = Type.Object(
   { additionalProperties: false },
 );
 
-export function revokeByKeyHandler(orders: Pick<OrderEngine, 'revokeWithKeyProof'>): FastifyPluginAsyncTypebox {
+export function revokeByKeyHandler(orders: Pick<OrderEngine, 'actingAs'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/v1/revoke-by-key',
@@ -37,14 +36,12 @@ export function revokeByKeyHandler(orders: Pick<OrderEngine, 'revokeWithKeyProof
       },
       async (req) => {
         // Whoever holds the key; the audit trail records the address it came from.
-        const r = await actingAs({ kind: 'relying_party', id: null, remoteAddress: req.ip }, () =>
-          orders.revokeWithKeyProof({
-            certificatePem: req.body.Certificate,
-            reason: req.body.Reason || 'unspecified',
-            timestamp: req.body.Timestamp,
-            signature: req.body.Signature,
-          }),
-        );
+        const r = await orders.actingAs({ kind: 'relying_party', id: null, remoteAddress: req.ip }).revokeWithKeyProof({
+          certificatePem: req.body.Certificate,
+          reason: req.body.Reason || 'unspecified',
+          timestamp: req.body.Timestamp,
+          signature: req.body.Signature,
+        });
         return { RequestId: req.id, CertificateId: r.certificateId, SerialNo: r.serial };
       },
     );

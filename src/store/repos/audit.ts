@@ -2,23 +2,25 @@
 // refuse UPDATE and DELETE (migration 0009). Writers call `append` inside the transaction of
 // the change, so the record commits or rolls back with it.
 import type { Db } from '../store.js';
-import { currentActor, type Actor, type AuditEvent, type AuditFilter, type AuditRecord } from '../../domain/audit.js';
+import { type Actor, type AuditEvent, type AuditFilter, type AuditRecord } from '../../domain/audit.js';
 import { auditEventFromRow, auditEventToRow } from '../mappers.js';
 
 /** Entries returned by one list at most. */
 export const MAX_AUDIT_PAGE = 10_000;
 
-export function auditRepo(db: Db) {
+/** `actor`: whom the entries name unless a call says otherwise (the store's actor: Store.actingAs). */
+export function auditRepo(db: Db, actor: Actor) {
+  const actingActor = actor;
   return {
-    /** Records `e` as done by `actor` (default: whoever the front end said is acting) at `at`. */
-    async append(e: AuditRecord, at: number, actor: Actor = currentActor()): Promise<void> {
+    /** Records `e` as done by `actor` (default: the actor the store acts for) at `at`. */
+    async append(e: AuditRecord, at: number, actor: Actor = actingActor): Promise<void> {
       await db
         .insertInto('audit_events')
         .values(auditEventToRow(e, actor, at))
         .execute();
     },
     /** Records many entries at once (a mass revocation's batch), in chunks that stay under SQLite's bound-parameter limit. */
-    async appendMany(es: readonly AuditRecord[], at: number, actor: Actor = currentActor()): Promise<void> {
+    async appendMany(es: readonly AuditRecord[], at: number, actor: Actor = actingActor): Promise<void> {
       for (let i = 0; i < es.length; i += 500) {
         await db
           .insertInto('audit_events')
