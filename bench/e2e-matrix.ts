@@ -6,6 +6,7 @@
 // 50 ms after. Per phase: orders/s, API requests per order, CPU per order of certdesk (this
 // process minus the client thread) and of the client thread, submit->issued p50/p99, and
 // publication->issued p50 (the record on the DNS server to the order's row in `certificate`).
+import { loadavg } from 'node:os';
 import { runEndToEnd, type EndToEndResult } from './end-to-end.js';
 import { machineShares, readCpuSnapshot } from './machine.js';
 import { opensslSpeed } from './openssl-speed.js';
@@ -22,7 +23,8 @@ export async function runE2eMatrix(opts: {
 }) {
   process.stderr.write('bench: openssl speed -seconds 2 ecdsap256\n');
   const ossl = await opensslSpeed(2);
-  const rows: Array<{ store: string; inFlight: number; r: EndToEndResult; others: number | undefined }> = [];
+  const rows: Array<{ store: string; inFlight: number; r: EndToEndResult; others: number | undefined; load: number }> =
+    [];
   for (const store of opts.stores) {
     for (const inFlight of opts.inFlight) {
       process.stderr.write(`bench: end-to-end ${store}, ${opts.orders} orders, ${inFlight} in flight\n`);
@@ -35,7 +37,7 @@ export async function runE2eMatrix(opts: {
         ...(store === 'postgres' ? { databaseUrl: opts.databaseUrl } : {}),
         flags: opts.flags,
       });
-      rows.push({ store, inFlight, r, others: machineShares(before, readCpuSnapshot())?.others });
+      rows.push({ store, inFlight, r, others: machineShares(before, readCpuSnapshot())?.others, load: loadavg()[0]! });
     }
   }
   const f = (x: number | undefined, d = 0) => (x === undefined || Number.isNaN(x) ? '?' : x.toFixed(d));
@@ -48,16 +50,17 @@ export async function runE2eMatrix(opts: {
             .join(' ')}`
     }; openssl speed ecdsap256 1 core: ${Math.round(ossl.signsPerSecond).toLocaleString('en')} signs/s`,
     '',
-    'store     in flight  orders/s  req/order  cpu ms/order certdesk  client  submit->issued p50  p99  pub->issued p50  failed  others busy',
+    'store     in flight  orders/s  req/order  cpu ms/order certdesk  client  submit->issued p50  p99  pub->issued p50  failed  others busy  load',
     ...rows.map(
-      ({ store, inFlight, r, others }) =>
+      ({ store, inFlight, r, others, load }) =>
         `${store.padEnd(9)} ${String(inFlight).padStart(9)} ${f(r.ordersPerSecond, 1).padStart(9)} ${f(r.requests / Math.max(1, r.orders), 1).padStart(10)}` +
         ` ${f(r.serverCpuPerOrderMs, 2).padStart(22)} ${f(r.clientCpuPerOrderMs, 2).padStart(7)} ${f(r.p50Ms).padStart(19)} ${f(r.p99Ms).padStart(4)}` +
-        ` ${f(r.publishToIssuedP50Ms).padStart(16)} ${String(r.errors.length).padStart(7)}  ${others === undefined ? '?' : `${Math.round(others * 100)}%`}`,
+        ` ${f(r.publishToIssuedP50Ms).padStart(16)} ${String(r.errors.length).padStart(7)}  ${(others === undefined ? '?' : `${Math.round(others * 100)}%`).padStart(11)}  ${load.toFixed(1).padStart(4)}`,
     ),
     '',
     `  target: 300 orders/s on SQLite at 32 in flight, pub->issued p50 < 50 ms. Client: the official SDK in a worker thread, polling every ${POLL_MS} ms.`,
-    `  "others busy": CPU share other processes took meanwhile; above 10% the figures are NOT CONCLUSIVE (shared machine).`,
+    `  "others busy": CPU share other processes took meanwhile; above 10% the figures are NOT CONCLUSIVE (shared machine);`,
+    `  "load": the 1-minute load average at the phase's end. CPU per order is the figure least moved by load.`,
     ...rows.flatMap(({ store, inFlight, r }) =>
       r.errors.length > 0
         ? [`  ${store} ${inFlight}: ${r.errors.length} FAILED, e.g. ${r.errors.slice(0, 2).join('; ')}`]

@@ -49,8 +49,10 @@ export function threadCpuMs(): number | undefined {
 }
 
 export type FromClient =
-  { type: 'publish'; id: number; name: string; value: string } | { type: 'done'; result: ClientResult };
-export type ToClient = { type: 'published'; id: number };
+  | { type: 'ready' }
+  | { type: 'publish'; id: number; name: string; value: string }
+  | { type: 'done'; result: ClientResult };
+export type ToClient = { type: 'published'; id: number } | { type: 'start' };
 
 const port = parentPort;
 if (port === null) throw new Error('bench/order-client-worker.ts runs as a worker thread');
@@ -58,7 +60,10 @@ const input = workerData as ClientInput;
 
 let nextPublish = 0;
 const waiting = new Map<number, () => void>();
+let started: () => void;
+const startSignal = new Promise<void>((r) => (started = r));
 port.on('message', (m: ToClient) => {
+  if (m.type === 'start') return started();
   waiting.get(m.id)?.();
   waiting.delete(m.id);
 });
@@ -144,4 +149,7 @@ async function main(): Promise<ClientResult> {
   };
 }
 
+// Loaded (the SDK's modules compiled): the main thread starts counting CPU time from here.
+port.postMessage({ type: 'ready' } satisfies FromClient);
+await startSignal;
 port.postMessage({ type: 'done', result: await main() } satisfies FromClient);

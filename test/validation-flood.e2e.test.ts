@@ -1,10 +1,11 @@
 // Validation as an amplifier. Before: every DescribeCertificateState on an order waiting for
 // domain validation started an attempt at once, so 7,000 calls in 10 s made certdesk send
 // about 1,065 HTTP GETs and 2,100 DNS queries to the order's names, which a customer can point
-// at a third party. Now the attempts those calls trigger are bounded per order
-// (--validation-nudge-interval-ms) and per account (--validation-nudges-per-minute); the
-// other calls are answered from the last attempt's result. Counted at the loopback challenge
-// server's DNS and HTTP sides.
+// at a third party. Now the attempts those calls trigger are bounded per order (a schedule:
+// 50 ms after the first, doubling up to --validation-nudge-interval-ms) and per account
+// (--validation-nudges-per-minute beyond each order's first few); the other calls are
+// answered from the last attempt's result. Counted at the loopback challenge server's DNS
+// and HTTP sides.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Certdesk } from './support/harness.js';
@@ -13,8 +14,21 @@ import { Cas, casClient, type CasClient } from './support/sdk.js';
 import { freshDomain, startWithChallenges } from './support/orders.js';
 import { createAccount } from '../src/accounts/accounts.js';
 import { grantPlan } from '../src/accounts/plans.js';
+import { NUDGE_FIRST_GAP_MS, NUDGE_FREE_PER_ORDER, nudgeGap } from '../src/app/validation-nudges.js';
 
 const INTERVAL_MS = 3000;
+
+/**
+ * The most attempts one order's nudges can make in `ms`: the schedule's points from a fresh
+ * start (0, 50, 150, 350, ... then one per interval), and one deferred to the end of the gap.
+ */
+function scheduleBound(ms: number): number {
+  let n = 1;
+  for (let t = 0; ; n++) {
+    t += nudgeGap({ firstGapMs: NUDGE_FIRST_GAP_MS, orderIntervalMs: INTERVAL_MS }, n);
+    if (t > ms) return n + 1;
+  }
+}
 
 async function newCustomer(cd: Certdesk, name: string): Promise<CasClient> {
   const key = await createAccount(cd.ctx.accounts, name);
@@ -88,21 +102,24 @@ describe('DescribeCertificateState floods trigger a bounded number of validation
     const fileOrder = await submit(client, fileName, 'FILE');
     const dnsQueries = () => cs.dnsQueries().filter((q) => q.name.endsWith(dnsName)).length;
     const gets = () => cs.httpRequests().filter((r) => r.host === fileName).length;
-    // The first attempt of each (one DescribeCertificateState asks for it, whatever submission scheduled).
+    // The first attempt of each: one DescribeCertificateState asks for it (submission schedules
+    // none sooner than --validation-retry-ms).
     for (const id of [dnsOrder, fileOrder])
       await client.describeCertificateState(new Cas.DescribeCertificateStateRequest({ orderId: id }));
     const dnsBefore = await settled(dnsQueries, 600, () => dnsQueries() > 0);
     const getsBefore = await settled(gets, 600, () => gets() > 0);
-    assert.ok(dnsBefore > 0 && getsBefore > 0, `submission attempted both (${dnsBefore} queries, ${getsBefore} GETs)`);
-    // Submission and that call may each have made an attempt (or one, when they met), so
-    // dnsBefore is at least one attempt's queries: a generous unit for the upper bound.
+    assert.ok(
+      dnsBefore > 0 && getsBefore > 0,
+      `the describe attempted both (${dnsBefore} queries, ${getsBefore} GETs)`,
+    );
+    // One attempt's queries.
     const perDnsAttempt = dnsBefore;
 
     const [dnsMs, fileMs] = await Promise.all([flood(client, dnsOrder, 500), flood(client, fileOrder, 500)]);
     const dnsAfter = (await settled(dnsQueries, INTERVAL_MS + 500)) - dnsBefore;
     const getsAfter = (await settled(gets, INTERVAL_MS + 500)) - getsBefore;
-    // One attempt at once, then at most one per interval (the last one deferred to its end).
-    const attempts = (ms: number) => 2 + Math.ceil(ms / INTERVAL_MS);
+    // The schedule's handful, then at most one per interval (the last one deferred to its end).
+    const attempts = scheduleBound;
     assert.ok(
       dnsAfter <= attempts(dnsMs) * perDnsAttempt,
       `${dnsAfter} DNS queries for 500 calls in ${dnsMs} ms (at most ${attempts(dnsMs)} attempts of ${perDnsAttempt})`,
@@ -137,9 +154,10 @@ describe('DescribeCertificateState floods trigger a bounded number of validation
       const perAttempt = before / 8;
       await Promise.all(orders.map((id) => flood(client, id, 50)));
       const triggered = ((await settled(count, INTERVAL_MS + 500)) - before) / perAttempt;
-      // 8 of the 11 went to the first describe of each order: 3 are left for the flood.
-      assert.ok(triggered <= 3, `${triggered} attempts triggered for 8 orders with 3 left of 11 per minute`);
-      assert.ok(triggered >= 1, 'some attempts were triggered');
+      // Each order's free nudges after its first describe, then the account's 11 for all eight.
+      const bound = 8 * (NUDGE_FREE_PER_ORDER - 1) + 11;
+      assert.ok(triggered <= bound, `${triggered} attempts triggered for 8 orders (at most ${bound})`);
+      assert.ok(triggered >= 8, 'the flood triggered attempts of every order');
     } finally {
       await cd2.close();
       await cs2.close();

@@ -1,5 +1,5 @@
 // Builds the order engine's dependencies and the worker from config.
-import { createValidationNudges } from './validation-nudges.js';
+import { NUDGE_FIRST_GAP_MS, NUDGE_FREE_PER_ORDER, createValidationNudges } from './validation-nudges.js';
 import { auditEventSink } from '../audit/event-sink.js';
 import { X509Certificate } from 'node:crypto';
 import { intermediatesOf, type CaHierarchy, type CaIssuer } from './ca-bootstrap.js';
@@ -102,7 +102,7 @@ export function createOcspCaches(hierarchy: CaHierarchy): OcspCaches {
 export function buildOrderDeps(
   ctx: AppContext,
   hierarchy: CaHierarchy,
-  wake: () => void,
+  wake: (at?: number) => void,
   ocspCaches: OcspCaches = createOcspCaches(hierarchy),
 ): OrderDeps {
   const { config } = ctx;
@@ -164,6 +164,8 @@ export function buildOrderDeps(
     },
     wake,
     nudges: createValidationNudges({
+      firstGapMs: Math.min(NUDGE_FIRST_GAP_MS, config.validationNudgeIntervalMs),
+      freePerOrder: NUDGE_FREE_PER_ORDER,
       orderIntervalMs: config.validationNudgeIntervalMs,
       perAccountPerMinute: config.validationNudgesPerMinute,
     }),
@@ -233,13 +235,16 @@ export function startOrderWorker(
   Promise.all([
     ...hierarchy.all.map((c) => ensureCrlScheduled(forIssuer(c.id))),
     ...issuingCas(hierarchy).map((c) => ensureOcspRefreshScheduled(forIssuer(c.id))),
-  ]).then(deps.wake, (e) => ctx.logger.log('error', 'CRL/OCSP scheduling failed', { error: String(e) }));
+  ]).then(
+    () => deps.wake(),
+    (e) => ctx.logger.log('error', 'CRL/OCSP scheduling failed', { error: String(e) }),
+  );
   const worker = startWorker({
     store: ctx.store,
     clock: ctx.clock,
     logger: ctx.logger,
     handlers: {
-      [JOB_VALIDATE]: (id) => runValidationAttempt(deps, id),
+      [JOB_VALIDATE]: (id, turn) => runValidationAttempt(deps, id, turn),
       [JOB_ISSUE]: (id) => runIssuance(deps, id),
       [JOB_CRL]: (id) => runCrlPublication(forIssuer(id), id),
       // Notice e-mails link to the order's console page through a one-time sign-in link.
@@ -257,7 +262,7 @@ export function startOrderWorker(
   // submission, `certdesk admin`) wake this worker at once on PostgreSQL (NOTIFY), not at its next poll.
   const listening = ctx.store.onJobsDue(() => worker.wake());
   return {
-    wake: () => worker.wake(),
+    wake: (at?: number) => worker.wake(at),
     async stop() {
       await listening.close();
       await worker.stop();

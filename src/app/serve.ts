@@ -81,7 +81,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   );
   let worker: Worker | undefined;
   const ocspCaches = createOcspCaches(hierarchy);
-  const orders = buildOrderDeps(ctx, hierarchy, () => worker?.wake(), ocspCaches);
+  const orders = buildOrderDeps(ctx, hierarchy, (at) => worker?.wake(at), ocspCaches);
   const acmeDeps = buildAcmeDeps(ctx, orders);
   if (config.role !== 'api') worker = startOrderWorker(ctx, hierarchy, orders, opts.workerPollMs, acmeDeps);
   // What front ends hold: use cases bound to their deps, never the store's writes.

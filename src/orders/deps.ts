@@ -60,8 +60,8 @@ export interface OrderDeps {
   logger: Logger;
   ca: IssuingCa;
   validation: ValidationSettings;
-  /** Tells an in-process worker that a job is due now (a no-op where none runs). */
-  wake: () => void;
+  /** Tells an in-process worker that a job is due now, or at `at` (a no-op where none runs). */
+  wake: (at?: number) => void;
   /** The bound on validation attempts that DescribeCertificateState triggers (built in src/app). */
   nudges: ValidationNudges;
   /** Called inside the transaction of every state change customers hear about (events.ts). */

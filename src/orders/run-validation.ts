@@ -7,7 +7,7 @@
 import { awaitsCsr, type Authorization, type Order } from '../domain/order.js';
 import { checkCaa, checkDnsTxt, checkHttpFile, type CheckResult } from '../validation/index.js';
 import { getProduct } from '../policy/products.js';
-import type { AttemptOutcome } from '../worker/job-protocol.js';
+import type { AttemptOutcome, JobTurn } from '../worker/job-protocol.js';
 import type { UseCaseDeps } from './deps.js';
 import type { EventRepoReads, EventRepoWrites } from './events.js';
 import { failOrder } from './fail-order.js';
@@ -15,7 +15,7 @@ import { JOB_ISSUE, JOB_VALIDATE } from './job-kinds.js';
 
 export type ValidationDeps = UseCaseDeps<
   'clock' | 'logger' | 'events' | 'validation' | 'wake',
-  'orders' | 'authorizations' | EventRepoWrites,
+  'orders' | 'authorizations' | 'jobs' | EventRepoWrites,
   EventRepoReads
 >;
 
@@ -30,7 +30,16 @@ async function checkControl(deps: ValidationDeps, order: Order, authz: Authoriza
   return checkDnsTxt({ resolver: v.resolver }, { domain: authz.domain, expected: authz.token });
 }
 
-export async function runValidationAttempt(deps: ValidationDeps, orderId: number): Promise<AttemptOutcome> {
+/**
+ * One attempt. `turn` (the worker's, worker/worker.ts): a DV order validated here gets its
+ * issue job leased to that turn, in the transaction that approves it, and the worker runs
+ * it next in the same slot (no claim, no wake-up); without one, the job is queued.
+ */
+export async function runValidationAttempt(
+  deps: ValidationDeps,
+  orderId: number,
+  turn?: JobTurn,
+): Promise<AttemptOutcome> {
   const { repos } = deps.store;
   const order = await repos.orders.getById(orderId);
   if (!order || order.state !== 'domain_verify') return { kind: 'done' }; // cancelled, deleted or moved on meanwhile
@@ -43,7 +52,12 @@ export async function runValidationAttempt(deps: ValidationDeps, orderId: number
     return { kind: 'done' };
   }
 
+  // The checks first (network I/O, outside any transaction), then every write of the attempt
+  // in one transaction: the outcomes and their audit entries (BR method, name, result, what
+  // was seen), and the order's move with its issue job.
+  const checked: Array<{ authz: Authorization; result: CheckResult }> = [];
   let firstProblem: string | undefined;
+  let refusal: string | undefined;
   for (const authz of authzs) {
     if (authz.status === 'valid') continue;
     const control = await checkControl(deps, order, authz);
@@ -54,15 +68,22 @@ export async function runValidationAttempt(deps: ValidationDeps, orderId: number
           { name: authz.domain, issuerDomain: deps.validation.caaIdentity },
         )
       : control;
-    // The outcome and its audit entry (BR method, name, result, what was seen) in one transaction.
-    const status = result.ok ? 'valid' : result.permanent ? 'invalid' : 'pending';
-    const seen = result.ok ? null : result.reason;
-    await deps.store.writeTransaction(async (tx) => {
-      await tx.authorizations.setOutcome(authz.id, {
-        status,
-        lastError: seen,
-        validatedAt: result.ok ? now : null,
-      });
+    checked.push({ authz, result });
+    if (result.ok) continue;
+    if (result.permanent) {
+      refusal = result.reason;
+      break;
+    }
+    firstProblem ??= result.reason;
+  }
+
+  const dv = getProduct(order.productCode).validation === 'DV';
+  const passed = refusal === undefined && firstProblem === undefined;
+  const { moved, issueJob } = await deps.store.writeTransaction(async (tx) => {
+    for (const { authz, result } of checked) {
+      const status = result.ok ? 'valid' : result.permanent ? 'invalid' : 'pending';
+      const seen = result.ok ? null : result.reason;
+      await tx.authorizations.setOutcome(authz.id, { status, lastError: seen, validatedAt: result.ok ? now : null });
       await deps.events(
         tx,
         {
@@ -76,31 +97,21 @@ export async function runValidationAttempt(deps: ValidationDeps, orderId: number
         },
         now,
       );
-    });
-    if (result.ok) continue;
-    if (result.permanent) {
-      await failOrder(deps, order, result.reason, ['domain_verify']);
-      return { kind: 'done' };
     }
-    firstProblem ??= result.reason;
-  }
-
-  if (firstProblem !== undefined) {
-    await repos.orders.update(orderId, { failReason: firstProblem, updatedAt: now });
-    return { kind: 'retry', reason: firstProblem };
-  }
-
-  if (awaitsCsr(order)) {
-    // An ACME order validated through its CAS view: it waits for its CSR (RFC 8555 §7.4 "ready").
-    await repos.orders.moveOrder(
-      orderId,
-      { to: 'ready', from: ['domain_verify'] },
-      { failReason: null, caaCheckedAt: now, updatedAt: now },
-    );
-    return { kind: 'done' };
-  }
-  const dv = getProduct(order.productCode).validation === 'DV';
-  const moved = await deps.store.writeTransaction(async (tx) => {
+    if (refusal !== undefined) return { moved: false, issueJob: undefined };
+    if (firstProblem !== undefined) {
+      await tx.orders.update(orderId, { failReason: firstProblem, updatedAt: now });
+      return { moved: false, issueJob: undefined };
+    }
+    if (awaitsCsr(order)) {
+      // An ACME order validated through its CAS view: it waits for its CSR (RFC 8555 §7.4 "ready").
+      await tx.orders.moveOrder(
+        orderId,
+        { to: 'ready', from: ['domain_verify'] },
+        { failReason: null, caaCheckedAt: now, updatedAt: now },
+      );
+      return { moved: false, issueJob: undefined };
+    }
     const ok = await tx.orders.moveOrder(
       orderId,
       { to: 'process', from: ['domain_verify'] },
@@ -112,9 +123,19 @@ export async function runValidationAttempt(deps: ValidationDeps, orderId: number
         updatedAt: now,
       },
     );
-    if (ok && dv) await tx.jobs.enqueue(JOB_ISSUE, orderId, now, now);
-    return ok;
+    if (!ok || !dv) return { moved: ok, issueJob: undefined };
+    const leased = turn ? await tx.jobs.enqueueLeased(JOB_ISSUE, orderId, turn.owner, now, turn.leaseMs) : undefined;
+    if (leased === undefined) await tx.jobs.enqueue(JOB_ISSUE, orderId, now, now);
+    return { moved: ok, issueJob: leased };
   });
+
+  if (refusal !== undefined) {
+    await failOrder(deps, order, refusal, ['domain_verify']);
+    return { kind: 'done' };
+  }
+  if (firstProblem !== undefined) return { kind: 'retry', reason: firstProblem };
+  if (passed && issueJob !== undefined)
+    return { kind: 'done', next: { id: issueJob, kind: JOB_ISSUE, refId: orderId, attempts: 0 } };
   if (moved && dv) deps.wake();
   return { kind: 'done' };
 }
@@ -130,5 +151,5 @@ export async function requestValidationSoon(
 ): Promise<void> {
   const now = deps.clock.now();
   await deps.store.repos.jobs.enqueue(JOB_VALIDATE, orderId, runAt, now);
-  if (runAt <= now) deps.wake();
+  deps.wake(runAt);
 }

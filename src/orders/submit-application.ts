@@ -207,9 +207,11 @@ export async function insertOrder(deps: InsertOrderDeps, repos: InsertRepos, o: 
       validatedAt: null,
     })),
   );
-  // Attempts start on submission.
+  // No attempt on submission: the customer cannot have published a value certdesk has not
+  // shown yet. Their DescribeCertificateState after publishing asks for one at once
+  // (describe-order.ts); this job is the fallback for those who publish and never ask.
   if (o.state === 'domain_verify' && o.startValidation !== false) {
-    await repos.jobs.enqueue(JOB_VALIDATE, order.id, now, now);
+    await repos.jobs.enqueue(JOB_VALIDATE, order.id, now + deps.validation.retryBaseMs, now);
     await deps.events(repos, { kind: 'verification_needed', accountId: o.accountId, orderId: order.id }, now);
   }
   return order.id;

@@ -10,11 +10,31 @@
  */
 export type JobKind = 'validate' | 'issue' | 'crl' | 'ocsp-refresh' | 'notice';
 
-/** What one attempt of a job came to: done (the job row is deleted), or retry later with the reason kept. */
-export type AttemptOutcome = { kind: 'done' } | { kind: 'retry'; reason: string };
+/** A job the worker holds the lease of. */
+export interface LeasedJob {
+  id: number;
+  kind: JobKind;
+  refId: number;
+  attempts: number;
+}
+
+/**
+ * What one attempt of a job came to: done (the job row is deleted), or retry later with the
+ * reason kept. `next`: a follow-up job the handler wrote already leased to this turn's owner
+ * (the order's issue job after its validation, in the same transaction as the state change):
+ * the worker runs it at once in the same slot, without a claim; a crash before it finishes
+ * leaves it to be taken over when its lease ends, as any claimed job.
+ */
+export type AttemptOutcome = { kind: 'done'; next?: LeasedJob } | { kind: 'retry'; reason: string };
+
+/** The worker's turn a handler runs in: who holds the lease, and for how long a new lease is taken. */
+export interface JobTurn {
+  owner: string;
+  leaseMs: number;
+}
 
 /** Runs one job; `refId` names what it is about (an order, a notice, an issuer). Throwing counts as a retry. */
-export type JobHandler = (refId: number) => Promise<AttemptOutcome>;
+export type JobHandler = (refId: number, turn: JobTurn) => Promise<AttemptOutcome>;
 
 /** The longest wait between two attempts of a job. */
 export const MAX_RETRY_MS = 3_600_000;

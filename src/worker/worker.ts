@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock, Logger } from '../domain/ports.js';
 import type { StoreView } from '../store/views.js';
-import type { AttemptOutcome, JobHandler, JobKind } from './job-protocol.js';
+import type { AttemptOutcome, JobHandler, JobKind, LeasedJob } from './job-protocol.js';
 
 export interface WorkerOptions {
   /** The worker touches the job queue only; handlers bring their own dependencies. */
@@ -21,8 +21,8 @@ export interface WorkerOptions {
 }
 
 export interface Worker {
-  /** Look for due jobs now (a job was just enqueued in this process). */
-  wake(): void;
+  /** Look for due jobs now (a job was just enqueued in this process), or at `at` (epoch ms) when it is later. */
+  wake(at?: number): void;
   stop(): Promise<void>;
 }
 
@@ -37,28 +37,34 @@ export function startWorker(opts: WorkerOptions): Worker {
   let wakeRequested = false;
   let running: Promise<void> | undefined;
 
-  async function runOne(job: { id: number; kind: string; ref_id: number; attempts: number }): Promise<void> {
-    const handler = opts.handlers[job.kind as JobKind];
+  async function runOne(job: LeasedJob): Promise<void> {
+    const handler = opts.handlers[job.kind];
     let outcome: AttemptOutcome;
     try {
       // certdesk itself acts here: the handlers hold the store that acts for it (domain/audit.ts).
-      outcome = await handler(job.ref_id);
+      outcome = await handler(job.refId, { owner, leaseMs });
     } catch (e) {
       opts.logger.log('error', 'job failed', {
         job: job.kind,
-        ref: job.ref_id,
+        ref: job.refId,
         error: String((e as Error)?.stack ?? e),
       });
       outcome = { kind: 'retry', reason: 'internal error' };
     }
     if (outcome.kind === 'done') await opts.store.repos.jobs.complete(job.id, owner);
-    else
-      await opts.store.repos.jobs.retry(
+    else {
+      const runAt = await opts.store.repos.jobs.retry(
         job.id,
         owner,
         opts.clock.now() + opts.retryDelay(job.attempts),
         outcome.reason,
       );
+      // Asked for again while it ran (a customer's DescribeCertificateState), or its backoff:
+      // the worker looks again then, not at its next poll.
+      if (runAt !== undefined) wakeAt(runAt);
+    }
+    // The follow-up the handler leased to this turn runs in the same slot, without a claim.
+    if (outcome.kind === 'done' && outcome.next) await runOne(outcome.next);
   }
 
   // Jobs run as soon as a slot is free: a slow job (a DNS lookup timing out) never holds the
@@ -69,7 +75,7 @@ export function startWorker(opts: WorkerOptions): Worker {
   let more = true;
   let claiming = false;
 
-  function start(job: { id: number; kind: string; ref_id: number; attempts: number }): void {
+  function start(job: LeasedJob): void {
     const p: Promise<void> = runOne(job)
       .catch((e) => opts.logger.log('warn', 'job settlement failed', { job: job.kind, error: String(e) }))
       .finally(() => {
@@ -89,7 +95,8 @@ export function startWorker(opts: WorkerOptions): Worker {
         wakeRequested = false;
         const free = concurrency - inFlight.size;
         const jobs = await opts.store.repos.jobs.claim(owner, opts.clock.now(), leaseMs, free, kinds);
-        for (const job of jobs) start(job);
+        for (const job of jobs)
+          start({ id: job.id, kind: job.kind as JobKind, refId: job.ref_id, attempts: job.attempts });
         // A full claim may have left more behind; a wake during the claim may have added some.
         more = jobs.length === free || wakeRequested;
       }
@@ -100,14 +107,20 @@ export function startWorker(opts: WorkerOptions): Worker {
     }
   }
 
+  /** When the timer fires next (epoch ms by the clock); a later request never postpones it. */
+  let timerAt = Infinity;
   function schedule(delay: number): void {
     if (stopped) return;
+    const at = opts.clock.now() + delay;
+    if (at >= timerAt) return;
     clearTimeout(timer);
-    timer = setTimeout(tick, delay);
+    timerAt = at;
+    timer = setTimeout(tick, Math.max(0, delay));
     timer.unref();
   }
 
   function tick(): void {
+    timerAt = Infinity;
     more = true;
     wakeRequested = true;
     running = fill().finally(() => {
@@ -116,12 +129,24 @@ export function startWorker(opts: WorkerOptions): Worker {
     });
   }
 
+  function wake(): void {
+    more = true;
+    wakeRequested = true;
+    void fill();
+  }
+
+  /** A job becomes due at `at`: a timer then (a deferred nudge, a backoff), not the next poll. */
+  function wakeAt(at: number): void {
+    const delay = at - opts.clock.now();
+    if (delay <= 0) wake();
+    else schedule(delay);
+  }
+
   schedule(0);
   return {
-    wake() {
-      more = true;
-      wakeRequested = true;
-      void fill();
+    wake(at?: number) {
+      if (at === undefined) wake();
+      else wakeAt(at);
     },
     async stop() {
       stopped = true;

@@ -95,9 +95,12 @@ export function jobRepo(db: Db, kind: StoreKind) {
     async complete(id: number, owner: string): Promise<void> {
       await db.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner).execute();
     },
-    /** The next attempt at `runAt`, or sooner when an enqueue asked for one while this attempt ran (claim). */
-    async retry(id: number, owner: string, runAt: number, error: string | null): Promise<void> {
-      await db
+    /**
+     * The next attempt at `runAt`, or sooner when an enqueue asked for one while this attempt
+     * ran (claim). Returns when it is due (undefined: the lease was lost meanwhile).
+     */
+    async retry(id: number, owner: string, runAt: number, error: string | null): Promise<number | undefined> {
+      const row = await db
         .updateTable('jobs')
         .set((eb) => ({
           run_at: eb
@@ -113,7 +116,37 @@ export function jobRepo(db: Db, kind: StoreKind) {
         }))
         .where('id', '=', id)
         .where('lease_owner', '=', owner)
-        .execute();
+        .returning('run_at')
+        .executeTakeFirst();
+      return row === undefined ? undefined : Number(row.run_at);
+    },
+    /**
+     * A job made already leased to `owner` (a worker's turn that runs it right away, worker.ts);
+     * undefined when one of that kind and reference exists (it keeps its own schedule).
+     */
+    async enqueueLeased(
+      jobKind: string,
+      refId: number,
+      owner: string,
+      now: number,
+      leaseMs: number,
+    ): Promise<number | undefined> {
+      const row = await db
+        .insertInto('jobs')
+        .values({
+          kind: jobKind,
+          ref_id: refId,
+          run_at: now + leaseMs,
+          attempts: 0,
+          lease_owner: owner,
+          lease_until: now + leaseMs,
+          last_error: null,
+          created_at: now,
+        })
+        .onConflict((oc) => oc.columns(['kind', 'ref_id']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      return row === undefined ? undefined : Number(row.id);
     },
     async cancel(jobKind: string, refId: number): Promise<void> {
       await db.deleteFrom('jobs').where('kind', '=', jobKind).where('ref_id', '=', refId).execute();

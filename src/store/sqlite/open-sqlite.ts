@@ -12,5 +12,31 @@ export function openSqliteKysely(path: string): Kysely<Database> {
   // `certdesk admin` commands write while `serve` runs: wait for the lock, do not fail.
   handle.pragma('busy_timeout = 5000');
   handle.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
+}
+
+/** Distinct statements kept prepared (certdesk's queries, and `in (...)` lists of a few lengths). */
+const STATEMENT_CACHE_SIZE = 1000;
+
+/**
+ * Kysely's SQLite driver prepares every query anew (sqlite3_prepare_v2 parses and plans the
+ * text each time); under the order pipeline's load that was the largest single cost per
+ * order (docs/decisions/0022-validation-nudge-schedule.md). The same text gets the same
+ * prepared statement back: better-sqlite3 runs a statement to completion synchronously, so
+ * reuse is safe, except while one is being iterated (a streamed query): then a fresh one.
+ */
+function withStatementCache(handle: BetterSqlite3.Database): BetterSqlite3.Database {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const prepare = handle.prepare.bind(handle);
+  handle.prepare = ((source: string) => {
+    const cached = cache.get(source);
+    if (cached !== undefined && !cached.busy) return cached;
+    const stmt = prepare(source);
+    if (cached === undefined) {
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(source, stmt);
+    }
+    return stmt;
+  }) as typeof handle.prepare;
+  return handle;
 }
