@@ -59,6 +59,13 @@ if (process.argv.includes('--acme')) {
   process.exit(0);
 }
 
+// `npm run bench -- --issuance [--quick]`: issuance alone in each thread layout, with CPU per certificate.
+if (process.argv.includes('--issuance')) {
+  const { runIssuanceLayouts } = await import('./issuance-layouts.js');
+  await runIssuanceLayouts({ quick: process.argv.includes('--quick') });
+  process.exit(0);
+}
+
 // `npm run bench -- --mass-revoke [--count N] [--store sqlite|postgres]`: mass revocation from a serials file, SQLite and PostgreSQL.
 if (process.argv.includes('--mass-revoke')) {
   const { runMassRevokeBench } = await import('./mass-revoke.js');

@@ -14,16 +14,21 @@ export function jsonRecordset(
   table: string,
   rows: ReadonlyArray<Record<string, unknown>>,
 ): { columns: string[]; select: RawBuilder<unknown> } {
-  const columns = Object.keys(rows[0] ?? {});
+  const first = rows[0] ?? {};
+  const columns = Object.keys(first);
+  const binary = columns.filter((c) => Buffer.isBuffer(first[c]));
+  // Rows without Buffers are stringified as they are (V8's fast path for plain objects).
   const json = JSON.stringify(
-    rows.map((r) => {
-      const out: Record<string, unknown> = {};
-      for (const c of columns) {
-        const v = r[c];
-        out[c] = Buffer.isBuffer(v) ? `\\x${v.toString('hex')}` : v;
-      }
-      return out;
-    }),
+    binary.length === 0
+      ? rows
+      : rows.map((r) => {
+          const out = { ...r };
+          for (const c of binary) {
+            const v = r[c];
+            if (Buffer.isBuffer(v)) out[c] = `\\x${v.toString('hex')}`;
+          }
+          return out;
+        }),
   );
   return {
     columns,
