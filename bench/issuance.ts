@@ -42,6 +42,12 @@ export interface IssuanceResult {
   transactions: number;
   /** CPU time of the whole process (all threads) per wall-clock second. */
   coresBusy: number;
+  /**
+   * CPU time of the whole process (all threads) per certificate stored, in µs: what a
+   * certificate costs whatever else the machine runs; 1e6 x cores / this is what the layout
+   * would store per second with the cores to itself (minus what contention adds).
+   */
+  cpuMicrosPerCert: number;
   /** Share of the wall-clock time the storing thread spent in storeRows(). */
   storeBusy: number;
   /** Single thread only: mean µs per certificate of each stage, and of storing. */
@@ -121,6 +127,7 @@ class Window {
       seconds: wallMs / 1000,
       transactions: this.transactions,
       coresBusy: (cpu.user + cpu.system) / 1000 / wallMs,
+      cpuMicrosPerCert: (cpu.user + cpu.system) / Math.max(1, this.certificates),
       storeBusy: this.storeMs / wallMs,
     };
   }
@@ -156,13 +163,18 @@ const CREDITS_PER_WORKER = 3;
 
 export async function runIssuanceThreaded(
   b: IssuanceBench,
-  opts: RunOptions & { threads: number },
+  opts: RunOptions & {
+    threads: number;
+    /** The storing thread issues batches too whenever nothing waits to be stored. */
+    mainIssues?: boolean;
+  },
 ): Promise<IssuanceResult> {
   const input: WorkerInput = { setup: b.setup, batchSize: opts.batchSize };
   const workers = Array.from({ length: opts.threads }, () =>
     startTsWorker(new URL('./issuance-worker.ts', import.meta.url), input),
   );
-  const queue: Array<{ worker: Worker; rows: NewCertificateRow[] }> = [];
+  const own = opts.mainIssues ? openIssuing(b.setup) : undefined;
+  const queue: Array<{ worker: Worker | undefined; rows: NewCertificateRow[] }> = [];
   let window: Window | undefined;
   let storing = false;
   let finish!: (r: IssuanceResult) => void;
@@ -173,18 +185,26 @@ export async function runIssuanceThreaded(
   });
 
   // The storing thread: everything queued goes into one transaction, then each batch's
-  // worker gets its credit back.
+  // worker gets its credit back. With `mainIssues`, a batch of its own when nothing is queued
+  // (between two, setImmediate lets the workers' messages in).
   async function storeQueued(): Promise<void> {
     if (storing || window === undefined) return;
     storing = true;
     try {
-      while (queue.length > 0 && !window.done) {
+      while ((queue.length > 0 || own) && !window.done) {
+        if (queue.length === 0 && own) {
+          const now = Date.now();
+          const rows: NewCertificateRow[] = [];
+          for (let i = 0; i < opts.batchSize; i++) rows.push(issueOne(own, now));
+          queue.push({ worker: undefined, rows });
+        }
         const taken = queue.splice(0, queue.length);
         const rows = taken.flatMap((t) => t.rows);
         const t0 = performance.now();
         await storeRows(b.bench.store, rows, opts.insert);
         window.committed(rows.length, performance.now() - t0);
-        for (const t of taken) t.worker.postMessage({ type: 'credit', n: 1 } satisfies ToWorker);
+        for (const t of taken) t.worker?.postMessage({ type: 'credit', n: 1 } satisfies ToWorker);
+        if (own) await new Promise((r) => setImmediate(r));
       }
       if (window.done) finish(window.result());
     } catch (e) {

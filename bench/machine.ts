@@ -3,7 +3,7 @@
 // processes and the share taken by the hypervisor (steal), from /proc/stat and
 // /proc/self/stat. Linux only; elsewhere nothing is said.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 export interface CpuSnapshot {
@@ -46,4 +46,49 @@ export function machineShares(
 
 export function cores(): number {
   return availableParallelism();
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on Linux's usual builds). */
+const USER_HZ = 100;
+
+function statTimes(path: string): { comm: string; own: number; children: number } | undefined {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const rest = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    return { comm, own: rest[11]! + rest[12]!, children: rest[13]! + rest[14]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds of this process's waited-for children (a command the bench spawned counts once it
+ * has exited and been reaped); the difference across a command is that command's CPU time.
+ */
+export function childrenCpuSeconds(): number | undefined {
+  const t = statTimes('/proc/self/stat');
+  return t === undefined ? undefined : t.children / USER_HZ;
+}
+
+/**
+ * CPU seconds used so far by the processes named `comm` (e.g. the local PostgreSQL server: its
+ * live backends plus, through the postmaster's children times, those that have exited).
+ * Other users of the same server count too.
+ */
+export function processCpuSeconds(comm: string): number | undefined {
+  try {
+    let ticks = 0;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      const t = statTimes(`/proc/${pid}/stat`);
+      if (t?.comm === comm) ticks += t.own + t.children;
+    }
+    return ticks / USER_HZ;
+  } catch {
+    return undefined;
+  }
 }

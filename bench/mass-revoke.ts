@@ -24,7 +24,7 @@ import { grantPlan } from '../src/accounts/plans.js';
 import { addContact } from '../src/accounts/contacts.js';
 import { insertIssuedCertificates } from '../test/support/bulk-certificates.js';
 import { dropTestSchema } from '../test/support/pg.js';
-import { machineShares, readCpuSnapshot } from './machine.js';
+import { childrenCpuSeconds, machineShares, processCpuSeconds, readCpuSnapshot } from './machine.js';
 import { opensslSpeed } from './openssl-speed.js';
 
 const BIN = fileURLToPath(new URL('../bin/certdesk.js', import.meta.url));
@@ -40,8 +40,12 @@ export interface MassRevokeResult {
   revoked: number;
   notices: number;
   crlEntries: number;
-  /** Share of the machine's CPU other processes used meanwhile. */
+  /** Share of the machine's CPU other processes used meanwhile (PostgreSQL's server included). */
   others: number | undefined;
+  /** CPU seconds of the command's process (all its threads), a figure the machine's load barely moves. */
+  cpuSeconds: number | undefined;
+  /** CPU seconds the local PostgreSQL server used meanwhile (other clients of it included). */
+  serverCpuSeconds: number | undefined;
 }
 
 function progress(msg: string): void {
@@ -120,6 +124,8 @@ async function runOne(kind: 'sqlite' | 'postgres', count: number, databaseUrl: s
 
     progress(`${kind}: certdesk admin cert revoke --serials-file (${count} serials)`);
     const before = readCpuSnapshot();
+    const cpu0 = childrenCpuSeconds();
+    const pg0 = kind === 'postgres' ? processCpuSeconds('postgres') : undefined;
     const t = performance.now();
     const r = await runCommand(
       ['admin', 'cert', 'revoke', '--serials-file', serialsFile, '--reason', 'keyCompromise', '--json', ...storeArgs],
@@ -127,6 +133,8 @@ async function runOne(kind: 'sqlite' | 'postgres', count: number, databaseUrl: s
     );
     const seconds = (performance.now() - t) / 1000;
     const others = machineShares(before, readCpuSnapshot())?.others;
+    const cpu1 = childrenCpuSeconds();
+    const pg1 = kind === 'postgres' ? processCpuSeconds('postgres') : undefined;
     if (r.code !== 0) throw new Error(`the command failed (${r.code}): ${r.err}`);
     const summary = JSON.parse(r.out) as { Revoked: number; Seconds: number };
 
@@ -151,6 +159,8 @@ async function runOne(kind: 'sqlite' | 'postgres', count: number, databaseUrl: s
         notices: Number(n.n),
         crlEntries: Number(counter?.revision ?? 0),
         others,
+        cpuSeconds: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
+        serverCpuSeconds: pg0 === undefined || pg1 === undefined ? undefined : pg1 - pg0,
       };
     } finally {
       await check.store.close();
@@ -161,7 +171,11 @@ async function runOne(kind: 'sqlite' | 'postgres', count: number, databaseUrl: s
   }
 }
 
-export async function runMassRevokeBench(opts: { databaseUrl: string; count: number }): Promise<void> {
+export async function runMassRevokeBench(opts: {
+  databaseUrl: string;
+  count: number;
+  stores?: ReadonlyArray<'sqlite' | 'postgres'>;
+}): Promise<void> {
   // The command runs the compiled dist/, as after `npm ci`, not the TypeScript through tsx.
   progress('npm run build (the command runs dist/)');
   const root = fileURLToPath(new URL('..', import.meta.url));
@@ -174,13 +188,14 @@ export async function runMassRevokeBench(opts: { databaseUrl: string; count: num
   progress('openssl speed -seconds 2 ecdsap256');
   const ossl = await opensslSpeed(2);
   const results: MassRevokeResult[] = [];
-  for (const kind of ['sqlite', 'postgres'] as const) results.push(await runOne(kind, opts.count, opts.databaseUrl));
+  for (const kind of opts.stores ?? (['sqlite', 'postgres'] as const))
+    results.push(await runOne(kind, opts.count, opts.databaseUrl));
   const pct = (x: number | undefined) => (x === undefined ? '?' : `${Math.round(x * 100)}%`);
   const lines = [
     `certdesk bench --mass-revoke (node ${process.version}): ${opts.count.toLocaleString('en')} issued certificates revoked from a serials file`,
     `  openssl speed ecdsap256 (1 core, same run): ${Math.round(ossl.signsPerSecond).toLocaleString('en')} signs/s`,
     '',
-    'store      wall s  command s  revoked/s  revoked  notices  CRL revision  target <60 s  others busy',
+    'store      wall s  command s  revoked/s  revoked  notices  CRL revision  target <60 s  others busy  CPU s  PG CPU s',
     ...results.map(
       (r) =>
         `${r.store.padEnd(9)} ${r.seconds.toFixed(1).padStart(7)} ${r.commandSeconds.toFixed(1).padStart(10)} ${Math.round(
@@ -191,13 +206,17 @@ export async function runMassRevokeBench(opts: { databaseUrl: string; count: num
             10,
           )} ${String(r.revoked).padStart(8)} ${String(r.notices).padStart(8)} ${String(r.crlEntries).padStart(13)}  ${r.seconds < 60 ? 'MET' : 'NOT MET'}`.padEnd(
           87,
-        ) + `  ${pct(r.others)}`,
+        ) +
+        `  ${pct(r.others).padStart(11)}  ${r.cpuSeconds?.toFixed(1).padStart(5) ?? '    ?'}  ${
+          r.serverCpuSeconds?.toFixed(1).padStart(8) ?? '       -'
+        }`,
     ),
     '',
     `  per certificate: marked revoked (guarded UPDATE), order moved (every third), OCSP response signed and stored,`,
     `  notices queued (webhook; e-mail too for those with an order); then the full CRL and ${PARTITIONS} partitions re-signed once.`,
     `  Batches of 1,000, one transaction each. "others busy": CPU share other processes took meanwhile (machine shared:`,
-    `  figures above 10% are NOT CONCLUSIVE).`,
+    `  figures above 10% are NOT CONCLUSIVE; PostgreSQL's server is among the others). CPU s: the command's process,`,
+    `  all threads; PG CPU s: the local PostgreSQL server's processes meanwhile (other clients of it included).`,
   ];
   console.log(lines.join('\n'));
 }

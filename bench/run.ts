@@ -59,13 +59,24 @@ if (process.argv.includes('--acme')) {
   process.exit(0);
 }
 
-// `npm run bench -- --mass-revoke [--count N]`: mass revocation from a serials file, SQLite and PostgreSQL.
+// `npm run bench -- --issuance [--quick]`: issuance alone in each thread layout, with CPU per certificate.
+if (process.argv.includes('--issuance')) {
+  const { runIssuanceLayouts } = await import('./issuance-layouts.js');
+  await runIssuanceLayouts({ quick: process.argv.includes('--quick') });
+  process.exit(0);
+}
+
+// `npm run bench -- --mass-revoke [--count N] [--store sqlite|postgres]`: mass revocation from a serials file, SQLite and PostgreSQL.
 if (process.argv.includes('--mass-revoke')) {
   const { runMassRevokeBench } = await import('./mass-revoke.js');
   const i = process.argv.indexOf('--count');
+  const s = process.argv.indexOf('--store');
   await runMassRevokeBench({
     databaseUrl: process.env.CERTDESK_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     count: i > 0 ? Number(process.argv[i + 1]) : process.argv.includes('--quick') ? 10_000 : 100_000,
+    ...(s > 0 && (process.argv[s + 1] === 'sqlite' || process.argv[s + 1] === 'postgres')
+      ? { stores: [process.argv[s + 1] as 'sqlite' | 'postgres'] }
+      : {}),
   });
   process.exit(0);
 }

@@ -33,6 +33,7 @@ import {
   createOcspResponder,
   ensureOcspRefreshScheduled,
   ocspEventSink,
+  presignRevocations,
   runOcspRefresh,
   type OcspCache,
 } from '../status/ocsp-responses.js';
@@ -177,6 +178,16 @@ export function buildOrderDeps(
       ...issuingCas(hierarchy).map((c) => ocspEventSink({ id: c.id, issuer: c.issuer }, ocspCaches.get(c.id)!)),
       crlEventSink(CRL_REVOCATION_DELAY_MS),
     ),
+    // A mass revocation's OCSP responses, signed by the active issuing CA before each batch's
+    // transaction (a retired CA's certificates are signed by the OCSP sink of that CA).
+    presignRevocations: async (serials, revokedAt, reason) =>
+      presignRevocations(
+        { id: hierarchy.issuingId, issuer: hierarchy.issuing },
+        ocspCaches.get(hierarchy.issuingId)!,
+        serials,
+        revokedAt,
+        reason,
+      ),
     // CERTDESK_FAULT=kill-after-intent: the crash test's way to die between the two phases of issuance.
     ...(ctx.env.CERTDESK_FAULT === 'kill-after-intent'
       ? { afterIntentRecorded: () => process.kill(process.pid, 'SIGKILL') }

@@ -68,15 +68,14 @@ async function recordOf(repos: EventRepos, event: SingleOrderEvent): Promise<Aud
 export function auditEventSink(): EventSink {
   return async (repos, event, now) => {
     if (event.kind === 'revoked_batch') {
-      // A mass revocation: one entry per certificate, written together; the serials are in the
-      // certificates table (looking each up here would cost a read per certificate).
+      // A mass revocation: one entry per certificate, written together.
       await repos.audit.appendMany(
         event.certificates.map((c) => ({
           kind: 'certificate.revoked',
           accountId: c.accountId,
           orderId: c.orderId,
           certificateId: c.certificateId,
-          detail: { reasonCode: event.reason, batch: true },
+          detail: { serial: c.serial, reasonCode: event.reason, batch: true },
         })),
         now,
       );

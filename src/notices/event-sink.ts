@@ -78,8 +78,9 @@ function noticeRow(accountId: number, p: PlannedNotice, r: Recipient, now: numbe
 
 /**
  * The notices of a batch of revocations, the same rows 'revoked' writes one by one: the
- * orders, certificates and each account's webhooks are read once per batch, the rows and
- * their delivery jobs inserted together (duplicates by dedupe key, as ever, once).
+ * certificates' facts come with the event, the orders and each account's webhooks are read
+ * once per batch, the rows and their delivery jobs inserted together (duplicates by dedupe
+ * key, as ever, once).
  */
 async function revokedBatchNotices(
   repos: EventRepos,
@@ -88,18 +89,19 @@ async function revokedBatchNotices(
 ): Promise<void> {
   const orderIds = event.certificates.flatMap((c) => (c.orderId === null ? [] : [c.orderId]));
   const orders = new Map((await repos.orders.getManyById(orderIds)).map((o) => [o.id, o]));
-  const certs = new Map(
-    (await repos.certificates.getMany(event.certificates.map((c) => c.certificateId))).map((c) => [c.id, c]),
-  );
   const webhooks = new Map<number, string[]>();
   const rows: NewNotice[] = [];
   for (const c of event.certificates) {
-    const cert = certs.get(c.certificateId);
-    if (!cert || cert.accountId !== c.accountId) continue;
     if (!webhooks.has(c.accountId)) webhooks.set(c.accountId, await repos.notices.contactWebhooks(c.accountId));
     const order = c.orderId === null ? undefined : orders.get(c.orderId);
     const recipients = recipientsFrom(webhooks.get(c.accountId)!, order?.contact.email);
-    const p = revokedNotice(cert, c.orderId, event.reason, now);
+    const p = revokedNoticeOf(
+      { id: c.certificateId, sans: c.sans, serial: c.serial, notBefore: c.notBefore, notAfter: c.notAfter },
+      c.orderId,
+      event.reason,
+      event.revokedAt,
+      now,
+    );
     for (const r of recipients) rows.push(noticeRow(c.accountId, p, r, now));
   }
   const ids = await repos.notices.insertManyIfNew(rows);
@@ -107,18 +109,28 @@ async function revokedBatchNotices(
 }
 
 function revokedNotice(cert: Certificate, orderId: number | null, reason: number | null, now: number): PlannedNotice {
+  return revokedNoticeOf(cert, orderId, reason, cert.revokedAt ?? now, now);
+}
+
+function revokedNoticeOf(
+  cert: Pick<Certificate, 'id' | 'serial' | 'notBefore' | 'notAfter'> & { sans: readonly string[] },
+  orderId: number | null,
+  reason: number | null,
+  revokedAt: number,
+  dueAt: number,
+): PlannedNotice {
   return {
     event: 'revoked',
     occurrence: `revoked:${cert.id}`,
     orderId,
     certificateId: cert.id,
-    dueAt: now,
+    dueAt,
     facts: {
-      domains: cert.sans,
+      domains: [...cert.sans],
       serial: cert.serial,
       notBefore: cert.notBefore,
       notAfter: cert.notAfter,
-      revokedAt: cert.revokedAt ?? now,
+      revokedAt,
       revocationReason: revocationReasonName(reason),
     },
   };

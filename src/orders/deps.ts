@@ -2,7 +2,7 @@ import type { LeafIssuer } from '../ca/leaf-profile.js';
 import type { Clock, Logger, RandomSource, SecretSealer } from '../domain/ports.js';
 import type { ActingView, ReadRepos, RepoName, StoreView } from '../store/views.js';
 import type { DnsResolver, HttpFetcher, TlsConnector } from '../validation/ports.js';
-import type { EventRepoReads, EventRepoWrites, EventSink } from './events.js';
+import type { EventRepoReads, EventRepoWrites, EventSink, PresignedRevocations } from './events.js';
 
 /** The issuing CA as the order engine uses it. */
 export interface IssuingCa {
@@ -73,6 +73,16 @@ export interface OrderDeps {
   afterIntentRecorded?: (orderId: number) => void;
   /** Fault injection for crash tests only: called after each committed batch of a mass revocation (mass-revoke.ts). */
   afterRevocationBatch?: (batch: number) => void;
+  /**
+   * Signs the OCSP responses of a mass revocation's batch ahead of its transaction (the
+   * active issuing CA's; status/ocsp-responses.ts presignRevocations). Absent: the OCSP sink
+   * signs them inside the transaction.
+   */
+  presignRevocations?: (
+    serials: readonly string[],
+    revokedAt: number,
+    reason: number | null,
+  ) => Promise<PresignedRevocations>;
 }
 
 /**

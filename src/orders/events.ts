@@ -28,18 +28,43 @@ export type OrderEvent =
    * reason: sinks do per batch what they do per 'revoked' (one CRL counter bump, OCSP
    * responses signed and stored together, notices inserted together).
    */
-  | { kind: 'revoked_batch'; reason: number | null; certificates: readonly RevokedInBatch[] };
+  | {
+      kind: 'revoked_batch';
+      reason: number | null;
+      /** When they were revoked (the revoked_at written). */
+      revokedAt: number;
+      certificates: readonly RevokedInBatch[];
+      /** OCSP responses signed before the transaction began, for the sink to store instead of signing. */
+      presigned?: PresignedRevocations;
+    };
 
 /** An event about one order or certificate. */
 export type SingleOrderEvent = Exclude<OrderEvent, { kind: 'revoked_batch' }>;
 
-/** One certificate of a 'revoked_batch' event. */
+/** One certificate of a 'revoked_batch' event, with what the sinks need of it (no read per batch). */
 export interface RevokedInBatch {
   accountId: number;
   orderId: number | null;
   certificateId: number;
   /** The certdesk issuer that signed it. */
   issuerId: number;
+  serial: string;
+  sans: readonly string[];
+  notBefore: number;
+  notAfter: number;
+}
+
+/**
+ * OCSP responses stating the revocation of a batch's certificates at `revokedAt` for `reason`,
+ * signed by issuer `issuerId` before the batch's transaction (so the signing of one batch
+ * overlaps another's statements), keyed by serial; valid from `revokedAt` for `validityMs`.
+ */
+export interface PresignedRevocations {
+  issuerId: number;
+  revokedAt: number;
+  reason: number | null;
+  validityMs: number;
+  der: ReadonlyMap<string, Buffer>;
 }
 
 /** What sinks write in the transaction of the change (outbox rows, jobs, CRL counters, OCSP responses)... */

@@ -2,9 +2,12 @@
 // --product P | --account A`): a CA that finds a mis-issuance must revoke every affected
 // certificate within 24 hours, or 5 days for the lesser reasons (BR §4.9.1.1), which can mean
 // millions of certificates at once. The certificates are revoked in batches, each batch one
-// transaction: its certificates marked revoked in one guarded statement, their orders moved
-// to revoked in another, and one 'revoked_batch' event for the sinks (OCSP responses re-signed
-// and stored together, one CRL counter bump, notices queued together under their dedupe keys).
+// transaction: its certificates marked revoked in one guarded statement that returns what the
+// sinks need of them, their orders moved to revoked in another, and one 'revoked_batch' event
+// for the sinks (OCSP responses stored together, one CRL counter bump, notices queued together
+// under their dedupe keys). The batch's OCSP responses are signed before its transaction
+// begins (deps.presignRevocations), so on PostgreSQL, where two batches are in flight, one
+// batch's signing overlaps the other's statements.
 // The caller re-signs the CRLs once at the end (src/cli; the sinks' CRL job is the fallback).
 //
 // Crash-safe and idempotent by construction: a batch commits wholly or not at all, and a
@@ -14,12 +17,13 @@
 import { CertError } from '../domain/errors.js';
 import { normalizeSerial } from '../domain/revocation.js';
 import type { RevocationSelector } from '../store/repos/certificates.js';
+import type { RevokedCertificate } from '../store/mappers.js';
 import type { UseCaseDeps } from './deps.js';
 import type { EventRepoReads, EventRepoWrites, RevokedInBatch } from './events.js';
 
 type MassRevokeWrites = 'orders' | 'certificates' | EventRepoWrites;
 export type MassRevokeDeps = UseCaseDeps<
-  'clock' | 'events' | 'ca' | 'afterRevocationBatch',
+  'clock' | 'events' | 'ca' | 'afterRevocationBatch' | 'presignRevocations',
   MassRevokeWrites,
   EventRepoReads
 >;
@@ -103,43 +107,52 @@ export async function revokeCertificatesInBulk(
   const progress = () => opts.onProgress?.({ total, revoked: summary.revoked + summary.alreadyRevoked });
   progress();
 
-  /** One batch in one transaction: revokes the not yet revoked among `pick`'s certificates. */
-  const runBatch = (
-    pick: (
-      repos: Parameters<Parameters<MassRevokeDeps['store']['writeTransaction']>[0]>[0],
-    ) => Promise<{ id: number; account_id: number; order_id: number | null; issuer_id: number }[]>,
-  ) =>
-    deps.store.writeTransaction(async (repos) => {
-      const now = deps.clock.now();
-      const todo = await pick(repos);
-      const done = new Set(
-        await repos.certificates.markRevokedMany(
-          todo.map((c) => c.id),
-          now,
-          reason,
-        ),
-      );
-      const revoked = todo.filter((c) => done.has(c.id));
-      const orderIds = revoked.flatMap((c) => (c.order_id === null ? [] : [c.order_id]));
+  type Repos = Parameters<Parameters<MassRevokeDeps['store']['writeTransaction']>[0]>[0];
+  /**
+   * One batch in one transaction: `revoke` marks the batch's certificates revoked (each once,
+   * in one guarded statement) and returns those it revoked. `serials`: the OCSP responses of
+   * those named are signed before the transaction begins.
+   */
+  const runBatch = async (
+    serials: readonly string[] | undefined,
+    revoke: (repos: Repos, now: number) => Promise<{ revoked: RevokedCertificate[]; skipped: number }>,
+  ) => {
+    const now = deps.clock.now();
+    const presigned =
+      serials && deps.presignRevocations ? await deps.presignRevocations(serials, now, reason) : undefined;
+    return deps.store.writeTransaction(async (repos) => {
+      const { revoked, skipped } = await revoke(repos, now);
+      const orderIds = revoked.flatMap((c) => (c.orderId === null ? [] : [c.orderId]));
       const orders = await repos.orders.moveOrders(
         orderIds,
         { to: 'revoked', from: ['certificate'] },
         { updatedAt: now },
       );
       const certificates: RevokedInBatch[] = revoked.map((c) => ({
-        accountId: c.account_id,
-        orderId: c.order_id,
+        accountId: c.accountId,
+        orderId: c.orderId,
         certificateId: c.id,
-        issuerId: c.issuer_id,
+        issuerId: c.issuerId,
+        serial: c.serial,
+        sans: c.sans,
+        notBefore: c.notBefore,
+        notAfter: c.notAfter,
       }));
-      if (certificates.length > 0) await deps.events(repos, { kind: 'revoked_batch', reason, certificates }, now);
-      return {
-        revoked: revoked.length,
-        skipped: todo.length - revoked.length,
-        orders,
-        issuers: revoked.map((c) => c.issuer_id),
-      };
+      if (certificates.length > 0)
+        await deps.events(
+          repos,
+          {
+            kind: 'revoked_batch',
+            reason,
+            revokedAt: now,
+            certificates,
+            ...(presigned ? { presigned } : {}),
+          },
+          now,
+        );
+      return { revoked: revoked.length, skipped, orders, issuers: revoked.map((c) => c.issuerId) };
     });
+  };
 
   const account = (r: Awaited<ReturnType<typeof runBatch>>) => {
     summary.revoked += r.revoked;
@@ -153,20 +166,24 @@ export async function revokeCertificatesInBulk(
 
   if (serials) {
     const one = async (chunk: readonly string[]) => {
-      let found: Set<string> = new Set();
-      let already = 0;
-      const r = await runBatch(async (repos) => {
-        const rows = await repos.certificates.revocationCandidates(
-          { ...base, serials: chunk },
-          { afterId: 0, limit: chunk.length, unrevokedOnly: false },
+      const notFound: string[] = [];
+      const r = await runBatch(chunk, async (repos, now) => {
+        const revoked = await repos.certificates.revokeSerials({ ...base, serials: chunk }, now, reason);
+        if (revoked.length === chunk.length) return { revoked, skipped: 0 };
+        // Some not revoked now: revoked already (an earlier run), or not a certificate we take.
+        const done = new Set(revoked.map((c) => c.serial));
+        const rest = chunk.filter((s) => !done.has(s));
+        const known = await repos.certificates.revocationCandidates(
+          { ...base, serials: rest },
+          { afterId: 0, limit: rest.length, unrevokedOnly: false },
         );
-        found = new Set(rows.map((c) => c.serial));
-        const open = rows.filter((c) => c.revoked_at === null);
-        already = rows.length - open.length;
-        return open;
+        const found = new Set(known.map((c) => c.serial));
+        notFound.length = 0;
+        for (const s of rest) if (!found.has(s)) notFound.push(s);
+        return { revoked, skipped: known.length };
       });
-      for (const s of chunk) if (!found.has(s)) summary.notFound.push(s);
-      account({ ...r, skipped: r.skipped + already });
+      summary.notFound.push(...notFound);
+      account(r);
     };
     // PostgreSQL: two batches at once, on two connections, so the database works on one while
     // this process signs and encodes the other (the batches' serials are disjoint; they meet
@@ -194,7 +211,7 @@ export async function revokeCertificatesInBulk(
     for (let afterId = 0; ;) {
       let last = 0;
       let n = 0;
-      const r = await runBatch(async (repos) => {
+      const r = await runBatch(undefined, async (repos, now) => {
         const rows = await repos.certificates.revocationCandidates(base, {
           afterId,
           limit: batchSize,
@@ -202,7 +219,12 @@ export async function revokeCertificatesInBulk(
         });
         n = rows.length;
         last = rows[rows.length - 1]?.id ?? afterId;
-        return rows;
+        const revoked = await repos.certificates.markRevokedMany(
+          rows.map((c) => c.id),
+          now,
+          reason,
+        );
+        return { revoked, skipped: rows.length - revoked.length };
       });
       if (n === 0) break;
       account(r);

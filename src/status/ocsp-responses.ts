@@ -42,7 +42,7 @@ import { DerError } from '../crypto/der-reader.js';
 import type { Clock, Logger } from '../domain/ports.js';
 import type { StoreView } from '../store/views.js';
 import type { NewOcspResponse, OcspCertificateState } from '../store/repos/ocsp-responses.js';
-import type { EventSink } from '../orders/events.js';
+import type { EventSink, PresignedRevocations } from '../orders/events.js';
 import type { AttemptOutcome, JobKind } from '../worker/job-protocol.js';
 
 export const JOB_OCSP_REFRESH = 'ocsp-refresh' satisfies JobKind;
@@ -218,6 +218,39 @@ function signStoredResponse(
   };
 }
 
+/** What a response must state for a certificate revoked at `at` for `reason`. */
+function revokedState(issuerId: number, serial: string, at: number, reason: number | null): OcspCertificateState {
+  return {
+    issuer_id: issuerId,
+    serial,
+    revoked_at: at,
+    revocation_reason: reason,
+    not_after: 0,
+    der: null,
+    this_update: null,
+    next_update: null,
+    response_revoked_at: null,
+  };
+}
+
+/**
+ * The responses a mass revocation's batch will store (the OCSP sink takes them from its
+ * event): signed for `serials` ahead of the batch's transaction, so that this CPU work runs
+ * while the database works on another batch. A serial the batch does not revoke (already
+ * revoked, unknown) costs a signature and is dropped.
+ */
+export function presignRevocations(
+  ca: OcspCa,
+  cache: OcspCache,
+  serials: readonly string[],
+  at: number,
+  reason: number | null,
+): PresignedRevocations {
+  const der = new Map<string, Buffer>();
+  for (const s of serials) der.set(s, signStoredResponse(ca, cache.hashes, revokedState(ca.id, s, at, reason), at).der);
+  return { issuerId: ca.id, revokedAt: at, reason, validityMs: OCSP_VALIDITY_MS, der };
+}
+
 /** A stored response is served while it states the certificate's status and has a day or more to run. */
 function storedIsCurrent(row: OcspCertificateState, now: number): boolean {
   return (
@@ -340,16 +373,38 @@ export function ocspEventSink(ca: OcspCa, cache: OcspCache): EventSink {
       return;
     }
     if (event.kind === 'revoked_batch') {
-      // The batch's responses read in one statement, signed, and stored in statements of 1000.
-      const ids = event.certificates.filter((c) => c.issuerId === ca.id).map((c) => c.certificateId);
-      const rows = (await repos.ocspResponses.findByCertificateIds(ids)).filter(
-        (r) => r.issuer_id === ca.id && r.revoked_at !== null,
-      );
-      for (const r of rows) hold(cache, r.serial, now);
-      for (let i = 0; i < rows.length; i += 1000)
-        await repos.ocspResponses.save(
-          rows.slice(i, i + 1000).map((r) => signStoredResponse(ca, cache.hashes, r, now)),
+      // What the responses state is in the event (no read); those signed before the
+      // transaction for this issuer, time and reason are stored as they are, any other is
+      // signed here. Stored in statements of 1000.
+      const at = event.revokedAt;
+      const p = event.presigned;
+      const presigned =
+        p !== undefined &&
+        p.issuerId === ca.id &&
+        p.revokedAt === at &&
+        p.reason === event.reason &&
+        p.validityMs === OCSP_VALIDITY_MS
+          ? p.der
+          : undefined;
+      const rows: NewOcspResponse[] = [];
+      for (const c of event.certificates) {
+        if (c.issuerId !== ca.id) continue;
+        hold(cache, c.serial, now);
+        const der = presigned?.get(c.serial);
+        rows.push(
+          der === undefined
+            ? signStoredResponse(ca, cache.hashes, revokedState(ca.id, c.serial, at, event.reason), at)
+            : {
+                issuer_id: ca.id,
+                serial: c.serial,
+                der,
+                this_update: at,
+                next_update: at + OCSP_VALIDITY_MS,
+                revoked_at: at,
+              },
         );
+      }
+      for (let i = 0; i < rows.length; i += 1000) await repos.ocspResponses.save(rows.slice(i, i + 1000));
       return;
     }
     if (event.kind !== 'revoked') return;

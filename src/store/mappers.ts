@@ -131,6 +131,45 @@ export function certificateFromRow(r: CertificateRow): Certificate {
 
 export type NewCertificate = Omit<Certificate, 'id'>;
 
+/** A certificate a mass revocation's batch just revoked: what the batch's sinks need of it. */
+export interface RevokedCertificate {
+  id: number;
+  serial: string;
+  accountId: number;
+  orderId: number | null;
+  issuerId: number;
+  sans: string[];
+  notBefore: number;
+  notAfter: number;
+}
+
+/** The columns revokedCertificateFromRow reads. */
+export const REVOKED_CERTIFICATE_COLUMNS = [
+  'id',
+  'serial',
+  'account_id',
+  'order_id',
+  'issuer_id',
+  'sans',
+  'not_before',
+  'not_after',
+] as const;
+
+export function revokedCertificateFromRow(
+  r: Pick<CertificateRow, (typeof REVOKED_CERTIFICATE_COLUMNS)[number]>,
+): RevokedCertificate {
+  return {
+    id: Number(r.id),
+    serial: r.serial,
+    accountId: Number(r.account_id),
+    orderId: r.order_id === null ? null : Number(r.order_id),
+    issuerId: Number(r.issuer_id),
+    sans: splitNames(r.sans),
+    notBefore: Number(r.not_before),
+    notAfter: Number(r.not_after),
+  };
+}
+
 export function certificateToRow(c: NewCertificate): Insertable<CertificatesTable> {
   return {
     account_id: c.accountId,

@@ -535,7 +535,22 @@ for (const [name, location] of locations) {
         ],
       );
       const ids = bySerial.map((c) => c.id);
-      assert.deepEqual((await store.repos.certificates.markRevokedMany(ids, 50, 1)).sort(), [...ids].sort());
+      const marked = await store.repos.certificates.markRevokedMany(ids, 50, 1);
+      assert.deepEqual(marked.map((c) => c.id).sort(), [...ids].sort());
+      assert.deepEqual(
+        marked.find((c) => c.serial === '0A01'),
+        {
+          id: ids[0],
+          serial: '0A01',
+          accountId: acct.id,
+          orderId,
+          issuerId: 77,
+          sans: certs[0]!.sans,
+          notBefore: 10,
+          notAfter: certs[0]!.notAfter,
+        },
+        'what the batch sinks need, from the same statement',
+      );
       assert.deepEqual(await store.repos.certificates.markRevokedMany(ids, 60, 4), [], 'revoked once');
       assert.equal((await store.repos.certificates.get(acct.id, ids[0]!))?.revokedAt, 50);
       assert.equal(await store.repos.orders.moveOrders([orderId], { to: 'revoked', from: ['certificate'] }), 1);
@@ -553,6 +568,28 @@ for (const [name, location] of locations) {
       assert.deepEqual(
         (await store.repos.certificates.getMany([certs[2]!.id])).map((c) => c.serial),
         ['0A03'],
+      );
+      // By serials in one guarded statement: the selector's other criteria hold, each once.
+      assert.deepEqual(
+        await store.repos.certificates.revokeSerials({ ...sel, serials: ['0A03', '0A04'], issuedBefore: 12 }, 70, 1),
+        [],
+        'issued after the cut',
+      );
+      const bySerials = await store.repos.certificates.revokeSerials(
+        { ...sel, serials: ['0A01', '0A03', 'FFFF'] },
+        70,
+        1,
+      );
+      assert.deepEqual(
+        bySerials.map((c) => c.serial),
+        ['0A03'],
+        'only the not yet revoked of those named',
+      );
+      assert.equal((await store.repos.certificates.get(acct.id, certs[2]!.id))?.revokedAt, 70);
+      assert.deepEqual(
+        await store.repos.certificates.revokeSerials({ ...sel, serials: ['0A03'] }, 80, 4),
+        [],
+        'revoked once',
       );
     });
 

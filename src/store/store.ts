@@ -64,16 +64,16 @@ function buildRepos(db: Db, kind: StoreKind, actor: Actor, keyFeed?: AccessKeyFe
     meta: metaRepo(db, kind),
     orders: orderRepo(db, kind, prepared),
     authorizations: authorizationRepo(db),
-    certificates: certificateRepo(db),
+    certificates: certificateRepo(db, kind),
     jobs: jobRepo(db, kind),
     csrs: csrRepo(db),
     crls: crlRepo(db, kind),
-    notices: noticeRepo(db),
-    ocspResponses: ocspResponseRepo(db),
+    notices: noticeRepo(db, kind),
+    ocspResponses: ocspResponseRepo(db, kind),
     rateCounters,
     stats: statsRepo(db),
     acme: acmeRepo(db, kind),
-    audit: auditRepo(db, actor),
+    audit: auditRepo(db, kind, actor),
     consoleSessions: consoleSessionRepo(db),
   };
 }
@@ -180,7 +180,7 @@ export class Store implements ActingStore {
    */
   actingAs(actor: Actor): ActingStore {
     const repos = Object.create(this.repos) as { -readonly [K in keyof Repos]: Repos[K] };
-    repos.audit = auditRepo(this.db, actor);
+    repos.audit = auditRepo(this.db, this.kind, actor);
     return {
       kind: this.kind,
       actor,

@@ -1,7 +1,8 @@
 // The audit trail (domain/audit.ts): append and list, nothing else; the table's triggers
 // refuse UPDATE and DELETE (migration 0009). Writers call `append` inside the transaction of
 // the change, so the record commits or rolls back with it.
-import type { Db } from '../store.js';
+import type { Db, StoreKind } from '../store.js';
+import { jsonRecordset } from './json-rows.js';
 import { type Actor, type AuditEvent, type AuditFilter, type AuditRecord } from '../../domain/audit.js';
 import { auditEventFromRow, auditEventToRow } from '../mappers.js';
 
@@ -9,7 +10,7 @@ import { auditEventFromRow, auditEventToRow } from '../mappers.js';
 export const MAX_AUDIT_PAGE = 10_000;
 
 /** `actor`: whom the entries name unless a call says otherwise (the store's actor: Store.actingAs). */
-export function auditRepo(db: Db, actor: Actor) {
+export function auditRepo(db: Db, kind: StoreKind, actor: Actor) {
   const actingActor = actor;
   return {
     /** Records `e` as done by `actor` (default: the actor the store acts for) at `at`. */
@@ -21,6 +22,20 @@ export function auditRepo(db: Db, actor: Actor) {
     },
     /** Records many entries at once (a mass revocation's batch), in chunks that stay under SQLite's bound-parameter limit. */
     async appendMany(es: readonly AuditRecord[], at: number, actor: Actor = actingActor): Promise<void> {
+      if (es.length === 0) return;
+      if (kind === 'postgres') {
+        // One statement, one parameter (json-rows.ts).
+        const { columns, select } = jsonRecordset(
+          'audit_events',
+          es.map((e) => auditEventToRow(e, actor, at)),
+        );
+        await db
+          .insertInto('audit_events')
+          .columns(columns as Array<keyof ReturnType<typeof auditEventToRow> & string>)
+          .expression(select)
+          .execute();
+        return;
+      }
       for (let i = 0; i < es.length; i += 500) {
         await db
           .insertInto('audit_events')

@@ -1,6 +1,14 @@
-import type { Db } from '../store.js';
+import { sql, type SqlBool } from 'kysely';
+import type { Db, StoreKind } from '../store.js';
 import type { Certificate } from '../../domain/certificate.js';
-import { certificateFromRow, certificateToRow, type NewCertificate } from '../mappers.js';
+import {
+  REVOKED_CERTIFICATE_COLUMNS,
+  certificateFromRow,
+  certificateToRow,
+  revokedCertificateFromRow,
+  type NewCertificate,
+  type RevokedCertificate,
+} from '../mappers.js';
 import { containsText } from './like.js';
 
 function decode(row: Parameters<typeof certificateFromRow>[0] | undefined): Certificate | undefined {
@@ -43,7 +51,7 @@ export interface RevocationCandidate {
   revoked_at: number | null;
 }
 
-export function certificateRepo(db: Db) {
+export function certificateRepo(db: Db, kind: StoreKind) {
   const candidates = (q: RevocationSelector) =>
     db
       .selectFrom('certificates')
@@ -169,19 +177,55 @@ export function certificateRepo(db: Db) {
     },
     /**
      * Revokes the issued, not yet revoked certificates among `ids` in one statement, each
-     * once: the ids it revoked (a certificate revoked meanwhile is left as it is).
+     * once: those it revoked (a certificate revoked meanwhile is left as it is).
      */
-    async markRevokedMany(ids: readonly number[], at: number, reason: number | null): Promise<number[]> {
+    async markRevokedMany(ids: readonly number[], at: number, reason: number | null): Promise<RevokedCertificate[]> {
       if (ids.length === 0) return [];
       const rows = await db
         .updateTable('certificates')
         .set({ revoked_at: at, revocation_reason: reason })
-        .where('id', 'in', [...ids])
+        // PostgreSQL: the ids as one array parameter, not one parameter each.
+        .where((eb) => (kind === 'postgres' ? sql<SqlBool>`id = any(${[...ids]}::bigint[])` : eb('id', 'in', [...ids])))
         .where('state', '=', 'issued')
         .where('revoked_at', 'is', null)
-        .returning('id')
+        .returning(REVOKED_CERTIFICATE_COLUMNS)
         .execute();
-      return rows.map((r) => Number(r.id));
+      return rows.map(revokedCertificateFromRow);
+    },
+    /**
+     * Revokes, in one statement, the selected certificates (`q.serials` names them) that are
+     * issued and not revoked yet, each once: those it revoked. A serial it does not return
+     * was revoked already, or names no certificate the selector takes.
+     */
+    async revokeSerials(
+      q: RevocationSelector & { serials: readonly string[] },
+      at: number,
+      reason: number | null,
+    ): Promise<RevokedCertificate[]> {
+      if (q.issuerIds.length === 0 || q.serials.length === 0) return [];
+      const rows = await db
+        .updateTable('certificates')
+        .set({ revoked_at: at, revocation_reason: reason })
+        // PostgreSQL: the serials as one array parameter, not one parameter each.
+        .where((eb) =>
+          kind === 'postgres'
+            ? sql<SqlBool>`serial = any(${[...q.serials]}::text[])`
+            : eb('serial', 'in', [...q.serials]),
+        )
+        .where('issuer_id', 'in', [...q.issuerIds])
+        .where('state', '=', 'issued')
+        .where('source', '=', 'issued')
+        .where('revoked_at', 'is', null)
+        .$if(q.issuedBefore !== undefined, (b) => b.where('not_before', '<', q.issuedBefore!))
+        .$if(q.accountId !== undefined, (b) => b.where('account_id', '=', q.accountId!))
+        .$if(q.productCode !== undefined, (b) =>
+          b.where('order_id', 'in', (eb) =>
+            eb.selectFrom('orders').select('id').where('product_code', '=', q.productCode!),
+          ),
+        )
+        .returning(REVOKED_CERTIFICATE_COLUMNS)
+        .execute();
+      return rows.map(revokedCertificateFromRow);
     },
     /** Live certificates by id, whichever account holds them (event sinks of a batch). */
     async getMany(ids: readonly number[]): Promise<Certificate[]> {

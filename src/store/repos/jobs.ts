@@ -43,6 +43,19 @@ export function jobRepo(db: Db, kind: StoreKind) {
         kind === 'postgres'
           ? sql<number>`least(jobs.run_at, excluded.run_at)`
           : sql<number>`min(jobs.run_at, excluded.run_at)`;
+      if (refIds.length === 0) return;
+      if (kind === 'postgres') {
+        // One statement, the ids as one array parameter.
+        await db
+          .insertInto('jobs')
+          .columns(['kind', 'ref_id', 'run_at', 'attempts', 'created_at'])
+          .expression(
+            sql`select ${jobKind}::text, unnest(${[...refIds]}::bigint[]), ${runAt}::bigint, 0, ${now}::bigint`,
+          )
+          .onConflict((oc) => oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: earlier }))
+          .execute();
+        return;
+      }
       for (let i = 0; i < refIds.length; i += 1000) {
         await db
           .insertInto('jobs')

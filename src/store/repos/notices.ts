@@ -2,12 +2,13 @@
 // delivered by whoever holds its lease, and only the holder may mark it sent: that
 // conditional update is what keeps a second worker or process from sending it again.
 import type { Insertable } from 'kysely';
-import type { Db } from '../store.js';
+import type { Db, StoreKind } from '../store.js';
+import { jsonRecordset } from './json-rows.js';
 import type { NoticeRow, NoticesTable } from '../schema.js';
 
 export type NewNotice = Insertable<NoticesTable>;
 
-export function noticeRepo(db: Db) {
+export function noticeRepo(db: Db, kind: StoreKind) {
   /** The row while `owner` still holds its lease and nobody has settled it. */
   const leased = (id: number, owner: string) =>
     db.updateTable('notices').where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'pending');
@@ -25,6 +26,19 @@ export function noticeRepo(db: Db) {
     },
     /** insertIfNew for many rows, in statements of up to 500 rows: the ids of the new ones. */
     async insertManyIfNew(rows: readonly NewNotice[]): Promise<number[]> {
+      if (rows.length === 0) return [];
+      if (kind === 'postgres') {
+        // One statement, one parameter (json-rows.ts).
+        const { columns, select } = jsonRecordset('notices', rows);
+        const r = await db
+          .insertInto('notices')
+          .columns(columns as Array<keyof NewNotice & string>)
+          .expression(select)
+          .onConflict((oc) => oc.column('dedupe_key').doNothing())
+          .returning('id')
+          .execute();
+        return r.map((x) => Number(x.id));
+      }
       const ids: number[] = [];
       // SQLite binds at most 32,766 parameters per statement; a notice row binds 16.
       for (let i = 0; i < rows.length; i += 500) {

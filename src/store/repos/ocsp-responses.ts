@@ -3,7 +3,8 @@
 // (state 'issued', never an intent) are read: any other serial is answered 'unknown'
 // (BR 4.9, 4.10, 7.2; RFC 5280, RFC 6960: never "good" for a serial that was not issued).
 import { sql, type CompiledQuery, type Insertable, type SqlBool } from 'kysely';
-import type { Db } from '../store.js';
+import type { Db, StoreKind } from '../store.js';
+import { jsonRecordset } from './json-rows.js';
 import type { OcspResponsesTable } from '../schema.js';
 
 /** An issued certificate's status, with its stored response when there is one. */
@@ -27,7 +28,7 @@ export type NewOcspResponse = Insertable<OcspResponsesTable>;
 const ISSUER_SLOT = -7_340_033;
 const SERIAL_SLOT = '\u0000serial';
 
-export function ocspResponseRepo(db: Db) {
+export function ocspResponseRepo(db: Db, kind: StoreKind) {
   const withResponse = () =>
     db
       .selectFrom('certificates as c')
@@ -123,9 +124,15 @@ export function ocspResponseRepo(db: Db) {
      */
     async save(rows: readonly NewOcspResponse[]): Promise<void> {
       if (rows.length === 0) return;
-      await db
-        .insertInto('ocsp_responses')
-        .values([...rows])
+      // PostgreSQL, several rows: one statement with one parameter (json-rows.ts).
+      const many = kind === 'postgres' && rows.length > 1 ? jsonRecordset('ocsp_responses', rows) : undefined;
+      const insert = many
+        ? db
+            .insertInto('ocsp_responses')
+            .columns(many.columns as Array<keyof NewOcspResponse & string>)
+            .expression(many.select)
+        : db.insertInto('ocsp_responses').values([...rows]);
+      await insert
         .onConflict((oc) =>
           oc
             .columns(['issuer_id', 'serial'])
