@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import type { Certdesk } from './harness.js';
-import { freePort } from './harness.js';
 import type { ChallengeServer } from '../challenge-server.js';
 import { CAA_IDENTITY } from './orders.js';
 import { startCertdesk } from './harness.js';
@@ -14,7 +13,6 @@ import { buildCsr } from '../../src/ca/csr-builder.js';
 import { toPem } from '../../src/crypto/pem.js';
 
 export async function startAcmeCertdesk(extra: Record<string, string | boolean> = {}) {
-  const port = await freePort();
   const cs = await startChallengeServer();
   const cd = await startCertdesk({
     'dns-resolver': cs.dnsAddress,
@@ -22,11 +20,10 @@ export async function startAcmeCertdesk(extra: Record<string, string | boolean> 
     'tls-alpn-validation-port': String(cs.tlsAlpnPort),
     'allow-private-validation-targets': true,
     'caa-identity': CAA_IDENTITY,
-    'acme-listen': `127.0.0.1:${port}`,
     ...extra,
   });
   const rootPem = toPem('CERTIFICATE', cd.server.hierarchy.root.certDer);
-  return { cd, cs, rootPem, directoryUrl: `https://127.0.0.1:${port}/acme/directory` };
+  return { cd, cs, rootPem, directoryUrl: `${cd.server.acmeListenUrl}/acme/directory` };
 }
 
 export function eabFor(cd: Certdesk, accountId: number, productCode: string, maxAccounts = 1) {

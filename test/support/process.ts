@@ -14,8 +14,14 @@ export interface ServeProcess {
   kill(): Promise<void>;
 }
 
-export async function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'serve', ...args], {
+export async function spawnServe(
+  args: string[],
+  env: Record<string, string> = {},
+  opts: { defaultAcmeListen?: boolean } = {},
+): Promise<ServeProcess> {
+  // Not the default ACME port 127.0.0.1:8443 unless asked: tests and benches run side by side.
+  const acme = opts.defaultAcmeListen || args.includes('--acme-listen') ? [] : ['--acme-listen', '127.0.0.1:0'];
+  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'serve', ...args, ...acme], {
     env: { ...process.env, CERTDESK_FROM_SOURCE: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
