@@ -65,7 +65,7 @@ test('certdesk serve without --acme-listen serves ACME on 127.0.0.1:8443', async
   const args = [...store.args, '--listen', `127.0.0.1:${await freePort()}`, '--admin-listen', '127.0.0.1:0'];
   try {
     if (await port8443Free()) {
-      const p = await spawnServe(args, store.env, { defaultAcmeListen: true });
+      const p = await spawnServe(args, store.env, { defaultAcmeListen: true, startTimeoutMs: 120_000 });
       try {
         assert.match(p.output(), /ACME on https:\/\/127\.0\.0\.1:8443\/acme\/directory/);
       } finally {
@@ -73,7 +73,10 @@ test('certdesk serve without --acme-listen serves ACME on 127.0.0.1:8443', async
       }
     } else {
       // The port is taken on this shared machine: serve must then fail on exactly that address.
-      await assert.rejects(spawnServe(args, store.env, { defaultAcmeListen: true }), /127\.0\.0\.1:8443|8443/);
+      await assert.rejects(
+        spawnServe(args, store.env, { defaultAcmeListen: true, startTimeoutMs: 120_000 }),
+        /127\.0\.0\.1:8443|8443/,
+      );
     }
   } finally {
     await dropTestSchema(process.env.CERTDESK_TEST_DATABASE_URL, store.env.CERTDESK_PG_SCHEMA);
