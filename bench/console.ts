@@ -46,6 +46,7 @@ export async function runConsoleBench(opts: { quick: boolean; databaseUrl?: stri
     'data-dir': dataDir,
     listen: '127.0.0.1:0',
     'admin-listen': '127.0.0.1:0',
+    'acme-listen': '127.0.0.1:0',
     ...(opts.databaseUrl ? { 'database-url': opts.databaseUrl } : {}),
   });
   const ctx = await openContext({ config, env, logger: silentLogger });

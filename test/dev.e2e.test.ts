@@ -41,9 +41,23 @@ function runNode(file: string, timeoutMs: number): Promise<{ code: number | null
 
 test('certdesk dev: the printed program applies, publishes the record and gets a certificate issued', async () => {
   const port = await freePort();
-  dev = spawn(process.execPath, [BIN, 'dev', '--listen', `127.0.0.1:${port}`, '--admin-listen', '127.0.0.1:0'], {
-    env: { ...process.env, CERTDESK_FROM_SOURCE: '1' },
-  });
+  dev = spawn(
+    process.execPath,
+    [
+      BIN,
+      'dev',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--admin-listen',
+      '127.0.0.1:0',
+      // Port 0, not the default 8443: other certdesk processes may run beside this test.
+      '--acme-listen',
+      '127.0.0.1:0',
+    ],
+    {
+      env: { ...process.env, CERTDESK_FROM_SOURCE: '1' },
+    },
+  );
   let out = '';
   let err = '';
   dev.stderr!.on('data', (d) => (err += d));
@@ -63,6 +77,9 @@ test('certdesk dev: the printed program applies, publishes the record and gets a
   assert.match(out, /npm install @alicloud\/cas20200407 @alicloud\/openapi-core/);
   assert.match(out, /demo\.mjs/);
   assert.match(out, new RegExp(`CAS API on http://127\\.0\\.0\\.1:${port}`));
+  // The ACME directory printed names the port bound for --acme-listen 127.0.0.1:0.
+  const acmePort = /ACME directory https:\/\/127\.0\.0\.1:(\d+)\/acme\/directory/.exec(out)?.[1];
+  assert.ok(acmePort && Number(acmePort) > 0, out);
   const dataDir = /data in (\S+)/.exec(out)?.[1];
   assert.ok(dataDir && existsSync(dataDir), `the data directory ${dataDir}`);
 

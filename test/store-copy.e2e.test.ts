@@ -40,6 +40,7 @@ async function startOn(flags: Record<string, string | boolean>, env: Record<stri
   const config = buildConfig({
     listen: `127.0.0.1:${await freePort()}`,
     'admin-listen': '127.0.0.1:0',
+    'acme-listen': '127.0.0.1:0',
     'validation-retry-ms': '200',
     ...flags,
   });
@@ -284,7 +285,12 @@ suite(`certdesk store copy: a running SQLite installation to ${toPostgres ? 'Pos
   });
 
   test('with another master key, certdesk refuses to start on the copy', async () => {
-    const config = buildConfig({ ...targetFlags, listen: '127.0.0.1:0', 'admin-listen': '127.0.0.1:0' });
+    const config = buildConfig({
+      ...targetFlags,
+      listen: '127.0.0.1:0',
+      'admin-listen': '127.0.0.1:0',
+      'acme-listen': '127.0.0.1:0',
+    });
     const env = { ...targetEnv(), CERTDESK_MASTER_KEY: randomBytes(32).toString('hex') };
     await assert.rejects(openContext({ config, env, logger: silentLogger }), /master key does not match/);
   });

@@ -17,13 +17,31 @@ import type { CaHierarchy } from './ca-bootstrap.js';
 import type { ListenerSpec } from './edge.js';
 import { fileTlsSource, listenerNames, selfIssuedTlsSource, type TlsSource } from './tls.js';
 
-export function acmeBaseUrl(ctx: AppContext): string | undefined {
-  const { config } = ctx;
-  if (!config.acmeListen) return undefined;
-  return config.acmeUrl ?? `https://${formatHostPort(config.acmeListen)}`;
+/**
+ * The ACME base URL every emitted URL is built from: --acme-url, else https://<acme-listen>.
+ * With port 0 and no --acme-url (tests, parallel `certdesk dev`), the port is known only once
+ * the listener is bound: `bound()` sets it before the first request can be read, and the
+ * account URLs the worker derives (dns-account-01 labels, CAA accounturi) read the same holder.
+ */
+export interface AcmeBase {
+  readonly url: string;
+  bound(port: number): void;
 }
 
-export function buildAcmeDeps(ctx: AppContext, orders: OrderDeps): AcmeDeps {
+export function acmeBase(ctx: AppContext): AcmeBase {
+  const { acmeUrl, acmeListen } = ctx.config;
+  let url = acmeUrl ?? `https://${formatHostPort(acmeListen)}`;
+  return {
+    get url() {
+      return url;
+    },
+    bound(port) {
+      if (acmeUrl === undefined && acmeListen.port === 0) url = `https://${formatHostPort({ ...acmeListen, port })}`;
+    },
+  };
+}
+
+export function buildAcmeDeps(ctx: AppContext, orders: OrderDeps, base: AcmeBase): AcmeDeps {
   return {
     ...orders,
     store: ctx.store,
@@ -31,10 +49,7 @@ export function buildAcmeDeps(ctx: AppContext, orders: OrderDeps): AcmeDeps {
       ...DEFAULT_ACME_SETTINGS,
       ordersPerWindow: ctx.config.acmeOrdersPerHour,
       rateWindowMs: 3_600_000,
-      accountUrl: (urlId) => {
-        const base = acmeBaseUrl(ctx) ?? ctx.config.acmeUrl;
-        return base ? `${base}/acme/acct/${urlId}` : '';
-      },
+      accountUrl: (urlId) => `${base.url}/acme/acct/${urlId}`,
     },
   };
 }
@@ -50,7 +65,7 @@ async function acmeTls(ctx: AppContext, hierarchy: CaHierarchy, baseUrl: string)
   }
   return selfIssuedTlsSource({
     issuer: hierarchy.issuing,
-    names: listenerNames([new URL(baseUrl).hostname.replace(/^\[|\]$/g, ''), config.acmeListen!.host]),
+    names: listenerNames([new URL(baseUrl).hostname.replace(/^\[|\]$/g, ''), config.acmeListen.host]),
     clock: ctx.clock,
     random: ctx.random,
     logger: ctx.logger,
@@ -61,13 +76,15 @@ export async function acmeListenerSpec(
   ctx: AppContext,
   hierarchy: CaHierarchy,
   deps: AcmeDeps,
+  base: AcmeBase,
   observe: (resource: string, problem: string) => void,
-): Promise<{ spec: ListenerSpec; tls: TlsSource } | undefined> {
-  const baseUrl = acmeBaseUrl(ctx);
-  if (!baseUrl || !ctx.config.acmeListen) return undefined;
-  const tls = await acmeTls(ctx, hierarchy, baseUrl);
+): Promise<{ spec: ListenerSpec; tls: TlsSource }> {
+  // The host part of the URL does not change when the port is bound.
+  const tls = await acmeTls(ctx, hierarchy, base.url);
   const front: AcmeFrontDeps = {
-    baseUrl,
+    get baseUrl() {
+      return base.url;
+    },
     engine: createAcmeEngine(deps),
     reads: ctx.store,
     nonces: ctx.store,

@@ -23,6 +23,8 @@ const DEV_CAA_IDENTITY = 'certdesk.dev';
 export interface DevSession {
   apiUrl: string;
   adminUrl: string;
+  /** The ACME base URL (the directory is <acmeUrl>/acme/directory). */
+  acmeUrl: string;
   /** host:port, as the SDK's `endpoint` wants it. */
   endpoint: string;
   /** POST /txt {name, value} and POST /file {host, path, content} publish at the challenge server. */
@@ -113,6 +115,7 @@ export async function startDev(opts: {
       ...(ownDir ? { 'data-dir': ownDir } : {}),
       'dns-resolver': cs.dnsAddress,
       'http-validation-port': String(cs.httpPort),
+      'tls-alpn-validation-port': String(cs.tlsAlpnPort),
       'allow-private-validation-targets': true,
       'caa-identity': DEV_CAA_IDENTITY,
       'validation-retry-ms': opts.flags['validation-retry-ms'] ?? '1000',
@@ -129,6 +132,7 @@ export async function startDev(opts: {
     return {
       apiUrl: running.apiUrl,
       adminUrl: running.adminUrl,
+      acmeUrl: running.acmeListenUrl,
       endpoint: running.apiUrl.replace(/^https?:\/\//, ''),
       controlUrl: ctl.url,
       dnsAddress: cs.dnsAddress,
@@ -202,6 +206,7 @@ export const DEMO_END = '----- end of demo.mjs -----';
 export function devInstructions(s: DevSession): string {
   return [
     `certdesk dev: CAS API on ${s.apiUrl}, operator API on ${s.adminUrl}, data in ${s.dataDir}`,
+    `ACME directory ${s.acmeUrl}/acme/directory (EAB: certdesk admin acme eab create --account ${s.key.AccountId} --product ${DEV_PRODUCT} --json --data-dir ${s.dataDir})`,
     `loopback DNS ${s.dnsAddress} answers every validation lookup; publish records at ${s.controlUrl}`,
     '',
     `Demo account ${s.key.AccountId}: AccessKeyId ${s.key.AccessKeyId}, AccessKeySecret ${s.key.AccessKeySecret}`,

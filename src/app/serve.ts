@@ -1,5 +1,6 @@
 // `certdesk serve`: the CAS API, the operator API and the job worker, as --role says; the
 // listeners of the HTTP edge (src/app/edge.ts) and their fronts are composed here.
+import type { AddressInfo } from 'node:net';
 import { createCasGateway } from '../api/cas/gateway.js';
 import { CAS_ACTIONS } from '../api/cas/actions/index.js';
 import { casErrorForm } from '../api/cas/render.js';
@@ -23,7 +24,7 @@ import { startListener, type FrontPlugin, type ListenerSpec, type RunningListene
 import { fileTlsSource, listenerNames, selfIssuedTlsSource, type TlsSource } from './tls.js';
 import { CertError } from '../domain/errors.js';
 import { createEabService } from '../orders/acme/eab.js';
-import { acmeListenerSpec, buildAcmeDeps, startAcmeHousekeeping } from './acme-wiring.js';
+import { acmeBase, acmeListenerSpec, buildAcmeDeps, startAcmeHousekeeping } from './acme-wiring.js';
 import { customerConsolePlugin } from '../api/console/customer.js';
 import { operatorConsolePlugin } from '../api/console/operator.js';
 import { SignInLimiter } from '../api/console/http.js';
@@ -34,7 +35,7 @@ export { planListeners } from './listeners.js';
 export interface RunningServer {
   /** The CAS API's base URL ('' with --role worker). */
   apiUrl: string;
-  /** The ACME listener's URL ('' when --acme-listen is absent). */
+  /** The ACME base URL (--acme-url, else the listener's; '' with --role worker). */
   acmeListenUrl: string;
   adminUrl: string;
   /** Every listener started, by name (api, operator, public, metrics). */
@@ -82,7 +83,8 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   let worker: Worker | undefined;
   const ocspCaches = createOcspCaches(hierarchy);
   const orders = buildOrderDeps(ctx, hierarchy, (at) => worker?.wake(at), ocspCaches);
-  const acmeDeps = buildAcmeDeps(ctx, orders);
+  const base = acmeBase(ctx);
+  const acmeDeps = buildAcmeDeps(ctx, orders, base);
   if (config.role !== 'api') worker = startOrderWorker(ctx, hierarchy, orders, opts.workerPollMs, acmeDeps);
   // What front ends hold: use cases bound to their deps, never the store's writes.
   const engine = createOrderEngine(orders);
@@ -215,7 +217,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   const running: RunningListener[] = [];
   const acme =
     config.role !== 'worker'
-      ? await acmeListenerSpec(ctx, hierarchy, acmeDeps, (r, p) => metrics.observeAcme(r, p))
+      ? await acmeListenerSpec(ctx, hierarchy, acmeDeps, base, (r, p) => metrics.observeAcme(r, p))
       : undefined;
   const stopAcmeHousekeeping = acme ? startAcmeHousekeeping(ctx, acmeDeps) : () => {};
   const stopAll = async () => {
@@ -233,8 +235,11 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
           logger,
         }),
       );
-    if (acme)
-      running.push(await startListener(acme.spec, { limits: limitsOf(config), bodyLimit: config.bodyLimit, logger }));
+    if (acme) {
+      const l = await startListener(acme.spec, { limits: limitsOf(config), bodyLimit: config.bodyLimit, logger });
+      base.bound((l.server.address() as AddressInfo).port);
+      running.push(l);
+    }
   } catch (e) {
     await stopAll();
     await worker?.stop();
@@ -253,7 +258,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   if (!config.consoleUrl && urlOf('api')) consoleApiBase = urlOf('api');
   return {
     apiUrl: urlOf('api'),
-    acmeListenUrl: running.find((l) => l.name === 'acme')?.url ?? '',
+    acmeListenUrl: acme ? base.url : '',
     adminUrl: urlOf('operator'),
     listeners: running.filter((l) => l.name !== 'acme').map((l) => ({ name: l.name as ListenerName, url: l.url })),
     hierarchy,

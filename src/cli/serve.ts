@@ -29,8 +29,9 @@ export const serveCommand: Command = {
       .filter((l) => l.name !== 'api' && l.name !== 'operator')
       .map((l) => `, ${l.name} on ${l.url}`)
       .join('');
+    const acme = running.acmeListenUrl ? `, ACME on ${running.acmeListenUrl}/acme/directory` : '';
     process.stdout.write(
-      `certdesk listening on ${running.apiUrl || '(none: --role worker)'} (CAS API), operator API on ${running.adminUrl}${extra}, store ${ctx.store.kind}\n`,
+      `certdesk listening on ${running.apiUrl || '(none: --role worker)'} (CAS API), operator API on ${running.adminUrl}${extra}${acme}, store ${ctx.store.kind}\n`,
     );
     const stop = (signal: string) => {
       logger.log('info', 'stopping', { signal });

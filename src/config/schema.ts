@@ -165,13 +165,14 @@ export const CONFIG_SCHEMA = Type.Object({
     expected: 'an http:// URL (relying parties fetch CRLs and OCSP over plain HTTP)',
     help: 'Base URL of the CA certificates, CRLs and OCSP that certificates carry (default http://<public-listen>, else http://<listen>).',
   }),
-  acmeListen: option(Type.Optional(hostPort()), {
+  acmeListen: option(hostPort(), {
     flag: 'acme-listen',
     value: 'HOST:PORT',
+    default: '127.0.0.1:8443',
     scope: 'serve',
     section: 'acme',
     expected: 'HOST:PORT',
-    help: 'Serve ACME (RFC 8555) over HTTPS here, e.g. 127.0.0.1:8443 (off when absent); the directory is <acme-url>/acme/directory.',
+    help: 'Serve ACME (RFC 8555) over HTTPS here (not with --role worker); the directory is <acme-url>/acme/directory. Port 0 takes a free port (tests).',
   }),
   acmeUrl: option(Type.Optional(url(['https'])), {
     flag: 'acme-url',
@@ -179,7 +180,7 @@ export const CONFIG_SCHEMA = Type.Object({
     scope: 'serve',
     section: 'acme',
     expected: 'an https:// URL',
-    help: 'External base URL of the ACME server that every ACME URL is built from (default https://<acme-listen>).',
+    help: 'External base URL of the ACME server that every ACME URL is built from; default https://<acme-listen> (https://127.0.0.1:8443 with the default listener; with port 0, the port taken).',
   }),
   acmeTlsCert: option(Type.Optional(text()), {
     flag: 'acme-tls-cert',
@@ -516,7 +517,6 @@ function checkTogether(c: Decoded): void {
   if (c.tls === 'auto' && c.tlsCert !== undefined) bad('tls', 'choose --tls auto or --tls-cert/--tls-key, not both');
   if ((c.acmeTlsCert === undefined) !== (c.acmeTlsKey === undefined))
     bad('acme-tls-cert', '--acme-tls-cert and --acme-tls-key go together');
-  if (c.acmeUrl !== undefined && c.acmeListen === undefined) bad('acme-url', 'needs --acme-listen');
   if (tlsConfigured(c) && c.publicUrl === undefined && c.publicListen === undefined)
     bad(
       'public-listen',

@@ -50,7 +50,10 @@ export interface AcmeOrderLink {
   orderId: number;
   acmeAccountId: number;
   profile: string;
+  /** The certID the client sent in `replaces` (RFC 9773 §5), echoed in the order. */
   replaces: string | null;
+  /** The certificate it names. */
+  replacesCertificateId: number | null;
   expiresAt: number;
   error: AcmeProblemDoc | null;
   createdAt: number;
@@ -79,6 +82,27 @@ export interface AcmeChallenge {
   status: AcmeChallengeStatus;
   validatedAt: number | null;
   error: AcmeProblemDoc | null;
+}
+
+/**
+ * RFC 9773 §4.1 certID: base64url(AKI keyIdentifier) "." base64url(serial DER INTEGER content
+ * octets), unpadded. Returns the serial as certdesk stores it (hex, upper case, no leading
+ * zeros), or undefined when the text is not of that form.
+ */
+export function parseAriCertId(certId: string): { keyIdentifier: Buffer; serialHex: string } | undefined {
+  const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(certId);
+  if (!m) return undefined;
+  const keyIdentifier = Buffer.from(m[1]!, 'base64url');
+  const serial = Buffer.from(m[2]!, 'base64url');
+  // RFC 5280 §4.1.2.2: at most 20 octets (21 with the sign octet).
+  if (keyIdentifier.length === 0 || serial.length === 0 || serial.length > 21) return undefined;
+  return {
+    keyIdentifier,
+    serialHex: serial
+      .toString('hex')
+      .toUpperCase()
+      .replace(/^0+(?=.)/, ''),
+  };
 }
 
 /** RFC 8555 §8.1: keyAuthorization = token || '.' || base64url(Thumbprint(accountKey)). */

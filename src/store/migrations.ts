@@ -14,6 +14,7 @@ import * as m0007 from './migrations/0007-rate-limits.js';
 import * as m0008 from './migrations/0008-acme.js';
 import * as m0009 from './migrations/0009-audit.js';
 import * as m0011 from './migrations/0011-console.js';
+import * as m0013 from './migrations/0013-acme-replaces.js';
 
 type Step = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> };
 
@@ -28,6 +29,7 @@ const STEPS: ReadonlyArray<[string, Step]> = [
   ['0008_acme', m0008],
   ['0009_audit', m0009],
   ['0011_console', m0011],
+  ['0013_acme_replaces', m0013],
 ];
 
 class CodeMigrations implements MigrationProvider {

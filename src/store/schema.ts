@@ -352,6 +352,8 @@ export interface AcmeOrdersTable {
   acme_account_id: number;
   profile: string;
   replaces: string | null;
+  /** The certificate `replaces` names (migration 0013, RFC 9773 §5). */
+  replaces_certificate_id: number | null;
   expires_at: number;
   error: string | null; // JSON problem document
   created_at: number;

@@ -1,9 +1,10 @@
 // Shared steps of the ACME end-to-end tests: certdesk with its ACME listener on loopback and
 // the challenge server, EAB credentials, and the customer's side of validation.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { AuthorityKeyIdentifier, Certificate, id_ce_authorityKeyIdentifier } from '@peculiar/asn1-x509';
 import type { Certdesk } from './harness.js';
-import { freePort } from './harness.js';
 import type { ChallengeServer } from '../challenge-server.js';
 import { CAA_IDENTITY } from './orders.js';
 import { startCertdesk } from './harness.js';
@@ -14,7 +15,6 @@ import { buildCsr } from '../../src/ca/csr-builder.js';
 import { toPem } from '../../src/crypto/pem.js';
 
 export async function startAcmeCertdesk(extra: Record<string, string | boolean> = {}) {
-  const port = await freePort();
   const cs = await startChallengeServer();
   const cd = await startCertdesk({
     'dns-resolver': cs.dnsAddress,
@@ -22,11 +22,10 @@ export async function startAcmeCertdesk(extra: Record<string, string | boolean> 
     'tls-alpn-validation-port': String(cs.tlsAlpnPort),
     'allow-private-validation-targets': true,
     'caa-identity': CAA_IDENTITY,
-    'acme-listen': `127.0.0.1:${port}`,
     ...extra,
   });
   const rootPem = toPem('CERTIFICATE', cd.server.hierarchy.root.certDer);
-  return { cd, cs, rootPem, directoryUrl: `https://127.0.0.1:${port}/acme/directory` };
+  return { cd, cs, rootPem, directoryUrl: `${cd.server.acmeListenUrl}/acme/directory` };
 }
 
 export function eabFor(cd: Certdesk, accountId: number, productCode: string, maxAccounts = 1) {
@@ -59,4 +58,31 @@ export async function solve(cs: ChallengeServer, c: AcmeTestClient, order: any, 
 export function csrFor(names: string[]) {
   const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
   return { key, der: buildCsr({ privateKey: key, subject: [['2.5.4.3', names[0]!]], dnsNames: names }) };
+}
+
+/** RFC 9773 §4.1 certID of a PEM certificate: base64url(AKI keyIdentifier) "." base64url(serial). */
+export function certIdOf(pem: string): string {
+  const parsed = AsnConvert.parse(new X509Certificate(pem.split(/(?=-----BEGIN)/)[0]!).raw, Certificate);
+  const akiExt = parsed.tbsCertificate.extensions!.find((e) => e.extnID === id_ce_authorityKeyIdentifier)!;
+  const aki = AsnConvert.parse(akiExt.extnValue, AuthorityKeyIdentifier).keyIdentifier!;
+  const serial = Buffer.from(parsed.tbsCertificate.serialNumber);
+  return `${Buffer.from(aki.buffer).toString('base64url')}.${serial.toString('base64url')}`;
+}
+
+/** newOrder, challenges by `prefer`, finalize with a fresh key, download: the PEM chain and the order URL. */
+export async function issueWith(
+  cs: ChallengeServer,
+  c: AcmeTestClient,
+  names: string[],
+  extra: Record<string, unknown> = {},
+): Promise<{ pem: string; orderUrl: string }> {
+  const order = await c.newOrder(names, extra);
+  assert.equal(order.status, 201, order.text);
+  await solve(cs, c, order.body, 'http-01');
+  const orderUrl = order.headers.get('location')!;
+  const ready = await c.poll(orderUrl, (o) => o.status === 'ready');
+  const fin = await c.post(ready.body.finalize, { csr: csrFor(names).der.toString('base64url') });
+  assert.equal(fin.status, 200, fin.text);
+  const valid = await c.poll(orderUrl, (o) => o.status === 'valid');
+  return { pem: (await c.post(valid.body.certificate, '')).text, orderUrl };
 }

@@ -77,6 +77,8 @@ export async function startCertdesk(
     listen: `127.0.0.1:${await freePort()}`,
     ...(opts.defaults ? {} : { 'validation-retry-ms': '200' }),
     'admin-listen': '127.0.0.1:0',
+    // Not the default 127.0.0.1:8443: tests run side by side (the bound port is server.acmeListenUrl).
+    'acme-listen': '127.0.0.1:0',
     ...(databaseUrl ? { 'database-url': databaseUrl } : {}),
     ...extraFlags,
   };

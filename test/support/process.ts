@@ -14,8 +14,14 @@ export interface ServeProcess {
   kill(): Promise<void>;
 }
 
-export async function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'serve', ...args], {
+export async function spawnServe(
+  args: string[],
+  env: Record<string, string> = {},
+  opts: { defaultAcmeListen?: boolean; startTimeoutMs?: number } = {},
+): Promise<ServeProcess> {
+  // Not the default ACME port 127.0.0.1:8443 unless asked: tests and benches run side by side.
+  const acme = opts.defaultAcmeListen || args.includes('--acme-listen') ? [] : ['--acme-listen', '127.0.0.1:0'];
+  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'serve', ...args, ...acme], {
     env: { ...process.env, CERTDESK_FROM_SOURCE: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -24,7 +30,7 @@ export async function spawnServe(args: string[], env: Record<string, string> = {
   child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`certdesk did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`certdesk did not start:\n${out}`)), opts.startTimeoutMs ?? 30_000);
     const check = () => {
       if (out.includes('listening')) {
         clearTimeout(timer);

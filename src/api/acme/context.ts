@@ -6,7 +6,10 @@ import type { AcmeEngine } from '../../orders/acme/engine.js';
 import type { AcmeNonceView, AcmeReadView } from '../../store/views.js';
 
 export interface AcmeFrontDeps {
-  /** e.g. https://acme.example.com (no trailing slash); the directory is <baseUrl>/acme/directory. */
+  /**
+   * e.g. https://acme.example.com (no trailing slash); the directory is <baseUrl>/acme/directory.
+   * Read at each request: with --acme-listen port 0 it is known only once the listener is bound.
+   */
   baseUrl: string;
   engine: AcmeEngine;
   reads: AcmeReadView;
@@ -24,24 +27,41 @@ export interface AcmeFrontDeps {
   observe?: (resource: string, problem: string) => void;
 }
 
-export function acmeUrls(base: string) {
-  const root = `${base}/acme`;
+/** Every URL the front emits, read from `base()` when used (its port may be bound after start). */
+export function acmeUrls(base: () => string) {
+  const root = () => `${base()}/acme`;
   return {
-    directory: `${root}/directory`,
-    newNonce: `${root}/new-nonce`,
-    newAccount: `${root}/new-account`,
-    newOrder: `${root}/new-order`,
-    revokeCert: `${root}/revoke-cert`,
-    keyChange: `${root}/key-change`,
-    renewalInfo: `${root}/renewal-info`,
-    accountPrefix: `${root}/acct/`,
-    account: (id: string) => `${root}/acct/${id}`,
-    accountOrders: (id: string) => `${root}/acct/${id}/orders`,
-    order: (id: string) => `${root}/order/${id}`,
-    finalize: (id: string) => `${root}/order/${id}/finalize`,
-    authz: (id: string) => `${root}/authz/${id}`,
-    challenge: (id: string) => `${root}/chall/${id}`,
-    certificate: (id: string) => `${root}/cert/${id}`,
+    get directory() {
+      return `${root()}/directory`;
+    },
+    get newNonce() {
+      return `${root()}/new-nonce`;
+    },
+    get newAccount() {
+      return `${root()}/new-account`;
+    },
+    get newOrder() {
+      return `${root()}/new-order`;
+    },
+    get revokeCert() {
+      return `${root()}/revoke-cert`;
+    },
+    get keyChange() {
+      return `${root()}/key-change`;
+    },
+    get renewalInfo() {
+      return `${root()}/renewal-info`;
+    },
+    get accountPrefix() {
+      return `${root()}/acct/`;
+    },
+    account: (id: string) => `${root()}/acct/${id}`,
+    accountOrders: (id: string) => `${root()}/acct/${id}/orders`,
+    order: (id: string) => `${root()}/order/${id}`,
+    finalize: (id: string) => `${root()}/order/${id}/finalize`,
+    authz: (id: string) => `${root()}/authz/${id}`,
+    challenge: (id: string) => `${root()}/chall/${id}`,
+    certificate: (id: string) => `${root()}/cert/${id}`,
   };
 }
 

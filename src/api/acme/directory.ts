@@ -4,7 +4,7 @@ import type { AcmeRoute } from './reply.js';
 import { sendJson } from './reply.js';
 
 export function directory(app: FastifyInstance, { deps, urls }: AcmeRoute): void {
-  const body = {
+  const body = () => ({
     newNonce: urls.newNonce,
     newAccount: urls.newAccount,
     newOrder: urls.newOrder,
@@ -17,8 +17,8 @@ export function directory(app: FastifyInstance, { deps, urls }: AcmeRoute): void
       externalAccountRequired: true,
       profiles: deps.profiles,
     },
-  };
-  const handler = async (_req: unknown, reply: Parameters<typeof sendJson>[0]) => sendJson(reply, 200, body);
+  });
+  const handler = async (_req: unknown, reply: Parameters<typeof sendJson>[0]) => sendJson(reply, 200, body());
   app.route({
     method: ['GET', 'HEAD', 'POST'],
     url: '/acme/directory',

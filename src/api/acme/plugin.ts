@@ -44,7 +44,7 @@ const RESOURCES = [
 
 export function acmePlugin(deps: AcmeFrontDeps, logger: Logger): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const urls = acmeUrls(deps.baseUrl);
+    const urls = acmeUrls(() => deps.baseUrl);
     // Unknown paths are the listener's (app/acme-wiring.ts gives it this same form).
     app.setErrorHandler((e, request, reply) => {
       const err = edgeError(e);

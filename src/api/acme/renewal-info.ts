@@ -1,6 +1,7 @@
 // renewalInfo (RFC 9773 §4): unauthenticated GET <renewalInfo>/<certID>, certID =
 // base64url(AKI keyIdentifier) "." base64url(serial DER INTEGER content octets).
 import type { FastifyInstance } from 'fastify';
+import { parseAriCertId } from '../../domain/acme.js';
 import { problem } from './jws.js';
 import { sendJson, type AcmeRoute } from './reply.js';
 
@@ -15,16 +16,9 @@ export function suggestedWindow(notBefore: number, notAfter: number): { start: n
 }
 
 export function parseCertId(certId: string): { serialHex: string } {
-  const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(certId);
-  if (!m) throw problem('malformed', 'The certID is not keyIdentifier.serial in base64url.');
-  const serial = Buffer.from(m[2]!, 'base64url');
-  if (serial.length === 0 || serial.length > 21) throw problem('malformed', 'The certID serial is malformed.');
-  return {
-    serialHex: serial
-      .toString('hex')
-      .toUpperCase()
-      .replace(/^0+(?=.)/, ''),
-  };
+  const parsed = parseAriCertId(certId);
+  if (!parsed) throw problem('malformed', 'The certID is not keyIdentifier.serial in base64url.');
+  return parsed;
 }
 
 const iso = (ms: number) => new Date(Math.round(ms)).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -6,13 +6,17 @@
 import { isIP } from 'node:net';
 import { CertError } from '../../domain/errors.js';
 import type { AcmeAccount, AcmeChallengeType, AcmeProblemDoc } from '../../domain/acme.js';
-import { ACME_ERROR_PREFIX } from '../../domain/acme.js';
+import { ACME_ERROR_PREFIX, acmeAuthorizationStatus, acmeOrderStatus, parseAriCertId } from '../../domain/acme.js';
+import type { Certificate } from '../../domain/certificate.js';
 import { checkNamesForProduct, isWildcard, normalizeDomainName } from '../../policy/names.js';
 import { findProduct, PRODUCTS, type Product } from '../../policy/products.js';
 import { dcvReuseDays } from '../../policy/validity.js';
 import type { AcmeOrderRecord } from '../../store/repos/acme.js';
 import { insertOrder, quotaError } from '../submit-application.js';
-import { acmeError, type AcmeDeps } from './deps.js';
+import type { ViewRepos } from '../../store/views.js';
+import { acmeError, type AcmeDeps, type AcmeRepoReads, type AcmeRepoWrites } from './deps.js';
+
+type AcmeTxRepos = ViewRepos<AcmeRepoWrites, AcmeRepoReads>;
 
 const DAY_MS = 86_400_000;
 
@@ -92,9 +96,8 @@ export async function newAcmeOrder(
 ): Promise<AcmeOrderRecord> {
   if (payload.notBefore !== undefined || payload.notAfter !== undefined)
     throw acmeError('invalid_parameter', 'malformed', 'notBefore and notAfter are not supported by this server.');
-  if (payload.replaces !== undefined && typeof payload.replaces !== 'string')
-    throw acmeError('invalid_parameter', 'malformed', 'replaces must be a certificate identifier string.');
   const names = orderNames(payload.identifiers);
+  const replaced = await replacedCertificate(deps, account, payload.replaces, names);
   const product = await chooseProduct(deps, account, payload.profile);
   try {
     checkNamesForProduct(names, product);
@@ -110,6 +113,7 @@ export async function newAcmeOrder(
   if (!(await deps.store.repos.plans.pickPlanWithRoom(account.accountId, product.code, now))) throw quotaError(product);
   const { acme: settings } = deps;
   const urlId = await deps.store.writeTransaction(async (tx) => {
+    if (replaced) await notYetReplaced(tx, replaced.id, now);
     const orderId = await insertOrder(deps, tx, {
       accountId: account.accountId,
       product,
@@ -171,7 +175,8 @@ export async function newAcmeOrder(
       orderId,
       acmeAccountId: account.id,
       profile: product.code,
-      replaces: (payload.replaces as string | undefined) ?? null,
+      replaces: replaced ? (payload.replaces as string) : null,
+      replacesCertificateId: replaced?.id ?? null,
       // §7.1.3: an order never outlives its earliest authorization.
       expiresAt: earliest,
       error: null,
@@ -184,6 +189,56 @@ export async function newAcmeOrder(
     return link.urlId;
   });
   return (await deps.store.repos.acme.orderByUrlId(urlId))!;
+}
+
+/**
+ * RFC 9773 §5 `replaces`: a certID that parses, naming a certificate this server issued to an
+ * order of the same ACME account (else 403 unauthorized: another account's certificate is not
+ * confirmed either), sharing at least one identifier with the new order (else 400 malformed).
+ */
+async function replacedCertificate(
+  deps: AcmeDeps,
+  account: AcmeAccount,
+  replaces: unknown,
+  names: readonly string[],
+): Promise<Certificate | undefined> {
+  if (replaces === undefined) return undefined;
+  const parsed = typeof replaces === 'string' ? parseAriCertId(replaces) : undefined;
+  if (!parsed)
+    throw acmeError(
+      'invalid_parameter',
+      'malformed',
+      'replaces must be a certID (RFC 9773 §4.1: keyIdentifier.serial).',
+    );
+  const cert = await deps.store.repos.certificates.findIssuedBySerial(deps.ca.issuerIds, parsed.serialHex);
+  const owner = cert?.orderId != null ? await deps.store.repos.acme.orderByOrderId(cert.orderId) : undefined;
+  if (!cert || !owner || owner.link.acmeAccountId !== account.id)
+    throw acmeError(
+      'unauthorized',
+      'unauthorized',
+      'The certificate named by replaces was not issued to this account.',
+    );
+  if (!cert.sans.some((n) => names.includes(n.toLowerCase())))
+    throw acmeError(
+      'invalid_parameter',
+      'malformed',
+      'The order shares no identifier with the certificate named by replaces.',
+    );
+  return cert;
+}
+
+/** RFC 9773 §5: a certificate is replaced once, by an order that is not invalid (else 409 alreadyReplaced). */
+async function notYetReplaced(tx: AcmeTxRepos, certificateId: number, now: number): Promise<void> {
+  for (const r of await tx.acme.replacementsOf(certificateId)) {
+    const authzs = await tx.acme.authorizationsForOrder(r.order.id);
+    const statuses = authzs.map((a) => acmeAuthorizationStatus(a.authorization, a.link, now));
+    if (acmeOrderStatus({ state: r.order.state, deleted: r.deleted }, r.link, statuses, now) !== 'invalid')
+      throw acmeError(
+        'illegal_state',
+        'alreadyReplaced',
+        'The certificate named by replaces is already being replaced by another order.',
+      );
+  }
 }
 
 /** The account's own order, or not_found (RFC 8555 leaves other accounts' orders unconfirmed: 404). */

@@ -65,6 +65,7 @@ function orderLinkFromRow(r: Selectable<AcmeOrdersTable>): AcmeOrderLink {
     acmeAccountId: r.acme_account_id,
     profile: r.profile,
     replaces: r.replaces,
+    replacesCertificateId: r.replaces_certificate_id,
     expiresAt: r.expires_at,
     error: problemFrom(r.error),
     createdAt: r.created_at,
@@ -244,6 +245,7 @@ export function acmeRepo(db: Db, kind: StoreKind) {
             acme_account_id: o.acmeAccountId,
             profile: o.profile,
             replaces: o.replaces,
+            replaces_certificate_id: o.replacesCertificateId,
             expires_at: o.expiresAt,
             error: o.error === null ? null : JSON.stringify(o.error),
             created_at: o.createdAt,
@@ -272,6 +274,22 @@ export function acmeRepo(db: Db, kind: StoreKind) {
         db.selectFrom('orders').selectAll().where('id', '=', link.orderId),
       ).executeTakeFirstOrThrow();
       return { link, order: orderFromRow(row), deleted: row.deleted_at !== null };
+    },
+    /**
+     * The orders replacing certificate `certificateId` (RFC 9773 §5). In a write transaction on
+     * PostgreSQL the certificate row is locked first, so that of two concurrent replacements
+     * the second sees the first (SQLite's write transaction holds the whole database).
+     */
+    async replacementsOf(certificateId: number): Promise<AcmeOrderRecord[]> {
+      await lockFor(db.selectFrom('certificates').select('id').where('id', '=', certificateId)).execute();
+      const links = await db
+        .selectFrom('acme_orders')
+        .selectAll()
+        .where('replaces_certificate_id', '=', certificateId)
+        .execute();
+      const out: AcmeOrderRecord[] = [];
+      for (const l of links) out.push(await this.withOrder(orderLinkFromRow(l)));
+      return out;
     },
     /** The account's orders, newest first, `limit` from before `beforeId` (RFC 8555 §7.1.2.1 orders list). */
     async listOrders(acmeAccountId: number, limit: number, beforeId?: number): Promise<AcmeOrderRecord[]> {
