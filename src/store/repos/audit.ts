@@ -29,11 +29,7 @@ export function auditRepo(db: Db, kind: StoreKind, actor: Actor) {
           'audit_events',
           es.map((e) => auditEventToRow(e, actor, at)),
         );
-        await db
-          .insertInto('audit_events')
-          .columns(columns as Array<keyof ReturnType<typeof auditEventToRow> & string>)
-          .expression(select)
-          .execute();
+        await db.insertInto('audit_events').columns(columns).expression(select).execute();
         return;
       }
       for (let i = 0; i < es.length; i += 500) {

@@ -10,18 +10,19 @@ import { sql, type RawBuilder } from 'kysely';
  * `insert into <table> (<columns>)` (Kysely: `.columns(columns).expression(...)`).
  * Buffers become bytea hex text ('\x...'); numbers, strings and nulls go as they are.
  */
-export function jsonRecordset(
+export function jsonRecordset<R extends object>(
   table: string,
-  rows: ReadonlyArray<Record<string, unknown>>,
-): { columns: string[]; select: RawBuilder<unknown> } {
-  const first = rows[0] ?? {};
-  const columns = Object.keys(first);
+  rows: readonly R[],
+): { columns: Array<Extract<keyof R, string>>; select: RawBuilder<unknown> } {
+  const first: Record<string, unknown> = rows[0] ?? {};
+  // Every row comes from one mapper, so the first row's keys are the row type's keys.
+  const columns = Object.keys(first) as Array<Extract<keyof R, string>>;
   const binary = columns.filter((c) => Buffer.isBuffer(first[c]));
   // Rows without Buffers are stringified as they are (V8's fast path for plain objects).
   const json = JSON.stringify(
     binary.length === 0
       ? rows
-      : rows.map((r) => {
+      : (rows as ReadonlyArray<Record<string, unknown>>).map((r) => {
           const out = { ...r };
           for (const c of binary) {
             const v = r[c];

@@ -32,7 +32,7 @@ export function noticeRepo(db: Db, kind: StoreKind) {
         const { columns, select } = jsonRecordset('notices', rows);
         const r = await db
           .insertInto('notices')
-          .columns(columns as Array<keyof NewNotice & string>)
+          .columns(columns)
           .expression(select)
           .onConflict((oc) => oc.column('dedupe_key').doNothing())
           .returning('id')

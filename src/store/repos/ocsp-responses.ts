@@ -127,10 +127,7 @@ export function ocspResponseRepo(db: Db, kind: StoreKind) {
       // PostgreSQL, several rows: one statement with one parameter (json-rows.ts).
       const many = kind === 'postgres' && rows.length > 1 ? jsonRecordset('ocsp_responses', rows) : undefined;
       const insert = many
-        ? db
-            .insertInto('ocsp_responses')
-            .columns(many.columns as Array<keyof NewOcspResponse & string>)
-            .expression(many.select)
+        ? db.insertInto('ocsp_responses').columns(many.columns).expression(many.select)
         : db.insertInto('ocsp_responses').values([...rows]);
       await insert
         .onConflict((oc) =>
