@@ -4,6 +4,8 @@
 // (CERTDESK_TEST_DATABASE_URL) like `--scale --goal`. What `--scale` cannot show on a busy
 // machine: the request path's own cost in microseconds, with the requests signed beforehand
 // and 32 in flight. Under `node --cpu-prof` it profiles that path alone.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createCasGateway } from '../src/api/cas/gateway.js';
@@ -107,11 +109,28 @@ export async function runCasPathBench(opts: { databaseUrl: string; quick: boolea
       if (failed) throw new Error(`${failed} requests failed`);
     };
     await run(total); // warm-up
+    const heapProf = process.env.CERTDESK_BENCH_HEAP_PROF;
+    const session = heapProf ? new Session() : undefined;
+    if (session) {
+      session.connect();
+      await post(session, 'HeapProfiler.enable');
+      await post(session, 'HeapProfiler.startSampling', {
+        samplingInterval: 1024,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    }
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await run(total);
     const cpu = process.cpuUsage(cpu0);
     const wall = performance.now() - t0;
+    if (session && heapProf) {
+      // Every allocation sampled during the measured run, collected since or not: what the GC had to do.
+      const { profile } = (await post(session, 'HeapProfiler.stopSampling')) as { profile: unknown };
+      writeFileSync(heapProf, JSON.stringify(profile));
+      session.disconnect();
+    }
     const us = (cpu.user + cpu.system) / total;
     console.log(
       `cas-path: ${total} DescribeCertificateState through the gateway's handler, ${concurrency} in flight: ` +
@@ -158,4 +177,10 @@ class FakeResponse {
   end(text: string): void {
     this.text = text;
   }
+}
+
+function post(session: Session, method: string, params?: object): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))),
+  );
 }
