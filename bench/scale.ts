@@ -272,6 +272,8 @@ export async function runScaleBench(opts: ScaleOptions): Promise<void> {
             CAA_IDENTITY,
           ],
           env,
+          // A loaded machine (other benches, a test run) can take longer than a test's 30 s to start it.
+          { startTimeoutMs: 120_000 },
         ),
       );
       endpoints.push(`127.0.0.1:${port}`);

@@ -141,6 +141,8 @@ describe('audit trail', () => {
     assert.deepEqual(issued.detail.names, [domain]);
     const revoked = one('certificate.revoked', (e) => e.orderId === orderId);
     assert.equal(revoked.actor.kind, 'operator');
+    assert.match(revoked.actor.id ?? '', /^cli:/, 'revoked by `certdesk admin cert revoke`: the operator at the CLI');
+    assert.equal(revoked.actor.remoteAddress, null);
     assert.equal(revoked.detail.reasonCode, 1, 'keyCompromise (RFC 5280 §5.3.1)');
     assert.ok(kinds.indexOf('certificate.revoked') < kinds.indexOf('certificate.issued'), 'revoked after issued');
 

@@ -110,8 +110,8 @@ export async function findAccessKeyCredential(
 ): Promise<AccessKeyCredential | undefined> {
   const r = await deps.store.repos.accessKeys.getForAuth(accessKeyId);
   if (!r) return undefined;
-  return {
-    ...accessKeyFromRow(r),
-    secret: deps.sealer.open(r.secret_sealed, `access-key:${r.id}`).toString('utf8'),
-  };
+  // Set on the mapped object rather than spread into a copy: this runs on every CAS request.
+  const credential = accessKeyFromRow(r) as AccessKeyCredential;
+  credential.secret = deps.sealer.open(r.secret_sealed, `access-key:${r.id}`).toString('utf8');
+  return credential;
 }

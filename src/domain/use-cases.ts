@@ -32,7 +32,10 @@ export function useCaseBinder<D, F extends Record<string, UseCase<D>>>(useCases:
       enumerable: true,
       get(this: { [DEPS]: D }) {
         const deps = this[DEPS];
-        return (...args: unknown[]) => fn(deps, ...args);
+        const bound = (...args: unknown[]) => fn(deps, ...args);
+        // Kept on the binding: one that serves many requests (the CAS gateway keeps one per client) binds once.
+        Object.defineProperty(this, name, { value: bound, enumerable: true });
+        return bound;
       },
     });
   }

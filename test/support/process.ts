@@ -5,6 +5,11 @@ import { fileURLToPath } from 'node:url';
 const BIN = fileURLToPath(new URL('../../bin/certdesk.js', import.meta.url));
 /** As bin/certdesk.js's shebang and `npm start` run it (its young-generation size). */
 const NODE_FLAGS = ['--max-semi-space-size=64'];
+/**
+ * CERTDESK_BENCH_CPU_PROF=DIR (benches): each process writes a V8 CPU profile into DIR
+ * (`node --cpu-prof`), and kill() stops it with SIGTERM so that the profile is written.
+ */
+const CPU_PROF_DIR = process.env.CERTDESK_BENCH_CPU_PROF;
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -21,10 +26,21 @@ export async function spawnServe(
 ): Promise<ServeProcess> {
   // Not the default ACME port 127.0.0.1:8443 unless asked: tests and benches run side by side.
   const acme = opts.defaultAcmeListen || args.includes('--acme-listen') ? [] : ['--acme-listen', '127.0.0.1:0'];
-  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'serve', ...args, ...acme], {
-    env: { ...process.env, CERTDESK_FROM_SOURCE: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...NODE_FLAGS,
+      ...(CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : []),
+      BIN,
+      'serve',
+      ...args,
+      ...acme,
+    ],
+    {
+      env: { ...process.env, CERTDESK_FROM_SOURCE: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -48,6 +64,10 @@ export async function spawnServe(
     output: () => out,
     exited,
     async kill() {
+      if (CPU_PROF_DIR && child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      }
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
