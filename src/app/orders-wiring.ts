@@ -169,6 +169,8 @@ export function buildOrderDeps(
       freePerOrder: NUDGE_FREE_PER_ORDER,
       orderIntervalMs: config.validationNudgeIntervalMs,
       perAccountPerMinute: config.validationNudgesPerMinute,
+      // The worker runs in this process unless it only serves the API (serve.ts).
+      attemptsSeen: config.role !== 'api',
     }),
     // The CRL sink last: it takes the issuer's CRL counter row (held until the commit), so
     // concurrent revocations wait on each other for the shortest time.

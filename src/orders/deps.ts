@@ -38,11 +38,13 @@ export interface ValidationSettings {
 
 /**
  * Whether DescribeCertificateState may ask for a validation attempt (src/app/validation-nudges.ts):
- * returns when the attempt should run (now, or the end of the order's interval), or
- * undefined to answer from the last attempt's result.
+ * returns when the attempt should run (now, or the end of the order's gap), or undefined to
+ * answer from the last attempt's result (or from the attempt already asked for and to come).
  */
 export interface ValidationNudges {
   grant(accountId: number, orderId: number, now: number): number | undefined;
+  /** An attempt of the order starts (the worker's): the nudge that asked for it is spent. */
+  attempted(orderId: number, now: number): void;
 }
 
 /** The repositories the order engine writes: its own tables, and those its event sinks write in its transactions. */
