@@ -47,6 +47,12 @@ export interface ValidationNudges {
   attempted(orderId: number, now: number): void;
 }
 
+/** Where the worker runs in this process: waits until an order's validate or issue job settles (src/app/attempt-watch.ts). */
+export interface AttemptWatch {
+  /** Resolves when the order's job settles, or after `ms`; at once where no worker runs here. */
+  wait(orderId: number, ms: number): Promise<void>;
+}
+
 /** The repositories the order engine writes: its own tables, and those its event sinks write in its transactions. */
 export type OrderRepoWrites = 'orders' | 'authorizations' | 'certificates' | 'jobs' | EventRepoWrites;
 /** The repositories it only reads. */
@@ -66,6 +72,8 @@ export interface OrderDeps {
   wake: (at?: number) => void;
   /** The bound on validation attempts that DescribeCertificateState triggers (built in src/app). */
   nudges: ValidationNudges;
+  /** DescribeCertificateState waits here for the attempt it asked for (absent: it does not wait). */
+  attempts?: AttemptWatch;
   /** Called inside the transaction of every state change customers hear about (events.ts). */
   events: EventSink;
   /**
