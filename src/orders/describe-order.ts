@@ -18,9 +18,9 @@ export interface OrderStateView {
 /**
  * How long a DescribeCertificateState that asked for a validation attempt waits for its
  * outcome (and, once validated, for the issuance that follows in the same worker turn). Well
- * under the SDK's read timeout; a queue longer than this is answered with the state as it is.
+ * under the SDK's read timeout (3 s): a queue longer than this is answered with the state as it is.
  */
-export const ATTEMPT_WAIT_MS = 1000;
+export const ATTEMPT_WAIT_MS = 500;
 
 /**
  * `beforeWrite` (the API's verdict on nonce and rate limit) is awaited before the one write this may do,
