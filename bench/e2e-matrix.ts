@@ -50,17 +50,18 @@ export async function runE2eMatrix(opts: {
             .join(' ')}`
     }; openssl speed ecdsap256 1 core: ${Math.round(ossl.signsPerSecond).toLocaleString('en')} signs/s`,
     '',
-    'store     in flight  orders/s  req/order  cpu ms/order certdesk  client  submit->issued p50  p99  pub->issued p50  failed  others busy  load',
+    'store     in flight  orders/s  req/order  sql/order  cpu ms/order certdesk  client  submit->issued p50  p99  pub->issued p50  failed  others busy  load',
     ...rows.map(
       ({ store, inFlight, r, others, load }) =>
-        `${store.padEnd(9)} ${String(inFlight).padStart(9)} ${f(r.ordersPerSecond, 1).padStart(9)} ${f(r.requests / Math.max(1, r.orders), 1).padStart(10)}` +
+        `${store.padEnd(9)} ${String(inFlight).padStart(9)} ${f(r.ordersPerSecond, 1).padStart(9)} ${f(r.requests / Math.max(1, r.orders), 1).padStart(10)} ${f(r.statementsPerOrder, 1).padStart(10)}` +
         ` ${f(r.serverCpuPerOrderMs, 2).padStart(22)} ${f(r.clientCpuPerOrderMs, 2).padStart(7)} ${f(r.p50Ms).padStart(19)} ${f(r.p99Ms).padStart(4)}` +
         ` ${f(r.publishToIssuedP50Ms).padStart(16)} ${String(r.errors.length).padStart(7)}  ${(others === undefined ? '?' : `${Math.round(others * 100)}%`).padStart(11)}  ${load.toFixed(1).padStart(4)}`,
     ),
     '',
     `  target: 300 orders/s on SQLite at 32 in flight, pub->issued p50 < 50 ms. Client: the official SDK in a worker thread, polling every ${POLL_MS} ms.`,
     `  "others busy": CPU share other processes took meanwhile; above 10% the figures are NOT CONCLUSIVE (shared machine);`,
-    `  "load": the 1-minute load average at the phase's end. CPU per order is the figure least moved by load.`,
+    `  "load": the 1-minute load average at the phase's end. CPU per order is the figure least moved by load;`,
+    `  "sql/order" (SQLite: statements certdesk ran, per order) and "req/order" are not moved by it at all.`,
     ...rows.flatMap(({ store, inFlight, r }) =>
       r.errors.length > 0
         ? [`  ${store} ${inFlight}: ${r.errors.length} FAILED, e.g. ${r.errors.slice(0, 2).join('; ')}`]

@@ -4,6 +4,7 @@
 // thread (bench/order-client-worker.ts). Throughput runs from the first submission to the last
 // issuance the clients saw; latency is submission to the poll that saw the certificate.
 
+import BetterSqlite3 from 'better-sqlite3';
 import { createAccount } from '../src/accounts/accounts.js';
 import { addContact } from '../src/accounts/contacts.js';
 import { grantPlan } from '../src/accounts/plans.js';
@@ -40,9 +41,36 @@ export interface EndToEndResult {
   /** Record published (the client's publish answered) to the order issued (its row's updated_at), ms. */
   publishToIssuedP50Ms: number;
   publishToIssuedP99Ms: number;
+  /** SQL statements per order (SQLite only; undefined on PostgreSQL), from the first submission to the last issuance. */
+  statementsPerOrder: number | undefined;
   /** CPU per order, ms: this process minus the client thread (certdesk and the challenge server), and the client thread. */
   serverCpuPerOrderMs: number | undefined;
   clientCpuPerOrderMs: number | undefined;
+}
+
+/**
+ * SQL statements run on SQLite (better-sqlite3's run/all/get/iterate), counted from here on:
+ * a figure of the work per order that the machine's load does not move. Statements prepared
+ * before this call (none: the store opens after) are not counted.
+ */
+let sqliteStatements = 0;
+let countingInstalled = false;
+function countSqliteStatements(): void {
+  if (countingInstalled) return;
+  countingInstalled = true;
+  const proto = BetterSqlite3.prototype as unknown as { prepare: (sql: string) => Record<string, unknown> };
+  const prepare = proto.prepare;
+  proto.prepare = function (this: unknown, text: string) {
+    const stmt = prepare.call(this, text);
+    for (const m of ['run', 'all', 'get', 'iterate']) {
+      const f = stmt[m] as (...a: unknown[]) => unknown;
+      stmt[m] = (...a: unknown[]) => {
+        sqliteStatements += 1;
+        return f.apply(stmt, a);
+      };
+    }
+    return stmt;
+  };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -51,6 +79,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult> {
+  if (!opts.databaseUrl) countSqliteStatements();
   const { cd, cs } = await startWithChallenges(
     {
       ...(opts.validationRetryMs === undefined ? {} : { 'validation-retry-ms': String(opts.validationRetryMs) }),
@@ -83,6 +112,7 @@ export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult
       orderTimeoutMs: opts.orderTimeoutMs,
     };
     let cpu0 = process.cpuUsage();
+    let statements0 = sqliteStatements;
     const worker = startTsWorker(new URL('./order-client-worker.ts', import.meta.url), input);
     let result: ClientResult;
     try {
@@ -93,6 +123,7 @@ export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult
           if (m.type === 'ready') {
             // CPU is counted from here: the client thread's start-up (tsx compiling the SDK) is not certdesk's.
             cpu0 = process.cpuUsage();
+            statements0 = sqliteStatements;
             worker.postMessage({ type: 'start' } satisfies ToClient);
             return;
           }
@@ -108,6 +139,7 @@ export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult
       await worker.terminate();
     }
     const cpu = process.cpuUsage(cpu0);
+    const statements = sqliteStatements - statements0;
     const processCpuMs = (cpu.user + cpu.system) / 1000;
     const { latencies } = result;
     const issuedAt = new Map(
@@ -154,6 +186,7 @@ export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult
       errors: result.errors,
       publishToIssuedP50Ms: percentile(pubToIssued, 50),
       publishToIssuedP99Ms: percentile(pubToIssued, 99),
+      statementsPerOrder: opts.databaseUrl ? undefined : statements / n,
       serverCpuPerOrderMs: result.cpuMs === undefined ? undefined : (processCpuMs - result.cpuMs) / n,
       clientCpuPerOrderMs: result.cpuMs === undefined ? undefined : result.cpuMs / n,
     };

@@ -4,7 +4,7 @@ import { auditEventSink } from '../audit/event-sink.js';
 import { X509Certificate } from 'node:crypto';
 import { intermediatesOf, type CaHierarchy, type CaIssuer } from './ca-bootstrap.js';
 import type { AppContext } from './context.js';
-import type { OrderDeps } from '../orders/deps.js';
+import type { AttemptWatch, OrderDeps } from '../orders/deps.js';
 import type { LeafIssuer } from '../ca/leaf-profile.js';
 import { toPem } from '../crypto/pem.js';
 import { consoleBaseUrl, formatHostPort } from '../config/schema.js';
@@ -13,7 +13,8 @@ import { JOB_ISSUE, JOB_VALIDATE } from '../orders/job-kinds.js';
 import { runValidationAttempt } from '../orders/run-validation.js';
 import { runIssuance } from '../orders/issue-certificate.js';
 import { startWorker, type Worker } from '../worker/worker.js';
-import { retryDelay } from '../worker/job-protocol.js';
+import { retryDelay, type LeasedJob } from '../worker/job-protocol.js';
+import type { LocalAttemptWatch } from './attempt-watch.js';
 import { combineSinks } from '../orders/events.js';
 import { createConsoleLink } from '../accounts/console-sessions.js';
 import { consoleLinkUrl } from './console.js';
@@ -105,6 +106,7 @@ export function buildOrderDeps(
   hierarchy: CaHierarchy,
   wake: (at?: number) => void,
   ocspCaches: OcspCaches = createOcspCaches(hierarchy),
+  attempts?: AttemptWatch,
 ): OrderDeps {
   const { config } = ctx;
   const stem = hierarchy.all.find((c) => c.id === hierarchy.issuingId)!.stem;
@@ -164,11 +166,14 @@ export function buildOrderDeps(
       retryBaseMs: config.validationRetryMs,
     },
     wake,
+    ...(attempts ? { attempts } : {}),
     nudges: createValidationNudges({
       firstGapMs: Math.min(NUDGE_FIRST_GAP_MS, config.validationNudgeIntervalMs),
       freePerOrder: NUDGE_FREE_PER_ORDER,
       orderIntervalMs: config.validationNudgeIntervalMs,
       perAccountPerMinute: config.validationNudgesPerMinute,
+      // The worker runs in this process unless it only serves the API (serve.ts).
+      attemptsSeen: config.role !== 'api',
     }),
     // The CRL sink last: it takes the issuer's CRL counter row (held until the commit), so
     // concurrent revocations wait on each other for the shortest time.
@@ -238,6 +243,7 @@ export function startOrderWorker(
   deps: OrderDeps,
   pollMs?: number,
   acme?: AcmeDeps,
+  attempts?: LocalAttemptWatch,
 ): Worker {
   const forIssuer = (id: number) => depsForIssuer(ctx, hierarchy, deps, id);
   // CRLs are published from the first start and stay scheduled (src/status/publish-crl.ts);
@@ -265,10 +271,19 @@ export function startOrderWorker(
       [JOB_OCSP_REFRESH]: (id) => runOcspRefresh(forIssuer(id), id),
       ...(acme ? { [JOB_ACME_CHALLENGE]: (id: number) => runAcmeChallenge(acme, id) } : {}),
     },
-    retryDelay: (attempts) => retryDelay(deps.validation.retryBaseMs, attempts),
+    retryDelay: (n) => retryDelay(deps.validation.retryBaseMs, n),
+    // A DescribeCertificateState waiting for the order's attempt (and the issuance it led to) answers now.
+    ...(attempts
+      ? {
+          onSettled: (job: LeasedJob) => {
+            if (job.kind === JOB_VALIDATE || job.kind === JOB_ISSUE) attempts.settled(job.refId);
+          },
+        }
+      : {}),
     pollMs,
     leaseMs: ctx.config.jobLeaseSeconds * 1000,
   });
+  attempts?.start();
   // Jobs made due now by another process (an API process's DescribeCertificateState, a
   // submission, `certdesk admin`) wake this worker at once on PostgreSQL (NOTIFY), not at its next poll.
   const listening = ctx.store.onJobsDue(() => worker.wake());

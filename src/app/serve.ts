@@ -15,6 +15,7 @@ import type { Worker } from '../worker/worker.js';
 import type { AppContext } from './context.js';
 import { caSettings, ensureHierarchy, type CaHierarchy } from './ca-bootstrap.js';
 import { loadAdminToken } from './secrets.js';
+import { createAttemptWatch } from './attempt-watch.js';
 import { buildOrderDeps, createOcspCaches, publicHandlers, startOrderWorker } from './orders-wiring.js';
 import { createOrderEngine } from '../orders/engine.js';
 import { createAccountService } from '../accounts/service.js';
@@ -82,10 +83,11 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   );
   let worker: Worker | undefined;
   const ocspCaches = createOcspCaches(hierarchy);
-  const orders = buildOrderDeps(ctx, hierarchy, (at) => worker?.wake(at), ocspCaches);
+  const attempts = createAttemptWatch();
+  const orders = buildOrderDeps(ctx, hierarchy, (at) => worker?.wake(at), ocspCaches, attempts);
   const base = acmeBase(ctx);
   const acmeDeps = buildAcmeDeps(ctx, orders, base);
-  if (config.role !== 'api') worker = startOrderWorker(ctx, hierarchy, orders, opts.workerPollMs, acmeDeps);
+  if (config.role !== 'api') worker = startOrderWorker(ctx, hierarchy, orders, opts.workerPollMs, acmeDeps, attempts);
   // What front ends hold: use cases bound to their deps, never the store's writes.
   const engine = createOrderEngine(orders);
   const accounts = createAccountService(ctx.accounts);

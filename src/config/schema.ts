@@ -382,7 +382,7 @@ export const CONFIG_SCHEMA = Type.Object({
     default: '3000',
     scope: 'serve',
     section: 'validation',
-    help: 'Least time between two validation attempts of one order that DescribeCertificateState triggers; calls in between are answered from the last result.',
+    help: 'Longest gap between two validation attempts of one order that DescribeCertificateState triggers (two at once, then 50 ms doubling up to this); calls in between are answered from the last result.',
   }),
   validationNudgesPerMinute: option(whole(1, 1_000_000), {
     flag: 'validation-nudges-per-minute',
@@ -390,7 +390,7 @@ export const CONFIG_SCHEMA = Type.Object({
     default: '60',
     scope: 'serve',
     section: 'validation',
-    help: 'Validation attempts DescribeCertificateState may trigger per account and minute (per API process); more calls are answered from the last result.',
+    help: "Validation attempts DescribeCertificateState may trigger per account and minute beyond each order's first four: a bucket of this size refilled at this rate (per API process); more calls are answered from the last result.",
   }),
   timestampWindowSeconds: option(whole(1, 86_400), {
     flag: 'timestamp-window',

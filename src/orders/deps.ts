@@ -38,11 +38,19 @@ export interface ValidationSettings {
 
 /**
  * Whether DescribeCertificateState may ask for a validation attempt (src/app/validation-nudges.ts):
- * returns when the attempt should run (now, or the end of the order's interval), or
- * undefined to answer from the last attempt's result.
+ * returns when the attempt should run (now, or the end of the order's gap), or undefined to
+ * answer from the last attempt's result (or from the attempt already asked for and to come).
  */
 export interface ValidationNudges {
   grant(accountId: number, orderId: number, now: number): number | undefined;
+  /** An attempt of the order starts (the worker's): the nudge that asked for it is spent. */
+  attempted(orderId: number, now: number): void;
+}
+
+/** Where the worker runs in this process: waits until an order's validate or issue job settles (src/app/attempt-watch.ts). */
+export interface AttemptWatch {
+  /** Resolves when the order's job settles, or after `ms`; at once where no worker runs here. */
+  wait(orderId: number, ms: number): Promise<void>;
 }
 
 /** The repositories the order engine writes: its own tables, and those its event sinks write in its transactions. */
@@ -64,6 +72,8 @@ export interface OrderDeps {
   wake: (at?: number) => void;
   /** The bound on validation attempts that DescribeCertificateState triggers (built in src/app). */
   nudges: ValidationNudges;
+  /** DescribeCertificateState waits here for the attempt it asked for (absent: it does not wait). */
+  attempts?: AttemptWatch;
   /** Called inside the transaction of every state change customers hear about (events.ts). */
   events: EventSink;
   /**

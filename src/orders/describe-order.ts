@@ -16,29 +16,48 @@ export interface OrderStateView {
 }
 
 /**
+ * How long a DescribeCertificateState that asked for a validation attempt waits for its
+ * outcome (and, once validated, for the issuance that follows in the same worker turn). Well
+ * under the SDK's read timeout (3 s): a queue longer than this is answered with the state as it is.
+ */
+export const ATTEMPT_WAIT_MS = 500;
+
+/**
  * `beforeWrite` (the API's verdict on nonce and rate limit) is awaited before the one write this may do,
- * asking for an early validation attempt while the order waits for it.
+ * asking for an early validation attempt while the order waits for it. When this call asked
+ * for one, the answer waits for it (at most ATTEMPT_WAIT_MS, deps.attempts): the customer who
+ * published the record and asks again hears the outcome, a certificate if all went well,
+ * without polling for it. Only a call granted a nudge waits, so a flood holds a handful.
  */
 export async function describeOrder(
-  deps: UseCaseDeps<'clock' | 'wake' | 'sealer' | 'nudges', 'jobs', 'orders' | 'authorizations' | 'certificates'>,
+  deps: UseCaseDeps<
+    'clock' | 'wake' | 'sealer' | 'nudges' | 'attempts',
+    'jobs',
+    'orders' | 'authorizations' | 'certificates'
+  >,
   accountId: number,
   orderId: number,
   beforeWrite?: Promise<void>,
 ): Promise<OrderStateView> {
   const { repos } = deps.store;
-  const found = await repos.orders.getWithCertificate(accountId, orderId);
+  let found = await repos.orders.getWithCertificate(accountId, orderId);
   if (!found) throw new CertError('not_found', `The order ${orderId} does not exist.`);
-  const { order } = found;
-  const { state } = order;
-  const authorizations = state === 'domain_verify' ? await repos.authorizations.forOrder(orderId) : [];
-  if (state === 'domain_verify') {
+  if (found.order.state === 'domain_verify') {
     // Bounded (deps.nudges): each attempt queries the names the customer chose.
-    const runAt = deps.nudges.grant(accountId, orderId, deps.clock.now());
+    const now = deps.clock.now();
+    const runAt = deps.nudges.grant(accountId, orderId, now);
     if (runAt !== undefined) {
       await beforeWrite;
       await requestValidationSoon(deps, orderId, runAt);
+      if (deps.attempts !== undefined && runAt - now < ATTEMPT_WAIT_MS) {
+        await deps.attempts.wait(orderId, runAt - now + ATTEMPT_WAIT_MS);
+        found = (await repos.orders.getWithCertificate(accountId, orderId)) ?? found;
+      }
     }
   }
+  const { order } = found;
+  const { state } = order;
+  const authorizations = state === 'domain_verify' ? await repos.authorizations.forOrder(orderId) : [];
   const issued = state === 'certificate' || state === 'revoked';
   let certificate = issued ? found.certificate : undefined;
   // Where the two rows come from two reads (SQLite: store/repos/orders.ts), an order issued

@@ -8,7 +8,7 @@ import { awaitsCsr, type Authorization, type Order } from '../domain/order.js';
 import { checkCaa, checkDnsTxt, checkHttpFile, type CheckResult } from '../validation/index.js';
 import { getProduct } from '../policy/products.js';
 import type { AttemptOutcome, JobTurn } from '../worker/job-protocol.js';
-import type { UseCaseDeps } from './deps.js';
+import type { OrderDeps, UseCaseDeps } from './deps.js';
 import type { EventRepoReads, EventRepoWrites } from './events.js';
 import { failOrder } from './fail-order.js';
 import { JOB_ISSUE, JOB_VALIDATE } from './job-kinds.js';
@@ -17,7 +17,9 @@ export type ValidationDeps = UseCaseDeps<
   'clock' | 'logger' | 'events' | 'validation' | 'wake',
   'orders' | 'authorizations' | 'jobs' | EventRepoWrites,
   EventRepoReads
->;
+> &
+  // Told of each attempt where DescribeCertificateState may ask for one (src/app).
+  Partial<Pick<OrderDeps, 'nudges'>>;
 
 async function checkControl(deps: ValidationDeps, order: Order, authz: Authorization): Promise<CheckResult> {
   const v = deps.validation;
@@ -44,6 +46,9 @@ export async function runValidationAttempt(
   const order = await repos.orders.getById(orderId);
   if (!order || order.state !== 'domain_verify') return { kind: 'done' }; // cancelled, deleted or moved on meanwhile
   const now = deps.clock.now();
+  // From here the checks see the record as it is now: a DescribeCertificateState after this
+  // may ask for another attempt (src/app/validation-nudges.ts).
+  deps.nudges?.attempted(orderId, now);
   const authzs = await repos.authorizations.forOrder(orderId);
 
   if (now > order.validationDeadline) {

@@ -15,6 +15,8 @@ export interface WorkerOptions {
   handlers: Record<JobKind, JobHandler>;
   /** Delay before the next attempt of a job that asked to retry, from its attempt count. */
   retryDelay: (attempts: number) => number;
+  /** Called once a job settled (done, or rescheduled), after any follow-up it handed on ran. */
+  onSettled?: (job: LeasedJob) => void;
   pollMs?: number;
   leaseMs?: number;
   concurrency?: number;
@@ -38,6 +40,14 @@ export function startWorker(opts: WorkerOptions): Worker {
   let running: Promise<void> | undefined;
 
   async function runOne(job: LeasedJob): Promise<void> {
+    try {
+      await attempt(job);
+    } finally {
+      opts.onSettled?.(job);
+    }
+  }
+
+  async function attempt(job: LeasedJob): Promise<void> {
     const handler = opts.handlers[job.kind];
     let outcome: AttemptOutcome;
     try {

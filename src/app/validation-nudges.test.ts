@@ -1,0 +1,84 @@
+// The nudge bound of DescribeCertificateState (validation-nudges.ts) with explicit times: the
+// flood test (test/validation-flood.e2e.test.ts) counts the DNS queries a real flood makes.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NUDGE_FREE_PER_ORDER, createValidationNudges, nudgeBound, nudgeGap } from './validation-nudges.js';
+
+const limits = { firstGapMs: 50, orderIntervalMs: 3000, freePerOrder: NUDGE_FREE_PER_ORDER, perAccountPerMinute: 60 };
+
+describe('validation nudges', () => {
+  test('reading the record and asking again after publishing both run at once', () => {
+    const n = createValidationNudges({ ...limits, attemptsSeen: true });
+    assert.equal(n.grant(1, 10, 1000), 1000);
+    n.attempted(10, 1001);
+    assert.equal(n.grant(1, 10, 1005), 1005, 'the call after publishing is not deferred');
+  });
+
+  test('calls while the asked-for attempt is still to come trigger nothing and cost nothing', () => {
+    const n = createValidationNudges({ ...limits, attemptsSeen: true });
+    assert.equal(n.grant(1, 10, 0), 0);
+    for (let t = 50; t < 2000; t += 50) assert.equal(n.grant(1, 10, t), undefined, `call at ${t} ms`);
+    n.attempted(10, 2000);
+    // Still the order's second nudge (immediate): the calls while it waited were not counted.
+    assert.equal(n.grant(1, 10, 2001), 2001);
+  });
+
+  test('an attempt never seen here (another process ran it): the pending nudge ends after an interval', () => {
+    const n = createValidationNudges({ ...limits, attemptsSeen: true });
+    assert.equal(n.grant(1, 10, 0), 0);
+    assert.equal(n.grant(1, 10, 2999), undefined);
+    assert.equal(n.grant(1, 10, 3000), 3000);
+  });
+
+  test('without a worker in this process, a pending nudge ends with its gap', () => {
+    const n = createValidationNudges({ ...limits, attemptsSeen: false });
+    assert.equal(n.grant(1, 10, 0), 0);
+    assert.equal(n.grant(1, 10, 1), 1, 'the second nudge has no gap');
+    assert.equal(n.grant(1, 10, 2), undefined, 'inside the 50 ms gap, pending');
+  });
+
+  test('after the immediate ones, a call inside a gap is granted once, at its end', () => {
+    const n = createValidationNudges({ ...limits, attemptsSeen: true });
+    assert.equal(n.grant(1, 10, 0), 0);
+    n.attempted(10, 0);
+    assert.equal(n.grant(1, 10, 1), 1);
+    n.attempted(10, 1);
+    assert.equal(n.grant(1, 10, 10), 51, 'deferred to the end of the 50 ms gap');
+    assert.equal(n.grant(1, 10, 20), undefined, 'one deferred nudge at a time');
+    n.attempted(10, 51);
+    assert.equal(n.grant(1, 10, 60), 151, 'the next gap is 100 ms');
+  });
+
+  test("beyond each order's free nudges, the account's bucket: empty, then refilled at its rate", () => {
+    const n = createValidationNudges({ ...limits, perAccountPerMinute: 3, attemptsSeen: true });
+    const attemptsOf = (order: number, from: number) => {
+      let granted = 0;
+      for (let t = from; t < from + 60_000; t += 10) {
+        const at = n.grant(1, order, t);
+        if (at !== undefined) {
+          granted += 1;
+          n.attempted(order, at);
+        }
+      }
+      return granted;
+    };
+    // Order 10 over a minute: its 4 free nudges, then the bucket's 3, then 3 refilled (one per 20 s).
+    const first = attemptsOf(10, 0);
+    assert.ok(first >= 4 + 3 && first <= 4 + 3 + 3, `${first} attempts in the first minute`);
+    // Order 11 of the same account: its free ones still run, at once.
+    assert.equal(n.grant(1, 11, 60_000), 60_000);
+    // Another account is not affected.
+    const other = createValidationNudges({ ...limits, perAccountPerMinute: 3, attemptsSeen: true });
+    assert.equal(other.grant(2, 12, 60_000), 60_000);
+  });
+
+  test('the bound the flood test uses counts the schedule', () => {
+    const l = { firstGapMs: 50, orderIntervalMs: 3000 };
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((c) => nudgeGap(l, c)),
+      [0, 50, 100, 200, 400],
+    );
+    // Points at 0, 0, 50, 150, 350, 750, 1550 within 1,600 ms, and one deferred.
+    assert.equal(nudgeBound(l, 1600), 8);
+  });
+});
