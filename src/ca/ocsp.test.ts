@@ -15,6 +15,7 @@ import {
   OID_SHA1,
   buildOcspRequest,
   buildOcspResponse,
+  buildOcspResponsesForSerials,
   computeIssuerHashes,
   encodeCertId,
   ocspErrorResponse,
@@ -301,4 +302,54 @@ describe('OCSP responses verified by openssl', () => {
       assert.match(r.out, new RegExp(`Responder Error: ${status} \\(${code}\\)`, 'i'));
     });
   }
+});
+
+describe('OCSP responses built for many serials at once', () => {
+  // RSA PKCS #1 v1.5 signatures are deterministic, so the batch builder's output can be
+  // compared byte for byte with buildOcspResponse's for the same serial, times and status.
+  test('each equals what buildOcspResponse signs for its serial, and openssl reads it', async () => {
+    const ca = await makeCa('rsa-2048');
+    const hashes = computeIssuerHashes(ca.issuer, 'sha1');
+    const now = Date.now();
+    const status: OcspCertStatus = { kind: 'revoked', revokedAt: now, reason: 1 };
+    // Serials of different lengths, one with the high bit set (an INTEGER needing a 0x00 octet).
+    const serials = [
+      Buffer.from('01', 'hex'),
+      Buffer.from('7f0102', 'hex'),
+      randomBytes(16),
+      Buffer.from('ff'.repeat(20), 'hex'),
+    ];
+    const batch = buildOcspResponsesForSerials(
+      ca.issuer,
+      { hashAlgorithm: OID_SHA1, hashes },
+      now,
+      serials,
+      status,
+      now,
+      now + 4 * DAY,
+    );
+    assert.equal(batch.length, serials.length);
+    serials.forEach((serial, i) => {
+      const one = buildOcspResponse(ca.issuer, now, [
+        { certId: encodeCertId(OID_SHA1, hashes, serial), status, thisUpdate: now, nextUpdate: now + 4 * DAY },
+      ]);
+      assert.deepEqual(batch[i], one, `serial ${serial.toString('hex')}`);
+    });
+    const r = openssl([
+      'ocsp',
+      '-respin',
+      file(batch[1]!, 'der'),
+      '-issuer',
+      ca.issuingPem,
+      '-CAfile',
+      ca.rootPem,
+      '-serial',
+      '0x7f0102',
+      '-no_nonce',
+    ]);
+    assert.equal(r.status, 0, r.err);
+    assert.match(r.err, /Response verify OK/);
+    assert.match(r.out, /^0x7F0102: revoked$/im);
+    assert.match(r.out, /Reason: keyCompromise/);
+  });
 });

@@ -16,6 +16,7 @@ import {
   oid,
   sequence,
   tlv,
+  tlvOf,
 } from '../crypto/der-writer.js';
 import {
   DerError,
@@ -274,6 +275,42 @@ export function buildOcspResponse(
     enumerated(OCSP_RESPONSE_STATUS.successful),
     explicit(0, sequence(oid(OID_OCSP_BASIC), octetString(basic))),
   );
+}
+
+/**
+ * One OCSPResponse per serial, all of one issuer, with the same status, producedAt and
+ * validity: what buildOcspResponse makes for each, byte for byte (a SHA-1 CertID, as RFC 5019
+ * §2.1.1 has clients ask). For a batch of revocations or a refresh run, the parts the
+ * responses share (responderID, times, status, the CertID's hashes) are encoded once, so
+ * each response costs its serial, its signature and the enclosing lengths.
+ */
+export function buildOcspResponsesForSerials(
+  responder: OcspResponderKey,
+  certIdHead: { hashAlgorithm: string; hashes: IssuerHashes },
+  producedAt: number,
+  serials: readonly Buffer[],
+  status: OcspCertStatus,
+  thisUpdate: number,
+  nextUpdate: number,
+): Buffer[] {
+  const head = [
+    sequence(oid(certIdHead.hashAlgorithm), nullValue()),
+    octetString(certIdHead.hashes.nameHash),
+    octetString(certIdHead.hashes.keyHash),
+  ];
+  const tail = [encodeCertStatus(status), generalizedTime(thisUpdate), explicit(0, generalizedTime(nextUpdate))];
+  const responderId = responderIdByKey(responder.spki);
+  const produced = generalizedTime(producedAt);
+  const algorithm = responder.signer.signatureAlgorithm;
+  const successful = enumerated(OCSP_RESPONSE_STATUS.successful);
+  const basicType = oid(OID_OCSP_BASIC);
+  return serials.map((serial) => {
+    const certId = tlvOf(0x30, [...head, integer(serial)]);
+    const single = tlvOf(0x30, [certId, ...tail]);
+    const tbs = tlvOf(0x30, [responderId, produced, tlvOf(0x30, [single])]);
+    const basic = tlvOf(0x30, [tbs, algorithm, bitString(responder.signer.sign(tbs))]);
+    return tlvOf(0x30, [successful, explicit(0, tlvOf(0x30, [basicType, octetString(basic)]))]);
+  });
 }
 
 const ERROR_RESPONSES = new Map<OcspErrorStatus, Buffer>(

@@ -29,6 +29,7 @@ import {
   CERT_ID_HASHES,
   OID_SHA1,
   buildOcspResponse,
+  buildOcspResponsesForSerials,
   computeIssuerHashes,
   encodeCertId,
   ocspErrorResponse,
@@ -246,8 +247,18 @@ export function presignRevocations(
   at: number,
   reason: number | null,
 ): PresignedRevocations {
+  // All of the batch's responses state the same revocation: one template, a serial and a signature each.
+  const signed = buildOcspResponsesForSerials(
+    ca.issuer,
+    { hashAlgorithm: OID_SHA1, hashes: cache.hashes.get(OID_SHA1)! },
+    at,
+    serials.map(serialBytes),
+    { kind: 'revoked', revokedAt: at, reason },
+    at,
+    at + OCSP_VALIDITY_MS,
+  );
   const der = new Map<string, Buffer>();
-  for (const s of serials) der.set(s, signStoredResponse(ca, cache.hashes, revokedState(ca.id, s, at, reason), at).der);
+  serials.forEach((s, i) => der.set(s, signed[i]!));
   return { issuerId: ca.id, revokedAt: at, reason, validityMs: OCSP_VALIDITY_MS, der };
 }
 
