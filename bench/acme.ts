@@ -27,27 +27,43 @@ export async function runAcmeBench(opts: { quick: boolean }): Promise<void> {
       name,
       csr: csrFor([name]).der.toString('base64url'),
     }));
+    // Where an order's time goes: milliseconds per phase, summed over the level's orders.
+    const PHASES = ['newOrder', 'authz', 'challenge', 'until ready', 'finalize', 'certificate'] as const;
+    let phaseMs: number[] = PHASES.map(() => 0);
+    let polls = 0;
     const one = async ({ name, csr }: { name: string; csr: string }): Promise<number> => {
       const t0 = performance.now();
+      const marks = [t0];
+      const mark = () => marks.push(performance.now());
       const order = await client.newOrder([name]);
+      mark();
       const url = order.headers.get('location')!;
       const authz = (await client.post(order.body.authorizations[0], '')).body;
+      mark();
       const ch = authz.challenges.find((c: { type: string }) => c.type === 'http-01');
       cs.setA(name, ['127.0.0.1']);
       cs.setHttp(name, `/.well-known/acme-challenge/${ch.token}`, { body: await client.keyAuthorization(ch.token) });
       await client.post(ch.url, {});
-      const ready = await client.poll(url, (o) => o.status !== 'pending', 60_000);
+      mark();
+      const ready = await client.poll(url, (o) => (polls++, o.status !== 'pending'), 60_000);
+      mark();
       let fin = await client.post(ready.body.finalize, { csr });
-      if (fin.body.status !== 'valid') fin = await client.poll(url, (o) => o.status === 'valid', 60_000);
+      if (fin.body.status !== 'valid') fin = await client.poll(url, (o) => (polls++, o.status === 'valid'), 60_000);
+      mark();
       await client.post(fin.body.certificate, '');
+      mark();
+      for (let i = 1; i < marks.length; i++) phaseMs[i - 1]! += marks[i]! - marks[i - 1]!;
       return performance.now() - t0;
     };
     const rows: string[] = [];
+    const phaseRows: string[] = [];
     let offset = 0;
     for (const inFlight of [8, 32]) {
       const batch = csrs.slice(offset, offset + perLevel);
       offset += perLevel;
       const latencies: number[] = [];
+      phaseMs = PHASES.map(() => 0);
+      polls = 0;
       let next = 0;
       const cpu0 = readCpuSnapshot();
       const t0 = performance.now();
@@ -66,12 +82,18 @@ export async function runAcmeBench(opts: { quick: boolean }): Promise<void> {
       rows.push(
         `| ${inFlight} in flight | ${(batch.length / seconds).toFixed(1)} orders/s | p50 ${pct(latencies, 0.5).toFixed(0)} ms | p99 ${pct(latencies, 0.99).toFixed(0)} ms | ${busy} |`,
       );
+      phaseRows.push(
+        `| ${inFlight} in flight | ${PHASES.map((_, i) => (phaseMs[i]! / batch.length).toFixed(0)).join(' | ')} | ${(polls / batch.length).toFixed(1)} |`,
+      );
     }
     client.close();
     const speed = await opensslSpeed(opts.quick ? 1 : 3);
     console.log(`ACME end to end, SQLite, ${perLevel} one-name http-01 orders per level (project JWS client)\n`);
     console.log('| level | throughput | latency | latency | machine |\n|---|---|---|---|---|');
     for (const r of rows) console.log(r);
+    console.log(`\nMean ms per order and phase (polls: order reads per order)\n`);
+    console.log(`| level | ${PHASES.join(' | ')} | polls |\n|---|${PHASES.map(() => '---|').join('')}---|`);
+    for (const r of phaseRows) console.log(r);
     console.log(
       `\nopenssl speed ecdsap256 (same run): ${speed.signsPerSecond.toFixed(0)} signs/s, OpenSSL ${speed.version}`,
     );

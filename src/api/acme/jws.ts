@@ -5,6 +5,8 @@ import type { FastifyRequest } from 'fastify';
 import { calculateJwkThumbprint, flattenedVerify, importJWK, type FlattenedJWS, type JWK } from 'jose';
 import { CertError } from '../../domain/errors.js';
 import type { AcmeAccount, AcmeProblemType, PublicJwk } from '../../domain/acme.js';
+import type { Actor } from '../../domain/audit.js';
+import type { AcmeEngine } from '../../orders/acme/engine.js';
 import type { AcmeFrontDeps, AcmeUrls } from './context.js';
 
 export const JOSE_TYPE = 'application/jose+json';
@@ -31,6 +33,19 @@ export interface VerifiedJws {
   jwk?: PublicJwk;
   thumbprint?: string;
   header: Record<string, unknown>;
+  /** The use cases acting for the signer (audit trail): its account, or a key's holder for `jwk`. */
+  engine: AcmeEngine;
+}
+
+/**
+ * Who a verified request is, for the audit trail (domain/audit.ts): the account whose key
+ * signed it (`kid`), else the holder of the embedded key (newAccount, revokeCert by the
+ * certificate key), who is no account yet, like a relying party revoking by key proof.
+ */
+export function acmeActor(account: AcmeAccount | undefined, request: FastifyRequest): Actor {
+  return account
+    ? { kind: 'acme_account', id: account.urlId, remoteAddress: request.ip }
+    : { kind: 'relying_party', id: null, remoteAddress: request.ip };
 }
 
 const EC_ALG: Record<string, string> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
@@ -179,7 +194,13 @@ export async function verifyRequest(
       throw malformed('The JWS payload is not a JSON object.');
     payload = parsed as Record<string, unknown>;
   }
-  return { payload, header, ...(account ? { account } : {}), ...(jwk ? { jwk, thumbprint: thumbprint! } : {}) };
+  return {
+    payload,
+    header,
+    engine: deps.engine.actingAs(acmeActor(account, request)),
+    ...(account ? { account } : {}),
+    ...(jwk ? { jwk, thumbprint: thumbprint! } : {}),
+  };
 }
 
 /** Resource fetches accept only POST-as-GET (§6.3). */

@@ -2,7 +2,7 @@
 // own rows (store/repos/acme.ts), and the ACME settings src/app builds from config.
 import { CertError } from '../../domain/errors.js';
 import type { AcmeProblemType } from '../../domain/acme.js';
-import type { StoreView } from '../../store/views.js';
+import type { ActingView, StoreView } from '../../store/views.js';
 import type { OrderDeps, OrderRepoReads, OrderRepoWrites } from '../deps.js';
 
 export interface AcmeSettings {
@@ -28,7 +28,7 @@ export type AcmeRepoWrites = OrderRepoWrites | 'acme';
 export type AcmeRepoReads = OrderRepoReads | 'accounts';
 
 export type AcmeDeps = Omit<OrderDeps, 'store'> & {
-  store: StoreView<AcmeRepoWrites, AcmeRepoReads>;
+  store: ActingView<StoreView<AcmeRepoWrites, AcmeRepoReads>>;
   acme: AcmeSettings;
 };
 
