@@ -10,11 +10,10 @@ export function challenge(app: FastifyInstance, { deps, urls }: AcmeRoute): void
   postOnly(app, '/acme/chall/:id', 'challenge', async (request, reply) => {
     const v = await verifyRequest(deps, urls, request, 'kid');
     const id = (request.params as { id: string }).id;
-    const { authz } = await v.engine.ownChallenge(v.account!, id);
     // Errata 5729: any JSON object starts it; its members are ignored.
-    const ch =
+    const { challenge: ch, authz } =
       v.payload === ''
-        ? (await v.engine.ownChallenge(v.account!, id)).challenge
+        ? await v.engine.ownChallenge(v.account!, id)
         : await v.engine.startAcmeChallenge(v.account!, id);
     return sendJson(reply, 200, challengeJson(ch, urls), {
       link: `<${urls.authz(authz.link.urlId)}>;rel="up"`,

@@ -1,6 +1,7 @@
 // Request authentication (RFC 8555 §6.2-§6.5), in order of cost; the first failure decides
 // the answer. Parsing is ours (what the protected header must and must not hold); the
 // signature is jose's (docs/decisions/0021-acme-jws-jose.md).
+import { KeyObject } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { calculateJwkThumbprint, flattenedVerify, importJWK, type FlattenedJWS, type JWK } from 'jose';
 import { CertError } from '../../domain/errors.js';
@@ -133,9 +134,9 @@ export async function verifyWithJwk(
   return { jwk, thumbprint: await calculateJwkThumbprint(jwk, 'sha256'), payload };
 }
 
-async function verifySignature(jws: FlattenedJWS, jwk: PublicJwk, alg: string): Promise<Uint8Array> {
+async function verifySignature(jws: FlattenedJWS, jwk: PublicJwk | KeyObject, alg: string): Promise<Uint8Array> {
   try {
-    const key = await importJWK(jwk as JWK, alg);
+    const key = jwk instanceof KeyObject ? jwk : await importJWK(jwk as JWK, alg);
     return (await flattenedVerify(jws, key, { algorithms: [alg] })).payload;
   } catch {
     throw malformed('The JWS signature does not verify.');
@@ -170,7 +171,7 @@ export async function verifyRequest(
     if (!account) throw problem('accountDoesNotExist', 'The kid names no account of this server.');
     if (account.status !== 'valid') throw problem('unauthorized', 'The account is deactivated.', {}, 'unauthorized');
     algorithmForKey(account.jwk, alg);
-    payloadBytes = await verifySignature(jws, account.jwk, alg);
+    payloadBytes = await verifySignature(jws, deps.accountKeys.get(account.thumbprint, account.jwk), alg);
   } else {
     ({ jwk, thumbprint, payload: payloadBytes } = await verifyWithJwk(jws, header, alg));
   }
