@@ -3,6 +3,8 @@
 // order-to-certificate latency, CPU per order and where an order's time goes, beside
 // `openssl speed ecdsap256` from the same run, and beside Pebble when its binary is installed
 // (bench/pebble.ts: the same client, the same loopback challenge server).
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { opensslSpeed } from './openssl-speed.js';
 import { machineShares, readCpuSnapshot } from './machine.js';
 import { pebbleBinary, startPebble } from './pebble.js';
@@ -131,13 +133,26 @@ export async function runAcmeBench(opts: { quick: boolean }): Promise<void> {
     const client = await new AcmeTestClient(directoryUrl, newAccountKey('ec256'), rootPem).init();
     const eab = await eabFor(cd, key.AccountId, 'digicert-free-1-free');
     await client.newAccount({ keyId: eab.KeyId, hmac: eab.HmacKey });
+    // BENCH_ACME_PROFILE=file.cpuprofile: a CPU profile of certdesk's levels only (no start-up, no Pebble).
+    const profile = process.env.BENCH_ACME_PROFILE;
+    const session = profile ? new Session() : undefined;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
     certdesk = await measure(client, cs, perLevel);
+    if (session) {
+      const { profile: p } = await session.post('Profiler.stop');
+      writeFileSync(profile!, JSON.stringify(p));
+      session.disconnect();
+    }
     client.close();
   } finally {
     await cd.close();
   }
   let pebble: { levels: Level[]; version: string } | string;
-  const binary = pebbleBinary();
+  const binary = process.env.BENCH_ACME_NO_PEBBLE ? undefined : pebbleBinary();
   if (!binary) pebble = 'Pebble: not installed (Debian package `pebble`), not measured.';
   else {
     const p = await startPebble({ binary, dnsAddress: cs.dnsAddress, httpPort: cs.httpPort, tlsPort: cs.tlsAlpnPort });
