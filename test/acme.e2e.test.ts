@@ -21,6 +21,7 @@ import { addContact } from '../src/accounts/contacts.js';
 import { toPem } from '../src/crypto/pem.js';
 import { dnsAccount01RecordName, keyAuthorizationDigest } from '../src/validation/index.js';
 import { runCliJson } from './support/cli.js';
+import type { AuditEvent } from '../src/domain/audit.js';
 
 const run = promisify(execFile);
 
@@ -286,5 +287,34 @@ suite('ACME with the project JWS client', () => {
     const order = await client.post(issued.orderUrl, '');
     assert.equal(order.body.status, 'valid');
     assert.equal((await client.post(order.body.certificate, '')).status, 200);
+  });
+
+  test('`certdesk admin audit list` names the ACME account as who ordered, finalized and revoked', async () => {
+    const events = await runCliJson<AuditEvent[]>(
+      ['admin', 'audit', 'list', '--account', String(accountId), ...cd.storeArgs],
+      cd.storeEnv,
+    );
+    const urlId = client.kid!.slice(client.kid!.lastIndexOf('/') + 1);
+    const orderUrlId = issued.orderUrl.slice(issued.orderUrl.lastIndexOf('/') + 1);
+    const serial = new X509Certificate(issued.pem).serialNumber.toUpperCase();
+    const find = (kind: string, pred: (e: AuditEvent) => boolean) => {
+      const e = events.find((x) => x.kind === kind && pred(x));
+      assert.ok(e, `${kind} in ${JSON.stringify(events.map((x) => [x.kind, x.actor.kind]))}`);
+      return e;
+    };
+    const submitted = find('order.submitted', (e) => e.detail.acmeOrder === orderUrlId);
+    const issuedEvent = find('certificate.issued', (e) => String(e.detail.serial).toUpperCase() === serial);
+    const revoked = find('certificate.revoked', (e) => String(e.detail.serial).toUpperCase() === serial);
+    assert.equal(issuedEvent.orderId, submitted.orderId);
+    for (const e of [submitted, issuedEvent, revoked]) {
+      assert.deepEqual(
+        { kind: e.actor.kind, id: e.actor.id },
+        { kind: 'acme_account', id: urlId },
+        `${e.kind} is the ACME account's`,
+      );
+      assert.match(e.actor.remoteAddress ?? '', /127\.0\.0\.1/);
+    }
+    assert.deepEqual(submitted.detail.names, [new X509Certificate(issued.pem).subjectAltName!.replace(/^DNS:/, '')]);
+    assert.equal(revoked.detail.reasonCode, 4);
   });
 });

@@ -9,10 +9,12 @@ import { formatHostPort } from '../config/schema.js';
 import { CertError } from '../domain/errors.js';
 import { ACME_DEFAULT_NONCE_LIFETIME_MS } from '../domain/acme.js';
 import type { OrderDeps } from '../orders/deps.js';
-import { DEFAULT_ACME_SETTINGS, type AcmeDeps } from '../orders/acme/deps.js';
+import { DEFAULT_ACME_SETTINGS, type AcmeDeps, type ChallengeStarter } from '../orders/acme/deps.js';
+import { runAcmeChallenge } from '../orders/acme/challenges.js';
 import { createAcmeEngine } from '../orders/acme/engine.js';
 import { acmeProfiles, releaseFinishedOrders } from '../orders/acme/orders.js';
 import type { AppContext } from './context.js';
+import { createAccountKeyCache, createNoncePool } from './acme-caches.js';
 import type { CaHierarchy } from './ca-bootstrap.js';
 import type { ListenerSpec } from './edge.js';
 import { fileTlsSource, listenerNames, selfIssuedTlsSource, type TlsSource } from './tls.js';
@@ -41,8 +43,15 @@ export function acmeBase(ctx: AppContext): AcmeBase {
   };
 }
 
-export function buildAcmeDeps(ctx: AppContext, orders: OrderDeps, base: AcmeBase): AcmeDeps {
-  return {
+/** Challenge attempts one process runs at once beside the worker's (whose concurrency is 8 jobs). */
+export const ACME_CHALLENGES_AT_ONCE = 64;
+
+export function buildAcmeDeps(
+  ctx: AppContext,
+  orders: OrderDeps,
+  base: AcmeBase,
+): AcmeDeps & { drain(): Promise<void> } {
+  const deps: AcmeDeps = {
     ...orders,
     store: ctx.store,
     acme: {
@@ -50,6 +59,59 @@ export function buildAcmeDeps(ctx: AppContext, orders: OrderDeps, base: AcmeBase
       ordersPerWindow: ctx.config.acmeOrdersPerHour,
       rateWindowMs: 3_600_000,
       accountUrl: (urlId) => `${base.url}/acme/acct/${urlId}`,
+    },
+  };
+  const starter = challengeStarter(ctx, deps, ACME_CHALLENGES_AT_ONCE);
+  return { ...deps, challenges: starter, drain: () => starter.drain() };
+}
+
+/**
+ * Runs challenge jobs leased to this process at once (orders/acme/deps.ts ChallengeStarter),
+ * with `deps` (the store acting as certdesk: validation is the CA's own act, as from the
+ * worker), at most `max` at a time. A failed run is handed back to the job queue with the
+ * worker's retry delay, as the worker does with a job that throws.
+ */
+function challengeStarter(ctx: AppContext, deps: AcmeDeps, max: number): ChallengeStarter & { drain(): Promise<void> } {
+  const owner = `${process.pid}-acme-${ctx.random.bytes(6).toString('hex')}`;
+  const leaseMs = ctx.config.jobLeaseSeconds * 1000;
+  const running = new Set<Promise<void>>();
+  let reserved = 0;
+  const jobs = ctx.store.repos.jobs;
+  async function attempt(jobId: number, challengeId: number): Promise<void> {
+    try {
+      await runAcmeChallenge(deps, challengeId);
+      await jobs.complete(jobId, owner);
+    } catch (e) {
+      ctx.logger.log('warn', 'acme challenge attempt failed; the worker retries it', {
+        challengeId,
+        error: String(e),
+      });
+      const at = await jobs
+        .retry(jobId, owner, ctx.clock.now() + deps.validation.retryBaseMs, 'internal error')
+        .catch(() => undefined);
+      if (at !== undefined) deps.wake(at);
+    }
+  }
+  return {
+    owner,
+    leaseMs,
+    reserve() {
+      if (reserved >= max) return false;
+      reserved += 1;
+      return true;
+    },
+    release() {
+      reserved -= 1;
+    },
+    run(jobId, challengeId) {
+      const p = attempt(jobId, challengeId).finally(() => {
+        reserved -= 1;
+        running.delete(p);
+      });
+      running.add(p);
+    },
+    async drain() {
+      await Promise.all([...running]);
     },
   };
 }
@@ -88,6 +150,13 @@ export async function acmeListenerSpec(
     engine: createAcmeEngine(deps),
     reads: ctx.store,
     nonces: ctx.store,
+    nextNonce: createNoncePool({
+      store: ctx.store,
+      clock: ctx.clock,
+      random: ctx.random,
+      lifetimeMs: ACME_DEFAULT_NONCE_LIFETIME_MS,
+    }),
+    accountKeys: createAccountKeyCache(),
     clock: ctx.clock,
     random: ctx.random,
     nonceLifetimeMs: ACME_DEFAULT_NONCE_LIFETIME_MS,

@@ -225,6 +225,8 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   const stopAll = async () => {
     stopAcmeHousekeeping();
     await Promise.all(running.map((l) => l.close()));
+    // Challenge attempts the ACME front started finish before the store closes.
+    await acmeDeps.drain();
     tls?.close();
     acme?.tls.close();
   };

@@ -21,12 +21,16 @@ export const AUDIT_KINDS = [
 
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
-/** Who asked: the operator (operator API or `certdesk admin`), a customer's AccessKey, a relying party, or certdesk itself (the worker). */
-export type ActorKind = 'operator' | 'access_key' | 'relying_party' | 'system';
+/**
+ * Who asked: the operator (operator API or `certdesk admin`), a customer's AccessKey, an ACME
+ * account (RFC 8555 §7.3; its requests are signed with the account key), a relying party, or
+ * certdesk itself (the worker).
+ */
+export type ActorKind = 'operator' | 'access_key' | 'acme_account' | 'relying_party' | 'system';
 
 export interface Actor {
   kind: ActorKind;
-  /** The AccessKeyId, or how the operator came in (`api`, `cli:<user>`); never a secret. */
+  /** The AccessKeyId, the ACME account's URL token, or how the operator came in (`api`, `cli:<user>`); never a secret. */
   id: string | null;
   /** The client's address, when the request came over the network. */
   remoteAddress: string | null;

@@ -16,7 +16,7 @@ export function account(app: FastifyInstance, { deps, urls }: AcmeRoute): void {
   };
   postOnly(app, '/acme/acct/:id', 'account', async (request, reply) => {
     const v = await own(request);
-    const updated = v.payload === '' ? v.account! : await deps.engine.updateAcmeAccount(v.account!, v.payload);
+    const updated = v.payload === '' ? v.account! : await v.engine.updateAcmeAccount(v.account!, v.payload);
     return sendJson(reply, 200, accountJson(updated, urls), { location: urls.account(updated.urlId) });
   });
   postOnly(app, '/acme/acct/:id/orders', 'orders', async (request, reply) => {

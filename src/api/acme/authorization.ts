@@ -9,8 +9,8 @@ export function authorization(app: FastifyInstance, { deps, urls }: AcmeRoute): 
     const v = await verifyRequest(deps, urls, request, 'kid');
     const id = (request.params as { id: string }).id;
     let rec;
-    if (v.payload === '') rec = await deps.engine.ownAuthorization(v.account!, id);
-    else if (v.payload.status === 'deactivated') rec = await deps.engine.deactivateAcmeAuthorization(v.account!, id);
+    if (v.payload === '') rec = await v.engine.ownAuthorization(v.account!, id);
+    else if (v.payload.status === 'deactivated') rec = await v.engine.deactivateAcmeAuthorization(v.account!, id);
     else throw problem('malformed', 'An authorization can only be read or deactivated.');
     const { body, processing } = await authorizationJson(deps, urls, rec);
     return sendJson(reply, 200, body, processing ? { 'retry-after': '1' } : {});

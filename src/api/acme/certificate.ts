@@ -7,7 +7,7 @@ export function certificate(app: FastifyInstance, { deps, urls }: AcmeRoute): vo
   postOnly(app, '/acme/cert/:id', 'certificate', async (request, reply) => {
     const v = await verifyRequest(deps, urls, request, 'kid');
     requirePostAsGet(v);
-    const pem = await deps.engine.acmeCertificateChain(v.account!, (request.params as { id: string }).id);
+    const pem = await v.engine.acmeCertificateChain(v.account!, (request.params as { id: string }).id);
     return reply.code(200).type('application/pem-certificate-chain').send(pem);
   });
 }

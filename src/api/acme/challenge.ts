@@ -10,12 +10,11 @@ export function challenge(app: FastifyInstance, { deps, urls }: AcmeRoute): void
   postOnly(app, '/acme/chall/:id', 'challenge', async (request, reply) => {
     const v = await verifyRequest(deps, urls, request, 'kid');
     const id = (request.params as { id: string }).id;
-    const { authz } = await deps.engine.ownChallenge(v.account!, id);
     // Errata 5729: any JSON object starts it; its members are ignored.
-    const ch =
+    const { challenge: ch, authz } =
       v.payload === ''
-        ? (await deps.engine.ownChallenge(v.account!, id)).challenge
-        : await deps.engine.startAcmeChallenge(v.account!, id);
+        ? await v.engine.ownChallenge(v.account!, id)
+        : await v.engine.startAcmeChallenge(v.account!, id);
     return sendJson(reply, 200, challengeJson(ch, urls), {
       link: `<${urls.authz(authz.link.urlId)}>;rel="up"`,
       ...(ch.status === 'processing' ? { 'retry-after': '1' } : {}),

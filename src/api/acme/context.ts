@@ -1,6 +1,7 @@
 // What the ACME front end holds: bound use cases (orders/acme/engine.ts), read views, its
 // own nonce bookkeeping, and the one configured base URL every emitted URL is built from
 // (RFC 8555 §6.4: the JWS `url` is compared with it, never with the Host header).
+import type { KeyObject } from 'node:crypto';
 import type { Clock, RandomSource } from '../../domain/ports.js';
 import type { AcmeEngine } from '../../orders/acme/engine.js';
 import type { AcmeNonceView, AcmeReadView } from '../../store/views.js';
@@ -14,6 +15,10 @@ export interface AcmeFrontDeps {
   engine: AcmeEngine;
   reads: AcmeReadView;
   nonces: AcmeNonceView;
+  /** A fresh nonce for an answer (app/acme-caches.ts: written to the store in batches). */
+  nextNonce: () => Promise<string>;
+  /** An account key imported once (app/acme-caches.ts), by its stored thumbprint. */
+  accountKeys: { get(thumbprint: string, jwk: object): KeyObject };
   clock: Clock;
   random: RandomSource;
   nonceLifetimeMs: number;

@@ -7,11 +7,7 @@ import { postOnly, sendJson, type AcmeRoute } from './reply.js';
 export function finalize(app: FastifyInstance, { deps, urls }: AcmeRoute): void {
   postOnly(app, '/acme/order/:id/finalize', 'finalize', async (request, reply) => {
     const v = await verifyRequest(deps, urls, request, 'kid');
-    const rec = await deps.engine.finalizeAcmeOrder(
-      v.account!,
-      (request.params as { id: string }).id,
-      requirePayload(v),
-    );
+    const rec = await v.engine.finalizeAcmeOrder(v.account!, (request.params as { id: string }).id, requirePayload(v));
     const { body, status } = await orderJson(deps, urls, rec);
     return sendJson(reply, 200, body, {
       location: urls.order(rec.link.urlId),

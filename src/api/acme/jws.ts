@@ -1,10 +1,13 @@
 // Request authentication (RFC 8555 §6.2-§6.5), in order of cost; the first failure decides
 // the answer. Parsing is ours (what the protected header must and must not hold); the
 // signature is jose's (docs/decisions/0021-acme-jws-jose.md).
+import { KeyObject } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { calculateJwkThumbprint, flattenedVerify, importJWK, type FlattenedJWS, type JWK } from 'jose';
 import { CertError } from '../../domain/errors.js';
 import type { AcmeAccount, AcmeProblemType, PublicJwk } from '../../domain/acme.js';
+import type { Actor } from '../../domain/audit.js';
+import type { AcmeEngine } from '../../orders/acme/engine.js';
 import type { AcmeFrontDeps, AcmeUrls } from './context.js';
 
 export const JOSE_TYPE = 'application/jose+json';
@@ -31,6 +34,19 @@ export interface VerifiedJws {
   jwk?: PublicJwk;
   thumbprint?: string;
   header: Record<string, unknown>;
+  /** The use cases acting for the signer (audit trail): its account, or a key's holder for `jwk`. */
+  engine: AcmeEngine;
+}
+
+/**
+ * Who a verified request is, for the audit trail (domain/audit.ts): the account whose key
+ * signed it (`kid`), else the holder of the embedded key (newAccount, revokeCert by the
+ * certificate key), who is no account yet, like a relying party revoking by key proof.
+ */
+export function acmeActor(account: AcmeAccount | undefined, request: FastifyRequest): Actor {
+  return account
+    ? { kind: 'acme_account', id: account.urlId, remoteAddress: request.ip }
+    : { kind: 'relying_party', id: null, remoteAddress: request.ip };
 }
 
 const EC_ALG: Record<string, string> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
@@ -118,9 +134,9 @@ export async function verifyWithJwk(
   return { jwk, thumbprint: await calculateJwkThumbprint(jwk, 'sha256'), payload };
 }
 
-async function verifySignature(jws: FlattenedJWS, jwk: PublicJwk, alg: string): Promise<Uint8Array> {
+async function verifySignature(jws: FlattenedJWS, jwk: PublicJwk | KeyObject, alg: string): Promise<Uint8Array> {
   try {
-    const key = await importJWK(jwk as JWK, alg);
+    const key = jwk instanceof KeyObject ? jwk : await importJWK(jwk as JWK, alg);
     return (await flattenedVerify(jws, key, { algorithms: [alg] })).payload;
   } catch {
     throw malformed('The JWS signature does not verify.');
@@ -155,7 +171,7 @@ export async function verifyRequest(
     if (!account) throw problem('accountDoesNotExist', 'The kid names no account of this server.');
     if (account.status !== 'valid') throw problem('unauthorized', 'The account is deactivated.', {}, 'unauthorized');
     algorithmForKey(account.jwk, alg);
-    payloadBytes = await verifySignature(jws, account.jwk, alg);
+    payloadBytes = await verifySignature(jws, deps.accountKeys.get(account.thumbprint, account.jwk), alg);
   } else {
     ({ jwk, thumbprint, payload: payloadBytes } = await verifyWithJwk(jws, header, alg));
   }
@@ -179,7 +195,13 @@ export async function verifyRequest(
       throw malformed('The JWS payload is not a JSON object.');
     payload = parsed as Record<string, unknown>;
   }
-  return { payload, header, ...(account ? { account } : {}), ...(jwk ? { jwk, thumbprint: thumbprint! } : {}) };
+  return {
+    payload,
+    header,
+    engine: deps.engine.actingAs(acmeActor(account, request)),
+    ...(account ? { account } : {}),
+    ...(jwk ? { jwk, thumbprint: thumbprint! } : {}),
+  };
 }
 
 /** Resource fetches accept only POST-as-GET (§6.3). */

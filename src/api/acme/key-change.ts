@@ -31,7 +31,7 @@ export function keyChange(app: FastifyInstance, { deps, urls }: AcmeRoute): void
     }
     if (oldThumbprint !== acct.thumbprint) throw problem('malformed', 'oldKey is not the current account key.');
     try {
-      const updated = await deps.engine.changeAcmeAccountKey(acct, { jwk, thumbprint });
+      const updated = await v.engine.changeAcmeAccountKey(acct, { jwk, thumbprint });
       return sendJson(reply, 200, accountJson(updated, urls), { location: urls.account(updated.urlId) });
     } catch (e) {
       if (e instanceof CertError && typeof e.detail?.conflictUrlId === 'string')

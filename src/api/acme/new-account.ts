@@ -9,7 +9,7 @@ export function newAccount(app: FastifyInstance, { deps, urls }: AcmeRoute): voi
   postOnly(app, '/acme/new-account', 'new-account', async (request, reply) => {
     const v = await verifyRequest(deps, urls, request, 'jwk');
     const p = requirePayload(v);
-    const { account, created } = await deps.engine.newAcmeAccount({
+    const { account, created } = await v.engine.newAcmeAccount({
       jwk: v.jwk!,
       thumbprint: v.thumbprint!,
       contact: p.contact,

@@ -7,7 +7,7 @@ import { postOnly, sendJson, type AcmeRoute } from './reply.js';
 export function newOrder(app: FastifyInstance, { deps, urls }: AcmeRoute): void {
   postOnly(app, '/acme/new-order', 'new-order', async (request, reply) => {
     const v = await verifyRequest(deps, urls, request, 'kid');
-    const rec = await deps.engine.newAcmeOrder(v.account!, requirePayload(v));
+    const rec = await v.engine.newAcmeOrder(v.account!, requirePayload(v));
     const { body } = await orderJson(deps, urls, rec);
     return sendJson(reply, 201, body, { location: urls.order(rec.link.urlId) });
   });

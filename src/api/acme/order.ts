@@ -9,7 +9,7 @@ export function order(app: FastifyInstance, { deps, urls }: AcmeRoute): void {
   postOnly(app, '/acme/order/:id', 'order', async (request, reply) => {
     const v = await verifyRequest(deps, urls, request, 'kid');
     requirePostAsGet(v);
-    const rec = await deps.engine.ownAcmeOrder(v.account!, (request.params as { id: string }).id);
+    const rec = await v.engine.ownAcmeOrder(v.account!, (request.params as { id: string }).id);
     const { body, status } = await orderJson(deps, urls, rec);
     return sendJson(reply, 200, body, {
       location: urls.order(rec.link.urlId),

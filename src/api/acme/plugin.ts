@@ -58,9 +58,7 @@ export function acmePlugin(deps: AcmeFrontDeps, logger: Logger): FastifyPluginAs
     );
     app.addHook('onSend', async (request, reply, payload) => {
       if (reply.getHeader('replay-nonce') === undefined) {
-        const nonce = deps.random.bytes(16).toString('base64url');
-        await deps.nonces.repos.acme.issueNonces([nonce], deps.clock.now() + deps.nonceLifetimeMs);
-        reply.header('replay-nonce', nonce);
+        reply.header('replay-nonce', await deps.nextNonce());
       }
       reply.header('cache-control', 'no-store');
       const resource = (request.routeOptions.config as { acmeResource?: string }).acmeResource ?? 'unknown';

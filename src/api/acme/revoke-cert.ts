@@ -11,7 +11,7 @@ export function revokeCert(app: FastifyInstance, { deps, urls }: AcmeRoute): voi
     const signer = v.account
       ? { account: v.account }
       : { spki: createPublicKey({ key: v.jwk!, format: 'jwk' }).export({ format: 'der', type: 'spki' }) };
-    await deps.engine.acmeRevokeCertificate(signer, payload);
+    await v.engine.acmeRevokeCertificate(signer, payload);
     return reply.code(200).send();
   });
 }

@@ -4,6 +4,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { AcmeAccount } from '../../domain/acme.js';
 import type { Certificate } from '../../domain/certificate.js';
+import { pemFromBase64 } from '../../crypto/pem.js';
 import { revokeBySerial } from '../revoke-certificate.js';
 import { acmeError, type AcmeDeps } from './deps.js';
 import { ownAcmeOrder } from './orders.js';
@@ -17,8 +18,8 @@ export async function acmeCertificateChain(deps: AcmeDeps, account: AcmeAccount,
   const cert = await deps.store.repos.certificates.forOrder(rec.order.id);
   if (!cert || cert.state !== 'issued' || !cert.certDer)
     throw acmeError('not_found', 'malformed', 'No such certificate.');
-  const leaf = new X509Certificate(Buffer.from(cert.certDer, 'base64')).toString();
-  return leaf + deps.ca.chainPem(cert.issuerId ?? deps.ca.id);
+  // The stored DER as PEM (RFC 7468), without parsing it again.
+  return pemFromBase64('CERTIFICATE', cert.certDer) + deps.ca.chainPem(cert.issuerId ?? deps.ca.id);
 }
 
 /** RFC 5280 §5.3.1 reasons a subscriber may state (BR 7.2.2): unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn. */

@@ -44,20 +44,39 @@ export async function ownChallenge(
   return { challenge, authz };
 }
 
-/** §7.5.1: the client is ready; validation is queued. An already valid authorization answers unchanged. */
-export async function startAcmeChallenge(deps: AcmeDeps, account: AcmeAccount, urlId: string): Promise<AcmeChallenge> {
+/** §7.5.1: the client is ready; validation starts. An already valid authorization answers unchanged. */
+export async function startAcmeChallenge(
+  deps: AcmeDeps,
+  account: AcmeAccount,
+  urlId: string,
+): Promise<{ challenge: AcmeChallenge; authz: AcmeAuthorizationRecord & { orderId: number } }> {
   const { challenge, authz } = await ownChallenge(deps, account, urlId);
   const now = deps.clock.now();
   const status = acmeAuthorizationStatus(authz.authorization, authz.link, now);
-  if (status === 'valid' || challenge.status !== 'pending') return challenge;
+  if (status === 'valid' || challenge.status !== 'pending') return { challenge, authz };
   if (status !== 'pending')
     throw acmeError('illegal_state', 'malformed', `The authorization is ${status}; its challenges cannot be started.`);
-  await deps.store.writeTransaction(async (tx) => {
-    if (await tx.acme.setChallenge(challenge.id, ['pending'], { status: 'processing' }))
-      await tx.jobs.enqueue(JOB_ACME_CHALLENGE, challenge.id, now, now);
-  });
-  deps.wake();
-  return (await deps.store.repos.acme.challengeById(challenge.id))!;
+  // The attempt starts at once in this process when a slot is free (deps.ts ChallengeStarter):
+  // a queued job would wait for the worker's claim, one more store round trip per challenge.
+  const starter = deps.challenges?.reserve() ? deps.challenges : undefined;
+  let leasedJob: number | undefined;
+  try {
+    await deps.store.writeTransaction(async (tx) => {
+      if (!(await tx.acme.setChallenge(challenge.id, ['pending'], { status: 'processing' }))) return;
+      if (starter)
+        leasedJob = await tx.jobs.enqueueLeased(JOB_ACME_CHALLENGE, challenge.id, starter.owner, now, starter.leaseMs);
+      else await tx.jobs.enqueue(JOB_ACME_CHALLENGE, challenge.id, now, now);
+    });
+  } catch (e) {
+    starter?.release();
+    throw e;
+  }
+  if (starter && leasedJob !== undefined) starter.run(leasedJob, challenge.id);
+  else {
+    starter?.release();
+    deps.wake();
+  }
+  return { challenge: (await deps.store.repos.acme.challengeById(challenge.id))!, authz };
 }
 
 function problemOf(result: Extract<AcmeCheckResult, { ok: false }>): AcmeProblemDoc {

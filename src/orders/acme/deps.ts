@@ -2,7 +2,7 @@
 // own rows (store/repos/acme.ts), and the ACME settings src/app builds from config.
 import { CertError } from '../../domain/errors.js';
 import type { AcmeProblemType } from '../../domain/acme.js';
-import type { StoreView } from '../../store/views.js';
+import type { ActingView, StoreView } from '../../store/views.js';
 import type { OrderDeps, OrderRepoReads, OrderRepoWrites } from '../deps.js';
 
 export interface AcmeSettings {
@@ -27,9 +27,28 @@ export const DEFAULT_ACME_SETTINGS: AcmeSettings = {
 export type AcmeRepoWrites = OrderRepoWrites | 'acme';
 export type AcmeRepoReads = OrderRepoReads | 'accounts';
 
+/**
+ * Challenge validation started by the challenge POST itself (RFC 8555 §7.5.1: the client says
+ * it is ready): the job is written already leased to this process (`owner`) and its attempt
+ * runs at once beside the answer, not after a worker's next claim. Built in src/app; if the
+ * process dies, the lease expires and a worker runs the job.
+ */
+export interface ChallengeStarter {
+  readonly owner: string;
+  readonly leaseMs: number;
+  /** A slot for one more attempt run at once, or false when enough run (the job is then queued). */
+  reserve(): boolean;
+  /** Gives back a reserved slot that is not used. */
+  release(): void;
+  /** Runs the job `jobId` leased to `owner` for challenge `challengeId` in a reserved slot, which it gives back. */
+  run(jobId: number, challengeId: number): void;
+}
+
 export type AcmeDeps = Omit<OrderDeps, 'store'> & {
-  store: StoreView<AcmeRepoWrites, AcmeRepoReads>;
+  store: ActingView<StoreView<AcmeRepoWrites, AcmeRepoReads>>;
   acme: AcmeSettings;
+  /** Absent: every challenge job waits for the worker (deps.wake). */
+  challenges?: ChallengeStarter;
 };
 
 /** A CertError whose ACME problem type is named (the kind still decides every other front's form). */

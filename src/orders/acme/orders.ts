@@ -182,6 +182,17 @@ export async function newAcmeOrder(
       error: null,
       createdAt: now,
     });
+    // BR 5.4.1: the request is recorded, as done by whoever the store acts for (the account
+    // that signed it: engine.ts actingAs); a CAS submission records it through its event.
+    await tx.audit.append(
+      {
+        kind: 'order.submitted',
+        accountId: account.accountId,
+        orderId,
+        detail: { names, productCode: product.code, acmeOrder: link.urlId },
+      },
+      now,
+    );
     // Every name already proven (reuse within the BR 4.2.1 period): ready at once. CAA is
     // checked again at issuance (caaCheckedAt stays empty: issue-certificate.ts).
     if (allValid) await tx.orders.moveOrder(orderId, { to: 'ready', from: ['domain_verify'] }, { updatedAt: now });
