@@ -21,12 +21,17 @@ export const AUDIT_KINDS = [
 
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
-/** Who asked: the operator (operator API or `certdesk admin`), a customer's AccessKey, a relying party, or certdesk itself (the worker). */
-export type ActorKind = 'operator' | 'access_key' | 'relying_party' | 'system';
+/**
+ * Who asked: the operator (operator API, operator console or `certdesk admin`), a customer's
+ * AccessKey (CAS API, or a console session signed in with it), a customer's account (a console
+ * session opened by a one-time link, which names no key), a relying party, or certdesk itself
+ * (the worker).
+ */
+export type ActorKind = 'operator' | 'access_key' | 'account' | 'relying_party' | 'system';
 
 export interface Actor {
   kind: ActorKind;
-  /** The AccessKeyId, or how the operator came in (`api`, `cli:<user>`); never a secret. */
+  /** The AccessKeyId, the account id (`account`), or how the operator came in (`api`, `console`, `cli:<user>`); never a secret. */
   id: string | null;
   /** The client's address, when the request came over the network. */
   remoteAddress: string | null;

@@ -43,7 +43,7 @@ import {
   type Form,
 } from './http.js';
 import { Csrf, formatDate, formatTime, sendFragment, sendPage, type PageContext } from './layout.js';
-import { installShell, pageContext, sessionOf, type ConsoleAssets } from './shell.js';
+import { consoleActor, installShell, pageContext, sessionOf, type ConsoleAssets } from './shell.js';
 import { csvLine } from './csv.js';
 import { buildPkcs12 } from './pkcs12.js';
 import { expiryCalendar, feedToken, feedTokenMatches } from './calendar.js';
@@ -85,6 +85,14 @@ function signedIn(req: FastifyRequest): { s: ConsoleSession; accountId: number }
   const s = sessionOf(req);
   if (!s || s.accountId === null) return undefined;
   return { s, accountId: s.accountId };
+}
+
+/** What one signed-in request works with: its session, and the use cases acting for it (audited as its actor). */
+interface Who {
+  s: ConsoleSession;
+  accountId: number;
+  accounts: AccountService;
+  orders: OrderEngine;
 }
 
 /** A notice's link reaches one order only. */
@@ -567,7 +575,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
     });
 
     /** The signed-in customer, or a redirect to the sign-in page (GET) / a refusal (POST). */
-    const who = (req: FastifyRequest, reply: FastifyReply, orderId?: number) => {
+    const who = (req: FastifyRequest, reply: FastifyReply, orderId?: number): Who | undefined => {
       const w = signedIn(req);
       if (!w) {
         if (req.method === 'GET') {
@@ -582,7 +590,8 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       }
       checkScope(w.s, orderId);
       if (req.method === 'POST') checkFormOrigin(req, w.s.csrf);
-      return w;
+      const actor = consoleActor(req, w.s);
+      return { ...w, accounts: accounts.actingAs(actor), orders: orders.actingAs(actor) };
     };
     const startSession = (req: FastifyRequest, reply: FastifyReply, token: string, to: string) => {
       setCookie(reply, req, SESSION_COOKIE, token);
@@ -660,16 +669,16 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       if (!w) return reply;
       const ctx = pageContext(req, reply, 'customer');
       const { t } = ctx;
-      const plans = await accounts.listPlans(w.accountId);
+      const plans = await w.accounts.listPlans(w.accountId);
       const codes = [...new Set(plans.map((p) => p.ProductCode))];
-      const states = await Promise.all(codes.map((c) => orders.describePackageState(w.accountId, c)));
-      const expiring = await orders.listUserOrders(w.accountId, {
+      const states = await Promise.all(codes.map((c) => w.orders.describePackageState(w.accountId, c)));
+      const expiring = await w.orders.listUserOrders(w.accountId, {
         orderType: 'CERT',
         status: 'WILLEXPIRED',
         page: 1,
         size: 50,
       });
-      const waiting = await orders.listUserOrders(w.accountId, {
+      const waiting = await w.orders.listUserOrders(w.accountId, {
         orderType: 'CPACK',
         status: 'CHECKING',
         page: 1,
@@ -771,7 +780,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
             <ApplyForm ctx={ctx} products={products} values={values} checked={checked} />,
           );
         }
-        const { orderId } = await orders.submitApplication(w.accountId, input);
+        const { orderId } = await w.orders.submitApplication(w.accountId, input);
         return reply.redirect(`/console/orders/${orderId}`, 303);
       } catch (e) {
         if (!isCertError(e) || e.kind === 'internal' || e.kind === 'unavailable') throw e;
@@ -792,7 +801,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       const ctx = pageContext(req, reply, 'customer');
       const { t } = ctx;
       const p = listParams(req.query as Record<string, unknown>);
-      const r = await orders.listUserOrders(w.accountId, {
+      const r = await w.orders.listUserOrders(w.accountId, {
         orderType: 'CPACK',
         ...(p.status ? { status: p.status } : {}),
         ...(p.keyword ? { keyword: p.keyword } : {}),
@@ -851,7 +860,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       ]);
       const size = 500;
       for (let page = 1; page <= 200; page++) {
-        const r = await orders.listUserOrders(w.accountId, {
+        const r = await w.orders.listUserOrders(w.accountId, {
           orderType: 'CPACK',
           ...(p.status ? { status: p.status } : {}),
           ...(p.keyword ? { keyword: p.keyword } : {}),
@@ -884,7 +893,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
     const loadOrder = async (req: FastifyRequest, reply: FastifyReply, orderId: number) => {
       const w = who(req, reply, orderId);
       if (!w) return undefined;
-      const view = await orders.describeOrder(w.accountId, orderId);
+      const view = await w.orders.describeOrder(w.accountId, orderId);
       const chain = view.certificate?.state === 'issued' ? chainOf(orders, view.certificate) : [];
       return { w, view, chain };
     };
@@ -908,10 +917,10 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
     app.get('/orders/:id/check', { schema: { params: OrderPath } }, async (req, reply) => {
       const w = who(req, reply, req.params.id);
       if (!w) return reply;
-      const check = await orders.liveCheck(w.accountId, req.params.id);
+      const check = await w.orders.liveCheck(w.accountId, req.params.id);
       const ctx = pageContext(req, reply, 'customer');
       if (req.headers['hx-request'] === 'true') return sendFragment(reply, <LiveCheckView t={ctx.t} check={check} />);
-      const view = await orders.describeOrder(w.accountId, req.params.id);
+      const view = await w.orders.describeOrder(w.accountId, req.params.id);
       return sendPage(
         reply,
         ctx,
@@ -973,7 +982,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       if (!w) return reply;
       requirePermission(w.s, 'revoke');
       const reason = parseRevocationReason(formOf(req).Reason || 'unspecified');
-      await orders.revokeOrderCertificate(w.accountId, req.params.id, reason);
+      await w.orders.revokeOrderCertificate(w.accountId, req.params.id, reason);
       return reply.redirect(`/console/orders/${req.params.id}`, 303);
     });
 
@@ -1049,7 +1058,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       if (!w) return reply;
       const ctx = pageContext(req, reply, 'customer');
       const { t } = ctx;
-      const page = await accounts.listContacts(w.accountId, { page: 1, pageSize: 200 });
+      const page = await w.accounts.listContacts(w.accountId, { page: 1, pageSize: 200 });
       return sendPage(
         reply,
         ctx,
@@ -1083,7 +1092,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       if (!w) return reply;
       const ctx = pageContext(req, reply, 'customer');
       const { t } = ctx;
-      const rows = await accounts.listCompanies(w.accountId);
+      const rows = await w.accounts.listCompanies(w.accountId);
       return sendPage(
         reply,
         ctx,
@@ -1117,7 +1126,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       if (!w) return reply;
       const ctx = pageContext(req, reply, 'customer');
       const { t } = ctx;
-      const keys = await accounts.listAccessKeys(w.accountId);
+      const keys = await w.accounts.listAccessKeys(w.accountId);
       return sendPage(
         reply,
         ctx,

@@ -15,7 +15,7 @@ import type { OrderEngine } from '../../orders/engine.js';
 import type { OperatorConsoleReadView } from '../../store/views.js';
 import { checkFormOrigin, formOf, preSessionToken, SESSION_COOKIE, setCookie, type SignInLimiter } from './http.js';
 import { Csrf, formatDate, formatTime, sendPage, type PageContext } from './layout.js';
-import { installShell, pageContext, sessionOf, type ConsoleAssets } from './shell.js';
+import { consoleActor, installShell, pageContext, sessionOf, type ConsoleAssets } from './shell.js';
 import { CAS_ERROR_CODES } from '../cas/error-codes.js';
 
 export interface OperatorConsoleServices {
@@ -38,6 +38,12 @@ function tokenMatches(expected: string, given: string): boolean {
   const a = createHash('sha256').update(expected).digest();
   const b = createHash('sha256').update(given).digest();
   return timingSafeEqual(a, b);
+}
+
+/** The use cases one operator request calls, acting as that operator. */
+interface Acting {
+  accounts: AccountService;
+  orders: OrderEngine;
 }
 
 function Message({ text, err }: { text?: string; err?: CertError }) {
@@ -64,18 +70,22 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
       kind: 'operator',
       resolveSession: (token) => accounts.resolveConsoleSession(token),
     });
-    const who = (req: FastifyRequest, reply: FastifyReply): boolean => {
+    /** The signed-in operator's use cases (audited as the operator), or a redirect (GET) / a refusal (POST). */
+    const who = (req: FastifyRequest, reply: FastifyReply): Acting | undefined => {
       const s = sessionOf(req);
       if (!s) {
         if (req.method === 'GET') {
           void reply.redirect('/console/sign-in', 303);
-          return false;
+          return undefined;
         }
         throw new CertError('unauthorized', 'Sign in to the operator console first.');
       }
       if (req.method === 'POST') checkFormOrigin(req, s.csrf);
-      return true;
+      const actor = consoleActor(req, s);
+      return { accounts: accounts.actingAs(actor), orders: orders.actingAs(actor) };
     };
+    /** A POST's acting use cases: `who` throws rather than redirects for a POST. */
+    const acting = (req: FastifyRequest, reply: FastifyReply): Acting => who(req, reply)!;
 
     app.get('/sign-in', async (req, reply) => {
       const ctx = pageContext(req, reply, 'operator');
@@ -172,14 +182,13 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
     };
     app.get('/', async (req, reply) => (who(req, reply) ? reviewPage(req, reply, {}) : reply));
     app.post('/orders/:id/approve', { schema: { params: IdPath } }, async (req, reply) => {
-      who(req, reply);
-      await orders.approveOrder(req.params.id);
+      await acting(req, reply).orders.approveOrder(req.params.id);
       return reviewPage(req, reply, { text: pageContext(req, reply, 'operator').t('op.done') });
     });
     app.post('/orders/:id/reject', { schema: { params: IdPath } }, async (req, reply) => {
-      who(req, reply);
+      const op = acting(req, reply);
       try {
-        await orders.rejectOrder(req.params.id, formOf(req).Reason ?? '');
+        await op.orders.rejectOrder(req.params.id, formOf(req).Reason ?? '');
         return await reviewPage(req, reply, { text: pageContext(req, reply, 'operator').t('op.done') });
       } catch (e) {
         if (!isCertError(e) || e.kind === 'internal') throw e;
@@ -257,11 +266,11 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
     };
     app.get('/accounts', async (req, reply) => (who(req, reply) ? accountsPage(req, reply, {}) : reply));
     app.post('/accounts/:id/plans', { schema: { params: IdPath } }, async (req, reply) => {
-      who(req, reply);
+      const op = acting(req, reply);
       const f = formOf(req);
       try {
         const count = /^\d{1,7}$/.test(f.Count ?? '') ? Number(f.Count) : NaN;
-        await accounts.grantPlan({
+        await op.accounts.grantPlan({
           accountId: req.params.id,
           productCode: f.ProductCode ?? '',
           count,
@@ -274,8 +283,7 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
       }
     });
     app.post('/accounts/:id/link', { schema: { params: IdPath } }, async (req, reply) => {
-      who(req, reply);
-      const link = await accounts.createConsoleLink(req.params.id);
+      const link = await acting(req, reply).accounts.createConsoleLink(req.params.id);
       const t = pageContext(req, reply, 'operator').t;
       return accountsPage(req, reply, { text: t('op.accounts.linkMade', { url: svc.linkUrl(link.token) }) });
     });
@@ -313,10 +321,10 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
     };
     app.get('/revoke', async (req, reply) => (who(req, reply) ? revokePage(req, reply, {}) : reply));
     app.post('/revoke', async (req, reply) => {
-      who(req, reply);
+      const op = acting(req, reply);
       const f = formOf(req);
       try {
-        await orders.revokeBySerial(f.Serial ?? '', parseRevocationReason(f.Reason || 'unspecified'));
+        await op.orders.revokeBySerial(f.Serial ?? '', parseRevocationReason(f.Reason || 'unspecified'));
         const t = pageContext(req, reply, 'operator').t;
         return revokePage(req, reply, { text: t('op.revoke.done', { serial: (f.Serial ?? '').slice(0, 64) }) });
       } catch (e) {
