@@ -20,10 +20,11 @@ import {
 } from '../../domain/order.js';
 import type { Certificate } from '../../domain/certificate.js';
 import { REVOCATION_REASONS, parseRevocationReason, revocationReasonName } from '../../domain/revocation.js';
-import { policyAllows } from '../../policy/action-policy.js';
+import { parseActionPolicy, policyAllows } from '../../policy/action-policy.js';
 import { PRODUCTS, findProduct, DEFAULT_PRODUCT_CODE } from '../../policy/products.js';
 import { fromPem, pemFromBase64, toPem } from '../../crypto/pem.js';
 import type { AccountService } from '../../accounts/service.js';
+import type { AccessKeyInfo } from '../../domain/account.js';
 import type { ConsoleSession } from '../../accounts/console-sessions.js';
 import type { OrderEngine } from '../../orders/engine.js';
 import type { OrderStateView } from '../../orders/describe-order.js';
@@ -43,7 +44,8 @@ import {
   type Form,
 } from './http.js';
 import { Csrf, formatDate, formatTime, sendFragment, sendPage, type PageContext } from './layout.js';
-import { consoleActor, installShell, pageContext, sessionOf, type ConsoleAssets } from './shell.js';
+import { consoleActor, consoleStatus, installShell, pageContext, sessionOf, type ConsoleAssets } from './shell.js';
+import { Table } from './table.js';
 import { csvLine } from './csv.js';
 import { buildPkcs12 } from './pkcs12.js';
 import { expiryCalendar, feedToken, feedTokenMatches } from './calendar.js';
@@ -63,6 +65,11 @@ export interface CustomerConsoleServices {
 const NEEDS = {
   apply: 'CreateCertificateForPackageRequest',
   revoke: 'CancelCertificateForPackageRequest',
+  // Key management is not a CAS action; these carry the names of the Alibaba Cloud RAM API's
+  // AccessKey actions, so a policy like `Describe*,List*,Get*` leaves a key unable to manage keys.
+  createKey: 'CreateAccessKey',
+  updateKey: 'UpdateAccessKey',
+  deleteKey: 'DeleteAccessKey',
 } as const;
 
 const PAGE_SIZE = 20;
@@ -78,6 +85,30 @@ function requirePermission(s: ConsoleSession, what: keyof typeof NEEDS): void {
     throw new CertError('forbidden_by_policy', `The AccessKey of this session may not call ${NEEDS[what]}.`, {
       detail: { AuthAction: `yundun-cert:${NEEDS[what]}` },
     });
+}
+
+/**
+ * A session may hand out (create, or enable again) only powers it holds: a key whose every
+ * pattern is one of the session key's own patterns. A session without a policy (a key
+ * allowed everything, or a one-time link) holds them all.
+ */
+function requireCovered(s: ConsoleSession, policy: readonly string[] | null): void {
+  if (s.policy === null) return;
+  if (policy !== null && policy.every((p) => s.policy!.includes(p))) return;
+  throw new CertError(
+    'forbidden_by_policy',
+    'An AccessKey made or enabled here may allow only actions the AccessKey of this session allows.',
+  );
+}
+
+/** A form that is one button (POST, with the session's CSRF token). */
+function PostButton(props: { csrf: string | undefined; action: string; label: string }) {
+  return (
+    <form method="post" action={props.action} class="inline">
+      <Csrf token={props.csrf} />
+      <button type="submit">{props.label}</button>
+    </form>
+  );
 }
 
 /** A signed-in customer's session and account, or a redirect to the sign-in page. */
@@ -1121,37 +1152,158 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
         ),
       );
     });
-    app.get('/keys', async (req, reply) => {
-      const w = who(req, reply);
-      if (!w) return reply;
+    // ---- AccessKeys of the account ----
+    const keysPage = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      w: Who,
+      msg: { err?: CertError; text?: string } = {},
+      status = 200,
+    ) => {
       const ctx = pageContext(req, reply, 'customer');
       const { t } = ctx;
       const keys = await w.accounts.listAccessKeys(w.accountId);
+      const manage = can(w.s, 'updateKey') || can(w.s, 'deleteKey');
       return sendPage(
         reply,
         ctx,
         t('keys.title'),
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">AccessKeyId</th>
-              <th scope="col">{t('orders.status')}</th>
-              <th scope="col">{t('keys.policy')}</th>
-              <th scope="col">{t('orders.created')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr>
-                <td class="mono">{k.accessKeyId}</td>
-                <td>{k.enabled ? t('keys.enabled') : t('keys.disabled')}</td>
-                <td>{k.policy ? k.policy.join(', ') : t('keys.everything')}</td>
-                <td>{formatDate(k.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>,
+        <>
+          <ErrorBox err={msg.err} />
+          {msg.text && (
+            <p class="notice" role="status">
+              {msg.text}
+            </p>
+          )}
+          <Table
+            rows={keys}
+            rowAttrs={(k) => ({ 'data-key': k.accessKeyId })}
+            columns={[
+              { head: 'AccessKeyId', mono: true, cell: (k) => k.accessKeyId },
+              {
+                head: t('orders.status'),
+                field: 'status',
+                cell: (k) => (
+                  <>
+                    {k.enabled ? t('keys.enabled') : t('keys.disabled')}
+                    {k.accessKeyId === w.s.accessKeyId && ` ${t('keys.current')}`}
+                  </>
+                ),
+              },
+              { head: t('keys.policy'), cell: (k) => (k.policy ? k.policy.join(', ') : t('keys.everything')) },
+              { head: t('orders.created'), cell: (k) => formatDate(k.createdAt) },
+              ...(manage
+                ? [
+                    {
+                      head: t('common.actions'),
+                      cell: (k: AccessKeyInfo) => (
+                        <>
+                          {can(w.s, 'updateKey') && (
+                            <PostButton
+                              csrf={ctx.csrf}
+                              action={`/console/keys/${k.accessKeyId}/${k.enabled ? 'disable' : 'enable'}`}
+                              label={k.enabled ? t('keys.disable') : t('keys.enable')}
+                            />
+                          )}{' '}
+                          {can(w.s, 'deleteKey') && (
+                            <PostButton
+                              csrf={ctx.csrf}
+                              action={`/console/keys/${k.accessKeyId}/delete`}
+                              label={t('keys.delete')}
+                            />
+                          )}
+                        </>
+                      ),
+                    },
+                  ]
+                : []),
+            ]}
+          />
+          {can(w.s, 'createKey') && (
+            <form method="post" action="/console/keys" class="stack">
+              <Csrf token={ctx.csrf} />
+              <h2>{t('keys.create')}</h2>
+              <label for="Policy">{t('keys.createPolicy')}</label>
+              <input id="Policy" type="text" name="Policy" maxLength={2048} />
+              <button type="submit">{t('keys.create')}</button>
+            </form>
+          )}
+        </>,
+        status,
+      );
+    };
+    /** A key of the session's account (another account's key is not found, whatever its id). */
+    const ownKey = async (w: Who, accessKeyId: string): Promise<AccessKeyInfo> => {
+      const key = (await w.accounts.listAccessKeys(w.accountId)).find((k) => k.accessKeyId === accessKeyId);
+      if (!key) throw new CertError('not_found', 'No such AccessKey.');
+      return key;
+    };
+    app.get('/keys', async (req, reply) => {
+      const w = who(req, reply);
+      return w ? keysPage(req, reply, w) : reply;
+    });
+    app.post('/keys', async (req, reply) => {
+      const w = who(req, reply)!;
+      requirePermission(w.s, 'createKey');
+      const ctx = pageContext(req, reply, 'customer');
+      const { t } = ctx;
+      const policyText = (formOf(req).Policy ?? '').trim();
+      let made;
+      try {
+        const policy = policyText === '' ? null : parseActionPolicy(policyText);
+        requireCovered(w.s, policy);
+        made = await w.accounts.createAccessKey(w.accountId, policy === null ? undefined : policyText);
+      } catch (e) {
+        if (!isCertError(e) || e.kind === 'internal' || e.kind === 'unavailable') throw e;
+        return keysPage(req, reply, w, { err: e }, consoleStatus(e));
+      }
+      // The secret leaves certdesk on this page only (no-store, like every console page); it is
+      // neither logged nor audited (accounts/access-keys.ts records the id).
+      return sendPage(
+        reply,
+        ctx,
+        t('keys.created'),
+        <>
+          <p class="notice" role="status">
+            {t('keys.secretOnce')}
+          </p>
+          <dl class="facts">
+            <dt>AccessKeyId</dt>
+            <dd class="mono" data-field="new-key-id">
+              {made.AccessKeyId}
+            </dd>
+            <dt>AccessKeySecret</dt>
+            <dd class="mono" data-field="new-key-secret">
+              {made.AccessKeySecret}
+            </dd>
+          </dl>
+          <p>
+            <a href="/console/keys">{t('keys.back')}</a>
+          </p>
+        </>,
       );
     });
+    for (const [verb, what] of [
+      ['enable', 'updateKey'],
+      ['disable', 'updateKey'],
+      ['delete', 'deleteKey'],
+    ] as const) {
+      app.post(
+        `/keys/:key/${verb}`,
+        { schema: { params: Type.Object({ key: Type.String({ pattern: '^[A-Za-z0-9]{1,64}$' }) }) } },
+        async (req, reply) => {
+          const w = who(req, reply)!;
+          requirePermission(w.s, what);
+          const key = await ownKey(w, req.params.key);
+          // Turning a key back on gives its powers again: only to a session that holds them itself.
+          if (verb === 'enable') requireCovered(w.s, key.policy);
+          if (verb === 'delete') await w.accounts.deleteAccessKey(key.accessKeyId);
+          else await w.accounts.setAccessKeyEnabled(key.accessKeyId, verb === 'enable');
+          // Disabling or deleting the session's own key ends the session (accounts/console-sessions.ts).
+          if (verb !== 'enable' && key.accessKeyId === w.s.accessKeyId) return reply.redirect('/console/sign-in', 303);
+          return reply.redirect('/console/keys', 303);
+        },
+      );
+    }
   };
 }

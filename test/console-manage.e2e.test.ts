@@ -1,0 +1,212 @@
+// The console's account pages in a real browser (Debian's chromium through playwright-core):
+// the audit trail names who acted in the console (the AccessKey, the account of a one-time
+// link, the operator) instead of certdesk itself; AccessKeys made (secret shown once, never
+// logged), disabled, enabled and deleted under the session key's action policy; contacts and
+// companies added, edited and removed with the API's errors.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { ChallengeServer } from './challenge-server.js';
+import type { Certdesk } from './support/harness.js';
+import { startWithChallenges } from './support/orders.js';
+import { runCliJson } from './support/cli.js';
+import { createJsonLogger } from '../src/app/logger.js';
+import { createAccount } from '../src/accounts/accounts.js';
+import { createAccessKey, listAccessKeys } from '../src/accounts/access-keys.js';
+import type { AuditEvent } from '../src/domain/audit.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'];
+
+let cd: Certdesk;
+let cs: ChallengeServer;
+let browser: Browser;
+let api: string;
+let admin: string;
+let adminToken: string;
+let acct: { AccountId: number; AccessKeyId: string; AccessKeySecret: string };
+let other: { AccountId: number; AccessKeyId: string; AccessKeySecret: string };
+const logLines: string[] = [];
+const contexts: BrowserContext[] = [];
+
+async function newPage(locale = 'en-US'): Promise<Page> {
+  const context = await browser.newContext({ locale });
+  contexts.push(context);
+  return context.newPage();
+}
+
+async function signInWithKey(id: string, secret: string): Promise<Page> {
+  const page = await newPage();
+  await page.goto(`${api}/console/sign-in`);
+  await page.fill('#ak', id);
+  await page.fill('#sk', secret);
+  await page.click('main button[type=submit]');
+  await page.waitForURL(`${api}/console/`);
+  return page;
+}
+
+async function signInWithLink(accountId: number): Promise<Page> {
+  const { Url } = await runCliJson<{ Url: string }>(
+    ['admin', 'account', 'console-link', '--account', String(accountId), '--console-url', api, ...cd.storeArgs],
+    cd.storeEnv,
+  );
+  const page = await newPage();
+  await page.goto(Url);
+  await page.click('main button[type=submit]');
+  await page.waitForURL(`${api}/console/`);
+  return page;
+}
+
+async function signInOperator(): Promise<Page> {
+  const op = await newPage();
+  await op.goto(`${admin}/console/sign-in`);
+  await op.fill('#tok', adminToken);
+  await op.click('main button[type=submit]');
+  await op.waitForURL(`${admin}/console/`);
+  return op;
+}
+
+function auditCli(accountId: number, kind: string): Promise<AuditEvent[]> {
+  return runCliJson<AuditEvent[]>(
+    ['admin', 'audit', 'list', '--account', String(accountId), '--kind', kind, ...cd.storeArgs],
+    cd.storeEnv,
+  );
+}
+
+async function auditApi(accountId: number, kind: string): Promise<AuditEvent[]> {
+  const r = await fetch(`${admin}/v1/audit?account=${accountId}&kind=${kind}`, {
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  assert.equal(r.status, 200);
+  const body = (await r.json()) as { Events?: AuditEvent[] } | AuditEvent[];
+  return Array.isArray(body) ? body : (body.Events ?? []);
+}
+
+before(async () => {
+  ({ cd, cs } = await startWithChallenges({}, { logger: createJsonLogger('debug', (l) => logLines.push(l)) }));
+  api = cd.server.apiUrl;
+  admin = cd.server.adminUrl;
+  adminToken = readFileSync(join(cd.dataDir, 'admin-token'), 'utf8').trim();
+  acct = await createAccount(cd.ctx.accounts, 'Manage Customer');
+  other = await createAccount(cd.ctx.accounts, 'Other Customer');
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close();
+  await cd?.close();
+  await cs?.close();
+});
+
+test('an AccessKey made in the console: secret shown once, never logged, audited as the session key', async () => {
+  const page = await signInWithKey(acct.AccessKeyId, acct.AccessKeySecret);
+  await page.goto(`${api}/console/keys`);
+  await page.fill('#Policy', 'Describe*,List*,Get*');
+  await page.click('form[action="/console/keys"] button');
+  const id = (await page.textContent('[data-field=new-key-id]'))!.trim();
+  const secret = (await page.textContent('[data-field=new-key-secret]'))!.trim();
+  assert.match(id, /^[A-Za-z0-9]{16,}$/);
+  assert.ok(secret.length >= 20);
+  // Never again: not on the list, not in the log, not in the audit trail.
+  await page.goto(`${api}/console/keys`);
+  assert.equal(await page.locator(`tr[data-key="${id}"]`).count(), 1);
+  assert.ok(!(await page.content()).includes(secret));
+  assert.ok(!logLines.join('\n').includes(secret), 'the secret is not logged');
+  const events = await auditCli(acct.AccountId, 'access_key.created');
+  const made = events.find((e) => e.detail.accessKeyId === id);
+  assert.ok(made, 'the creation is audited');
+  assert.deepEqual([made.actor.kind, made.actor.id], ['access_key', acct.AccessKeyId]);
+  assert.equal(made.actor.remoteAddress, '127.0.0.1');
+  assert.ok(!JSON.stringify(events).includes(secret));
+  const viaApi = (await auditApi(acct.AccountId, 'access_key.created')).find((e) => e.detail.accessKeyId === id);
+  assert.equal(viaApi?.actor.kind, 'access_key');
+
+  // The new (read-only) key signs in, and gets a console that cannot manage keys.
+  const ro = await signInWithKey(id, secret);
+  await ro.goto(`${api}/console/keys`);
+  assert.equal(await ro.locator('form[action="/console/keys"]').count(), 0);
+  assert.equal(await ro.locator(`form[action$="/delete"]`).count(), 0);
+  const roCsrf = (await ro.getAttribute('input[name=_csrf]', 'value'))!;
+  const denied = await ro.request.post(`${api}/console/keys`, { form: { _csrf: roCsrf } });
+  assert.equal(denied.status(), 403);
+  assert.match(await denied.text(), /Forbidden\.RAM/);
+  const deniedDelete = await ro.request.post(`${api}/console/keys/${acct.AccessKeyId}/delete`, {
+    form: { _csrf: roCsrf },
+  });
+  assert.equal(deniedDelete.status(), 403);
+  // A forged POST (no token; or another site's Origin) is refused for a full key too.
+  const csrf = (await page.getAttribute('input[name=_csrf]', 'value'))!;
+  assert.equal((await page.request.post(`${api}/console/keys`, { form: {} })).status(), 403);
+  const cross = await page.request.post(`${api}/console/keys/${id}/disable`, {
+    form: { _csrf: csrf },
+    headers: { origin: 'https://attacker.example' },
+  });
+  assert.equal(cross.status(), 403);
+  const keysAfter = await listAccessKeys(cd.ctx.accounts, acct.AccountId);
+  assert.equal(keysAfter.length, 2, 'nothing was made or removed by the refused requests');
+  assert.ok(keysAfter.every((k) => k.enabled));
+});
+
+test('disable, enable and delete a key; a key of another account is not found', async () => {
+  const spare = await createAccessKey(cd.ctx.accounts, acct.AccountId);
+  const page = await signInWithKey(acct.AccessKeyId, acct.AccessKeySecret);
+  await page.goto(`${api}/console/keys`);
+  const row = `tr[data-key="${spare.AccessKeyId}"]`;
+  await page.click(`${row} form[action$="/disable"] button`);
+  await page.waitForURL(`${api}/console/keys`);
+  assert.match((await page.textContent(`${row} [data-field=status]`)) ?? '', /Disabled/);
+  // The disabled key cannot sign in.
+  const refused = await newPage();
+  await refused.goto(`${api}/console/sign-in`);
+  await refused.fill('#ak', spare.AccessKeyId);
+  await refused.fill('#sk', spare.AccessKeySecret);
+  await refused.click('main button[type=submit]');
+  assert.match((await refused.textContent('.error')) ?? '', /InvalidAccessKeyId.Inactive/);
+  await page.click(`${row} form[action$="/enable"] button`);
+  await page.waitForURL(`${api}/console/keys`);
+  assert.match((await page.textContent(`${row} [data-field=status]`)) ?? '', /Enabled/);
+  await page.click(`${row} form[action$="/delete"] button`);
+  await page.waitForURL(`${api}/console/keys`);
+  assert.equal(await page.locator(row).count(), 0);
+  const kinds = (
+    await runCliJson<AuditEvent[]>(
+      ['admin', 'audit', 'list', '--account', String(acct.AccountId), ...cd.storeArgs],
+      cd.storeEnv,
+    )
+  )
+    .filter((e) => e.detail.accessKeyId === spare.AccessKeyId && e.kind !== 'access_key.created')
+    .map((e) => `${e.kind} ${e.actor.kind}:${e.actor.id}`);
+  assert.deepEqual(kinds, [
+    `access_key.deleted access_key:${acct.AccessKeyId}`,
+    `access_key.enabled access_key:${acct.AccessKeyId}`,
+    `access_key.disabled access_key:${acct.AccessKeyId}`,
+  ]);
+
+  const csrf = (await page.getAttribute('input[name=_csrf]', 'value'))!;
+  const foreign = await page.request.post(`${api}/console/keys/${other.AccessKeyId}/disable`, {
+    form: { _csrf: csrf },
+  });
+  assert.equal(foreign.status(), 404);
+  assert.equal((await listAccessKeys(cd.ctx.accounts, other.AccountId))[0]!.enabled, true);
+});
+
+test('a one-time link session acts as the account; the operator console acts as the operator', async () => {
+  const page = await signInWithLink(other.AccountId);
+  await page.goto(`${api}/console/keys`);
+  await page.click('form[action="/console/keys"] button');
+  const id = (await page.textContent('[data-field=new-key-id]'))!.trim();
+  const made = (await auditCli(other.AccountId, 'access_key.created')).find((e) => e.detail.accessKeyId === id);
+  assert.deepEqual([made?.actor.kind, made?.actor.id], ['account', String(other.AccountId)]);
+
+  const op = await signInOperator();
+  await op.goto(`${admin}/console/accounts`);
+  await op.fill(`#n-${other.AccountId}`, '3');
+  await op.click(`tr[data-account="${other.AccountId}"] form[action$="/plans"] button`);
+  await op.waitForSelector('.notice');
+  const granted = await auditApi(other.AccountId, 'plan.granted');
+  assert.equal(granted.length, 1);
+  assert.deepEqual([granted[0]!.actor.kind, granted[0]!.actor.id], ['operator', 'console']);
+});
