@@ -210,3 +210,80 @@ test('a one-time link session acts as the account; the operator console acts as 
   assert.equal(granted.length, 1);
   assert.deepEqual([granted[0]!.actor.kind, granted[0]!.actor.id], ['operator', 'console']);
 });
+
+test('contacts and companies: added, edited and removed with the API checks; read-only keys change none', async () => {
+  const page = await signInWithKey(acct.AccessKeyId, acct.AccessKeySecret);
+  await page.goto(`${api}/console/contacts`);
+  await page.fill('#f-Name', 'Li Lei');
+  await page.fill('#f-Email', 'lilei@example.com');
+  await page.fill('#f-Mobile', '13800001111');
+  await page.fill('#f-Webhooks', 'https://hooks.example.com/certdesk');
+  await page.click('#record-form button[type=submit]');
+  await page.waitForURL(`${api}/console/contacts`);
+  const row = page.locator('tr[data-record]').filter({ hasText: 'Li Lei' });
+  assert.equal(await row.locator('[data-field=webhooks]').textContent(), 'https://hooks.example.com/certdesk');
+  const contactId = Number(await row.getAttribute('data-record'));
+
+  // The API's check, the API's code; nothing changes.
+  await row.locator('a[data-action=edit]').click();
+  assert.equal(await page.inputValue('#f-Name'), 'Li Lei');
+  await page.fill('#f-Mobile', 'not a phone');
+  const [bad] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.click('#record-form button[type=submit]'),
+  ]);
+  assert.equal(bad.status(), 400);
+  assert.match((await page.textContent('.error')) ?? '', /Mobile is not a valid phone number\. \(InvalidParameter\)/);
+  assert.equal(await page.inputValue('#f-Mobile'), 'not a phone', 'what was typed is kept');
+  await page.fill('#f-Mobile', '13800002222');
+  await page.fill('#f-Webhooks', '');
+  await page.click('#record-form button[type=submit]');
+  await page.waitForURL(`${api}/console/contacts`);
+  assert.equal(await row.locator('[data-field=mobile]').textContent(), '13800002222');
+  assert.equal(await row.locator('[data-field=webhooks]').textContent(), '');
+
+  await page.goto(`${api}/console/companies`);
+  await page.fill('#f-Name', 'Example Ltd');
+  await page.fill('#f-Country', 'C1');
+  await page.click('#record-form button[type=submit]');
+  assert.match((await page.textContent('.error')) ?? '', /two-letter ISO 3166-1 code/);
+  await page.fill('#f-Country', 'cn');
+  await page.fill('#f-City', 'Shanghai');
+  await page.click('#record-form button[type=submit]');
+  await page.waitForURL(`${api}/console/companies`);
+  const company = page.locator('tr[data-record]').filter({ hasText: 'Example Ltd' });
+  assert.equal(await company.locator('[data-field=country]').textContent(), 'CN');
+  await company.locator('a[data-action=edit]').click();
+  await page.fill('#f-City', 'Hangzhou');
+  await page.click('#record-form button[type=submit]');
+  await page.waitForURL(`${api}/console/companies`);
+  assert.equal(await company.locator('[data-field=city]').textContent(), 'Hangzhou');
+
+  // Another account cannot touch them; a read-only key sees no form and is refused.
+  const stranger = await signInWithKey(other.AccessKeyId, other.AccessKeySecret);
+  await stranger.goto(`${api}/console/contacts`);
+  const sCsrf = (await stranger.getAttribute('input[name=_csrf]', 'value'))!;
+  const foreign = await stranger.request.post(`${api}/console/contacts/${contactId}/delete`, {
+    form: { _csrf: sCsrf },
+  });
+  assert.equal(foreign.status(), 404);
+  const ro = await createAccessKey(cd.ctx.accounts, acct.AccountId, 'Describe*,List*,Get*');
+  const roPage = await signInWithKey(ro.AccessKeyId, ro.AccessKeySecret);
+  await roPage.goto(`${api}/console/contacts`);
+  assert.equal(await roPage.locator('#record-form').count(), 0);
+  assert.equal(await roPage.locator('form[action$="/delete"]').count(), 0);
+  const roCsrf = (await roPage.getAttribute('input[name=_csrf]', 'value'))!;
+  const denied = await roPage.request.post(`${api}/console/contacts/${contactId}/delete`, { form: { _csrf: roCsrf } });
+  assert.equal(denied.status(), 403);
+  assert.equal(await page.request.post(`${api}/console/contacts/${contactId}/delete`).then((r) => r.status()), 403);
+  await page.goto(`${api}/console/contacts`);
+  assert.equal(await page.locator(`tr[data-record="${contactId}"]`).count(), 1, 'still there');
+
+  await page.click(`tr[data-record="${contactId}"] form[action$="/delete"] button`);
+  await page.waitForURL(`${api}/console/contacts`);
+  assert.equal(await page.locator(`tr[data-record="${contactId}"]`).count(), 0);
+  await page.goto(`${api}/console/companies`);
+  await company.locator('form[action$="/delete"] button').click();
+  await page.waitForURL(`${api}/console/companies`);
+  assert.equal(await company.count(), 0);
+});

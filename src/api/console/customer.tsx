@@ -33,7 +33,8 @@ import { checkApplication, type ApplicationInput } from '../../orders/submit-app
 import { DNS_RECORD_LABEL, FILE_VALIDATION_PATH } from '../../validation/index.js';
 import { dcvBaseDomain } from '../../policy/names.js';
 import { CAS_ERROR_CODES } from '../cas/error-codes.js';
-import type { Translate } from './i18n.js';
+import type { MessageKey, Translate } from './i18n.js';
+import type { CompanyRow, ContactRow } from '../../store/schema.js';
 import {
   checkFormOrigin,
   formOf,
@@ -45,7 +46,7 @@ import {
 } from './http.js';
 import { Csrf, formatDate, formatTime, sendFragment, sendPage, type PageContext } from './layout.js';
 import { consoleActor, consoleStatus, installShell, pageContext, sessionOf, type ConsoleAssets } from './shell.js';
-import { Table } from './table.js';
+import { Table, type Column } from './table.js';
 import { csvLine } from './csv.js';
 import { buildPkcs12 } from './pkcs12.js';
 import { expiryCalendar, feedToken, feedTokenMatches } from './calendar.js';
@@ -70,6 +71,14 @@ const NEEDS = {
   createKey: 'CreateAccessKey',
   updateKey: 'UpdateAccessKey',
   deleteKey: 'DeleteAccessKey',
+  // Contacts and company profiles: named like the CAS API's ListContact, so `List*` reads them
+  // and a read-only key changes none.
+  createContact: 'CreateContact',
+  updateContact: 'UpdateContact',
+  deleteContact: 'DeleteContact',
+  createCompany: 'CreateCompany',
+  updateCompany: 'UpdateCompany',
+  deleteCompany: 'DeleteCompany',
 } as const;
 
 const PAGE_SIZE = 20;
@@ -594,6 +603,113 @@ function OrdersTable({ t, rows, now }: { t: Translate; rows: OrderRow[]; now: nu
   );
 }
 
+// ---- contacts and companies ----
+
+/** One kind of account record the console lists, adds, edits and removes. */
+interface RecordKind<R extends { id: number }> {
+  path: 'contacts' | 'companies';
+  title: MessageKey;
+  none: MessageKey;
+  needs: { create: keyof typeof NEEDS; update: keyof typeof NEEDS; delete: keyof typeof NEEDS };
+  columns(t: Translate): Array<Column<R>>;
+  /** The form's fields, named like the operator API's (api/admin/routes.ts). */
+  fields: Array<{ name: string; label: MessageKey; type?: 'email' | 'tel' | 'textarea'; required?: boolean }>;
+  values(r: R): Form;
+  list(w: Who): Promise<R[]>;
+  add(w: Who, f: Form): Promise<unknown>;
+  update(w: Who, id: number, f: Form): Promise<unknown>;
+  remove(w: Who, id: number): Promise<void>;
+}
+
+/** The webhook URLs of a contact's form: one a line. */
+function webhookLines(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+}
+
+export function contactWebhooks(c: ContactRow): string[] {
+  try {
+    const v = JSON.parse(c.webhooks) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+const contactInput = (f: Form) => ({
+  name: f.Name ?? '',
+  email: f.Email ?? '',
+  mobile: f.Mobile ?? '',
+  webhooks: webhookLines(f.Webhooks),
+});
+
+const contactRecords: RecordKind<ContactRow> = {
+  path: 'contacts',
+  title: 'contacts.title',
+  none: 'contacts.none',
+  needs: { create: 'createContact', update: 'updateContact', delete: 'deleteContact' },
+  columns: (t) => [
+    { head: t('common.name'), field: 'name', cell: (c) => c.name },
+    { head: t('common.email'), field: 'email', cell: (c) => c.email },
+    { head: t('common.mobile'), field: 'mobile', cell: (c) => c.mobile },
+    { head: t('contacts.webhooks'), field: 'webhooks', mono: true, cell: (c) => contactWebhooks(c).join(' ') },
+  ],
+  fields: [
+    { name: 'Name', label: 'common.name', required: true },
+    { name: 'Email', label: 'common.email', type: 'email', required: true },
+    { name: 'Mobile', label: 'common.mobile', type: 'tel', required: true },
+    { name: 'Webhooks', label: 'contacts.webhooksHelp', type: 'textarea' },
+  ],
+  values: (c) => ({ Name: c.name, Email: c.email, Mobile: c.mobile, Webhooks: contactWebhooks(c).join('\n') }),
+  list: async (w) => (await w.accounts.listContacts(w.accountId, { page: 1, pageSize: 200 })).rows,
+  add: (w, f) => w.accounts.addContact(w.accountId, contactInput(f)),
+  update: (w, id, f) => w.accounts.updateContact(w.accountId, id, contactInput(f)),
+  remove: (w, id) => w.accounts.removeContact(w.accountId, id),
+};
+
+const companyInput = (f: Form) => ({
+  name: f.Name ?? '',
+  country: f.Country,
+  province: f.Province,
+  city: f.City,
+  address: f.Address,
+  phone: f.Phone,
+});
+
+const companyRecords: RecordKind<CompanyRow> = {
+  path: 'companies',
+  title: 'companies.title',
+  none: 'companies.none',
+  needs: { create: 'createCompany', update: 'updateCompany', delete: 'deleteCompany' },
+  columns: (t) => [
+    { head: t('common.name'), field: 'name', cell: (c) => c.name },
+    { head: t('common.country'), field: 'country', cell: (c) => c.country },
+    { head: t('common.city'), field: 'city', cell: (c) => c.city },
+  ],
+  fields: [
+    { name: 'Name', label: 'common.name', required: true },
+    { name: 'Country', label: 'common.country' },
+    { name: 'Province', label: 'common.province' },
+    { name: 'City', label: 'common.city' },
+    { name: 'Address', label: 'common.address' },
+    { name: 'Phone', label: 'apply.phone', type: 'tel' },
+  ],
+  values: (c) => ({
+    Name: c.name,
+    Country: c.country,
+    Province: c.province,
+    City: c.city,
+    Address: c.address,
+    Phone: c.phone,
+  }),
+  list: (w) => w.accounts.listCompanies(w.accountId),
+  add: (w, f) => w.accounts.addCompany(w.accountId, companyInput(f)),
+  update: (w, id, f) => w.accounts.updateCompany(w.accountId, id, companyInput(f)),
+  remove: (w, id) => w.accounts.removeCompany(w.accountId, id),
+};
+
 export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPluginAsyncTypebox {
   const { accounts, orders } = svc;
   return async (app) => {
@@ -1084,74 +1200,134 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
     );
 
     // ---- account records (read views through the account use cases) ----
-    app.get('/contacts', async (req, reply) => {
-      const w = who(req, reply);
-      if (!w) return reply;
-      const ctx = pageContext(req, reply, 'customer');
-      const { t } = ctx;
-      const page = await w.accounts.listContacts(w.accountId, { page: 1, pageSize: 200 });
-      return sendPage(
-        reply,
-        ctx,
-        t('contacts.title'),
-        page.rows.length === 0 ? (
-          <p>{t('contacts.none')}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('common.name')}</th>
-                <th scope="col">{t('common.email')}</th>
-                <th scope="col">{t('common.mobile')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.rows.map((c) => (
-                <tr>
-                  <td>{c.name}</td>
-                  <td>{c.email}</td>
-                  <td>{c.mobile}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ),
-      );
-    });
-    app.get('/companies', async (req, reply) => {
-      const w = who(req, reply);
-      if (!w) return reply;
-      const ctx = pageContext(req, reply, 'customer');
-      const { t } = ctx;
-      const rows = await w.accounts.listCompanies(w.accountId);
-      return sendPage(
-        reply,
-        ctx,
-        t('companies.title'),
-        rows.length === 0 ? (
-          <p>{t('companies.none')}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('common.name')}</th>
-                <th scope="col">{t('common.country')}</th>
-                <th scope="col">{t('common.city')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((c) => (
-                <tr>
-                  <td>{c.name}</td>
-                  <td>{c.country}</td>
-                  <td>{c.city}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ),
-      );
-    });
+    // ---- contacts and companies: the account use cases, with the API's checks and errors ----
+    for (const kind of [contactRecords, companyRecords] as Array<RecordKind<{ id: number }>>) {
+      const base = `/console/${kind.path}`;
+      const listPage = async (
+        req: FastifyRequest,
+        reply: FastifyReply,
+        w: Who,
+        form?: { values: Form; editing?: number; err: CertError },
+      ) => {
+        const ctx = pageContext(req, reply, 'customer');
+        const { t } = ctx;
+        const rows = await kind.list(w);
+        const editing = form?.editing ?? Number((req.query as Record<string, unknown>).edit ?? 0);
+        const edited = rows.find((r) => r.id === editing);
+        const values = form?.values ?? (edited ? kind.values(edited) : {});
+        const mayEdit = can(w.s, kind.needs.update);
+        const mayDelete = can(w.s, kind.needs.delete);
+        const showForm = edited ? mayEdit : can(w.s, kind.needs.create);
+        return sendPage(
+          reply,
+          ctx,
+          t(kind.title),
+          <>
+            <ErrorBox err={form?.err} />
+            <Table
+              rows={rows}
+              empty={t(kind.none)}
+              rowAttrs={(r) => ({ 'data-record': r.id })}
+              columns={[
+                ...kind.columns(t),
+                ...(mayEdit || mayDelete
+                  ? [
+                      {
+                        head: t('common.actions'),
+                        cell: (r: { id: number }) => (
+                          <>
+                            {mayEdit && (
+                              <a href={`${base}?edit=${r.id}#record-form`} data-action="edit">
+                                {t('records.edit')}
+                              </a>
+                            )}{' '}
+                            {mayDelete && (
+                              <PostButton
+                                csrf={ctx.csrf}
+                                action={`${base}/${r.id}/delete`}
+                                label={t('records.delete')}
+                              />
+                            )}
+                          </>
+                        ),
+                      },
+                    ]
+                  : []),
+              ]}
+            />
+            {showForm && (
+              <form
+                id="record-form"
+                method="post"
+                action={edited ? `${base}/${edited.id}` : base}
+                class="stack"
+                aria-labelledby="record-form-h"
+              >
+                <Csrf token={ctx.csrf} />
+                <h2 id="record-form-h">{edited ? t('records.edit') : t('records.add')}</h2>
+                {kind.fields.map((f) => (
+                  <>
+                    <label for={`f-${f.name}`}>{t(f.label)}</label>
+                    {f.type === 'textarea' ? (
+                      <textarea id={`f-${f.name}`} name={f.name} rows={3}>
+                        {values[f.name] ?? ''}
+                      </textarea>
+                    ) : (
+                      <input
+                        id={`f-${f.name}`}
+                        type={(f.type ?? 'text') as 'text'}
+                        name={f.name}
+                        value={values[f.name] ?? ''}
+                        required={f.required}
+                      />
+                    )}
+                  </>
+                ))}
+                <button type="submit">{edited ? t('records.save') : t('records.add')}</button>
+              </form>
+            )}
+          </>,
+          form ? consoleStatus(form.err) : 200,
+        );
+      };
+      /** Runs a change; a refusal shows the form again with what was typed and the error. */
+      const change = async (
+        req: FastifyRequest,
+        reply: FastifyReply,
+        w: Who,
+        editing: number | undefined,
+        fn: () => Promise<unknown>,
+      ) => {
+        try {
+          await fn();
+        } catch (e) {
+          if (!isCertError(e) || e.kind === 'internal' || e.kind === 'unavailable' || e.kind === 'not_found') throw e;
+          return listPage(req, reply, w, { values: formOf(req), err: e, ...(editing ? { editing } : {}) });
+        }
+        return reply.redirect(base, 303);
+      };
+      app.get(`/${kind.path}`, async (req, reply) => {
+        const w = who(req, reply);
+        return w ? listPage(req, reply, w) : reply;
+      });
+      app.post(`/${kind.path}`, async (req, reply) => {
+        const w = who(req, reply)!;
+        requirePermission(w.s, kind.needs.create);
+        return change(req, reply, w, undefined, () => kind.add(w, formOf(req)));
+      });
+      app.post(`/${kind.path}/:id`, { schema: { params: OrderPath } }, async (req, reply) => {
+        const w = who(req, reply)!;
+        requirePermission(w.s, kind.needs.update);
+        return change(req, reply, w, req.params.id, () => kind.update(w, req.params.id, formOf(req)));
+      });
+      app.post(`/${kind.path}/:id/delete`, { schema: { params: OrderPath } }, async (req, reply) => {
+        const w = who(req, reply)!;
+        requirePermission(w.s, kind.needs.delete);
+        await kind.remove(w, req.params.id);
+        return reply.redirect(base, 303);
+      });
+    }
+
     // ---- AccessKeys of the account ----
     const keysPage = async (
       req: FastifyRequest,
