@@ -6,6 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { ChallengeServer } from './challenge-server.js';
@@ -286,4 +288,67 @@ test('contacts and companies: added, edited and removed with the API checks; rea
   await company.locator('form[action$="/delete"] button').click();
   await page.waitForURL(`${api}/console/companies`);
   assert.equal(await company.count(), 0);
+});
+
+test('webhooks: a test notice goes through the outbox to a loopback receiver, and shows as delivered', async () => {
+  const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/certdesk-hook`;
+    const page = await signInWithKey(acct.AccessKeyId, acct.AccessKeySecret);
+    await page.goto(`${api}/console/webhooks`);
+    assert.equal(await page.locator('tr[data-target]').count(), 0);
+    await page.goto(`${api}/console/contacts`);
+    await page.fill('#f-Name', 'Hook Owner');
+    await page.fill('#f-Email', 'hooks@example.com');
+    await page.fill('#f-Mobile', '13800003333');
+    await page.fill('#f-Webhooks', url);
+    await page.click('#record-form button[type=submit]');
+    await page.waitForURL(`${api}/console/contacts`);
+
+    await page.goto(`${api}/console/webhooks`);
+    await page.click(`tr[data-target="${url}"] button`);
+    const queued = (await page.textContent('.notice')) ?? '';
+    const id = Number(/(\d+)/.exec(queued)?.[1]);
+    assert.ok(id > 0, queued);
+    for (let i = 0; i < 200 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(received.length, 1, 'the receiver got the notice');
+    const body = JSON.parse(received[0]!.body) as { NoticeId: number; Event: string };
+    assert.equal(body.Event, 'test');
+    assert.equal(body.NoticeId, id);
+    assert.equal(received[0]!.headers['x-certdesk-notice-id'], String(id));
+    assert.match(String(received[0]!.headers['x-certdesk-signature']), /v1=/);
+    let status = '';
+    for (let i = 0; i < 50 && status !== 'sent'; i++) {
+      await page.goto(`${api}/console/webhooks`);
+      status = (await page.textContent(`tr[data-notice="${id}"] [data-field=status]`)) ?? '';
+      if (status !== 'sent') await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 'sent');
+
+    // Only the account's own targets, and not by a read-only key.
+    const csrf = (await page.getAttribute('input[name=_csrf]', 'value'))!;
+    const elsewhere = await page.request.post(`${api}/console/webhooks/test`, {
+      form: { _csrf: csrf, Url: 'http://127.0.0.1:9/other' },
+    });
+    assert.equal(elsewhere.status(), 404);
+    const ro = await createAccessKey(cd.ctx.accounts, acct.AccountId, 'Describe*,List*,Get*');
+    const roPage = await signInWithKey(ro.AccessKeyId, ro.AccessKeySecret);
+    await roPage.goto(`${api}/console/webhooks`);
+    assert.equal(await roPage.locator('form[action="/console/webhooks/test"]').count(), 0);
+    const roCsrf = (await roPage.getAttribute('input[name=_csrf]', 'value'))!;
+    const denied = await roPage.request.post(`${api}/console/webhooks/test`, { form: { _csrf: roCsrf, Url: url } });
+    assert.equal(denied.status(), 403);
+    assert.equal(received.length, 1, 'nothing else was sent');
+  } finally {
+    receiver.close();
+  }
 });

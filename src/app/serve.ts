@@ -26,6 +26,7 @@ import { CertError } from '../domain/errors.js';
 import { createEabService } from '../orders/acme/eab.js';
 import { acmeBase, acmeListenerSpec, buildAcmeDeps, startAcmeHousekeeping } from './acme-wiring.js';
 import { customerConsolePlugin } from '../api/console/customer.js';
+import { accountWebhooks, queueTestNotice, recentWebhookNotices, type TestNoticeDeps } from '../notices/index.js';
 import { operatorConsolePlugin } from '../api/console/operator.js';
 import { SignInLimiter } from '../api/console/http.js';
 import { consoleAssets, consoleFeedKey, consoleLinkUrl, SIGN_IN_ATTEMPTS_PER_MINUTE } from './console.js';
@@ -131,6 +132,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
       limiter: signInLimiter,
       assets: consoleAssets(),
       feedKey: consoleFeedKey(token),
+      webhooks: consoleWebhooks({ store, clock: ctx.clock, random: ctx.random }),
     }),
   };
   const specs: Record<ListenerName, (at: ListenerSpec['at'], useTls: boolean) => ListenerSpec> = {
@@ -269,5 +271,14 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
       await stopAll();
       await store.close();
     },
+  };
+}
+
+/** The customer console's webhook page: the account's targets, test notices, the last deliveries. */
+function consoleWebhooks(deps: TestNoticeDeps) {
+  return {
+    targets: (accountId: number) => accountWebhooks(deps, accountId),
+    queueTest: (accountId: number, url: string) => queueTestNotice(deps, accountId, url),
+    recent: (accountId: number) => recentWebhookNotices(deps, accountId),
   };
 }

@@ -37,7 +37,7 @@ export interface ReadRepos {
   >;
   jobs: Pick<Repos['jobs'], 'find' | 'nextRunAt'>;
   crls: Pick<Repos['crls'], 'latest' | 'header' | 'headers' | 'revokedPage' | 'issuerOfCertificate'>;
-  notices: Pick<Repos['notices'], 'get' | 'list' | 'contactWebhooks' | 'webhookSecret'>;
+  notices: Pick<Repos['notices'], 'get' | 'list' | 'recent' | 'contactWebhooks' | 'webhookSecret'>;
   ocspResponses: Pick<
     Repos['ocspResponses'],
     'find' | 'findMany' | 'findByCertificateId' | 'findByCertificateIds' | 'needingResponse' | 'get'

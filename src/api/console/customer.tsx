@@ -34,7 +34,7 @@ import { DNS_RECORD_LABEL, FILE_VALIDATION_PATH } from '../../validation/index.j
 import { dcvBaseDomain } from '../../policy/names.js';
 import { CAS_ERROR_CODES } from '../cas/error-codes.js';
 import type { MessageKey, Translate } from './i18n.js';
-import type { CompanyRow, ContactRow } from '../../store/schema.js';
+import type { CompanyRow, ContactRow, NoticeRow } from '../../store/schema.js';
 import {
   checkFormOrigin,
   formOf,
@@ -60,6 +60,12 @@ export interface CustomerConsoleServices {
   assets: ConsoleAssets;
   /** Key of the ICS feed's capability tokens (src/app derives it). */
   feedKey: Buffer;
+  /** The account's webhook targets, test notices through the outbox, and the last deliveries (src/notices). */
+  webhooks: {
+    targets(accountId: number): Promise<string[]>;
+    queueTest(accountId: number, url: string): Promise<number>;
+    recent(accountId: number): Promise<NoticeRow[]>;
+  };
 }
 
 /** The RAM actions whose permission each console action needs (Alibaba Cloud CAS API reference). */
@@ -79,6 +85,8 @@ const NEEDS = {
   createCompany: 'CreateCompany',
   updateCompany: 'UpdateCompany',
   deleteCompany: 'DeleteCompany',
+  // Not a CAS action either: a key that may only read cannot make certdesk call out.
+  testNotice: 'SendTestNotice',
 } as const;
 
 const PAGE_SIZE = 20;
@@ -1327,6 +1335,80 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
         return reply.redirect(base, 303);
       });
     }
+
+    // ---- webhooks: the contacts' targets, a test notice through the outbox, the last deliveries ----
+    const webhooksPage = async (req: FastifyRequest, reply: FastifyReply, w: Who, queued?: number) => {
+      const ctx = pageContext(req, reply, 'customer');
+      const { t } = ctx;
+      const targets = await svc.webhooks.targets(w.accountId);
+      const recent = await svc.webhooks.recent(w.accountId);
+      const mayTest = can(w.s, 'testNotice');
+      return sendPage(
+        reply,
+        ctx,
+        t('webhooks.title'),
+        <>
+          {queued !== undefined && (
+            <p class="notice" role="status">
+              {t('webhooks.queued', { id: queued })}
+            </p>
+          )}
+          {targets.length === 0 ? (
+            <p>
+              {t('webhooks.none')} <a href="/console/contacts">{t('nav.contacts')}</a>
+            </p>
+          ) : (
+            <Table
+              rows={targets}
+              rowAttrs={(u) => ({ 'data-target': u })}
+              columns={[
+                { head: t('webhooks.url'), mono: true, cell: (u) => u },
+                ...(mayTest
+                  ? [
+                      {
+                        head: t('common.actions'),
+                        cell: (u: string) => (
+                          <form method="post" action="/console/webhooks/test" class="inline">
+                            <Csrf token={ctx.csrf} />
+                            <input type="hidden" name="Url" value={u} />
+                            <button type="submit">{t('webhooks.test')}</button>
+                          </form>
+                        ),
+                      },
+                    ]
+                  : []),
+              ]}
+            />
+          )}
+          <h2>{t('webhooks.deliveries')}</h2>
+          <Table
+            rows={recent}
+            empty={t('webhooks.noDeliveries')}
+            rowAttrs={(n) => ({ 'data-notice': n.id })}
+            columns={[
+              { head: 'Id', cell: (n) => n.id },
+              { head: t('webhooks.event'), field: 'event', cell: (n) => n.event },
+              { head: t('webhooks.url'), mono: true, cell: (n) => n.target },
+              { head: t('orders.status'), field: 'status', cell: (n) => n.status },
+              { head: t('webhooks.attempts'), cell: (n) => n.attempts },
+              { head: t('order.lastError'), cell: (n) => n.last_error ?? '' },
+              { head: t('orders.created'), cell: (n) => formatTime(n.created_at) },
+              { head: t('webhooks.sentAt'), cell: (n) => formatTime(n.sent_at) },
+            ]}
+          />
+        </>,
+      );
+    };
+    app.get('/webhooks', async (req, reply) => {
+      const w = who(req, reply);
+      return w ? webhooksPage(req, reply, w) : reply;
+    });
+    app.post('/webhooks/test', async (req, reply) => {
+      const w = who(req, reply)!;
+      requirePermission(w.s, 'testNotice');
+      const id = await svc.webhooks.queueTest(w.accountId, (formOf(req).Url ?? '').slice(0, 2048));
+      return webhooksPage(req, reply, w, id);
+    });
 
     // ---- AccessKeys of the account ----
     const keysPage = async (
