@@ -5,14 +5,18 @@
 // companies added, edited and removed with the API's errors.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { ChallengeServer } from './challenge-server.js';
 import type { Certdesk } from './support/harness.js';
-import { startWithChallenges } from './support/orders.js';
+import { freshDomain, startWithChallenges } from './support/orders.js';
+import { grantPlan } from '../src/accounts/plans.js';
+import { CRL_REVOCATION_DELAY_MS } from '../src/status/publish-crl.js';
 import { runCliJson } from './support/cli.js';
 import { createJsonLogger } from '../src/app/logger.js';
 import { createAccount } from '../src/accounts/accounts.js';
@@ -351,4 +355,72 @@ test('webhooks: a test notice goes through the outbox to a loopback receiver, an
   } finally {
     receiver.close();
   }
+});
+
+test('certificate page: OCSP and CRL status as the responder and the published CRL say', async () => {
+  await grantPlan(cd.ctx.accounts, {
+    accountId: acct.AccountId,
+    productCode: 'digicert-free-1-free',
+    count: 1,
+    expiresAt: null,
+  });
+  const page = await signInWithKey(acct.AccessKeyId, acct.AccessKeySecret);
+  const domain = freshDomain('console-status');
+  await page.goto(`${api}/console/apply`);
+  await page.selectOption('#ProductCode', 'digicert-free-1-free');
+  await page.fill('#Domain', domain);
+  await page.fill('#Username', 'Status Tester');
+  await page.fill('#Phone', '13900001111');
+  await page.fill('#Email', 'status@example.com');
+  await page.click('button[name=do][value=apply]');
+  await page.waitForURL(/\/console\/orders\/\d+$/);
+  const orderUrl = page.url();
+  cs.setTxt((await page.textContent('[data-field=txt-name]'))!.trim(), [
+    (await page.textContent('[data-field=txt-value]'))!.trim(),
+  ]);
+  await page.waitForSelector('[data-field=state][data-state=certificate]', { timeout: 45_000 });
+  const serial = (await page.textContent('[data-field=serial]'))!.trim();
+  assert.equal(await page.textContent('[data-field=crl]'), 'Not revoked: no CRL lists it.');
+  assert.equal(await page.getAttribute('[data-field=ocsp]', 'data-ocsp'), 'good');
+  assert.match((await page.textContent('[data-field=ocsp]')) ?? '', /^good · /);
+
+  await page.selectOption('#reason', 'superseded');
+  await page.click('form[action$="/revoke"] button');
+  await page.waitForSelector('[data-field=revoked]');
+  // The revocation re-signed the stored response in its own transaction: it is the one served.
+  assert.equal(await page.getAttribute('[data-field=ocsp]', 'data-ocsp'), 'revoked');
+  assert.match((await page.textContent('[data-field=ocsp]')) ?? '', /^revoked \(.+\) · thisUpdate \d{4}-/);
+  // Until the CRL job runs (a minute after a revocation), the newest full CRL predates it.
+  assert.equal(await page.getAttribute('[data-field=crl] li[data-partition="-1"]', 'data-listed'), 'false');
+  assert.match((await page.textContent('[data-field=crl]')) ?? '', /not listed yet: CRL number \d+/);
+  cd.clock.advance(CRL_REVOCATION_DELAY_MS + 1000);
+  let listed: string | null = null;
+  for (let i = 0; i < 100 && listed !== 'true'; i++) {
+    await page.goto(orderUrl);
+    listed = await page.getAttribute('[data-field=crl] li[data-partition="-1"]', 'data-listed');
+    if (listed !== 'true') await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(listed, 'true', 'the full CRL lists it');
+  const text = (await page.textContent('[data-field=crl] li[data-partition="-1"]')) ?? '';
+  const crlNumber = Number(/CRL number (\d+)/.exec(text)?.[1]);
+
+  // The published CRL says the same: the serial is on it, under that CRL number.
+  const leaf = await (await page.request.get(`${orderUrl}/certificate.pem`)).text();
+  const dir = mkdtempSync(join(tmpdir(), 'console-crl-'));
+  writeFileSync(join(dir, 'leaf.pem'), leaf);
+  const cdp = execFileSync(
+    'openssl',
+    ['x509', '-in', join(dir, 'leaf.pem'), '-noout', '-ext', 'crlDistributionPoints'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const crlUrl = /URI:(\S+)/.exec(cdp)![1]!;
+  const crl = Buffer.from(await (await fetch(crlUrl.replace(/^http:\/\/[^/]+/, api))).arrayBuffer());
+  writeFileSync(join(dir, 'crl.der'), crl);
+  const crlText = execFileSync('openssl', ['crl', '-inform', 'DER', '-in', join(dir, 'crl.der'), '-noout', '-text'], {
+    encoding: 'utf8',
+  });
+  assert.match(crlText, new RegExp(`Serial Number: ${serial}`, 'i'));
+  assert.match(crlText, new RegExp(`X509v3 CRL Number:\\s*\\n\\s*${crlNumber}\\b`));
 });

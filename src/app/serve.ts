@@ -26,6 +26,7 @@ import { CertError } from '../domain/errors.js';
 import { createEabService } from '../orders/acme/eab.js';
 import { acmeBase, acmeListenerSpec, buildAcmeDeps, startAcmeHousekeeping } from './acme-wiring.js';
 import { customerConsolePlugin } from '../api/console/customer.js';
+import { certificateStatus } from '../status/certificate-status.js';
 import { accountWebhooks, queueTestNotice, recentWebhookNotices, type TestNoticeDeps } from '../notices/index.js';
 import { operatorConsolePlugin } from '../api/console/operator.js';
 import { SignInLimiter } from '../api/console/http.js';
@@ -133,6 +134,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
       assets: consoleAssets(),
       feedKey: consoleFeedKey(token),
       webhooks: consoleWebhooks({ store, clock: ctx.clock, random: ctx.random }),
+      certificateStatus: (cert) => certificateStatus(store, cert, ctx.clock.now()),
     }),
   };
   const specs: Record<ListenerName, (at: ListenerSpec['at'], useTls: boolean) => ListenerSpec> = {

@@ -19,6 +19,7 @@ import {
   type ValidateType,
 } from '../../domain/order.js';
 import type { Certificate } from '../../domain/certificate.js';
+import type { CertificateStatus } from '../../status/certificate-status.js';
 import { REVOCATION_REASONS, parseRevocationReason, revocationReasonName } from '../../domain/revocation.js';
 import { parseActionPolicy, policyAllows } from '../../policy/action-policy.js';
 import { PRODUCTS, findProduct, DEFAULT_PRODUCT_CODE } from '../../policy/products.js';
@@ -60,6 +61,8 @@ export interface CustomerConsoleServices {
   assets: ConsoleAssets;
   /** Key of the ICS feed's capability tokens (src/app derives it). */
   feedKey: Buffer;
+  /** What the OCSP responder and the CRLs say of a certificate now (status/certificate-status.ts). */
+  certificateStatus(cert: Certificate): Promise<CertificateStatus>;
   /** The account's webhook targets, test notices through the outbox, and the last deliveries (src/notices). */
   webhooks: {
     targets(accountId: number): Promise<string[]>;
@@ -374,11 +377,43 @@ function chainOf(engine: OrderEngine, cert: Certificate): X509Certificate[] {
   return fromPem(engine.chainPem(cert.issuerId ?? 0), 'CERTIFICATE').map((d) => new X509Certificate(d));
 }
 
+function StatusSection({ t, status }: { t: Translate; status: CertificateStatus }) {
+  const { ocsp } = status;
+  return (
+    <>
+      <h3>{t('order.ocsp')}</h3>
+      <p data-field="ocsp" data-ocsp={ocsp.status}>
+        {ocsp.status === 'good' ? t('order.ocspGood') : t('order.ocspRevoked', { at: formatTime(ocsp.revokedAt) })}
+        {' · '}
+        {ocsp.thisUpdate === null
+          ? t('order.ocspFresh')
+          : t('order.ocspTimes', { this: formatTime(ocsp.thisUpdate), next: formatTime(ocsp.nextUpdate) })}
+      </p>
+      <h3>{t('order.crl')}</h3>
+      {status.crls.length === 0 ? (
+        <p data-field="crl">{t('order.crlNotListed')}</p>
+      ) : (
+        <ul data-field="crl">
+          {status.crls.map((c) => (
+            <li data-partition={c.partition} data-listed={c.listed ? 'true' : 'false'}>
+              {c.partition < 0 ? t('order.crlFull') : t('order.crlPartition', { n: c.partition })}:{' '}
+              {c.listed
+                ? t('order.crlListed', { n: c.crlNumber, this: formatTime(c.thisUpdate) })
+                : t('order.crlPending', { n: c.crlNumber, next: formatTime(c.nextUpdate) })}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
 function CertificateSection(props: {
   ctx: PageContext;
   s: ConsoleSession;
   view: OrderStateView;
   chain: X509Certificate[];
+  status?: CertificateStatus;
 }) {
   const { ctx, view, s } = props;
   const { t } = ctx;
@@ -421,6 +456,7 @@ function CertificateSection(props: {
           })}
         </p>
       )}
+      {props.status && <StatusSection t={t} status={props.status} />}
       <h2>{t('order.downloads')}</h2>
       <ul>
         <li>
@@ -477,7 +513,13 @@ function CertificateSection(props: {
 }
 
 /** The part of the order page that changes as the order moves; htmx polls it until the order settles. */
-function OrderBody(props: { ctx: PageContext; s: ConsoleSession; view: OrderStateView; chain: X509Certificate[] }) {
+function OrderBody(props: {
+  ctx: PageContext;
+  s: ConsoleSession;
+  view: OrderStateView;
+  chain: X509Certificate[];
+  status?: CertificateStatus;
+}) {
   const { ctx, view } = props;
   const { t } = ctx;
   const { order } = view;
@@ -519,6 +561,7 @@ function OrderPage(props: {
   s: ConsoleSession;
   view: OrderStateView;
   chain: X509Certificate[];
+  status?: CertificateStatus;
   check?: LiveCheck;
 }) {
   const { ctx, view } = props;
@@ -1049,8 +1092,10 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       const w = who(req, reply, orderId);
       if (!w) return undefined;
       const view = await w.orders.describeOrder(w.accountId, orderId);
-      const chain = view.certificate?.state === 'issued' ? chainOf(orders, view.certificate) : [];
-      return { w, view, chain };
+      const issued = view.certificate?.state === 'issued' ? view.certificate : undefined;
+      const chain = issued ? chainOf(orders, issued) : [];
+      const status = issued ? await svc.certificateStatus(issued) : undefined;
+      return { w, view, chain, status };
     };
     app.get('/orders/:id', { schema: { params: OrderPath } }, async (req, reply) => {
       const o = await loadOrder(req, reply, req.params.id);
@@ -1060,14 +1105,14 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
         reply,
         ctx,
         ctx.t('order.title', { id: req.params.id }),
-        <OrderPage ctx={ctx} s={o.w.s} view={o.view} chain={o.chain} />,
+        <OrderPage ctx={ctx} s={o.w.s} view={o.view} chain={o.chain} status={o.status} />,
       );
     });
     app.get('/orders/:id/body', { schema: { params: OrderPath } }, async (req, reply) => {
       const o = await loadOrder(req, reply, req.params.id);
       if (!o) return reply;
       const ctx = pageContext(req, reply, 'customer');
-      return sendFragment(reply, <OrderBody ctx={ctx} s={o.w.s} view={o.view} chain={o.chain} />);
+      return sendFragment(reply, <OrderBody ctx={ctx} s={o.w.s} view={o.view} chain={o.chain} status={o.status} />);
     });
     app.get('/orders/:id/check', { schema: { params: OrderPath } }, async (req, reply) => {
       const w = who(req, reply, req.params.id);
