@@ -424,3 +424,47 @@ test('certificate page: OCSP and CRL status as the responder and the published C
   assert.match(crlText, new RegExp(`Serial Number: ${serial}`, 'i'));
   assert.match(crlText, new RegExp(`X509v3 CRL Number:\\s*\\n\\s*${crlNumber}\\b`));
 });
+
+test('operator console: an account page with plan history, keys, contacts and EAB credentials; CA OCSP freshness', async () => {
+  const op = await signInOperator();
+  await op.goto(`${admin}/console/accounts`);
+  await op.click(`tr[data-account="${other.AccountId}"] a`);
+  await op.waitForURL(`${admin}/console/accounts/${other.AccountId}`);
+  // The grant made in the operator console above, and who made it.
+  assert.equal(await op.textContent('td[data-field=count]'), '3');
+  assert.equal(await op.textContent('td[data-field=actor]'), 'operator:console');
+
+  await op.click(`tr[data-key="${other.AccessKeyId}"] form[action$="/disable"] button`);
+  await op.waitForURL(`${admin}/console/accounts/${other.AccountId}`);
+  assert.match((await op.textContent(`tr[data-key="${other.AccessKeyId}"] [data-field=status]`)) ?? '', /Disabled/);
+  const disabled = (await auditApi(other.AccountId, 'access_key.disabled'))[0];
+  assert.deepEqual([disabled?.actor.kind, disabled?.actor.id], ['operator', 'console']);
+  await op.click(`tr[data-key="${other.AccessKeyId}"] form[action$="/enable"] button`);
+  await op.waitForURL(`${admin}/console/accounts/${other.AccountId}`);
+
+  await op.fill('#eab-max', '2');
+  await op.click(`form[action$="/eab"] button`);
+  const keyId = (await op.textContent('[data-field=eab-key-id]'))!.trim();
+  const hmac = (await op.textContent('[data-field=eab-hmac]'))!.trim();
+  assert.match(keyId, /^eab_/);
+  assert.equal(Buffer.from(hmac, 'base64url').length, 32);
+  await op.goto(`${admin}/console/accounts/${other.AccountId}`);
+  assert.ok(!(await op.content()).includes(hmac), 'the HmacKey is shown once');
+  assert.ok(!logLines.join('\n').includes(hmac), 'and never logged');
+  await op.click(`tr[data-eab="${keyId}"] form[action$="/revoke"] button`);
+  await op.waitForURL(`${admin}/console/accounts/${other.AccountId}`);
+  assert.equal(await op.textContent(`tr[data-eab="${keyId}"] [data-field=status]`), 'Revoked');
+  await op.fill('#eab-max', 'many');
+  const [bad] = await Promise.all([
+    op.waitForResponse((r) => r.request().method() === 'POST'),
+    op.click(`form[action$="/eab"] button`),
+  ]);
+  assert.equal(bad.status(), 400);
+  assert.match((await op.textContent('.error')) ?? '', /max-accounts/);
+
+  await op.goto(`${admin}/console/ca`);
+  // The issuing CA's row (the root signs no leaf and has none): the certificate issued above
+  // has a stored response, so the oldest thisUpdate is shown, and the refresh job's next run.
+  const ocsp = (await op.locator('td[data-field=ocsp]', { hasText: 'stored' }).first().textContent()) ?? '';
+  assert.match(ocsp, /stored: [1-9]\d* · oldest thisUpdate: \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+});

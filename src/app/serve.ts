@@ -122,6 +122,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   const token = loadAdminToken(config.dataDir, ctx.env);
   // Sign-in links name the API listener as it runs (its port may have been 0 in the flags).
   let consoleApiBase = consoleBaseUrl(config);
+  const eab = createEabService({ store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer });
   const signInLimiter = new SignInLimiter(SIGN_IN_ATTEMPTS_PER_MINUTE, () => ctx.clock.now());
   const customerConsole: FrontPlugin = {
     prefix: '/console',
@@ -178,7 +179,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
               accounts,
               orders: engine,
               store,
-              acmeEab: createEabService({ store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer }),
+              acmeEab: eab,
             },
             metrics: () => metrics.exposition(),
           }),
@@ -194,6 +195,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
             logger,
             limiter: signInLimiter,
             assets: consoleAssets(),
+            eab,
             linkUrl: (t) => consoleLinkUrl(consoleApiBase, t),
           }),
         },
