@@ -51,6 +51,11 @@ interface Acting {
   orders: OrderEngine;
 }
 
+/** A plain value of an audit entry's detail, as text. */
+function detailText(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : '';
+}
+
 function Message({ text, err }: { text?: string; err?: CertError }) {
   if (err)
     return (
@@ -344,8 +349,8 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
             empty={t('overview.noPlans')}
             columns={[
               { head: t('orders.created'), cell: (e) => formatTime(e.at) },
-              { head: t('apply.product'), cell: (e) => String(e.detail.productCode ?? '') },
-              { head: t('op.accounts.count'), field: 'count', cell: (e) => String(e.detail.count ?? '') },
+              { head: t('apply.product'), cell: (e) => detailText(e.detail.productCode) },
+              { head: t('op.accounts.count'), field: 'count', cell: (e) => detailText(e.detail.count) },
               {
                 head: t('op.account.grantedBy'),
                 field: 'actor',
