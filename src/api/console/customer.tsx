@@ -621,36 +621,28 @@ function listQuery(p: ListParams, page = p.page): string {
 type OrderRow = { order: Order; certificate: Certificate | undefined };
 
 function OrdersTable({ t, rows, now }: { t: Translate; rows: OrderRow[]; now: number }) {
-  if (rows.length === 0) return <p>{t('orders.none')}</p>;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">{t('orders.id')}</th>
-          <th scope="col">{t('orders.domains')}</th>
-          <th scope="col">{t('orders.product')}</th>
-          <th scope="col">{t('orders.status')}</th>
-          <th scope="col">{t('orders.expires')}</th>
-          <th scope="col">{t('orders.created')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map(({ order, certificate }) => (
-          <tr data-order={order.id}>
-            <td>
-              <a href={`/console/orders/${order.id}`}>{order.id}</a>
-            </td>
-            <td>{order.names.join(', ')}</td>
-            <td>{order.productCode}</td>
-            <td>
-              <StatusText t={t} status={orderListStatus(order.state, certificate, now)} />
-            </td>
-            <td>{certificate?.state === 'issued' ? formatDate(certificate.notAfter) : ''}</td>
-            <td>{formatDate(order.createdAt)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <Table
+      rows={rows}
+      empty={t('orders.none')}
+      rowAttrs={({ order }) => ({ 'data-order': order.id })}
+      columns={[
+        { head: t('orders.id'), cell: ({ order }) => <a href={`/console/orders/${order.id}`}>{order.id}</a> },
+        { head: t('orders.domains'), cell: ({ order }) => order.names.join(', ') },
+        { head: t('orders.product'), cell: ({ order }) => order.productCode },
+        {
+          head: t('orders.status'),
+          cell: ({ order, certificate }) => (
+            <StatusText t={t} status={orderListStatus(order.state, certificate, now)} />
+          ),
+        },
+        {
+          head: t('orders.expires'),
+          cell: ({ certificate }) => (certificate?.state === 'issued' ? formatDate(certificate.notAfter) : ''),
+        },
+        { head: t('orders.created'), cell: ({ order }) => formatDate(order.createdAt) },
+      ]}
+    />
   );
 }
 
@@ -895,26 +887,16 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
           {states.length === 0 ? (
             <p>{t('overview.noPlans')}</p>
           ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('overview.product')}</th>
-                  <th scope="col">{t('overview.total')}</th>
-                  <th scope="col">{t('overview.used')}</th>
-                  <th scope="col">{t('overview.issued')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {states.map((p) => (
-                  <tr data-product={p.productCode}>
-                    <td>{p.productCode}</td>
-                    <td data-field="total">{p.totalCount}</td>
-                    <td data-field="used">{p.usedCount}</td>
-                    <td data-field="issued">{p.issuedCount}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table
+              rows={states}
+              rowAttrs={(p) => ({ 'data-product': p.productCode })}
+              columns={[
+                { head: t('overview.product'), cell: (p) => p.productCode },
+                { head: t('overview.total'), field: 'total', cell: (p) => p.totalCount },
+                { head: t('overview.used'), field: 'used', cell: (p) => p.usedCount },
+                { head: t('overview.issued'), field: 'issued', cell: (p) => p.issuedCount },
+              ]}
+            />
           )}
           <h2>{t('overview.expiring')}</h2>
           {expiring.kind === 'certificates' && expiring.certificates.length > 0 ? (

@@ -584,43 +584,23 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
         ctx,
         t('op.jobs.title'),
         <>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('op.jobs.kind')}</th>
-                <th scope="col">due</th>
-                <th scope="col">leased</th>
-                <th scope="col">scheduled</th>
-              </tr>
-            </thead>
-            <tbody>
-              {stats.jobs.map((j) => (
-                <tr>
-                  <td>{j.kind}</td>
-                  <td>{j.due}</td>
-                  <td>{j.leased}</td>
-                  <td>{j.scheduled}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table
+            rows={stats.jobs}
+            columns={[
+              { head: t('op.jobs.kind'), cell: (j) => j.kind },
+              { head: 'due', cell: (j) => j.due },
+              { head: 'leased', cell: (j) => j.leased },
+              { head: 'scheduled', cell: (j) => j.scheduled },
+            ]}
+          />
           <h2>{t('orders.status')}</h2>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('op.jobs.state')}</th>
-                <th scope="col">{t('op.jobs.count')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {[...stats.orders].map(([state, n]) => (
-                <tr>
-                  <td>{state}</td>
-                  <td>{n}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table
+            rows={[...stats.orders]}
+            columns={[
+              { head: t('op.jobs.state'), cell: ([state]) => state },
+              { head: t('op.jobs.count'), cell: ([, n]) => n },
+            ]}
+          />
         </>,
       );
     });
