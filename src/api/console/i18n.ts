@@ -394,7 +394,7 @@ const zhCN: Catalogue = {
   'keys.disabled': '已禁用',
   'keys.policy': '权限策略',
   'keys.everything': '全部操作',
-  'webhooks.title': 'Webhook',
+  'webhooks.title': 'Webhook 通知',
   'webhooks.none': '尚无联系人配置 Webhook：请在联系人中添加其地址。',
   'webhooks.url': '地址',
   'webhooks.test': '发送测试通知',
