@@ -1428,13 +1428,16 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
     };
     app.get('/webhooks', async (req, reply) => {
       const w = who(req, reply);
-      return w ? webhooksPage(req, reply, w) : reply;
+      const q = (req.query as Record<string, unknown>).queued;
+      const queued = typeof q === 'string' && /^\d{1,15}$/.test(q) ? Number(q) : 0;
+      return w ? webhooksPage(req, reply, w, queued > 0 ? queued : undefined) : reply;
     });
     app.post('/webhooks/test', async (req, reply) => {
       const w = who(req, reply)!;
       requirePermission(w.s, 'testNotice');
       const id = await svc.webhooks.queueTest(w.accountId, (formOf(req).Url ?? '').slice(0, 2048));
-      return webhooksPage(req, reply, w, id);
+      // Post/Redirect/Get: reloading the page does not queue another notice.
+      return reply.redirect(`/console/webhooks?queued=${id}`, 303);
     });
 
     // ---- AccessKeys of the account ----
