@@ -28,6 +28,10 @@ export function casClient(
       protocol: tls ? 'https' : 'http',
       ...(tls ? { ca: tls.ca } : {}),
       regionId: 'cn-hangzhou',
+      // The SDK waits 5 s to connect and 3 s to read by default; a test machine shared with other builds can
+      // take longer than that under 100+ requests in flight, which is load, not a failure.
+      readTimeout: 20_000,
+      connectTimeout: 20_000,
       // 'v2' selects the legacy RPC HMAC-SHA1 query signature (Alibaba Cloud API reference, RPC signature v1 request syntax).
       ...(mode === 'ACS3-HMAC-SHA256' ? {} : { signatureAlgorithm: mode }),
     }),
