@@ -8,6 +8,8 @@ import { startWithChallenges, freshDomain } from '../test/support/orders.js';
 import { createAccount } from '../src/accounts/accounts.js';
 import { grantPlan } from '../src/accounts/plans.js';
 import { addCompany } from '../src/accounts/companies.js';
+import { addContact } from '../src/accounts/contacts.js';
+import { createAccessKey } from '../src/accounts/access-keys.js';
 
 const OUT = new URL('../docs/console/', import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });
@@ -33,6 +35,13 @@ try {
     expiresAt: null,
   });
   await addCompany(cd.ctx.accounts, acct.AccountId, { name: 'Example Ltd', country: 'CN', city: 'Hangzhou' });
+  await addContact(cd.ctx.accounts, acct.AccountId, {
+    name: 'Li Lei',
+    email: 'lilei@example.com',
+    mobile: '13900001111',
+    webhooks: ['https://hooks.example.com/certdesk'],
+  });
+  await createAccessKey(cd.ctx.accounts, acct.AccountId, 'Describe*,List*,Get*');
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   const page = await context.newPage();
   await page.goto(`${api}/console/sign-in?lang=en`);
@@ -73,6 +82,9 @@ try {
     await shot(`/console/orders/${waiting}`, 'order-dns');
     await shot(`/console/orders/${issued}`, 'order-issued');
     await shot('/console/calendar', 'calendar');
+    await shot('/console/keys', 'keys');
+    await shot('/console/contacts', 'contacts');
+    await shot('/console/webhooks', 'webhooks');
   }
   const op = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
   await op.goto(`${cd.server.adminUrl}/console/sign-in`);
@@ -81,6 +93,10 @@ try {
   for (const lang of ['en', 'zh-CN'] as const) {
     await op.goto(`${cd.server.adminUrl}/console/?lang=${lang}`);
     await op.screenshot({ path: join(OUT, `operator-review-${lang}.png`), fullPage: true });
+    await op.goto(`${cd.server.adminUrl}/console/accounts/${acct.AccountId}?lang=${lang}`);
+    await op.screenshot({ path: join(OUT, `operator-account-${lang}.png`), fullPage: true });
+    await op.goto(`${cd.server.adminUrl}/console/ca?lang=${lang}`);
+    await op.screenshot({ path: join(OUT, `operator-ca-${lang}.png`), fullPage: true });
   }
 } finally {
   await browser.close();

@@ -292,6 +292,9 @@ test('zh-CN and en pages render with no missing message, and axe finds no seriou
     '/console/certificates',
     `/console/orders/${dvOrderId}`,
     '/console/keys',
+    '/console/contacts',
+    '/console/companies',
+    '/console/webhooks',
     '/console/calendar',
   ];
   for (const lang of ['zh-CN', 'en'] as const) {

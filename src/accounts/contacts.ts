@@ -36,12 +36,8 @@ export function checkWebhookUrl(url: string): string {
   return u.toString();
 }
 
-export async function addContact(
-  deps: AccountUseCaseDeps<'clock', 'contacts', 'accounts'>,
-  accountId: number,
-  c: ContactInput,
-): Promise<ContactRow> {
-  await requireAccount(deps, accountId);
+/** The checked fields of a contact: the same checks whether it is added or changed. */
+function contactFields(c: ContactInput): { name: string; email: string; mobile: string; webhooks: string } {
   const name = requireText(c.name, 'Name', 64);
   const email = requireText(c.email, 'Email', 128);
   if (!EMAIL.test(email)) throw new CertError('invalid_parameter', 'Email is not a valid email address.');
@@ -49,17 +45,35 @@ export async function addContact(
   if (!MOBILE.test(mobile)) throw new CertError('invalid_parameter', 'Mobile is not a valid phone number.');
   const webhooks = (c.webhooks ?? []).map(checkWebhookUrl);
   if (webhooks.length > 5) throw new CertError('invalid_parameter', 'At most 5 webhooks are allowed per contact.');
+  return { name, email, mobile, webhooks: JSON.stringify(webhooks) };
+}
+
+export async function addContact(
+  deps: AccountUseCaseDeps<'clock', 'contacts', 'accounts'>,
+  accountId: number,
+  c: ContactInput,
+): Promise<ContactRow> {
+  await requireAccount(deps, accountId);
   return deps.store.repos.contacts.add({
     account_id: accountId,
-    name,
-    email,
-    mobile,
-    webhooks: JSON.stringify(webhooks),
+    ...contactFields(c),
     // No verification mail is sent by this release: status 0 means "not verified" (CAS API reference, contact actions: 1 = verified).
     email_status: 0,
     mobile_status: 0,
     created_at: deps.clock.now(),
   });
+}
+
+export async function updateContact(
+  deps: AccountUseCaseDeps<never, 'contacts', 'accounts'>,
+  accountId: number,
+  contactId: number,
+  c: ContactInput,
+): Promise<ContactRow> {
+  await requireAccount(deps, accountId);
+  const row = await deps.store.repos.contacts.update(accountId, contactId, contactFields(c));
+  if (!row) throw new CertError('not_found', `Contact ${contactId} does not exist.`);
+  return row;
 }
 
 export async function removeContact(

@@ -12,8 +12,8 @@ import {
   setAccessKeyEnabled,
 } from './access-keys.js';
 import { grantPlan, listPlans } from './plans.js';
-import { addContact, listContacts, removeContact } from './contacts.js';
-import { addCompany, listCompanies, removeCompany } from './companies.js';
+import { addContact, listContacts, removeContact, updateContact } from './contacts.js';
+import { addCompany, listCompanies, removeCompany, updateCompany } from './companies.js';
 import {
   createConsoleLink,
   endConsoleSession,
@@ -38,9 +38,11 @@ const ACCOUNT_USE_CASES = {
   addContact,
   listContacts,
   removeContact,
+  updateContact,
   addCompany,
   listCompanies,
   removeCompany,
+  updateCompany,
   createCsr,
   uploadCsr,
   updateCsrKey,

@@ -27,6 +27,8 @@ import { CertError } from '../domain/errors.js';
 import { createEabService } from '../orders/acme/eab.js';
 import { acmeBase, acmeListenerSpec, buildAcmeDeps, startAcmeHousekeeping } from './acme-wiring.js';
 import { customerConsolePlugin } from '../api/console/customer.js';
+import { certificateStatus } from '../status/certificate-status.js';
+import { accountWebhooks, queueTestNotice, recentWebhookNotices, type TestNoticeDeps } from '../notices/index.js';
 import { operatorConsolePlugin } from '../api/console/operator.js';
 import { SignInLimiter } from '../api/console/http.js';
 import { consoleAssets, consoleFeedKey, consoleLinkUrl, SIGN_IN_ATTEMPTS_PER_MINUTE } from './console.js';
@@ -122,6 +124,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   const token = loadAdminToken(config.dataDir, ctx.env);
   // Sign-in links name the API listener as it runs (its port may have been 0 in the flags).
   let consoleApiBase = consoleBaseUrl(config);
+  const eab = createEabService({ store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer });
   const signInLimiter = new SignInLimiter(SIGN_IN_ATTEMPTS_PER_MINUTE, () => ctx.clock.now());
   const customerConsole: FrontPlugin = {
     prefix: '/console',
@@ -133,6 +136,8 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
       limiter: signInLimiter,
       assets: consoleAssets(),
       feedKey: consoleFeedKey(token),
+      webhooks: consoleWebhooks({ store, clock: ctx.clock, random: ctx.random }),
+      certificateStatus: (cert) => certificateStatus(store, cert, ctx.clock.now()),
     }),
   };
   const specs: Record<ListenerName, (at: ListenerSpec['at'], useTls: boolean) => ListenerSpec> = {
@@ -176,7 +181,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
               accounts,
               orders: engine,
               store,
-              acmeEab: createEabService({ store, clock: ctx.clock, random: ctx.random, sealer: ctx.sealer }),
+              acmeEab: eab,
             },
             metrics: () => metrics.exposition(),
           }),
@@ -192,6 +197,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
             logger,
             limiter: signInLimiter,
             assets: consoleAssets(),
+            eab,
             linkUrl: (t) => consoleLinkUrl(consoleApiBase, t),
           }),
         },
@@ -273,5 +279,14 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
       await stopAll();
       await store.close();
     },
+  };
+}
+
+/** The customer console's webhook page: the account's targets, test notices, the last deliveries. */
+function consoleWebhooks(deps: TestNoticeDeps) {
+  return {
+    targets: (accountId: number) => accountWebhooks(deps, accountId),
+    queueTest: (accountId: number, url: string) => queueTestNotice(deps, accountId, url),
+    recent: (accountId: number) => recentWebhookNotices(deps, accountId),
   };
 }

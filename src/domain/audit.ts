@@ -22,15 +22,19 @@ export const AUDIT_KINDS = [
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
 /**
- * Who asked: the operator (operator API or `certdesk admin`), a customer's AccessKey, an ACME
- * account (RFC 8555 §7.3; its requests are signed with the account key), a relying party, or
- * certdesk itself (the worker).
+ * Who asked: the operator (operator API, operator console or `certdesk admin`), a customer's
+ * AccessKey (CAS API, or a console session signed in with it), a customer's account (a console
+ * session opened by a one-time link, which names no key), an ACME account (RFC 8555 §7.3; its
+ * requests are signed with the account key), a relying party, or certdesk itself (the worker).
  */
-export type ActorKind = 'operator' | 'access_key' | 'acme_account' | 'relying_party' | 'system';
+export type ActorKind = 'operator' | 'access_key' | 'account' | 'acme_account' | 'relying_party' | 'system';
 
 export interface Actor {
   kind: ActorKind;
-  /** The AccessKeyId, the ACME account's URL token, or how the operator came in (`api`, `cli:<user>`); never a secret. */
+  /**
+   * The AccessKeyId, the account id (`account`), the ACME account's URL token, or how the
+   * operator came in (`api`, `console`, `cli:<user>`); never a secret.
+   */
   id: string | null;
   /** The client's address, when the request came over the network. */
   remoteAddress: string | null;

@@ -3,7 +3,15 @@
 // e-mail or as the webhook's JSON. Pure functions of the stored row.
 import type { NoticeRow } from '../store/schema.js';
 
-export const NOTICE_EVENTS = ['verification_needed', 'verification_failed', 'issued', 'expiring', 'revoked'] as const;
+/** `test`: a notice a customer asked for from the console, to try a webhook target. */
+export const NOTICE_EVENTS = [
+  'verification_needed',
+  'verification_failed',
+  'issued',
+  'expiring',
+  'revoked',
+  'test',
+] as const;
 export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
 
 /** What to publish for domain validation (CAS API reference: DescribeCertificateState domain verification fields): a TXT record at _dnsauth.<base domain>, or the FILE URI. */
@@ -141,6 +149,10 @@ export function renderEmail(
         ...certificateLines(facts),
         `  Reason:     ${facts.revocationReason ?? 'unspecified'}`,
       );
+      break;
+    case 'test':
+      subject = 'Test notice from certdesk';
+      lines.push('This is a test notice, sent because it was asked for in the certdesk console.');
       break;
     default:
       subject = `Notice about ${names}`;

@@ -12,6 +12,7 @@ export {
   SIGNATURE_HEADER,
   NOTICE_ID_HEADER,
 } from './webhook-signature.js';
+export { queueTestNotice, recentWebhookNotices, accountWebhooks, type TestNoticeDeps } from './test-notice.js';
 export { NOTICE_EVENTS, type NoticeEvent, type NoticeFacts } from './content.js';
 export { createSmtpMailer, type Mailer, type OutgoingEmail } from './send-email.js';
 export { postWebhook, type WebhookCall, type WebhookResult } from './send-webhook.js';

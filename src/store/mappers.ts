@@ -229,7 +229,14 @@ export function authorizationToRow(a: NewAuthorization): Insertable<Authorizatio
 
 // ---- audit_events (migration 0009) ----
 
-const ACTOR_KINDS: readonly ActorKind[] = ['operator', 'access_key', 'acme_account', 'relying_party', 'system'];
+const ACTOR_KINDS: readonly ActorKind[] = [
+  'operator',
+  'access_key',
+  'account',
+  'acme_account',
+  'relying_party',
+  'system',
+];
 
 export function auditEventFromRow(r: AuditEventRow): AuditEvent {
   return {

@@ -37,10 +37,10 @@ export interface ReadRepos {
   >;
   jobs: Pick<Repos['jobs'], 'find' | 'nextRunAt'>;
   crls: Pick<Repos['crls'], 'latest' | 'header' | 'headers' | 'revokedPage' | 'issuerOfCertificate'>;
-  notices: Pick<Repos['notices'], 'get' | 'list' | 'contactWebhooks' | 'webhookSecret'>;
+  notices: Pick<Repos['notices'], 'get' | 'list' | 'recent' | 'contactWebhooks' | 'webhookSecret'>;
   ocspResponses: Pick<
     Repos['ocspResponses'],
-    'find' | 'findMany' | 'findByCertificateId' | 'findByCertificateIds' | 'needingResponse' | 'get'
+    'find' | 'findMany' | 'findByCertificateId' | 'findByCertificateIds' | 'needingResponse' | 'get' | 'freshness'
   >;
   stats: Repos['stats'];
   acme: Pick<
@@ -123,4 +123,4 @@ export type ConsoleReadView = ReadView<
   'accounts' | 'accessKeys' | 'plans' | 'contacts' | 'companies' | 'csrs' | 'orders' | 'authorizations' | 'certificates'
 >;
 /** The operator console: CA status (issuers, CRL headers) and the job and order counts. */
-export type OperatorConsoleReadView = ReadView<'issuers' | 'crls' | 'stats'>;
+export type OperatorConsoleReadView = ReadView<'issuers' | 'crls' | 'stats' | 'audit' | 'jobs' | 'ocspResponses'>;

@@ -19,11 +19,13 @@ import {
   type ValidateType,
 } from '../../domain/order.js';
 import type { Certificate } from '../../domain/certificate.js';
+import type { CertificateStatus } from '../../status/certificate-status.js';
 import { REVOCATION_REASONS, parseRevocationReason, revocationReasonName } from '../../domain/revocation.js';
-import { policyAllows } from '../../policy/action-policy.js';
+import { parseActionPolicy, policyAllows } from '../../policy/action-policy.js';
 import { PRODUCTS, findProduct, DEFAULT_PRODUCT_CODE } from '../../policy/products.js';
 import { fromPem, pemFromBase64, toPem } from '../../crypto/pem.js';
 import type { AccountService } from '../../accounts/service.js';
+import type { AccessKeyInfo } from '../../domain/account.js';
 import type { ConsoleSession } from '../../accounts/console-sessions.js';
 import type { OrderEngine } from '../../orders/engine.js';
 import type { OrderStateView } from '../../orders/describe-order.js';
@@ -32,7 +34,8 @@ import { checkApplication, type ApplicationInput } from '../../orders/submit-app
 import { DNS_RECORD_LABEL, FILE_VALIDATION_PATH } from '../../validation/index.js';
 import { dcvBaseDomain } from '../../policy/names.js';
 import { CAS_ERROR_CODES } from '../cas/error-codes.js';
-import type { Translate } from './i18n.js';
+import type { MessageKey, Translate } from './i18n.js';
+import type { CompanyRow, ContactRow, NoticeRow } from '../../store/schema.js';
 import {
   checkFormOrigin,
   formOf,
@@ -43,7 +46,8 @@ import {
   type Form,
 } from './http.js';
 import { Csrf, formatDate, formatTime, sendFragment, sendPage, type PageContext } from './layout.js';
-import { installShell, pageContext, sessionOf, type ConsoleAssets } from './shell.js';
+import { consoleActor, consoleStatus, installShell, pageContext, sessionOf, type ConsoleAssets } from './shell.js';
+import { Table, type Column } from './table.js';
 import { csvLine } from './csv.js';
 import { buildPkcs12 } from './pkcs12.js';
 import { expiryCalendar, feedToken, feedTokenMatches } from './calendar.js';
@@ -57,12 +61,35 @@ export interface CustomerConsoleServices {
   assets: ConsoleAssets;
   /** Key of the ICS feed's capability tokens (src/app derives it). */
   feedKey: Buffer;
+  /** What the OCSP responder and the CRLs say of a certificate now (status/certificate-status.ts). */
+  certificateStatus(cert: Certificate): Promise<CertificateStatus>;
+  /** The account's webhook targets, test notices through the outbox, and the last deliveries (src/notices). */
+  webhooks: {
+    targets(accountId: number): Promise<string[]>;
+    queueTest(accountId: number, url: string): Promise<number>;
+    recent(accountId: number): Promise<NoticeRow[]>;
+  };
 }
 
 /** The RAM actions whose permission each console action needs (Alibaba Cloud CAS API reference). */
 const NEEDS = {
   apply: 'CreateCertificateForPackageRequest',
   revoke: 'CancelCertificateForPackageRequest',
+  // Key management is not a CAS action; these carry the names of the Alibaba Cloud RAM API's
+  // AccessKey actions, so a policy like `Describe*,List*,Get*` leaves a key unable to manage keys.
+  createKey: 'CreateAccessKey',
+  updateKey: 'UpdateAccessKey',
+  deleteKey: 'DeleteAccessKey',
+  // Contacts and company profiles: named like the CAS API's ListContact, so `List*` reads them
+  // and a read-only key changes none.
+  createContact: 'CreateContact',
+  updateContact: 'UpdateContact',
+  deleteContact: 'DeleteContact',
+  createCompany: 'CreateCompany',
+  updateCompany: 'UpdateCompany',
+  deleteCompany: 'DeleteCompany',
+  // Not a CAS action either: a key that may only read cannot make certdesk call out.
+  testNotice: 'SendTestNotice',
 } as const;
 
 const PAGE_SIZE = 20;
@@ -80,11 +107,43 @@ function requirePermission(s: ConsoleSession, what: keyof typeof NEEDS): void {
     });
 }
 
+/**
+ * A session may hand out (create, or enable again) only powers it holds: a key whose every
+ * pattern is one of the session key's own patterns. A session without a policy (a key
+ * allowed everything, or a one-time link) holds them all.
+ */
+function requireCovered(s: ConsoleSession, policy: readonly string[] | null): void {
+  if (s.policy === null) return;
+  if (policy !== null && policy.every((p) => s.policy!.includes(p))) return;
+  throw new CertError(
+    'forbidden_by_policy',
+    'An AccessKey made or enabled here may allow only actions the AccessKey of this session allows.',
+  );
+}
+
+/** A form that is one button (POST, with the session's CSRF token). */
+function PostButton(props: { csrf: string | undefined; action: string; label: string }) {
+  return (
+    <form method="post" action={props.action} class="inline">
+      <Csrf token={props.csrf} />
+      <button type="submit">{props.label}</button>
+    </form>
+  );
+}
+
 /** A signed-in customer's session and account, or a redirect to the sign-in page. */
 function signedIn(req: FastifyRequest): { s: ConsoleSession; accountId: number } | undefined {
   const s = sessionOf(req);
   if (!s || s.accountId === null) return undefined;
   return { s, accountId: s.accountId };
+}
+
+/** What one signed-in request works with: its session, and the use cases acting for it (audited as its actor). */
+interface Who {
+  s: ConsoleSession;
+  accountId: number;
+  accounts: AccountService;
+  orders: OrderEngine;
 }
 
 /** A notice's link reaches one order only. */
@@ -318,11 +377,43 @@ function chainOf(engine: OrderEngine, cert: Certificate): X509Certificate[] {
   return fromPem(engine.chainPem(cert.issuerId ?? 0), 'CERTIFICATE').map((d) => new X509Certificate(d));
 }
 
+function StatusSection({ t, status }: { t: Translate; status: CertificateStatus }) {
+  const { ocsp } = status;
+  return (
+    <>
+      <h3>{t('order.ocsp')}</h3>
+      <p data-field="ocsp" data-ocsp={ocsp.status}>
+        {ocsp.status === 'good' ? t('order.ocspGood') : t('order.ocspRevoked', { at: formatTime(ocsp.revokedAt) })}
+        {' · '}
+        {ocsp.thisUpdate === null
+          ? t('order.ocspFresh')
+          : t('order.ocspTimes', { this: formatTime(ocsp.thisUpdate), next: formatTime(ocsp.nextUpdate) })}
+      </p>
+      <h3>{t('order.crl')}</h3>
+      {status.crls.length === 0 ? (
+        <p data-field="crl">{t('order.crlNotListed')}</p>
+      ) : (
+        <ul data-field="crl">
+          {status.crls.map((c) => (
+            <li data-partition={c.partition} data-listed={c.listed ? 'true' : 'false'}>
+              {c.partition < 0 ? t('order.crlFull') : t('order.crlPartition', { n: c.partition })}:{' '}
+              {c.listed
+                ? t('order.crlListed', { n: c.crlNumber, this: formatTime(c.thisUpdate) })
+                : t('order.crlPending', { n: c.crlNumber, next: formatTime(c.nextUpdate) })}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
 function CertificateSection(props: {
   ctx: PageContext;
   s: ConsoleSession;
   view: OrderStateView;
   chain: X509Certificate[];
+  status?: CertificateStatus;
 }) {
   const { ctx, view, s } = props;
   const { t } = ctx;
@@ -365,6 +456,7 @@ function CertificateSection(props: {
           })}
         </p>
       )}
+      {props.status && <StatusSection t={t} status={props.status} />}
       <h2>{t('order.downloads')}</h2>
       <ul>
         <li>
@@ -421,7 +513,13 @@ function CertificateSection(props: {
 }
 
 /** The part of the order page that changes as the order moves; htmx polls it until the order settles. */
-function OrderBody(props: { ctx: PageContext; s: ConsoleSession; view: OrderStateView; chain: X509Certificate[] }) {
+function OrderBody(props: {
+  ctx: PageContext;
+  s: ConsoleSession;
+  view: OrderStateView;
+  chain: X509Certificate[];
+  status?: CertificateStatus;
+}) {
   const { ctx, view } = props;
   const { t } = ctx;
   const { order } = view;
@@ -463,6 +561,7 @@ function OrderPage(props: {
   s: ConsoleSession;
   view: OrderStateView;
   chain: X509Certificate[];
+  status?: CertificateStatus;
   check?: LiveCheck;
 }) {
   const { ctx, view } = props;
@@ -522,38 +621,137 @@ function listQuery(p: ListParams, page = p.page): string {
 type OrderRow = { order: Order; certificate: Certificate | undefined };
 
 function OrdersTable({ t, rows, now }: { t: Translate; rows: OrderRow[]; now: number }) {
-  if (rows.length === 0) return <p>{t('orders.none')}</p>;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">{t('orders.id')}</th>
-          <th scope="col">{t('orders.domains')}</th>
-          <th scope="col">{t('orders.product')}</th>
-          <th scope="col">{t('orders.status')}</th>
-          <th scope="col">{t('orders.expires')}</th>
-          <th scope="col">{t('orders.created')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map(({ order, certificate }) => (
-          <tr data-order={order.id}>
-            <td>
-              <a href={`/console/orders/${order.id}`}>{order.id}</a>
-            </td>
-            <td>{order.names.join(', ')}</td>
-            <td>{order.productCode}</td>
-            <td>
-              <StatusText t={t} status={orderListStatus(order.state, certificate, now)} />
-            </td>
-            <td>{certificate?.state === 'issued' ? formatDate(certificate.notAfter) : ''}</td>
-            <td>{formatDate(order.createdAt)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <Table
+      rows={rows}
+      empty={t('orders.none')}
+      rowAttrs={({ order }) => ({ 'data-order': order.id })}
+      columns={[
+        { head: t('orders.id'), cell: ({ order }) => <a href={`/console/orders/${order.id}`}>{order.id}</a> },
+        { head: t('orders.domains'), cell: ({ order }) => order.names.join(', ') },
+        { head: t('orders.product'), cell: ({ order }) => order.productCode },
+        {
+          head: t('orders.status'),
+          cell: ({ order, certificate }) => (
+            <StatusText t={t} status={orderListStatus(order.state, certificate, now)} />
+          ),
+        },
+        {
+          head: t('orders.expires'),
+          cell: ({ certificate }) => (certificate?.state === 'issued' ? formatDate(certificate.notAfter) : ''),
+        },
+        { head: t('orders.created'), cell: ({ order }) => formatDate(order.createdAt) },
+      ]}
+    />
   );
 }
+
+// ---- contacts and companies ----
+
+/** One kind of account record the console lists, adds, edits and removes. */
+interface RecordKind<R extends { id: number }> {
+  path: 'contacts' | 'companies';
+  title: MessageKey;
+  none: MessageKey;
+  needs: { create: keyof typeof NEEDS; update: keyof typeof NEEDS; delete: keyof typeof NEEDS };
+  columns(t: Translate): Array<Column<R>>;
+  /** The form's fields, named like the operator API's (api/admin/routes.ts). */
+  fields: Array<{ name: string; label: MessageKey; type?: 'email' | 'tel' | 'textarea'; required?: boolean }>;
+  values(r: R): Form;
+  list(w: Who): Promise<R[]>;
+  add(w: Who, f: Form): Promise<unknown>;
+  update(w: Who, id: number, f: Form): Promise<unknown>;
+  remove(w: Who, id: number): Promise<void>;
+}
+
+/** The webhook URLs of a contact's form: one a line. */
+function webhookLines(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+}
+
+export function contactWebhooks(c: ContactRow): string[] {
+  try {
+    const v = JSON.parse(c.webhooks) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+const contactInput = (f: Form) => ({
+  name: f.Name ?? '',
+  email: f.Email ?? '',
+  mobile: f.Mobile ?? '',
+  webhooks: webhookLines(f.Webhooks),
+});
+
+const contactRecords: RecordKind<ContactRow> = {
+  path: 'contacts',
+  title: 'contacts.title',
+  none: 'contacts.none',
+  needs: { create: 'createContact', update: 'updateContact', delete: 'deleteContact' },
+  columns: (t) => [
+    { head: t('common.name'), field: 'name', cell: (c) => c.name },
+    { head: t('common.email'), field: 'email', cell: (c) => c.email },
+    { head: t('common.mobile'), field: 'mobile', cell: (c) => c.mobile },
+    { head: t('contacts.webhooks'), field: 'webhooks', mono: true, cell: (c) => contactWebhooks(c).join(' ') },
+  ],
+  fields: [
+    { name: 'Name', label: 'common.name', required: true },
+    { name: 'Email', label: 'common.email', type: 'email', required: true },
+    { name: 'Mobile', label: 'common.mobile', type: 'tel', required: true },
+    { name: 'Webhooks', label: 'contacts.webhooksHelp', type: 'textarea' },
+  ],
+  values: (c) => ({ Name: c.name, Email: c.email, Mobile: c.mobile, Webhooks: contactWebhooks(c).join('\n') }),
+  list: async (w) => (await w.accounts.listContacts(w.accountId, { page: 1, pageSize: 200 })).rows,
+  add: (w, f) => w.accounts.addContact(w.accountId, contactInput(f)),
+  update: (w, id, f) => w.accounts.updateContact(w.accountId, id, contactInput(f)),
+  remove: (w, id) => w.accounts.removeContact(w.accountId, id),
+};
+
+const companyInput = (f: Form) => ({
+  name: f.Name ?? '',
+  country: f.Country,
+  province: f.Province,
+  city: f.City,
+  address: f.Address,
+  phone: f.Phone,
+});
+
+const companyRecords: RecordKind<CompanyRow> = {
+  path: 'companies',
+  title: 'companies.title',
+  none: 'companies.none',
+  needs: { create: 'createCompany', update: 'updateCompany', delete: 'deleteCompany' },
+  columns: (t) => [
+    { head: t('common.name'), field: 'name', cell: (c) => c.name },
+    { head: t('common.country'), field: 'country', cell: (c) => c.country },
+    { head: t('common.city'), field: 'city', cell: (c) => c.city },
+  ],
+  fields: [
+    { name: 'Name', label: 'common.name', required: true },
+    { name: 'Country', label: 'common.country' },
+    { name: 'Province', label: 'common.province' },
+    { name: 'City', label: 'common.city' },
+    { name: 'Address', label: 'common.address' },
+    { name: 'Phone', label: 'apply.phone', type: 'tel' },
+  ],
+  values: (c) => ({
+    Name: c.name,
+    Country: c.country,
+    Province: c.province,
+    City: c.city,
+    Address: c.address,
+    Phone: c.phone,
+  }),
+  list: (w) => w.accounts.listCompanies(w.accountId),
+  add: (w, f) => w.accounts.addCompany(w.accountId, companyInput(f)),
+  update: (w, id, f) => w.accounts.updateCompany(w.accountId, id, companyInput(f)),
+  remove: (w, id) => w.accounts.removeCompany(w.accountId, id),
+};
 
 export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPluginAsyncTypebox {
   const { accounts, orders } = svc;
@@ -567,7 +765,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
     });
 
     /** The signed-in customer, or a redirect to the sign-in page (GET) / a refusal (POST). */
-    const who = (req: FastifyRequest, reply: FastifyReply, orderId?: number) => {
+    const who = (req: FastifyRequest, reply: FastifyReply, orderId?: number): Who | undefined => {
       const w = signedIn(req);
       if (!w) {
         if (req.method === 'GET') {
@@ -582,7 +780,8 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       }
       checkScope(w.s, orderId);
       if (req.method === 'POST') checkFormOrigin(req, w.s.csrf);
-      return w;
+      const actor = consoleActor(req, w.s);
+      return { ...w, accounts: accounts.actingAs(actor), orders: orders.actingAs(actor) };
     };
     const startSession = (req: FastifyRequest, reply: FastifyReply, token: string, to: string) => {
       setCookie(reply, req, SESSION_COOKIE, token);
@@ -660,16 +859,16 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       if (!w) return reply;
       const ctx = pageContext(req, reply, 'customer');
       const { t } = ctx;
-      const plans = await accounts.listPlans(w.accountId);
+      const plans = await w.accounts.listPlans(w.accountId);
       const codes = [...new Set(plans.map((p) => p.ProductCode))];
-      const states = await Promise.all(codes.map((c) => orders.describePackageState(w.accountId, c)));
-      const expiring = await orders.listUserOrders(w.accountId, {
+      const states = await Promise.all(codes.map((c) => w.orders.describePackageState(w.accountId, c)));
+      const expiring = await w.orders.listUserOrders(w.accountId, {
         orderType: 'CERT',
         status: 'WILLEXPIRED',
         page: 1,
         size: 50,
       });
-      const waiting = await orders.listUserOrders(w.accountId, {
+      const waiting = await w.orders.listUserOrders(w.accountId, {
         orderType: 'CPACK',
         status: 'CHECKING',
         page: 1,
@@ -688,26 +887,16 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
           {states.length === 0 ? (
             <p>{t('overview.noPlans')}</p>
           ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('overview.product')}</th>
-                  <th scope="col">{t('overview.total')}</th>
-                  <th scope="col">{t('overview.used')}</th>
-                  <th scope="col">{t('overview.issued')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {states.map((p) => (
-                  <tr data-product={p.productCode}>
-                    <td>{p.productCode}</td>
-                    <td data-field="total">{p.totalCount}</td>
-                    <td data-field="used">{p.usedCount}</td>
-                    <td data-field="issued">{p.issuedCount}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table
+              rows={states}
+              rowAttrs={(p) => ({ 'data-product': p.productCode })}
+              columns={[
+                { head: t('overview.product'), cell: (p) => p.productCode },
+                { head: t('overview.total'), field: 'total', cell: (p) => p.totalCount },
+                { head: t('overview.used'), field: 'used', cell: (p) => p.usedCount },
+                { head: t('overview.issued'), field: 'issued', cell: (p) => p.issuedCount },
+              ]}
+            />
           )}
           <h2>{t('overview.expiring')}</h2>
           {expiring.kind === 'certificates' && expiring.certificates.length > 0 ? (
@@ -771,7 +960,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
             <ApplyForm ctx={ctx} products={products} values={values} checked={checked} />,
           );
         }
-        const { orderId } = await orders.submitApplication(w.accountId, input);
+        const { orderId } = await w.orders.submitApplication(w.accountId, input);
         return reply.redirect(`/console/orders/${orderId}`, 303);
       } catch (e) {
         if (!isCertError(e) || e.kind === 'internal' || e.kind === 'unavailable') throw e;
@@ -792,7 +981,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       const ctx = pageContext(req, reply, 'customer');
       const { t } = ctx;
       const p = listParams(req.query as Record<string, unknown>);
-      const r = await orders.listUserOrders(w.accountId, {
+      const r = await w.orders.listUserOrders(w.accountId, {
         orderType: 'CPACK',
         ...(p.status ? { status: p.status } : {}),
         ...(p.keyword ? { keyword: p.keyword } : {}),
@@ -851,7 +1040,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       ]);
       const size = 500;
       for (let page = 1; page <= 200; page++) {
-        const r = await orders.listUserOrders(w.accountId, {
+        const r = await w.orders.listUserOrders(w.accountId, {
           orderType: 'CPACK',
           ...(p.status ? { status: p.status } : {}),
           ...(p.keyword ? { keyword: p.keyword } : {}),
@@ -884,9 +1073,11 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
     const loadOrder = async (req: FastifyRequest, reply: FastifyReply, orderId: number) => {
       const w = who(req, reply, orderId);
       if (!w) return undefined;
-      const view = await orders.describeOrder(w.accountId, orderId);
-      const chain = view.certificate?.state === 'issued' ? chainOf(orders, view.certificate) : [];
-      return { w, view, chain };
+      const view = await w.orders.describeOrder(w.accountId, orderId);
+      const issued = view.certificate?.state === 'issued' ? view.certificate : undefined;
+      const chain = issued ? chainOf(orders, issued) : [];
+      const status = issued ? await svc.certificateStatus(issued) : undefined;
+      return { w, view, chain, status };
     };
     app.get('/orders/:id', { schema: { params: OrderPath } }, async (req, reply) => {
       const o = await loadOrder(req, reply, req.params.id);
@@ -896,22 +1087,22 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
         reply,
         ctx,
         ctx.t('order.title', { id: req.params.id }),
-        <OrderPage ctx={ctx} s={o.w.s} view={o.view} chain={o.chain} />,
+        <OrderPage ctx={ctx} s={o.w.s} view={o.view} chain={o.chain} status={o.status} />,
       );
     });
     app.get('/orders/:id/body', { schema: { params: OrderPath } }, async (req, reply) => {
       const o = await loadOrder(req, reply, req.params.id);
       if (!o) return reply;
       const ctx = pageContext(req, reply, 'customer');
-      return sendFragment(reply, <OrderBody ctx={ctx} s={o.w.s} view={o.view} chain={o.chain} />);
+      return sendFragment(reply, <OrderBody ctx={ctx} s={o.w.s} view={o.view} chain={o.chain} status={o.status} />);
     });
     app.get('/orders/:id/check', { schema: { params: OrderPath } }, async (req, reply) => {
       const w = who(req, reply, req.params.id);
       if (!w) return reply;
-      const check = await orders.liveCheck(w.accountId, req.params.id);
+      const check = await w.orders.liveCheck(w.accountId, req.params.id);
       const ctx = pageContext(req, reply, 'customer');
       if (req.headers['hx-request'] === 'true') return sendFragment(reply, <LiveCheckView t={ctx.t} check={check} />);
-      const view = await orders.describeOrder(w.accountId, req.params.id);
+      const view = await w.orders.describeOrder(w.accountId, req.params.id);
       return sendPage(
         reply,
         ctx,
@@ -973,7 +1164,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
       if (!w) return reply;
       requirePermission(w.s, 'revoke');
       const reason = parseRevocationReason(formOf(req).Reason || 'unspecified');
-      await orders.revokeOrderCertificate(w.accountId, req.params.id, reason);
+      await w.orders.revokeOrderCertificate(w.accountId, req.params.id, reason);
       return reply.redirect(`/console/orders/${req.params.id}`, 303);
     });
 
@@ -1044,105 +1235,363 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
     );
 
     // ---- account records (read views through the account use cases) ----
-    app.get('/contacts', async (req, reply) => {
-      const w = who(req, reply);
-      if (!w) return reply;
+    // ---- contacts and companies: the account use cases, with the API's checks and errors ----
+    for (const kind of [contactRecords, companyRecords] as Array<RecordKind<{ id: number }>>) {
+      const base = `/console/${kind.path}`;
+      const listPage = async (
+        req: FastifyRequest,
+        reply: FastifyReply,
+        w: Who,
+        form?: { values: Form; editing?: number; err: CertError },
+      ) => {
+        const ctx = pageContext(req, reply, 'customer');
+        const { t } = ctx;
+        const rows = await kind.list(w);
+        const editing = form?.editing ?? Number((req.query as Record<string, unknown>).edit ?? 0);
+        const edited = rows.find((r) => r.id === editing);
+        const values = form?.values ?? (edited ? kind.values(edited) : {});
+        const mayEdit = can(w.s, kind.needs.update);
+        const mayDelete = can(w.s, kind.needs.delete);
+        const showForm = edited ? mayEdit : can(w.s, kind.needs.create);
+        return sendPage(
+          reply,
+          ctx,
+          t(kind.title),
+          <>
+            <ErrorBox err={form?.err} />
+            <Table
+              rows={rows}
+              empty={t(kind.none)}
+              rowAttrs={(r) => ({ 'data-record': r.id })}
+              columns={[
+                ...kind.columns(t),
+                ...(mayEdit || mayDelete
+                  ? [
+                      {
+                        head: t('common.actions'),
+                        cell: (r: { id: number }) => (
+                          <>
+                            {mayEdit && (
+                              <a href={`${base}?edit=${r.id}#record-form`} data-action="edit">
+                                {t('records.edit')}
+                              </a>
+                            )}{' '}
+                            {mayDelete && (
+                              <PostButton
+                                csrf={ctx.csrf}
+                                action={`${base}/${r.id}/delete`}
+                                label={t('records.delete')}
+                              />
+                            )}
+                          </>
+                        ),
+                      },
+                    ]
+                  : []),
+              ]}
+            />
+            {showForm && (
+              <form
+                id="record-form"
+                method="post"
+                action={edited ? `${base}/${edited.id}` : base}
+                class="stack"
+                aria-labelledby="record-form-h"
+              >
+                <Csrf token={ctx.csrf} />
+                <h2 id="record-form-h">{edited ? t('records.edit') : t('records.add')}</h2>
+                {kind.fields.map((f) => (
+                  <>
+                    <label for={`f-${f.name}`}>{t(f.label)}</label>
+                    {f.type === 'textarea' ? (
+                      <textarea id={`f-${f.name}`} name={f.name} rows={3}>
+                        {values[f.name] ?? ''}
+                      </textarea>
+                    ) : (
+                      <input
+                        id={`f-${f.name}`}
+                        type={(f.type ?? 'text') as 'text'}
+                        name={f.name}
+                        value={values[f.name] ?? ''}
+                        required={f.required}
+                      />
+                    )}
+                  </>
+                ))}
+                <button type="submit">{edited ? t('records.save') : t('records.add')}</button>
+              </form>
+            )}
+          </>,
+          form ? consoleStatus(form.err) : 200,
+        );
+      };
+      /** Runs a change; a refusal shows the form again with what was typed and the error. */
+      const change = async (
+        req: FastifyRequest,
+        reply: FastifyReply,
+        w: Who,
+        editing: number | undefined,
+        fn: () => Promise<unknown>,
+      ) => {
+        try {
+          await fn();
+        } catch (e) {
+          if (!isCertError(e) || e.kind === 'internal' || e.kind === 'unavailable' || e.kind === 'not_found') throw e;
+          return listPage(req, reply, w, { values: formOf(req), err: e, ...(editing ? { editing } : {}) });
+        }
+        return reply.redirect(base, 303);
+      };
+      app.get(`/${kind.path}`, async (req, reply) => {
+        const w = who(req, reply);
+        return w ? listPage(req, reply, w) : reply;
+      });
+      app.post(`/${kind.path}`, async (req, reply) => {
+        const w = who(req, reply)!;
+        requirePermission(w.s, kind.needs.create);
+        return change(req, reply, w, undefined, () => kind.add(w, formOf(req)));
+      });
+      app.post(`/${kind.path}/:id`, { schema: { params: OrderPath } }, async (req, reply) => {
+        const w = who(req, reply)!;
+        requirePermission(w.s, kind.needs.update);
+        return change(req, reply, w, req.params.id, () => kind.update(w, req.params.id, formOf(req)));
+      });
+      app.post(`/${kind.path}/:id/delete`, { schema: { params: OrderPath } }, async (req, reply) => {
+        const w = who(req, reply)!;
+        requirePermission(w.s, kind.needs.delete);
+        await kind.remove(w, req.params.id);
+        return reply.redirect(base, 303);
+      });
+    }
+
+    // ---- webhooks: the contacts' targets, a test notice through the outbox, the last deliveries ----
+    const webhooksPage = async (req: FastifyRequest, reply: FastifyReply, w: Who, queued?: number) => {
       const ctx = pageContext(req, reply, 'customer');
       const { t } = ctx;
-      const page = await accounts.listContacts(w.accountId, { page: 1, pageSize: 200 });
+      const targets = await svc.webhooks.targets(w.accountId);
+      const recent = await svc.webhooks.recent(w.accountId);
+      const mayTest = can(w.s, 'testNotice');
       return sendPage(
         reply,
         ctx,
-        t('contacts.title'),
-        page.rows.length === 0 ? (
-          <p>{t('contacts.none')}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('common.name')}</th>
-                <th scope="col">{t('common.email')}</th>
-                <th scope="col">{t('common.mobile')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.rows.map((c) => (
-                <tr>
-                  <td>{c.name}</td>
-                  <td>{c.email}</td>
-                  <td>{c.mobile}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ),
+        t('webhooks.title'),
+        <>
+          {queued !== undefined && (
+            <p class="notice" role="status">
+              {t('webhooks.queued', { id: queued })}
+            </p>
+          )}
+          {targets.length === 0 ? (
+            <p>
+              {t('webhooks.none')} <a href="/console/contacts">{t('nav.contacts')}</a>
+            </p>
+          ) : (
+            <Table
+              rows={targets}
+              rowAttrs={(u) => ({ 'data-target': u })}
+              columns={[
+                { head: t('webhooks.url'), mono: true, cell: (u) => u },
+                ...(mayTest
+                  ? [
+                      {
+                        head: t('common.actions'),
+                        cell: (u: string) => (
+                          <form method="post" action="/console/webhooks/test" class="inline">
+                            <Csrf token={ctx.csrf} />
+                            <input type="hidden" name="Url" value={u} />
+                            <button type="submit">{t('webhooks.test')}</button>
+                          </form>
+                        ),
+                      },
+                    ]
+                  : []),
+              ]}
+            />
+          )}
+          <h2>{t('webhooks.deliveries')}</h2>
+          <Table
+            rows={recent}
+            empty={t('webhooks.noDeliveries')}
+            rowAttrs={(n) => ({ 'data-notice': n.id })}
+            columns={[
+              { head: 'Id', cell: (n) => n.id },
+              { head: t('webhooks.event'), field: 'event', cell: (n) => n.event },
+              { head: t('webhooks.url'), mono: true, cell: (n) => n.target },
+              { head: t('orders.status'), field: 'status', cell: (n) => n.status },
+              { head: t('webhooks.attempts'), cell: (n) => n.attempts },
+              { head: t('order.lastError'), cell: (n) => n.last_error ?? '' },
+              { head: t('orders.created'), cell: (n) => formatTime(n.created_at) },
+              { head: t('webhooks.sentAt'), cell: (n) => formatTime(n.sent_at) },
+            ]}
+          />
+        </>,
       );
-    });
-    app.get('/companies', async (req, reply) => {
+    };
+    app.get('/webhooks', async (req, reply) => {
       const w = who(req, reply);
-      if (!w) return reply;
+      const q = (req.query as Record<string, unknown>).queued;
+      const queued = typeof q === 'string' && /^\d{1,15}$/.test(q) ? Number(q) : 0;
+      return w ? webhooksPage(req, reply, w, queued > 0 ? queued : undefined) : reply;
+    });
+    app.post('/webhooks/test', async (req, reply) => {
+      const w = who(req, reply)!;
+      requirePermission(w.s, 'testNotice');
+      const id = await svc.webhooks.queueTest(w.accountId, (formOf(req).Url ?? '').slice(0, 2048));
+      // Post/Redirect/Get: reloading the page does not queue another notice.
+      return reply.redirect(`/console/webhooks?queued=${id}`, 303);
+    });
+
+    // ---- AccessKeys of the account ----
+    const keysPage = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      w: Who,
+      msg: { err?: CertError; text?: string } = {},
+      status = 200,
+    ) => {
       const ctx = pageContext(req, reply, 'customer');
       const { t } = ctx;
-      const rows = await accounts.listCompanies(w.accountId);
-      return sendPage(
-        reply,
-        ctx,
-        t('companies.title'),
-        rows.length === 0 ? (
-          <p>{t('companies.none')}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('common.name')}</th>
-                <th scope="col">{t('common.country')}</th>
-                <th scope="col">{t('common.city')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((c) => (
-                <tr>
-                  <td>{c.name}</td>
-                  <td>{c.country}</td>
-                  <td>{c.city}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ),
-      );
-    });
-    app.get('/keys', async (req, reply) => {
-      const w = who(req, reply);
-      if (!w) return reply;
-      const ctx = pageContext(req, reply, 'customer');
-      const { t } = ctx;
-      const keys = await accounts.listAccessKeys(w.accountId);
+      const keys = await w.accounts.listAccessKeys(w.accountId);
+      const manage = can(w.s, 'updateKey') || can(w.s, 'deleteKey');
       return sendPage(
         reply,
         ctx,
         t('keys.title'),
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">AccessKeyId</th>
-              <th scope="col">{t('orders.status')}</th>
-              <th scope="col">{t('keys.policy')}</th>
-              <th scope="col">{t('orders.created')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr>
-                <td class="mono">{k.accessKeyId}</td>
-                <td>{k.enabled ? t('keys.enabled') : t('keys.disabled')}</td>
-                <td>{k.policy ? k.policy.join(', ') : t('keys.everything')}</td>
-                <td>{formatDate(k.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>,
+        <>
+          <ErrorBox err={msg.err} />
+          {msg.text && (
+            <p class="notice" role="status">
+              {msg.text}
+            </p>
+          )}
+          <Table
+            rows={keys}
+            rowAttrs={(k) => ({ 'data-key': k.accessKeyId })}
+            columns={[
+              { head: 'AccessKeyId', mono: true, cell: (k) => k.accessKeyId },
+              {
+                head: t('orders.status'),
+                field: 'status',
+                cell: (k) => (
+                  <>
+                    {k.enabled ? t('keys.enabled') : t('keys.disabled')}
+                    {k.accessKeyId === w.s.accessKeyId && ` ${t('keys.current')}`}
+                  </>
+                ),
+              },
+              { head: t('keys.policy'), cell: (k) => (k.policy ? k.policy.join(', ') : t('keys.everything')) },
+              { head: t('orders.created'), cell: (k) => formatDate(k.createdAt) },
+              ...(manage
+                ? [
+                    {
+                      head: t('common.actions'),
+                      cell: (k: AccessKeyInfo) => (
+                        <>
+                          {can(w.s, 'updateKey') && (
+                            <PostButton
+                              csrf={ctx.csrf}
+                              action={`/console/keys/${k.accessKeyId}/${k.enabled ? 'disable' : 'enable'}`}
+                              label={k.enabled ? t('keys.disable') : t('keys.enable')}
+                            />
+                          )}{' '}
+                          {can(w.s, 'deleteKey') && (
+                            <PostButton
+                              csrf={ctx.csrf}
+                              action={`/console/keys/${k.accessKeyId}/delete`}
+                              label={t('keys.delete')}
+                            />
+                          )}
+                        </>
+                      ),
+                    },
+                  ]
+                : []),
+            ]}
+          />
+          {can(w.s, 'createKey') && (
+            <form method="post" action="/console/keys" class="stack">
+              <Csrf token={ctx.csrf} />
+              <h2>{t('keys.create')}</h2>
+              <label for="Policy">{t('keys.createPolicy')}</label>
+              <input id="Policy" type="text" name="Policy" maxLength={2048} />
+              <button type="submit">{t('keys.create')}</button>
+            </form>
+          )}
+        </>,
+        status,
+      );
+    };
+    /** A key of the session's account (another account's key is not found, whatever its id). */
+    const ownKey = async (w: Who, accessKeyId: string): Promise<AccessKeyInfo> => {
+      const key = (await w.accounts.listAccessKeys(w.accountId)).find((k) => k.accessKeyId === accessKeyId);
+      if (!key) throw new CertError('not_found', 'No such AccessKey.');
+      return key;
+    };
+    app.get('/keys', async (req, reply) => {
+      const w = who(req, reply);
+      return w ? keysPage(req, reply, w) : reply;
+    });
+    app.post('/keys', async (req, reply) => {
+      const w = who(req, reply)!;
+      requirePermission(w.s, 'createKey');
+      const ctx = pageContext(req, reply, 'customer');
+      const { t } = ctx;
+      const policyText = (formOf(req).Policy ?? '').trim();
+      let made;
+      try {
+        const policy = policyText === '' ? null : parseActionPolicy(policyText);
+        requireCovered(w.s, policy);
+        made = await w.accounts.createAccessKey(w.accountId, policy === null ? undefined : policyText);
+      } catch (e) {
+        if (!isCertError(e) || e.kind === 'internal' || e.kind === 'unavailable') throw e;
+        return keysPage(req, reply, w, { err: e }, consoleStatus(e));
+      }
+      // The secret leaves certdesk on this page only (no-store, like every console page); it is
+      // neither logged nor audited (accounts/access-keys.ts records the id).
+      return sendPage(
+        reply,
+        ctx,
+        t('keys.created'),
+        <>
+          <p class="notice" role="status">
+            {t('keys.secretOnce')}
+          </p>
+          <dl class="facts">
+            <dt>AccessKeyId</dt>
+            <dd class="mono" data-field="new-key-id">
+              {made.AccessKeyId}
+            </dd>
+            <dt>AccessKeySecret</dt>
+            <dd class="mono" data-field="new-key-secret">
+              {made.AccessKeySecret}
+            </dd>
+          </dl>
+          <p>
+            <a href="/console/keys">{t('keys.back')}</a>
+          </p>
+        </>,
       );
     });
+    for (const [verb, what] of [
+      ['enable', 'updateKey'],
+      ['disable', 'updateKey'],
+      ['delete', 'deleteKey'],
+    ] as const) {
+      app.post(
+        `/keys/:key/${verb}`,
+        { schema: { params: Type.Object({ key: Type.String({ pattern: '^[A-Za-z0-9]{1,64}$' }) }) } },
+        async (req, reply) => {
+          const w = who(req, reply)!;
+          requirePermission(w.s, what);
+          const key = await ownKey(w, req.params.key);
+          // Turning a key back on gives its powers again: only to a session that holds them itself.
+          if (verb === 'enable') requireCovered(w.s, key.policy);
+          if (verb === 'delete') await w.accounts.deleteAccessKey(key.accessKeyId);
+          else await w.accounts.setAccessKeyEnabled(key.accessKeyId, verb === 'enable');
+          // Disabling or deleting the session's own key ends the session (accounts/console-sessions.ts).
+          if (verb !== 'enable' && key.accessKeyId === w.s.accessKeyId) return reply.redirect('/console/sign-in', 303);
+          return reply.redirect('/console/keys', 303);
+        },
+      );
+    }
   };
 }

@@ -45,6 +45,9 @@ function CustomerNav({ t, readOnly }: { t: Translate; readOnly: boolean }) {
         <a href="/console/companies">{t('nav.companies')}</a>
       </li>
       <li>
+        <a href="/console/webhooks">{t('nav.webhooks')}</a>
+      </li>
+      <li>
         <a href="/console/keys">{t('nav.keys')}</a>
       </li>
     </ul>

@@ -13,9 +13,12 @@ import { PRODUCTS, findProduct } from '../../policy/products.js';
 import type { AccountService } from '../../accounts/service.js';
 import type { OrderEngine } from '../../orders/engine.js';
 import type { OperatorConsoleReadView } from '../../store/views.js';
+import type { EabService } from '../../orders/acme/eab.js';
+import { JOB_OCSP_REFRESH } from '../../status/ocsp-responses.js';
+import { Table } from './table.js';
 import { checkFormOrigin, formOf, preSessionToken, SESSION_COOKIE, setCookie, type SignInLimiter } from './http.js';
 import { Csrf, formatDate, formatTime, sendPage, type PageContext } from './layout.js';
-import { installShell, pageContext, sessionOf, type ConsoleAssets } from './shell.js';
+import { consoleActor, installShell, pageContext, sessionOf, type ConsoleAssets } from './shell.js';
 import { CAS_ERROR_CODES } from '../cas/error-codes.js';
 
 export interface OperatorConsoleServices {
@@ -27,6 +30,8 @@ export interface OperatorConsoleServices {
   logger: Logger;
   limiter: SignInLimiter;
   assets: ConsoleAssets;
+  /** ACME external account binding credentials (orders/acme/eab.ts). */
+  eab: EabService;
   /** The customer console's sign-in link for a link token. */
   linkUrl(token: string): string;
 }
@@ -38,6 +43,17 @@ function tokenMatches(expected: string, given: string): boolean {
   const a = createHash('sha256').update(expected).digest();
   const b = createHash('sha256').update(given).digest();
   return timingSafeEqual(a, b);
+}
+
+/** The use cases one operator request calls, acting as that operator. */
+interface Acting {
+  accounts: AccountService;
+  orders: OrderEngine;
+}
+
+/** A plain value of an audit entry's detail, as text. */
+function detailText(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : '';
 }
 
 function Message({ text, err }: { text?: string; err?: CertError }) {
@@ -64,18 +80,22 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
       kind: 'operator',
       resolveSession: (token) => accounts.resolveConsoleSession(token),
     });
-    const who = (req: FastifyRequest, reply: FastifyReply): boolean => {
+    /** The signed-in operator's use cases (audited as the operator), or a redirect (GET) / a refusal (POST). */
+    const who = (req: FastifyRequest, reply: FastifyReply): Acting | undefined => {
       const s = sessionOf(req);
       if (!s) {
         if (req.method === 'GET') {
           void reply.redirect('/console/sign-in', 303);
-          return false;
+          return undefined;
         }
         throw new CertError('unauthorized', 'Sign in to the operator console first.');
       }
       if (req.method === 'POST') checkFormOrigin(req, s.csrf);
-      return true;
+      const actor = consoleActor(req, s);
+      return { accounts: accounts.actingAs(actor), orders: orders.actingAs(actor) };
     };
+    /** A POST's acting use cases: `who` throws rather than redirects for a POST. */
+    const acting = (req: FastifyRequest, reply: FastifyReply): Acting => who(req, reply)!;
 
     app.get('/sign-in', async (req, reply) => {
       const ctx = pageContext(req, reply, 'operator');
@@ -172,14 +192,13 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
     };
     app.get('/', async (req, reply) => (who(req, reply) ? reviewPage(req, reply, {}) : reply));
     app.post('/orders/:id/approve', { schema: { params: IdPath } }, async (req, reply) => {
-      who(req, reply);
-      await orders.approveOrder(req.params.id);
+      await acting(req, reply).orders.approveOrder(req.params.id);
       return reviewPage(req, reply, { text: pageContext(req, reply, 'operator').t('op.done') });
     });
     app.post('/orders/:id/reject', { schema: { params: IdPath } }, async (req, reply) => {
-      who(req, reply);
+      const op = acting(req, reply);
       try {
-        await orders.rejectOrder(req.params.id, formOf(req).Reason ?? '');
+        await op.orders.rejectOrder(req.params.id, formOf(req).Reason ?? '');
         return await reviewPage(req, reply, { text: pageContext(req, reply, 'operator').t('op.done') });
       } catch (e) {
         if (!isCertError(e) || e.kind === 'internal') throw e;
@@ -217,7 +236,9 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
             <tbody>
               {list.map((a, i) => (
                 <tr data-account={a.AccountId}>
-                  <td>{a.AccountId}</td>
+                  <td>
+                    <a href={`/console/accounts/${a.AccountId}`}>{a.AccountId}</a>
+                  </td>
                   <td>{a.Name}</td>
                   <td>
                     <ul>
@@ -257,11 +278,11 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
     };
     app.get('/accounts', async (req, reply) => (who(req, reply) ? accountsPage(req, reply, {}) : reply));
     app.post('/accounts/:id/plans', { schema: { params: IdPath } }, async (req, reply) => {
-      who(req, reply);
+      const op = acting(req, reply);
       const f = formOf(req);
       try {
         const count = /^\d{1,7}$/.test(f.Count ?? '') ? Number(f.Count) : NaN;
-        await accounts.grantPlan({
+        await op.accounts.grantPlan({
           accountId: req.params.id,
           productCode: f.ProductCode ?? '',
           count,
@@ -274,10 +295,186 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
       }
     });
     app.post('/accounts/:id/link', { schema: { params: IdPath } }, async (req, reply) => {
-      who(req, reply);
-      const link = await accounts.createConsoleLink(req.params.id);
+      const link = await acting(req, reply).accounts.createConsoleLink(req.params.id);
       const t = pageContext(req, reply, 'operator').t;
       return accountsPage(req, reply, { text: t('op.accounts.linkMade', { url: svc.linkUrl(link.token) }) });
+    });
+
+    // ---- one account: plans granted (with who granted them), keys, contacts, EAB credentials ----
+    const accountPage = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      accountId: number,
+      msg: { text?: string; err?: CertError; secret?: { keyId: string; hmac: string } },
+      status = 200,
+    ) => {
+      const ctx = pageContext(req, reply, 'operator');
+      const { t } = ctx;
+      await accounts.requireAccount(accountId);
+      const [keys, contacts, companies, grants, eab] = await Promise.all([
+        accounts.listAccessKeys(accountId),
+        accounts.listContacts(accountId, { page: 1, pageSize: 200 }),
+        accounts.listCompanies(accountId),
+        svc.store.repos.audit.list({ accountId, kind: 'plan.granted', limit: 200 }),
+        svc.eab.listEabKeys(accountId),
+      ]);
+      const base = `/console/accounts/${accountId}`;
+      const button = (action: string, label: string) => (
+        <form method="post" action={action} class="inline">
+          <Csrf token={ctx.csrf} />
+          <button type="submit">{label}</button>
+        </form>
+      );
+      return sendPage(
+        reply,
+        ctx,
+        t('op.account.title', { id: accountId }),
+        <>
+          <Message {...msg} />
+          {msg.secret && (
+            <dl class="facts">
+              <dt>KeyId</dt>
+              <dd class="mono" data-field="eab-key-id">
+                {msg.secret.keyId}
+              </dd>
+              <dt>HmacKey</dt>
+              <dd class="mono" data-field="eab-hmac">
+                {msg.secret.hmac}
+              </dd>
+            </dl>
+          )}
+          <h2>{t('op.account.grants')}</h2>
+          <Table
+            rows={grants}
+            empty={t('overview.noPlans')}
+            columns={[
+              { head: t('orders.created'), cell: (e) => formatTime(e.at) },
+              { head: t('apply.product'), cell: (e) => detailText(e.detail.productCode) },
+              { head: t('op.accounts.count'), field: 'count', cell: (e) => detailText(e.detail.count) },
+              {
+                head: t('op.account.grantedBy'),
+                field: 'actor',
+                cell: (e) => [e.actor.kind, e.actor.id].filter(Boolean).join(':'),
+              },
+            ]}
+          />
+          <h2>{t('nav.keys')}</h2>
+          <Table
+            rows={keys}
+            rowAttrs={(k) => ({ 'data-key': k.accessKeyId })}
+            columns={[
+              { head: 'AccessKeyId', mono: true, cell: (k) => k.accessKeyId },
+              {
+                head: t('orders.status'),
+                field: 'status',
+                cell: (k) => (k.enabled ? t('keys.enabled') : t('keys.disabled')),
+              },
+              { head: t('keys.policy'), cell: (k) => (k.policy ? k.policy.join(', ') : t('keys.everything')) },
+              {
+                head: t('common.actions'),
+                cell: (k) =>
+                  button(
+                    `${base}/keys/${k.accessKeyId}/${k.enabled ? 'disable' : 'enable'}`,
+                    k.enabled ? t('keys.disable') : t('keys.enable'),
+                  ),
+              },
+            ]}
+          />
+          <h2>{t('nav.contacts')}</h2>
+          <Table
+            rows={contacts.rows}
+            empty={t('contacts.none')}
+            columns={[
+              { head: t('common.name'), cell: (c) => c.name },
+              { head: t('common.email'), cell: (c) => c.email },
+              { head: t('common.mobile'), cell: (c) => c.mobile },
+            ]}
+          />
+          <h2>{t('nav.companies')}</h2>
+          <Table
+            rows={companies}
+            empty={t('companies.none')}
+            columns={[
+              { head: t('common.name'), cell: (c) => c.name },
+              { head: t('common.country'), cell: (c) => c.country },
+              { head: t('common.city'), cell: (c) => c.city },
+            ]}
+          />
+          <h2>{t('op.eab.title')}</h2>
+          <Table
+            rows={eab}
+            empty={t('op.eab.none')}
+            rowAttrs={(k) => ({ 'data-eab': k.KeyId })}
+            columns={[
+              { head: 'KeyId', mono: true, cell: (k) => k.KeyId },
+              { head: t('apply.product'), cell: (k) => k.ProductCode },
+              { head: t('op.eab.used'), cell: (k) => `${k.UsedAccounts} / ${k.MaxAccounts}` },
+              {
+                head: t('orders.status'),
+                field: 'status',
+                cell: (k) => (k.Revoked ? t('op.eab.revoked') : t('keys.enabled')),
+              },
+              {
+                head: t('common.actions'),
+                cell: (k) => !k.Revoked && button(`${base}/eab/${k.KeyId}/revoke`, t('op.eab.revoke')),
+              },
+            ]}
+          />
+          <form method="post" action={`${base}/eab`} class="stack">
+            <Csrf token={ctx.csrf} />
+            <h3>{t('op.eab.create')}</h3>
+            <label for="eab-product">{t('apply.product')}</label>
+            <select id="eab-product" name="ProductCode">
+              {PRODUCTS.filter((p) => !p.requiresReview).map((p) => (
+                <option value={p.code}>{p.code}</option>
+              ))}
+            </select>
+            <label for="eab-max">{t('op.eab.maxAccounts')}</label>
+            <input id="eab-max" type="text" name="MaxAccounts" value="1" />
+            <button type="submit">{t('op.eab.create')}</button>
+          </form>
+        </>,
+        status,
+      );
+    };
+    app.get('/accounts/:id', { schema: { params: IdPath } }, async (req, reply) =>
+      who(req, reply) ? accountPage(req, reply, req.params.id, {}) : reply,
+    );
+    const KeyPath = Type.Object({ id: Id, key: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
+    for (const verb of ['enable', 'disable'] as const)
+      app.post(`/accounts/:id/keys/:key/${verb}`, { schema: { params: KeyPath } }, async (req, reply) => {
+        const op = acting(req, reply);
+        const key = (await op.accounts.listAccessKeys(req.params.id)).find((k) => k.accessKeyId === req.params.key);
+        if (!key) throw new CertError('not_found', 'No such AccessKey.');
+        await op.accounts.setAccessKeyEnabled(key.accessKeyId, verb === 'enable');
+        return reply.redirect(`/console/accounts/${req.params.id}`, 303);
+      });
+    app.post('/accounts/:id/eab', { schema: { params: IdPath } }, async (req, reply) => {
+      acting(req, reply);
+      const f = formOf(req);
+      try {
+        const made = await svc.eab.createEabKey({
+          accountId: req.params.id,
+          productCode: f.ProductCode ?? '',
+          maxAccounts: /^\d{1,7}$/.test(f.MaxAccounts ?? '') ? Number(f.MaxAccounts) : NaN,
+        });
+        // The MAC key leaves certdesk on this page only (no-store), never logged.
+        const t = pageContext(req, reply, 'operator').t;
+        return await accountPage(req, reply, req.params.id, {
+          text: t('op.eab.once'),
+          secret: { keyId: made.KeyId, hmac: made.HmacKey },
+        });
+      } catch (e) {
+        if (!isCertError(e) || e.kind === 'internal' || e.kind === 'not_found') throw e;
+        return accountPage(req, reply, req.params.id, { err: e }, 400);
+      }
+    });
+    app.post('/accounts/:id/eab/:key/revoke', { schema: { params: KeyPath } }, async (req, reply) => {
+      acting(req, reply);
+      if (!(await svc.eab.listEabKeys(req.params.id)).some((k) => k.KeyId === req.params.key))
+        throw new CertError('not_found', 'No such EAB key.');
+      await svc.eab.revokeEabKey(req.params.key);
+      return reply.redirect(`/console/accounts/${req.params.id}`, 303);
     });
 
     // ---- revocation by serial ----
@@ -313,10 +510,10 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
     };
     app.get('/revoke', async (req, reply) => (who(req, reply) ? revokePage(req, reply, {}) : reply));
     app.post('/revoke', async (req, reply) => {
-      who(req, reply);
+      const op = acting(req, reply);
       const f = formOf(req);
       try {
-        await orders.revokeBySerial(f.Serial ?? '', parseRevocationReason(f.Reason || 'unspecified'));
+        await op.orders.revokeBySerial(f.Serial ?? '', parseRevocationReason(f.Reason || 'unspecified'));
         const t = pageContext(req, reply, 'operator').t;
         return revokePage(req, reply, { text: t('op.revoke.done', { serial: (f.Serial ?? '').slice(0, 64) }) });
       } catch (e) {
@@ -335,42 +532,46 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
         issuers.map(async (i) => ({
           i,
           x: new X509Certificate(Buffer.from(i.cert_der, 'base64')),
-          crl: i.role === 'issuing' ? await svc.store.repos.crls.header(i.id, 0) : undefined,
+          crl: i.role === 'issuing' ? await svc.store.repos.crls.header(i.id, -1) : undefined,
+          ocsp: i.role === 'issuing' ? await svc.store.repos.ocspResponses.freshness(i.id) : undefined,
+          refresh: i.role === 'issuing' ? await svc.store.repos.jobs.find(JOB_OCSP_REFRESH, i.id) : undefined,
         })),
       );
       return sendPage(
         reply,
         ctx,
         t('op.ca.title'),
-        <table>
-          <caption>{t('op.ca.issuers')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('common.name')}</th>
-              <th scope="col">Role</th>
-              <th scope="col">Algorithm</th>
-              <th scope="col">{t('order.validity')}</th>
-              <th scope="col">CRL</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map(({ i, x, crl }) => (
-              <tr>
-                <td>{i.name}</td>
-                <td>{i.role}</td>
-                <td>{i.algorithm}</td>
-                <td>
-                  {x.validFrom} – {x.validTo}
-                </td>
-                <td>
-                  {crl
-                    ? `#${crl.crl_number}: ${formatTime(Number(crl.this_update))} → ${formatTime(Number(crl.next_update))}`
-                    : ''}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>,
+        <Table
+          caption={t('op.ca.issuers')}
+          rows={rows}
+          rowAttrs={({ i }) => ({ 'data-issuer': i.id })}
+          columns={[
+            { head: t('common.name'), cell: ({ i }) => i.name },
+            { head: 'Role', cell: ({ i }) => i.role },
+            { head: 'Algorithm', cell: ({ i }) => i.algorithm },
+            { head: t('order.validity'), cell: ({ x }) => `${x.validFrom} – ${x.validTo}` },
+            {
+              head: 'CRL',
+              cell: ({ crl }) =>
+                crl
+                  ? `#${crl.crl_number}: ${formatTime(Number(crl.this_update))} → ${formatTime(Number(crl.next_update))}`
+                  : '',
+            },
+            {
+              head: t('op.ca.ocsp'),
+              field: 'ocsp',
+              cell: ({ ocsp, refresh }) =>
+                ocsp && (
+                  <>
+                    {t('op.ca.ocspCount', { n: ocsp.count })}
+                    {ocsp.oldestThisUpdate !== null &&
+                      ` · ${t('op.ca.ocspOldest', { at: formatTime(ocsp.oldestThisUpdate) })}`}
+                    {refresh && ` · ${t('op.ca.ocspNext', { at: formatTime(Number(refresh.run_at)) })}`}
+                  </>
+                ),
+            },
+          ]}
+        />,
       );
     });
     app.get('/jobs', async (req, reply) => {
@@ -383,43 +584,23 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
         ctx,
         t('op.jobs.title'),
         <>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('op.jobs.kind')}</th>
-                <th scope="col">due</th>
-                <th scope="col">leased</th>
-                <th scope="col">scheduled</th>
-              </tr>
-            </thead>
-            <tbody>
-              {stats.jobs.map((j) => (
-                <tr>
-                  <td>{j.kind}</td>
-                  <td>{j.due}</td>
-                  <td>{j.leased}</td>
-                  <td>{j.scheduled}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table
+            rows={stats.jobs}
+            columns={[
+              { head: t('op.jobs.kind'), cell: (j) => j.kind },
+              { head: 'due', cell: (j) => j.due },
+              { head: 'leased', cell: (j) => j.leased },
+              { head: 'scheduled', cell: (j) => j.scheduled },
+            ]}
+          />
           <h2>{t('orders.status')}</h2>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('op.jobs.state')}</th>
-                <th scope="col">{t('op.jobs.count')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {[...stats.orders].map(([state, n]) => (
-                <tr>
-                  <td>{state}</td>
-                  <td>{n}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table
+            rows={[...stats.orders]}
+            columns={[
+              { head: t('op.jobs.state'), cell: ([state]) => state },
+              { head: t('op.jobs.count'), cell: ([, n]) => n },
+            ]}
+          />
         </>,
       );
     });

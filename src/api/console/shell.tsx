@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CertError } from '../../domain/errors.js';
 import type { Logger } from '../../domain/ports.js';
+import type { Actor } from '../../domain/audit.js';
 import type { ConsoleSession } from '../../accounts/console-sessions.js';
 import { CAS_ERROR_CODES } from '../cas/error-codes.js';
 import { policyAllows } from '../../policy/action-policy.js';
@@ -33,6 +34,18 @@ const sessions = new WeakMap<FastifyRequest, ConsoleSession>();
 /** The request's session, when signed in to this console's kind. */
 export function sessionOf(req: FastifyRequest): ConsoleSession | undefined {
   return sessions.get(req);
+}
+
+/**
+ * Who a console request acts as, for the audit trail (domain/audit.ts): the operator (come in
+ * through the console), the AccessKey a customer signed in with, or the account itself when a
+ * one-time link opened the session. The front end binds the use cases to it per request
+ * (`actingAs`), as the CAS gateway and the operator API do.
+ */
+export function consoleActor(req: FastifyRequest, s: ConsoleSession): Actor {
+  if (s.kind === 'operator') return { kind: 'operator', id: 'console', remoteAddress: req.ip };
+  if (s.accessKeyId !== null) return { kind: 'access_key', id: s.accessKeyId, remoteAddress: req.ip };
+  return { kind: 'account', id: String(s.accountId), remoteAddress: req.ip };
 }
 
 /** The page context of a request (language from ?lang=, the cookie or Accept-Language). */

@@ -28,6 +28,20 @@ export function companyRepo(db: Db) {
         .limit(1)
         .executeTakeFirst();
     },
+    /** Changes a company of the account; undefined when it has no such company. */
+    async update(
+      accountId: number,
+      id: number,
+      f: Omit<NewCompany, 'id' | 'account_id' | 'created_at'>,
+    ): Promise<CompanyRow | undefined> {
+      return db
+        .updateTable('companies')
+        .set(f)
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+    },
     async remove(accountId: number, id: number): Promise<boolean> {
       const r = await db
         .deleteFrom('companies')

@@ -37,6 +37,20 @@ export function contactRepo(db: Db) {
         .limit(1)
         .executeTakeFirst();
     },
+    /** Changes a contact of the account; undefined when it has no such contact. */
+    async update(
+      accountId: number,
+      id: number,
+      f: Pick<NewContact, 'name' | 'email' | 'mobile' | 'webhooks'>,
+    ): Promise<ContactRow | undefined> {
+      return db
+        .updateTable('contacts')
+        .set(f)
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+    },
     async remove(accountId: number, id: number): Promise<boolean> {
       const r = await db
         .deleteFrom('contacts')

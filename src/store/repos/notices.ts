@@ -65,6 +65,17 @@ export function noticeRepo(db: Db, kind: StoreKind) {
         .orderBy('id')
         .execute();
     },
+    /** The account's latest notices on one channel, newest first. */
+    async recent(accountId: number, channel: string, limit: number): Promise<NoticeRow[]> {
+      return db
+        .selectFrom('notices')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('channel', '=', channel)
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+    },
     /** Takes the lease of a pending notice whose lease is free or expired; undefined when another holds it or it is settled. */
     async claim(id: number, owner: string, now: number, leaseMs: number): Promise<NoticeRow | undefined> {
       return db

@@ -70,6 +70,15 @@ export function ocspResponseRepo(db: Db, kind: StoreKind) {
         .where('c.serial', 'in', [...serials])
         .execute()) as OcspCertificateState[];
     },
+    /** How fresh the issuer's stored responses are: how many, and the oldest thisUpdate. */
+    async freshness(issuerId: number): Promise<{ count: number; oldestThisUpdate: number | null }> {
+      const r = await db
+        .selectFrom('ocsp_responses')
+        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('this_update').as('oldest')])
+        .where('issuer_id', '=', issuerId)
+        .executeTakeFirstOrThrow();
+      return { count: Number(r.n), oldestThisUpdate: r.oldest === null ? null : Number(r.oldest) };
+    },
     async findByCertificateId(certificateId: number): Promise<OcspCertificateState | undefined> {
       return (await withResponse().where('c.id', '=', certificateId).executeTakeFirst()) as
         OcspCertificateState | undefined;
