@@ -96,13 +96,11 @@ export function parseAriCertId(certId: string): { keyIdentifier: Buffer; serialH
   const serial = Buffer.from(m[2]!, 'base64url');
   // RFC 5280 §4.1.2.2: at most 20 octets (21 with the sign octet).
   if (keyIdentifier.length === 0 || serial.length === 0 || serial.length > 21) return undefined;
-  return {
-    keyIdentifier,
-    serialHex: serial
-      .toString('hex')
-      .toUpperCase()
-      .replace(/^0+(?=.)/, ''),
-  };
+  // The content octets of a DER INTEGER: a leading zero octet is only the sign of a serial whose
+  // first octet has the high bit set (X.690 §8.3.2). Serials are stored as the hex of their
+  // octets ("0A..." keeps its zero nibble), so only that sign octet goes, never a zero nibble.
+  const octets = serial.length > 1 && serial[0] === 0 ? serial.subarray(1) : serial;
+  return { keyIdentifier, serialHex: octets.toString('hex').toUpperCase() };
 }
 
 /** RFC 8555 §8.1: keyAuthorization = token || '.' || base64url(Thumbprint(accountKey)). */
