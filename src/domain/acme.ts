@@ -86,8 +86,8 @@ export interface AcmeChallenge {
 
 /**
  * RFC 9773 §4.1 certID: base64url(AKI keyIdentifier) "." base64url(serial DER INTEGER content
- * octets), unpadded. Returns the serial as certdesk stores it (hex, upper case, no leading
- * zeros), or undefined when the text is not of that form.
+ * octets), unpadded. Returns the serial as certdesk stores it (the hex of its octets, upper
+ * case), or undefined when the text is not of that form.
  */
 export function parseAriCertId(certId: string): { keyIdentifier: Buffer; serialHex: string } | undefined {
   const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(certId);
