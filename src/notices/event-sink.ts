@@ -56,17 +56,33 @@ export function noticeEventSink(): EventSink {
 }
 
 function noticeRow(accountId: number, p: PlannedNotice, r: Recipient, now: number): NewNotice {
+  return pendingNotice(
+    {
+      account_id: accountId,
+      order_id: p.orderId,
+      certificate_id: p.certificateId,
+      event: p.event,
+      channel: r.channel,
+      target: r.target,
+      dedupe_key: sha256Hex(`${p.occurrence}\n${r.channel}\n${r.key}`),
+      payload: JSON.stringify(p.facts),
+      due_at: p.dueAt,
+    },
+    now,
+  );
+}
+
+/** What a notice says and where it goes, as a row of the outbox not yet tried. */
+export function pendingNotice(
+  n: Pick<
+    NewNotice,
+    'account_id' | 'order_id' | 'certificate_id' | 'event' | 'channel' | 'target' | 'dedupe_key' | 'payload' | 'due_at'
+  >,
+  now: number,
+): NewNotice {
   return {
-    account_id: accountId,
-    order_id: p.orderId,
-    certificate_id: p.certificateId,
-    event: p.event,
-    channel: r.channel,
-    target: r.target,
-    dedupe_key: sha256Hex(`${p.occurrence}\n${r.channel}\n${r.key}`),
-    payload: JSON.stringify(p.facts),
+    ...n,
     status: 'pending',
-    due_at: p.dueAt,
     attempts: 0,
     last_error: null,
     lease_owner: null,

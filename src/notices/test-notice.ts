@@ -6,6 +6,7 @@ import { CertError } from '../domain/errors.js';
 import type { Clock, RandomSource } from '../domain/ports.js';
 import type { NoticeRow } from '../store/schema.js';
 import type { StoreView } from '../store/views.js';
+import { pendingNotice } from './event-sink.js';
 import { JOB_NOTICE } from './settings.js';
 
 export interface TestNoticeDeps {
@@ -34,27 +35,25 @@ export async function queueTestNotice(deps: TestNoticeDeps, accountId: number, u
     throw new CertError('not_found', 'No contact of this account has that webhook.');
   const now = deps.clock.now();
   return deps.store.writeTransaction(async (repos) => {
-    const id = await repos.notices.insertIfNew({
-      account_id: accountId,
-      order_id: null,
-      certificate_id: null,
-      event: 'test',
-      channel: 'webhook',
-      target: url,
-      // Every request is a new occurrence: never a duplicate of an earlier test.
-      dedupe_key: createHash('sha256')
-        .update(`test\n${deps.random.bytes(16).toString('hex')}`)
-        .digest('hex'),
-      payload: JSON.stringify({ domains: [] }),
-      status: 'pending',
-      due_at: now,
-      attempts: 0,
-      last_error: null,
-      lease_owner: null,
-      lease_until: null,
-      sent_at: null,
-      created_at: now,
-    });
+    const id = await repos.notices.insertIfNew(
+      pendingNotice(
+        {
+          account_id: accountId,
+          order_id: null,
+          certificate_id: null,
+          event: 'test',
+          channel: 'webhook',
+          target: url,
+          // Every request is a new occurrence: never a duplicate of an earlier test.
+          dedupe_key: createHash('sha256')
+            .update(`test\n${deps.random.bytes(16).toString('hex')}`)
+            .digest('hex'),
+          payload: JSON.stringify({ domains: [] }),
+          due_at: now,
+        },
+        now,
+      ),
+    );
     if (id === undefined) throw new CertError('internal', 'The test notice was not queued.');
     await repos.jobs.enqueue(JOB_NOTICE, id, now, now);
     return id;
