@@ -179,7 +179,10 @@ export function subjectAltName(
   return extension(
     OID.subjectAltName,
     critical,
-    sequence(...dnsNames.map((n) => dnsNameEntry(n)), ...ipAddresses.map((ip) => contextPrimitive(7, ipAddressBytes(ip)))),
+    sequence(
+      ...dnsNames.map((n) => dnsNameEntry(n)),
+      ...ipAddresses.map((ip) => contextPrimitive(7, ipAddressBytes(ip))),
+    ),
   );
 }
 

@@ -54,8 +54,7 @@ export async function finalizeAcmeOrder(
   // §11.1: the certificate key must not be the account key.
   const accountSpki = createPublicKey({ key: account.jwk, format: 'jwk' }).export({ format: 'der', type: 'spki' });
   if (accountSpki.equals(csr.spki)) throw badCsr('The CSR key is the account key; use a separate key.');
-  if (csr.otherSanTypes.length > 0)
-    throw badCsr('The CSR asks for names of other types than the order identifiers.');
+  if (csr.otherSanTypes.length > 0) throw badCsr('The CSR asks for names of other types than the order identifiers.');
   let sans: string[];
   let cn: string | undefined;
   try {

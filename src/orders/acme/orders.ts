@@ -9,7 +9,12 @@ import type { AcmeAccount, AcmeChallengeType, AcmeProblemDoc } from '../../domai
 import { ACME_ERROR_PREFIX, acmeAuthorizationStatus, acmeOrderStatus, parseAriCertId } from '../../domain/acme.js';
 import type { Certificate } from '../../domain/certificate.js';
 import { checkNamesForProduct, MAX_NAMES, normalizeDomainName } from '../../policy/names.js';
-import { acmeProfileDescriptions, findAcmeProfile, identifierKindOf, type AcmeProfile } from '../../policy/acme-profiles.js';
+import {
+  acmeProfileDescriptions,
+  findAcmeProfile,
+  identifierKindOf,
+  type AcmeProfile,
+} from '../../policy/acme-profiles.js';
 import { challengeTypesFor, isPublicAddress, normalizeIpIdentifier } from '../../validation/index.js';
 import { dcvReuseDays } from '../../policy/validity.js';
 import type { AcmeOrderRecord } from '../../store/repos/acme.js';
