@@ -3,12 +3,15 @@
 // tls-alpn-01 (a real TLS responder answering the address's reverse-DNS name, §6), finalized
 // with CSRs made by openssl, the leaf checked with `openssl x509` and `openssl verify`; and
 // the refusals: the profile that does not certify addresses, non-canonical text, a CSR for
-// another address.
+// another address. And a real client: the npm package acme-client, whose createOrder passes
+// `profile` through and whose createCsr writes an address as an iPAddress SAN.
 import { after, before, describe as suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import https from 'node:https';
+import acme from 'acme-client';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -280,5 +283,37 @@ suite('ACME IP identifiers (RFC 8738)', () => {
     }
     const still = await client.post(created.headers.get('location')!, '');
     assert.equal(still.body.status, 'ready');
+  });
+
+  test('acme-client 5.4 (npm): an IP certificate for 127.0.0.1 by http-01 on the shortlived profile', async () => {
+    const key = await createAccount(cd.ctx.accounts, `acme-client IP ${Date.now()}`);
+    await grantPlan(cd.ctx.accounts, { accountId: key.AccountId, productCode: 'digicert-free-1-free', count: 2 });
+    const eab = await eabFor(cd, key.AccountId, 'digicert-free-1-free');
+    acme.axios.defaults.httpsAgent = new https.Agent({ ca: rootPem });
+    const c = new acme.Client({
+      directoryUrl,
+      accountKey: await acme.crypto.createPrivateEcdsaKey(),
+      externalAccountBinding: { kid: eab.KeyId, hmacKey: eab.HmacKey },
+    });
+    await c.createAccount({ termsOfServiceAgreed: true });
+    const order = await c.createOrder({
+      identifiers: [{ type: 'ip', value: '127.0.0.1' }],
+      profile: 'shortlived',
+    } as never);
+    const [authz] = await c.getAuthorizations(order);
+    assert.equal(authz!.identifier.type, 'ip');
+    const ch = authz!.challenges.find((x) => x.type === 'http-01')!;
+    cs.setHttp('127.0.0.1', `/.well-known/acme-challenge/${ch.token}`, {
+      body: await c.getChallengeKeyAuthorization(ch),
+    });
+    await c.completeChallenge(ch);
+    await c.waitForValidStatus(ch);
+    // acme-client's CSR: the CN repeated as the first SAN, an address as iPAddress.
+    const [, csr] = await acme.crypto.createCsr({ commonName: '127.0.0.1' });
+    const finalized = await c.finalizeOrder(order, csr);
+    const pem = await c.getCertificate(finalized);
+    const leaf = new X509Certificate(pem.split(/(?=-----BEGIN)/)[0]!);
+    assert.equal(leaf.subjectAltName, 'IP Address:127.0.0.1');
+    assert.ok(leaf.checkIP('127.0.0.1'));
   });
 });
