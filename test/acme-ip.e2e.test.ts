@@ -316,4 +316,42 @@ suite('ACME IP identifiers (RFC 8738)', () => {
     assert.equal(leaf.subjectAltName, 'IP Address:127.0.0.1');
     assert.ok(leaf.checkIP('127.0.0.1'));
   });
+
+  // lego 4.9.1 (Debian bookworm) sends `--domains 127.0.0.1` as a dns identifier and cannot
+  // choose a profile: refused, and the problem says why.
+  test('lego 4.9 sends an address as a dns identifier: rejectedIdentifier, and the detail says why', async () => {
+    const key = await createAccount(cd.ctx.accounts, `lego IP ${Date.now()}`);
+    await grantPlan(cd.ctx.accounts, { accountId: key.AccountId, productCode: 'digicert-free-1-free', count: 1 });
+    const eab = await eabFor(cd, key.AccountId, 'digicert-free-1-free');
+    writeFileSync(join(dir, 'root.pem'), rootPem);
+    const r = await run(
+      '/usr/bin/lego',
+      [
+        '--server',
+        directoryUrl,
+        '--path',
+        join(dir, 'lego'),
+        '--accept-tos',
+        '--email',
+        'ops@example.com',
+        '--eab',
+        '--kid',
+        eab.KeyId,
+        '--hmac',
+        eab.HmacKey,
+        '--domains',
+        '127.0.0.1',
+        '--http',
+        '--http.port',
+        `127.0.0.1:${cs.httpPort}`,
+        'run',
+      ],
+      { env: { ...process.env, LEGO_CA_CERTIFICATES: join(dir, 'root.pem') }, timeout: 60_000 },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code?: number; stderr?: string }) => ({ code: e.code ?? 1, stderr: e.stderr ?? '' }),
+    );
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /rejectedIdentifier :: An IP address is not a dns identifier; use the type "ip"/, r.stderr);
+  });
 });
