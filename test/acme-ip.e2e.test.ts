@@ -101,7 +101,7 @@ suite('ACME IP identifiers (RFC 8738)', () => {
     const n = ++files;
     const leafFile = join(dir, `leaf-${n}.pem`);
     const chainFile = join(dir, `chain-${n}.pem`);
-    writeFileSync(leafFile, pems[0]!);
+    writeFileSync(leafFile, pems[0]);
     writeFileSync(chainFile, pems[1]!);
     const text = (await run('openssl', ['x509', '-in', leafFile, '-noout', '-text'])).stdout;
     const san = text.match(/X509v3 Subject Alternative Name: (critical)?\n\s*(.+)\n/);
@@ -117,7 +117,7 @@ suite('ACME IP identifiers (RFC 8738)', () => {
     // An empty subject (no DNS name for a CN): the SAN is critical (RFC 5280 §4.2.1.6).
     assert.equal(san[1], 'critical');
     assert.match(text, /Subject: *\n/);
-    const x = new X509Certificate(pems[0]!);
+    const x = new X509Certificate(pems[0]);
     // 160 hours from the backdated notBefore (less when the test CA, made just now, is younger
     // than the backdating hour: notBefore is then the CA's own).
     const span = Date.parse(x.validTo) - Date.parse(x.validFrom);
