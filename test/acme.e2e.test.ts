@@ -35,6 +35,8 @@ suite('ACME with the project JWS client', () => {
   let accountId: number;
   let dir: string;
   let issued: { pem: string; orderUrl: string };
+  /** The EAB credentials made by the CLI and the operator API (their audit entries are checked last). */
+  const eabMade: Record<'cli' | 'api', { KeyId: string; HmacKey: string }> = {} as never;
 
   before(async () => {
     ({ cd, cs, rootPem, directoryUrl } = await startAcmeCertdesk());
@@ -221,6 +223,7 @@ suite('ACME with the project JWS client', () => {
     );
     assert.match(created.KeyId, /^eab_/);
     assert.match(created.HmacKey, /^[A-Za-z0-9_-]{43}$/);
+    eabMade.cli = created;
     const second = await new AcmeTestClient(directoryUrl, newAccountKey('rsa2048'), rootPem).init();
     try {
       const made = await second.newAccount({ keyId: created.KeyId, hmac: created.HmacKey });
@@ -246,6 +249,7 @@ suite('ACME with the project JWS client', () => {
     const api = await call('POST', '/acme/eab', { AccountId: accountId, ProductCode: 'digicert-free-1-free' });
     assert.equal(api.status, 201);
     assert.match(api.body.HmacKey, /^[A-Za-z0-9_-]{43}$/);
+    eabMade.api = api.body;
     assert.equal((await call('POST', `/acme/eab/${api.body.KeyId}/revoke`)).status, 200);
     const revoked = await call('GET', `/acme/eab?AccountId=${accountId}`);
     assert.equal(revoked.body.EabKeys.find((k: any) => k.KeyId === api.body.KeyId).Revoked, true);
@@ -316,5 +320,41 @@ suite('ACME with the project JWS client', () => {
     }
     assert.deepEqual(submitted.detail.names, [new X509Certificate(issued.pem).subjectAltName!.replace(/^DNS:/, '')]);
     assert.equal(revoked.detail.reasonCode, 4);
+  });
+
+  test('EAB credentials made and revoked are in the audit trail, by who did it, without their MAC key', async () => {
+    const events = await runCliJson<AuditEvent[]>(
+      ['admin', 'audit', 'list', '--account', String(accountId), ...cd.storeArgs],
+      cd.storeEnv,
+    );
+    const eab = (kind: string, keyId: string) => {
+      const e = events.find((x) => x.kind === kind && x.detail.keyId === keyId);
+      assert.ok(e, `${kind} ${keyId} in ${JSON.stringify(events.map((x) => [x.kind, x.detail.keyId]))}`);
+      return e;
+    };
+    const cliMade = eab('acme_eab.created', eabMade.cli.KeyId);
+    assert.deepEqual(cliMade.detail, {
+      keyId: eabMade.cli.KeyId,
+      productCode: 'digicert-free-1-free',
+      maxAccounts: 2,
+      expiresAt: null,
+    });
+    assert.equal(cliMade.actor.kind, 'operator');
+    assert.match(cliMade.actor.id ?? '', /^cli:/);
+    assert.match(eab('acme_eab.revoked', eabMade.cli.KeyId).actor.id ?? '', /^cli:/);
+    for (const kind of ['acme_eab.created', 'acme_eab.revoked']) {
+      const e = eab(kind, eabMade.api.KeyId);
+      assert.deepEqual({ kind: e.actor.kind, id: e.actor.id }, { kind: 'operator', id: 'api' }, kind);
+      assert.match(e.actor.remoteAddress ?? '', /127\.0\.0\.1/);
+      assert.equal(e.accountId, accountId);
+    }
+    // The kinds filter of `audit list` knows them, and no entry holds a MAC key.
+    const revokedOnly = await runCliJson<AuditEvent[]>(
+      ['admin', 'audit', 'list', '--account', String(accountId), '--kind', 'acme_eab.revoked', ...cd.storeArgs],
+      cd.storeEnv,
+    );
+    assert.deepEqual(revokedOnly.map((e) => e.kind).sort(), ['acme_eab.revoked', 'acme_eab.revoked']);
+    const text = JSON.stringify(events);
+    for (const made of [eabMade.cli, eabMade.api]) assert.ok(!text.includes(made.HmacKey), 'no MAC key in the trail');
   });
 });

@@ -454,6 +454,12 @@ test('operator console: an account page with plan history, keys, contacts and EA
   await op.click(`tr[data-eab="${keyId}"] form[action$="/revoke"] button`);
   await op.waitForURL(`${admin}/console/accounts/${other.AccountId}`);
   assert.equal(await op.textContent(`tr[data-eab="${keyId}"] [data-field=status]`), 'Revoked');
+  // Both are in the audit trail as the console's operator, without the MAC key.
+  for (const kind of ['acme_eab.created', 'acme_eab.revoked']) {
+    const e = (await auditApi(other.AccountId, kind)).find((x) => x.detail.keyId === keyId);
+    assert.deepEqual([e?.actor.kind, e?.actor.id], ['operator', 'console'], kind);
+    assert.ok(!JSON.stringify(e).includes(hmac), `${kind} holds no MAC key`);
+  }
   await op.fill('#eab-max', 'many');
   const [bad] = await Promise.all([
     op.waitForResponse((r) => r.request().method() === 'POST'),

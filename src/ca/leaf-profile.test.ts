@@ -127,6 +127,23 @@ describe('prepareLeafTbs', () => {
     assert.match(text, /X509v3 Subject Alternative Name: critical\n\s+DNS:a\.example, DNS:b\.example\n/);
   });
 
+  test('IP addresses (RFC 8738) go in iPAddress SANs after the DNS names; addresses alone: empty subject', () => {
+    const mixed = prepareLeafTbs(li, request({ dnsNames: ['a.example'], ipAddresses: ['192.0.2.7', '2001:db8::1'] }));
+    lintLeafTbs(mixed, li);
+    const x = new X509Certificate(signLeaf(li, mixed));
+    assert.equal(x.subject, 'CN=a.example');
+    assert.equal(x.subjectAltName, 'DNS:a.example, IP Address:192.0.2.7, IP Address:2001:DB8:0:0:0:0:0:1');
+    const only = prepareLeafTbs(li, request({ dnsNames: [], ipAddresses: ['::1'] }));
+    lintLeafTbs(only, li);
+    const text = execFileSync('openssl', ['x509', '-noout', '-text'], {
+      input: toPem('CERTIFICATE', signLeaf(li, only)),
+      encoding: 'utf8',
+    });
+    assert.match(text, /X509v3 Subject Alternative Name: critical\n\s+IP Address:0:0:0:0:0:0:0:1\n/);
+    assert.throws(() => prepareLeafTbs(li, request({ dnsNames: [], ipAddresses: [] })), isInvalid);
+    assert.throws(() => prepareLeafTbs(li, request({ ipAddresses: ['::1', '::1'] })), isInvalid);
+  });
+
   test('a first name longer than 64 characters is left out of the subject (ub-common-name)', () => {
     const long = `${'x'.repeat(60)}.example`;
     const tbs = prepareLeafTbs(li, request({ dnsNames: [long, 'b.example'] }));

@@ -44,6 +44,8 @@ export interface LeafRequest {
   /** Subscriber SubjectPublicKeyInfo DER (already checked by the CSR/key policy). */
   spki: Buffer;
   dnsNames: string[];
+  /** iPAddress SANs (RFC 8738 §3, BR §7.1.2.7.12): IPv4 dotted or IPv6 RFC 5952 text. */
+  ipAddresses?: string[];
   policy: 'dv' | 'ov';
   subject?: LeafSubject;
   /** Decides keyUsage (BR §7.1.2.7.11): EC digitalSignature; RSA digitalSignature + keyEncipherment. */
@@ -141,9 +143,10 @@ function leafSubject(req: LeafRequest): Buffer {
 function commonNameFor(req: LeafRequest, requested: string | undefined): string | undefined {
   if (requested === '') return undefined;
   if (requested === undefined) {
-    // Like Let's Encrypt: the first name, unless it does not fit ub-common-name.
-    const first = req.dnsNames[0] as string;
-    return first.length <= UB_COMMON_NAME ? first : undefined;
+    // Like Let's Encrypt: the first name, unless it does not fit ub-common-name (or there is
+    // none: a certificate for IP addresses only has an empty subject, RFC 5280 §4.2.1.6).
+    const first = req.dnsNames[0];
+    return first !== undefined && first.length <= UB_COMMON_NAME ? first : undefined;
   }
   checkLength(requested, UB_COMMON_NAME, 'commonName');
   // BR §7.1.4.3: a commonName must repeat one of the subjectAltName values.
@@ -157,11 +160,12 @@ const EMPTY_NAME = Buffer.from([0x30, 0x00]);
 /** Phase 1: the to-be-signed certificate, ready to be linted and recorded before signing. */
 export function prepareLeafTbs(li: LeafIssuer, req: LeafRequest): Buffer {
   const t = templateFor(li);
-  if (req.dnsNames.length === 0) throw invalid('at least one DNS name is required');
+  const ips = req.ipAddresses ?? [];
+  if (req.dnsNames.length + ips.length === 0) throw invalid('at least one DNS name or IP address is required');
   const seen = new Set<string>();
-  for (const n of req.dnsNames) {
+  for (const n of [...req.dnsNames, ...ips]) {
     const k = n.toLowerCase();
-    if (seen.has(k)) throw invalid('DNS names must not repeat');
+    if (seen.has(k)) throw invalid('names must not repeat');
     seen.add(k);
   }
   if (!Buffer.isBuffer(req.serial) || req.serial.length === 0) throw invalid('serial is required');
@@ -183,7 +187,7 @@ export function prepareLeafTbs(li: LeafIssuer, req: LeafRequest): Buffer {
       req.keyType === 'ec' ? t.keyUsageEc : t.keyUsageRsa,
       t.middleExtensions,
       // RFC 5280 §4.2.1.6 / BR §7.1.2.7.12: critical iff the subject is empty.
-      subjectAltName(req.dnsNames, subjectEmpty),
+      subjectAltName(req.dnsNames, subjectEmpty, ips),
       req.policy === 'ov' ? t.policiesOv : t.policiesDv,
       t.crlDp,
     ]),
@@ -439,6 +443,7 @@ function lintSan(ext: ParsedExtension | undefined, subjectEmpty: boolean): Set<s
   const names = new Set<string>();
   const entries = rootKids(v, 'subjectAltName');
   if (entries.length === 0) lintFail('subjectAltName is empty');
+  const ips = new Set<string>();
   for (const e of entries) {
     if (idOf(e) === 0x82) {
       const name = valueOf(e).toString('latin1');
@@ -449,6 +454,9 @@ function lintSan(ext: ParsedExtension | undefined, subjectEmpty: boolean): Set<s
     } else if (idOf(e) === 0x87) {
       const len = e.end - e.valueStart;
       if (len !== 4 && len !== 16) lintFail('iPAddress has a bad length');
+      const k = valueOf(e).toString('hex');
+      if (ips.has(k)) lintFail('subjectAltName repeats an address');
+      ips.add(k);
     } else {
       lintFail('subjectAltName may hold only dNSName and iPAddress');
     }

@@ -17,6 +17,7 @@ import {
   encodeName,
   extension,
   extKeyUsage,
+  ipAddressBytes,
   keyUsage,
 } from './x509.js';
 
@@ -31,28 +32,8 @@ export interface ListenerCertificateRequest {
   names: readonly string[];
 }
 
-/** RFC 5280 §4.2.1.6: iPAddress [7] is the address in network byte order, 4 or 16 octets. */
-export function ipAddressBytes(ip: string): Buffer {
-  if (isIP(ip) === 4) return Buffer.from(ip.split('.').map(Number));
-  if (isIP(ip) !== 6) throw new CertError('invalid_parameter', `${ip} is not an IP address`);
-  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
-  const groups = (s: string | undefined) => (s ? s.split(':') : []);
-  const left = groups(head);
-  const right = groups(tail);
-  // An IPv4 tail (::ffff:1.2.3.4) is two groups.
-  const expand = (gs: string[]) =>
-    gs.flatMap((g) => {
-      if (!g.includes('.')) return [g];
-      const b = g.split('.').map(Number);
-      return [((b[0]! << 8) | b[1]!).toString(16), ((b[2]! << 8) | b[3]!).toString(16)];
-    });
-  const l = expand(left);
-  const r = expand(right);
-  const all = tail === undefined ? l : [...l, ...Array<string>(8 - l.length - r.length).fill('0'), ...r];
-  const out = Buffer.alloc(16);
-  all.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  return out;
-}
+// Kept here for its callers (the tls-alpn-01 responder, tests); it lives beside subjectAltName.
+export { ipAddressBytes };
 
 function generalName(name: string): Buffer {
   if (isIP(name)) return contextPrimitive(7, ipAddressBytes(name));

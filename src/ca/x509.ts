@@ -3,6 +3,7 @@
 // of the subscriber profile once per issuer (src/ca/leaf-profile.ts).
 
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import {
   bitString,
   boolean,
@@ -167,9 +168,45 @@ export function authorityKeyIdentifier(keyId: Buffer): Buffer {
 }
 
 /** GeneralNames of dNSName entries ([2] IMPLICIT IA5String, RFC 5280 §4.2.1.6). */
-export function subjectAltName(dnsNames: readonly string[], critical: boolean): Buffer {
-  if (dnsNames.length === 0) throw new CertError('invalid_parameter', 'subjectAltName needs at least one name');
-  return extension(OID.subjectAltName, critical, sequence(...dnsNames.map((n) => dnsNameEntry(n))));
+/** dNSName entries, then iPAddress entries (RFC 8738 §3: an IP identifier's certificate names it as iPAddress). */
+export function subjectAltName(
+  dnsNames: readonly string[],
+  critical: boolean,
+  ipAddresses: readonly string[] = [],
+): Buffer {
+  if (dnsNames.length + ipAddresses.length === 0)
+    throw new CertError('invalid_parameter', 'subjectAltName needs at least one name');
+  return extension(
+    OID.subjectAltName,
+    critical,
+    sequence(
+      ...dnsNames.map((n) => dnsNameEntry(n)),
+      ...ipAddresses.map((ip) => contextPrimitive(7, ipAddressBytes(ip))),
+    ),
+  );
+}
+
+/** RFC 5280 §4.2.1.6: iPAddress [7] is the address in network byte order, 4 or 16 octets. */
+export function ipAddressBytes(ip: string): Buffer {
+  if (isIP(ip) === 4) return Buffer.from(ip.split('.').map(Number));
+  if (isIP(ip) !== 6) throw new CertError('invalid_parameter', `${ip} is not an IP address`);
+  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
+  const groups = (s: string | undefined) => (s ? s.split(':') : []);
+  const left = groups(head);
+  const right = groups(tail);
+  // An IPv4 tail (::ffff:1.2.3.4) is two groups.
+  const expand = (gs: string[]) =>
+    gs.flatMap((g) => {
+      if (!g.includes('.')) return [g];
+      const b = g.split('.').map(Number);
+      return [((b[0]! << 8) | b[1]!).toString(16), ((b[2]! << 8) | b[3]!).toString(16)];
+    });
+  const l = expand(left);
+  const r = expand(right);
+  const all = tail === undefined ? l : [...l, ...Array<string>(8 - l.length - r.length).fill('0'), ...r];
+  const out = Buffer.alloc(16);
+  all.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
+  return out;
 }
 
 function dnsNameEntry(name: string): Buffer {

@@ -10,6 +10,8 @@ export const AUDIT_KINDS = [
   'access_key.disabled',
   'access_key.deleted',
   'plan.granted',
+  'acme_eab.created',
+  'acme_eab.revoked',
   'order.submitted',
   'validation.attempt',
   'order.approved',

@@ -140,6 +140,11 @@ export interface Order {
   validationDeadline: number;
   caaCheckedAt: number | null;
   renewedFrom: number | null;
+  /**
+   * A lifetime cap shorter than the product's, in hours (an ACME profile such as `shortlived`);
+   * null or absent: the product's validity.
+   */
+  validityHours?: number | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -5,6 +5,7 @@
 // A crash between the two leaves the intent; the next attempt signs that same TBS. The
 // certificates table allows one row per order, so an order never gets two certificates,
 // and nothing is signed that the database does not already know.
+import { isIP } from 'node:net';
 import { lintLeafTbs, prepareLeafTbs, signLeaf, type LeafRequest } from '../ca/leaf-profile.js';
 import { generateSerial } from '../ca/serial.js';
 import { certificateHashes, subjectCommonName, type Certificate } from '../domain/certificate.js';
@@ -33,21 +34,25 @@ export function leafRequestFor(
   issuer: { notBefore: number; notAfter: number },
 ): LeafRequest {
   const product = getProduct(order.productCode);
-  const validity = computeLeafValidity(product, signingAt);
+  const validity = computeLeafValidity(product, signingAt, order.validityHours);
   // Never outside the issuing CA's own validity (RFC 5280 §6.1.3 path validation checks
   // each certificate's dates; a CA created within the backdating hour would otherwise be younger).
   const notBefore = Math.max(validity.notBefore, issuer.notBefore);
   const notAfter = Math.min(validity.notAfter, issuer.notAfter);
   const ov = product.validation !== 'DV';
-  // '' leaves the commonName out (a first name longer than 64 characters).
-  const commonName = subjectCommonName(order.names);
+  // RFC 8738 §3: an IP identifier goes in an iPAddress SAN, never a dNSName; the commonName is
+  // the first DNS name ('' leaves it out: a name over 64 characters, or IP addresses only).
+  const dnsNames = order.names.filter((n) => isIP(n) === 0);
+  const ipAddresses = order.names.filter((n) => isIP(n) !== 0);
+  const commonName = subjectCommonName(dnsNames);
   const company = order.company;
   return {
     serial,
     notBefore,
     notAfter,
     spki: Buffer.from(order.spki, 'base64'),
-    dnsNames: order.names,
+    dnsNames,
+    ...(ipAddresses.length > 0 ? { ipAddresses } : {}),
     policy: ov ? 'ov' : 'dv',
     keyType: order.keyAlgorithm.startsWith('rsa') ? 'rsa' : 'ec',
     subject:
@@ -107,7 +112,7 @@ async function recordIntent(
       chainPem: null,
       keySealed: null,
       commonName: req.subject?.commonName ?? '',
-      sans: req.dnsNames,
+      sans: [...req.dnsNames, ...(req.ipAddresses ?? [])],
       issuerCn: deps.ca.commonName,
       notBefore: req.notBefore,
       notAfter: req.notAfter,

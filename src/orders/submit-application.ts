@@ -146,6 +146,8 @@ export interface OrderToInsert {
   companyName: string | undefined;
   tags: ApplicationInput['tags'];
   renewedFrom: number | null;
+  /** A lifetime cap shorter than the product's (an ACME profile); absent: the product's. */
+  validityHours?: number;
   /** false: the caller drives validation itself (ACME challenges, RFC 8555 §7.5.1), no CAS validate job. */
   startValidation?: boolean;
 }
@@ -192,6 +194,7 @@ export async function insertOrder(deps: InsertOrderDeps, repos: InsertRepos, o: 
     validationDeadline: now + DCV_TOKEN_LIFETIME_DAYS * DAY_MS,
     caaCheckedAt: null,
     renewedFrom: o.renewedFrom,
+    validityHours: o.validityHours ?? null,
     createdAt: now,
     updatedAt: now,
   });

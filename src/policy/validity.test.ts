@@ -73,6 +73,16 @@ describe('rules in force (BR 6.3.2 and 4.2.1, ballot SC-081)', () => {
   });
 });
 
+describe('computeLeafValidity with a lifetime cap in hours (an ACME profile)', () => {
+  test('shortens the product validity, never lengthens it', () => {
+    const at = Date.parse('2026-06-01T12:00:00Z');
+    const v = computeLeafValidity(FREE_90, at, 160);
+    assert.equal(v.notAfter - v.notBefore, 160 * 3_600_000 - 1000);
+    assert.deepEqual(computeLeafValidity(FREE_90, at, 100_000), computeLeafValidity(FREE_90, at));
+    assert.deepEqual(computeLeafValidity(FREE_90, at, null), computeLeafValidity(FREE_90, at));
+  });
+});
+
 describe('computeLeafValidity', () => {
   // [product, signing time, expected notBefore, expected notAfter, expected whole days]
   // notBefore is the signing second minus one hour; the period (notAfter - notBefore + 1 s)

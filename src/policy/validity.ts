@@ -106,10 +106,17 @@ export function leafValidityDays(product: Product, signingAt: number): number {
  * - RFC 5280 §4.1.2.5 and BR §1.6.4 ("Validity Period"): the period includes both notBefore
  *   and notAfter, so it is notAfter - notBefore + 1 second; here exactly leafValidityDays() * 86,400 s.
  */
-export function computeLeafValidity(product: Product, signingAt: number): { notBefore: number; notAfter: number } {
+export function computeLeafValidity(
+  product: Product,
+  signingAt: number,
+  maxHours?: number | null,
+): { notBefore: number; notAfter: number } {
   if (!Number.isFinite(signingAt)) throw new RangeError('computeLeafValidity needs a finite signing time');
   const days = leafValidityDays(product, signingAt);
   const notBefore = Math.floor(signingAt / 1000) * 1000 - NOT_BEFORE_BACKDATE_MS;
-  const notAfter = notBefore + days * DAY_MS - 1000;
+  // A shorter lifetime asked by the order (an ACME profile, e.g. `shortlived`: 160 hours)
+  // only ever shortens the product's; RFC 5280 §4.1.2.5 counts both ends, hence the second off.
+  const span = maxHours != null && maxHours > 0 ? Math.min(days * DAY_MS, maxHours * HOUR_MS) : days * DAY_MS;
+  const notAfter = notBefore + span - 1000;
   return { notBefore, notAfter };
 }

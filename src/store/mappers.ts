@@ -44,6 +44,7 @@ export function orderFromRow(r: OrderRow): Order {
     validationDeadline: r.validation_deadline,
     caaCheckedAt: r.caa_checked_at,
     renewedFrom: r.renewed_from,
+    validityHours: r.validity_hours,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -75,6 +76,7 @@ export function orderToRow(o: NewOrder): Insertable<OrdersTable> {
     validation_deadline: o.validationDeadline,
     caa_checked_at: o.caaCheckedAt,
     renewed_from: o.renewedFrom,
+    validity_hours: o.validityHours ?? null,
     created_at: o.createdAt,
     updated_at: o.updatedAt,
     deleted_at: null,

@@ -103,6 +103,7 @@ export interface OrdersTable {
   validation_deadline: number;
   caa_checked_at: number | null;
   renewed_from: number | null;
+  validity_hours: number | null; // a shorter lifetime than the product's (an ACME profile); null: the product's
   created_at: number;
   updated_at: number;
   deleted_at: number | null;

@@ -2,6 +2,7 @@
 // every URL from the configured base; never an internal id (plan, CAS order, row).
 import { acmeAuthorizationStatus, acmeOrderStatus, type AcmeAccount, type AcmeChallenge } from '../../domain/acme.js';
 import { isWildcard } from '../../policy/names.js';
+import { identifierKindOf } from '../../policy/acme-profiles.js';
 import type { AcmeAuthorizationRecord, AcmeOrderRecord } from '../../store/repos/acme.js';
 import type { AcmeFrontDeps, AcmeUrls } from './context.js';
 
@@ -23,7 +24,7 @@ export async function orderJson(
   const body: Record<string, unknown> = {
     status,
     expires: iso(rec.link.expiresAt),
-    identifiers: rec.order.names.map((value) => ({ type: 'dns', value })),
+    identifiers: rec.order.names.map((value) => ({ type: identifierKindOf(value), value })),
     profile: rec.link.profile,
     ...(rec.link.replaces ? { replaces: rec.link.replaces } : {}),
     authorizations: authzs.map((a) => urls.authz(a.link.urlId)),
@@ -63,7 +64,7 @@ export async function authorizationJson(
   const domain = rec.authorization.domain;
   return {
     body: {
-      identifier: { type: 'dns', value: isWildcard(domain) ? domain.slice(2) : domain },
+      identifier: { type: identifierKindOf(domain), value: isWildcard(domain) ? domain.slice(2) : domain },
       status,
       expires: iso(rec.link.expiresAt),
       challenges: challenges.map((c) => challengeJson(c, urls)),

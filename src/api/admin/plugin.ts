@@ -54,6 +54,7 @@ export function operatorPlugin(opts: {
               ...services,
               accounts: services.accounts.actingAs(actor),
               orders: services.orders.actingAs(actor),
+              acmeEab: services.acmeEab.actingAs(actor),
             };
           }),
         );

@@ -49,6 +49,7 @@ function tokenMatches(expected: string, given: string): boolean {
 interface Acting {
   accounts: AccountService;
   orders: OrderEngine;
+  eab: EabService;
 }
 
 /** A plain value of an audit entry's detail, as text. */
@@ -92,7 +93,7 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
       }
       if (req.method === 'POST') checkFormOrigin(req, s.csrf);
       const actor = consoleActor(req, s);
-      return { accounts: accounts.actingAs(actor), orders: orders.actingAs(actor) };
+      return { accounts: accounts.actingAs(actor), orders: orders.actingAs(actor), eab: svc.eab.actingAs(actor) };
     };
     /** A POST's acting use cases: `who` throws rather than redirects for a POST. */
     const acting = (req: FastifyRequest, reply: FastifyReply): Acting => who(req, reply)!;
@@ -450,10 +451,10 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
         return reply.redirect(`/console/accounts/${req.params.id}`, 303);
       });
     app.post('/accounts/:id/eab', { schema: { params: IdPath } }, async (req, reply) => {
-      acting(req, reply);
+      const op = acting(req, reply);
       const f = formOf(req);
       try {
-        const made = await svc.eab.createEabKey({
+        const made = await op.eab.createEabKey({
           accountId: req.params.id,
           productCode: f.ProductCode ?? '',
           maxAccounts: /^\d{1,7}$/.test(f.MaxAccounts ?? '') ? Number(f.MaxAccounts) : NaN,
@@ -470,10 +471,10 @@ export function operatorConsolePlugin(svc: OperatorConsoleServices): FastifyPlug
       }
     });
     app.post('/accounts/:id/eab/:key/revoke', { schema: { params: KeyPath } }, async (req, reply) => {
-      acting(req, reply);
-      if (!(await svc.eab.listEabKeys(req.params.id)).some((k) => k.KeyId === req.params.key))
+      const op = acting(req, reply);
+      if (!(await op.eab.listEabKeys(req.params.id)).some((k) => k.KeyId === req.params.key))
         throw new CertError('not_found', 'No such EAB key.');
-      await svc.eab.revokeEabKey(req.params.key);
+      await op.eab.revokeEabKey(req.params.key);
       return reply.redirect(`/console/accounts/${req.params.id}`, 303);
     });
 

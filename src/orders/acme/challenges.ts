@@ -10,7 +10,14 @@ import {
   type AcmeChallenge,
   type AcmeProblemDoc,
 } from '../../domain/acme.js';
-import { checkCaa, checkDnsAccount01, checkTlsAlpn01, type CheckResult } from '../../validation/index.js';
+import {
+  checkCaa,
+  checkDnsAccount01,
+  checkHttp01Ip,
+  checkTlsAlpn01,
+  isIpIdentifier,
+  type CheckResult,
+} from '../../validation/index.js';
 import { checkAcmeHttp01, type AcmeCheckResult } from '../../validation/acme-http-01.js';
 import { checkAcmeDns01 } from '../../validation/acme-dns-01.js';
 import type { AttemptOutcome } from '../../worker/job-protocol.js';
@@ -102,6 +109,20 @@ async function check(
   const keyAuth = keyAuthorization(challenge.token, thumbprint);
   switch (challenge.type) {
     case 'http-01':
+      // RFC 8738 §4: an IP identifier is fetched at the address itself, no DNS lookup, Host the address.
+      if (isIpIdentifier(domain))
+        return fromCheck(
+          await checkHttp01Ip(
+            { fetcher: v.fetcher },
+            {
+              ip: domain,
+              token: challenge.token,
+              keyAuthorization: keyAuth,
+              port: v.httpPort,
+              allowPrivate: v.allowPrivateTargets,
+            },
+          ),
+        );
       return checkAcmeHttp01(
         { resolver: v.resolver, fetcher: v.fetcher },
         {
@@ -148,7 +169,9 @@ export async function runAcmeChallenge(deps: AcmeDeps, challengeId: number): Pro
   if (!authz || !account || !order) return { kind: 'done' };
   let result = await check(deps, challenge, authz.authorization.domain, account.thumbprint, account.urlId);
   if (result.ok) {
-    // BR 3.2.2.8: CAA for each name once its control is proven (a wildcard's at its base name, RFC 8659 §3).
+    // BR 3.2.2.8: CAA for each name once its control is proven (a wildcard's at its base name,
+    // RFC 8659 §3). An IP address has none: BR 3.2.2.8 asks CAA for dNSNames only, and
+    // checkCaa passes an address without a lookup.
     const caa = await checkCaa(
       { resolver: deps.validation.resolver },
       {

@@ -1,15 +1,19 @@
 // External account binding credentials (RFC 8555 §7.3.4): an operator creates one for a
 // customer and one product (resource plan); ACME accounts made with it spend that plan.
-// The MAC key is shown once, then kept only sealed under the master key.
+// The MAC key is shown once, then kept only sealed under the master key. Creating and revoking
+// them are operator actions the audit trail records (BR 5.4.1: "actions of CA personnel"), as
+// done by whoever the store acts for (EabService.actingAs); never with the MAC key.
 import { CertError } from '../../domain/errors.js';
 import type { AcmeEabKey } from '../../domain/acme.js';
 import { findProduct } from '../../policy/products.js';
 import type { Clock, RandomSource, SecretSealer } from '../../domain/ports.js';
-import type { StoreView } from '../../store/views.js';
-import { bindUseCases } from '../../domain/use-cases.js';
+import type { ActingView, StoreView } from '../../store/views.js';
+import type { Actor } from '../../domain/audit.js';
+import { useCaseBinder, type Bound } from '../../domain/use-cases.js';
 
 export type EabDeps = {
-  store: StoreView<'acme', 'accounts'>;
+  /** Acting for whoever opened it; EabService.actingAs hands it to a front end's client. */
+  store: ActingView<StoreView<'acme' | 'audit', 'accounts'>>;
   clock: Clock;
   random: RandomSource;
   sealer: SecretSealer;
@@ -65,16 +69,27 @@ export async function createEabKey(
   const keyId = `eab_${deps.random.bytes(12).toString('base64url')}`;
   // 256-bit MAC key: HS256 needs at least the hash size (RFC 7518 §3.2).
   const hmac = deps.random.bytes(32);
-  await deps.store.repos.acme.insertEab({
-    keyId,
-    accountId: input.accountId,
-    productCode: product.code,
-    hmacSealed: deps.sealer.seal(hmac, eabAad(keyId)),
-    maxAccounts,
-    usedAccounts: 0,
-    expiresAt: input.expiresDays === undefined ? null : now + input.expiresDays * 86_400_000,
-    revokedAt: null,
-    createdAt: now,
+  const expiresAt = input.expiresDays === undefined ? null : now + input.expiresDays * 86_400_000;
+  await deps.store.writeTransaction(async (tx) => {
+    await tx.acme.insertEab({
+      keyId,
+      accountId: input.accountId,
+      productCode: product.code,
+      hmacSealed: deps.sealer.seal(hmac, eabAad(keyId)),
+      maxAccounts,
+      usedAccounts: 0,
+      expiresAt,
+      revokedAt: null,
+      createdAt: now,
+    });
+    await tx.audit.append(
+      {
+        kind: 'acme_eab.created',
+        accountId: input.accountId,
+        detail: { keyId, productCode: product.code, maxAccounts, expiresAt },
+      },
+      now,
+    );
   });
   return { KeyId: keyId, HmacKey: hmac.toString('base64url') };
 }
@@ -84,15 +99,29 @@ export async function listEabKeys(deps: EabDeps, accountId?: number): Promise<Ea
 }
 
 export async function revokeEabKey(deps: EabDeps, keyId: string): Promise<void> {
-  if (!(await deps.store.repos.acme.getEab(keyId)))
-    throw new CertError('not_found', `No EAB key ${keyId.slice(0, 64)}.`);
-  if (!(await deps.store.repos.acme.revokeEab(keyId, deps.clock.now())))
-    throw new CertError('illegal_state', `The EAB key ${keyId.slice(0, 64)} is already revoked.`);
+  const key = await deps.store.repos.acme.getEab(keyId);
+  if (!key) throw new CertError('not_found', `No EAB key ${keyId.slice(0, 64)}.`);
+  const now = deps.clock.now();
+  const revoked = await deps.store.writeTransaction(async (tx) => {
+    if (!(await tx.acme.revokeEab(keyId, now))) return false;
+    await tx.audit.append({ kind: 'acme_eab.revoked', accountId: key.accountId, detail: { keyId } }, now);
+    return true;
+  });
+  if (!revoked) throw new CertError('illegal_state', `The EAB key ${keyId.slice(0, 64)} is already revoked.`);
 }
 
-/** The EAB use cases bound for the operator API (src/app binds them). */
-export function createEabService(deps: EabDeps) {
-  return bindUseCases(deps, { createEabKey, listEabKeys, revokeEabKey });
-}
+const EAB_USE_CASES = { createEabKey, listEabKeys, revokeEabKey };
 
-export type EabService = ReturnType<typeof createEabService>;
+export type EabService = Bound<EabDeps, typeof EAB_USE_CASES> & {
+  /** The same use cases for one client of a front end: what they change is audited as done by `actor`. */
+  actingAs(actor: Actor): EabService;
+};
+
+const bindEabUseCases = useCaseBinder<EabDeps, typeof EAB_USE_CASES>(EAB_USE_CASES);
+
+/** The EAB use cases bound for the operator API, the operator console and `certdesk admin` (src/app, cli/ bind them). */
+export function createEabService(deps: EabDeps): EabService {
+  const service = bindEabUseCases(deps) as EabService;
+  service.actingAs = (actor) => createEabService({ ...deps, store: deps.store.actingAs(actor) });
+  return service;
+}

@@ -3,6 +3,7 @@
 // in the transaction of the move, then run at once in this request, so a client usually reads
 // the order valid in the finalize answer; if this process dies, the worker finishes the job.
 import { createPublicKey } from 'node:crypto';
+import { isIP } from 'node:net';
 import { CertError } from '../../domain/errors.js';
 import type { AcmeAccount } from '../../domain/acme.js';
 import { parseCsr } from '../../ca/csr.js';
@@ -10,12 +11,18 @@ import { checkSubscriberKey, keyAlgorithmName } from '../../policy/key-rules.js'
 import { normalizeDomainName } from '../../policy/names.js';
 import type { AcmeOrderRecord } from '../../store/repos/acme.js';
 import { runIssuance } from '../issue-certificate.js';
+import { isIpIdentifier, normalizeIpIdentifier } from '../../validation/index.js';
 import { JOB_ISSUE } from '../job-kinds.js';
 import { acmeError, type AcmeDeps } from './deps.js';
 import { ownAcmeOrder } from './orders.js';
 
 function badCsr(message: string): CertError {
   return acmeError('bad_csr', 'badCSR', message);
+}
+
+/** A CSR's CN as a name: an address in its RFC 5952 form (ca/csr.ts writes SANs so), else a DNS name. */
+function commonNameOf(cn: string): string {
+  return isIpIdentifier(cn) ? (normalizeIpIdentifier(cn) ?? cn) : normalizeDomainName(cn);
 }
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
@@ -47,18 +54,23 @@ export async function finalizeAcmeOrder(
   // §11.1: the certificate key must not be the account key.
   const accountSpki = createPublicKey({ key: account.jwk, format: 'jwk' }).export({ format: 'der', type: 'spki' });
   if (accountSpki.equals(csr.spki)) throw badCsr('The CSR key is the account key; use a separate key.');
-  if (csr.ipAddresses.length > 0 || csr.otherSanTypes.length > 0)
-    throw badCsr('The CSR asks for names of other types than the order identifiers.');
+  if (csr.otherSanTypes.length > 0) throw badCsr('The CSR asks for names of other types than the order identifiers.');
   let sans: string[];
   let cn: string | undefined;
   try {
-    sans = [...new Set(csr.dnsNames.map(normalizeDomainName))];
-    cn = csr.commonName ? normalizeDomainName(csr.commonName) : undefined;
+    // iPAddress SANs come in RFC 5952 text (ca/csr.ts), the form the order stores (RFC 8738 §3).
+    sans = [...new Set([...csr.dnsNames.map(normalizeDomainName), ...csr.ipAddresses])];
+    cn = csr.commonName ? commonNameOf(csr.commonName) : undefined;
   } catch (e) {
     if (e instanceof CertError) throw badCsr(e.message);
     throw e;
   }
-  if (cn !== undefined && !sans.includes(cn)) sans.push(cn);
+  // A CN must repeat a SAN (BR 7.1.4.3); an IP address there is what lego puts in its CSRs
+  // (the first identifier becomes the CN), so it is accepted when it is one of the IP SANs.
+  if (cn !== undefined && !sans.includes(cn)) {
+    if (isIP(cn) !== 0) throw badCsr(`The CSR's common name ${cn} is not among its IP address SANs.`);
+    sans.push(cn);
+  }
   if (!sameNames(sans, rec.order.names))
     throw badCsr(`The CSR names (${sans.join(', ').slice(0, 200)}) differ from the order's identifiers.`);
   const moved = await deps.store.writeTransaction(async (tx) => {

@@ -8,8 +8,14 @@ import { CertError } from '../../domain/errors.js';
 import type { AcmeAccount, AcmeChallengeType, AcmeProblemDoc } from '../../domain/acme.js';
 import { ACME_ERROR_PREFIX, acmeAuthorizationStatus, acmeOrderStatus, parseAriCertId } from '../../domain/acme.js';
 import type { Certificate } from '../../domain/certificate.js';
-import { checkNamesForProduct, isWildcard, normalizeDomainName } from '../../policy/names.js';
-import { findProduct, PRODUCTS, type Product } from '../../policy/products.js';
+import { checkNamesForProduct, MAX_NAMES, normalizeDomainName } from '../../policy/names.js';
+import {
+  acmeProfileDescriptions,
+  findAcmeProfile,
+  identifierKindOf,
+  type AcmeProfile,
+} from '../../policy/acme-profiles.js';
+import { challengeTypesFor, isPublicAddress, normalizeIpIdentifier } from '../../validation/index.js';
 import { dcvReuseDays } from '../../policy/validity.js';
 import type { AcmeOrderRecord } from '../../store/repos/acme.js';
 import { insertOrder, quotaError } from '../submit-application.js';
@@ -20,16 +26,9 @@ type AcmeTxRepos = ViewRepos<AcmeRepoWrites, AcmeRepoReads>;
 
 const DAY_MS = 86_400_000;
 
-/** The ACME profiles (draft-aaron-acme-profiles): one per DV product code, named by it. */
+/** The ACME profiles (draft-aaron-acme-profiles; policy/acme-profiles.ts): one per DV product code, and `shortlived`. */
 export function acmeProfiles(): Record<string, string> {
-  return Object.fromEntries(
-    PRODUCTS.filter((p) => !p.requiresReview).map((p) => [p.code, `${p.name} (${p.domains} names)`]),
-  );
-}
-
-function profileProduct(name: string): Product | undefined {
-  const p = findProduct(name);
-  return p && !p.requiresReview ? p : undefined;
+  return acmeProfileDescriptions();
 }
 
 export interface NewOrderPayload {
@@ -40,8 +39,14 @@ export interface NewOrderPayload {
   notAfter?: unknown;
 }
 
-/** §7.4 identifiers: dns only in this version; normalized (lower case, A-labels, no trailing dot), de-duplicated. */
-function orderNames(identifiers: unknown): string[] {
+/**
+ * §7.4 identifiers, de-duplicated: `dns` normalized (lower case, A-labels, no trailing dot);
+ * `ip` (RFC 8738 §3) only in its one textual form, IPv4 dotted decimal and IPv6 as RFC 5952
+ * §4 writes it (another form is malformed, not rewritten: the client must ask for what it
+ * gets), and only a public address unless the server validates private targets (tests), as
+ * the address guard decides for http-01 targets (validation/address-guard.ts).
+ */
+function orderNames(identifiers: unknown, allowPrivate: boolean): string[] {
   if (!Array.isArray(identifiers) || identifiers.length === 0)
     throw acmeError('invalid_parameter', 'malformed', 'identifiers must be a non-empty array.');
   const names: string[] = [];
@@ -49,40 +54,98 @@ function orderNames(identifiers: unknown): string[] {
     const { type, value } = (id ?? {}) as { type?: unknown; value?: unknown };
     if (typeof type !== 'string' || typeof value !== 'string')
       throw acmeError('invalid_parameter', 'malformed', 'Each identifier needs a type and a value.');
-    if (type !== 'dns')
+    let name: string;
+    if (type === 'dns') {
+      if (isIP(value) !== 0)
+        throw acmeError(
+          'invalid_parameter',
+          'rejectedIdentifier',
+          'An IP address is not a dns identifier; use the type "ip" (RFC 8738).',
+        );
+      name = normalizeDomainName(value);
+    } else if (type === 'ip') {
+      name = ipIdentifier(value, allowPrivate);
+    } else
       throw acmeError(
         'invalid_parameter',
         'unsupportedIdentifier',
         `Identifier type "${type.slice(0, 20)}" is not supported.`,
       );
-    if (isIP(value) !== 0)
-      throw acmeError('invalid_parameter', 'rejectedIdentifier', 'An IP address is not a dns identifier.');
-    const name = normalizeDomainName(value);
     if (!names.includes(name)) names.push(name);
   }
   return names;
 }
 
-async function chooseProduct(deps: AcmeDeps, account: AcmeAccount, profile: unknown): Promise<Product> {
-  if (profile === undefined) return profileProduct(account.productCode) ?? findProduct(account.productCode)!;
+function ipIdentifier(value: string, allowPrivate: boolean): string {
+  const shown = value.slice(0, 45);
+  const ip = normalizeIpIdentifier(value);
+  if (ip === undefined)
+    throw acmeError('invalid_parameter', 'malformed', `"${shown}" is not an IPv4 or IPv6 address (RFC 8738 §3).`);
+  if (ip !== value)
+    throw acmeError(
+      'invalid_parameter',
+      'malformed',
+      `"${shown}" is not in canonical form (RFC 8738 §3, RFC 5952 §4); write it as "${ip}".`,
+    );
+  if (!allowPrivate && !isPublicAddress(ip))
+    throw acmeError(
+      'name_rejected',
+      'rejectedIdentifier',
+      `${ip} is not a public address; certdesk does not certify private or reserved addresses.`,
+    );
+  return ip;
+}
+
+async function chooseProfile(deps: AcmeDeps, account: AcmeAccount, profile: unknown): Promise<AcmeProfile> {
+  if (profile === undefined) {
+    const own = findAcmeProfile(account.productCode);
+    if (!own) throw acmeError('invalid_parameter', 'invalidProfile', `No ACME profile for ${account.productCode}.`);
+    return own;
+  }
   if (typeof profile !== 'string') throw acmeError('invalid_parameter', 'malformed', 'profile must be a string.');
-  const product = profileProduct(profile);
-  if (!product) throw acmeError('invalid_parameter', 'invalidProfile', `No profile named "${profile.slice(0, 64)}".`);
-  if (product.code === account.productCode) return product;
+  const chosen = findAcmeProfile(profile);
+  if (!chosen) throw acmeError('invalid_parameter', 'invalidProfile', `No profile named "${profile.slice(0, 64)}".`);
+  if (chosen.product.code === account.productCode) return chosen;
   // Another profile is allowed when the customer holds a plan for its product.
   const plans = await deps.store.repos.plans.listByAccount(account.accountId);
-  if (!plans.some((p) => p.product_code === product.code))
+  if (!plans.some((p) => p.product_code === chosen.product.code))
     throw acmeError(
       'invalid_parameter',
       'invalidProfile',
-      `The profile ${product.code} is not part of this account's plans.`,
+      `The profile ${chosen.name} is not part of this account's plans.`,
     );
-  return product;
+  return chosen;
 }
 
-/** Challenge types offered per name (RFC 8555 §7.1.3: a wildcard only by DNS; RFC 8737 §3 no wildcard either). */
+/** The profile's identifier types and the product's name rules (policy/names.ts for DNS names). */
+function checkNamesForProfile(names: string[], profile: AcmeProfile): void {
+  const ips = names.filter((n) => identifierKindOf(n) === 'ip');
+  if (ips.length > 0 && !profile.identifierTypes.includes('ip'))
+    throw acmeError(
+      'name_rejected',
+      'rejectedIdentifier',
+      `The profile ${profile.name} does not certify IP addresses (${ips[0]}); ask for the shortlived profile.`,
+    );
+  if (names.length > MAX_NAMES)
+    throw acmeError('invalid_parameter', 'malformed', `At most ${MAX_NAMES} identifiers are allowed.`);
+  const dnsNames = names.filter((n) => identifierKindOf(n) === 'dns');
+  if (dnsNames.length === 0) return;
+  try {
+    checkNamesForProduct(dnsNames, profile.product);
+  } catch (e) {
+    if (e instanceof CertError && e.kind === 'name_rejected')
+      throw acmeError('name_rejected', 'rejectedIdentifier', e.message);
+    throw e;
+  }
+}
+
+/**
+ * Challenge types offered per name (validation/acme-methods.ts): a wildcard only by DNS
+ * (RFC 8555 §7.1.3, RFC 8737 §3); an IP address by http-01 and tls-alpn-01 only (RFC 8738 §7:
+ * dns-01 has no name to put a record under).
+ */
 function challengeTypes(name: string): AcmeChallengeType[] {
-  return isWildcard(name) ? ['dns-01', 'dns-account-01'] : ['http-01', 'dns-01', 'tls-alpn-01', 'dns-account-01'];
+  return challengeTypesFor({ type: identifierKindOf(name), value: name });
 }
 
 function token(deps: AcmeDeps, bytes = 16): string {
@@ -96,16 +159,11 @@ export async function newAcmeOrder(
 ): Promise<AcmeOrderRecord> {
   if (payload.notBefore !== undefined || payload.notAfter !== undefined)
     throw acmeError('invalid_parameter', 'malformed', 'notBefore and notAfter are not supported by this server.');
-  const names = orderNames(payload.identifiers);
+  const names = orderNames(payload.identifiers, deps.validation.allowPrivateTargets);
   const replaced = await replacedCertificate(deps, account, payload.replaces, names);
-  const product = await chooseProduct(deps, account, payload.profile);
-  try {
-    checkNamesForProduct(names, product);
-  } catch (e) {
-    if (e instanceof CertError && e.kind === 'name_rejected')
-      throw acmeError('name_rejected', 'rejectedIdentifier', e.message);
-    throw e;
-  }
+  const profile = await chooseProfile(deps, account, payload.profile);
+  checkNamesForProfile(names, profile);
+  const { product } = profile;
   const now = deps.clock.now();
   await releaseFinishedOrders(deps, now);
   await checkOrderRate(deps, account, now);
@@ -131,6 +189,7 @@ export async function newAcmeOrder(
       companyName: undefined,
       tags: [{ Key: 'acme', Value: account.urlId }],
       renewedFrom: null,
+      ...(profile.validityHours !== undefined ? { validityHours: profile.validityHours } : {}),
       startValidation: false,
     });
     const reuseSince = now - dcvReuseDays(now) * DAY_MS;
@@ -174,7 +233,7 @@ export async function newAcmeOrder(
       urlId: token(deps),
       orderId,
       acmeAccountId: account.id,
-      profile: product.code,
+      profile: profile.name,
       replaces: replaced ? (payload.replaces as string) : null,
       replacesCertificateId: replaced?.id ?? null,
       // §7.1.3: an order never outlives its earliest authorization.

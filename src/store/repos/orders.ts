@@ -65,6 +65,7 @@ const ORDER_COLUMNS = Object.keys({
   validation_deadline: 1,
   caa_checked_at: 1,
   renewed_from: 1,
+  validity_hours: 1,
   created_at: 1,
   updated_at: 1,
   deleted_at: 1,
