@@ -19,7 +19,7 @@ const KINDS: Array<{ name: string; newkey: string[] }> = [
   { name: 'P-384', newkey: ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384'] },
 ];
 
-export function runCsrMicroBench(iterations = 2000): void {
+export async function runCsrMicroBench(iterations = 2000): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'certdesk-csr-bench-'));
   try {
     for (const kind of KINDS) {
@@ -43,12 +43,12 @@ export function runCsrMicroBench(iterations = 2000): void {
         { stdio: 'ignore' },
       );
       const pem = readFileSync(out, 'utf8');
-      for (let i = 0; i < 50; i++) checkSubscriberKey(parseCsr(pem).key); // warm-up
+      for (let i = 0; i < 50; i++) checkSubscriberKey((await parseCsr(pem)).key); // warm-up
       let t = process.hrtime.bigint();
-      for (let i = 0; i < iterations; i++) parseCsr(pem);
+      for (let i = 0; i < iterations; i++) await parseCsr(pem);
       const parseNs = Number(process.hrtime.bigint() - t) / iterations;
       t = process.hrtime.bigint();
-      for (let i = 0; i < iterations; i++) checkSubscriberKey(parseCsr(pem).key);
+      for (let i = 0; i < iterations; i++) checkSubscriberKey((await parseCsr(pem)).key);
       const bothNs = Number(process.hrtime.bigint() - t) / iterations;
       console.log(
         `${kind.name.padEnd(9)} parseCsr ${(parseNs / 1000).toFixed(1).padStart(7)} µs (${Math.round(1e9 / parseNs)}/s)` +
@@ -61,5 +61,5 @@ export function runCsrMicroBench(iterations = 2000): void {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runCsrMicroBench(Number(process.argv[2] ?? 2000));
+  await runCsrMicroBench(Number(process.argv[2] ?? 2000));
 }

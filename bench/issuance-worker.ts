@@ -4,7 +4,7 @@
 // in flight, so the workers cannot run ahead of what SQLite's single writer commits.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { issueOne, openIssuing, type IssuanceSetup } from './issue-one.js';
+import { issueOne, openIssuing, type IssuanceSetup, type NewCertificateRow } from './issue-one.js';
 
 export interface WorkerInput {
   setup: IssuanceSetup;
@@ -12,7 +12,7 @@ export interface WorkerInput {
 }
 
 export type ToWorker = { type: 'credit'; n: number } | { type: 'stop' };
-export type FromWorker = { type: 'ready' } | { type: 'batch'; rows: ReturnType<typeof issueOne>[] };
+export type FromWorker = { type: 'ready' } | { type: 'batch'; rows: NewCertificateRow[] };
 
 const port = parentPort;
 if (port === null) throw new Error('bench/issuance-worker.ts runs as a worker thread');
@@ -22,13 +22,13 @@ let credits = 0;
 let stopped = false;
 let scheduled = false;
 
-function step(): void {
+async function step(): Promise<void> {
   scheduled = false;
   if (stopped || credits === 0) return;
   credits -= 1;
   const now = Date.now();
   const rows = [];
-  for (let i = 0; i < input.batchSize; i++) rows.push(issueOne(issuing, now));
+  for (let i = 0; i < input.batchSize; i++) rows.push(await issueOne(issuing, now));
   port!.postMessage({ type: 'batch', rows } satisfies FromWorker);
   schedule();
 }
@@ -37,7 +37,7 @@ function step(): void {
 function schedule(): void {
   if (scheduled || stopped) return;
   scheduled = true;
-  setImmediate(step);
+  setImmediate(() => void step());
 }
 
 port.on('message', (m: ToWorker) => {

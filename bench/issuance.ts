@@ -140,7 +140,7 @@ export async function runIssuanceSingle(b: IssuanceBench, opts: RunOptions): Pro
   while (!window.done) {
     const now = Date.now();
     const rows: NewCertificateRow[] = [];
-    for (let i = 0; i < opts.batchSize; i++) rows.push(issueOne(issuing, now, times));
+    for (let i = 0; i < opts.batchSize; i++) rows.push(await issueOne(issuing, now, times));
     const t0 = performance.now();
     await storeRows(b.bench.store, rows, opts.insert);
     if (window.committed(rows.length, performance.now() - t0)) times = emptyStageTimes();
@@ -195,7 +195,7 @@ export async function runIssuanceThreaded(
         if (queue.length === 0 && own) {
           const now = Date.now();
           const rows: NewCertificateRow[] = [];
-          for (let i = 0; i < opts.batchSize; i++) rows.push(issueOne(own, now));
+          for (let i = 0; i < opts.batchSize; i++) rows.push(await issueOne(own, now));
           queue.push({ worker: undefined, rows });
         }
         const taken = queue.splice(0, queue.length);
@@ -249,7 +249,8 @@ export async function measureStoreOnly(
 ): Promise<Record<InsertMode, number>> {
   const issuing = openIssuing(b.setup);
   const now = Date.now();
-  const template = Array.from({ length: batchSize }, () => issueOne(issuing, now));
+  const template: NewCertificateRow[] = [];
+  for (let i = 0; i < batchSize; i++) template.push(await issueOne(issuing, now));
   const out = { row: 0, multi: 0 };
   for (const mode of ['row', 'multi', 'row', 'multi'] as const) {
     const fresh = Array.from({ length: batches }, () =>

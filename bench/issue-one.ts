@@ -5,7 +5,7 @@
 // (src/orders/issue-certificate.ts: the intent's fields plus cert_der, hashes and validity).
 // Shared by the single-threaded run and the worker threads so both measure the same work.
 
-import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import { buildCsr } from '../src/ca/csr-builder.js';
 import { parseCsr } from '../src/ca/csr.js';
@@ -14,6 +14,7 @@ import { lintLeafTbs, prepareLeafTbs, signLeaf, type LeafIssuer, type LeafReques
 import { generateSerial } from '../src/ca/serial.js';
 import { OID } from '../src/ca/x509.js';
 import { toPem } from '../src/crypto/pem.js';
+import { pooledRandom } from '../src/crypto/random-pool.js';
 import type { RandomSource } from '../src/domain/ports.js';
 import { checkSubscriberKey } from '../src/policy/key-rules.js';
 import { getProduct, type Product } from '../src/policy/products.js';
@@ -67,7 +68,8 @@ export function openIssuing(setup: IssuanceSetup): Issuing {
     product: getProduct(setup.productCode),
     // As app/orders-wiring.ts's commonNameOf().
     issuerCn: /CN=([^\n]+)/.exec(subject)?.[1] ?? subject,
-    random: { bytes: (n) => randomBytes(n) },
+    // As app/context.ts's systemRandom.
+    random: pooledRandom(),
     next: 0,
   };
 }
@@ -89,11 +91,11 @@ export function makeCsrPool(size: number, label: string): string[] {
  * Issues one certificate from the next CSR of the pool and returns its row, ready to insert.
  * `times`, when given, receives the time of each stage (performance.now() around each).
  */
-export function issueOne(s: Issuing, now: number, times?: StageTimes): NewCertificateRow {
+export async function issueOne(s: Issuing, now: number, times?: StageTimes): Promise<NewCertificateRow> {
   const pem = s.setup.csrPems[s.next % s.setup.csrPems.length]!;
   s.next += 1;
   const t0 = times ? performance.now() : 0;
-  const csr = parseCsr(pem);
+  const csr = await parseCsr(pem);
   const t1 = times ? performance.now() : 0;
   checkSubscriberKey(csr.key);
   const t2 = times ? performance.now() : 0;

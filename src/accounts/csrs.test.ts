@@ -43,8 +43,8 @@ describe('CSR use cases', () => {
     const row = await store.repos.csrs.get(accountId, id);
     assert.ok(row?.key_sealed);
     assert.equal(row.created_at, NOW);
-    assert.deepEqual(parseCsr(csrPem).der, Buffer.from(row.csr_der, 'base64'));
-    const parsed = parseCsr(Buffer.from(row.csr_der, 'base64'));
+    assert.deepEqual((await parseCsr(csrPem)).der, Buffer.from(row.csr_der, 'base64'));
+    const parsed = await parseCsr(Buffer.from(row.csr_der, 'base64'));
     assert.equal(row.key_sha2, createHash('sha256').update(parsed.spki).digest('hex'));
 
     const pkcs8 = deps.sealer.open(row.key_sealed, `csr-key:${id}`);
@@ -95,7 +95,7 @@ describe('CSR use cases', () => {
   for (const c of names) {
     test(`createCsr names: ${c.name}`, async () => {
       const { id, csrPem } = await createCsr(deps, accountId, { ...base, commonName: c.commonName, sans: c.sans });
-      const parsed = parseCsr(csrPem);
+      const parsed = await parseCsr(csrPem);
       assert.equal(parsed.commonName, c.wantCn);
       assert.deepEqual(parsed.dnsNames, c.wantSan);
       const row = await store.repos.csrs.get(accountId, id);

@@ -165,7 +165,7 @@ export async function createCsr(
 /** UploadCsr: stores a customer's CSR (verified, key policy applied), optionally with its private key. */
 export async function uploadCsr(deps: CsrDeps, accountId: number, input: UploadCsrInput): Promise<{ id: number }> {
   const name = input.name === undefined || input.name === '' ? undefined : readCsrName(input.name);
-  const parsed = parseCsr(input.csr);
+  const parsed = await parseCsr(input.csr);
   checkSubscriberKey(parsed.key);
   const { algorithm, keySize } = describeKey(parsed.key);
   const keySha2 = sha256Hex(parsed.spki);

@@ -1,6 +1,5 @@
 // The composition root: builds everything from config. The only place (with cli/) that
 // reads the environment and opens files; everything below receives what it needs.
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { AccountDeps } from '../accounts/deps.js';
@@ -10,6 +9,7 @@ import type { Actor } from '../domain/audit.js';
 import { Store, type StoreLocation } from '../store/store.js';
 import { bindMasterKey, openSealer } from './secrets.js';
 import { withOpenCache } from '../crypto/secret-box.js';
+import { pooledRandom } from '../crypto/random-pool.js';
 import { createPrivateFile, prepareDataDir } from './data-dir.js';
 
 /** Opened secrets kept in memory: the orders busy clients poll; about 1 MB for P-256 keys, 12 MB for RSA-4096. */
@@ -26,7 +26,7 @@ export interface AppContext {
   env: NodeJS.ProcessEnv;
 }
 
-export const systemRandom: RandomSource = { bytes: (n) => randomBytes(n) };
+export const systemRandom: RandomSource = pooledRandom();
 
 export function storeLocation(config: Readonly<Config>, env: NodeJS.ProcessEnv): StoreLocation {
   if (config.databaseUrl) {

@@ -15,13 +15,17 @@ const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
 // ---- assertions -----------------------------------------------------------------------------
 
-function refusedWith(fn: () => unknown, kind: 'bad_csr' | 'bad_key', pattern: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof CertError, `expected CertError, got ${String(e)}`);
-    assert.equal(e.kind, kind);
-    assert.match(e.message, pattern);
-    return true;
-  });
+/** `fn` throws or rejects (parseCsr is async, checkSubscriberKey is not) with this CertError. */
+async function refusedWith(fn: () => unknown, kind: 'bad_csr' | 'bad_key', pattern: RegExp): Promise<void> {
+  await assert.rejects(
+    async () => fn(),
+    (e: unknown) => {
+      assert.ok(e instanceof CertError, `expected CertError, got ${String(e)}`);
+      assert.equal(e.kind, kind);
+      assert.match(e.message, pattern);
+      return true;
+    },
+  );
 }
 
 function keyRefusal(key: PublicKeyInfo): string | undefined {
@@ -319,9 +323,9 @@ describe('parseCsr: CSRs made by openssl req', { skip: !hasOpenssl && 'openssl i
   });
 
   for (const kind of OPENSSL_KINDS) {
-    test(`${kind.name}: CN only`, () => {
+    test(`${kind.name}: CN only`, async () => {
       const pem = read(`${kind.name}.cn.csr`);
-      const csr = parseCsr(pem);
+      const csr = await parseCsr(pem);
       assert.equal(csr.commonName, 'a.example.com');
       assert.deepEqual(csr.subject, [{ oid: '2.5.4.3', value: 'a.example.com' }]);
       assert.deepEqual([csr.dnsNames, csr.ipAddresses, csr.otherSanTypes], [[], [], []]);
@@ -339,8 +343,8 @@ describe('parseCsr: CSRs made by openssl req', { skip: !hasOpenssl && 'openssl i
       else assert.match(refusal ?? 'accepted', kind.refused);
     });
 
-    test(`${kind.name}: with subjectAltName`, () => {
-      const csr = parseCsr(read(`${kind.name}.san.csr`));
+    test(`${kind.name}: with subjectAltName`, async () => {
+      const csr = await parseCsr(read(`${kind.name}.san.csr`));
       assert.equal(csr.commonName, 'a.example.com');
       assert.deepEqual(csr.dnsNames, ['a.example.com', '*.example.com']);
       assert.deepEqual(csr.ipAddresses, ['1.2.3.4']);
@@ -349,7 +353,7 @@ describe('parseCsr: CSRs made by openssl req', { skip: !hasOpenssl && 'openssl i
     });
   }
 
-  test('signature hashes and RSASSA-PSS', () => {
+  test('signature hashes and RSASSA-PSS', async () => {
     const rows: Array<[string, string]> = [
       ['sha384.csr', 'sha384WithRSAEncryption'],
       ['sha512.csr', 'sha512WithRSAEncryption'],
@@ -358,21 +362,22 @@ describe('parseCsr: CSRs made by openssl req', { skip: !hasOpenssl && 'openssl i
       ['pss-32.csr', 'rsassa-pss'],
       ['pss-64.csr', 'rsassa-pss'],
     ];
-    for (const [file, algorithm] of rows) assert.equal(parseCsr(read(file)).signatureAlgorithm, algorithm, file);
+    for (const [file, algorithm] of rows)
+      assert.equal((await parseCsr(read(file))).signatureAlgorithm, algorithm, file);
   });
 
-  test('weak signature hashes are refused', () => {
+  test('weak signature hashes are refused', async () => {
     const rows: Array<[string, RegExp]> = [
       ['sha1.csr', /signed with SHA-1, which is not accepted/],
       ['ec-sha1.csr', /signed with SHA-1/],
       ['md5.csr', /signed with MD5/],
       ['sha224.csr', /signed with SHA-224/],
     ];
-    for (const [file, pattern] of rows) refusedWith(() => parseCsr(read(file)), 'bad_csr', pattern);
+    for (const [file, pattern] of rows) await refusedWith(() => parseCsr(read(file)), 'bad_csr', pattern);
   });
 
-  test('subjects: last CN wins, UTF-8, multi-valued RDNs, empty subject', () => {
-    const s = parseCsr(read('subject.csr'));
+  test('subjects: last CN wins, UTF-8, multi-valued RDNs, empty subject', async () => {
+    const s = await parseCsr(read('subject.csr'));
     assert.equal(s.commonName, 'bücher.example');
     assert.deepEqual(s.subject, [
       { oid: '2.5.4.6', value: 'CN' },
@@ -380,17 +385,17 @@ describe('parseCsr: CSRs made by openssl req', { skip: !hasOpenssl && 'openssl i
       { oid: '2.5.4.3', value: 'first.example.com' },
       { oid: '2.5.4.3', value: 'bücher.example' },
     ]);
-    const mv = parseCsr(read('multivalue.csr'));
+    const mv = await parseCsr(read('multivalue.csr'));
     assert.equal(mv.commonName, 'a.example.com');
     assert.deepEqual(mv.subject.map((a) => a.oid).sort(), ['2.5.4.10', '2.5.4.3', '2.5.4.6']);
-    const none = parseCsr(read('nosubject.csr'));
+    const none = await parseCsr(read('nosubject.csr'));
     assert.equal(none.commonName, undefined);
     assert.deepEqual(none.subject, []);
     assert.deepEqual(none.dnsNames, ['a.example.com']);
   });
 
-  test('every SAN type, IPv6 in RFC 5952 form', () => {
-    const csr = parseCsr(read('many-san.csr'));
+  test('every SAN type, IPv6 in RFC 5952 form', async () => {
+    const csr = await parseCsr(read('many-san.csr'));
     assert.deepEqual(csr.dnsNames, ['b.example.com']);
     assert.deepEqual(csr.ipAddresses, ['2001:db8::1', '::1', '2001:db8::1:0:0:1']);
     assert.deepEqual(csr.otherSanTypes, ['URI', 'registeredID', 'otherName', 'email']);
@@ -423,19 +428,19 @@ describe('parseCsr: input forms', () => {
     ['base64 without armour, wrapped', `${lines}\n`],
   ];
   for (const [label, input] of forms) {
-    test(label, () => {
-      const csr = parseCsr(input);
+    test(label, async () => {
+      const csr = await parseCsr(input);
       assert.deepEqual(csr.der, der);
       assert.deepEqual(csr.dnsNames, ['a.example.com']);
     });
   }
 
-  test('the result owns its bytes', () => {
+  test('the result owns its bytes', async () => {
     const input = Buffer.from(der);
-    const csr = parseCsr(input);
+    const csr = await parseCsr(input);
     input.fill(0);
     assert.deepEqual(csr.der, der);
-    assert.equal(parseCsr(csr.der).commonName, 'a.example.com');
+    assert.equal((await parseCsr(csr.der)).commonName, 'a.example.com');
   });
 });
 
@@ -447,7 +452,7 @@ describe('parseCsr: refusals', () => {
   // Any DER that is not a CSR: an SPKI is a SEQUENCE of two fields.
   const notACsr = spkiOf(nodeKeys.rsa.publicKey);
 
-  test('garbage is not PEM or DER', () => {
+  test('garbage is not PEM or DER', async () => {
     const rows: Array<[string, string | Buffer]> = [
       ['empty', ''],
       ['whitespace', '   \n'],
@@ -464,8 +469,8 @@ describe('parseCsr: refusals', () => {
       ['null', null as unknown as string],
     ];
     for (const [label, input] of rows) {
-      assert.throws(
-        () => parseCsr(input),
+      await assert.rejects(
+        async () => parseCsr(input),
         (e: unknown) =>
           e instanceof CertError && e.kind === 'bad_csr' && e.message === 'The CSR is not valid PEM or DER.',
         label,
@@ -473,27 +478,27 @@ describe('parseCsr: refusals', () => {
     }
   });
 
-  test('other PEM blocks, other DER structures, oversized input', () => {
-    refusedWith(
+  test('other PEM blocks, other DER structures, oversized input', async () => {
+    await refusedWith(
       () => parseCsr(goodPem.replace(/CERTIFICATE REQUEST/g, 'CERTIFICATE')),
       'bad_csr',
       /The PEM block is not a CERTIFICATE REQUEST\./,
     );
-    refusedWith(
+    await refusedWith(
       () => parseCsr(goodPem.replace(/CERTIFICATE REQUEST/g, 'PRIVATE KEY')),
       'bad_csr',
       /not a CERTIFICATE REQUEST/,
     );
-    refusedWith(
+    await refusedWith(
       () => parseCsr(notACsr),
       'bad_csr',
       /^The CSR is malformed: a CertificationRequest has exactly three fields\.$/,
     );
-    refusedWith(() => parseCsr(Buffer.alloc(MAX_CSR_BYTES + 1, 0x30)), 'bad_csr', /too large/);
-    refusedWith(() => parseCsr('A'.repeat(MAX_CSR_BYTES * 2 + 4)), 'bad_csr', /too large/);
+    await refusedWith(() => parseCsr(Buffer.alloc(MAX_CSR_BYTES + 1, 0x30)), 'bad_csr', /too large/);
+    await refusedWith(() => parseCsr('A'.repeat(MAX_CSR_BYTES * 2 + 4)), 'bad_csr', /too large/);
   });
 
-  test('signature tampering', () => {
+  test('signature tampering', async () => {
     const kinds: Array<[string, Buffer]> = [
       ['RSA', good],
       [
@@ -510,41 +515,41 @@ describe('parseCsr: refusals', () => {
       ],
     ];
     for (const [label, der] of kinds) {
-      assert.equal(parseCsr(der).commonName, 'a.example.com', label);
+      assert.equal((await parseCsr(der)).commonName, 'a.example.com', label);
       // One flipped bit in the last octet of the signature.
       const flipped = Buffer.from(der);
       flipped[flipped.length - 1]! ^= 0x01;
-      refusedWith(() => parseCsr(flipped), 'bad_csr', /^The CSR signature does not verify\.$/);
+      await refusedWith(() => parseCsr(flipped), 'bad_csr', /^The CSR signature does not verify\.$/);
       // The signed info altered: a.example.com -> b.example.com.
       const altered = Buffer.from(der);
       const at = altered.indexOf('a.example.com');
       assert.ok(at > 0);
       altered[at] = 'b'.charCodeAt(0);
-      refusedWith(() => parseCsr(altered), 'bad_csr', /does not verify/);
+      await refusedWith(() => parseCsr(altered), 'bad_csr', /does not verify/);
     }
   });
 
-  test('a signature by another key, and an algorithm that does not fit the key', () => {
+  test('a signature by another key, and an algorithm that does not fit the key', async () => {
     const other = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    refusedWith(() => parseCsr(rsaCsr({ sign: signRsa(other) })), 'bad_csr', /does not verify/);
-    refusedWith(
+    await refusedWith(() => parseCsr(rsaCsr({ sign: signRsa(other) })), 'bad_csr', /does not verify/);
+    await refusedWith(
       () => parseCsr(rsaCsr({ sign: signEcdsa(nodeKeys.p256.privateKey) })),
       'bad_csr',
       /does not match its public key/,
     );
-    refusedWith(
+    await refusedWith(
       () => parseCsr(buildCsr({ spki: spkiOf(nodeKeys.p256.publicKey), sign: signRsa(nodeKeys.rsa.privateKey) })),
       'bad_csr',
       /does not match its public key/,
     );
   });
 
-  test('signature algorithms', () => {
+  test('signature algorithms', async () => {
     const weak =
       (algOid: string): Signer =>
       (info) => ({ alg: seq(oid(algOid), NULL), sig: crypto.sign('sha1', info, nodeKeys.rsa.privateKey) });
-    refusedWith(() => parseCsr(rsaCsr({ sign: weak(OIDS.sha1Rsa) })), 'bad_csr', /signed with SHA-1/);
-    refusedWith(
+    await refusedWith(() => parseCsr(rsaCsr({ sign: weak(OIDS.sha1Rsa) })), 'bad_csr', /signed with SHA-1/);
+    await refusedWith(
       () =>
         parseCsr(
           buildCsr({
@@ -558,7 +563,7 @@ describe('parseCsr: refusals', () => {
       'bad_csr',
       /signed with SHA-1/,
     );
-    refusedWith(
+    await refusedWith(
       () => parseCsr(rsaCsr({ sign: () => ({ alg: seq(oid(OIDS.sm2sm3)), sig: Buffer.alloc(64, 1) }) })),
       'bad_csr',
       /signature algorithm is not supported/,
@@ -568,53 +573,55 @@ describe('parseCsr: refusals', () => {
       alg: seq(oid(OIDS.sha256Rsa)),
       sig: crypto.sign('sha256', info, nodeKeys.rsa.privateKey),
     });
-    assert.equal(parseCsr(rsaCsr({ sign: absent })).signatureAlgorithm, 'sha256WithRSAEncryption');
+    assert.equal((await parseCsr(rsaCsr({ sign: absent }))).signatureAlgorithm, 'sha256WithRSAEncryption');
     const ecWithNull: Signer = (info) => ({
       alg: seq(oid(OIDS.ecdsaSha256), NULL),
       sig: crypto.sign('sha256', info, nodeKeys.p256.privateKey),
     });
-    refusedWith(
+    await refusedWith(
       () => parseCsr(buildCsr({ spki: spkiOf(nodeKeys.p256.publicKey), sign: ecWithNull })),
       'bad_csr',
       /must not have parameters/,
     );
   });
 
-  test('RSASSA-PSS parameters (RFC 4055 §3.1)', () => {
+  test('RSASSA-PSS parameters (RFC 4055 §3.1)', async () => {
     const key = nodeKeys.rsa.privateKey;
-    assert.equal(parseCsr(rsaCsr({ sign: signPss(key, 'sha256', 32) })).signatureAlgorithm, 'rsassa-pss');
-    assert.equal(parseCsr(rsaCsr({ sign: signPss(key, 'sha512', 0) })).signatureAlgorithm, 'rsassa-pss');
+    assert.equal((await parseCsr(rsaCsr({ sign: signPss(key, 'sha256', 32) }))).signatureAlgorithm, 'rsassa-pss');
+    assert.equal((await parseCsr(rsaCsr({ sign: signPss(key, 'sha512', 0) }))).signatureAlgorithm, 'rsassa-pss');
     // Verified with the salt length the parameters state: a different one must not verify.
     const lying: Signer = (info) => {
       const real = signPss(key, 'sha256', 20)(info);
       return { alg: signPss(key, 'sha256', 32)(info).alg, sig: real.sig };
     };
-    refusedWith(() => parseCsr(rsaCsr({ sign: lying })), 'bad_csr', /does not verify/);
+    await refusedWith(() => parseCsr(rsaCsr({ sign: lying })), 'bad_csr', /does not verify/);
     // No parameters means the SHA-1 defaults.
     const defaults: Signer = () => ({ alg: seq(oid(OIDS.pss), seq()), sig: Buffer.alloc(256, 1) });
-    refusedWith(() => parseCsr(rsaCsr({ sign: defaults })), 'bad_csr', /signed with SHA-1/);
-    refusedWith(
+    await refusedWith(() => parseCsr(rsaCsr({ sign: defaults })), 'bad_csr', /signed with SHA-1/);
+    await refusedWith(
       () => parseCsr(rsaCsr({ sign: () => ({ alg: seq(oid(OIDS.pss)), sig: Buffer.alloc(256, 1) }) })),
       'bad_csr',
       /SHA-1/,
     );
-    refusedWith(
+    await refusedWith(
       () => parseCsr(rsaCsr({ sign: signPss(key, 'sha256', 32, 'sha512') })),
       'bad_csr',
       /same hash for MGF1/,
     );
     // An id-RSASSA-PSS key (RFC 4055 §1.2) verifies, and is then refused by the key rules.
     const pssKey = crypto.generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
-    const csr = parseCsr(buildCsr({ spki: spkiOf(pssKey.publicKey), sign: signPss(pssKey.privateKey, 'sha256', 32) }));
+    const csr = await parseCsr(
+      buildCsr({ spki: spkiOf(pssKey.publicKey), sign: signPss(pssKey.privateKey, 'sha256', 32) }),
+    );
     assert.deepEqual(csr.key, { type: 'other', name: 'RSASSA-PSS' });
     assert.match(keyRefusal(csr.key) ?? 'accepted', /rsaEncryption algorithm, not RSASSA-PSS/);
   });
 
-  test('the version must be v1 (0)', () => {
-    refusedWith(() => parseCsr(rsaCsr({ version: 1 })), 'bad_csr', /version is not supported/);
+  test('the version must be v1 (0)', async () => {
+    await refusedWith(() => parseCsr(rsaCsr({ version: 1 })), 'bad_csr', /version is not supported/);
   });
 
-  test('SPKI encodings the certificate could not carry', () => {
+  test('SPKI encodings the certificate could not carry', async () => {
     const rsaSpki = spkiOf(nodeKeys.rsa.publicKey);
     // rsaEncryption without its NULL parameters (RFC 3279 §2.3.1)
     const noNull = Buffer.from(
@@ -622,7 +629,11 @@ describe('parseCsr: refusals', () => {
       'hex',
     );
     const fixLen = (b: Buffer): Buffer => seq(b.subarray(4)); // re-wrap the outer SEQUENCE (long form, 2 length octets)
-    refusedWith(() => parseCsr(rsaCsr({ spki: fixLen(noNull) })), 'bad_csr', /rsaEncryption parameters must be NULL/);
+    await refusedWith(
+      () => parseCsr(rsaCsr({ spki: fixLen(noNull) })),
+      'bad_csr',
+      /rsaEncryption parameters must be NULL/,
+    );
     // P-256 point in compressed form
     const jwk = nodeKeys.p256.publicKey.export({ format: 'jwk' });
     const x = Buffer.from(jwk.x!, 'base64url');
@@ -631,7 +642,7 @@ describe('parseCsr: refusals', () => {
       seq(oid('1.2.840.10045.2.1'), oid('1.2.840.10045.3.1.7')),
       bitString(Buffer.concat([Buffer.from([2 + yOdd]), x])),
     );
-    refusedWith(
+    await refusedWith(
       () => parseCsr(buildCsr({ spki: compressed, sign: signEcdsa(nodeKeys.p256.privateKey) })),
       'bad_csr',
       /uncompressed point form/,
@@ -639,14 +650,14 @@ describe('parseCsr: refusals', () => {
     // A point that is not on the curve
     const offCurve = Buffer.from(spkiOf(nodeKeys.p256.publicKey));
     offCurve[offCurve.length - 1]! ^= 0x01;
-    refusedWith(
+    await refusedWith(
       () => parseCsr(buildCsr({ spki: offCurve, sign: signEcdsa(nodeKeys.p256.privateKey) })),
       'bad_csr',
       /public key cannot be read/,
     );
     // Ed25519 with parameters
     const edParams = seq(seq(oid(OIDS.ed25519), NULL), bitString(spkiOf(nodeKeys.ed25519.publicKey).subarray(12)));
-    refusedWith(
+    await refusedWith(
       () => parseCsr(buildCsr({ spki: edParams, sign: signEdDsa(nodeKeys.ed25519.privateKey, OIDS.ed25519) })),
       'bad_csr',
       /EdDSA public keys have no parameters/,
@@ -657,16 +668,16 @@ describe('parseCsr: refusals', () => {
 // ---- CSRs built with node:crypto ----------------------------------------------------------------
 
 describe('parseCsr: structures built with node:crypto', () => {
-  test('no attributes field at all, and an empty one', () => {
+  test('no attributes field at all, and an empty one', async () => {
     for (const attributes of [undefined, []]) {
-      const csr = parseCsr(rsaCsr({ attributes }));
+      const csr = await parseCsr(rsaCsr({ attributes }));
       assert.equal(csr.commonName, 'a.example.com');
       assert.deepEqual([csr.dnsNames, csr.ipAddresses, csr.otherSanTypes], [[], [], []]);
     }
   });
 
-  test('other attributes and extensions are ignored; SANs in order', () => {
-    const csr = parseCsr(
+  test('other attributes and extensions are ignored; SANs in order', async () => {
+    const csr = await parseCsr(
       rsaCsr({
         attributes: [
           seq(oid(OIDS.challengePassword), set(utf8('not a secret'))),
@@ -695,7 +706,7 @@ describe('parseCsr: structures built with node:crypto', () => {
     assert.deepEqual(csr.otherSanTypes, ['URI', 'email', 'directoryName', 'registeredID']);
   });
 
-  test('subject string types, and a non-string value', () => {
+  test('subject string types, and a non-string value', async () => {
     const subject = name(
       [OIDS.c, tlv(0x13, Buffer.from('CN'))],
       [OIDS.o, tlv(0x1e, Buffer.from('00e90041', 'hex'))], // BMPString
@@ -703,7 +714,7 @@ describe('parseCsr: structures built with node:crypto', () => {
       ['2.5.4.5', int(5)], // serialNumber as an INTEGER: kept as RFC 4514 hex
       [OIDS.cn, tlv(0x13, Buffer.from('*.example.com'))], // '*' in a PrintableString
     );
-    const csr = parseCsr(rsaCsr({ subject }));
+    const csr = await parseCsr(rsaCsr({ subject }));
     assert.deepEqual(csr.subject, [
       { oid: '2.5.4.6', value: 'CN' },
       { oid: '2.5.4.10', value: 'éA' },
@@ -714,7 +725,7 @@ describe('parseCsr: structures built with node:crypto', () => {
     assert.equal(csr.commonName, '*.example.com');
   });
 
-  test('malformed extension requests', () => {
+  test('malformed extension requests', async () => {
     const rows: Array<[string, Buffer[], RegExp]> = [
       [
         'two SAN extensions',
@@ -746,8 +757,8 @@ describe('parseCsr: structures built with node:crypto', () => {
       ],
     ];
     for (const [label, attributes, pattern] of rows) {
-      assert.throws(
-        () => parseCsr(rsaCsr({ attributes })),
+      await assert.rejects(
+        async () => parseCsr(rsaCsr({ attributes })),
         (e: unknown) =>
           e instanceof CertError &&
           e.kind === 'bad_csr' &&
@@ -758,15 +769,15 @@ describe('parseCsr: structures built with node:crypto', () => {
     }
   });
 
-  test('a signature BIT STRING with unused bits', () => {
+  test('a signature BIT STRING with unused bits', async () => {
     // Whatever the last bit is, the CSR is malformed: either the padding is not zero (X.690
     // §11.2.1) or the signature is not a whole number of octets.
-    refusedWith(() => parseCsr(rsaCsr({ unusedBits: 1 })), 'bad_csr', /whole number of octets|non-zero padding/);
+    await refusedWith(() => parseCsr(rsaCsr({ unusedBits: 1 })), 'bad_csr', /whole number of octets|non-zero padding/);
   });
 
-  test('DSA, Ed448: parsed and verified, then refused by the key rules', () => {
+  test('DSA, Ed448: parsed and verified, then refused by the key rules', async () => {
     const dsa = crypto.generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 });
-    const dsaCsr = parseCsr(
+    const dsaCsr = await parseCsr(
       buildCsr({
         spki: spkiOf(dsa.publicKey),
         sign: (info) => ({ alg: seq(oid(OIDS.dsaSha256)), sig: crypto.sign('sha256', info, dsa.privateKey) }),
@@ -775,12 +786,14 @@ describe('parseCsr: structures built with node:crypto', () => {
     assert.equal(dsaCsr.signatureAlgorithm, 'dsa-with-SHA256');
     assert.match(keyRefusal(dsaCsr.key) ?? 'accepted', /^DSA keys are not allowed in the Web PKI/);
     const ed448 = crypto.generateKeyPairSync('ed448');
-    const edCsr = parseCsr(buildCsr({ spki: spkiOf(ed448.publicKey), sign: signEdDsa(ed448.privateKey, OIDS.ed448) }));
+    const edCsr = await parseCsr(
+      buildCsr({ spki: spkiOf(ed448.publicKey), sign: signEdDsa(ed448.privateKey, OIDS.ed448) }),
+    );
     assert.equal(edCsr.signatureAlgorithm, 'Ed448');
     assert.match(keyRefusal(edCsr.key) ?? 'accepted', /^Ed448 keys are not allowed in the Web PKI/);
   });
 
-  test('a Fermat-weak RSA key: the CSR verifies, the key rules refuse it', () => {
+  test('a Fermat-weak RSA key: the CSR verifies, the key rules refuse it', async () => {
     // p and q share their top ~500 bits (SC-073). The private key is assembled from them.
     const random = (bits: number): bigint => BigInt('0x' + crypto.randomBytes(bits / 8).toString('hex'));
     const nextPrime = (from: bigint): bigint => {
@@ -821,7 +834,7 @@ describe('parseCsr: structures built with node:crypto', () => {
       },
       format: 'jwk',
     });
-    const csr = parseCsr(buildCsr({ spki: spkiOf(privateKey), sign: signRsa(privateKey) }));
+    const csr = await parseCsr(buildCsr({ spki: spkiOf(privateKey), sign: signRsa(privateKey) }));
     assert.equal(csr.key.type === 'rsa' && csr.key.bits, 2048);
     assert.match(keyRefusal(csr.key) ?? 'accepted', /prime factors are too close together/);
   });
@@ -830,7 +843,7 @@ describe('parseCsr: structures built with node:crypto', () => {
 // ---- robustness -----------------------------------------------------------------------------
 
 describe('parseCsr: robustness', () => {
-  test('mutated CSRs are either parsed or refused as bad_csr, with a safe message', () => {
+  test('mutated CSRs are either parsed or refused as bad_csr, with a safe message', async () => {
     const der = rsaCsr({ attributes: [extensionRequest(sanExtension(dns('secret-name.example'), ip([1, 2, 3, 4])))] });
     let s = 0x2545f491;
     const rand = (n: number): number => {
@@ -847,7 +860,7 @@ describe('parseCsr: robustness', () => {
       for (let k = 0; k < edits; k++) m[rand(m.length - 256)] = rand(256);
       let outcome: string;
       try {
-        const csr: ParsedCsr = parseCsr(rand(4) === 0 ? m.toString('base64') : m);
+        const csr: ParsedCsr = await parseCsr(rand(4) === 0 ? m.toString('base64') : m);
         outcome = `parsed ${csr.signatureAlgorithm}`;
       } catch (e) {
         assert.ok(e instanceof CertError, `unexpected ${String(e)}`);

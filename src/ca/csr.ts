@@ -63,10 +63,10 @@ export const MAX_CSR_BYTES = 64 * 1024;
 
 const NOT_PEM_OR_DER = 'The CSR is not valid PEM or DER.';
 
-export function parseCsr(input: string | Buffer): ParsedCsr {
+export async function parseCsr(input: string | Buffer): Promise<ParsedCsr> {
   const der = decodeCsrInput(input);
   try {
-    return parseCsrDer(der);
+    return await parseCsrDer(der);
   } catch (e) {
     if (e instanceof DerError) throw new CertError('bad_csr', `The CSR is malformed: ${e.message}.`, { cause: e });
     throw e;
@@ -295,7 +295,7 @@ function readPssParams(params: Tlv | undefined): { digest: string; saltLength: n
 
 // ---- The request -----------------------------------------------------------------------------
 
-function parseCsrDer(der: Buffer): ParsedCsr {
+async function parseCsrDer(der: Buffer): Promise<ParsedCsr> {
   // CertificationRequest ::= SEQUENCE { certificationRequestInfo, signatureAlgorithm, signature BIT STRING }
   let root: Tlv;
   try {
@@ -329,7 +329,7 @@ function parseCsrDer(der: Buffer): ParsedCsr {
 
   // Signature: refuse what we will not verify before paying for the key.
   const plan = planSignatureCheck(algorithm);
-  const keyObject = importSpki(spkiTlv);
+  const keyObject = await importSpki(spkiTlv);
   if (!plan.keyTypes.includes(keyObject.asymmetricKeyType ?? '')) {
     throw new CertError('bad_csr', 'The CSR signature algorithm does not match its public key.');
   }
@@ -374,15 +374,18 @@ const P256_OID = '1.2.840.10045.3.1.7';
  * uncompressed: RFC 5480 §2.2 makes only that form mandatory for clients to support.
  *
  * Why not createPublicKey({ format: 'der', type: 'spki' }) for everything: with OpenSSL 3,
- * node decodes an SPKI through the generic decoder chain, which costs about 200 µs, the
+ * node decodes an SPKI through the generic decoder chain (OSSL_DECODER), about 130 µs, the
  * largest single cost of a CSR (bench/csr-micro.ts). Importing the already-checked parts
- * gives the same key for less: an RSAPublicKey as 'pkcs1' DER (about 15 µs), a P-256 point as
- * JWK coordinates (about 100 µs, OpenSSL's full key check included). For other curves the JWK
- * path is slower than the SPKI one (its full check is a scalar multiplication without
- * OpenSSL's P-256 fast path), so they, and all other algorithms, take the SPKI path; on
- * prime-order curves the on-curve check the SPKI decoder makes is the validation needed.
+ * gives the same key for less: an RSAPublicKey as 'pkcs1' DER (about 15 µs), a P-256 point
+ * as WebCrypto 'raw' (about 55 µs, against 75 µs as a JWK: node's JWK import runs OpenSSL's
+ * full public-key check, whose n·Q = O step is a scalar multiplication that proves nothing
+ * on P-256, a prime-order curve; docs/decisions/0029-csr-p256-raw-import.md). The raw import
+ * decodes the point with EC_POINT_oct2point, which refuses coordinates outside the field and
+ * points off the curve: the validation SP 800-56A §5.6.2.3.4 asks of a public key, and the
+ * one the SPKI decoder makes. For other curves the raw and JWK paths are slower than the
+ * SPKI one (no P-256 fast path), so they, and all other algorithms, take the SPKI path.
  */
-function importSpki(spkiTlv: Tlv): crypto.KeyObject {
+async function importSpki(spkiTlv: Tlv): Promise<crypto.KeyObject> {
   const parts = readChildren(spkiTlv);
   if (parts.length !== 2) throw new DerError('invalid subjectPKInfo');
   const alg = readAlgorithmIdentifier(parts[0], 'subjectPKInfo algorithm');
@@ -408,20 +411,24 @@ function importSpki(spkiTlv: Tlv): crypto.KeyObject {
     if (decodeOid(alg.params) === P256_OID) {
       // 0x04 || x || y, 32 octets each (SEC 1 §2.3.3)
       if (bits.bytes.length !== 65) throw new CertError('bad_csr', 'The CSR public key cannot be read.');
-      return importKey({
-        key: {
-          kty: 'EC',
-          crv: 'P-256',
-          x: bits.bytes.subarray(1, 33).toString('base64url'),
-          y: bits.bytes.subarray(33).toString('base64url'),
-        },
-        format: 'jwk',
-      });
+      return importP256Point(bits.bytes);
     }
   } else if (alg.oid === OID.ed25519 || alg.oid === OID.ed448) {
     if (alg.params !== undefined) throw new DerError('EdDSA public keys have no parameters');
   }
   return importKey({ key: encodingOf(spkiTlv), format: 'der', type: 'spki' });
+}
+
+const P256_RAW_IMPORT = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+
+async function importP256Point(point: Buffer): Promise<crypto.KeyObject> {
+  let key: crypto.webcrypto.CryptoKey;
+  try {
+    key = await crypto.webcrypto.subtle.importKey('raw', point, P256_RAW_IMPORT, true, ['verify']);
+  } catch (e) {
+    throw new CertError('bad_csr', 'The CSR public key cannot be read.', { cause: e });
+  }
+  return crypto.KeyObject.from(key);
 }
 
 function importKey(input: crypto.PublicKeyInput | crypto.JsonWebKeyInput): crypto.KeyObject {

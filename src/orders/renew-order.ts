@@ -35,7 +35,7 @@ export async function renewOrder(
   let csrKey: { spki: Buffer; algorithm: string } | undefined;
   let csrDer: Buffer | undefined;
   if (input.csr !== undefined) {
-    const csr = parseCsr(input.csr);
+    const csr = await parseCsr(input.csr);
     checkSubscriberKey(csr.key);
     // The new CSR must name the same domains, with its CN among them.
     namesForApplication(product, names.join(','), csr);

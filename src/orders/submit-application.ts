@@ -51,9 +51,9 @@ export interface PreparedApplication {
 const DAY_MS = 86_400_000;
 
 /** Everything that can be checked without the store: product, CSR, key, names. */
-export function checkApplication(
+export async function checkApplication(
   input: ApplicationInput,
-): Omit<PreparedApplication, 'spki' | 'keyAlgorithm'> & { csrKey?: { spki: Buffer; algorithm: string } } {
+): Promise<Omit<PreparedApplication, 'spki' | 'keyAlgorithm'> & { csrKey?: { spki: Buffer; algorithm: string } }> {
   const product = getProduct(input.productCode);
   if (input.dvApi && !product.dvOnlyApis) {
     throw new CertError(
@@ -63,7 +63,7 @@ export function checkApplication(
   }
   let csr;
   if (input.csr !== undefined) {
-    csr = parseCsr(input.csr);
+    csr = await parseCsr(input.csr);
     checkSubscriberKey(csr.key);
   }
   const names = namesForApplication(product, input.domain, csr);
@@ -225,7 +225,7 @@ export async function submitApplication(
   accountId: number,
   input: ApplicationInput,
 ): Promise<{ orderId: number }> {
-  const checked = checkApplication(input);
+  const checked = await checkApplication(input);
   // A cheap look before generating a key: most refusals for quota happen here.
   if (!(await deps.store.repos.plans.pickPlanWithRoom(accountId, checked.product.code, deps.clock.now())))
     throw quotaError(checked.product);

@@ -950,7 +950,7 @@ export function customerConsolePlugin(svc: CustomerConsoleServices): FastifyPlug
         const input = applicationInput(values);
         if (f.do === 'check') {
           // The same checks the API makes before anything is written (CSR, key, names, product).
-          const c = checkApplication(input);
+          const c = await checkApplication(input);
           const key = c.csrKey ? c.csrKey.algorithm : ctx.t('apply.keyByCertdesk');
           const checked = ctx.t('apply.checked', { names: c.names.join(', '), key });
           return sendPage(

@@ -45,7 +45,7 @@ export async function finalizeAcmeOrder(
     throw acmeError('invalid_parameter', 'malformed', 'csr must be base64url DER.');
   let csr;
   try {
-    csr = parseCsr(Buffer.from(payload.csr, 'base64url'));
+    csr = await parseCsr(Buffer.from(payload.csr, 'base64url'));
     checkSubscriberKey(csr.key);
   } catch (e) {
     if (e instanceof CertError) throw badCsr(e.message);
