@@ -267,6 +267,42 @@ suite('ACME IP identifiers (RFC 8738)', () => {
     assert.equal(await used(cas), before, 'no refusal spent a unit');
   });
 
+  test('without --allow-private-validation-targets, loopback and private addresses are rejectedIdentifier', async () => {
+    const strict = await startAcmeCertdesk({ 'allow-private-validation-targets': false });
+    const key = await createAccount(strict.cd.ctx.accounts, 'Strict Inc');
+    await grantPlan(strict.cd.ctx.accounts, {
+      accountId: key.AccountId,
+      productCode: 'digicert-free-1-free',
+      count: 1,
+    });
+    const c = await new AcmeTestClient(strict.directoryUrl, newAccountKey('ec256'), strict.rootPem).init();
+    try {
+      const eab = await eabFor(strict.cd, key.AccountId, 'digicert-free-1-free');
+      assert.equal((await c.newAccount({ keyId: eab.KeyId, hmac: eab.HmacKey })).status, 201);
+      for (const ip of [
+        '127.0.0.1',
+        '::1',
+        '10.1.2.3',
+        '169.254.169.254',
+        '192.0.2.7',
+        'fd00::1',
+        '::ffff:127.0.0.1',
+      ]) {
+        const r = await ipOrder(c, [ip]);
+        assert.equal(r.status, 400, `${ip}: ${r.text}`);
+        assert.equal(r.body.type, `${ERR}rejectedIdentifier`, `${ip}: ${r.text}`);
+        assert.match(r.body.detail, /not a public address/);
+      }
+      // A public address is accepted (and spends the unit; nothing connects to it here).
+      const ok = await ipOrder(c, ['8.8.8.8']);
+      assert.equal(ok.status, 201, ok.text);
+    } finally {
+      c.close();
+      await strict.cd.close();
+      await strict.cs.close();
+    }
+  });
+
   test('finalize: a CSR for another address, or with another address as CN, is badCSR; the order stays ready', async () => {
     // 127.0.0.1 was validated for this customer: the new order is ready at once (BR 4.2.1 reuse).
     const created = await ipOrder(client, ['127.0.0.1']);
