@@ -63,7 +63,7 @@ suite('ACME IP identifiers (RFC 8738)', () => {
       .body!.usedCount!;
   }
 
-  /** A DER CSR made by openssl: `cn` as subject (lego puts the first identifier there) or none, IP SANs. */
+  /** A DER CSR made by openssl: `cn` as subject or none, IP SANs. */
   async function opensslCsr(ips: string[], cn?: string): Promise<string> {
     const n = ++files;
     const keyFile = join(dir, `key-${n}.pem`);
@@ -88,10 +88,10 @@ suite('ACME IP identifiers (RFC 8738)', () => {
   }
 
   /** Finalizes a ready order and checks the leaf with openssl: IP Address SANs only, 160 hours, chain verifies. */
-  async function finalizeAndCheck(c: AcmeTestClient, orderUrl: string, ips: string[], cn?: string): Promise<string> {
+  async function finalizeAndCheck(c: AcmeTestClient, orderUrl: string, ips: string[]): Promise<string> {
     const ready = await c.poll(orderUrl, (b) => b.status !== 'pending');
     assert.equal(ready.body.status, 'ready', ready.text);
-    const fin = await c.post(ready.body.finalize, { csr: await opensslCsr(ips, cn) });
+    const fin = await c.post(ready.body.finalize, { csr: await opensslCsr(ips) });
     assert.equal(fin.status, 200, fin.text);
     const valid = await c.poll(orderUrl, (b) => b.status === 'valid' || b.status === 'invalid');
     assert.equal(valid.body.status, 'valid', valid.text);
@@ -174,8 +174,7 @@ suite('ACME IP identifiers (RFC 8738)', () => {
       body: await client.keyAuthorization(ch.token),
     });
     assert.equal((await client.post(ch.url, {})).status, 200);
-    // lego's CSR: the first identifier as CN, the addresses as IP SANs.
-    await finalizeAndCheck(client, created.headers.get('location')!, ['127.0.0.1'], '127.0.0.1');
+    await finalizeAndCheck(client, created.headers.get('location')!, ['127.0.0.1']);
     // No DNS lookup for an address (RFC 8738 §4): the request came to the address, Host the address.
     assert.ok(cs.httpRequests().some((r) => r.host === '127.0.0.1' && r.path.endsWith(ch.token)));
   });
@@ -303,7 +302,7 @@ suite('ACME IP identifiers (RFC 8738)', () => {
     }
   });
 
-  test('finalize: a CSR for another address, or with another address as CN, is badCSR; the order stays ready', async () => {
+  test('finalize: a CSR for another address, or with an address as CN, is badCSR; the order stays ready', async () => {
     // 127.0.0.1 was validated for this customer: the new order is ready at once (BR 4.2.1 reuse).
     const created = await ipOrder(client, ['127.0.0.1']);
     assert.equal(created.status, 201, created.text);
@@ -312,6 +311,8 @@ suite('ACME IP identifiers (RFC 8738)', () => {
       [['127.0.0.2'], undefined],
       [['127.0.0.1', '127.0.0.2'], undefined],
       [['127.0.0.1'], '127.0.0.2'],
+      // An address as CN, even the order's own: addresses are named only as iPAddress SANs.
+      [['127.0.0.1'], '127.0.0.1'],
     ] as const) {
       const r = await client.post(created.body.finalize, { csr: await opensslCsr([...ips], cn) });
       assert.equal(r.status, 400, r.text);
@@ -344,8 +345,8 @@ suite('ACME IP identifiers (RFC 8738)', () => {
     });
     await c.completeChallenge(ch);
     await c.waitForValidStatus(ch);
-    // acme-client's CSR: the CN repeated as the first SAN, an address as iPAddress.
-    const [, csr] = await acme.crypto.createCsr({ commonName: '127.0.0.1' });
+    // No CN: acme-client writes an address in altNames as an iPAddress SAN.
+    const [, csr] = await acme.crypto.createCsr({ altNames: ['127.0.0.1'] });
     const finalized = await c.finalizeOrder(order, csr);
     const pem = await c.getCertificate(finalized);
     const leaf = new X509Certificate(pem.split(/(?=-----BEGIN)/)[0]!);

@@ -65,12 +65,13 @@ export async function finalizeAcmeOrder(
     if (e instanceof CertError) throw badCsr(e.message);
     throw e;
   }
-  // A CN must repeat a SAN (BR 7.1.4.3); an IP address there is what lego puts in its CSRs
-  // (the first identifier becomes the CN), so it is accepted when it is one of the IP SANs.
-  if (cn !== undefined && !sans.includes(cn)) {
-    if (isIP(cn) !== 0) throw badCsr(`The CSR's common name ${cn} is not among its IP address SANs.`);
-    sans.push(cn);
-  }
+  // A CN, if any, must repeat one of the order's DNS names (BR 7.1.4.3). An address is named
+  // only in an iPAddress SAN: the leaf of an IP-only order has an empty subject (RFC 8738 §3
+  // asks for the SAN; Let's Encrypt's IP certificates carry no CN either), so a CN holding an
+  // address is refused rather than silently dropped.
+  if (cn !== undefined && isIP(cn) !== 0)
+    throw badCsr(`The CSR's common name ${cn} is an IP address; name addresses only as iPAddress SANs (send no CN).`);
+  if (cn !== undefined && !sans.includes(cn)) sans.push(cn);
   if (!sameNames(sans, rec.order.names))
     throw badCsr(`The CSR names (${sans.join(', ').slice(0, 200)}) differ from the order's identifiers.`);
   const moved = await deps.store.writeTransaction(async (tx) => {
