@@ -264,7 +264,7 @@ export function startOrderWorker(
     logger: ctx.logger,
     handlers: {
       [JOB_VALIDATE]: (id, turn) => runValidationAttempt(deps, id, turn),
-      [JOB_ISSUE]: (id) => runIssuance(deps, id),
+      [JOB_ISSUE]: (id, turn) => runIssuance(deps, id, turn),
       [JOB_CRL]: (id) => runCrlPublication(forIssuer(id), id),
       // Notice e-mails link to the order's console page through a one-time sign-in link.
       [JOB_NOTICE]: noticeJobHandler(deps, noticeSettings(ctx.config), async (accountId, orderId) =>
