@@ -41,7 +41,7 @@ export function compiledOnce<P extends Record<string, unknown>, R>(
     return t;
   }
   const known = new Set<string>(names);
-  return (db, values) => {
+  return async (db, values) => {
     // A field the statement was not compiled with (added to P later) would be dropped silently.
     for (const k in values)
       if (!known.has(k)) throw new Error(`compiledOnce: ${k} is not one of the statement's values`);
