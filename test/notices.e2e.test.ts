@@ -505,6 +505,8 @@ suite('notices to customers by e-mail and webhook', () => {
             accountId,
             orderId,
             certificateId: issuedRow.certificate_id!,
+            serial: leaf.serialNumber,
+            sans: [],
             notAfter: Date.parse(leaf.validTo),
           },
           cd.clock.now(),

@@ -18,7 +18,7 @@ import type { LocalAttemptWatch } from './attempt-watch.js';
 import { combineSinks } from '../orders/events.js';
 import { createConsoleLink } from '../accounts/console-sessions.js';
 import { consoleLinkUrl } from './console.js';
-import { JOB_NOTICE, noticeEventSink, noticeJobHandler, noticeSettings } from '../notices/index.js';
+import { JOB_NOTICE, noticeEventSink, noticeJobHandler, noticeSettings, type EmailChannel } from '../notices/index.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   CRL_REVOCATION_DELAY_MS,
@@ -107,6 +107,8 @@ export function buildOrderDeps(
   wake: (at?: number) => void,
   ocspCaches: OcspCaches = createOcspCaches(hierarchy),
   attempts?: AttemptWatch,
+  /** What this process knows of the e-mail channel (notices/event-sink.ts); `certdesk serve` knows, `certdesk admin` does not. */
+  emailChannel: EmailChannel = 'unknown',
 ): OrderDeps {
   const { config } = ctx;
   const stem = hierarchy.all.find((c) => c.id === hierarchy.issuingId)!.stem;
@@ -179,7 +181,7 @@ export function buildOrderDeps(
     // concurrent revocations wait on each other for the shortest time.
     events: combineSinks(
       auditEventSink(),
-      noticeEventSink(),
+      noticeEventSink({ email: emailChannel }),
       ...issuingCas(hierarchy).map((c) => ocspEventSink({ id: c.id, issuer: c.issuer }, ocspCaches.get(c.id)!)),
       crlEventSink(CRL_REVOCATION_DELAY_MS),
     ),
@@ -262,7 +264,7 @@ export function startOrderWorker(
     logger: ctx.logger,
     handlers: {
       [JOB_VALIDATE]: (id, turn) => runValidationAttempt(deps, id, turn),
-      [JOB_ISSUE]: (id) => runIssuance(deps, id),
+      [JOB_ISSUE]: (id, turn) => runIssuance(deps, id, turn),
       [JOB_CRL]: (id) => runCrlPublication(forIssuer(id), id),
       // Notice e-mails link to the order's console page through a one-time sign-in link.
       [JOB_NOTICE]: noticeJobHandler(deps, noticeSettings(ctx.config), async (accountId, orderId) =>

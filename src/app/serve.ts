@@ -28,7 +28,13 @@ import { createEabService } from '../orders/acme/eab.js';
 import { acmeBase, acmeListenerSpec, buildAcmeDeps, startAcmeHousekeeping } from './acme-wiring.js';
 import { customerConsolePlugin } from '../api/console/customer.js';
 import { certificateStatus } from '../status/certificate-status.js';
-import { accountWebhooks, queueTestNotice, recentWebhookNotices, type TestNoticeDeps } from '../notices/index.js';
+import {
+  accountWebhooks,
+  emailChannelOf,
+  queueTestNotice,
+  recentWebhookNotices,
+  type TestNoticeDeps,
+} from '../notices/index.js';
 import { operatorConsolePlugin } from '../api/console/operator.js';
 import { SignInLimiter } from '../api/console/http.js';
 import { consoleAssets, consoleFeedKey, consoleLinkUrl, SIGN_IN_ATTEMPTS_PER_MINUTE } from './console.js';
@@ -86,7 +92,7 @@ export async function startServer(ctx: AppContext, opts: { workerPollMs?: number
   let worker: Worker | undefined;
   const ocspCaches = createOcspCaches(hierarchy);
   const attempts = createAttemptWatch();
-  const orders = buildOrderDeps(ctx, hierarchy, (at) => worker?.wake(at), ocspCaches, attempts);
+  const orders = buildOrderDeps(ctx, hierarchy, (at) => worker?.wake(at), ocspCaches, attempts, emailChannelOf(config));
   const base = acmeBase(ctx);
   const acmeDeps = buildAcmeDeps(ctx, orders, base);
   if (config.role !== 'api') worker = startOrderWorker(ctx, hierarchy, orders, opts.workerPollMs, acmeDeps, attempts);

@@ -42,16 +42,14 @@ async function recordOf(repos: EventRepos, event: SingleOrderEvent): Promise<Aud
       return { kind: 'order.approved', accountId, orderId: event.orderId };
     case 'rejected':
       return { kind: 'order.rejected', accountId, orderId: event.orderId, detail: { reason: event.reason } };
-    case 'issued': {
-      const cert = await repos.certificates.get(accountId, event.certificateId);
+    case 'issued':
       return {
         kind: 'certificate.issued',
         accountId,
         orderId: event.orderId,
         certificateId: event.certificateId,
-        detail: { serial: cert?.serial ?? null, names: cert?.sans ?? [], notAfter: event.notAfter },
+        detail: { serial: event.serial, names: [...event.sans], notAfter: event.notAfter },
       };
-    }
     case 'revoked': {
       const cert = await repos.certificates.get(accountId, event.certificateId);
       return {

@@ -33,18 +33,38 @@ interface Recipient {
 }
 
 /**
- * E-mail rows are written whenever the order names a contact address: whether SMTP is
- * configured is decided by the worker that delivers them (deliver.ts skips them without
- * one), because the process that makes the change (an API process, `certdesk admin`) need
- * not carry the worker's --smtp-url.
+ * Whether this process knows that e-mail notices can be delivered: 'configured' (it has
+ * --smtp-url), 'absent' (it runs the worker that delivers notices and has no --smtp-url: an
+ * e-mail row would only ever be settled as skipped), 'unknown' (a process that delivers
+ * nothing itself, e.g. `certdesk admin` or `--role api`: the worker decides, deliver.ts).
  */
-export function noticeEventSink(): EventSink {
+export type EmailChannel = 'configured' | 'absent' | 'unknown';
+
+/** What `certdesk serve` with `config` knows about its e-mail channel. */
+export function emailChannelOf(config: { smtpUrl?: string | undefined; role: string }): EmailChannel {
+  if (config.smtpUrl !== undefined) return 'configured';
+  return config.role === 'api' ? 'unknown' : 'absent';
+}
+
+/**
+ * A notice is queued only where a channel could deliver it (docs/decisions/0028): a webhook
+ * of the account's contacts, or the order's contact address unless the e-mail channel is
+ * known to be absent. With neither, nothing is written: not the row, not its job, and none of
+ * the reads that would fill it in. Where a channel exists, the row and its job are written in
+ * the transaction of the change, as ever (the outbox).
+ */
+export function noticeEventSink(opts: { email?: EmailChannel } = {}): EventSink {
+  const email = opts.email ?? 'unknown';
   return async (repos, event, now) => {
-    if (event.kind === 'revoked_batch') return revokedBatchNotices(repos, event, now);
+    if (event.kind === 'revoked_batch') return revokedBatchNotices(repos, event, now, email);
+    if (!noticeKinds.has(event.kind)) return;
+    const webhooks = await repos.notices.contactWebhooks(event.accountId);
+    const withWebhooks = recipientsFrom(webhooks, undefined).length > 0;
+    if (!withWebhooks && email === 'absent') return;
     const order = event.orderId === null ? undefined : await repos.orders.getById(event.orderId);
+    const recipients = recipientsFrom(webhooks, email === 'absent' ? undefined : order?.contact.email);
+    if (recipients.length === 0) return;
     const planned = await planNotices(repos, event, order, now);
-    if (planned.length === 0) return;
-    const recipients = await recipientsOf(repos, event.accountId, order?.contact.email);
     for (const p of planned) {
       for (const r of recipients) {
         const id = await repos.notices.insertIfNew(noticeRow(event.accountId, p, r, now));
@@ -54,6 +74,14 @@ export function noticeEventSink(): EventSink {
     }
   };
 }
+
+/** The events that notify customers; the others are recorded in the audit trail only. */
+const noticeKinds = new Set<SingleOrderEvent['kind']>([
+  'verification_needed',
+  'verification_failed',
+  'issued',
+  'revoked',
+]);
 
 function noticeRow(accountId: number, p: PlannedNotice, r: Recipient, now: number): NewNotice {
   return pendingNotice(
@@ -102,6 +130,7 @@ async function revokedBatchNotices(
   repos: EventRepos,
   event: Extract<OrderEvent, { kind: 'revoked_batch' }>,
   now: number,
+  email: EmailChannel,
 ): Promise<void> {
   const orderIds = event.certificates.flatMap((c) => (c.orderId === null ? [] : [c.orderId]));
   const orders = new Map((await repos.orders.getManyById(orderIds)).map((o) => [o.id, o]));
@@ -110,7 +139,11 @@ async function revokedBatchNotices(
   for (const c of event.certificates) {
     if (!webhooks.has(c.accountId)) webhooks.set(c.accountId, await repos.notices.contactWebhooks(c.accountId));
     const order = c.orderId === null ? undefined : orders.get(c.orderId);
-    const recipients = recipientsFrom(webhooks.get(c.accountId)!, order?.contact.email);
+    const recipients = recipientsFrom(
+      webhooks.get(c.accountId)!,
+      email === 'absent' ? undefined : order?.contact.email,
+    );
+    if (recipients.length === 0) continue;
     const p = revokedNoticeOf(
       { id: c.certificateId, sans: c.sans, serial: c.serial, notBefore: c.notBefore, notAfter: c.notAfter },
       c.orderId,
@@ -120,6 +153,7 @@ async function revokedBatchNotices(
     );
     for (const r of recipients) rows.push(noticeRow(c.accountId, p, r, now));
   }
+  if (rows.length === 0) return;
   const ids = await repos.notices.insertManyIfNew(rows);
   await repos.jobs.enqueueMany(JOB_NOTICE, ids, now, now);
 }
@@ -234,10 +268,6 @@ async function planNotices(
 }
 
 /** The order's contact by e-mail, and every webhook of the account's contacts, once each. */
-async function recipientsOf(repos: EventRepos, accountId: number, email: string | undefined): Promise<Recipient[]> {
-  return recipientsFrom(await repos.notices.contactWebhooks(accountId), email);
-}
-
 function recipientsFrom(webhookLists: readonly string[], email: string | undefined): Recipient[] {
   const out = new Map<string, Recipient>();
   const address = email?.trim() ?? '';

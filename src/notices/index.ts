@@ -2,7 +2,7 @@
 // issuance, verification failure, 30 days before expiry, and revocation. Durable (an outbox
 // in the store, written in the transaction of the change), retried with backoff,
 // at-least-once and deduplicated; see event-sink.ts and deliver.ts.
-export { noticeEventSink, EXPIRY_NOTICE_MS } from './event-sink.js';
+export { noticeEventSink, emailChannelOf, EXPIRY_NOTICE_MS, type EmailChannel } from './event-sink.js';
 export { runNoticeDelivery, noticeJobHandler } from './deliver.js';
 export { JOB_NOTICE, noticeSettings, createNoticeDeps, type NoticeDeps, type NoticeSettings } from './settings.js';
 export {

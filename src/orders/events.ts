@@ -8,7 +8,16 @@ import type { ViewRepos } from '../store/views.js';
 export type OrderEvent =
   | { kind: 'verification_needed'; accountId: number; orderId: number }
   | { kind: 'verification_failed'; accountId: number; orderId: number; reason: string }
-  | { kind: 'issued'; accountId: number; orderId: number; certificateId: number; notAfter: number }
+  | {
+      kind: 'issued';
+      accountId: number;
+      orderId: number;
+      certificateId: number;
+      /** The certificate's facts the sinks record, so that none reads it back. */
+      serial: string;
+      sans: readonly string[];
+      notAfter: number;
+    }
   | { kind: 'revoked'; accountId: number; orderId: number | null; certificateId: number; reason: number | null }
   /** One name checked once (control by its method, then CAA): for the audit trail. */
   | {

@@ -13,9 +13,9 @@ import type { Order } from '../domain/order.js';
 import { computeLeafValidity } from '../policy/validity.js';
 import { getProduct } from '../policy/products.js';
 import { checkCaa } from '../validation/index.js';
-import type { AttemptOutcome } from '../worker/job-protocol.js';
+import type { AttemptOutcome, JobTurn } from '../worker/job-protocol.js';
 import type { UseCaseDeps } from './deps.js';
-import type { EventRepoReads, EventRepoWrites } from './events.js';
+import type { EventRepoReads, EventRepoWrites, OrderEvent } from './events.js';
 import { failOrder } from './fail-order.js';
 
 /** BR 3.2.2.8 v2.2.6: CAA is rechecked when more than 8 hours passed since it was last checked. */
@@ -73,22 +73,34 @@ async function recordIntent(
   orderId: number,
 ): Promise<Certificate | 'stale' | { caaRefused: string }> {
   const now = deps.clock.now();
-  const order = await deps.store.repos.orders.getById(orderId);
-  if (!order || order.state !== 'process' || order.approvedAt === null) return 'stale';
-  // Recheck CAA outside the transaction (it does network I/O) when the last check is old.
-  if (order.caaCheckedAt === null || now - order.caaCheckedAt > CAA_RECHECK_MS) {
-    for (const name of order.names) {
-      const caa = await checkCaa(
-        { resolver: deps.validation.resolver },
-        { name, issuerDomain: deps.validation.caaIdentity },
-      );
-      if (!caa.ok) return { caaRefused: caa.reason };
-    }
-    await deps.store.repos.orders.update(orderId, { caaCheckedAt: now });
+  const first = await intentTransaction(deps, orderId, now, false);
+  if (typeof first !== 'object' || !('caaStale' in first)) return first;
+  // Recheck CAA outside the transaction (it does network I/O) when the last check is old,
+  // then record the intent: the usual order (validated a moment ago) needs one transaction.
+  for (const name of first.caaStale.names) {
+    const caa = await checkCaa(
+      { resolver: deps.validation.resolver },
+      { name, issuerDomain: deps.validation.caaIdentity },
+    );
+    if (!caa.ok) return { caaRefused: caa.reason };
   }
+  await deps.store.repos.orders.update(orderId, { caaCheckedAt: now });
+  const second = await intentTransaction(deps, orderId, now, true);
+  if (typeof second === 'object' && 'caaStale' in second) throw new Error('CAA recheck not recorded');
+  return second;
+}
+
+async function intentTransaction(
+  deps: IssuanceDeps,
+  orderId: number,
+  now: number,
+  caaJustChecked: boolean,
+): Promise<Certificate | 'stale' | { caaStale: Order }> {
   return deps.store.writeTransaction(async (repos) => {
     const locked = await repos.orders.getForUpdate(orderId);
     if (!locked || locked.state !== 'process' || locked.approvedAt === null) return 'stale' as const;
+    if (!caaJustChecked && (locked.caaCheckedAt === null || now - locked.caaCheckedAt > CAA_RECHECK_MS))
+      return { caaStale: locked };
     const existing = await repos.certificates.forOrder(orderId);
     if (existing) return existing;
     const req = leafRequestFor(locked, generateSerial(deps.random), now, deps.ca.leaf.issuer);
@@ -131,8 +143,11 @@ async function recordIntent(
   });
 }
 
-/** The `issue` job: phase 1 if it has not happened, then phase 2. */
-export async function runIssuance(deps: IssuanceDeps, orderId: number): Promise<AttemptOutcome> {
+/**
+ * The `issue` job: phase 1 if it has not happened, then phase 2. `turn` (the worker's): the
+ * job is completed in the transaction that stores the certificate and moves the order on.
+ */
+export async function runIssuance(deps: IssuanceDeps, orderId: number, turn?: JobTurn): Promise<AttemptOutcome> {
   const intent = await recordIntent(deps, orderId);
   if (intent === 'stale') return { kind: 'done' };
   if ('caaRefused' in intent) {
@@ -144,15 +159,11 @@ export async function runIssuance(deps: IssuanceDeps, orderId: number): Promise<
     // Signed and stored by an earlier attempt that died before moving the order on.
     const now = deps.clock.now();
     await deps.store.writeTransaction(async (repos) => {
-      if (await repos.orders.moveOrder(orderId, { to: 'certificate' }, { updatedAt: now })) {
-        await deps.events(
-          repos,
-          { kind: 'issued', accountId: intent.accountId, orderId, certificateId: intent.id, notAfter: intent.notAfter },
-          now,
-        );
-      }
+      if (await repos.orders.moveOrder(orderId, { to: 'certificate' }, { updatedAt: now }))
+        await deps.events(repos, issuedEvent(intent, orderId), now);
+      if (turn) await repos.jobs.complete(turn.jobId, turn.owner);
     });
-    return { kind: 'done' };
+    return doneWith(turn);
   }
   deps.afterIntentRecorded?.(orderId);
   const der = signLeaf(
@@ -164,14 +175,27 @@ export async function runIssuance(deps: IssuanceDeps, orderId: number): Promise<
   const now = deps.clock.now();
   await deps.store.writeTransaction(async (repos) => {
     await repos.certificates.markIssued(intent.id, der.toString('base64'), facts);
-    if (await repos.orders.moveOrder(orderId, { to: 'certificate' }, { failReason: null, updatedAt: now })) {
-      await deps.events(
-        repos,
-        { kind: 'issued', accountId: intent.accountId, orderId, certificateId: intent.id, notAfter: facts.notAfter },
-        now,
-      );
-    }
+    if (await repos.orders.moveOrder(orderId, { to: 'certificate' }, { failReason: null, updatedAt: now }))
+      await deps.events(repos, issuedEvent(intent, orderId), now);
+    if (turn) await repos.jobs.complete(turn.jobId, turn.owner);
   });
   deps.logger.log('info', 'certificate issued', { orderId, serial: intent.serial });
-  return { kind: 'done' };
+  return doneWith(turn);
+}
+
+/** The event of an issuance, with the facts its sinks record (recorded with the intent, unchanged by signing). */
+function issuedEvent(intent: Certificate, orderId: number): OrderEvent {
+  return {
+    kind: 'issued',
+    accountId: intent.accountId,
+    orderId,
+    certificateId: intent.id,
+    serial: intent.serial,
+    sans: intent.sans,
+    notAfter: intent.notAfter,
+  };
+}
+
+function doneWith(turn: JobTurn | undefined): AttemptOutcome {
+  return turn ? { kind: 'done', completed: true } : { kind: 'done' };
 }

@@ -84,7 +84,7 @@ export async function runValidationAttempt(
 
   const dv = getProduct(order.productCode).validation === 'DV';
   const passed = refusal === undefined && firstProblem === undefined;
-  const { moved, issueJob } = await deps.store.writeTransaction(async (tx) => {
+  const { moved, issueJob, completed } = await deps.store.writeTransaction(async (tx) => {
     for (const { authz, result } of checked) {
       const status = result.ok ? 'valid' : result.permanent ? 'invalid' : 'pending';
       const seen = result.ok ? null : result.reason;
@@ -103,11 +103,14 @@ export async function runValidationAttempt(
         now,
       );
     }
-    if (refusal !== undefined) return { moved: false, issueJob: undefined };
+    if (refusal !== undefined) return { moved: false, issueJob: undefined, completed: false };
     if (firstProblem !== undefined) {
       await tx.orders.update(orderId, { failReason: firstProblem, updatedAt: now });
-      return { moved: false, issueJob: undefined };
+      return { moved: false, issueJob: undefined, completed: false };
     }
+    // Validated: this attempt's job ends with the commit that records it (no commit of its own).
+    if (turn) await tx.jobs.complete(turn.jobId, turn.owner);
+    const completed = turn !== undefined;
     if (awaitsCsr(order)) {
       // An ACME order validated through its CAS view: it waits for its CSR (RFC 8555 §7.4 "ready").
       await tx.orders.moveOrder(
@@ -115,7 +118,7 @@ export async function runValidationAttempt(
         { to: 'ready', from: ['domain_verify'] },
         { failReason: null, caaCheckedAt: now, updatedAt: now },
       );
-      return { moved: false, issueJob: undefined };
+      return { moved: false, issueJob: undefined, completed };
     }
     const ok = await tx.orders.moveOrder(
       orderId,
@@ -128,21 +131,22 @@ export async function runValidationAttempt(
         updatedAt: now,
       },
     );
-    if (!ok || !dv) return { moved: ok, issueJob: undefined };
+    if (!ok || !dv) return { moved: ok, issueJob: undefined, completed };
     const leased = turn ? await tx.jobs.enqueueLeased(JOB_ISSUE, orderId, turn.owner, now, turn.leaseMs) : undefined;
     if (leased === undefined) await tx.jobs.enqueue(JOB_ISSUE, orderId, now, now);
-    return { moved: ok, issueJob: leased };
+    return { moved: ok, issueJob: leased, completed };
   });
 
+  const settled = completed ? { completed: true } : {};
   if (refusal !== undefined) {
     await failOrder(deps, order, refusal, ['domain_verify']);
     return { kind: 'done' };
   }
   if (firstProblem !== undefined) return { kind: 'retry', reason: firstProblem };
   if (passed && issueJob !== undefined)
-    return { kind: 'done', next: { id: issueJob, kind: JOB_ISSUE, refId: orderId, attempts: 0 } };
+    return { kind: 'done', ...settled, next: { id: issueJob, kind: JOB_ISSUE, refId: orderId, attempts: 0 } };
   if (moved && dv) deps.wake();
-  return { kind: 'done' };
+  return { kind: 'done', ...settled };
 }
 
 /**

@@ -25,10 +25,23 @@ export interface LeasedJob {
  * the worker runs it at once in the same slot, without a claim; a crash before it finishes
  * leaves it to be taken over when its lease ends, as any claimed job.
  */
-export type AttemptOutcome = { kind: 'done'; next?: LeasedJob } | { kind: 'retry'; reason: string };
+export type AttemptOutcome =
+  | {
+      kind: 'done';
+      next?: LeasedJob;
+      /**
+       * The handler deleted its job row itself (jobs.complete with the turn's jobId and owner),
+       * inside the transaction that settled its work, so the job ends exactly when that work
+       * commits and the worker spends no statement or commit of its own on it.
+       */
+      completed?: boolean;
+    }
+  | { kind: 'retry'; reason: string };
 
 /** The worker's turn a handler runs in: who holds the lease, and for how long a new lease is taken. */
 export interface JobTurn {
+  /** The job this turn runs: a handler may complete it in its own transaction (AttemptOutcome.completed). */
+  jobId: number;
   owner: string;
   leaseMs: number;
 }

@@ -52,7 +52,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     let outcome: AttemptOutcome;
     try {
       // certdesk itself acts here: the handlers hold the store that acts for it (domain/audit.ts).
-      outcome = await handler(job.refId, { owner, leaseMs });
+      outcome = await handler(job.refId, { jobId: job.id, owner, leaseMs });
     } catch (e) {
       opts.logger.log('error', 'job failed', {
         job: job.kind,
@@ -61,8 +61,9 @@ export function startWorker(opts: WorkerOptions): Worker {
       });
       outcome = { kind: 'retry', reason: 'internal error' };
     }
-    if (outcome.kind === 'done') await opts.store.repos.jobs.complete(job.id, owner);
-    else {
+    if (outcome.kind === 'done') {
+      if (!outcome.completed) await opts.store.repos.jobs.complete(job.id, owner);
+    } else {
       const runAt = await opts.store.repos.jobs.retry(
         job.id,
         owner,

@@ -5,6 +5,15 @@ import type { Db, StoreKind } from '../store.js';
 import { jsonRecordset } from './json-rows.js';
 import { type Actor, type AuditEvent, type AuditFilter, type AuditRecord } from '../../domain/audit.js';
 import { auditEventFromRow, auditEventToRow } from '../mappers.js';
+import { compiledOnce } from '../compiled-once.js';
+
+type AuditEventValues = ReturnType<typeof auditEventToRow>;
+
+/** One entry: several per order, in every transaction of its way. */
+const insertAuditEvent = compiledOnce(
+  ['at', 'kind', 'actor_kind', 'actor_id', 'remote_address', 'account_id', 'order_id', 'certificate_id', 'detail'],
+  (db, row: AuditEventValues) => db.insertInto('audit_events').values(row),
+);
 
 /** Entries returned by one list at most. */
 export const MAX_AUDIT_PAGE = 10_000;
@@ -15,10 +24,7 @@ export function auditRepo(db: Db, kind: StoreKind, actor: Actor) {
   return {
     /** Records `e` as done by `actor` (default: the actor the store acts for) at `at`. */
     async append(e: AuditRecord, at: number, actor: Actor = actingActor): Promise<void> {
-      await db
-        .insertInto('audit_events')
-        .values(auditEventToRow(e, actor, at))
-        .execute();
+      await insertAuditEvent(db, auditEventToRow(e, actor, at));
     },
     /** Records many entries at once (a mass revocation's batch), in chunks that stay under SQLite's bound-parameter limit. */
     async appendMany(es: readonly AuditRecord[], at: number, actor: Actor = actingActor): Promise<void> {

@@ -1,6 +1,12 @@
 import type { Db } from '../store.js';
+import { compiledOnce } from '../compiled-once.js';
 import type { ContactRow, NewContact } from '../schema.js';
 import { containsText } from './like.js';
+
+/** Read by every submission (compiled-once.ts). */
+const latestContact = compiledOnce(['accountId'], (db, p: { accountId: number }) =>
+  db.selectFrom('contacts').selectAll().where('account_id', '=', p.accountId).orderBy('id', 'desc').limit(1),
+);
 
 export function contactRepo(db: Db) {
   return {
@@ -29,13 +35,7 @@ export function contactRepo(db: Db) {
     },
     /** The most recently added contact: the CAS API reference's fallback when an application omits its contact. */
     async latest(accountId: number): Promise<ContactRow | undefined> {
-      return db
-        .selectFrom('contacts')
-        .selectAll()
-        .where('account_id', '=', accountId)
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+      return (await latestContact(db, { accountId })).rows[0];
     },
     /** Changes a contact of the account; undefined when it has no such contact. */
     async update(

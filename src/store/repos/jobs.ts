@@ -2,10 +2,16 @@
 // ends; a worker that dies leaves the lease to expire and another takes the job over.
 import { sql } from 'kysely';
 import type { Db, StoreKind } from '../store.js';
+import { compiledOnce } from '../compiled-once.js';
 import type { JobRow } from '../schema.js';
 
 /** PostgreSQL NOTIFY channel of jobs due now: workers in other processes are woken by it (Store.onJobsDue). */
 export const JOBS_CHANNEL = 'certdesk_jobs';
+
+/** Every job's end (compiled-once.ts). */
+const completeJob = compiledOnce(['id', 'owner'], (db, p: { id: number; owner: string }) =>
+  db.deleteFrom('jobs').where('id', '=', p.id).where('lease_owner', '=', p.owner),
+);
 
 export function jobRepo(db: Db, kind: StoreKind) {
   return {
@@ -106,7 +112,7 @@ export function jobRepo(db: Db, kind: StoreKind) {
         .execute();
     },
     async complete(id: number, owner: string): Promise<void> {
-      await db.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner).execute();
+      await completeJob(db, { id, owner });
     },
     /**
      * The next attempt at `runAt`, or sooner when an enqueue asked for one while this attempt

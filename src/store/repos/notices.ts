@@ -3,10 +3,16 @@
 // conditional update is what keeps a second worker or process from sending it again.
 import type { Insertable } from 'kysely';
 import type { Db, StoreKind } from '../store.js';
+import { compiledOnce } from '../compiled-once.js';
 import { jsonRecordset } from './json-rows.js';
 import type { NoticeRow, NoticesTable } from '../schema.js';
 
 export type NewNotice = Insertable<NoticesTable>;
+
+/** Read by every order event that may notify (compiled-once.ts). */
+const webhooksOfAccount = compiledOnce(['accountId'], (db, p: { accountId: number }) =>
+  db.selectFrom('contacts').select('webhooks').where('account_id', '=', p.accountId).orderBy('id'),
+);
 
 export function noticeRepo(db: Db, kind: StoreKind) {
   /** The row while `owner` still holds its lease and nobody has settled it. */
@@ -119,13 +125,7 @@ export function noticeRepo(db: Db, kind: StoreKind) {
     },
     /** The Webhooks JSON of each contact of the account (ContactsTable.webhooks). */
     async contactWebhooks(accountId: number): Promise<string[]> {
-      const rows = await db
-        .selectFrom('contacts')
-        .select('webhooks')
-        .where('account_id', '=', accountId)
-        .orderBy('id')
-        .execute();
-      return rows.map((r) => r.webhooks);
+      return (await webhooksOfAccount(db, { accountId })).rows.map((r) => r.webhooks);
     },
     async webhookSecret(accountId: number): Promise<string | undefined> {
       const r = await db

@@ -1,4 +1,5 @@
 import type { Db, StoreKind } from '../store.js';
+import { compiledOnce } from '../compiled-once.js';
 import type { CertificateRow, CertificatesTable, OrderRow, OrdersTable } from '../schema.js';
 import {
   DELETABLE_STATES,
@@ -112,6 +113,11 @@ function rowFrom<R>(columns: readonly string[], values: readonly unknown[], offs
   return row as R;
 }
 
+/** The hottest read of the order pipeline (compiled-once.ts): several per order. */
+const liveOrderById = compiledOnce(['id'], (db, p: { id: number }) =>
+  db.selectFrom('orders').selectAll().where('id', '=', p.id).where('deleted_at', 'is', null),
+);
+
 export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
   // The busiest API path (DescribeCertificateState) reads one order and its certificate.
   // Concurrent calls are grouped (store/batcher.ts) into one `id IN (...)` read: on
@@ -185,12 +191,7 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
     },
     /** For the worker and operators: any live order by id. */
     async getById(id: number): Promise<Order | undefined> {
-      const row = await db
-        .selectFrom('orders')
-        .selectAll()
-        .where('id', '=', id)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
+      const [row] = (await liveOrderById(db, { id })).rows;
       return row && orderFromRow(row);
     },
     /**

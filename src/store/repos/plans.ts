@@ -1,5 +1,35 @@
 import type { Db } from '../store.js';
 import type { PlanRow } from '../schema.js';
+import { compiledOnce } from '../compiled-once.js';
+
+/** The account's plans of a product in force at `now`, each with its units in use (live orders). Per submission, twice. */
+const plansWithUse = compiledOnce(
+  ['accountId', 'productCode', 'now'],
+  (db, p: { accountId: number; productCode: string; now: number }) =>
+    db
+      .selectFrom('plans')
+      .leftJoin('orders', (j) => j.onRef('orders.plan_id', '=', 'plans.id').on('orders.deleted_at', 'is', null))
+      .select([
+        'plans.id',
+        'plans.account_id',
+        'plans.product_code',
+        'plans.total_count',
+        'plans.expires_at',
+        'plans.created_at',
+      ])
+      .select((eb) => eb.fn.count<number>('orders.id').as('used'))
+      .where('plans.account_id', '=', p.accountId)
+      .where('plans.product_code', '=', p.productCode)
+      .where((eb) => eb.or([eb('plans.expires_at', 'is', null), eb('plans.expires_at', '>', p.now)]))
+      .groupBy([
+        'plans.id',
+        'plans.account_id',
+        'plans.product_code',
+        'plans.total_count',
+        'plans.expires_at',
+        'plans.created_at',
+      ]),
+);
 
 export function planRepo(db: Db) {
   return {
@@ -64,30 +94,7 @@ export function planRepo(db: Db) {
      * expiring first (use what would otherwise be lost). Callers hold the write lock.
      */
     async pickPlanWithRoom(accountId: number, productCode: string, now: number): Promise<PlanRow | undefined> {
-      const rows = await db
-        .selectFrom('plans')
-        .leftJoin('orders', (j) => j.onRef('orders.plan_id', '=', 'plans.id').on('orders.deleted_at', 'is', null))
-        .select([
-          'plans.id',
-          'plans.account_id',
-          'plans.product_code',
-          'plans.total_count',
-          'plans.expires_at',
-          'plans.created_at',
-        ])
-        .select((eb) => eb.fn.count<number>('orders.id').as('used'))
-        .where('plans.account_id', '=', accountId)
-        .where('plans.product_code', '=', productCode)
-        .where((eb) => eb.or([eb('plans.expires_at', 'is', null), eb('plans.expires_at', '>', now)]))
-        .groupBy([
-          'plans.id',
-          'plans.account_id',
-          'plans.product_code',
-          'plans.total_count',
-          'plans.expires_at',
-          'plans.created_at',
-        ])
-        .execute();
+      const rows = (await plansWithUse(db, { accountId, productCode, now })).rows;
       const open = rows.filter((r) => Number(r.used) < r.total_count);
       open.sort((a, b) => (a.expires_at ?? Infinity) - (b.expires_at ?? Infinity) || a.id - b.id);
       const pick = open[0];
