@@ -23,6 +23,7 @@ import type {
 } from '../../domain/acme.js';
 import type { Authorization, Order } from '../../domain/order.js';
 import { authorizationFromRow, orderFromRow } from '../mappers.js';
+import { createBatcher } from '../batcher.js';
 
 function accountFromRow(r: Selectable<AcmeAccountsTable>): AcmeAccount {
   return {
@@ -108,8 +109,72 @@ export interface AcmeAuthorizationRecord {
   authorization: Authorization;
 }
 
+/** Nonces spent per statement at most (one bind parameter each, plus `now`). */
+const REDEEM_BATCH = 256;
+
+/**
+ * Spends a batch of nonces in one DELETE ... RETURNING: a returned row is a nonce this call
+ * deleted, so each nonce still has exactly one winner, across processes too (the row goes
+ * once). A nonce twice in one batch (a replay) wins for its first use only. The batch is
+ * checked against its latest `now`, never earlier than any member's own.
+ */
+async function redeemMany(db: Db, uses: readonly { nonce: string; now: number }[]): Promise<boolean[]> {
+  // Sorted: on PostgreSQL two batches sharing nonces lock their rows in one order (no deadlock).
+  const nonces = [...new Set(uses.map((u) => u.nonce))].sort();
+  const now = Math.max(...uses.map((u) => u.now));
+  const rows = await db
+    .deleteFrom('acme_nonces')
+    .where('nonce', 'in', nonces)
+    .where('expires_at', '>', now)
+    .returning('nonce')
+    .execute();
+  const spent = new Set(rows.map((r) => r.nonce));
+  return uses.map((u) => spent.delete(u.nonce));
+}
+
 export function acmeRepo(db: Db, kind: StoreKind) {
   const lockFor = <Q extends { forUpdate(): Q }>(q: Q): Q => (kind === 'postgres' ? q.forUpdate() : q);
+  // Every ACME POST spends a nonce: concurrent requests spend theirs in one statement (batcher.ts).
+  const redeem = createBatcher((uses: { nonce: string; now: number }[]) => redeemMany(db, uses), {
+    maxBatch: REDEEM_BATCH,
+  });
+  /**
+   * An order link and its order in one statement (they were two reads per ACME answer). On
+   * PostgreSQL the order row is locked as before (FOR UPDATE OF orders), not the link.
+   */
+  async function orderRecord(by: 'url_id' | 'order_id', value: string | number): Promise<AcmeOrderRecord | undefined> {
+    const q = db
+      .selectFrom('acme_orders')
+      .innerJoin('orders', 'orders.id', 'acme_orders.order_id')
+      .selectAll('orders')
+      .select([
+        'acme_orders.id as link_id',
+        'acme_orders.url_id as link_url_id',
+        'acme_orders.acme_account_id as link_acme_account_id',
+        'acme_orders.profile as link_profile',
+        'acme_orders.replaces as link_replaces',
+        'acme_orders.replaces_certificate_id as link_replaces_certificate_id',
+        'acme_orders.expires_at as link_expires_at',
+        'acme_orders.error as link_error',
+        'acme_orders.created_at as link_created_at',
+      ])
+      .where(by === 'url_id' ? 'acme_orders.url_id' : 'acme_orders.order_id', '=', value);
+    const row = await (kind === 'postgres' ? q.forUpdate('orders') : q).executeTakeFirst();
+    if (!row) return undefined;
+    const link = orderLinkFromRow({
+      id: row.link_id,
+      url_id: row.link_url_id,
+      order_id: row.id,
+      acme_account_id: row.link_acme_account_id,
+      profile: row.link_profile,
+      replaces: row.link_replaces,
+      replaces_certificate_id: row.link_replaces_certificate_id,
+      expires_at: row.link_expires_at,
+      error: row.link_error,
+      created_at: row.link_created_at,
+    });
+    return { link, order: orderFromRow(row), deleted: row.deleted_at !== null };
+  }
   return {
     // ---- EAB (RFC 8555 §7.3.4) ----
     async insertEab(k: AcmeEabKey): Promise<void> {
@@ -221,13 +286,7 @@ export function acmeRepo(db: Db, kind: StoreKind) {
     },
     /** Spends a nonce: true for exactly one caller, whichever process it runs in (the row is deleted once). */
     async redeemNonce(nonce: string, now: number): Promise<boolean> {
-      const r = await db
-        .deleteFrom('acme_nonces')
-        .where('nonce', '=', nonce)
-        .where('expires_at', '>', now)
-        .returning('nonce')
-        .executeTakeFirst();
-      return r !== undefined;
+      return redeem({ nonce, now });
     },
     async purgeNonces(now: number): Promise<number> {
       const r = await db.deleteFrom('acme_nonces').where('expires_at', '<=', now).executeTakeFirst();
@@ -262,12 +321,10 @@ export function acmeRepo(db: Db, kind: StoreKind) {
         .execute();
     },
     async orderByUrlId(urlId: string): Promise<AcmeOrderRecord | undefined> {
-      const link = await db.selectFrom('acme_orders').selectAll().where('url_id', '=', urlId).executeTakeFirst();
-      return link && this.withOrder(orderLinkFromRow(link));
+      return orderRecord('url_id', urlId);
     },
     async orderByOrderId(orderId: number): Promise<AcmeOrderRecord | undefined> {
-      const link = await db.selectFrom('acme_orders').selectAll().where('order_id', '=', orderId).executeTakeFirst();
-      return link && this.withOrder(orderLinkFromRow(link));
+      return orderRecord('order_id', orderId);
     },
     async withOrder(link: AcmeOrderLink): Promise<AcmeOrderRecord> {
       const row = await lockFor(
