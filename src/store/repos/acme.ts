@@ -8,6 +8,7 @@ import type {
   AcmeChallengesTable,
   AcmeEabKeysTable,
   AcmeOrdersTable,
+  AuthorizationsTable,
 } from '../schema.js';
 import type { Selectable } from 'kysely';
 import type {
@@ -84,6 +85,23 @@ function authzLinkFromRow(r: Selectable<AcmeAuthorizationsTable>): AcmeAuthoriza
   };
 }
 
+function authzRecordFromRow(
+  r: Selectable<AcmeAuthorizationsTable> & Omit<Selectable<AuthorizationsTable>, 'id'>,
+): AcmeAuthorizationRecord {
+  return {
+    link: authzLinkFromRow(r),
+    authorization: authorizationFromRow({
+      id: r.authorization_id,
+      order_id: r.order_id,
+      domain: r.domain,
+      token: r.token,
+      status: r.status,
+      last_error: r.last_error,
+      validated_at: r.validated_at,
+    }),
+  };
+}
+
 function challengeFromRow(r: Selectable<AcmeChallengesTable>): AcmeChallenge {
   return {
     id: r.id,
@@ -109,7 +127,7 @@ export interface AcmeAuthorizationRecord {
   authorization: Authorization;
 }
 
-/** Nonces spent per statement at most (one bind parameter each, plus `now`). */
+/** Nonces spent, or accounts read, per statement at most (one bind parameter each). */
 const REDEEM_BATCH = 256;
 
 /**
@@ -134,6 +152,20 @@ async function redeemMany(db: Db, uses: readonly { nonce: string; now: number }[
 
 export function acmeRepo(db: Db, kind: StoreKind) {
   const lockFor = <Q extends { forUpdate(): Q }>(q: Q): Q => (kind === 'postgres' ? q.forUpdate() : q);
+  // Every ACME POST signed with `kid` reads its account: concurrent reads go in one statement
+  // (batcher.ts), each answered with the row as read then, as if read alone.
+  const accountsByUrlId = createBatcher(
+    async (urlIds: string[]) => {
+      const rows = await db
+        .selectFrom('acme_accounts')
+        .selectAll()
+        .where('url_id', 'in', [...new Set(urlIds)])
+        .execute();
+      const byUrlId = new Map(rows.map((r) => [r.url_id, r]));
+      return urlIds.map((u) => byUrlId.get(u));
+    },
+    { maxBatch: REDEEM_BATCH },
+  );
   // Every ACME POST spends a nonce: concurrent requests spend theirs in one statement (batcher.ts).
   const redeem = createBatcher((uses: { nonce: string; now: number }[]) => redeemMany(db, uses), {
     maxBatch: REDEEM_BATCH,
@@ -175,6 +207,20 @@ export function acmeRepo(db: Db, kind: StoreKind) {
     });
     return { link, order: orderFromRow(row), deleted: row.deleted_at !== null };
   }
+  /** ACME authorization links joined with the order engine's authorizations. */
+  const authzJoin = () =>
+    db
+      .selectFrom('acme_authorizations')
+      .innerJoin('authorizations', 'authorizations.id', 'acme_authorizations.authorization_id')
+      .selectAll('acme_authorizations')
+      .select([
+        'authorizations.order_id',
+        'authorizations.domain',
+        'authorizations.token',
+        'authorizations.status',
+        'authorizations.last_error',
+        'authorizations.validated_at',
+      ]);
   return {
     // ---- EAB (RFC 8555 §7.3.4) ----
     async insertEab(k: AcmeEabKey): Promise<void> {
@@ -245,7 +291,7 @@ export function acmeRepo(db: Db, kind: StoreKind) {
       );
     },
     async accountByUrlId(urlId: string): Promise<AcmeAccount | undefined> {
-      const r = await db.selectFrom('acme_accounts').selectAll().where('url_id', '=', urlId).executeTakeFirst();
+      const r = await accountsByUrlId(urlId);
       return r && accountFromRow(r);
     },
     async accountById(id: number): Promise<AcmeAccount | undefined> {
@@ -400,47 +446,20 @@ export function acmeRepo(db: Db, kind: StoreKind) {
       );
     },
     async authorizationsForOrder(orderId: number): Promise<AcmeAuthorizationRecord[]> {
-      const rows = await db
-        .selectFrom('acme_authorizations')
-        .innerJoin('authorizations', 'authorizations.id', 'acme_authorizations.authorization_id')
-        .selectAll('acme_authorizations')
-        .select([
-          'authorizations.order_id',
-          'authorizations.domain',
-          'authorizations.token',
-          'authorizations.status',
-          'authorizations.last_error',
-          'authorizations.validated_at',
-        ])
+      const rows = await authzJoin()
         .where('authorizations.order_id', '=', orderId)
         .orderBy('authorizations.id')
         .execute();
-      return rows.map((r) => ({
-        link: authzLinkFromRow(r),
-        authorization: authorizationFromRow({
-          id: r.authorization_id,
-          order_id: r.order_id,
-          domain: r.domain,
-          token: r.token,
-          status: r.status,
-          last_error: r.last_error,
-          validated_at: r.validated_at,
-        }),
-      }));
+      return rows.map(authzRecordFromRow);
     },
+    // A link and its authorization in one statement (they were two reads).
     async authorizationByUrlId(urlId: string): Promise<(AcmeAuthorizationRecord & { orderId: number }) | undefined> {
-      const link = await db
-        .selectFrom('acme_authorizations')
-        .selectAll()
-        .where('url_id', '=', urlId)
-        .executeTakeFirst();
-      if (!link) return undefined;
-      return this.authorizationRecord(authzLinkFromRow(link));
+      const r = await authzJoin().where('acme_authorizations.url_id', '=', urlId).executeTakeFirst();
+      return r && { ...authzRecordFromRow(r), orderId: r.order_id };
     },
     async authorizationById(id: number): Promise<(AcmeAuthorizationRecord & { orderId: number }) | undefined> {
-      const link = await db.selectFrom('acme_authorizations').selectAll().where('id', '=', id).executeTakeFirst();
-      if (!link) return undefined;
-      return this.authorizationRecord(authzLinkFromRow(link));
+      const r = await authzJoin().where('acme_authorizations.id', '=', id).executeTakeFirst();
+      return r && { ...authzRecordFromRow(r), orderId: r.order_id };
     },
     async authorizationRecord(link: AcmeAuthorizationLink): Promise<AcmeAuthorizationRecord & { orderId: number }> {
       const a = await db
