@@ -143,7 +143,7 @@ const B64URL = /^[A-Za-z0-9_-]*$/;
  * ASCII(protected "." payload) (RFC 7515 §5.2): ECDSA in the raw r‖s form of RFC 7518 §3.4
  * (ieee-p1363), RS256 as PKCS#1 v1.5. jose's flattenedVerify runs the same check on the
  * thread pool and cost about 55 µs of CPU more per request
- * (docs/decisions/0027-acme-jws-sync-verify.md). The header was checked by parseJws (no
+ * (docs/decisions/0027-acme-request-path.md). The header was checked by parseJws (no
  * `b64`, no `crit`, an allowed `alg` that fits the key), which is all jose adds for it.
  */
 function verifyWithKey(jws: FlattenedJWS, key: KeyObject, alg: string): Uint8Array {

@@ -25,6 +25,7 @@ import type {
 import type { Authorization, Order } from '../../domain/order.js';
 import { authorizationFromRow, orderFromRow } from '../mappers.js';
 import { createBatcher } from '../batcher.js';
+import { runCompiled } from '../compiled-once.js';
 
 function accountFromRow(r: Selectable<AcmeAccountsTable>): AcmeAccount {
   return {
@@ -136,16 +137,17 @@ const REDEEM_BATCH = 256;
  * once). A nonce twice in one batch (a replay) wins for its first use only. The batch is
  * checked against its latest `now`, never earlier than any member's own.
  */
-async function redeemMany(db: Db, uses: readonly { nonce: string; now: number }[]): Promise<boolean[]> {
+async function redeemMany(
+  db: Db,
+  kind: StoreKind,
+  uses: readonly { nonce: string; now: number }[],
+): Promise<boolean[]> {
   // Sorted: on PostgreSQL two batches sharing nonces lock their rows in one order (no deadlock).
   const nonces = [...new Set(uses.map((u) => u.nonce))].sort();
   const now = Math.max(...uses.map((u) => u.now));
-  const rows = await db
-    .deleteFrom('acme_nonces')
-    .where('nonce', 'in', nonces)
-    .where('expires_at', '>', now)
-    .returning('nonce')
-    .execute();
+  const rows = await runCompiled(db, kind, `redeemNonces:${nonces.length}`, [...nonces, now], () =>
+    db.deleteFrom('acme_nonces').where('nonce', 'in', nonces).where('expires_at', '>', now).returning('nonce'),
+  );
   const spent = new Set(rows.map((r) => r.nonce));
   return uses.map((u) => spent.delete(u.nonce));
 }
@@ -156,18 +158,17 @@ export function acmeRepo(db: Db, kind: StoreKind) {
   // (batcher.ts), each answered with the row as read then, as if read alone.
   const accountsByUrlId = createBatcher(
     async (urlIds: string[]) => {
-      const rows = await db
-        .selectFrom('acme_accounts')
-        .selectAll()
-        .where('url_id', 'in', [...new Set(urlIds)])
-        .execute();
+      const ids = [...new Set(urlIds)];
+      const rows = await runCompiled(db, kind, `accountsByUrlId:${ids.length}`, ids, () =>
+        db.selectFrom('acme_accounts').selectAll().where('url_id', 'in', ids),
+      );
       const byUrlId = new Map(rows.map((r) => [r.url_id, r]));
       return urlIds.map((u) => byUrlId.get(u));
     },
     { maxBatch: REDEEM_BATCH },
   );
   // Every ACME POST spends a nonce: concurrent requests spend theirs in one statement (batcher.ts).
-  const redeem = createBatcher((uses: { nonce: string; now: number }[]) => redeemMany(db, uses), {
+  const redeem = createBatcher((uses: { nonce: string; now: number }[]) => redeemMany(db, kind, uses), {
     maxBatch: REDEEM_BATCH,
   });
   /**
@@ -175,23 +176,26 @@ export function acmeRepo(db: Db, kind: StoreKind) {
    * PostgreSQL the order row is locked as before (FOR UPDATE OF orders), not the link.
    */
   async function orderRecord(by: 'url_id' | 'order_id', value: string | number): Promise<AcmeOrderRecord | undefined> {
-    const q = db
-      .selectFrom('acme_orders')
-      .innerJoin('orders', 'orders.id', 'acme_orders.order_id')
-      .selectAll('orders')
-      .select([
-        'acme_orders.id as link_id',
-        'acme_orders.url_id as link_url_id',
-        'acme_orders.acme_account_id as link_acme_account_id',
-        'acme_orders.profile as link_profile',
-        'acme_orders.replaces as link_replaces',
-        'acme_orders.replaces_certificate_id as link_replaces_certificate_id',
-        'acme_orders.expires_at as link_expires_at',
-        'acme_orders.error as link_error',
-        'acme_orders.created_at as link_created_at',
-      ])
-      .where(by === 'url_id' ? 'acme_orders.url_id' : 'acme_orders.order_id', '=', value);
-    const row = await (kind === 'postgres' ? q.forUpdate('orders') : q).executeTakeFirst();
+    const q = () =>
+      db
+        .selectFrom('acme_orders')
+        .innerJoin('orders', 'orders.id', 'acme_orders.order_id')
+        .selectAll('orders')
+        .select([
+          'acme_orders.id as link_id',
+          'acme_orders.url_id as link_url_id',
+          'acme_orders.acme_account_id as link_acme_account_id',
+          'acme_orders.profile as link_profile',
+          'acme_orders.replaces as link_replaces',
+          'acme_orders.replaces_certificate_id as link_replaces_certificate_id',
+          'acme_orders.expires_at as link_expires_at',
+          'acme_orders.error as link_error',
+          'acme_orders.created_at as link_created_at',
+        ])
+        .where(by === 'url_id' ? 'acme_orders.url_id' : 'acme_orders.order_id', '=', value);
+    const [row] = await runCompiled(db, kind, `orderRecord:${by}`, [value], () =>
+      kind === 'postgres' ? q().forUpdate('orders') : q(),
+    );
     if (!row) return undefined;
     const link = orderLinkFromRow({
       id: row.link_id,
@@ -446,19 +450,22 @@ export function acmeRepo(db: Db, kind: StoreKind) {
       );
     },
     async authorizationsForOrder(orderId: number): Promise<AcmeAuthorizationRecord[]> {
-      const rows = await authzJoin()
-        .where('authorizations.order_id', '=', orderId)
-        .orderBy('authorizations.id')
-        .execute();
+      const rows = await runCompiled(db, kind, 'authorizationsForOrder', [orderId], () =>
+        authzJoin().where('authorizations.order_id', '=', orderId).orderBy('authorizations.id'),
+      );
       return rows.map(authzRecordFromRow);
     },
     // A link and its authorization in one statement (they were two reads).
     async authorizationByUrlId(urlId: string): Promise<(AcmeAuthorizationRecord & { orderId: number }) | undefined> {
-      const r = await authzJoin().where('acme_authorizations.url_id', '=', urlId).executeTakeFirst();
+      const [r] = await runCompiled(db, kind, 'authorizationByUrlId', [urlId], () =>
+        authzJoin().where('acme_authorizations.url_id', '=', urlId),
+      );
       return r && { ...authzRecordFromRow(r), orderId: r.order_id };
     },
     async authorizationById(id: number): Promise<(AcmeAuthorizationRecord & { orderId: number }) | undefined> {
-      const r = await authzJoin().where('acme_authorizations.id', '=', id).executeTakeFirst();
+      const [r] = await runCompiled(db, kind, 'authorizationById', [id], () =>
+        authzJoin().where('acme_authorizations.id', '=', id),
+      );
       return r && { ...authzRecordFromRow(r), orderId: r.order_id };
     },
     async authorizationRecord(link: AcmeAuthorizationLink): Promise<AcmeAuthorizationRecord & { orderId: number }> {
@@ -535,21 +542,23 @@ export function acmeRepo(db: Db, kind: StoreKind) {
     },
     async challengesFor(acmeAuthorizationIds: readonly number[]): Promise<AcmeChallenge[]> {
       if (acmeAuthorizationIds.length === 0) return [];
+      const ids = [...acmeAuthorizationIds];
       return (
-        await db
-          .selectFrom('acme_challenges')
-          .selectAll()
-          .where('acme_authorization_id', 'in', [...acmeAuthorizationIds])
-          .orderBy('id')
-          .execute()
+        await runCompiled(db, kind, `challengesFor:${ids.length}`, ids, () =>
+          db.selectFrom('acme_challenges').selectAll().where('acme_authorization_id', 'in', ids).orderBy('id'),
+        )
       ).map(challengeFromRow);
     },
     async challengeByUrlId(urlId: string): Promise<AcmeChallenge | undefined> {
-      const r = await db.selectFrom('acme_challenges').selectAll().where('url_id', '=', urlId).executeTakeFirst();
+      const [r] = await runCompiled(db, kind, 'challengeByUrlId', [urlId], () =>
+        db.selectFrom('acme_challenges').selectAll().where('url_id', '=', urlId),
+      );
       return r && challengeFromRow(r);
     },
     async challengeById(id: number): Promise<AcmeChallenge | undefined> {
-      const r = await db.selectFrom('acme_challenges').selectAll().where('id', '=', id).executeTakeFirst();
+      const [r] = await runCompiled(db, kind, 'challengeById', [id], () =>
+        db.selectFrom('acme_challenges').selectAll().where('id', '=', id),
+      );
       return r && challengeFromRow(r);
     },
     /** Moves a challenge on, only from `from` (a compare-and-set: one writer wins). */
