@@ -7,7 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { AcmeTestClient, newAccountKey } from '../test/support/acme-client.js';
 import { startChallengeServer } from '../test/challenge-server.js';
-import { measure } from './acme-measure.js';
+import { measure, openAccount } from './acme-measure.js';
 
 export type ToClient =
   | {
@@ -43,18 +43,7 @@ port.on('message', (m: ToClient) => {
   void (async () => {
     const client = await new AcmeTestClient(m.directoryUrl, newAccountKey('ec256'), m.caPem).init();
     try {
-      if (m.eab) {
-        const r = await client.newAccount(m.eab);
-        if (r.status !== 201) throw new Error(`newAccount: ${r.status} ${r.text}`);
-      } else {
-        const acct = await client.post(
-          client.directory.newAccount,
-          { termsOfServiceAgreed: true, contact: ['mailto:ops@example.com'] },
-          { useJwk: true },
-        );
-        if (acct.status !== 201) throw new Error(`newAccount: ${acct.status} ${acct.text}`);
-        client.kid = acct.headers.get('location')!;
-      }
+      await openAccount(client, m.eab);
       const levels = await measure(
         client,
         cs,

@@ -31,6 +31,19 @@ export interface Level {
   transactions: number;
 }
 
+/** The bench account: with EAB on certdesk; on Pebble (no EAB by default) the plain RFC 8555 §7.3 way. */
+export async function openAccount(client: AcmeTestClient, eab?: { keyId: string; hmac: string }): Promise<void> {
+  const r = eab
+    ? await client.newAccount(eab)
+    : await client.post(
+        client.directory.newAccount,
+        { termsOfServiceAgreed: true, contact: ['mailto:ops@example.com'] },
+        { useJwk: true },
+      );
+  if (r.status !== 201) throw new Error(`newAccount: ${r.status} ${r.text}`);
+  client.kid = r.headers.get('location')!;
+}
+
 /** Start and end of a level, for what the thread holding the server counts (SQLite statements). */
 export interface LevelHooks {
   start(): Promise<void>;

@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { opensslSpeed } from './openssl-speed.js';
 import { pebbleBinary, startPebble } from './pebble.js';
 import { startTsWorker } from './ts-worker.js';
-import { LEVELS, PHASES, measure, type Level } from './acme-measure.js';
+import { LEVELS, PHASES, measure, openAccount, type Level } from './acme-measure.js';
 import type { FromClient, ToClient } from './acme-client-worker.js';
 import { AcmeTestClient, newAccountKey } from '../test/support/acme-client.js';
 import { eabFor } from '../test/support/acme.js';
@@ -115,17 +115,7 @@ async function oneThreadClient(): Promise<ClientSide> {
     async run(directoryUrl, caPem, perLevel, eab) {
       const client = await new AcmeTestClient(directoryUrl, newAccountKey('ec256'), caPem).init();
       try {
-        if (eab) await client.newAccount(eab);
-        else {
-          // Pebble asks for no EAB by default; the account is made the plain RFC 8555 §7.3 way.
-          const acct = await client.post(
-            client.directory.newAccount,
-            { termsOfServiceAgreed: true, contact: ['mailto:ops@example.com'] },
-            { useJwk: true },
-          );
-          if (acct.status !== 201) throw new Error(`pebble newAccount: ${acct.status} ${acct.text}`);
-          client.kid = acct.headers.get('location')!;
-        }
+        await openAccount(client, eab);
         return await measure(
           client,
           cs,
