@@ -5,115 +5,87 @@
 // (bench/pebble.ts: the same client, the same loopback challenge server).
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import type { Worker } from 'node:worker_threads';
 import { opensslSpeed } from './openssl-speed.js';
-import { machineShares, readCpuSnapshot } from './machine.js';
 import { pebbleBinary, startPebble } from './pebble.js';
+import { startTsWorker } from './ts-worker.js';
+import { LEVELS, PHASES, measure, openAccount, type Level } from './acme-measure.js';
+import type { FromClient, ToClient } from './acme-client-worker.js';
 import { AcmeTestClient, newAccountKey } from '../test/support/acme-client.js';
-import { csrFor, eabFor, startAcmeCertdesk } from '../test/support/acme.js';
-import { freshDomain } from '../test/support/orders.js';
-import type { ChallengeServer } from '../test/challenge-server.js';
+import { eabFor } from '../test/support/acme.js';
+import { startCertdesk } from '../test/support/harness.js';
+import { CAA_IDENTITY } from '../test/support/orders.js';
+import { startChallengeServer } from '../test/challenge-server.js';
+import { toPem } from '../src/crypto/pem.js';
 import { createAccount } from '../src/accounts/accounts.js';
 import { grantPlan } from '../src/accounts/plans.js';
+import BetterSqlite3 from 'better-sqlite3';
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
-}
-
-const LEVELS = [8, 32];
-const PHASES = ['newOrder', 'authz', 'challenge', 'until ready', 'finalize', 'certificate'] as const;
-
-interface Level {
-  inFlight: number;
-  ordersPerSecond: number;
-  p50: number;
-  p99: number;
-  /** CPU of this process (server, its threads and the client together; Pebble's own not included) per order. */
-  cpuMsPerOrder: number;
-  busy: string;
-  /** Mean ms per phase (PHASES), and order reads per order. */
-  phaseMs: number[];
-  polls: number;
-}
-
-/** Runs `perLevel` one-name http-01 orders at each level against the server `client` talks to. */
-async function measure(client: AcmeTestClient, cs: ChallengeServer, perLevel: number): Promise<Level[]> {
-  const csrs = Array.from({ length: perLevel * LEVELS.length }, () => freshDomain('bench')).map((name) => ({
-    name,
-    csr: csrFor([name]).der.toString('base64url'),
-  }));
-  let phaseMs: number[] = [];
-  let polls = 0;
-  const one = async ({ name, csr }: { name: string; csr: string }): Promise<number> => {
-    const marks = [performance.now()];
-    const mark = () => marks.push(performance.now());
-    const order = await client.newOrder([name]);
-    if (order.status !== 201) throw new Error(`newOrder: ${order.status} ${order.text}`);
-    mark();
-    const url = order.headers.get('location')!;
-    const authz = (await client.post(order.body.authorizations[0], '')).body;
-    mark();
-    const ch = authz.challenges.find((c: { type: string }) => c.type === 'http-01');
-    cs.setA(name, ['127.0.0.1']);
-    cs.setHttp(name, `/.well-known/acme-challenge/${ch.token}`, { body: await client.keyAuthorization(ch.token) });
-    await client.post(ch.url, {});
-    mark();
-    const ready = await client.poll(url, (o) => (polls++, o.status !== 'pending'), 60_000);
-    if (ready.body.status !== 'ready') throw new Error(`order ${ready.body.status}: ${ready.text}`);
-    mark();
-    let fin = await client.post(ready.body.finalize, { csr });
-    if (fin.body.status !== 'valid') fin = await client.poll(url, (o) => (polls++, o.status === 'valid'), 60_000);
-    mark();
-    await client.post(fin.body.certificate, '');
-    mark();
-    for (let i = 1; i < marks.length; i++) phaseMs[i - 1]! += marks[i]! - marks[i - 1]!;
-    return marks[marks.length - 1]! - marks[0]!;
-  };
-  const levels: Level[] = [];
-  let offset = 0;
-  for (const inFlight of LEVELS) {
-    const batch = csrs.slice(offset, offset + perLevel);
-    offset += perLevel;
-    const latencies: number[] = [];
-    phaseMs = PHASES.map(() => 0);
-    polls = 0;
-    let next = 0;
-    const cpu0 = readCpuSnapshot();
-    const usage0 = process.cpuUsage();
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (next < batch.length) latencies.push(await one(batch[next++]!));
-      }),
-    );
-    const seconds = (performance.now() - t0) / 1000;
-    // CPU of this process per order: what a busy machine changes least, beside the wall clock.
-    const usage = process.cpuUsage(usage0);
-    const shares = machineShares(cpu0, readCpuSnapshot());
-    latencies.sort((a, b) => a - b);
-    levels.push({
-      inFlight,
-      ordersPerSecond: batch.length / seconds,
-      p50: pct(latencies, 0.5),
-      p99: pct(latencies, 0.99),
-      cpuMsPerOrder: (usage.user + usage.system) / 1000 / batch.length,
-      busy:
-        shares && shares.others > 0.15
-          ? `NOT CONCLUSIVE (other processes used ${Math.round(shares.others * 100)} % of the CPU)`
-          : '',
-      phaseMs: phaseMs.map((ms) => ms / batch.length),
-      polls: polls / batch.length,
-    });
+/**
+ * SQLite statements run (and write transactions begun) in this process while counting is on:
+ * like CPU per order, a figure a busy machine does not move. Counts better-sqlite3's
+ * run/all/get/iterate calls; BENCH_ACME_SQL=1 also prints the statements by total time.
+ */
+function statementCounter() {
+  const probe = new BetterSqlite3(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, unknown>;
+  probe.close();
+  const bySource = new Map<string, { n: number; ms: number }>();
+  // Timing each statement costs the server thread CPU: only when the table is asked for.
+  const bySourceOn = Boolean(process.env.BENCH_ACME_SQL);
+  let on = false;
+  let statements = 0;
+  let writes = 0;
+  for (const m of ['run', 'all', 'get', 'iterate']) {
+    const orig = proto[m] as (...a: unknown[]) => unknown;
+    proto[m] = function (this: { source: string }, ...a: unknown[]) {
+      if (!on) return orig.apply(this, a);
+      statements++;
+      if (this.source.startsWith('begin')) writes++;
+      if (!bySourceOn) return orig.apply(this, a);
+      const t = performance.now();
+      try {
+        return orig.apply(this, a);
+      } finally {
+        const s = bySource.get(this.source) ?? { n: 0, ms: 0 };
+        s.n++;
+        s.ms += performance.now() - t;
+        bySource.set(this.source, s);
+      }
+    };
   }
-  return levels;
+  return {
+    start() {
+      statements = writes = 0;
+      on = true;
+    },
+    stop() {
+      on = false;
+      return { statements, transactions: writes };
+    },
+    print(orders: number) {
+      const rows = [...bySource].sort((a, b) => b[1].ms - a[1].ms);
+      console.log(`\nSQLite statements by total time (${orders} orders)\n`);
+      console.log('| per order | µs each | statement |\n|---|---|---|');
+      for (const [k, s] of rows.slice(0, 40))
+        console.log(
+          `| ${(s.n / orders).toFixed(2)} | ${((s.ms / s.n) * 1000).toFixed(0)} | \`${k.replace(/\s+/g, ' ').slice(0, 200)}\` |`,
+        );
+    },
+  };
 }
+const sql = statementCounter();
 
 function print(title: string, levels: Level[]): void {
   console.log(`\n${title}\n`);
-  console.log('| level | throughput | latency | latency | CPU per order (this process) | machine |');
-  console.log('|---|---|---|---|---|---|');
+  const ms = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(1)} ms`);
+  console.log(
+    '| level | throughput | latency | latency | CPU per order: process / main thread / client thread | SQLite statements / transactions per order | machine |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
   for (const l of levels)
     console.log(
-      `| ${l.inFlight} in flight | ${l.ordersPerSecond.toFixed(1)} orders/s | p50 ${l.p50.toFixed(0)} ms | p99 ${l.p99.toFixed(0)} ms | ${l.cpuMsPerOrder.toFixed(1)} ms | ${l.busy} |`,
+      `| ${l.inFlight} in flight | ${l.ordersPerSecond.toFixed(1)} orders/s | p50 ${l.p50.toFixed(0)} ms | p99 ${l.p99.toFixed(0)} ms | ${ms(l.cpuMsPerOrder)} / ${ms(l.mainThreadMsPerOrder)} / ${ms(l.clientThreadMsPerOrder)} | ${l.statements.toFixed(1)} / ${l.transactions.toFixed(1)} | ${l.busy} |`,
     );
   console.log(`\nMean ms per order and phase (polls: order reads per order, every 50 ms)\n`);
   console.log(`| level | ${PHASES.join(' | ')} | polls |\n|---|${PHASES.map(() => '---|').join('')}---|`);
@@ -123,17 +95,92 @@ function print(title: string, levels: Level[]): void {
     );
 }
 
+/**
+ * Where the client runs: a worker thread of its own by default (the challenge server with it),
+ * BENCH_ACME_ONE_THREAD=1 for client, challenge server and certdesk on one event loop (the
+ * layout of the figures before decision 0027, kept to compare with them).
+ */
+interface ClientSide {
+  inWorker: boolean;
+  csPorts: { dnsAddress: string; httpPort: number; tlsAlpnPort: number };
+  run(directoryUrl: string, caPem: string, perLevel: number, eab?: { keyId: string; hmac: string }): Promise<Level[]>;
+  close(): Promise<void>;
+}
+
+async function oneThreadClient(): Promise<ClientSide> {
+  const cs = await startChallengeServer();
+  return {
+    inWorker: false,
+    csPorts: { dnsAddress: cs.dnsAddress, httpPort: cs.httpPort, tlsAlpnPort: cs.tlsAlpnPort },
+    async run(directoryUrl, caPem, perLevel, eab) {
+      const client = await new AcmeTestClient(directoryUrl, newAccountKey('ec256'), caPem).init();
+      try {
+        await openAccount(client, eab);
+        return await measure(
+          client,
+          cs,
+          perLevel,
+          { start: async () => sql.start(), end: async () => sql.stop() },
+          false,
+        );
+      } finally {
+        client.close();
+      }
+    },
+    close: () => cs.close(),
+  };
+}
+
+async function workerClient(): Promise<ClientSide> {
+  const worker: Worker = startTsWorker(new URL('./acme-client-worker.ts', import.meta.url), undefined);
+  let onMessage: (m: FromClient) => void = () => {};
+  worker.on('message', (m: FromClient) => onMessage(m));
+  const send = (m: ToClient) => worker.postMessage(m);
+  const csPorts = await new Promise<ClientSide['csPorts']>((resolve, reject) => {
+    worker.once('error', reject);
+    onMessage = (m) => {
+      if (m.type === 'challenge-server') resolve(m);
+    };
+  });
+  return {
+    inWorker: true,
+    csPorts,
+    run: (directoryUrl, caPem, perLevel, eab) =>
+      new Promise<Level[]>((resolve, reject) => {
+        onMessage = (m) => {
+          if (m.type === 'level-start') {
+            sql.start();
+            send({ type: 'ack' });
+          } else if (m.type === 'level-end') send({ type: 'ack', ...sql.stop() });
+          else if (m.type === 'result') resolve(m.levels);
+          else if (m.type === 'error') reject(new Error(m.message));
+        };
+        send({ type: 'run', directoryUrl, caPem, perLevel, ...(eab ? { eab } : {}) });
+      }),
+    close: async () => {
+      send({ type: 'stop' });
+      await new Promise((r) => worker.once('exit', r));
+    },
+  };
+}
+
 export async function runAcmeBench(opts: { quick: boolean }): Promise<void> {
   const perLevel = opts.quick ? 40 : 200;
-  const { cd, cs, rootPem, directoryUrl } = await startAcmeCertdesk();
+  const side = process.env.BENCH_ACME_ONE_THREAD ? await oneThreadClient() : await workerClient();
+  const cd = await startCertdesk({
+    'dns-resolver': side.csPorts.dnsAddress,
+    'http-validation-port': String(side.csPorts.httpPort),
+    'tls-alpn-validation-port': String(side.csPorts.tlsAlpnPort),
+    'allow-private-validation-targets': true,
+    'caa-identity': CAA_IDENTITY,
+  });
   let certdesk: Level[];
   try {
     const key = await createAccount(cd.ctx.accounts, 'Bench');
     await grantPlan(cd.ctx.accounts, { accountId: key.AccountId, productCode: 'digicert-free-1-free', count: 100_000 });
-    const client = await new AcmeTestClient(directoryUrl, newAccountKey('ec256'), rootPem).init();
     const eab = await eabFor(cd, key.AccountId, 'digicert-free-1-free');
-    await client.newAccount({ keyId: eab.KeyId, hmac: eab.HmacKey });
-    // BENCH_ACME_PROFILE=file.cpuprofile: a CPU profile of certdesk's levels only (no start-up, no Pebble).
+    // BENCH_ACME_PROFILE=file.cpuprofile: a CPU profile of the main thread during certdesk's
+    // levels only (no start-up, no Pebble); with the client in its worker, the server alone.
     const profile = process.env.BENCH_ACME_PROFILE;
     const session = profile ? new Session() : undefined;
     if (session) {
@@ -141,13 +188,17 @@ export async function runAcmeBench(opts: { quick: boolean }): Promise<void> {
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
     }
-    certdesk = await measure(client, cs, perLevel);
+    certdesk = await side.run(
+      `${cd.server.acmeListenUrl}/acme/directory`,
+      toPem('CERTIFICATE', cd.server.hierarchy.root.certDer),
+      perLevel,
+      { keyId: eab.KeyId, hmac: eab.HmacKey },
+    );
     if (session) {
       const { profile: p } = await session.post('Profiler.stop');
       writeFileSync(profile!, JSON.stringify(p));
       session.disconnect();
     }
-    client.close();
   } finally {
     await cd.close();
   }
@@ -155,29 +206,30 @@ export async function runAcmeBench(opts: { quick: boolean }): Promise<void> {
   const binary = process.env.BENCH_ACME_NO_PEBBLE ? undefined : pebbleBinary();
   if (!binary) pebble = 'Pebble: not installed (Debian package `pebble`), not measured.';
   else {
-    const p = await startPebble({ binary, dnsAddress: cs.dnsAddress, httpPort: cs.httpPort, tlsPort: cs.tlsAlpnPort });
+    const p = await startPebble({
+      binary,
+      dnsAddress: side.csPorts.dnsAddress,
+      httpPort: side.csPorts.httpPort,
+      tlsPort: side.csPorts.tlsAlpnPort,
+    });
     try {
-      const client = await new AcmeTestClient(p.directoryUrl, newAccountKey('ec256'), p.caPem).init();
-      // Pebble asks for no EAB by default; the account is made the plain RFC 8555 §7.3 way.
-      const acct = await client.post(
-        client.directory.newAccount,
-        { termsOfServiceAgreed: true, contact: ['mailto:ops@example.com'] },
-        { useJwk: true },
-      );
-      if (acct.status !== 201) throw new Error(`pebble newAccount: ${acct.status} ${acct.text}`);
-      client.kid = acct.headers.get('location')!;
-      pebble = { levels: await measure(client, cs, perLevel), version: p.version };
-      client.close();
+      pebble = { levels: await side.run(p.directoryUrl, p.caPem, perLevel), version: p.version };
     } finally {
       await p.close();
     }
   }
-  await cs.close();
+  await side.close();
+  console.log(
+    side.inWorker
+      ? '\nThe client (JWS client and loopback DNS/HTTP challenge server) runs in a worker thread of the bench process; certdesk in its main thread.'
+      : '\nClient, challenge server and certdesk share one thread (BENCH_ACME_ONE_THREAD).',
+  );
   const speed = await opensslSpeed(opts.quick ? 1 : 3);
   print(
     `certdesk ACME end to end, SQLite, ${perLevel} one-name http-01 orders per level (project JWS client)`,
     certdesk,
   );
+  if (process.env.BENCH_ACME_SQL) sql.print(perLevel * LEVELS.length);
   if (typeof pebble === 'string') console.log(`\n${pebble}`);
   else {
     print(

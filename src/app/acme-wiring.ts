@@ -9,7 +9,12 @@ import { formatHostPort } from '../config/schema.js';
 import { CertError } from '../domain/errors.js';
 import { ACME_DEFAULT_NONCE_LIFETIME_MS } from '../domain/acme.js';
 import type { OrderDeps } from '../orders/deps.js';
-import { DEFAULT_ACME_SETTINGS, type AcmeDeps, type ChallengeStarter } from '../orders/acme/deps.js';
+import {
+  DEFAULT_ACME_SETTINGS,
+  type AcmeDeps,
+  type ChallengeStarter,
+  type KnownChallenge,
+} from '../orders/acme/deps.js';
 import { runAcmeChallenge } from '../orders/acme/challenges.js';
 import { createAcmeEngine } from '../orders/acme/engine.js';
 import { acmeProfiles, releaseFinishedOrders } from '../orders/acme/orders.js';
@@ -77,9 +82,9 @@ function challengeStarter(ctx: AppContext, deps: AcmeDeps, max: number): Challen
   const running = new Set<Promise<void>>();
   let reserved = 0;
   const jobs = ctx.store.repos.jobs;
-  async function attempt(jobId: number, challengeId: number): Promise<void> {
+  async function attempt(jobId: number, challengeId: number, known?: KnownChallenge): Promise<void> {
     try {
-      await runAcmeChallenge(deps, challengeId);
+      await runAcmeChallenge(deps, challengeId, known);
       await jobs.complete(jobId, owner);
     } catch (e) {
       ctx.logger.log('warn', 'acme challenge attempt failed; the worker retries it', {
@@ -103,8 +108,8 @@ function challengeStarter(ctx: AppContext, deps: AcmeDeps, max: number): Challen
     release() {
       reserved -= 1;
     },
-    run(jobId, challengeId) {
-      const p = attempt(jobId, challengeId).finally(() => {
+    run(jobId, challengeId, known) {
+      const p = attempt(jobId, challengeId, known).finally(() => {
         reserved -= 1;
         running.delete(p);
       });

@@ -44,3 +44,21 @@ test('a value used other than as a value, or a field the statement does not carr
     await db.destroy();
   }
 });
+
+test('a list value is one parameter per element, compiled once per length', async () => {
+  const db = openSqliteKysely(':memory:');
+  try {
+    await sql`create table jobs (id integer primary key, kind text, ref_id integer, lease_owner text)`.execute(db);
+    await sql`insert into jobs (kind, ref_id) values ('a', 1), ('b', 2), ('c', 3)`.execute(db);
+    const ofKinds = compiledOnce(['kinds', 'min'], (d, p: { kinds: string[]; min: number }) =>
+      d.selectFrom('jobs').select('ref_id').where('kind', 'in', p.kinds).where('ref_id', '>=', p.min).orderBy('ref_id'),
+    );
+    assert.deepEqual((await ofKinds(db, { kinds: ['a'], min: 0 })).rows, [{ ref_id: 1 }]);
+    assert.deepEqual((await ofKinds(db, { kinds: ['a', 'c'], min: 0 })).rows, [{ ref_id: 1 }, { ref_id: 3 }]);
+    assert.deepEqual((await ofKinds(db, { kinds: ['b', 'c'], min: 3 })).rows, [{ ref_id: 3 }]);
+    assert.deepEqual((await ofKinds(db, { kinds: ['c'], min: 0 })).rows, [{ ref_id: 3 }]);
+    await assert.rejects(ofKinds(db, { kinds: [], min: 0 }), /kinds did not become parameters/);
+  } finally {
+    await db.destroy();
+  }
+});

@@ -13,30 +13,48 @@ import type { Db } from './store.js';
 /** A value's stand-in while compiling: a string no caller passes. */
 const MARKER = '\u0000certdesk-value:';
 
+/** Where a compiled parameter's value comes from: a named value, an element of a list value, or a constant. */
+type Slot = { name: string; index: number | undefined } | { constant: unknown };
+
 /**
  * `build` must use each named value as a value only (a bound parameter), never in a
- * computation or to choose the query's shape (`$if`, `in` lists): the first compile checks
- * that every name reached a parameter, and throws otherwise.
+ * computation or to choose the query's shape (`$if`): the first compile checks that every
+ * name reached a parameter, and throws otherwise. A value that is an array is a list (`in`):
+ * one parameter per element, and one compiled text per list length (batched reads and
+ * deletes, whose lengths repeat); an empty list
+ * reaches no parameter and is refused (`in ()` is not SQL).
  */
 export function compiledOnce<P extends Record<string, unknown>, R>(
   names: readonly (keyof P & string)[],
   build: (db: Db, values: P) => Compilable<R>,
 ): (db: Db, values: P) => Promise<QueryResult<R>> {
-  // Per dialect adapter class: the text differs between SQLite and PostgreSQL.
-  const compiled = new Map<unknown, { query: CompiledQuery<R>; slots: Array<string | { constant: unknown }> }>();
-  function template(db: Db) {
-    const key = db.getExecutor().adapter.constructor;
-    let t = compiled.get(key);
+  // Per dialect adapter class (the text differs between SQLite and PostgreSQL), then per list lengths.
+  const compiled = new Map<unknown, Map<string, { query: CompiledQuery<R>; slots: Slot[] }>>();
+  function template(db: Db, values: P) {
+    const dialect = db.getExecutor().adapter.constructor;
+    let byShape = compiled.get(dialect);
+    if (byShape === undefined)
+      compiled.set(dialect, (byShape = new Map<string, { query: CompiledQuery<R>; slots: Slot[] }>()));
+    const shape = names.map((n) => (Array.isArray(values[n]) ? (values[n] as unknown[]).length : '')).join(',');
+    let t = byShape.get(shape);
     if (t === undefined) {
-      const markers = Object.fromEntries(names.map((n) => [n, `${MARKER}${n}`])) as unknown as P;
+      const markers = Object.fromEntries(
+        names.map((n) => {
+          const v = values[n];
+          return [n, Array.isArray(v) ? v.map((_, i) => `${MARKER}${n}#${i}`) : `${MARKER}${n}`];
+        }),
+      ) as unknown as P;
       const query = build(db, markers).compile();
-      const slots = query.parameters.map((v) =>
-        typeof v === 'string' && v.startsWith(MARKER) ? v.slice(MARKER.length) : { constant: v },
-      );
-      const missing = names.filter((n) => !slots.includes(n));
+      const slots = query.parameters.map((v): Slot => {
+        if (typeof v !== 'string' || !v.startsWith(MARKER)) return { constant: v };
+        const [name, index] = v.slice(MARKER.length).split('#') as [string, string | undefined];
+        return { name, index: index === undefined ? undefined : Number(index) };
+      });
+      const reached = new Set(slots.map((s) => ('name' in s ? s.name : undefined)));
+      const missing = names.filter((n) => !reached.has(n));
       if (missing.length > 0) throw new Error(`compiledOnce: ${missing.join(', ')} did not become parameters`);
       t = { query, slots };
-      compiled.set(key, t);
+      byShape.set(shape, t);
     }
     return t;
   }
@@ -45,8 +63,12 @@ export function compiledOnce<P extends Record<string, unknown>, R>(
     // A field the statement was not compiled with (added to P later) would be dropped silently.
     for (const k in values)
       if (!known.has(k)) throw new Error(`compiledOnce: ${k} is not one of the statement's values`);
-    const t = template(db);
-    const parameters = t.slots.map((s) => (typeof s === 'string' ? (values[s] ?? null) : s.constant));
+    const t = template(db, values);
+    const parameters = t.slots.map((s) => {
+      if ('constant' in s) return s.constant;
+      const v = values[s.name];
+      return (s.index === undefined ? v : (v as unknown[])[s.index]) ?? null;
+    });
     return db.executeQuery<R>({ ...t.query, parameters });
   };
 }

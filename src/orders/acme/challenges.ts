@@ -22,7 +22,7 @@ import { checkAcmeHttp01, type AcmeCheckResult } from '../../validation/acme-htt
 import { checkAcmeDns01 } from '../../validation/acme-dns-01.js';
 import type { AttemptOutcome } from '../../worker/job-protocol.js';
 import type { AcmeAuthorizationRecord } from '../../store/repos/acme.js';
-import { acmeError, type AcmeDeps } from './deps.js';
+import { acmeError, type AcmeDeps, type KnownChallenge } from './deps.js';
 
 export const JOB_ACME_CHALLENGE = 'acme-challenge';
 
@@ -67,9 +67,11 @@ export async function startAcmeChallenge(
   // a queued job would wait for the worker's claim, one more store round trip per challenge.
   const starter = deps.challenges?.reserve() ? deps.challenges : undefined;
   let leasedJob: number | undefined;
+  let started = false;
   try {
     await deps.store.writeTransaction(async (tx) => {
       if (!(await tx.acme.setChallenge(challenge.id, ['pending'], { status: 'processing' }))) return;
+      started = true;
       if (starter)
         leasedJob = await tx.jobs.enqueueLeased(JOB_ACME_CHALLENGE, challenge.id, starter.owner, now, starter.leaseMs);
       else await tx.jobs.enqueue(JOB_ACME_CHALLENGE, challenge.id, now, now);
@@ -78,11 +80,16 @@ export async function startAcmeChallenge(
     starter?.release();
     throw e;
   }
-  if (starter && leasedJob !== undefined) starter.run(leasedJob, challenge.id);
+  const processing: AcmeChallenge = { ...challenge, status: 'processing' };
+  if (starter && leasedJob !== undefined)
+    starter.run(leasedJob, challenge.id, { challenge: processing, authz, account });
   else {
     starter?.release();
     deps.wake();
   }
+  // Started here: the row is as read, now processing (reading it again was one more
+  // statement per challenge). Another request moved it first: read what it made.
+  if (started) return { challenge: processing, authz };
   return { challenge: (await deps.store.repos.acme.challengeById(challenge.id))!, authz };
 }
 
@@ -158,13 +165,21 @@ async function check(
   }
 }
 
-/** The acme-challenge job: one attempt, whose outcome is final (§8.2 allows no retries). */
-export async function runAcmeChallenge(deps: AcmeDeps, challengeId: number): Promise<AttemptOutcome> {
+/**
+ * The acme-challenge job: one attempt, whose outcome is final (§8.2 allows no retries).
+ * `known`: the rows the challenge POST of this process has just read and written (its job is
+ * leased to this process, so nobody else moves the challenge meanwhile); the worker reads them.
+ */
+export async function runAcmeChallenge(
+  deps: AcmeDeps,
+  challengeId: number,
+  known?: KnownChallenge,
+): Promise<AttemptOutcome> {
   const { repos } = deps.store;
-  const challenge = await repos.acme.challengeById(challengeId);
+  const challenge = known?.challenge ?? (await repos.acme.challengeById(challengeId));
   if (!challenge || challenge.status !== 'processing') return { kind: 'done' };
-  const authz = await repos.acme.authorizationById(challenge.acmeAuthorizationId);
-  const account = authz && (await repos.acme.accountById(authz.link.acmeAccountId));
+  const authz = known?.authz ?? (await repos.acme.authorizationById(challenge.acmeAuthorizationId));
+  const account = known?.account ?? (authz && (await repos.acme.accountById(authz.link.acmeAccountId)));
   const order = authz && (await repos.acme.orderByOrderId(authz.orderId));
   if (!authz || !account || !order) return { kind: 'done' };
   let result = await check(deps, challenge, authz.authorization.domain, account.thumbprint, account.urlId);

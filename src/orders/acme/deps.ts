@@ -1,7 +1,8 @@
 // What the ACME use cases need: the order engine's dependencies, the store widened to ACME's
 // own rows (store/repos/acme.ts), and the ACME settings src/app builds from config.
 import { CertError } from '../../domain/errors.js';
-import type { AcmeProblemType } from '../../domain/acme.js';
+import type { AcmeAccount, AcmeChallenge, AcmeProblemType } from '../../domain/acme.js';
+import type { AcmeAuthorizationRecord } from '../../store/repos/acme.js';
 import type { ActingView, StoreView } from '../../store/views.js';
 import type { OrderDeps, OrderRepoReads, OrderRepoWrites } from '../deps.js';
 
@@ -40,8 +41,18 @@ export interface ChallengeStarter {
   reserve(): boolean;
   /** Gives back a reserved slot that is not used. */
   release(): void;
-  /** Runs the job `jobId` leased to `owner` for challenge `challengeId` in a reserved slot, which it gives back. */
-  run(jobId: number, challengeId: number): void;
+  /**
+   * Runs the job `jobId` leased to `owner` for challenge `challengeId` in a reserved slot,
+   * which it gives back; `known`: the rows the challenge POST has just read and written.
+   */
+  run(jobId: number, challengeId: number, known?: KnownChallenge): void;
+}
+
+/** A challenge just started, with its authorization and account, as the POST that started it holds them. */
+export interface KnownChallenge {
+  challenge: AcmeChallenge;
+  authz: AcmeAuthorizationRecord & { orderId: number };
+  account: AcmeAccount;
 }
 
 export type AcmeDeps = Omit<OrderDeps, 'store'> & {

@@ -8,6 +8,7 @@ import type {
   AcmeChallengesTable,
   AcmeEabKeysTable,
   AcmeOrdersTable,
+  AuthorizationsTable,
 } from '../schema.js';
 import type { Selectable } from 'kysely';
 import type {
@@ -23,6 +24,8 @@ import type {
 } from '../../domain/acme.js';
 import type { Authorization, Order } from '../../domain/order.js';
 import { authorizationFromRow, orderFromRow } from '../mappers.js';
+import { createBatcher } from '../batcher.js';
+import { compiledOnce } from '../compiled-once.js';
 
 function accountFromRow(r: Selectable<AcmeAccountsTable>): AcmeAccount {
   return {
@@ -83,6 +86,23 @@ function authzLinkFromRow(r: Selectable<AcmeAuthorizationsTable>): AcmeAuthoriza
   };
 }
 
+function authzRecordFromRow(
+  r: Selectable<AcmeAuthorizationsTable> & Omit<Selectable<AuthorizationsTable>, 'id'>,
+): AcmeAuthorizationRecord {
+  return {
+    link: authzLinkFromRow(r),
+    authorization: authorizationFromRow({
+      id: r.authorization_id,
+      order_id: r.order_id,
+      domain: r.domain,
+      token: r.token,
+      status: r.status,
+      last_error: r.last_error,
+      validated_at: r.validated_at,
+    }),
+  };
+}
+
 function challengeFromRow(r: Selectable<AcmeChallengesTable>): AcmeChallenge {
   return {
     id: r.id,
@@ -108,8 +128,126 @@ export interface AcmeAuthorizationRecord {
   authorization: Authorization;
 }
 
+/** Nonces spent, or accounts read, per statement at most (one bind parameter each). */
+const REDEEM_BATCH = 256;
+
+/**
+ * Spends a batch of nonces in one DELETE ... RETURNING: a returned row is a nonce this call
+ * deleted, so each nonce still has exactly one winner, across processes too (the row goes
+ * once). A nonce twice in one batch (a replay) wins for its first use only. The batch is
+ * checked against its latest `now`, never earlier than any member's own.
+ */
+// The statements every ACME request makes, built and compiled by Kysely once (decision 0027).
+const redeemNonces = compiledOnce(['nonces', 'now'], (db, p: { nonces: string[]; now: number }) =>
+  db.deleteFrom('acme_nonces').where('nonce', 'in', p.nonces).where('expires_at', '>', p.now).returning('nonce'),
+);
+const accountsByUrlIds = compiledOnce(['ids'], (db, p: { ids: string[] }) =>
+  db.selectFrom('acme_accounts').selectAll().where('url_id', 'in', p.ids),
+);
+/** An order link and its order; on PostgreSQL the order row is locked (FOR UPDATE OF orders), not the link. */
+function orderRecordStatement(by: 'url_id' | 'order_id', lock: boolean) {
+  return compiledOnce(['value'], (db, p: { value: string | number }) => {
+    const q = db
+      .selectFrom('acme_orders')
+      .innerJoin('orders', 'orders.id', 'acme_orders.order_id')
+      .selectAll('orders')
+      .select([
+        'acme_orders.id as link_id',
+        'acme_orders.url_id as link_url_id',
+        'acme_orders.acme_account_id as link_acme_account_id',
+        'acme_orders.profile as link_profile',
+        'acme_orders.replaces as link_replaces',
+        'acme_orders.replaces_certificate_id as link_replaces_certificate_id',
+        'acme_orders.expires_at as link_expires_at',
+        'acme_orders.error as link_error',
+        'acme_orders.created_at as link_created_at',
+      ])
+      .where(by === 'url_id' ? 'acme_orders.url_id' : 'acme_orders.order_id', '=', p.value);
+    return lock ? q.forUpdate('orders') : q;
+  });
+}
+const orderRecordStatements = {
+  url_id: { plain: orderRecordStatement('url_id', false), locked: orderRecordStatement('url_id', true) },
+  order_id: { plain: orderRecordStatement('order_id', false), locked: orderRecordStatement('order_id', true) },
+};
+/** ACME authorization links joined with the order engine's authorizations. */
+const authzJoin = (db: Db) =>
+  db
+    .selectFrom('acme_authorizations')
+    .innerJoin('authorizations', 'authorizations.id', 'acme_authorizations.authorization_id')
+    .selectAll('acme_authorizations')
+    .select([
+      'authorizations.order_id',
+      'authorizations.domain',
+      'authorizations.token',
+      'authorizations.status',
+      'authorizations.last_error',
+      'authorizations.validated_at',
+    ]);
+const authorizationsOfOrder = compiledOnce(['orderId'], (db, p: { orderId: number }) =>
+  authzJoin(db).where('authorizations.order_id', '=', p.orderId).orderBy('authorizations.id'),
+);
+const authorizationByUrlId = compiledOnce(['urlId'], (db, p: { urlId: string }) =>
+  authzJoin(db).where('acme_authorizations.url_id', '=', p.urlId),
+);
+const authorizationById = compiledOnce(['id'], (db, p: { id: number }) =>
+  authzJoin(db).where('acme_authorizations.id', '=', p.id),
+);
+const challengesOf = compiledOnce(['ids'], (db, p: { ids: number[] }) =>
+  db.selectFrom('acme_challenges').selectAll().where('acme_authorization_id', 'in', p.ids).orderBy('id'),
+);
+const challengeByUrlId = compiledOnce(['urlId'], (db, p: { urlId: string }) =>
+  db.selectFrom('acme_challenges').selectAll().where('url_id', '=', p.urlId),
+);
+const challengeById = compiledOnce(['id'], (db, p: { id: number }) =>
+  db.selectFrom('acme_challenges').selectAll().where('id', '=', p.id),
+);
+
+async function redeemMany(db: Db, uses: readonly { nonce: string; now: number }[]): Promise<boolean[]> {
+  // Sorted: on PostgreSQL two batches sharing nonces lock their rows in one order (no deadlock).
+  const nonces = [...new Set(uses.map((u) => u.nonce))].sort();
+  const now = Math.max(...uses.map((u) => u.now));
+  const { rows } = await redeemNonces(db, { nonces, now });
+  const spent = new Set(rows.map((r) => r.nonce));
+  return uses.map((u) => spent.delete(u.nonce));
+}
+
 export function acmeRepo(db: Db, kind: StoreKind) {
   const lockFor = <Q extends { forUpdate(): Q }>(q: Q): Q => (kind === 'postgres' ? q.forUpdate() : q);
+  // Every ACME POST signed with `kid` reads its account: concurrent reads go in one statement
+  // (batcher.ts), each answered with the row as read then, as if read alone.
+  const accountsByUrlId = createBatcher(
+    async (urlIds: string[]) => {
+      const ids = [...new Set(urlIds)];
+      const { rows } = await accountsByUrlIds(db, { ids });
+      const byUrlId = new Map(rows.map((r) => [r.url_id, r]));
+      return urlIds.map((u) => byUrlId.get(u));
+    },
+    { maxBatch: REDEEM_BATCH },
+  );
+  // Every ACME POST spends a nonce: concurrent requests spend theirs in one statement (batcher.ts).
+  const redeem = createBatcher((uses: { nonce: string; now: number }[]) => redeemMany(db, uses), {
+    maxBatch: REDEEM_BATCH,
+  });
+  /** An order link and its order in one statement (they were two reads per ACME answer). */
+  async function orderRecord(by: 'url_id' | 'order_id', value: string | number): Promise<AcmeOrderRecord | undefined> {
+    const statement = orderRecordStatements[by][kind === 'postgres' ? 'locked' : 'plain'];
+    const [row] = (await statement(db, { value })).rows;
+    if (!row) return undefined;
+    const link = orderLinkFromRow({
+      id: row.link_id,
+      url_id: row.link_url_id,
+      order_id: row.id,
+      acme_account_id: row.link_acme_account_id,
+      profile: row.link_profile,
+      replaces: row.link_replaces,
+      replaces_certificate_id: row.link_replaces_certificate_id,
+      expires_at: row.link_expires_at,
+      error: row.link_error,
+      created_at: row.link_created_at,
+    });
+    return { link, order: orderFromRow(row), deleted: row.deleted_at !== null };
+  }
   return {
     // ---- EAB (RFC 8555 §7.3.4) ----
     async insertEab(k: AcmeEabKey): Promise<void> {
@@ -180,7 +318,7 @@ export function acmeRepo(db: Db, kind: StoreKind) {
       );
     },
     async accountByUrlId(urlId: string): Promise<AcmeAccount | undefined> {
-      const r = await db.selectFrom('acme_accounts').selectAll().where('url_id', '=', urlId).executeTakeFirst();
+      const r = await accountsByUrlId(urlId);
       return r && accountFromRow(r);
     },
     async accountById(id: number): Promise<AcmeAccount | undefined> {
@@ -221,13 +359,7 @@ export function acmeRepo(db: Db, kind: StoreKind) {
     },
     /** Spends a nonce: true for exactly one caller, whichever process it runs in (the row is deleted once). */
     async redeemNonce(nonce: string, now: number): Promise<boolean> {
-      const r = await db
-        .deleteFrom('acme_nonces')
-        .where('nonce', '=', nonce)
-        .where('expires_at', '>', now)
-        .returning('nonce')
-        .executeTakeFirst();
-      return r !== undefined;
+      return redeem({ nonce, now });
     },
     async purgeNonces(now: number): Promise<number> {
       const r = await db.deleteFrom('acme_nonces').where('expires_at', '<=', now).executeTakeFirst();
@@ -262,12 +394,10 @@ export function acmeRepo(db: Db, kind: StoreKind) {
         .execute();
     },
     async orderByUrlId(urlId: string): Promise<AcmeOrderRecord | undefined> {
-      const link = await db.selectFrom('acme_orders').selectAll().where('url_id', '=', urlId).executeTakeFirst();
-      return link && this.withOrder(orderLinkFromRow(link));
+      return orderRecord('url_id', urlId);
     },
     async orderByOrderId(orderId: number): Promise<AcmeOrderRecord | undefined> {
-      const link = await db.selectFrom('acme_orders').selectAll().where('order_id', '=', orderId).executeTakeFirst();
-      return link && this.withOrder(orderLinkFromRow(link));
+      return orderRecord('order_id', orderId);
     },
     async withOrder(link: AcmeOrderLink): Promise<AcmeOrderRecord> {
       const row = await lockFor(
@@ -343,47 +473,17 @@ export function acmeRepo(db: Db, kind: StoreKind) {
       );
     },
     async authorizationsForOrder(orderId: number): Promise<AcmeAuthorizationRecord[]> {
-      const rows = await db
-        .selectFrom('acme_authorizations')
-        .innerJoin('authorizations', 'authorizations.id', 'acme_authorizations.authorization_id')
-        .selectAll('acme_authorizations')
-        .select([
-          'authorizations.order_id',
-          'authorizations.domain',
-          'authorizations.token',
-          'authorizations.status',
-          'authorizations.last_error',
-          'authorizations.validated_at',
-        ])
-        .where('authorizations.order_id', '=', orderId)
-        .orderBy('authorizations.id')
-        .execute();
-      return rows.map((r) => ({
-        link: authzLinkFromRow(r),
-        authorization: authorizationFromRow({
-          id: r.authorization_id,
-          order_id: r.order_id,
-          domain: r.domain,
-          token: r.token,
-          status: r.status,
-          last_error: r.last_error,
-          validated_at: r.validated_at,
-        }),
-      }));
+      const { rows } = await authorizationsOfOrder(db, { orderId });
+      return rows.map(authzRecordFromRow);
     },
+    // A link and its authorization in one statement (they were two reads).
     async authorizationByUrlId(urlId: string): Promise<(AcmeAuthorizationRecord & { orderId: number }) | undefined> {
-      const link = await db
-        .selectFrom('acme_authorizations')
-        .selectAll()
-        .where('url_id', '=', urlId)
-        .executeTakeFirst();
-      if (!link) return undefined;
-      return this.authorizationRecord(authzLinkFromRow(link));
+      const [r] = (await authorizationByUrlId(db, { urlId })).rows;
+      return r && { ...authzRecordFromRow(r), orderId: r.order_id };
     },
     async authorizationById(id: number): Promise<(AcmeAuthorizationRecord & { orderId: number }) | undefined> {
-      const link = await db.selectFrom('acme_authorizations').selectAll().where('id', '=', id).executeTakeFirst();
-      if (!link) return undefined;
-      return this.authorizationRecord(authzLinkFromRow(link));
+      const [r] = (await authorizationById(db, { id })).rows;
+      return r && { ...authzRecordFromRow(r), orderId: r.order_id };
     },
     async authorizationRecord(link: AcmeAuthorizationLink): Promise<AcmeAuthorizationRecord & { orderId: number }> {
       const a = await db
@@ -459,21 +559,15 @@ export function acmeRepo(db: Db, kind: StoreKind) {
     },
     async challengesFor(acmeAuthorizationIds: readonly number[]): Promise<AcmeChallenge[]> {
       if (acmeAuthorizationIds.length === 0) return [];
-      return (
-        await db
-          .selectFrom('acme_challenges')
-          .selectAll()
-          .where('acme_authorization_id', 'in', [...acmeAuthorizationIds])
-          .orderBy('id')
-          .execute()
-      ).map(challengeFromRow);
+      const ids = [...acmeAuthorizationIds];
+      return (await challengesOf(db, { ids })).rows.map(challengeFromRow);
     },
     async challengeByUrlId(urlId: string): Promise<AcmeChallenge | undefined> {
-      const r = await db.selectFrom('acme_challenges').selectAll().where('url_id', '=', urlId).executeTakeFirst();
+      const [r] = (await challengeByUrlId(db, { urlId })).rows;
       return r && challengeFromRow(r);
     },
     async challengeById(id: number): Promise<AcmeChallenge | undefined> {
-      const r = await db.selectFrom('acme_challenges').selectAll().where('id', '=', id).executeTakeFirst();
+      const [r] = (await challengeById(db, { id })).rows;
       return r && challengeFromRow(r);
     },
     /** Moves a challenge on, only from `from` (a compare-and-set: one writer wins). */
