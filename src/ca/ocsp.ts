@@ -293,7 +293,15 @@ export function buildOcspResponsesForSerials(
   thisUpdate: number,
   nextUpdate: number,
 ): Buffer[] {
-  const { tbs, assemble } = ocspTbsForSerials(responder, certIdHead, producedAt, serials, status, thisUpdate, nextUpdate);
+  const { tbs, assemble } = ocspTbsForSerials(
+    responder,
+    certIdHead,
+    producedAt,
+    serials,
+    status,
+    thisUpdate,
+    nextUpdate,
+  );
   return tbs.map((t) => assemble(t, responder.signer.sign(t)));
 }
 
