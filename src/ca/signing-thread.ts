@@ -90,7 +90,7 @@ export function createBulkSigner(signer: Signer, threads: number): BulkSigner {
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let turn = 0;
-  let failure: unknown;
+  let failure: Error | undefined;
   const workers: Worker[] = [];
   const settle = (m: { id: number; lengths: number[]; data: Uint8Array }) => {
     const p = pending.get(m.id);
@@ -107,8 +107,8 @@ export function createBulkSigner(signer: Signer, threads: number): BulkSigner {
     p.resolve(out);
   };
   const fail = (e: unknown) => {
-    failure = e;
-    for (const p of pending.values()) p.reject(e);
+    failure ??= e instanceof Error ? e : new Error(String(e));
+    for (const p of pending.values()) p.reject(failure);
     pending.clear();
   };
   for (let i = 0; i < threads; i++) {
