@@ -39,6 +39,7 @@ import {
   type OcspCache,
 } from '../status/ocsp-responses.js';
 import { ocspHandler } from '../api/public/ocsp.js';
+import { createBulkSigner, type BulkSigner } from '../ca/signing-thread.js';
 import type { AcmeDeps } from '../orders/acme/deps.js';
 import { JOB_ACME_CHALLENGE, runAcmeChallenge } from '../orders/acme/challenges.js';
 
@@ -51,6 +52,13 @@ export function caUrls(publicUrl: string, stem = 'issuing') {
     ocsp: `${publicUrl}/ocsp`,
   };
 }
+
+/**
+ * Threads that sign a mass revocation's OCSP responses: one beside the main thread, which
+ * meanwhile writes the previous batch (on 2 cores the two are busy together; a third
+ * competes with the store). PostgreSQL's own processes take what the cores leave.
+ */
+const SIGNING_THREADS = 1;
 
 function issuingCas(hierarchy: CaHierarchy): CaIssuer[] {
   const active = hierarchy.all.filter((c) => c.role === 'issuing' && c.id === hierarchy.issuingId);
@@ -186,15 +194,22 @@ export function buildOrderDeps(
       crlEventSink(CRL_REVOCATION_DELAY_MS),
     ),
     // A mass revocation's OCSP responses, signed by the active issuing CA before each batch's
-    // transaction (a retired CA's certificates are signed by the OCSP sink of that CA).
-    presignRevocations: async (serials, revokedAt, reason) =>
-      presignRevocations(
-        { id: hierarchy.issuingId, issuer: hierarchy.issuing },
-        ocspCaches.get(hierarchy.issuingId)!,
-        serials,
-        revokedAt,
-        reason,
-      ),
+    // transaction (a retired CA's certificates are signed by the OCSP sink of that CA), on a
+    // signing thread started at the first batch (none in a process that never mass-revokes).
+    presignRevocations: (() => {
+      let bulk: BulkSigner | undefined;
+      return async (serials: readonly string[], revokedAt: number, reason: number | null) => {
+        bulk ??= createBulkSigner(hierarchy.issuing.signer, SIGNING_THREADS);
+        return presignRevocations(
+          { id: hierarchy.issuingId, issuer: hierarchy.issuing },
+          ocspCaches.get(hierarchy.issuingId)!,
+          serials,
+          revokedAt,
+          reason,
+          (tbs) => bulk!.signMany(tbs),
+        );
+      };
+    })(),
     // CERTDESK_FAULT=kill-after-intent: the crash test's way to die between the two phases of issuance.
     ...(ctx.env.CERTDESK_FAULT === 'kill-after-intent'
       ? { afterIntentRecorded: () => process.kill(process.pid, 'SIGKILL') }

@@ -293,6 +293,31 @@ export function buildOcspResponsesForSerials(
   thisUpdate: number,
   nextUpdate: number,
 ): Buffer[] {
+  const { tbs, assemble } = ocspTbsForSerials(
+    responder,
+    certIdHead,
+    producedAt,
+    serials,
+    status,
+    thisUpdate,
+    nextUpdate,
+  );
+  return tbs.map((t) => assemble(t, responder.signer.sign(t)));
+}
+
+/**
+ * buildOcspResponsesForSerials in two steps, for signing elsewhere (ca/signing-thread.ts): the
+ * ResponseData of each serial, and `assemble`, which wraps one with its signature.
+ */
+export function ocspTbsForSerials(
+  responder: OcspResponderKey,
+  certIdHead: { hashAlgorithm: string; hashes: IssuerHashes },
+  producedAt: number,
+  serials: readonly Buffer[],
+  status: OcspCertStatus,
+  thisUpdate: number,
+  nextUpdate: number,
+): { tbs: Buffer[]; assemble: (tbs: Buffer, signature: Buffer) => Buffer } {
   const head = [
     sequence(oid(certIdHead.hashAlgorithm), nullValue()),
     octetString(certIdHead.hashes.nameHash),
@@ -304,13 +329,16 @@ export function buildOcspResponsesForSerials(
   const algorithm = responder.signer.signatureAlgorithm;
   const successful = enumerated(OCSP_RESPONSE_STATUS.successful);
   const basicType = oid(OID_OCSP_BASIC);
-  return serials.map((serial) => {
+  const tbs = serials.map((serial) => {
     const certId = tlvOf(0x30, [...head, integer(serial)]);
     const single = tlvOf(0x30, [certId, ...tail]);
-    const tbs = tlvOf(0x30, [responderId, produced, tlvOf(0x30, [single])]);
-    const basic = tlvOf(0x30, [tbs, algorithm, bitString(responder.signer.sign(tbs))]);
-    return tlvOf(0x30, [successful, explicit(0, tlvOf(0x30, [basicType, octetString(basic)]))]);
+    return tlvOf(0x30, [responderId, produced, tlvOf(0x30, [single])]);
   });
+  const assemble = (t: Buffer, signature: Buffer) => {
+    const basic = tlvOf(0x30, [t, algorithm, bitString(signature)]);
+    return tlvOf(0x30, [successful, explicit(0, tlvOf(0x30, [basicType, octetString(basic)]))]);
+  };
+  return { tbs, assemble };
 }
 
 const ERROR_RESPONSES = new Map<OcspErrorStatus, Buffer>(

@@ -19,6 +19,17 @@ export interface Signer {
   /** AlgorithmIdentifier DER for certificates and CRLs this signer signs. */
   readonly signatureAlgorithm: Buffer;
   sign(tbs: Buffer): Buffer;
+  /**
+   * The key for a worker thread of this process (ca/signing-thread.ts: postMessage clones a
+   * KeyObject without exporting it); absent where the key cannot leave the signer (an HSM).
+   */
+  threadKey?(): ThreadKey;
+}
+
+/** What a signing thread needs: the private key and the digest this signer pairs with it. */
+export interface ThreadKey {
+  key: KeyObject;
+  hash: 'sha256' | 'sha384';
 }
 
 export const OID_ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
@@ -78,6 +89,7 @@ export function createKeySigner(privateKey: KeyObject): Signer {
     spki,
     signatureAlgorithm,
     sign: (tbs: Buffer): Buffer => cryptoSign(hash, tbs, options),
+    threadKey: () => ({ key: privateKey, hash }),
   };
 }
 

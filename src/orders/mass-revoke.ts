@@ -60,6 +60,8 @@ export interface MassRevocationSummary {
 export const MASS_REVOCATION_BATCH = 1000;
 /** Batches in flight at once on PostgreSQL (each on its own connection of the pool). */
 export const MASS_REVOCATION_PG_LANES = 4;
+/** SQLite: one batch writing, the next one being signed. */
+export const MASS_REVOCATION_SQLITE_LANES = 2;
 
 /** Normalizes the serials (upper-case hex), once each; a line that is not a serial is refused with its number. */
 export function parseSerialList(text: string): string[] {
@@ -187,12 +189,14 @@ export async function revokeCertificatesInBulk(
       summary.notFound.push(...notFound);
       account(r);
     };
-    // PostgreSQL: several batches at once, on as many connections, so that this process signs
-    // and encodes one while the server works on the others' statements and commits (the
+    // Several batches at once: PostgreSQL runs them on as many connections, so that this
+    // process encodes one while the server works on the others' statements and commits (the
     // batches' serials are disjoint; they meet only on the issuer's CRL counter and job rows,
     // taken late in each and in the same order). With two, this process still waited on the
-    // server a third of the time (a CPU profile of the bench). SQLite has one writer.
-    const lanes = deps.store.kind === 'postgres' ? MASS_REVOCATION_PG_LANES : 1;
+    // server a third of the time (a CPU profile of the bench). SQLite has one writer: its
+    // second lane has the next batch's responses signed (on the signing thread) while the
+    // first writes, then waits for the connection.
+    const lanes = deps.store.kind === 'postgres' ? MASS_REVOCATION_PG_LANES : MASS_REVOCATION_SQLITE_LANES;
     let next = 0;
     let failed = false;
     const settled = await Promise.allSettled(
@@ -203,7 +207,7 @@ export async function revokeCertificatesInBulk(
           try {
             await one(chunk);
           } catch (e) {
-            failed = true; // the other lane stops after its batch: a rerun goes on from here
+            failed = true; // the other lanes stop after their batch: a rerun goes on from here
             throw e;
           }
         }

@@ -29,7 +29,7 @@ import {
   CERT_ID_HASHES,
   OID_SHA1,
   buildOcspResponse,
-  buildOcspResponsesForSerials,
+  ocspTbsForSerials,
   computeIssuerHashes,
   encodeCertId,
   ocspErrorResponse,
@@ -237,18 +237,20 @@ function revokedState(issuerId: number, serial: string, at: number, reason: numb
 /**
  * The responses a mass revocation's batch will store (the OCSP sink takes them from its
  * event): signed for `serials` ahead of the batch's transaction, so that this CPU work runs
- * while the database works on another batch. A serial the batch does not revoke (already
- * revoked, unknown) costs a signature and is dropped.
+ * while the database works on another batch, by `signMany` (ca/signing-thread.ts: on a
+ * worker thread, so the main thread meanwhile runs the other batch's statements). A serial
+ * the batch does not revoke (already revoked, unknown) costs a signature and is dropped.
  */
-export function presignRevocations(
+export async function presignRevocations(
   ca: OcspCa,
   cache: OcspCache,
   serials: readonly string[],
   at: number,
   reason: number | null,
-): PresignedRevocations {
+  signMany: (tbs: readonly Buffer[]) => Promise<Buffer[]>,
+): Promise<PresignedRevocations> {
   // All of the batch's responses state the same revocation: one template, a serial and a signature each.
-  const signed = buildOcspResponsesForSerials(
+  const { tbs, assemble } = ocspTbsForSerials(
     ca.issuer,
     { hashAlgorithm: OID_SHA1, hashes: cache.hashes.get(OID_SHA1)! },
     at,
@@ -257,8 +259,9 @@ export function presignRevocations(
     at,
     at + OCSP_VALIDITY_MS,
   );
+  const signatures = await signMany(tbs);
   const der = new Map<string, Buffer>();
-  serials.forEach((s, i) => der.set(s, signed[i]!));
+  serials.forEach((s, i) => der.set(s, assemble(tbs[i]!, signatures[i]!)));
   return { issuerId: ca.id, revokedAt: at, reason, validityMs: OCSP_VALIDITY_MS, der };
 }
 
