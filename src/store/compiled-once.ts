@@ -21,8 +21,8 @@ type Slot = { name: string; index: number | undefined } | { constant: unknown };
  * computation or to choose the query's shape (`$if`): the first compile checks that every
  * name reached a parameter, and throws otherwise. A value that is an array is a list (`in`):
  * one parameter per element, and one compiled text per list length (batched reads and
- * deletes, whose lengths repeat); an empty list
- * reaches no parameter and is refused (`in ()` is not SQL).
+ * deletes, whose lengths repeat); an empty list reaches no parameter and is refused (`in ()`
+ * is not SQL).
  */
 export function compiledOnce<P extends Record<string, unknown>, R>(
   names: readonly (keyof P & string)[],
