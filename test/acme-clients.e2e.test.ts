@@ -5,8 +5,7 @@
 // revocation. certbot and lego come from `bash scripts/setup-system.sh`; missing, the test fails.
 import { after, before, describe as suite, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,26 +16,9 @@ import { freePort } from './support/harness.js';
 import type { ChallengeServer } from './challenge-server.js';
 import { freshDomain } from './support/orders.js';
 import { eabFor, startAcmeCertdesk } from './support/acme.js';
+import { exec, legoAccountArgs, tool } from './support/tools.js';
 import { createAccount } from '../src/accounts/accounts.js';
 import { grantPlan } from '../src/accounts/plans.js';
-
-function tool(path: string): string {
-  assert.ok(existsSync(path), `${path} is missing: run \`bash scripts/setup-system.sh\``);
-  return path;
-}
-
-function exec(
-  file: string,
-  args: string[],
-  env: Record<string, string>,
-  timeoutMs = 120_000,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env: { ...process.env, ...env }, timeout: timeoutMs }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 suite('real ACME clients', () => {
   let cd: Certdesk;
@@ -120,20 +102,7 @@ suite('real ACME clients', () => {
     const path = join(dir, 'lego-http');
     const env = { LEGO_CA_CERTIFICATES: rootFile };
     const common = [
-      '--server',
-      directoryUrl,
-      '--path',
-      path,
-      '--accept-tos',
-      '--email',
-      'ops@example.com',
-      '--eab',
-      '--kid',
-      eab.KeyId,
-      '--hmac',
-      eab.HmacKey,
-      '--domains',
-      name,
+      ...legoAccountArgs({ directoryUrl, path, eab, domain: name }),
       '--http',
       '--http.port',
       `127.0.0.1:${httpPort}`,
@@ -163,20 +132,7 @@ suite('real ACME clients', () => {
     const run = await exec(
       lego,
       [
-        '--server',
-        directoryUrl,
-        '--path',
-        path,
-        '--accept-tos',
-        '--email',
-        'ops@example.com',
-        '--eab',
-        '--kid',
-        eab.KeyId,
-        '--hmac',
-        eab.HmacKey,
-        '--domains',
-        `*.${base}`,
+        ...legoAccountArgs({ directoryUrl, path, eab, domain: `*.${base}` }),
         '--dns',
         'exec',
         '--dns.disable-cp',

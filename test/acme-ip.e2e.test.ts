@@ -21,6 +21,7 @@ import type { ChallengeServer } from './challenge-server.js';
 import { Cas, casClient, type CasClient } from './support/sdk.js';
 import { AcmeTestClient, newAccountKey, type AcmeResponse } from './support/acme-client.js';
 import { eabFor, startAcmeCertdesk } from './support/acme.js';
+import { exec, legoAccountArgs, tool } from './support/tools.js';
 import { createAccount } from '../src/accounts/accounts.js';
 import { grantPlan } from '../src/accounts/plans.js';
 import { reverseDnsName } from '../src/validation/index.js';
@@ -361,32 +362,17 @@ suite('ACME IP identifiers (RFC 8738)', () => {
     await grantPlan(cd.ctx.accounts, { accountId: key.AccountId, productCode: 'digicert-free-1-free', count: 1 });
     const eab = await eabFor(cd, key.AccountId, 'digicert-free-1-free');
     writeFileSync(join(dir, 'root.pem'), rootPem);
-    const r = await run(
-      '/usr/bin/lego',
+    const r = await exec(
+      tool('/usr/bin/lego'),
       [
-        '--server',
-        directoryUrl,
-        '--path',
-        join(dir, 'lego'),
-        '--accept-tos',
-        '--email',
-        'ops@example.com',
-        '--eab',
-        '--kid',
-        eab.KeyId,
-        '--hmac',
-        eab.HmacKey,
-        '--domains',
-        '127.0.0.1',
+        ...legoAccountArgs({ directoryUrl, path: join(dir, 'lego'), eab, domain: '127.0.0.1' }),
         '--http',
         '--http.port',
         `127.0.0.1:${cs.httpPort}`,
         'run',
       ],
-      { env: { ...process.env, LEGO_CA_CERTIFICATES: join(dir, 'root.pem') }, timeout: 60_000 },
-    ).then(
-      () => ({ code: 0, stderr: '' }),
-      (e: { code?: number; stderr?: string }) => ({ code: e.code ?? 1, stderr: e.stderr ?? '' }),
+      { LEGO_CA_CERTIFICATES: join(dir, 'root.pem') },
+      60_000,
     );
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /rejectedIdentifier :: An IP address is not a dns identifier; use the type "ip"/, r.stderr);
