@@ -33,7 +33,11 @@ describe('validation nudges', () => {
     // while it waited were not counted.
     assert.equal(n.grant(1, 10, 2001), 2001);
     n.attempted(10, 2001);
-    assert.equal(n.grant(1, 10, 2002), 2101, 'the gap after that is 100 ms: the waiting calls did not move the schedule');
+    assert.equal(
+      n.grant(1, 10, 2002),
+      2101,
+      'the gap after that is 100 ms: the waiting calls did not move the schedule',
+    );
   });
 
   test('an attempt never seen here (another process ran it): the pending nudge ends after an interval', () => {
