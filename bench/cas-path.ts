@@ -1,7 +1,7 @@
 // `npm run bench -- --cas-path [--quick]`: CPU time per DescribeCertificateState through the CAS
 // gateway's node:http handler in this process, fed a request object that ends at once and a
 // response object that keeps the reply (no sockets, no load generator), on PostgreSQL
-// (CERTDESK_TEST_DATABASE_URL) like `--scale --goal`. What `--scale` cannot show on a busy
+// (CERTDESK_TEST_DATABASE_URL) like `--scale --goal`, or on SQLite with `--sqlite`. What `--scale` cannot show on a busy
 // machine: the request path's own cost in microseconds, with the requests signed beforehand
 // and 32 in flight. Under `node --cpu-prof` it profiles that path alone.
 import { writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ import { freshDomain, publishChallenges, startWithChallenges, waitForType } from
 /** The limiter counts as usual, but one account's 20,000 requests are not refused. */
 const UNLIMITED: RateLimitTable = { byAction: new Map(), defaultLimit: 1e9 };
 
-export async function runCasPathBench(opts: { databaseUrl: string; quick: boolean }): Promise<void> {
+export async function runCasPathBench(opts: { databaseUrl: string | undefined; quick: boolean }): Promise<void> {
   const { cd, cs } = await startWithChallenges({}, { databaseUrl: opts.databaseUrl, defaults: false });
   try {
     const account = await runCliJson<{ AccountId: number; AccessKeyId: string; AccessKeySecret: string }>(

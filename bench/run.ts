@@ -18,12 +18,14 @@ if (process.argv.includes('--edge')) {
   process.exit(0);
 }
 
-// `npm run bench -- --cas-path [--quick]`: CPU per DescribeCertificateState through the CAS gateway alone (no HTTP).
+// `npm run bench -- --cas-path [--quick] [--sqlite]`: CPU per DescribeCertificateState through the CAS gateway alone (no HTTP).
 if (process.argv.includes('--cas-path')) {
   const { runCasPathBench } = await import('./cas-path.js');
   await runCasPathBench({
     quick: process.argv.includes('--quick'),
-    databaseUrl: process.env.CERTDESK_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    databaseUrl: process.argv.includes('--sqlite')
+      ? undefined
+      : (process.env.CERTDESK_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'),
   });
   process.exit(0);
 }

@@ -10,8 +10,11 @@
 // every call meanwhile is answered from the last result and costs nothing (the attempt still
 // to come looks at the record as it is then). Once the attempt has started (the worker in
 // this process says so, `attempted`), the order's next nudge is granted by a schedule: the
-// first two at once (the one that shows the record, the one after publishing it), then gaps
-// of `firstGapMs` doubling up to `orderIntervalMs` (50 ms, 100 ms ... 3 s). One asked for
+// first two points at once (the call that shows the record, the one after publishing it), then
+// gaps of `firstGapMs` doubling up to `orderIntervalMs` (50 ms, 100 ms ... 3 s). The first point
+// grants no attempt (docs/decisions/0030-no-nudge-on-first-read.md): the call that first shows
+// the record is one the customer made before seeing it, so nothing it could ask to check is
+// published yet; it only takes its place in the schedule. One asked for
 // inside a gap is granted once, at its end; the calls after it are answered from the last
 // result. A pending nudge lasts at most an interval (an attempt by another process's worker
 // is not seen here). Per account: an order's first `freePerOrder` nudges are its own (each order took a
@@ -38,9 +41,9 @@ export interface NudgeLimits {
 
 /** The schedule's first gap after the immediate nudges. */
 export const NUDGE_FIRST_GAP_MS = 50;
-/** Nudges of an order granted with no gap: reading the record, and asking again once it is published. */
+/** Schedule points of an order with no gap: reading the record (no attempt), and asking again once it is published. */
 export const NUDGE_IMMEDIATE_PER_ORDER = 2;
-/** An order's free nudges: one on reading the record, one after publishing it, two to spare. */
+/** An order's free schedule points: reading the record (no attempt), the nudge after publishing it, two to spare. */
 export const NUDGE_FREE_PER_ORDER = 4;
 
 const MINUTE_MS = 60_000;
@@ -99,15 +102,24 @@ export function createValidationNudges(limits: NudgeLimits): ValidationNudges {
   return {
     grant(accountId, orderId, now) {
       const o = orders.get(orderId);
-      if (o !== undefined && o.lastRun > now) return undefined; // a deferred nudge is pending
-      const gapEnd = o === undefined ? now : o.lastRun + nudgeGap(limits, o.count);
+      if (o === undefined) {
+        // The order's first read here: the schedule's first point, with no attempt (the
+        // customer sees the record in this call's answer). Not pending, so the next call is
+        // granted at once. A process that has not seen the order yet (another API process
+        // showed the record, or a restart) costs the customer one more call, nothing else.
+        orders.set(orderId, { lastRun: now, count: 1, pending: false });
+        sweep(now);
+        return undefined;
+      }
+      if (o.lastRun > now) return undefined; // a deferred nudge is pending
+      const gapEnd = o.lastRun + nudgeGap(limits, o.count);
       // Granted, not attempted yet: the attempt to come covers this call. Until the gap ends
       // without a worker here to say when it ran; with one, up to an interval (another
       // process's worker may have run it, unseen here).
-      if (o?.pending && now < (limits.attemptsSeen ? Math.max(gapEnd, o.lastRun + limits.orderIntervalMs) : gapEnd))
+      if (o.pending && now < (limits.attemptsSeen ? Math.max(gapEnd, o.lastRun + limits.orderIntervalMs) : gapEnd))
         return undefined;
       const runAt = Math.max(now, gapEnd);
-      const count = o?.count ?? 0;
+      const count = o.count;
       if (count >= limits.freePerOrder && !takeToken(accountId, now)) return undefined;
       orders.set(orderId, { lastRun: runAt, count: count + 1, pending: true });
       sweep(now);

@@ -382,7 +382,7 @@ export const CONFIG_SCHEMA = Type.Object({
     default: '3000',
     scope: 'serve',
     section: 'validation',
-    help: 'Longest gap between two validation attempts of one order that DescribeCertificateState triggers (two at once, then 50 ms doubling up to this); calls in between are answered from the last result.',
+    help: 'Longest gap between two validation attempts of one order that DescribeCertificateState triggers (none on the call that first shows the record, the next at once, then 50 ms doubling up to this); calls in between are answered from the last result.',
   }),
   validationNudgesPerMinute: option(whole(1, 1_000_000), {
     flag: 'validation-nudges-per-minute',

@@ -1,8 +1,12 @@
-// The AccessKey cache: what it keeps, what it drops, and (on PostgreSQL, when
-// CERTDESK_TEST_DATABASE_URL is set) that one process hears another's change through NOTIFY.
+// The AccessKey cache: what it keeps, what it drops, that on SQLite another connection's
+// change ends it (data_version) and (on PostgreSQL, when CERTDESK_TEST_DATABASE_URL is set)
+// that one process hears another's change through NOTIFY.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AccessKeyCache } from './access-key-cache.js';
 import type { AccessKeyRow } from './schema.js';
 import { Store } from './store.js';
@@ -80,6 +84,43 @@ describe('AccessKeyCache', () => {
       0,
       'the next lookup reads the table again',
     );
+  });
+});
+
+describe('AccessKey changes across connections (SQLite)', () => {
+  test('rows are kept while nobody else commits; a change through another connection or this store is seen at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'certdesk-keycache-'));
+    const location = { kind: 'sqlite' as const, target: join(dir, 'certdesk.db') };
+    const api = await Store.open(location);
+    const admin = await Store.open(location); // another connection, as `certdesk admin` in another process
+    try {
+      const acct = await admin.repos.accounts.create('Cache', 1);
+      await admin.repos.accessKeys.insert({ ...row('LTAIcache1'), account_id: acct.id });
+      await admin.repos.accessKeys.insert({ ...row('LTAIcache2'), account_id: acct.id });
+      const first = await api.repos.accessKeys.getForAuth('LTAIcache1');
+      assert.equal(await api.repos.accessKeys.getForAuth('LTAIcache1'), first, 'served from memory');
+      // This store's own writes do not end it (the order pipeline writes all the time).
+      await api.repos.accounts.create('Other', 1);
+      assert.equal(await api.repos.accessKeys.getForAuth('LTAIcache1'), first, 'still from memory');
+
+      // Well inside the 10 s TTL: only data_version can drop the rows.
+      assert.equal(await admin.repos.accessKeys.setEnabled('LTAIcache1', false), true);
+      assert.equal((await api.repos.accessKeys.getForAuth('LTAIcache1'))?.enabled, 0, 'the disable is seen at once');
+      assert.equal((await api.repos.accessKeys.getForAuth('LTAIcache2'))?.enabled, 1);
+      assert.equal(await admin.repos.accessKeys.delete('LTAIcache2'), true);
+      assert.equal(await api.repos.accessKeys.getForAuth('LTAIcache2'), undefined, 'the delete is seen at once');
+
+      // A change in a transaction of this store (setAccessKeyEnabled's way) drops the row too.
+      assert.equal((await api.repos.accessKeys.getForAuth('LTAIcache1'))?.enabled, 0);
+      await api.writeTransaction(async (repos) => {
+        assert.equal(await repos.accessKeys.setEnabled('LTAIcache1', true), true);
+      });
+      assert.equal((await api.repos.accessKeys.getForAuth('LTAIcache1'))?.enabled, 1);
+    } finally {
+      await api.close();
+      await admin.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { SYSTEM_ACTOR, type Actor } from '../domain/audit.js';
 import { migrateToLatest } from './migrations.js';
-import { openSqliteKysely } from './sqlite/open-sqlite.js';
+import { openSqlite } from './sqlite/open-sqlite.js';
 import { openPostgresKysely, type PostgresOptions, type PreparedQuery } from './postgres/open-postgres.js';
 import { accountRepo } from './repos/accounts.js';
 import { accessKeyRepo, type AccessKeyFeed } from './repos/access-keys.js';
@@ -144,8 +144,16 @@ export class Store implements ActingStore {
     private readonly location: StoreLocation,
     private readonly prepared: PreparedQuery | undefined,
     readonly actor: Actor,
+    dataVersion?: () => number,
   ) {
     let rootFeed: AccessKeyFeed | undefined;
+    if (kind === 'sqlite' && dataVersion) {
+      // Another process's change shows in the file's data_version (access-key-cache.ts); this
+      // process's own, in the transactions that make them, drop the row at once.
+      const cache: AccessKeyCache = new AccessKeyCache(() => cache.setLive(true), undefined, undefined, dataVersion);
+      rootFeed = { channel: ACCESS_KEY_CHANNEL, tag: '', cache };
+      this.txKeyFeed = { channel: ACCESS_KEY_CHANNEL, tag: '', dropCached: (id) => cache.invalidate(id) };
+    }
     if (kind === 'postgres') {
       const tag = location.postgres?.schema ?? 'public';
       this.txKeyFeed = { channel: ACCESS_KEY_CHANNEL, tag };
@@ -171,8 +179,9 @@ export class Store implements ActingStore {
   static async open(location: StoreLocation, opts: StoreOptions = {}): Promise<Store> {
     let db: Kysely<Database>;
     let prepared: PreparedQuery | undefined;
+    let dataVersion: (() => number) | undefined;
     if (location.kind === 'sqlite') {
-      db = openSqliteKysely(location.target);
+      ({ db, dataVersion } = openSqlite(location.target));
     } else {
       const schema = location.postgres?.schema;
       if (schema) {
@@ -194,7 +203,7 @@ export class Store implements ActingStore {
       await prepared?.close();
       throw e;
     }
-    return new Store(location.kind, db, location, prepared, opts.actor ?? SYSTEM_ACTOR);
+    return new Store(location.kind, db, location, prepared, opts.actor ?? SYSTEM_ACTOR, dataVersion);
   }
 
   /**
@@ -232,7 +241,7 @@ export class Store implements ActingStore {
     return this.db.connection().execute(async (conn) => {
       await sql`begin immediate`.execute(conn);
       try {
-        const result = await fn(buildRepos(conn, this.kind, actor, undefined, undefined, true), conn);
+        const result = await fn(buildRepos(conn, this.kind, actor, this.txKeyFeed, undefined, true), conn);
         await sql`commit`.execute(conn);
         return result;
       } catch (e) {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../store.js';
 import { createBatcher } from '../batcher.js';
+import { compiledOnce } from '../compiled-once.js';
 import type { PreparedQuery } from '../postgres/open-postgres.js';
 
 /**
@@ -78,21 +79,35 @@ export function planHits(hits: readonly RateHit[]) {
   };
 }
 
+/** SQLite's upsert of a batch, compiled once per batch size (compiled-once.ts): it runs on every CAS request. */
+const hitSqlite = compiledOnce(
+  ['windows', 'accounts', 'actions', 'counts'],
+  (db, p: { windows: number[]; accounts: number[]; actions: string[]; counts: number[] }) =>
+    db
+      .insertInto('rate_counters')
+      .values(
+        p.windows.map((w, i) => ({
+          window_start: w,
+          account_id: p.accounts[i]!,
+          action: p.actions[i]!,
+          count: p.counts[i]!,
+        })),
+      )
+      .onConflict((oc) =>
+        oc
+          .columns(['window_start', 'account_id', 'action'])
+          .doUpdateSet({ count: sql<number>`${sql.ref('rate_counters.count')} + ${sql.ref('excluded.count')}` }),
+      )
+      .returning(['window_start', 'account_id', 'action', 'count']),
+);
+
 export function rateCounterRepo(db: Db, prepared?: PreparedQuery) {
   async function hitMany(hits: RateHit[]): Promise<number[]> {
     const plan = planHits(hits);
+    const [windows, accounts, actions, counts] = plan.arrays() as [number[], number[], string[], number[]];
     const rows = prepared
-      ? await prepared<CounterRow>('certdesk_rate_hit', HIT_PG, plan.arrays())
-      : await db
-          .insertInto('rate_counters')
-          .values(plan.rows)
-          .onConflict((oc) =>
-            oc
-              .columns(['window_start', 'account_id', 'action'])
-              .doUpdateSet({ count: sql<number>`${sql.ref('rate_counters.count')} + ${sql.ref('excluded.count')}` }),
-          )
-          .returning(['window_start', 'account_id', 'action', 'count'])
-          .execute();
+      ? await prepared<CounterRow>('certdesk_rate_hit', HIT_PG, [windows, accounts, actions, counts])
+      : (await hitSqlite(db, { windows, accounts, actions, counts })).rows;
     return plan.positions(rows);
   }
   const hit = createBatcher(hitMany, { maxBatch: MAX_BATCH });

@@ -4,6 +4,16 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 
 export function openSqliteKysely(path: string): Kysely<Database> {
+  return openSqlite(path).db;
+}
+
+/**
+ * The store's database, and `dataVersion`: SQLite's `PRAGMA data_version`, which changes when
+ * another connection (another process: `certdesk admin`, or another handle) commits to the
+ * file, and not for this connection's own commits (https://www.sqlite.org/pragma.html#pragma_data_version).
+ * It tells a cache of rows whether anybody else may have changed them (store/access-key-cache.ts).
+ */
+export function openSqlite(path: string): { db: Kysely<Database>; dataVersion: () => number } {
   const handle = new BetterSqlite3(path);
   handle.pragma('journal_mode = WAL');
   // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose
@@ -12,7 +22,12 @@ export function openSqliteKysely(path: string): Kysely<Database> {
   // `certdesk admin` commands write while `serve` runs: wait for the lock, do not fail.
   handle.pragma('busy_timeout = 5000');
   handle.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
+  // Prepared once, before the statement cache wraps prepare(): a few microseconds a call.
+  const version = handle.prepare('pragma data_version').pluck();
+  return {
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) }),
+    dataVersion: () => version.get() as number,
+  };
 }
 
 /** Distinct statements kept prepared (certdesk's queries, and `in (...)` lists of a few lengths). */
