@@ -19,6 +19,13 @@ export interface ServeProcess {
   kill(): Promise<void>;
 }
 
+// Every process still running when the test file's process exits (a failed assertion, a test
+// that threw before its cleanup) is killed with it.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 export async function spawnServe(
   args: string[],
   env: Record<string, string> = {},
@@ -41,12 +48,23 @@ export async function spawnServe(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  live.add(child);
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      live.delete(child);
+      resolve(code);
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`certdesk did not start:\n${out}`)), opts.startTimeoutMs ?? 30_000);
+    const timer = setTimeout(() => {
+      // A process that did not start in time is killed, not left running: once started it would
+      // hold its PostgreSQL connections and ports for good (a loaded machine starts slowly).
+      child.kill('SIGKILL');
+      reject(new Error(`certdesk did not start:\n${out}`));
+    }, opts.startTimeoutMs ?? 30_000);
     const check = () => {
       if (out.includes('listening')) {
         clearTimeout(timer);
