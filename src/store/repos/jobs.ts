@@ -97,7 +97,12 @@ export function jobRepo(db: Db, kind: StoreKind) {
         .select('id')
         .where('run_at', '<=', now)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-        .$if(kinds !== undefined, (q) => q.where('kind', 'in', kinds as string[]))
+        // SQLite: `+kind` keeps the kinds as a filter only, so the plan reads the due jobs in
+        // run_at order from jobs_due (an index range, no sort) instead of every job of those
+        // kinds from jobs_kind_ref, then sorting them (SQLite's query planner docs,
+        // "Disqualifying WHERE clause terms using unary-+").
+        .$if(kinds !== undefined && kind === 'postgres', (q) => q.where('kind', 'in', kinds as string[]))
+        .$if(kinds !== undefined && kind !== 'postgres', (q) => q.where(sql<string>`+kind`, 'in', kinds as string[]))
         .orderBy('run_at')
         .limit(limit)
         .$if(kind === 'postgres', (q) => q.forUpdate().skipLocked());
