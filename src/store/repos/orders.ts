@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, StoreKind } from '../store.js';
 import { compiledOnce } from '../compiled-once.js';
 import type { CertificateRow, CertificatesTable, OrderRow, OrdersTable } from '../schema.js';
@@ -187,6 +188,34 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
       // The type says so already; this holds for callers that cast.
       const state: string = order.state;
       if (!isInitialOrderState(state)) throw new Error(`an order cannot be created in state ${state}`);
+      if (kind === 'postgres') {
+        // One round trip: the unit taken in a data-modifying WITH, the order's plan_id read
+        // from it, so a plan without a free unit leaves plan_id null and the insert refused.
+        try {
+          return orderFromRow(
+            await db
+              .with('took', (qb) =>
+                qb
+                  .updateTable('plans')
+                  .set((eb) => ({ used_count: eb('used_count', '+', 1) }))
+                  .where('id', '=', order.planId)
+                  .whereRef('used_count', '<', 'total_count')
+                  .returning('id'),
+              )
+              .insertInto('orders')
+              .values({ ...orderToRow(order), plan_id: sql<number>`(select id from took)` })
+              .returningAll()
+              .executeTakeFirstOrThrow(),
+          );
+        } catch (e) {
+          if (
+            (e as { code?: string; column?: string }).code === '23502' &&
+            (e as { column?: string }).column === 'plan_id'
+          )
+            throw new Error(`plan ${order.planId} has no free unit`);
+          throw e;
+        }
+      }
       const took = await takePlanUnit(db, { planId: order.planId });
       if (Number(took.numAffectedRows ?? 0) === 0) throw new Error(`plan ${order.planId} has no free unit`);
       return orderFromRow(
