@@ -120,10 +120,11 @@ export async function runValidationAttempt(
       await tx.orders.update(orderId, { failReason: firstProblem, updatedAt: now });
       return { moved: false, completed: false, ...nothing };
     }
-    // Validated: this attempt's job ends with the commit that records it (no commit of its own).
-    if (turn) await tx.jobs.complete(turn.jobId, turn.owner);
+    // Validated: this attempt's job ends with the commit that records it (no commit of its
+    // own): deleted, or turned into the order's issue job.
     const completed = turn !== undefined;
     if (awaitsCsr(order)) {
+      if (turn) await tx.jobs.complete(turn.jobId, turn.owner);
       // An ACME order validated through its CAS view: it waits for its CSR (RFC 8555 §7.4 "ready").
       await tx.orders.moveOrder(
         orderId,
@@ -143,8 +144,19 @@ export async function runValidationAttempt(
         updatedAt: now,
       },
     );
-    if (!ok || !dv) return { moved: ok, completed, ...nothing };
-    const leased = turn ? await tx.jobs.enqueueLeased(JOB_ISSUE, orderId, turn.owner, now, turn.leaseMs) : undefined;
+    if (!ok || !dv) {
+      if (turn) await tx.jobs.complete(turn.jobId, turn.owner);
+      return { moved: ok, completed, ...nothing };
+    }
+    let leased: number | undefined;
+    if (turn) {
+      // The validate job's row becomes the issue job, still leased to this turn.
+      if (await tx.jobs.handOver(turn.jobId, turn.owner, JOB_ISSUE, now, turn.leaseMs)) leased = turn.jobId;
+      else {
+        await tx.jobs.complete(turn.jobId, turn.owner);
+        leased = await tx.jobs.enqueueLeased(JOB_ISSUE, orderId, turn.owner, now, turn.leaseMs);
+      }
+    }
     if (leased === undefined) {
       await tx.jobs.enqueue(JOB_ISSUE, orderId, now, now);
       return { moved: ok, completed, ...nothing };

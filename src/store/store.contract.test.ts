@@ -625,6 +625,26 @@ for (const [name, location] of locations) {
       assert.equal(Number((await store.repos.jobs.find('notice', 9002))?.run_at), 500);
     });
 
+    test('jobs: a leased job is handed over to another kind, keeping its lease; refused without the lease or when that job exists', async () => {
+      const jobs = store.repos.jobs;
+      await jobs.enqueue('validate', 9101, 0, 0);
+      await jobs.enqueue('validate', 9102, 0, 0);
+      await jobs.enqueue('issue', 9102, 10_000_000, 0);
+      const claimed = await jobs.claim('w1', 1, 1000, 10, ['validate']);
+      const first = claimed.find((j) => j.ref_id === 9101)!;
+      const second = claimed.find((j) => j.ref_id === 9102)!;
+      assert.equal(await jobs.handOver(first.id, 'w2', 'issue', 5, 1000), false, 'another owner');
+      assert.equal(await jobs.handOver(first.id, 'w1', 'issue', 5, 1000), true);
+      const moved = await jobs.find('issue', 9101);
+      assert.equal(moved?.id, first.id);
+      assert.equal(moved?.lease_owner, 'w1');
+      assert.equal(Number(moved?.lease_until), 1005);
+      assert.equal(await jobs.find('validate', 9101), undefined);
+      assert.equal(await jobs.handOver(second.id, 'w1', 'issue', 5, 1000), false, 'an issue job exists');
+      assert.equal((await jobs.find('validate', 9102))?.id, second.id);
+      for (const ref of [9101, 9102]) for (const k of ['validate', 'issue']) await jobs.cancel(k, ref);
+    });
+
     test('jobs: an enqueue while an attempt runs is kept by its retry; without one the retry waits its backoff', async () => {
       await store.repos.jobs.enqueue('validate', 8001, 100, 100);
       await store.repos.jobs.enqueue('validate', 8002, 100, 100);
