@@ -212,7 +212,7 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
             (e as { code?: string; column?: string }).code === '23502' &&
             (e as { column?: string }).column === 'plan_id'
           )
-            throw new Error(`plan ${order.planId} has no free unit`);
+            throw new Error(`plan ${order.planId} has no free unit`, { cause: e });
           throw e;
         }
       }
