@@ -15,12 +15,12 @@ async function recordOf(repos: EventRepos, event: SingleOrderEvent): Promise<Aud
   const { accountId } = event;
   switch (event.kind) {
     case 'verification_needed': {
-      const order = await repos.orders.getById(event.orderId);
+      const { order } = event;
       return {
         kind: 'order.submitted',
         accountId,
         orderId: event.orderId,
-        detail: order ? { names: order.names, productCode: order.productCode, validateType: order.validateType } : {},
+        detail: { names: order.names, productCode: order.productCode, validateType: order.validateType },
       };
     }
     case 'verification_failed':

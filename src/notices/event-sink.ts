@@ -61,7 +61,13 @@ export function noticeEventSink(opts: { email?: EmailChannel } = {}): EventSink 
     const webhooks = await repos.notices.contactWebhooks(event.accountId);
     const withWebhooks = recipientsFrom(webhooks, undefined).length > 0;
     if (!withWebhooks && email === 'absent') return;
-    const order = event.orderId === null ? undefined : await repos.orders.getById(event.orderId);
+    // verification_needed brings its order (orders/events.ts); the others are read here.
+    const order =
+      event.kind === 'verification_needed'
+        ? event.order
+        : event.orderId === null
+          ? undefined
+          : await repos.orders.getById(event.orderId);
     const recipients = recipientsFrom(webhooks, email === 'absent' ? undefined : order?.contact.email);
     if (recipients.length === 0) return;
     const planned = await planNotices(repos, event, order, now);

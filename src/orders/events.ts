@@ -2,11 +2,21 @@
 // CRL and OCSP publication). Sinks run inside the transaction that made the change, so what
 // they enqueue (an outbox row, a job, an audit entry) commits or rolls back with it: nothing is announced
 // that did not happen, and nothing that happened goes unannounced.
-import type { ValidateType } from '../domain/order.js';
+import type { Order, ValidateType } from '../domain/order.js';
 import type { ViewRepos } from '../store/views.js';
 
 export type OrderEvent =
-  | { kind: 'verification_needed'; accountId: number; orderId: number }
+  | {
+      kind: 'verification_needed';
+      accountId: number;
+      orderId: number;
+      /**
+       * The order as its raiser holds it (written or read in the same transaction), so that no
+       * sink reads it back: what they use of it (names, product, method, contact) does not
+       * change with its state.
+       */
+      order: Order;
+    }
   | { kind: 'verification_failed'; accountId: number; orderId: number; reason: string }
   | {
       kind: 'issued';

@@ -2,6 +2,8 @@
 //   1. prepare the to-be-signed certificate, lint it, and record it with its serial as an
 //      intent, in one transaction with the order's state check;
 //   2. sign the recorded TBS once, and store the certificate while moving the order on.
+// A DV order validated by the worker has phase 1 done in the transaction that approves it
+// (run-validation.ts), and phase 2 run right after by the same turn.
 // A crash between the two leaves the intent; the next attempt signs that same TBS. The
 // certificates table allows one row per order, so an order never gets two certificates,
 // and nothing is signed that the database does not already know.
@@ -10,6 +12,7 @@ import { lintLeafTbs, prepareLeafTbs, signLeaf, type LeafRequest } from '../ca/l
 import { generateSerial } from '../ca/serial.js';
 import { certificateHashes, subjectCommonName, type Certificate } from '../domain/certificate.js';
 import type { Order } from '../domain/order.js';
+import type { NewCertificate } from '../store/mappers.js';
 import { computeLeafValidity } from '../policy/validity.js';
 import { getProduct } from '../policy/products.js';
 import { checkCaa } from '../validation/index.js';
@@ -68,6 +71,50 @@ export function leafRequestFor(
   };
 }
 
+/**
+ * Phase 1 without its writes: a new serial, the TBS built and linted (BR 4.3.1.2 v2.2.6:
+ * pre-issuance linting, before anything is recorded or signed), as the certificate row the
+ * intent is. Throws what the lint refuses.
+ */
+export function prepareIntent(deps: Pick<IssuanceDeps, 'random' | 'ca'>, order: Order, now: number): NewCertificate {
+  const req = leafRequestFor(order, generateSerial(deps.random), now, deps.ca.leaf.issuer);
+  // Partitioned CRLs: the serial's last byte picks the partition the certificate names.
+  const shard = deps.ca.crlPartitions > 1 ? req.serial[req.serial.length - 1]! % deps.ca.crlPartitions : null;
+  const profile = shard === null ? deps.ca.leaf : deps.ca.leafForPartition(shard);
+  const tbs = prepareLeafTbs(profile, req);
+  lintLeafTbs(tbs, profile);
+  const company = order.company;
+  return {
+    accountId: order.accountId,
+    orderId: order.id,
+    source: 'issued',
+    name: `cert-${order.id}`,
+    serial: req.serial.toString('hex').toUpperCase(),
+    issuerId: deps.ca.id,
+    state: 'intent',
+    tbsDer: tbs.toString('base64'),
+    certDer: null,
+    chainPem: null,
+    keySealed: null,
+    commonName: req.subject?.commonName ?? '',
+    sans: [...req.dnsNames, ...(req.ipAddresses ?? [])],
+    issuerCn: deps.ca.commonName,
+    notBefore: req.notBefore,
+    notAfter: req.notAfter,
+    sha1: '',
+    sha256: '',
+    orgName: company?.name ?? '',
+    country: company?.country ?? '',
+    province: company?.province ?? '',
+    city: company?.city ?? '',
+    revokedAt: null,
+    revocationReason: null,
+    deletedAt: null,
+    createdAt: now,
+    crlShard: shard,
+  };
+}
+
 async function recordIntent(
   deps: IssuanceDeps,
   orderId: number,
@@ -103,43 +150,7 @@ async function intentTransaction(
       return { caaStale: locked };
     const existing = await repos.certificates.forOrder(orderId);
     if (existing) return existing;
-    const req = leafRequestFor(locked, generateSerial(deps.random), now, deps.ca.leaf.issuer);
-    // Partitioned CRLs: the serial's last byte picks the partition the certificate names.
-    const shard = deps.ca.crlPartitions > 1 ? req.serial[req.serial.length - 1]! % deps.ca.crlPartitions : null;
-    const profile = shard === null ? deps.ca.leaf : deps.ca.leafForPartition(shard);
-    const tbs = prepareLeafTbs(profile, req);
-    // Linted before anything is recorded or signed (BR 4.3.1.2 v2.2.6: pre-issuance linting).
-    lintLeafTbs(tbs, profile);
-    const company = locked.company;
-    return repos.certificates.insert({
-      accountId: locked.accountId,
-      orderId: locked.id,
-      source: 'issued',
-      name: `cert-${locked.id}`,
-      serial: req.serial.toString('hex').toUpperCase(),
-      issuerId: deps.ca.id,
-      state: 'intent',
-      tbsDer: tbs.toString('base64'),
-      certDer: null,
-      chainPem: null,
-      keySealed: null,
-      commonName: req.subject?.commonName ?? '',
-      sans: [...req.dnsNames, ...(req.ipAddresses ?? [])],
-      issuerCn: deps.ca.commonName,
-      notBefore: req.notBefore,
-      notAfter: req.notAfter,
-      sha1: '',
-      sha256: '',
-      orgName: company?.name ?? '',
-      country: company?.country ?? '',
-      province: company?.province ?? '',
-      city: company?.city ?? '',
-      revokedAt: null,
-      revocationReason: null,
-      deletedAt: null,
-      createdAt: now,
-      crlShard: shard,
-    });
+    return repos.certificates.insert(prepareIntent(deps, locked, now));
   });
 }
 
@@ -166,6 +177,20 @@ export async function runIssuance(deps: IssuanceDeps, orderId: number, turn?: Jo
     return doneWith(turn);
   }
   deps.afterIntentRecorded?.(orderId);
+  return signRecordedIntent(deps, orderId, intent, turn);
+}
+
+/**
+ * Phase 2: signs the recorded intent's TBS once, stores the certificate and moves the order
+ * on, with the job of `turn` completed in that transaction. Also run by run-validation.ts
+ * for an intent it recorded in the transaction that approved the order.
+ */
+export async function signRecordedIntent(
+  deps: IssuanceDeps,
+  orderId: number,
+  intent: Certificate,
+  turn: JobTurn | undefined,
+): Promise<AttemptOutcome> {
   const der = signLeaf(
     intent.crlShard === null ? deps.ca.leaf : deps.ca.leafForPartition(intent.crlShard),
     Buffer.from(intent.tbsDer!, 'base64'),

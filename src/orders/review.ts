@@ -84,7 +84,7 @@ export async function resubmitOrder(
       await repos.authorizations.replaceToken(a.id, newValidationToken(deps.random, now));
     }
     await repos.jobs.enqueue(JOB_VALIDATE, orderId, now, now);
-    await deps.events(repos, { kind: 'verification_needed', accountId: order.accountId, orderId }, now);
+    await deps.events(repos, { kind: 'verification_needed', accountId: order.accountId, orderId, order }, now);
   });
   deps.wake();
 }

@@ -11,15 +11,18 @@ import type { AttemptOutcome, JobTurn } from '../worker/job-protocol.js';
 import type { OrderDeps, UseCaseDeps } from './deps.js';
 import type { EventRepoReads, EventRepoWrites } from './events.js';
 import { failOrder } from './fail-order.js';
+import { prepareIntent, signRecordedIntent } from './issue-certificate.js';
+import type { NewCertificate } from '../store/mappers.js';
 import { JOB_ISSUE, JOB_VALIDATE } from './job-kinds.js';
 
 export type ValidationDeps = UseCaseDeps<
-  'clock' | 'logger' | 'events' | 'validation' | 'wake',
-  'orders' | 'authorizations' | 'jobs' | EventRepoWrites,
+  'clock' | 'logger' | 'events' | 'validation' | 'wake' | 'random' | 'afterIntentRecorded',
+  'orders' | 'authorizations' | 'jobs' | 'certificates' | EventRepoWrites,
   EventRepoReads
 > &
-  // Told of each attempt where DescribeCertificateState may ask for one (src/app).
-  Partial<Pick<OrderDeps, 'nudges'>>;
+  // nudges: told of each attempt where DescribeCertificateState may ask for one (src/app).
+  // ca: issuance's phase 1 with the approval (without it, the issue job does all of issuance).
+  Partial<Pick<OrderDeps, 'nudges' | 'ca'>>;
 
 async function checkControl(deps: ValidationDeps, order: Order, authz: Authorization): Promise<CheckResult> {
   const v = deps.validation;
@@ -34,8 +37,10 @@ async function checkControl(deps: ValidationDeps, order: Order, authz: Authoriza
 
 /**
  * One attempt. `turn` (the worker's, worker/worker.ts): a DV order validated here gets its
- * issue job leased to that turn, in the transaction that approves it, and the worker runs
- * it next in the same slot (no claim, no wake-up); without one, the job is queued.
+ * issue job leased to that turn and its issuance intent recorded (issue-certificate.ts phase
+ * 1), both in the transaction that approves it, and the same turn then signs and stores the
+ * certificate (phase 2) with no claim and no transaction of its own for phase 1. Without a
+ * turn, the issue job is queued.
  */
 export async function runValidationAttempt(
   deps: ValidationDeps,
@@ -84,7 +89,13 @@ export async function runValidationAttempt(
 
   const dv = getProduct(order.productCode).validation === 'DV';
   const passed = refusal === undefined && firstProblem === undefined;
-  const { moved, issueJob, completed } = await deps.store.writeTransaction(async (tx) => {
+  // The intent is built and linted before the transaction (no statement waits on it); one the
+  // lint refuses is left to the issue job, which fails the order as it always has.
+  const ca = deps.ca;
+  const issuance = ca && { ...deps, ca };
+  const intentRow =
+    passed && dv && turn && issuance && !awaitsCsr(order) ? tryPrepareIntent(issuance, order, now) : undefined;
+  const { moved, issueJob, completed, intent } = await deps.store.writeTransaction(async (tx) => {
     for (const { authz, result } of checked) {
       const status = result.ok ? 'valid' : result.permanent ? 'invalid' : 'pending';
       const seen = result.ok ? null : result.reason;
@@ -103,22 +114,24 @@ export async function runValidationAttempt(
         now,
       );
     }
-    if (refusal !== undefined) return { moved: false, issueJob: undefined, completed: false };
+    const nothing = { issueJob: undefined, intent: undefined };
+    if (refusal !== undefined) return { moved: false, completed: false, ...nothing };
     if (firstProblem !== undefined) {
       await tx.orders.update(orderId, { failReason: firstProblem, updatedAt: now });
-      return { moved: false, issueJob: undefined, completed: false };
+      return { moved: false, completed: false, ...nothing };
     }
-    // Validated: this attempt's job ends with the commit that records it (no commit of its own).
-    if (turn) await tx.jobs.complete(turn.jobId, turn.owner);
+    // Validated: this attempt's job ends with the commit that records it (no commit of its
+    // own): deleted, or turned into the order's issue job.
     const completed = turn !== undefined;
     if (awaitsCsr(order)) {
+      if (turn) await tx.jobs.complete(turn.jobId, turn.owner);
       // An ACME order validated through its CAS view: it waits for its CSR (RFC 8555 §7.4 "ready").
       await tx.orders.moveOrder(
         orderId,
         { to: 'ready', from: ['domain_verify'] },
         { failReason: null, caaCheckedAt: now, updatedAt: now },
       );
-      return { moved: false, issueJob: undefined, completed };
+      return { moved: false, completed, ...nothing };
     }
     const ok = await tx.orders.moveOrder(
       orderId,
@@ -131,10 +144,27 @@ export async function runValidationAttempt(
         updatedAt: now,
       },
     );
-    if (!ok || !dv) return { moved: ok, issueJob: undefined, completed };
-    const leased = turn ? await tx.jobs.enqueueLeased(JOB_ISSUE, orderId, turn.owner, now, turn.leaseMs) : undefined;
-    if (leased === undefined) await tx.jobs.enqueue(JOB_ISSUE, orderId, now, now);
-    return { moved: ok, issueJob: leased, completed };
+    if (!ok || !dv) {
+      if (turn) await tx.jobs.complete(turn.jobId, turn.owner);
+      return { moved: ok, completed, ...nothing };
+    }
+    let leased: number | undefined;
+    if (turn) {
+      // The validate job's row becomes the issue job, still leased to this turn.
+      if (await tx.jobs.handOver(turn.jobId, turn.owner, JOB_ISSUE, now, turn.leaseMs)) leased = turn.jobId;
+      else {
+        await tx.jobs.complete(turn.jobId, turn.owner);
+        leased = await tx.jobs.enqueueLeased(JOB_ISSUE, orderId, turn.owner, now, turn.leaseMs);
+      }
+    }
+    if (leased === undefined) {
+      await tx.jobs.enqueue(JOB_ISSUE, orderId, now, now);
+      return { moved: ok, completed, ...nothing };
+    }
+    // Phase 1 of issuance, with the approval: the order just left domain_verify, so it has no
+    // certificate row yet (and the unique index on order_id would refuse a second).
+    const intent = intentRow ? await tx.certificates.insert(intentRow) : undefined;
+    return { moved: ok, issueJob: leased, completed, intent };
   });
 
   const settled = completed ? { completed: true } : {};
@@ -143,10 +173,37 @@ export async function runValidationAttempt(
     return { kind: 'done' };
   }
   if (firstProblem !== undefined) return { kind: 'retry', reason: firstProblem };
-  if (passed && issueJob !== undefined)
-    return { kind: 'done', ...settled, next: { id: issueJob, kind: JOB_ISSUE, refId: orderId, attempts: 0 } };
+  if (passed && issueJob !== undefined) {
+    const next = { id: issueJob, kind: JOB_ISSUE, refId: orderId, attempts: 0 } as const;
+    if (intent === undefined || turn === undefined || issuance === undefined) return { kind: 'done', ...settled, next };
+    deps.afterIntentRecorded?.(orderId);
+    try {
+      await signRecordedIntent(issuance, orderId, intent, { ...turn, jobId: issueJob });
+      return { kind: 'done', ...settled };
+    } catch (e) {
+      // The intent and its leased issue job are committed: the issue job, run next in this
+      // slot, signs the same TBS (and retries with backoff if it fails again).
+      deps.logger.log('warn', 'signing after validation failed; the issue job takes over', {
+        orderId,
+        error: String((e as Error)?.stack ?? e),
+      });
+      return { kind: 'done', ...settled, next };
+    }
+  }
   if (moved && dv) deps.wake();
   return { kind: 'done', ...settled };
+}
+
+function tryPrepareIntent(
+  deps: Parameters<typeof prepareIntent>[0],
+  order: Order,
+  now: number,
+): NewCertificate | undefined {
+  try {
+    return prepareIntent(deps, order, now);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -215,7 +215,7 @@ export async function insertOrder(deps: InsertOrderDeps, repos: InsertRepos, o: 
   // (describe-order.ts); this job is the fallback for those who publish and never ask.
   if (o.state === 'domain_verify' && o.startValidation !== false) {
     await repos.jobs.enqueue(JOB_VALIDATE, order.id, now + deps.validation.retryBaseMs, now);
-    await deps.events(repos, { kind: 'verification_needed', accountId: o.accountId, orderId: order.id }, now);
+    await deps.events(repos, { kind: 'verification_needed', accountId: o.accountId, orderId: order.id, order }, now);
   }
   return order.id;
 }

@@ -17,6 +17,7 @@ import * as m0011 from './migrations/0011-console.js';
 import * as m0013 from './migrations/0013-acme-replaces.js';
 import * as m0014 from './migrations/0014-order-validity-hours.js';
 import * as m0015 from './migrations/0015-authorization-reuse-index.js';
+import * as m0016 from './migrations/0016-plan-used-count.js';
 
 type Step = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> };
 
@@ -34,6 +35,7 @@ const STEPS: ReadonlyArray<[string, Step]> = [
   ['0013_acme_replaces', m0013],
   ['0014_order_validity_hours', m0014],
   ['0015_authorization_reuse_index', m0015],
+  ['0016_plan_used_count', m0016],
 ];
 
 class CodeMigrations implements MigrationProvider {

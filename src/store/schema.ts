@@ -33,6 +33,8 @@ export interface PlansTable {
   account_id: number;
   product_code: string;
   total_count: number;
+  /** Units in use: live orders holding one (migration 0016; orders.insert and markDeleted keep it). */
+  used_count: Generated<number>;
   expires_at: number | null;
   created_at: number;
 }

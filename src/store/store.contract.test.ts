@@ -20,6 +20,7 @@ import {
   type OrderState,
 } from '../domain/order.js';
 import { dropTestSchema } from '../../test/support/pg.js';
+import { backfillPlanUsedCount } from './migrations/0016-plan-used-count.js';
 
 const locations: Array<[string, () => StoreLocation]> = [];
 const dir = mkdtempSync(join(tmpdir(), 'certdesk-store-'));
@@ -624,6 +625,26 @@ for (const [name, location] of locations) {
       assert.equal(Number((await store.repos.jobs.find('notice', 9002))?.run_at), 500);
     });
 
+    test('jobs: a leased job is handed over to another kind, keeping its lease; refused without the lease or when that job exists', async () => {
+      const jobs = store.repos.jobs;
+      await jobs.enqueue('validate', 9101, 0, 0);
+      await jobs.enqueue('validate', 9102, 0, 0);
+      await jobs.enqueue('issue', 9102, 10_000_000, 0);
+      const claimed = await jobs.claim('w1', 1, 1000, 10, ['validate']);
+      const first = claimed.find((j) => j.ref_id === 9101)!;
+      const second = claimed.find((j) => j.ref_id === 9102)!;
+      assert.equal(await jobs.handOver(first.id, 'w2', 'issue', 5, 1000), false, 'another owner');
+      assert.equal(await jobs.handOver(first.id, 'w1', 'issue', 5, 1000), true);
+      const moved = await jobs.find('issue', 9101);
+      assert.equal(moved?.id, first.id);
+      assert.equal(moved?.lease_owner, 'w1');
+      assert.equal(Number(moved?.lease_until), 1005);
+      assert.equal(await jobs.find('validate', 9101), undefined);
+      assert.equal(await jobs.handOver(second.id, 'w1', 'issue', 5, 1000), false, 'an issue job exists');
+      assert.equal((await jobs.find('validate', 9102))?.id, second.id);
+      for (const ref of [9101, 9102]) for (const k of ['validate', 'issue']) await jobs.cancel(k, ref);
+    });
+
     test('jobs: an enqueue while an attempt runs is kept by its retry; without one the retry waits its backoff', async () => {
       await store.repos.jobs.enqueue('validate', 8001, 100, 100);
       await store.repos.jobs.enqueue('validate', 8002, 100, 100);
@@ -648,6 +669,71 @@ for (const [name, location] of locations) {
       assert.equal(await store.repos.plans.totalInForce(acct.id, 'p3', 1_000), 0);
       assert.deepEqual(await store.repos.plans.usage(acct.id, 'p1', 1_000), { used: 0, issued: 0 });
       assert.equal((await store.repos.plans.listByAccount(acct.id)).length, 3);
+    });
+
+    test('plans: the unit counter follows inserts and deletions; a full or expired plan is never picked', async () => {
+      const acct = await store.repos.accounts.create('Counter', 1);
+      const lasting = await store.repos.plans.grant({
+        accountId: acct.id,
+        productCode: 'p1',
+        totalCount: 2,
+        expiresAt: null,
+        now: 1,
+      });
+      const soon = await store.repos.plans.grant({
+        accountId: acct.id,
+        productCode: 'p1',
+        totalCount: 1,
+        expiresAt: 5_000,
+        now: 1,
+      });
+      const used = async () =>
+        Object.fromEntries((await store.repos.plans.listByAccount(acct.id)).map((p) => [p.id, Number(p.used_count)]));
+      // The plan expiring first is spent first; an expired one is never picked.
+      assert.equal((await store.repos.plans.pickPlanWithRoom(acct.id, 'p1', 1_000))?.id, soon.id);
+      assert.equal((await store.repos.plans.pickPlanWithRoom(acct.id, 'p1', 5_000))?.id, lasting.id);
+      const a = await orderIn(store.repos, acct.id, soon.id, 'domain_verify', 1);
+      assert.equal((await store.repos.plans.pickPlanWithRoom(acct.id, 'p1', 1_000))?.id, lasting.id, 'soon is full');
+      // Ten racing inserts on a plan of two (each in its own transaction; PostgreSQL: other connections).
+      const raced = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) =>
+          store.writeTransaction((repos) =>
+            repos.orders.insert(newOrder({ accountId: acct.id, planId: lasting.id }, 10 + i)),
+          ),
+        ),
+      );
+      assert.equal(raced.filter((r) => r.status === 'fulfilled').length, 2, "exactly the plan's units");
+      assert.deepEqual(await used(), { [lasting.id]: 2, [soon.id]: 1 });
+      assert.equal(await store.repos.plans.pickPlanWithRoom(acct.id, 'p1', 1_000), undefined);
+      // A refused insert wrote no order.
+      assert.deepEqual(await store.repos.plans.usage(acct.id, 'p1', 1_000), { used: 3, issued: 0 });
+      // Deleting gives the unit back, once; an order that cannot be deleted keeps it.
+      await store.repos.orders.moveOrder(a, { to: 'verify_fail' });
+      assert.equal(await store.writeTransaction((repos) => repos.orders.markDeleted(a, 2)), true);
+      assert.equal(await store.writeTransaction((repos) => repos.orders.markDeleted(a, 3)), false);
+      assert.deepEqual(await used(), { [lasting.id]: 2, [soon.id]: 0 });
+      assert.equal((await store.repos.plans.pickPlanWithRoom(acct.id, 'p1', 1_000))?.id, soon.id);
+      const live = (raced.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ id: number }>).value.id;
+      assert.equal(await store.writeTransaction((repos) => repos.orders.markDeleted(live, 4)), false, 'domain_verify');
+      assert.deepEqual(await used(), { [lasting.id]: 2, [soon.id]: 0 });
+    });
+
+    test("migration 0016 backfills each plan's counter from its live orders", async () => {
+      const acct = await store.repos.accounts.create('Backfill', 1);
+      const plan = await store.repos.plans.grant({
+        accountId: acct.id,
+        productCode: 'p1',
+        totalCount: 5,
+        expiresAt: null,
+        now: 1,
+      });
+      const ids: number[] = [];
+      for (let i = 0; i < 3; i++) ids.push(await orderIn(store.repos, acct.id, plan.id, 'verify_fail', 30 + i));
+      await store.writeTransaction((repos) => repos.orders.markDeleted(ids[0]!, 2));
+      await sql`update plans set used_count = 0 where id = ${plan.id}`.execute(store.db);
+      await backfillPlanUsedCount(store.db as never);
+      const [row] = await store.repos.plans.listByAccount(acct.id);
+      assert.equal(Number(row!.used_count), 2);
     });
 
     test('contacts: newest first, keyword over name/email/mobile, paging, tenant scoped', async () => {

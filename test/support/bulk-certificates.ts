@@ -69,6 +69,12 @@ export async function insertIssuedCertificates(
       }));
       const ids = await store.db.insertInto('orders').values(rows).returning(['id', 'domains']).execute();
       for (const r of ids) orderIds.set(Number(/^m(\d+)\./.exec(r.domains)![1]), Number(r.id));
+      // Each live order holds a unit of its plan (migration 0016's counter, kept by orders.insert).
+      await store.db
+        .updateTable('plans')
+        .set((eb) => ({ used_count: eb('used_count', '+', rows.length) }))
+        .where('id', '=', opts.planId!)
+        .execute();
     }
     const certs: Insertable<CertificatesTable>[] = idx.map((i) => {
       // 16 octets, top bit clear and first octet non-zero, as src/ca/serial.ts makes them.

@@ -13,6 +13,28 @@ const completeJob = compiledOnce(['id', 'owner'], (db, p: { id: number; owner: s
   db.deleteFrom('jobs').where('id', '=', p.id).where('lease_owner', '=', p.owner),
 );
 
+/** A leased job becomes its follow-up of another kind (handOver): same row, same lease owner. */
+const handOverJob = compiledOnce(
+  ['id', 'owner', 'kind', 'until'],
+  (db, p: { id: number; owner: string; kind: string; until: number }) =>
+    db
+      .updateTable('jobs')
+      .set({ kind: p.kind, attempts: 0, run_at: p.until, lease_until: p.until, last_error: null })
+      .where('id', '=', p.id)
+      .where('lease_owner', '=', p.owner)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('jobs as other')
+              .select('other.id')
+              .where('other.kind', '=', p.kind)
+              .whereRef('other.ref_id', '=', 'jobs.ref_id'),
+          ),
+        ),
+      ),
+);
+
 export function jobRepo(db: Db, kind: StoreKind) {
   return {
     /** Schedules (kind, ref) at runAt; an existing job for the same (kind, ref) is pulled earlier, never later. */
@@ -97,7 +119,12 @@ export function jobRepo(db: Db, kind: StoreKind) {
         .select('id')
         .where('run_at', '<=', now)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-        .$if(kinds !== undefined, (q) => q.where('kind', 'in', kinds as string[]))
+        // SQLite: `+kind` keeps the kinds as a filter only, so the plan reads the due jobs in
+        // run_at order from jobs_due (an index range, no sort) instead of every job of those
+        // kinds from jobs_kind_ref, then sorting them (SQLite's query planner docs,
+        // "Disqualifying WHERE clause terms using unary-+").
+        .$if(kinds !== undefined && kind === 'postgres', (q) => q.where('kind', 'in', kinds as string[]))
+        .$if(kinds !== undefined && kind !== 'postgres', (q) => q.where(sql<string>`+kind`, 'in', kinds as string[]))
         .orderBy('run_at')
         .limit(limit)
         .$if(kind === 'postgres', (q) => q.forUpdate().skipLocked());
@@ -166,6 +193,16 @@ export function jobRepo(db: Db, kind: StoreKind) {
         .returning('id')
         .executeTakeFirst();
       return row === undefined ? undefined : Number(row.id);
+    },
+    /**
+     * The leased job `id` becomes a job of `jobKind` for the same reference, still leased to
+     * `owner` (an order's validate job turning into its issue job): one statement where
+     * complete() and enqueueLeased() take two. False when the lease was lost or a job of that
+     * kind and reference exists (the caller then completes and enqueues as usual).
+     */
+    async handOver(id: number, owner: string, jobKind: string, now: number, leaseMs: number): Promise<boolean> {
+      const r = await handOverJob(db, { id, owner, kind: jobKind, until: now + leaseMs });
+      return Number(r.numAffectedRows ?? 0) > 0;
     },
     async cancel(jobKind: string, refId: number): Promise<void> {
       await db.deleteFrom('jobs').where('kind', '=', jobKind).where('ref_id', '=', refId).execute();

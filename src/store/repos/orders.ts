@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, StoreKind } from '../store.js';
 import { compiledOnce } from '../compiled-once.js';
 import type { CertificateRow, CertificatesTable, OrderRow, OrdersTable } from '../schema.js';
@@ -118,6 +119,19 @@ const liveOrderById = compiledOnce(['id'], (db, p: { id: number }) =>
   db.selectFrom('orders').selectAll().where('id', '=', p.id).where('deleted_at', 'is', null),
 );
 
+/**
+ * An order takes a unit of its plan (plans.used_count, migration 0016) in its insert's
+ * transaction; the guard refuses a unit the plan does not have, so the count never passes
+ * the plan's total even for a caller that skipped the look for room.
+ */
+const takePlanUnit = compiledOnce(['planId'], (db, p: { planId: number }) =>
+  db
+    .updateTable('plans')
+    .set((eb) => ({ used_count: eb('used_count', '+', 1) }))
+    .where('id', '=', p.planId)
+    .whereRef('used_count', '<', 'total_count'),
+);
+
 export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
   // The busiest API path (DescribeCertificateState) reads one order and its certificate.
   // Concurrent calls are grouped (store/batcher.ts) into one `id IN (...)` read: on
@@ -174,6 +188,36 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
       // The type says so already; this holds for callers that cast.
       const state: string = order.state;
       if (!isInitialOrderState(state)) throw new Error(`an order cannot be created in state ${state}`);
+      if (kind === 'postgres') {
+        // One round trip: the unit taken in a data-modifying WITH, the order's plan_id read
+        // from it, so a plan without a free unit leaves plan_id null and the insert refused.
+        try {
+          return orderFromRow(
+            await db
+              .with('took', (qb) =>
+                qb
+                  .updateTable('plans')
+                  .set((eb) => ({ used_count: eb('used_count', '+', 1) }))
+                  .where('id', '=', order.planId)
+                  .whereRef('used_count', '<', 'total_count')
+                  .returning('id'),
+              )
+              .insertInto('orders')
+              .values({ ...orderToRow(order), plan_id: sql<number>`(select id from took)` })
+              .returningAll()
+              .executeTakeFirstOrThrow(),
+          );
+        } catch (e) {
+          if (
+            (e as { code?: string; column?: string }).code === '23502' &&
+            (e as { column?: string }).column === 'plan_id'
+          )
+            throw new Error(`plan ${order.planId} has no free unit`, { cause: e });
+          throw e;
+        }
+      }
+      const took = await takePlanUnit(db, { planId: order.planId });
+      if (Number(took.numAffectedRows ?? 0) === 0) throw new Error(`plan ${order.planId} has no free unit`);
       return orderFromRow(
         await db.insertInto('orders').values(orderToRow(order)).returningAll().executeTakeFirstOrThrow(),
       );
@@ -268,7 +312,11 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
     async update(id: number, changes: OrderChanges): Promise<void> {
       await db.updateTable('orders').set(orderChangesToRow(changes)).where('id', '=', id).execute();
     },
-    /** Deletion is not a state: a failed or pending order gets deleted_at, and its plan unit is free again. */
+    /**
+     * Deletion is not a state: a failed or pending order gets deleted_at, and its plan unit is
+     * free again (the plan's counter, in the same transaction; ACME's invalid and expired
+     * orders give theirs back this way).
+     */
     async markDeleted(id: number, now: number): Promise<boolean> {
       const r = await db
         .updateTable('orders')
@@ -277,7 +325,13 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
         .where('state', 'in', [...DELETABLE_STATES])
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+      if (Number(r.numUpdatedRows) === 0) return false;
+      await db
+        .updateTable('plans')
+        .set((eb) => ({ used_count: eb('used_count', '-', 1) }))
+        .where('id', '=', (eb) => eb.selectFrom('orders').select('plan_id').where('id', '=', id))
+        .execute();
+      return true;
     },
     async list(q: OrderListQuery): Promise<{ total: number; orders: Order[] }> {
       let base = db.selectFrom('orders').where('account_id', '=', q.accountId).where('deleted_at', 'is', null);

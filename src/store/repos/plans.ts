@@ -1,34 +1,28 @@
+import { sql } from 'kysely';
 import type { Db } from '../store.js';
 import type { PlanRow } from '../schema.js';
 import { compiledOnce } from '../compiled-once.js';
 
-/** The account's plans of a product in force at `now`, each with its units in use (live orders). Per submission, twice. */
-const plansWithUse = compiledOnce(
+/**
+ * The plan a submission takes its unit from: the account's plan of the product in force at
+ * `now` with a free unit (its counter, migration 0016), the one expiring first (use what
+ * would otherwise be lost), never-expiring ones last. Twice per submission.
+ */
+const planWithRoom = compiledOnce(
   ['accountId', 'productCode', 'now'],
   (db, p: { accountId: number; productCode: string; now: number }) =>
     db
       .selectFrom('plans')
-      .leftJoin('orders', (j) => j.onRef('orders.plan_id', '=', 'plans.id').on('orders.deleted_at', 'is', null))
-      .select([
-        'plans.id',
-        'plans.account_id',
-        'plans.product_code',
-        'plans.total_count',
-        'plans.expires_at',
-        'plans.created_at',
-      ])
-      .select((eb) => eb.fn.count<number>('orders.id').as('used'))
-      .where('plans.account_id', '=', p.accountId)
-      .where('plans.product_code', '=', p.productCode)
-      .where((eb) => eb.or([eb('plans.expires_at', 'is', null), eb('plans.expires_at', '>', p.now)]))
-      .groupBy([
-        'plans.id',
-        'plans.account_id',
-        'plans.product_code',
-        'plans.total_count',
-        'plans.expires_at',
-        'plans.created_at',
-      ]),
+      .selectAll()
+      .where('account_id', '=', p.accountId)
+      .where('product_code', '=', p.productCode)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)]))
+      .whereRef('used_count', '<', 'total_count')
+      // NULLs sort first in SQLite and last in PostgreSQL: the boolean says it for both.
+      .orderBy(sql`expires_at is null`)
+      .orderBy('expires_at')
+      .orderBy('id')
+      .limit(1),
 );
 
 export function planRepo(db: Db) {
@@ -90,17 +84,12 @@ export function planRepo(db: Db) {
       return { used: Number(row.used), issued: Number(row.issued) };
     },
     /**
-     * The plan an application should take its unit from: in force, with a free unit, the one
-     * expiring first (use what would otherwise be lost). Callers hold the write lock.
+     * The plan an application should take its unit from (planWithRoom). Callers that then
+     * insert the order hold the write lock; orders.insert takes the unit.
      */
     async pickPlanWithRoom(accountId: number, productCode: string, now: number): Promise<PlanRow | undefined> {
-      const rows = (await plansWithUse(db, { accountId, productCode, now })).rows;
-      const open = rows.filter((r) => Number(r.used) < r.total_count);
-      open.sort((a, b) => (a.expires_at ?? Infinity) - (b.expires_at ?? Infinity) || a.id - b.id);
-      const pick = open[0];
-      if (!pick) return undefined;
-      const { used: _used, ...plan } = pick;
-      return plan;
+      const [row] = (await planWithRoom(db, { accountId, productCode, now })).rows;
+      return row;
     },
   };
 }
