@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { opensslSpeed } from './openssl-speed.js';
 import { pebbleBinary, startPebble } from './pebble.js';
 import { startTsWorker } from './ts-worker.js';
-import { LEVELS, PHASES, measure, openAccount, type Level } from './acme-measure.js';
+import { LEVELS, PHASES, POLL_MS, measure, openAccount, type Level } from './acme-measure.js';
 import type { FromClient, ToClient } from './acme-client-worker.js';
 import { AcmeTestClient, newAccountKey } from '../test/support/acme-client.js';
 import { eabFor } from '../test/support/acme.js';
@@ -87,11 +87,15 @@ function print(title: string, levels: Level[]): void {
     console.log(
       `| ${l.inFlight} in flight | ${l.ordersPerSecond.toFixed(1)} orders/s | p50 ${l.p50.toFixed(0)} ms | p99 ${l.p99.toFixed(0)} ms | ${ms(l.cpuMsPerOrder)} / ${ms(l.mainThreadMsPerOrder)} / ${ms(l.clientThreadMsPerOrder)} | ${l.statements.toFixed(1)} / ${l.transactions.toFixed(1)} | ${l.busy} |`,
     );
-  console.log(`\nMean ms per order and phase (polls: order reads per order, every 50 ms)\n`);
-  console.log(`| level | ${PHASES.join(' | ')} | polls |\n|---|${PHASES.map(() => '---|').join('')}---|`);
+  console.log(
+    `\nMean ms per order and phase (polls: authorization and order reads per order, after the answer's Retry-After, else ${POLL_MS} ms; requests: HTTPS requests per order)\n`,
+  );
+  console.log(
+    `| level | ${PHASES.join(' | ')} | polls | requests |\n|---|${PHASES.map(() => '---|').join('')}---|---|`,
+  );
   for (const l of levels)
     console.log(
-      `| ${l.inFlight} in flight | ${l.phaseMs.map((ms) => ms.toFixed(0)).join(' | ')} | ${l.polls.toFixed(1)} |`,
+      `| ${l.inFlight} in flight | ${l.phaseMs.map((ms) => ms.toFixed(0)).join(' | ')} | ${l.polls.toFixed(1)} | ${l.requests.toFixed(1)} |`,
     );
 }
 

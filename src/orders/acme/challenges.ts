@@ -81,9 +81,14 @@ export async function startAcmeChallenge(
     throw e;
   }
   const processing: AcmeChallenge = { ...challenge, status: 'processing' };
-  if (starter && leasedJob !== undefined)
-    starter.run(leasedJob, challenge.id, { challenge: processing, authz, account });
-  else {
+  if (starter && leasedJob !== undefined) {
+    // Answered with the outcome when the attempt ends within the starter's short wait (as
+    // Boulder and Pebble answer finalize with the issued order): the client then reads the
+    // challenge valid (lego 4.9 stops there, `checkChallengeStatus`) or its authorization
+    // valid at the first poll, instead of waiting out a Retry-After and polling again.
+    const settled = await starter.run(leasedJob, challenge.id, { challenge: processing, authz, account });
+    if (settled) return { challenge: settled, authz };
+  } else {
     starter?.release();
     deps.wake();
   }
@@ -175,13 +180,26 @@ export async function runAcmeChallenge(
   challengeId: number,
   known?: KnownChallenge,
 ): Promise<AttemptOutcome> {
+  await settleAcmeChallenge(deps, challengeId, known);
+  return { kind: 'done' };
+}
+
+/**
+ * The attempt of runAcmeChallenge: the challenge as this attempt wrote it (valid or invalid),
+ * or undefined when it wrote nothing (not processing, or moved by another attempt).
+ */
+export async function settleAcmeChallenge(
+  deps: AcmeDeps,
+  challengeId: number,
+  known?: KnownChallenge,
+): Promise<AcmeChallenge | undefined> {
   const { repos } = deps.store;
   const challenge = known?.challenge ?? (await repos.acme.challengeById(challengeId));
-  if (!challenge || challenge.status !== 'processing') return { kind: 'done' };
+  if (!challenge || challenge.status !== 'processing') return undefined;
   const authz = known?.authz ?? (await repos.acme.authorizationById(challenge.acmeAuthorizationId));
   const account = known?.account ?? (authz && (await repos.acme.accountById(authz.link.acmeAccountId)));
   const order = authz && (await repos.acme.orderByOrderId(authz.orderId));
-  if (!authz || !account || !order) return { kind: 'done' };
+  if (!authz || !account || !order) return undefined;
   let result = await check(deps, challenge, authz.authorization.domain, account.thumbprint, account.urlId);
   if (result.ok) {
     // BR 3.2.2.8: CAA for each name once its control is proven (a wildcard's at its base name,
@@ -200,12 +218,12 @@ export async function runAcmeChallenge(
     if (!caa.ok) result = { ok: false, problem: caa.problem === 'dns' ? 'dns' : 'caa', reason: caa.reason };
   }
   const now = deps.clock.now();
-  await deps.store.writeTransaction(async (tx) => {
+  const settled = await deps.store.writeTransaction(async (tx): Promise<AcmeChallenge | undefined> => {
     if (result.ok) {
       if (
         !(await tx.acme.setChallenge(challenge.id, ['processing'], { status: 'valid', validatedAt: now, error: null }))
       )
-        return;
+        return undefined;
       await tx.authorizations.setOutcome(authz.authorization.id, {
         status: 'valid',
         lastError: null,
@@ -228,10 +246,10 @@ export async function runAcmeChallenge(
           },
         );
       }
-      return;
+      return { ...challenge, status: 'valid', validatedAt: now, error: null };
     }
     const error = problemOf(result);
-    if (!(await tx.acme.setChallenge(challenge.id, ['processing'], { status: 'invalid', error }))) return;
+    if (!(await tx.acme.setChallenge(challenge.id, ['processing'], { status: 'invalid', error }))) return undefined;
     await tx.authorizations.setOutcome(authz.authorization.id, {
       status: 'invalid',
       lastError: result.reason,
@@ -258,9 +276,10 @@ export async function runAcmeChallenge(
       // The unit goes back: an ACME order that ends invalid spends nothing.
       await tx.orders.markDeleted(authz.orderId, now);
     }
+    return { ...challenge, status: 'invalid', error };
   });
   deps.logger.log('info', 'acme challenge validated', { challengeId, type: challenge.type, ok: result.ok });
-  return { kind: 'done' };
+  return settled;
 }
 
 /** §7.5.2: the owner deactivates a pending or valid authorization; its order becomes invalid. */

@@ -44,8 +44,11 @@ export interface ChallengeStarter {
   /**
    * Runs the job `jobId` leased to `owner` for challenge `challengeId` in a reserved slot,
    * which it gives back; `known`: the rows the challenge POST has just read and written.
+   * Resolves with the challenge as the attempt settled it when that takes at most the
+   * starter's answer wait, else (or when the attempt failed) with undefined at the end of
+   * the wait; the attempt goes on either way.
    */
-  run(jobId: number, challengeId: number, known?: KnownChallenge): void;
+  run(jobId: number, challengeId: number, known?: KnownChallenge): Promise<AcmeChallenge | undefined>;
 }
 
 /** A challenge just started, with its authorization and account, as the POST that started it holds them. */
