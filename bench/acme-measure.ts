@@ -93,7 +93,7 @@ export async function measure(
    */
   const pollUntil = async (url: string, last: AcmeResponse, done: (body: any) => boolean): Promise<AcmeResponse> => {
     const end = Date.now() + 60_000;
-    for (let r = last; ; ) {
+    for (let r = last; ;) {
       const ra = Number(r.headers.get('retry-after'));
       await new Promise((res) => setTimeout(res, Number.isInteger(ra) && ra > 0 ? ra * 1000 : POLL_MS));
       polls++;
@@ -128,7 +128,8 @@ export async function measure(
     mark();
     let fin = await client.post(order.body.finalize, { csr });
     if (fin.status !== 200) throw new Error(`finalize: ${fin.status} ${fin.text}`);
-    if (fin.body.status !== 'valid') fin = await pollUntil(url, fin, (o) => o.status === 'valid' || o.status === 'invalid');
+    if (fin.body.status !== 'valid')
+      fin = await pollUntil(url, fin, (o) => o.status === 'valid' || o.status === 'invalid');
     if (fin.body.status !== 'valid') throw new Error(`order ${fin.body.status}: ${fin.text}`);
     mark();
     await client.post(fin.body.certificate, '');

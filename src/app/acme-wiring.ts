@@ -95,20 +95,27 @@ function challengeStarter(
   const running = new Set<Promise<void>>();
   let reserved = 0;
   const jobs = ctx.store.repos.jobs;
-  async function attempt(jobId: number, challengeId: number, known?: KnownChallenge): Promise<AcmeChallenge | undefined> {
+  async function handBack(jobId: number, reason: string): Promise<void> {
+    const at = await jobs
+      .retry(jobId, owner, ctx.clock.now() + deps.validation.retryBaseMs, reason)
+      .catch(() => undefined);
+    if (at !== undefined) deps.wake(at);
+  }
+  async function attempt(
+    jobId: number,
+    challengeId: number,
+    known?: KnownChallenge,
+  ): Promise<AcmeChallenge | undefined> {
     try {
-      const settled = await settleAcmeChallenge(deps, challengeId, known);
-      await jobs.complete(jobId, owner);
-      return settled;
+      const settled = await settleAcmeChallenge(deps, challengeId, known, { jobId, owner });
+      if (!settled.completed) await jobs.complete(jobId, owner);
+      return settled.challenge;
     } catch (e) {
       ctx.logger.log('warn', 'acme challenge attempt failed; the worker retries it', {
         challengeId,
         error: String(e),
       });
-      const at = await jobs
-        .retry(jobId, owner, ctx.clock.now() + deps.validation.retryBaseMs, 'internal error')
-        .catch(() => undefined);
-      if (at !== undefined) deps.wake(at);
+      await handBack(jobId, 'internal error');
       return undefined;
     }
   }
@@ -137,6 +144,7 @@ function challengeStarter(
       });
       return Promise.race([p, waited]).finally(() => clearTimeout(timer));
     },
+    handBack,
     async drain() {
       await Promise.all([...running]);
     },

@@ -185,21 +185,23 @@ export async function runAcmeChallenge(
 }
 
 /**
- * The attempt of runAcmeChallenge: the challenge as this attempt wrote it (valid or invalid),
- * or undefined when it wrote nothing (not processing, or moved by another attempt).
+ * The attempt of runAcmeChallenge: `challenge` as this attempt wrote it (valid or invalid),
+ * absent when it wrote nothing (not processing, or moved by another attempt). `turn`: the
+ * job leased to this attempt, deleted in the transaction that settles the challenge
+ * (`completed`), so it ends exactly when the outcome commits, without a commit of its own.
  */
 export async function settleAcmeChallenge(
   deps: AcmeDeps,
   challengeId: number,
   known?: KnownChallenge,
-): Promise<AcmeChallenge | undefined> {
+  turn?: { jobId: number; owner: string },
+): Promise<{ challenge?: AcmeChallenge; completed: boolean }> {
   const { repos } = deps.store;
   const challenge = known?.challenge ?? (await repos.acme.challengeById(challengeId));
-  if (!challenge || challenge.status !== 'processing') return undefined;
+  if (!challenge || challenge.status !== 'processing') return { completed: false };
   const authz = known?.authz ?? (await repos.acme.authorizationById(challenge.acmeAuthorizationId));
   const account = known?.account ?? (authz && (await repos.acme.accountById(authz.link.acmeAccountId)));
-  const order = authz && (await repos.acme.orderByOrderId(authz.orderId));
-  if (!authz || !account || !order) return undefined;
+  if (!authz || !account) return { completed: false };
   let result = await check(deps, challenge, authz.authorization.domain, account.thumbprint, account.urlId);
   if (result.ok) {
     // BR 3.2.2.8: CAA for each name once its control is proven (a wildcard's at its base name,
@@ -219,6 +221,7 @@ export async function settleAcmeChallenge(
   }
   const now = deps.clock.now();
   const settled = await deps.store.writeTransaction(async (tx): Promise<AcmeChallenge | undefined> => {
+    if (turn) await tx.jobs.complete(turn.jobId, turn.owner);
     if (result.ok) {
       if (
         !(await tx.acme.setChallenge(challenge.id, ['processing'], { status: 'valid', validatedAt: now, error: null }))
@@ -231,11 +234,11 @@ export async function settleAcmeChallenge(
       });
       const all = await tx.acme.authorizationsForOrder(authz.orderId);
       if (all.every((a) => a.authorization.status === 'valid' || a.authorization.id === authz.authorization.id)) {
-        // CAA was checked for each name just now, unless a name's validation was reused.
-        const fresh = all.every(
-          (a) =>
-            a.authorization.id === authz.authorization.id || (a.authorization.validatedAt ?? 0) >= order.link.createdAt,
-        );
+        // CAA was checked for each name just now, unless a name's validation was reused (the
+        // order, read only when it has other names, says since when).
+        const others = all.filter((a) => a.authorization.id !== authz.authorization.id);
+        const since = others.length > 0 ? (await tx.acme.orderByOrderId(authz.orderId))?.link.createdAt : undefined;
+        const fresh = others.every((a) => since !== undefined && (a.authorization.validatedAt ?? 0) >= since);
         await tx.orders.moveOrder(
           authz.orderId,
           { to: 'ready', from: ['domain_verify'] },
@@ -255,6 +258,8 @@ export async function settleAcmeChallenge(
       lastError: result.reason,
       validatedAt: null,
     });
+    const order = await tx.acme.orderByOrderId(authz.orderId);
+    if (!order) return { ...challenge, status: 'invalid', error };
     await tx.acme.setOrderError(order.link.id, error);
     if (
       await tx.orders.moveOrder(
@@ -279,7 +284,7 @@ export async function settleAcmeChallenge(
     return { ...challenge, status: 'invalid', error };
   });
   deps.logger.log('info', 'acme challenge validated', { challengeId, type: challenge.type, ok: result.ok });
-  return settled;
+  return { ...(settled ? { challenge: settled } : {}), completed: turn !== undefined };
 }
 
 /** §7.5.2: the owner deactivates a pending or valid authorization; its order becomes invalid. */
