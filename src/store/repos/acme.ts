@@ -203,6 +203,139 @@ const challengeById = compiledOnce(['id'], (db, p: { id: number }) =>
   db.selectFrom('acme_challenges').selectAll().where('id', '=', p.id),
 );
 
+// The statements of every order (new order, challenge), compiled once too.
+const insertOrderLinkStatement = compiledOnce(
+  [
+    'urlId',
+    'orderId',
+    'acmeAccountId',
+    'profile',
+    'replaces',
+    'replacesCertificateId',
+    'expiresAt',
+    'error',
+    'createdAt',
+  ],
+  (
+    db,
+    p: {
+      urlId: string;
+      orderId: number;
+      acmeAccountId: number;
+      profile: string;
+      replaces: string | null;
+      replacesCertificateId: number | null;
+      expiresAt: number;
+      error: string | null;
+      createdAt: number;
+    },
+  ) =>
+    db
+      .insertInto('acme_orders')
+      .values({
+        url_id: p.urlId,
+        order_id: p.orderId,
+        acme_account_id: p.acmeAccountId,
+        profile: p.profile,
+        replaces: p.replaces,
+        replaces_certificate_id: p.replacesCertificateId,
+        expires_at: p.expiresAt,
+        error: p.error,
+        created_at: p.createdAt,
+      })
+      .returningAll(),
+);
+const insertAuthorizationLinkStatement = compiledOnce(
+  ['urlId', 'authorizationId', 'acmeAccountId', 'expiresAt', 'deactivatedAt'],
+  (
+    db,
+    p: {
+      urlId: string;
+      authorizationId: number;
+      acmeAccountId: number;
+      expiresAt: number;
+      deactivatedAt: number | null;
+    },
+  ) =>
+    db
+      .insertInto('acme_authorizations')
+      .values({
+        url_id: p.urlId,
+        authorization_id: p.authorizationId,
+        acme_account_id: p.acmeAccountId,
+        expires_at: p.expiresAt,
+        deactivated_at: p.deactivatedAt,
+      })
+      .returningAll(),
+);
+/** Challenges as lists of column values, one element per row (one compiled text per row count). */
+const insertChallengesStatement = compiledOnce(
+  ['urlIds', 'authorizationIds', 'types', 'tokens', 'statuses', 'validatedAts', 'errors'],
+  (
+    db,
+    p: {
+      urlIds: string[];
+      authorizationIds: number[];
+      types: AcmeChallenge['type'][];
+      tokens: string[];
+      statuses: AcmeChallengeStatus[];
+      validatedAts: (number | null)[];
+      errors: (string | null)[];
+    },
+  ) =>
+    db.insertInto('acme_challenges').values(
+      p.urlIds.map((urlId, i) => ({
+        url_id: urlId,
+        acme_authorization_id: p.authorizationIds[i]!,
+        type: p.types[i]!,
+        token: p.tokens[i]!,
+        status: p.statuses[i]!,
+        validated_at: p.validatedAts[i]!,
+        error: p.errors[i]!,
+      })),
+    ),
+);
+const setChallengeStatus = compiledOnce(
+  ['id', 'from', 'status'],
+  (db, p: { id: number; from: AcmeChallengeStatus[]; status: AcmeChallengeStatus }) =>
+    db.updateTable('acme_challenges').set({ status: p.status }).where('id', '=', p.id).where('status', 'in', p.from),
+);
+const settleChallenge = compiledOnce(
+  ['id', 'from', 'status', 'validatedAt', 'error'],
+  (
+    db,
+    p: {
+      id: number;
+      from: AcmeChallengeStatus[];
+      status: AcmeChallengeStatus;
+      validatedAt: number | null;
+      error: string | null;
+    },
+  ) =>
+    db
+      .updateTable('acme_challenges')
+      .set({ status: p.status, validated_at: p.validatedAt, error: p.error })
+      .where('id', '=', p.id)
+      .where('status', 'in', p.from),
+);
+const reusableAuthorizationStatement = compiledOnce(
+  ['accountId', 'domain', 'since', 'now', 'valid'],
+  (db, p: { accountId: number; domain: string; since: number; now: number; valid: 'valid' }) =>
+    db
+      .selectFrom('acme_authorizations')
+      .innerJoin('authorizations', 'authorizations.id', 'acme_authorizations.authorization_id')
+      .innerJoin('acme_accounts', 'acme_accounts.id', 'acme_authorizations.acme_account_id')
+      .select(['authorizations.validated_at', 'acme_authorizations.expires_at'])
+      .where('acme_accounts.account_id', '=', p.accountId)
+      .where('authorizations.domain', '=', p.domain)
+      .where('authorizations.status', '=', p.valid)
+      .where('acme_authorizations.deactivated_at', 'is', null)
+      .where('acme_authorizations.expires_at', '>', p.now)
+      .where('authorizations.validated_at', '>', p.since)
+      .orderBy('authorizations.validated_at', 'desc')
+      .limit(1),
+);
+
 async function redeemMany(db: Db, uses: readonly { nonce: string; now: number }[]): Promise<boolean[]> {
   // Sorted: on PostgreSQL two batches sharing nonces lock their rows in one order (no deadlock).
   const nonces = [...new Set(uses.map((u) => u.nonce))].sort();
@@ -368,23 +501,18 @@ export function acmeRepo(db: Db, kind: StoreKind) {
 
     // ---- orders ----
     async insertOrderLink(o: Omit<AcmeOrderLink, 'id'>): Promise<AcmeOrderLink> {
-      return orderLinkFromRow(
-        await db
-          .insertInto('acme_orders')
-          .values({
-            url_id: o.urlId,
-            order_id: o.orderId,
-            acme_account_id: o.acmeAccountId,
-            profile: o.profile,
-            replaces: o.replaces,
-            replaces_certificate_id: o.replacesCertificateId,
-            expires_at: o.expiresAt,
-            error: o.error === null ? null : JSON.stringify(o.error),
-            created_at: o.createdAt,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow(),
-      );
+      const { rows } = await insertOrderLinkStatement(db, {
+        urlId: o.urlId,
+        orderId: o.orderId,
+        acmeAccountId: o.acmeAccountId,
+        profile: o.profile,
+        replaces: o.replaces,
+        replacesCertificateId: o.replacesCertificateId,
+        expiresAt: o.expiresAt,
+        error: o.error === null ? null : JSON.stringify(o.error),
+        createdAt: o.createdAt,
+      });
+      return orderLinkFromRow(rows[0]!);
     },
     async setOrderError(id: number, error: AcmeProblemDoc): Promise<void> {
       await db
@@ -458,19 +586,14 @@ export function acmeRepo(db: Db, kind: StoreKind) {
 
     // ---- authorizations and challenges ----
     async insertAuthorizationLink(a: Omit<AcmeAuthorizationLink, 'id'>): Promise<AcmeAuthorizationLink> {
-      return authzLinkFromRow(
-        await db
-          .insertInto('acme_authorizations')
-          .values({
-            url_id: a.urlId,
-            authorization_id: a.authorizationId,
-            acme_account_id: a.acmeAccountId,
-            expires_at: a.expiresAt,
-            deactivated_at: a.deactivatedAt,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow(),
-      );
+      const { rows } = await insertAuthorizationLinkStatement(db, {
+        urlId: a.urlId,
+        authorizationId: a.authorizationId,
+        acmeAccountId: a.acmeAccountId,
+        expiresAt: a.expiresAt,
+        deactivatedAt: a.deactivatedAt,
+      });
+      return authzLinkFromRow(rows[0]!);
     },
     async authorizationsForOrder(orderId: number): Promise<AcmeAuthorizationRecord[]> {
       const { rows } = await authorizationsOfOrder(db, { orderId });
@@ -524,38 +647,20 @@ export function acmeRepo(db: Db, kind: StoreKind) {
       since: number,
       now: number,
     ): Promise<{ validatedAt: number; expiresAt: number } | undefined> {
-      const r = await db
-        .selectFrom('acme_authorizations')
-        .innerJoin('authorizations', 'authorizations.id', 'acme_authorizations.authorization_id')
-        .innerJoin('acme_accounts', 'acme_accounts.id', 'acme_authorizations.acme_account_id')
-        .select(['authorizations.validated_at', 'acme_authorizations.expires_at'])
-        .where('acme_accounts.account_id', '=', accountId)
-        .where('authorizations.domain', '=', domain)
-        .where('authorizations.status', '=', 'valid')
-        .where('acme_authorizations.deactivated_at', 'is', null)
-        .where('acme_authorizations.expires_at', '>', now)
-        .where('authorizations.validated_at', '>', since)
-        .orderBy('authorizations.validated_at', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+      const [r] = (await reusableAuthorizationStatement(db, { accountId, domain, since, now, valid: 'valid' })).rows;
       return r && r.validated_at !== null ? { validatedAt: r.validated_at, expiresAt: r.expires_at } : undefined;
     },
     async insertChallenges(cs: Omit<AcmeChallenge, 'id'>[]): Promise<void> {
       if (cs.length === 0) return;
-      await db
-        .insertInto('acme_challenges')
-        .values(
-          cs.map((c) => ({
-            url_id: c.urlId,
-            acme_authorization_id: c.acmeAuthorizationId,
-            type: c.type,
-            token: c.token,
-            status: c.status,
-            validated_at: c.validatedAt,
-            error: c.error === null ? null : JSON.stringify(c.error),
-          })),
-        )
-        .execute();
+      await insertChallengesStatement(db, {
+        urlIds: cs.map((c) => c.urlId),
+        authorizationIds: cs.map((c) => c.acmeAuthorizationId),
+        types: cs.map((c) => c.type),
+        tokens: cs.map((c) => c.token),
+        statuses: cs.map((c) => c.status),
+        validatedAts: cs.map((c) => c.validatedAt),
+        errors: cs.map((c) => (c.error === null ? null : JSON.stringify(c.error))),
+      });
     },
     async challengesFor(acmeAuthorizationIds: readonly number[]): Promise<AcmeChallenge[]> {
       if (acmeAuthorizationIds.length === 0) return [];
@@ -576,17 +681,24 @@ export function acmeRepo(db: Db, kind: StoreKind) {
       from: readonly AcmeChallengeStatus[],
       to: { status: AcmeChallengeStatus; validatedAt?: number | null; error?: AcmeProblemDoc | null },
     ): Promise<boolean> {
-      const r = await db
-        .updateTable('acme_challenges')
-        .set({
-          status: to.status,
-          ...(to.validatedAt !== undefined ? { validated_at: to.validatedAt } : {}),
-          ...(to.error !== undefined ? { error: to.error === null ? null : JSON.stringify(to.error) } : {}),
-        })
-        .where('id', '=', id)
-        .where('status', 'in', [...from])
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+      const error = to.error === undefined ? undefined : to.error === null ? null : JSON.stringify(to.error);
+      const r =
+        to.validatedAt === undefined && error === undefined
+          ? await setChallengeStatus(db, { id, from: [...from], status: to.status })
+          : to.validatedAt !== undefined && error !== undefined
+            ? await settleChallenge(db, { id, from: [...from], status: to.status, validatedAt: to.validatedAt, error })
+            : await db
+                .updateTable('acme_challenges')
+                .set({
+                  status: to.status,
+                  ...(to.validatedAt !== undefined ? { validated_at: to.validatedAt } : {}),
+                  ...(error !== undefined ? { error } : {}),
+                })
+                .where('id', '=', id)
+                .where('status', 'in', [...from])
+                .executeTakeFirst()
+                .then((x) => ({ numAffectedRows: x.numUpdatedRows }));
+      return Number(r.numAffectedRows ?? 0n) > 0;
     },
   };
 }
