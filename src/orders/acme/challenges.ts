@@ -43,12 +43,11 @@ export async function ownChallenge(
   account: AcmeAccount,
   urlId: string,
 ): Promise<{ challenge: AcmeChallenge; authz: AcmeAuthorizationRecord & { orderId: number } }> {
-  const challenge = await deps.store.repos.acme.challengeByUrlId(urlId);
-  if (!challenge) throw acmeError('not_found', 'malformed', 'No such challenge.');
-  const authz = await deps.store.repos.acme.authorizationById(challenge.acmeAuthorizationId);
-  if (!authz || authz.link.acmeAccountId !== account.id)
+  const found = await deps.store.repos.acme.challengeWithAuthorization(urlId);
+  if (!found) throw acmeError('not_found', 'malformed', 'No such challenge.');
+  if (found.authz.link.acmeAccountId !== account.id)
     throw acmeError('unauthorized', 'unauthorized', 'The challenge belongs to another account.');
-  return { challenge, authz };
+  return found;
 }
 
 /** §7.5.1: the client is ready; validation starts. An already valid authorization answers unchanged. */

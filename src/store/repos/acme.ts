@@ -121,6 +121,8 @@ export interface AcmeOrderRecord {
   link: AcmeOrderLink;
   order: Order;
   deleted: boolean;
+  /** Its authorizations, by authorization id, when the use case that made the record holds them (newOrder). */
+  authorizations?: AcmeAuthorizationRecord[];
 }
 
 export interface AcmeAuthorizationRecord {
@@ -198,6 +200,21 @@ const challengesOf = compiledOnce(['ids'], (db, p: { ids: number[] }) =>
 );
 const challengeByUrlId = compiledOnce(['urlId'], (db, p: { urlId: string }) =>
   db.selectFrom('acme_challenges').selectAll().where('url_id', '=', p.urlId),
+);
+/** A challenge with its authorization (link and the engine's row): the challenge POST's one read. */
+const challengeWithAuthorization = compiledOnce(['urlId'], (db, p: { urlId: string }) =>
+  authzJoin(db)
+    .innerJoin('acme_challenges', 'acme_challenges.acme_authorization_id', 'acme_authorizations.id')
+    .select([
+      'acme_challenges.id as ch_id',
+      'acme_challenges.url_id as ch_url_id',
+      'acme_challenges.type as ch_type',
+      'acme_challenges.token as ch_token',
+      'acme_challenges.status as ch_status',
+      'acme_challenges.validated_at as ch_validated_at',
+      'acme_challenges.error as ch_error',
+    ])
+    .where('acme_challenges.url_id', '=', p.urlId),
 );
 const challengeById = compiledOnce(['id'], (db, p: { id: number }) =>
   db.selectFrom('acme_challenges').selectAll().where('id', '=', p.id),
@@ -670,6 +687,26 @@ export function acmeRepo(db: Db, kind: StoreKind) {
     async challengeByUrlId(urlId: string): Promise<AcmeChallenge | undefined> {
       const [r] = (await challengeByUrlId(db, { urlId })).rows;
       return r && challengeFromRow(r);
+    },
+    /** A challenge and its authorization in one statement (they were two reads per challenge POST). */
+    async challengeWithAuthorization(
+      urlId: string,
+    ): Promise<{ challenge: AcmeChallenge; authz: AcmeAuthorizationRecord & { orderId: number } } | undefined> {
+      const [r] = (await challengeWithAuthorization(db, { urlId })).rows;
+      if (!r) return undefined;
+      return {
+        challenge: challengeFromRow({
+          id: r.ch_id,
+          url_id: r.ch_url_id,
+          acme_authorization_id: r.id,
+          type: r.ch_type,
+          token: r.ch_token,
+          status: r.ch_status,
+          validated_at: r.ch_validated_at,
+          error: r.ch_error,
+        }),
+        authz: { ...authzRecordFromRow(r), orderId: r.order_id },
+      };
     },
     async challengeById(id: number): Promise<AcmeChallenge | undefined> {
       const [r] = (await challengeById(db, { id })).rows;
