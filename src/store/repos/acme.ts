@@ -201,6 +201,14 @@ const challengesOf = compiledOnce(['ids'], (db, p: { ids: number[] }) =>
 const challengeByUrlId = compiledOnce(['urlId'], (db, p: { urlId: string }) =>
   db.selectFrom('acme_challenges').selectAll().where('url_id', '=', p.urlId),
 );
+/** What the certificate URL serves, by the order's URL token: one join instead of the order and its certificate row. */
+const certificateOfOrder = compiledOnce(['urlId'], (db, p: { urlId: string }) =>
+  db
+    .selectFrom('acme_orders')
+    .leftJoin('certificates', 'certificates.order_id', 'acme_orders.order_id')
+    .select(['acme_orders.acme_account_id', 'certificates.state', 'certificates.cert_der', 'certificates.issuer_id'])
+    .where('acme_orders.url_id', '=', p.urlId),
+);
 /** A challenge with its authorization (link and the engine's row): the challenge POST's one read. */
 const challengeWithAuthorization = compiledOnce(['urlId'], (db, p: { urlId: string }) =>
   authzJoin(db)
@@ -540,6 +548,30 @@ export function acmeRepo(db: Db, kind: StoreKind) {
     },
     async orderByUrlId(urlId: string): Promise<AcmeOrderRecord | undefined> {
       return orderRecord('url_id', urlId);
+    },
+    /**
+     * The ordering ACME account and the order's certificate (state, DER in base64, issuer),
+     * by the order's URL token; undefined when no such order, certificate fields null when
+     * it has none yet.
+     */
+    async certificateOfOrder(urlId: string): Promise<
+      | {
+          acmeAccountId: number;
+          state: string | null;
+          certDer: string | null;
+          issuerId: number | null;
+        }
+      | undefined
+    > {
+      const [r] = (await certificateOfOrder(db, { urlId })).rows;
+      return (
+        r && {
+          acmeAccountId: r.acme_account_id,
+          state: r.state,
+          certDer: r.cert_der,
+          issuerId: r.issuer_id,
+        }
+      );
     },
     async orderByOrderId(orderId: number): Promise<AcmeOrderRecord | undefined> {
       return orderRecord('order_id', orderId);
