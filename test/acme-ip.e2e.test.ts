@@ -18,13 +18,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Certdesk } from './support/harness.js';
 import type { ChallengeServer } from './challenge-server.js';
-import { Cas, casClient, type CasClient } from './support/sdk.js';
+import { Cas, casClient, sdkError, type CasClient } from './support/sdk.js';
 import { AcmeTestClient, newAccountKey, type AcmeResponse } from './support/acme-client.js';
 import { eabFor, startAcmeCertdesk } from './support/acme.js';
 import { exec, legoAccountArgs, tool } from './support/tools.js';
 import { createAccount } from '../src/accounts/accounts.js';
 import { grantPlan } from '../src/accounts/plans.js';
 import { reverseDnsName } from '../src/validation/index.js';
+import { startTlsAlpnResponder } from '../src/app/tls-alpn-responder.js';
 
 const run = promisify(execFile);
 const ERR = 'urn:ietf:params:acme:error:';
@@ -180,6 +181,24 @@ suite('ACME IP identifiers (RFC 8738)', () => {
     assert.ok(cs.httpRequests().some((r) => r.host === '127.0.0.1' && r.path.endsWith(ch.token)));
   });
 
+  test('CAS renewal of the IP order (WILLEXPIRED at once: 160 hours) is refused; nothing spent', async () => {
+    const orders = async () =>
+      (await cas.listUserCertificateOrder(new Cas.ListUserCertificateOrderRequest({ orderType: 'CPACK' }))).body!
+        .certificateOrderList!;
+    const ipOrderRow = (await orders()).find((o) => o.domain === '127.0.0.1');
+    assert.ok(ipOrderRow, 'the ACME IP order is listed through the CAS API');
+    assert.equal(ipOrderRow.status, 'WILLEXPIRED', 'a 160-hour certificate is in its last 30 days');
+    const before = { used: await used(cas), count: (await orders()).length };
+    const e = await sdkError(() =>
+      cas.renewCertificateOrderForPackageRequest(
+        new Cas.RenewCertificateOrderForPackageRequestRequest({ orderId: ipOrderRow.orderId }),
+      ),
+    );
+    assert.equal(e.code, 'InvalidParameter.Domain');
+    assert.match(e.message, /IP address 127\.0\.0\.1; renew it through ACME/);
+    assert.deepEqual({ used: await used(cas), count: (await orders()).length }, before);
+  });
+
   test('::1 by http-01 (a server on [::1] at the validation port), CSR without a CN', async () => {
     const created = await ipOrder(client, ['::1']);
     assert.equal(created.status, 201, created.text);
@@ -230,6 +249,33 @@ suite('ACME IP identifiers (RFC 8738)', () => {
       );
     } finally {
       other.client.close();
+    }
+  });
+
+  test('::1 by tls-alpn-01: a responder on [::1] is asked for the ip6.arpa name (RFC 8738 §6)', async () => {
+    // A third customer: the others' ::1 authorization is valid and would be reused.
+    const other = await customerClient();
+    const sni = reverseDnsName('::1');
+    assert.equal(sni, `1.${'0.'.repeat(31)}ip6.arpa`);
+    const v6 = await startTlsAlpnResponder(cs.tlsAlpnPort, '::1');
+    try {
+      const created = await ipOrder(other.client, ['::1']);
+      assert.equal(created.status, 201, created.text);
+      const authz = await authzOf(other.client, created);
+      assert.equal(authz.status, 'pending');
+      const ch = authz.challenges.find((c: any) => c.type === 'tls-alpn-01');
+      v6.set(sni, { keyAuthorization: await other.client.keyAuthorization(ch.token), san: [{ ip: '::1' }] });
+      assert.equal((await other.client.post(ch.url, {})).status, 200);
+      const authzUrl = await finalizeAndCheck(other.client, created.headers.get('location')!, ['::1']);
+      const final = (await other.client.post(authzUrl, '')).body;
+      assert.deepEqual(
+        final.challenges.map((c: any) => [c.type, c.status]),
+        [['tls-alpn-01', 'valid']],
+      );
+      assert.ok(v6.serverNames().length > 0 && v6.serverNames().every((n) => n === sni), v6.serverNames().join());
+    } finally {
+      other.client.close();
+      await v6.close();
     }
   });
 

@@ -1,7 +1,6 @@
 // The account use cases as front ends see them: bound to their dependencies by src/app
 // (domain/use-cases.ts), so a front end changes accounts only through them.
-import { useCaseBinder, type Bound } from '../domain/use-cases.js';
-import type { Actor } from '../domain/audit.js';
+import { actingUseCaseBinder, type ActingUseCases } from '../domain/use-cases.js';
 import type { AccountDeps } from './deps.js';
 import { createAccount, listAccounts, requireAccount } from './accounts.js';
 import {
@@ -57,16 +56,7 @@ const ACCOUNT_USE_CASES = {
   endConsoleSession,
 };
 
-export type AccountService = Bound<AccountDeps, typeof ACCOUNT_USE_CASES> & {
-  /** The same use cases, for one client of a front end: what they change is audited as done by `actor`. */
-  actingAs(actor: Actor): AccountService;
-};
+export type AccountService = ActingUseCases<AccountDeps, typeof ACCOUNT_USE_CASES>;
 
-const bindAccountUseCases = useCaseBinder<AccountDeps, typeof ACCOUNT_USE_CASES>(ACCOUNT_USE_CASES);
-
-export function createAccountService(deps: AccountDeps): AccountService {
-  // Made per request by actingAs: one small object (domain/use-cases.ts).
-  const service = bindAccountUseCases(deps) as AccountService;
-  service.actingAs = (actor) => createAccountService({ ...deps, store: deps.store.actingAs(actor) });
-  return service;
-}
+/** Bound once here; `actingAs` makes one small object per request (domain/use-cases.ts). */
+export const createAccountService: (deps: AccountDeps) => AccountService = actingUseCaseBinder(ACCOUNT_USE_CASES);

@@ -116,7 +116,8 @@ export function acmeTlsCertificate(servername: string, spec: TlsAlpnSpec): AcmeT
   };
 }
 
-export async function startTlsAlpnResponder(port = 0): Promise<TlsAlpnResponder> {
+/** `host`: the loopback address to listen on (tests answer an IPv6 identifier on ::1). */
+export async function startTlsAlpnResponder(port = 0, host = '127.0.0.1'): Promise<TlsAlpnResponder> {
   const registered = new Map<string, { spec: TlsAlpnSpec; context: tls.SecureContext }>();
   const seen: string[] = [];
   const fallback = acmeTlsCertificate('unknown.invalid', { keyAuthorization: '', omitAcmeIdentifier: true });
@@ -139,7 +140,7 @@ export async function startTlsAlpnResponder(port = 0): Promise<TlsAlpnResponder>
   server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });

@@ -3,6 +3,8 @@
 // once and hands the front end the bound functions, as Boulder's WFE holds an RA client
 // rather than the storage authority's writing interface.
 
+import type { Actor } from './audit.js';
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any argument list; the bound type keeps each one's own
 type UseCase<D> = (deps: D, ...args: any[]) => unknown;
 
@@ -44,4 +46,31 @@ export function useCaseBinder<D, F extends Record<string, UseCase<D>>>(useCases:
     bound[DEPS] = deps;
     return bound as unknown as Bound<D, F>;
   };
+}
+
+/** Bound use cases (plus `X`) that can be handed to one actor. */
+export type ActingUseCases<D, F extends Record<string, UseCase<D>>, X = unknown> = Bound<D, F> &
+  X & {
+    /** The same use cases for one client of a front end: what they change is audited as done by `actor`. */
+    actingAs(actor: Actor): ActingUseCases<D, F, X>;
+  };
+
+/**
+ * useCaseBinder for services whose store can act for someone (Store.actingAs): the account
+ * service, the order engine, the ACME engine and the EAB service. `actingAs` rebinds the same
+ * use cases to deps whose store records `actor` in the audit log; a front end calls it per
+ * request (one small object each). `extras` adds members that are not use cases.
+ */
+export function actingUseCaseBinder<
+  D extends { store: { actingAs(actor: Actor): D['store'] } },
+  F extends Record<string, UseCase<D>>,
+  X extends object = object,
+>(useCases: F, extras?: (deps: D) => X): (deps: D) => ActingUseCases<D, F, X> {
+  const bind = useCaseBinder<D, F>(useCases);
+  const make = (deps: D): ActingUseCases<D, F, X> => {
+    const bound = Object.assign(bind(deps), extras?.(deps)) as ActingUseCases<D, F, X>;
+    bound.actingAs = (actor) => make({ ...deps, store: deps.store.actingAs(actor) });
+    return bound;
+  };
+  return make;
 }

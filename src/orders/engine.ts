@@ -2,8 +2,7 @@
 // endpoints, and the ACME and console front ends to come): its use cases bound to their
 // dependencies by src/app. A front end reads and changes orders only through these; it
 // holds no store with writes (docs/ARCHITECTURE.md, "Store views").
-import { useCaseBinder, type Bound } from '../domain/use-cases.js';
-import type { Actor } from '../domain/audit.js';
+import { actingUseCaseBinder, type ActingUseCases } from '../domain/use-cases.js';
 import type { OrderDeps } from './deps.js';
 import { cancelOrder } from './cancel-order.js';
 import { deleteOrder } from './delete-order.js';
@@ -40,19 +39,15 @@ const ORDER_USE_CASES = {
   liveCheck,
 };
 
-export type OrderEngine = Bound<OrderDeps, typeof ORDER_USE_CASES> & {
+interface OrderEngineExtras {
   /** Issuing CA then root, PEM: what DescribeCertificateState appends to the leaf. */
   chainPem: OrderDeps['ca']['chainPem'];
-  /** The same use cases, for one client of a front end: what they change is audited as done by `actor`. */
-  actingAs(actor: Actor): OrderEngine;
-};
-
-const bindOrderUseCases = useCaseBinder<OrderDeps, typeof ORDER_USE_CASES>(ORDER_USE_CASES);
-
-export function createOrderEngine(deps: OrderDeps): OrderEngine {
-  // Made per request by actingAs: one small object (domain/use-cases.ts).
-  const engine = bindOrderUseCases(deps) as OrderEngine;
-  engine.chainPem = deps.ca.chainPem;
-  engine.actingAs = (actor) => createOrderEngine({ ...deps, store: deps.store.actingAs(actor) });
-  return engine;
 }
+
+export type OrderEngine = ActingUseCases<OrderDeps, typeof ORDER_USE_CASES, OrderEngineExtras>;
+
+/** Bound once here; `actingAs` makes one small object per request (domain/use-cases.ts). */
+export const createOrderEngine: (deps: OrderDeps) => OrderEngine = actingUseCaseBinder(
+  ORDER_USE_CASES,
+  (deps): OrderEngineExtras => ({ chainPem: deps.ca.chainPem }),
+);

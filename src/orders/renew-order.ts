@@ -7,6 +7,7 @@ import { certificateStatus } from '../domain/order.js';
 import { parseCsr } from '../ca/csr.js';
 import { checkSubscriberKey, keyAlgorithmName } from '../policy/key-rules.js';
 import { getProduct } from '../policy/products.js';
+import { isIpIdentifier } from '../validation/ip-identifier.js';
 import type { OrderTag } from '../domain/order.js';
 import { namesForApplication } from './names-from-request.js';
 import { insertOrder, subscriberKey, type InsertOrderDeps } from './submit-application.js';
@@ -30,8 +31,18 @@ export async function renewOrder(
       `The order ${orderId} can be renewed only while its certificate is about to expire (WILLEXPIRED).`,
     );
   }
-  const product = getProduct(old.productCode);
   const names = old.names;
+  // An ACME order on the `shortlived` profile may name IP addresses (RFC 8738); the CAS
+  // application validates domains only (DNS TXT or HTTP file at the name), so such an order is
+  // renewed through ACME: a new order whose `replaces` names it (RFC 9773 §5).
+  const address = names.find(isIpIdentifier);
+  if (address !== undefined) {
+    throw new CertError(
+      'name_rejected',
+      `The order ${orderId} certifies the IP address ${address}; renew it through ACME (a new order that replaces it), not RenewCertificateOrderForPackageRequest.`,
+    );
+  }
+  const product = getProduct(old.productCode);
   let csrKey: { spki: Buffer; algorithm: string } | undefined;
   let csrDer: Buffer | undefined;
   if (input.csr !== undefined) {

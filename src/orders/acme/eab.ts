@@ -8,8 +8,7 @@ import type { AcmeEabKey } from '../../domain/acme.js';
 import { findProduct } from '../../policy/products.js';
 import type { Clock, RandomSource, SecretSealer } from '../../domain/ports.js';
 import type { ActingView, StoreView } from '../../store/views.js';
-import type { Actor } from '../../domain/audit.js';
-import { useCaseBinder, type Bound } from '../../domain/use-cases.js';
+import { actingUseCaseBinder, type ActingUseCases } from '../../domain/use-cases.js';
 
 export type EabDeps = {
   /** Acting for whoever opened it; EabService.actingAs hands it to a front end's client. */
@@ -112,16 +111,7 @@ export async function revokeEabKey(deps: EabDeps, keyId: string): Promise<void> 
 
 const EAB_USE_CASES = { createEabKey, listEabKeys, revokeEabKey };
 
-export type EabService = Bound<EabDeps, typeof EAB_USE_CASES> & {
-  /** The same use cases for one client of a front end: what they change is audited as done by `actor`. */
-  actingAs(actor: Actor): EabService;
-};
-
-const bindEabUseCases = useCaseBinder<EabDeps, typeof EAB_USE_CASES>(EAB_USE_CASES);
+export type EabService = ActingUseCases<EabDeps, typeof EAB_USE_CASES>;
 
 /** The EAB use cases bound for the operator API, the operator console and `certdesk admin` (src/app, cli/ bind them). */
-export function createEabService(deps: EabDeps): EabService {
-  const service = bindEabUseCases(deps) as EabService;
-  service.actingAs = (actor) => createEabService({ ...deps, store: deps.store.actingAs(actor) });
-  return service;
-}
+export const createEabService: (deps: EabDeps) => EabService = actingUseCaseBinder(EAB_USE_CASES);

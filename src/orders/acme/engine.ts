@@ -1,8 +1,7 @@
 // The ACME use cases as the ACME front end holds them: bound to their deps by src/app, like
 // orders/engine.ts (the front end never holds the store's writes). A request signed by an
 // account is served by `actingAs` that account, so what it changes is audited as done by it.
-import { useCaseBinder, type Bound } from '../../domain/use-cases.js';
-import type { Actor } from '../../domain/audit.js';
+import { actingUseCaseBinder, type ActingUseCases } from '../../domain/use-cases.js';
 import type { AcmeDeps } from './deps.js';
 import { changeAcmeAccountKey, newAcmeAccount, updateAcmeAccount } from './accounts.js';
 import { newAcmeOrder, ownAcmeOrder } from './orders.js';
@@ -25,16 +24,8 @@ const ACME_USE_CASES = {
   acmeRevokeCertificate,
 };
 
-export type AcmeEngine = Bound<AcmeDeps, typeof ACME_USE_CASES> & {
-  /** The same use cases for one requester (an ACME account, or a certificate key's holder): audited as done by `actor`. */
-  actingAs(actor: Actor): AcmeEngine;
-};
+/** `actingAs` serves one requester (an ACME account, or a certificate key's holder): audited as done by it. */
+export type AcmeEngine = ActingUseCases<AcmeDeps, typeof ACME_USE_CASES>;
 
-const bindAcmeUseCases = useCaseBinder<AcmeDeps, typeof ACME_USE_CASES>(ACME_USE_CASES);
-
-export function createAcmeEngine(deps: AcmeDeps): AcmeEngine {
-  // Made per request by actingAs: one small object (domain/use-cases.ts).
-  const engine = bindAcmeUseCases(deps) as AcmeEngine;
-  engine.actingAs = (actor) => createAcmeEngine({ ...deps, store: deps.store.actingAs(actor) });
-  return engine;
-}
+/** Bound once here; `actingAs` makes one small object per request (domain/use-cases.ts). */
+export const createAcmeEngine: (deps: AcmeDeps) => AcmeEngine = actingUseCaseBinder(ACME_USE_CASES);
