@@ -2,14 +2,16 @@
 // the project's JWS client at each level, timed per phase. Runs in the bench's main thread
 // or in a worker thread of its own (bench/acme-client-worker.ts), the same code either way.
 import { readFileSync } from 'node:fs';
-import type { AcmeTestClient } from '../test/support/acme-client.js';
+import type { AcmeResponse, AcmeTestClient } from '../test/support/acme-client.js';
 import { csrFor } from '../test/support/acme.js';
 import { freshDomain } from '../test/support/orders.js';
 import type { ChallengeServer } from '../test/challenge-server.js';
 import { machineShares, readCpuSnapshot } from './machine.js';
 
 export const LEVELS = [8, 32];
-export const PHASES = ['newOrder', 'authz', 'challenge', 'until ready', 'finalize', 'certificate'] as const;
+export const PHASES = ['newOrder', 'authz', 'challenge', 'until valid', 'finalize', 'certificate'] as const;
+/** The wait between polls when the server sends no Retry-After (certbot's 1 s); BENCH_ACME_POLL_MS to change it. */
+export const POLL_MS = Number(process.env.BENCH_ACME_POLL_MS ?? 1000);
 
 export interface Level {
   inFlight: number;
@@ -23,9 +25,11 @@ export interface Level {
   /** CPU of the client's thread per order, when the client runs in a worker thread. */
   clientThreadMsPerOrder: number | undefined;
   busy: string;
-  /** Mean ms per phase (PHASES), and order reads per order. */
+  /** Mean ms per phase (PHASES), and polls (authorization and order reads) per order. */
   phaseMs: number[];
   polls: number;
+  /** HTTPS requests the client made per order. */
+  requests: number;
   /** SQLite statements and transactions (`begin`) per order in this process (certdesk only). */
   statements: number;
   transactions: number;
@@ -79,6 +83,29 @@ export async function measure(
   }));
   let phaseMs: number[] = [];
   let polls = 0;
+  let requests = 0;
+  // Every HTTPS request the client makes (newNonce HEADs included), for requests per order.
+  const raw = client.raw.bind(client);
+  client.raw = (...a: Parameters<AcmeTestClient['raw']>) => (requests++, raw(...a));
+  /**
+   * Reads `url` until `done`, as lego and acme-client poll: after the integer Retry-After of
+   * the last answer (RFC 8555 §7.4, §8.2), else after POLL_MS (certbot's fixed 1 s).
+   */
+  const pollUntil = async (url: string, last: AcmeResponse, done: (body: any) => boolean): Promise<AcmeResponse> => {
+    const end = Date.now() + 60_000;
+    for (let r = last; ;) {
+      const ra = Number(r.headers.get('retry-after'));
+      await new Promise((res) => setTimeout(res, Number.isInteger(ra) && ra > 0 ? ra * 1000 : POLL_MS));
+      polls++;
+      r = await client.post(url, '');
+      if (done(r.body)) return r;
+      if (Date.now() > end) throw new Error(`${url} stayed ${r.text.slice(0, 300)}`);
+    }
+  };
+  // The steps of lego 4.9's Obtain (RFC 8555 §7.4-§7.5.1): the order, its authorization, the
+  // challenge; the authorization polled only when the challenge answer is not yet valid
+  // (lego's checkChallengeStatus); finalize at the newOrder answer's URL; the order polled only
+  // while not valid; the certificate.
   const one = async ({ name, csr }: { name: string; csr: string }): Promise<number> => {
     const marks = [performance.now()];
     const mark = () => marks.push(performance.now());
@@ -86,18 +113,24 @@ export async function measure(
     if (order.status !== 201) throw new Error(`newOrder: ${order.status} ${order.text}`);
     mark();
     const url = order.headers.get('location')!;
-    const authz = (await client.post(order.body.authorizations[0], '')).body;
+    const authzUrl = order.body.authorizations[0] as string;
+    const authz = (await client.post(authzUrl, '')).body;
     mark();
     const ch = authz.challenges.find((c: { type: string }) => c.type === 'http-01');
     cs.setA(name, ['127.0.0.1']);
     cs.setHttp(name, `/.well-known/acme-challenge/${ch.token}`, { body: await client.keyAuthorization(ch.token) });
-    await client.post(ch.url, {});
+    const started = await client.post(ch.url, {});
     mark();
-    const ready = await client.poll(url, (o) => (polls++, o.status !== 'pending'), 60_000);
-    if (ready.body.status !== 'ready') throw new Error(`order ${ready.body.status}: ${ready.text}`);
+    if (started.body.status !== 'valid') {
+      const done = await pollUntil(authzUrl, started, (a) => a.status !== 'pending');
+      if (done.body.status !== 'valid') throw new Error(`authorization ${done.body.status}: ${done.text}`);
+    }
     mark();
-    let fin = await client.post(ready.body.finalize, { csr });
-    if (fin.body.status !== 'valid') fin = await client.poll(url, (o) => (polls++, o.status === 'valid'), 60_000);
+    let fin = await client.post(order.body.finalize, { csr });
+    if (fin.status !== 200) throw new Error(`finalize: ${fin.status} ${fin.text}`);
+    if (fin.body.status !== 'valid')
+      fin = await pollUntil(url, fin, (o) => o.status === 'valid' || o.status === 'invalid');
+    if (fin.body.status !== 'valid') throw new Error(`order ${fin.body.status}: ${fin.text}`);
     mark();
     await client.post(fin.body.certificate, '');
     mark();
@@ -111,7 +144,7 @@ export async function measure(
     offset += perLevel;
     const latencies: number[] = [];
     phaseMs = PHASES.map(() => 0);
-    polls = 0;
+    polls = requests = 0;
     let next = 0;
     await hooks.start();
     const cpu0 = readCpuSnapshot();
@@ -147,6 +180,7 @@ export async function measure(
           : '',
       phaseMs: phaseMs.map((ms) => ms / batch.length),
       polls: polls / batch.length,
+      requests: requests / batch.length,
       statements: counted.statements / batch.length,
       transactions: counted.transactions / batch.length,
     });

@@ -86,12 +86,34 @@ suite('ACME with the project JWS client', () => {
     assert.equal(created.status, 201, created.text);
     assert.equal(created.body.status, 'pending');
     const orderUrl = created.headers.get('location')!;
-    await solve(cs, client, created.body, 'http-01');
+    const authzUrl = created.body.authorizations[0] as string;
+    const ch = (await client.post(authzUrl, '')).body.challenges.find((c: any) => c.type === 'http-01');
+    cs.setA(name, ['127.0.0.1']);
+    cs.setHttp(name, `/.well-known/acme-challenge/${ch.token}`, { body: await client.keyAuthorization(ch.token) });
+    const started = await client.post(ch.url, {});
+    assert.equal(started.status, 200, started.text);
+    assert.match(started.headers.get('link') ?? '', new RegExp(`<${authzUrl}>;rel="up"`));
+    const repos = cd.ctx.store.repos;
+    // Decision 0033: the answer waits (up to 1 s) for the attempt it started. Settled: the
+    // order is ready at once and the attempt's job ended with it; else processing, Retry-After.
+    if (started.body.status === 'valid') {
+      assert.equal((await client.post(orderUrl, '')).body.status, 'ready');
+      const { challenge } = (await repos.acme.challengeWithAuthorization(ch.url.split('/').pop()))!;
+      assert.equal(await repos.jobs.find('acme-challenge', challenge.id), undefined);
+    } else {
+      assert.equal(started.body.status, 'processing', started.text);
+      assert.equal(started.headers.get('retry-after'), '1');
+    }
     const ready = await client.poll(orderUrl, (b) => b.status !== 'pending');
     assert.equal(ready.body.status, 'ready', ready.text);
     const { der } = csrFor([name]);
     const fin = await client.post(ready.body.finalize, { csr: der.toString('base64url') });
     assert.equal(fin.status, 200, fin.text);
+    // Issued in the request: its issue job, leased to this process, ended in issuance's own
+    // transaction, so no worker claims it and runs issuance again to find it done.
+    const orderId = (await repos.acme.orderByUrlId(orderUrl.split('/').pop()!))!.order.id;
+    if (fin.body.status === 'valid') assert.equal(await repos.jobs.find('issue', orderId), undefined);
+    else assert.equal(fin.headers.get('retry-after'), '1');
     const valid = await client.poll(orderUrl, (b) => b.status === 'valid' || b.status === 'invalid');
     assert.equal(valid.body.status, 'valid');
     const cert = await client.post(valid.body.certificate, '');

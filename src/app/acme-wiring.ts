@@ -7,7 +7,7 @@ import { acmeErrorForm } from '../api/acme/problems.js';
 import type { AcmeFrontDeps } from '../api/acme/context.js';
 import { formatHostPort } from '../config/schema.js';
 import { CertError } from '../domain/errors.js';
-import { ACME_DEFAULT_NONCE_LIFETIME_MS } from '../domain/acme.js';
+import { ACME_DEFAULT_NONCE_LIFETIME_MS, type AcmeChallenge } from '../domain/acme.js';
 import type { OrderDeps } from '../orders/deps.js';
 import {
   DEFAULT_ACME_SETTINGS,
@@ -15,7 +15,7 @@ import {
   type ChallengeStarter,
   type KnownChallenge,
 } from '../orders/acme/deps.js';
-import { runAcmeChallenge } from '../orders/acme/challenges.js';
+import { settleAcmeChallenge } from '../orders/acme/challenges.js';
 import { createAcmeEngine } from '../orders/acme/engine.js';
 import { acmeProfiles, releaseFinishedOrders } from '../orders/acme/orders.js';
 import type { AppContext } from './context.js';
@@ -51,6 +51,14 @@ export function acmeBase(ctx: AppContext): AcmeBase {
 /** Challenge attempts one process runs at once beside the worker's (whose concurrency is 8 jobs). */
 export const ACME_CHALLENGES_AT_ONCE = 64;
 
+/**
+ * How long the challenge POST waits for the attempt it started before answering
+ * `processing` with Retry-After: 1. Validating one name on a reachable host takes
+ * milliseconds; a slow or unreachable one answers `processing` after this, and the client
+ * polls as before (RFC 8555 §7.5.1 lets the server validate before it answers).
+ */
+export const ACME_CHALLENGE_ANSWER_WAIT_MS = 1000;
+
 export function buildAcmeDeps(
   ctx: AppContext,
   orders: OrderDeps,
@@ -66,7 +74,7 @@ export function buildAcmeDeps(
       accountUrl: (urlId) => `${base.url}/acme/acct/${urlId}`,
     },
   };
-  const starter = challengeStarter(ctx, deps, ACME_CHALLENGES_AT_ONCE);
+  const starter = challengeStarter(ctx, deps, ACME_CHALLENGES_AT_ONCE, ACME_CHALLENGE_ANSWER_WAIT_MS);
   return { ...deps, challenges: starter, drain: () => starter.drain() };
 }
 
@@ -76,25 +84,39 @@ export function buildAcmeDeps(
  * worker), at most `max` at a time. A failed run is handed back to the job queue with the
  * worker's retry delay, as the worker does with a job that throws.
  */
-function challengeStarter(ctx: AppContext, deps: AcmeDeps, max: number): ChallengeStarter & { drain(): Promise<void> } {
+function challengeStarter(
+  ctx: AppContext,
+  deps: AcmeDeps,
+  max: number,
+  answerWaitMs: number,
+): ChallengeStarter & { drain(): Promise<void> } {
   const owner = `${process.pid}-acme-${ctx.random.bytes(6).toString('hex')}`;
   const leaseMs = ctx.config.jobLeaseSeconds * 1000;
   const running = new Set<Promise<void>>();
   let reserved = 0;
   const jobs = ctx.store.repos.jobs;
-  async function attempt(jobId: number, challengeId: number, known?: KnownChallenge): Promise<void> {
+  async function handBack(jobId: number, reason: string): Promise<void> {
+    const at = await jobs
+      .retry(jobId, owner, ctx.clock.now() + deps.validation.retryBaseMs, reason)
+      .catch(() => undefined);
+    if (at !== undefined) deps.wake(at);
+  }
+  async function attempt(
+    jobId: number,
+    challengeId: number,
+    known?: KnownChallenge,
+  ): Promise<AcmeChallenge | undefined> {
     try {
-      await runAcmeChallenge(deps, challengeId, known);
-      await jobs.complete(jobId, owner);
+      const settled = await settleAcmeChallenge(deps, challengeId, known, { jobId, owner });
+      if (!settled.completed) await jobs.complete(jobId, owner);
+      return settled.challenge;
     } catch (e) {
       ctx.logger.log('warn', 'acme challenge attempt failed; the worker retries it', {
         challengeId,
         error: String(e),
       });
-      const at = await jobs
-        .retry(jobId, owner, ctx.clock.now() + deps.validation.retryBaseMs, 'internal error')
-        .catch(() => undefined);
-      if (at !== undefined) deps.wake(at);
+      await handBack(jobId, 'internal error');
+      return undefined;
     }
   }
   return {
@@ -111,10 +133,18 @@ function challengeStarter(ctx: AppContext, deps: AcmeDeps, max: number): Challen
     run(jobId, challengeId, known) {
       const p = attempt(jobId, challengeId, known).finally(() => {
         reserved -= 1;
-        running.delete(p);
+        running.delete(done);
       });
-      running.add(p);
+      const done = p.then(() => undefined);
+      running.add(done);
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<undefined>((resolve) => {
+        timer = setTimeout(resolve, answerWaitMs, undefined);
+        timer.unref();
+      });
+      return Promise.race([p, waited]).finally(() => clearTimeout(timer));
     },
+    handBack,
     async drain() {
       await Promise.all([...running]);
     },

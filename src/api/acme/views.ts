@@ -18,7 +18,7 @@ export async function orderJson(
   rec: AcmeOrderRecord,
 ): Promise<{ body: Record<string, unknown>; status: string }> {
   const now = deps.clock.now();
-  const authzs = await deps.reads.repos.acme.authorizationsForOrder(rec.order.id);
+  const authzs = rec.authorizations ?? (await deps.reads.repos.acme.authorizationsForOrder(rec.order.id));
   const statuses = authzs.map((a) => acmeAuthorizationStatus(a.authorization, a.link, now));
   const status = acmeOrderStatus({ state: rec.order.state, deleted: rec.deleted }, rec.link, statuses, now);
   const body: Record<string, unknown> = {

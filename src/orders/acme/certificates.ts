@@ -11,13 +11,11 @@ import { ownAcmeOrder } from './orders.js';
 
 /** The order's certificate, leaf then intermediates (never the root), PEM. Revoked ones stay downloadable. */
 export async function acmeCertificateChain(deps: AcmeDeps, account: AcmeAccount, orderUrlId: string): Promise<string> {
-  const rec = await deps.store.repos.acme.orderByUrlId(orderUrlId);
-  if (!rec) throw acmeError('not_found', 'malformed', 'No such certificate.');
-  if (rec.link.acmeAccountId !== account.id)
+  const cert = await deps.store.repos.acme.certificateOfOrder(orderUrlId);
+  if (!cert) throw acmeError('not_found', 'malformed', 'No such certificate.');
+  if (cert.acmeAccountId !== account.id)
     throw acmeError('unauthorized', 'unauthorized', 'The certificate belongs to another account.');
-  const cert = await deps.store.repos.certificates.forOrder(rec.order.id);
-  if (!cert || cert.state !== 'issued' || !cert.certDer)
-    throw acmeError('not_found', 'malformed', 'No such certificate.');
+  if (cert.state !== 'issued' || !cert.certDer) throw acmeError('not_found', 'malformed', 'No such certificate.');
   // The stored DER as PEM (RFC 7468), without parsing it again.
   return pemFromBase64('CERTIFICATE', cert.certDer) + deps.ca.chainPem(cert.issuerId ?? deps.ca.id);
 }

@@ -43,12 +43,11 @@ export async function ownChallenge(
   account: AcmeAccount,
   urlId: string,
 ): Promise<{ challenge: AcmeChallenge; authz: AcmeAuthorizationRecord & { orderId: number } }> {
-  const challenge = await deps.store.repos.acme.challengeByUrlId(urlId);
-  if (!challenge) throw acmeError('not_found', 'malformed', 'No such challenge.');
-  const authz = await deps.store.repos.acme.authorizationById(challenge.acmeAuthorizationId);
-  if (!authz || authz.link.acmeAccountId !== account.id)
+  const found = await deps.store.repos.acme.challengeWithAuthorization(urlId);
+  if (!found) throw acmeError('not_found', 'malformed', 'No such challenge.');
+  if (found.authz.link.acmeAccountId !== account.id)
     throw acmeError('unauthorized', 'unauthorized', 'The challenge belongs to another account.');
-  return { challenge, authz };
+  return found;
 }
 
 /** §7.5.1: the client is ready; validation starts. An already valid authorization answers unchanged. */
@@ -81,9 +80,14 @@ export async function startAcmeChallenge(
     throw e;
   }
   const processing: AcmeChallenge = { ...challenge, status: 'processing' };
-  if (starter && leasedJob !== undefined)
-    starter.run(leasedJob, challenge.id, { challenge: processing, authz, account });
-  else {
+  if (starter && leasedJob !== undefined) {
+    // Answered with the outcome when the attempt ends within the starter's short wait (as
+    // Boulder and Pebble answer finalize with the issued order): the client then reads the
+    // challenge valid (lego 4.9 stops there, `checkChallengeStatus`) or its authorization
+    // valid at the first poll, instead of waiting out a Retry-After and polling again.
+    const settled = await starter.run(leasedJob, challenge.id, { challenge: processing, authz, account });
+    if (settled) return { challenge: settled, authz };
+  } else {
     starter?.release();
     deps.wake();
   }
@@ -175,13 +179,28 @@ export async function runAcmeChallenge(
   challengeId: number,
   known?: KnownChallenge,
 ): Promise<AttemptOutcome> {
+  await settleAcmeChallenge(deps, challengeId, known);
+  return { kind: 'done' };
+}
+
+/**
+ * The attempt of runAcmeChallenge: `challenge` as this attempt wrote it (valid or invalid),
+ * absent when it wrote nothing (not processing, or moved by another attempt). `turn`: the
+ * job leased to this attempt, deleted in the transaction that settles the challenge
+ * (`completed`), so it ends exactly when the outcome commits, without a commit of its own.
+ */
+export async function settleAcmeChallenge(
+  deps: AcmeDeps,
+  challengeId: number,
+  known?: KnownChallenge,
+  turn?: { jobId: number; owner: string },
+): Promise<{ challenge?: AcmeChallenge; completed: boolean }> {
   const { repos } = deps.store;
   const challenge = known?.challenge ?? (await repos.acme.challengeById(challengeId));
-  if (!challenge || challenge.status !== 'processing') return { kind: 'done' };
+  if (!challenge || challenge.status !== 'processing') return { completed: false };
   const authz = known?.authz ?? (await repos.acme.authorizationById(challenge.acmeAuthorizationId));
   const account = known?.account ?? (authz && (await repos.acme.accountById(authz.link.acmeAccountId)));
-  const order = authz && (await repos.acme.orderByOrderId(authz.orderId));
-  if (!authz || !account || !order) return { kind: 'done' };
+  if (!authz || !account) return { completed: false };
   let result = await check(deps, challenge, authz.authorization.domain, account.thumbprint, account.urlId);
   if (result.ok) {
     // BR 3.2.2.8: CAA for each name once its control is proven (a wildcard's at its base name,
@@ -200,12 +219,13 @@ export async function runAcmeChallenge(
     if (!caa.ok) result = { ok: false, problem: caa.problem === 'dns' ? 'dns' : 'caa', reason: caa.reason };
   }
   const now = deps.clock.now();
-  await deps.store.writeTransaction(async (tx) => {
+  const settled = await deps.store.writeTransaction(async (tx): Promise<AcmeChallenge | undefined> => {
+    if (turn) await tx.jobs.complete(turn.jobId, turn.owner);
     if (result.ok) {
       if (
         !(await tx.acme.setChallenge(challenge.id, ['processing'], { status: 'valid', validatedAt: now, error: null }))
       )
-        return;
+        return undefined;
       await tx.authorizations.setOutcome(authz.authorization.id, {
         status: 'valid',
         lastError: null,
@@ -213,11 +233,11 @@ export async function runAcmeChallenge(
       });
       const all = await tx.acme.authorizationsForOrder(authz.orderId);
       if (all.every((a) => a.authorization.status === 'valid' || a.authorization.id === authz.authorization.id)) {
-        // CAA was checked for each name just now, unless a name's validation was reused.
-        const fresh = all.every(
-          (a) =>
-            a.authorization.id === authz.authorization.id || (a.authorization.validatedAt ?? 0) >= order.link.createdAt,
-        );
+        // CAA was checked for each name just now, unless a name's validation was reused (the
+        // order, read only when it has other names, says since when).
+        const others = all.filter((a) => a.authorization.id !== authz.authorization.id);
+        const since = others.length > 0 ? (await tx.acme.orderByOrderId(authz.orderId))?.link.createdAt : undefined;
+        const fresh = others.every((a) => since !== undefined && (a.authorization.validatedAt ?? 0) >= since);
         await tx.orders.moveOrder(
           authz.orderId,
           { to: 'ready', from: ['domain_verify'] },
@@ -228,15 +248,17 @@ export async function runAcmeChallenge(
           },
         );
       }
-      return;
+      return { ...challenge, status: 'valid', validatedAt: now, error: null };
     }
     const error = problemOf(result);
-    if (!(await tx.acme.setChallenge(challenge.id, ['processing'], { status: 'invalid', error }))) return;
+    if (!(await tx.acme.setChallenge(challenge.id, ['processing'], { status: 'invalid', error }))) return undefined;
     await tx.authorizations.setOutcome(authz.authorization.id, {
       status: 'invalid',
       lastError: result.reason,
       validatedAt: null,
     });
+    const order = await tx.acme.orderByOrderId(authz.orderId);
+    if (!order) return { ...challenge, status: 'invalid', error };
     await tx.acme.setOrderError(order.link.id, error);
     if (
       await tx.orders.moveOrder(
@@ -258,9 +280,10 @@ export async function runAcmeChallenge(
       // The unit goes back: an ACME order that ends invalid spends nothing.
       await tx.orders.markDeleted(authz.orderId, now);
     }
+    return { ...challenge, status: 'invalid', error };
   });
   deps.logger.log('info', 'acme challenge validated', { challengeId, type: challenge.type, ok: result.ok });
-  return { kind: 'done' };
+  return { ...(settled ? { challenge: settled } : {}), completed: turn !== undefined };
 }
 
 /** §7.5.2: the owner deactivates a pending or valid authorization; its order becomes invalid. */

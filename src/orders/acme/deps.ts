@@ -32,7 +32,8 @@ export type AcmeRepoReads = OrderRepoReads | 'accounts';
  * Challenge validation started by the challenge POST itself (RFC 8555 §7.5.1: the client says
  * it is ready): the job is written already leased to this process (`owner`) and its attempt
  * runs at once beside the answer, not after a worker's next claim. Built in src/app; if the
- * process dies, the lease expires and a worker runs the job.
+ * process dies, the lease expires and a worker runs the job. Finalize leases its issue job
+ * to the same owner and runs it in the request.
  */
 export interface ChallengeStarter {
   readonly owner: string;
@@ -44,8 +45,16 @@ export interface ChallengeStarter {
   /**
    * Runs the job `jobId` leased to `owner` for challenge `challengeId` in a reserved slot,
    * which it gives back; `known`: the rows the challenge POST has just read and written.
+   * Resolves with the challenge as the attempt settled it when that takes at most the
+   * starter's answer wait, else (or when the attempt failed) with undefined at the end of
+   * the wait; the attempt goes on either way.
    */
-  run(jobId: number, challengeId: number, known?: KnownChallenge): void;
+  run(jobId: number, challengeId: number, known?: KnownChallenge): Promise<AcmeChallenge | undefined>;
+  /**
+   * Hands a job leased to `owner` whose attempt in a request did not finish (finalize's
+   * issuance) back to the queue with the worker's retry delay, and wakes the worker.
+   */
+  handBack(jobId: number, reason: string): Promise<void>;
 }
 
 /** A challenge just started, with its authorization and account, as the POST that started it holds them. */

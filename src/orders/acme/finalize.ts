@@ -74,6 +74,11 @@ export async function finalizeAcmeOrder(
   if (cn !== undefined && !sans.includes(cn)) sans.push(cn);
   if (!sameNames(sans, rec.order.names))
     throw badCsr(`The CSR names (${sans.join(', ').slice(0, 200)}) differ from the order's identifiers.`);
+  // The issue job is written leased to this process (deps.challenges' owner) and run here at
+  // once: the worker neither claims it nor runs it again to find it done. If this process
+  // dies, the lease ends and a worker takes it over.
+  const inline = deps.challenges;
+  let leased: number | undefined;
   const moved = await deps.store.writeTransaction(async (tx) => {
     const ok = await tx.orders.moveOrder(
       rec.order.id,
@@ -86,19 +91,26 @@ export async function finalizeAcmeOrder(
         updatedAt: now,
       },
     );
-    if (ok) await tx.jobs.enqueue(JOB_ISSUE, rec.order.id, now, now);
+    if (ok && inline) leased = await tx.jobs.enqueueLeased(JOB_ISSUE, rec.order.id, inline.owner, now, inline.leaseMs);
+    else if (ok) await tx.jobs.enqueue(JOB_ISSUE, rec.order.id, now, now);
     return ok;
   });
   if (!moved) throw acmeError('illegal_state', 'orderNotReady', 'The order is not ready to be finalized.');
   try {
-    await runIssuance(deps, rec.order.id);
+    const turn =
+      inline && leased !== undefined ? { jobId: leased, owner: inline.owner, leaseMs: inline.leaseMs } : undefined;
+    const outcome = await runIssuance(deps, rec.order.id, turn);
+    if (turn && outcome.kind === 'retry') await inline!.handBack(turn.jobId, outcome.reason);
+    else if (turn && outcome.kind === 'done' && !outcome.completed)
+      await deps.store.repos.jobs.complete(turn.jobId, turn.owner);
   } catch (e) {
     // The job enqueued with the move retries it; the client polls the order meanwhile.
     deps.logger.log('warn', 'acme inline issuance failed; the worker retries', {
       orderId: rec.order.id,
       error: String(e),
     });
-    deps.wake();
+    if (inline && leased !== undefined) await inline.handBack(leased, 'internal error');
+    else deps.wake();
   }
   return (await deps.store.repos.acme.orderByUrlId(urlId))!;
 }

@@ -17,7 +17,7 @@ import {
 } from '../../policy/acme-profiles.js';
 import { challengeTypesFor, isPublicAddress, normalizeIpIdentifier } from '../../validation/index.js';
 import { dcvReuseDays } from '../../policy/validity.js';
-import type { AcmeOrderRecord } from '../../store/repos/acme.js';
+import type { AcmeAuthorizationRecord, AcmeOrderRecord } from '../../store/repos/acme.js';
 import { insertOrder, quotaError } from '../submit-application.js';
 import type { ViewRepos } from '../../store/views.js';
 import { acmeError, type AcmeDeps, type AcmeRepoReads, type AcmeRepoWrites } from './deps.js';
@@ -174,7 +174,7 @@ export async function newAcmeOrder(
   if (!(await hasRoom()) && ((await releaseFinishedOrders(deps, now)) === 0 || !(await hasRoom())))
     throw quotaError(product);
   const { acme: settings } = deps;
-  const urlId = await deps.store.writeTransaction(async (tx) => {
+  const made = await deps.store.writeTransaction(async (tx) => {
     if (replaced) await notYetReplaced(tx, replaced.id, now);
     const orderId = await insertOrder(deps, tx, {
       accountId: account.accountId,
@@ -200,6 +200,7 @@ export async function newAcmeOrder(
     let earliest = now + settings.orderLifetimeMs;
     let allValid = true;
     let oldestValidation = now;
+    const authorizations: AcmeAuthorizationRecord[] = [];
     for (const authz of await tx.authorizations.forOrder(orderId)) {
       const reused = await tx.acme.reusableAuthorization(account.accountId, authz.domain, reuseSince, now);
       const expiresAt = reused ? reused.expiresAt : now + settings.authorizationLifetimeMs;
@@ -218,6 +219,10 @@ export async function newAcmeOrder(
         acmeAccountId: account.id,
         expiresAt,
         deactivatedAt: null,
+      });
+      authorizations.push({
+        link,
+        authorization: reused ? { ...authz, status: 'valid', lastError: null, validatedAt: reused.validatedAt } : authz,
       });
       if (!reused)
         await tx.acme.insertChallenges(
@@ -260,9 +265,10 @@ export async function newAcmeOrder(
     // checked again at issuance (caaCheckedAt stays empty: issue-certificate.ts).
     if (allValid) await tx.orders.moveOrder(orderId, { to: 'ready', from: ['domain_verify'] }, { updatedAt: now });
     void oldestValidation;
-    return link.urlId;
+    return { urlId: link.urlId, authorizations };
   });
-  return (await deps.store.repos.acme.orderByUrlId(urlId))!;
+  // The order row as written (the engine's insertOrder); its authorizations as just made.
+  return { ...(await deps.store.repos.acme.orderByUrlId(made.urlId))!, authorizations: made.authorizations };
 }
 
 /**

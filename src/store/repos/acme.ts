@@ -121,6 +121,8 @@ export interface AcmeOrderRecord {
   link: AcmeOrderLink;
   order: Order;
   deleted: boolean;
+  /** Its authorizations, by authorization id, when the use case that made the record holds them (newOrder). */
+  authorizations?: AcmeAuthorizationRecord[];
 }
 
 export interface AcmeAuthorizationRecord {
@@ -199,8 +201,164 @@ const challengesOf = compiledOnce(['ids'], (db, p: { ids: number[] }) =>
 const challengeByUrlId = compiledOnce(['urlId'], (db, p: { urlId: string }) =>
   db.selectFrom('acme_challenges').selectAll().where('url_id', '=', p.urlId),
 );
+/** What the certificate URL serves, by the order's URL token: one join instead of the order and its certificate row. */
+const certificateOfOrder = compiledOnce(['urlId'], (db, p: { urlId: string }) =>
+  db
+    .selectFrom('acme_orders')
+    .leftJoin('certificates', 'certificates.order_id', 'acme_orders.order_id')
+    .select(['acme_orders.acme_account_id', 'certificates.state', 'certificates.cert_der', 'certificates.issuer_id'])
+    .where('acme_orders.url_id', '=', p.urlId),
+);
+/** A challenge with its authorization (link and the engine's row): the challenge POST's one read. */
+const challengeWithAuthorization = compiledOnce(['urlId'], (db, p: { urlId: string }) =>
+  authzJoin(db)
+    .innerJoin('acme_challenges', 'acme_challenges.acme_authorization_id', 'acme_authorizations.id')
+    .select([
+      'acme_challenges.id as ch_id',
+      'acme_challenges.url_id as ch_url_id',
+      'acme_challenges.type as ch_type',
+      'acme_challenges.token as ch_token',
+      'acme_challenges.status as ch_status',
+      'acme_challenges.validated_at as ch_validated_at',
+      'acme_challenges.error as ch_error',
+    ])
+    .where('acme_challenges.url_id', '=', p.urlId),
+);
 const challengeById = compiledOnce(['id'], (db, p: { id: number }) =>
   db.selectFrom('acme_challenges').selectAll().where('id', '=', p.id),
+);
+
+// The statements of every order (new order, challenge), compiled once too.
+const insertOrderLinkStatement = compiledOnce(
+  [
+    'urlId',
+    'orderId',
+    'acmeAccountId',
+    'profile',
+    'replaces',
+    'replacesCertificateId',
+    'expiresAt',
+    'error',
+    'createdAt',
+  ],
+  (
+    db,
+    p: {
+      urlId: string;
+      orderId: number;
+      acmeAccountId: number;
+      profile: string;
+      replaces: string | null;
+      replacesCertificateId: number | null;
+      expiresAt: number;
+      error: string | null;
+      createdAt: number;
+    },
+  ) =>
+    db
+      .insertInto('acme_orders')
+      .values({
+        url_id: p.urlId,
+        order_id: p.orderId,
+        acme_account_id: p.acmeAccountId,
+        profile: p.profile,
+        replaces: p.replaces,
+        replaces_certificate_id: p.replacesCertificateId,
+        expires_at: p.expiresAt,
+        error: p.error,
+        created_at: p.createdAt,
+      })
+      .returningAll(),
+);
+const insertAuthorizationLinkStatement = compiledOnce(
+  ['urlId', 'authorizationId', 'acmeAccountId', 'expiresAt', 'deactivatedAt'],
+  (
+    db,
+    p: {
+      urlId: string;
+      authorizationId: number;
+      acmeAccountId: number;
+      expiresAt: number;
+      deactivatedAt: number | null;
+    },
+  ) =>
+    db
+      .insertInto('acme_authorizations')
+      .values({
+        url_id: p.urlId,
+        authorization_id: p.authorizationId,
+        acme_account_id: p.acmeAccountId,
+        expires_at: p.expiresAt,
+        deactivated_at: p.deactivatedAt,
+      })
+      .returningAll(),
+);
+/** Challenges as lists of column values, one element per row (one compiled text per row count). */
+const insertChallengesStatement = compiledOnce(
+  ['urlIds', 'authorizationIds', 'types', 'tokens', 'statuses', 'validatedAts', 'errors'],
+  (
+    db,
+    p: {
+      urlIds: string[];
+      authorizationIds: number[];
+      types: AcmeChallenge['type'][];
+      tokens: string[];
+      statuses: AcmeChallengeStatus[];
+      validatedAts: (number | null)[];
+      errors: (string | null)[];
+    },
+  ) =>
+    db.insertInto('acme_challenges').values(
+      p.urlIds.map((urlId, i) => ({
+        url_id: urlId,
+        acme_authorization_id: p.authorizationIds[i]!,
+        type: p.types[i]!,
+        token: p.tokens[i]!,
+        status: p.statuses[i]!,
+        validated_at: p.validatedAts[i]!,
+        error: p.errors[i]!,
+      })),
+    ),
+);
+const setChallengeStatus = compiledOnce(
+  ['id', 'from', 'status'],
+  (db, p: { id: number; from: AcmeChallengeStatus[]; status: AcmeChallengeStatus }) =>
+    db.updateTable('acme_challenges').set({ status: p.status }).where('id', '=', p.id).where('status', 'in', p.from),
+);
+const settleChallenge = compiledOnce(
+  ['id', 'from', 'status', 'validatedAt', 'error'],
+  (
+    db,
+    p: {
+      id: number;
+      from: AcmeChallengeStatus[];
+      status: AcmeChallengeStatus;
+      validatedAt: number | null;
+      error: string | null;
+    },
+  ) =>
+    db
+      .updateTable('acme_challenges')
+      .set({ status: p.status, validated_at: p.validatedAt, error: p.error })
+      .where('id', '=', p.id)
+      .where('status', 'in', p.from),
+);
+const reusableAuthorizationStatement = compiledOnce(
+  ['accountId', 'domain', 'since', 'now', 'valid'],
+  (db, p: { accountId: number; domain: string; since: number; now: number; valid: 'valid' }) =>
+    db
+      .selectFrom('acme_authorizations')
+      .innerJoin('authorizations', 'authorizations.id', 'acme_authorizations.authorization_id')
+      .innerJoin('acme_accounts', 'acme_accounts.id', 'acme_authorizations.acme_account_id')
+      .select(['authorizations.validated_at', 'acme_authorizations.expires_at'])
+      .where('acme_accounts.account_id', '=', p.accountId)
+      .where('authorizations.domain', '=', p.domain)
+      .where('authorizations.status', '=', p.valid)
+      .where('acme_authorizations.deactivated_at', 'is', null)
+      .where('acme_authorizations.expires_at', '>', p.now)
+      .where('authorizations.validated_at', '>', p.since)
+      .orderBy('authorizations.validated_at', 'desc')
+      .limit(1),
 );
 
 async function redeemMany(db: Db, uses: readonly { nonce: string; now: number }[]): Promise<boolean[]> {
@@ -368,23 +526,18 @@ export function acmeRepo(db: Db, kind: StoreKind) {
 
     // ---- orders ----
     async insertOrderLink(o: Omit<AcmeOrderLink, 'id'>): Promise<AcmeOrderLink> {
-      return orderLinkFromRow(
-        await db
-          .insertInto('acme_orders')
-          .values({
-            url_id: o.urlId,
-            order_id: o.orderId,
-            acme_account_id: o.acmeAccountId,
-            profile: o.profile,
-            replaces: o.replaces,
-            replaces_certificate_id: o.replacesCertificateId,
-            expires_at: o.expiresAt,
-            error: o.error === null ? null : JSON.stringify(o.error),
-            created_at: o.createdAt,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow(),
-      );
+      const { rows } = await insertOrderLinkStatement(db, {
+        urlId: o.urlId,
+        orderId: o.orderId,
+        acmeAccountId: o.acmeAccountId,
+        profile: o.profile,
+        replaces: o.replaces,
+        replacesCertificateId: o.replacesCertificateId,
+        expiresAt: o.expiresAt,
+        error: o.error === null ? null : JSON.stringify(o.error),
+        createdAt: o.createdAt,
+      });
+      return orderLinkFromRow(rows[0]!);
     },
     async setOrderError(id: number, error: AcmeProblemDoc): Promise<void> {
       await db
@@ -395,6 +548,30 @@ export function acmeRepo(db: Db, kind: StoreKind) {
     },
     async orderByUrlId(urlId: string): Promise<AcmeOrderRecord | undefined> {
       return orderRecord('url_id', urlId);
+    },
+    /**
+     * The ordering ACME account and the order's certificate (state, DER in base64, issuer),
+     * by the order's URL token; undefined when no such order, certificate fields null when
+     * it has none yet.
+     */
+    async certificateOfOrder(urlId: string): Promise<
+      | {
+          acmeAccountId: number;
+          state: string | null;
+          certDer: string | null;
+          issuerId: number | null;
+        }
+      | undefined
+    > {
+      const [r] = (await certificateOfOrder(db, { urlId })).rows;
+      return (
+        r && {
+          acmeAccountId: r.acme_account_id,
+          state: r.state,
+          certDer: r.cert_der,
+          issuerId: r.issuer_id,
+        }
+      );
     },
     async orderByOrderId(orderId: number): Promise<AcmeOrderRecord | undefined> {
       return orderRecord('order_id', orderId);
@@ -458,19 +635,14 @@ export function acmeRepo(db: Db, kind: StoreKind) {
 
     // ---- authorizations and challenges ----
     async insertAuthorizationLink(a: Omit<AcmeAuthorizationLink, 'id'>): Promise<AcmeAuthorizationLink> {
-      return authzLinkFromRow(
-        await db
-          .insertInto('acme_authorizations')
-          .values({
-            url_id: a.urlId,
-            authorization_id: a.authorizationId,
-            acme_account_id: a.acmeAccountId,
-            expires_at: a.expiresAt,
-            deactivated_at: a.deactivatedAt,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow(),
-      );
+      const { rows } = await insertAuthorizationLinkStatement(db, {
+        urlId: a.urlId,
+        authorizationId: a.authorizationId,
+        acmeAccountId: a.acmeAccountId,
+        expiresAt: a.expiresAt,
+        deactivatedAt: a.deactivatedAt,
+      });
+      return authzLinkFromRow(rows[0]!);
     },
     async authorizationsForOrder(orderId: number): Promise<AcmeAuthorizationRecord[]> {
       const { rows } = await authorizationsOfOrder(db, { orderId });
@@ -524,38 +696,20 @@ export function acmeRepo(db: Db, kind: StoreKind) {
       since: number,
       now: number,
     ): Promise<{ validatedAt: number; expiresAt: number } | undefined> {
-      const r = await db
-        .selectFrom('acme_authorizations')
-        .innerJoin('authorizations', 'authorizations.id', 'acme_authorizations.authorization_id')
-        .innerJoin('acme_accounts', 'acme_accounts.id', 'acme_authorizations.acme_account_id')
-        .select(['authorizations.validated_at', 'acme_authorizations.expires_at'])
-        .where('acme_accounts.account_id', '=', accountId)
-        .where('authorizations.domain', '=', domain)
-        .where('authorizations.status', '=', 'valid')
-        .where('acme_authorizations.deactivated_at', 'is', null)
-        .where('acme_authorizations.expires_at', '>', now)
-        .where('authorizations.validated_at', '>', since)
-        .orderBy('authorizations.validated_at', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+      const [r] = (await reusableAuthorizationStatement(db, { accountId, domain, since, now, valid: 'valid' })).rows;
       return r && r.validated_at !== null ? { validatedAt: r.validated_at, expiresAt: r.expires_at } : undefined;
     },
     async insertChallenges(cs: Omit<AcmeChallenge, 'id'>[]): Promise<void> {
       if (cs.length === 0) return;
-      await db
-        .insertInto('acme_challenges')
-        .values(
-          cs.map((c) => ({
-            url_id: c.urlId,
-            acme_authorization_id: c.acmeAuthorizationId,
-            type: c.type,
-            token: c.token,
-            status: c.status,
-            validated_at: c.validatedAt,
-            error: c.error === null ? null : JSON.stringify(c.error),
-          })),
-        )
-        .execute();
+      await insertChallengesStatement(db, {
+        urlIds: cs.map((c) => c.urlId),
+        authorizationIds: cs.map((c) => c.acmeAuthorizationId),
+        types: cs.map((c) => c.type),
+        tokens: cs.map((c) => c.token),
+        statuses: cs.map((c) => c.status),
+        validatedAts: cs.map((c) => c.validatedAt),
+        errors: cs.map((c) => (c.error === null ? null : JSON.stringify(c.error))),
+      });
     },
     async challengesFor(acmeAuthorizationIds: readonly number[]): Promise<AcmeChallenge[]> {
       if (acmeAuthorizationIds.length === 0) return [];
@@ -565,6 +719,26 @@ export function acmeRepo(db: Db, kind: StoreKind) {
     async challengeByUrlId(urlId: string): Promise<AcmeChallenge | undefined> {
       const [r] = (await challengeByUrlId(db, { urlId })).rows;
       return r && challengeFromRow(r);
+    },
+    /** A challenge and its authorization in one statement (they were two reads per challenge POST). */
+    async challengeWithAuthorization(
+      urlId: string,
+    ): Promise<{ challenge: AcmeChallenge; authz: AcmeAuthorizationRecord & { orderId: number } } | undefined> {
+      const [r] = (await challengeWithAuthorization(db, { urlId })).rows;
+      if (!r) return undefined;
+      return {
+        challenge: challengeFromRow({
+          id: r.ch_id,
+          url_id: r.ch_url_id,
+          acme_authorization_id: r.id,
+          type: r.ch_type,
+          token: r.ch_token,
+          status: r.ch_status,
+          validated_at: r.ch_validated_at,
+          error: r.ch_error,
+        }),
+        authz: { ...authzRecordFromRow(r), orderId: r.order_id },
+      };
     },
     async challengeById(id: number): Promise<AcmeChallenge | undefined> {
       const [r] = (await challengeById(db, { id })).rows;
@@ -576,17 +750,24 @@ export function acmeRepo(db: Db, kind: StoreKind) {
       from: readonly AcmeChallengeStatus[],
       to: { status: AcmeChallengeStatus; validatedAt?: number | null; error?: AcmeProblemDoc | null },
     ): Promise<boolean> {
-      const r = await db
-        .updateTable('acme_challenges')
-        .set({
-          status: to.status,
-          ...(to.validatedAt !== undefined ? { validated_at: to.validatedAt } : {}),
-          ...(to.error !== undefined ? { error: to.error === null ? null : JSON.stringify(to.error) } : {}),
-        })
-        .where('id', '=', id)
-        .where('status', 'in', [...from])
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+      const error = to.error === undefined ? undefined : to.error === null ? null : JSON.stringify(to.error);
+      const r =
+        to.validatedAt === undefined && error === undefined
+          ? await setChallengeStatus(db, { id, from: [...from], status: to.status })
+          : to.validatedAt !== undefined && error !== undefined
+            ? await settleChallenge(db, { id, from: [...from], status: to.status, validatedAt: to.validatedAt, error })
+            : await db
+                .updateTable('acme_challenges')
+                .set({
+                  status: to.status,
+                  ...(to.validatedAt !== undefined ? { validated_at: to.validatedAt } : {}),
+                  ...(error !== undefined ? { error } : {}),
+                })
+                .where('id', '=', id)
+                .where('status', 'in', [...from])
+                .executeTakeFirst()
+                .then((x) => ({ numAffectedRows: x.numUpdatedRows }));
+      return Number(r.numAffectedRows ?? 0n) > 0;
     },
   };
 }
