@@ -171,7 +171,10 @@ export async function insertOrder(deps: InsertOrderDeps, repos: InsertRepos, o: 
   await repos.orders.lockAccount(o.accountId);
   const plan = await repos.plans.pickPlanWithRoom(o.accountId, o.product.code, now);
   if (!plan) throw quotaError(o.product);
-  const contact = resolveContact(o.contact, await repos.contacts.latest(o.accountId));
+  // The latest contact is read only when a field falls back to it (an indexed read,
+  // contacts_account (account_id, id), but one statement per submission in the write transaction).
+  const complete = !!(o.contact.name && o.contact.phone && o.contact.email);
+  const contact = resolveContact(o.contact, complete ? undefined : await repos.contacts.latest(o.accountId));
   const company = await resolveCompany(repos, o.accountId, o.product, o.companyName);
   const order = await repos.orders.insert({
     accountId: o.accountId,

@@ -72,6 +72,11 @@ const REFRESH_BATCH = 500;
 const REFRESH_BUDGET_MS = 10_000;
 /** After a revocation in this process, its serial bypasses the cache this long (until the transaction has surely committed). */
 const HOLD_MS = 10_000;
+/**
+ * An issuance trusts a refresh it read due later than now plus this (clocks of other
+ * processes that run the job may be ahead); closer to it, it reads the job row again.
+ */
+const REFRESH_DUE_MARGIN_MS = 5_000;
 
 /** What the refresh job needs; OrderDeps has all of it. */
 export interface OcspDeps {
@@ -120,6 +125,11 @@ export interface OcspCache {
   held: Map<string, number>;
   /** Lookups in progress, so concurrent misses for one serial sign and store once. */
   inflight: Map<string, Promise<OcspAnswer>>;
+  /**
+   * The issuer's refresh job was read due at this time (ms; 0: not known): until shortly
+   * before it, issuances here skip the job read (ocspEventSink).
+   */
+  refreshDueAt: number;
 }
 
 function issuerHashes(issuer: Issuer): Map<string, IssuerHashes> {
@@ -134,7 +144,7 @@ const heldAfterPrune = new WeakMap<Map<string, number>, number>();
 export function createOcspCache(issuer: Issuer): OcspCache {
   const held = new Map<string, number>();
   heldAfterPrune.set(held, 0);
-  return { issuer, hashes: issuerHashes(issuer), answers: new Map(), held, inflight: new Map() };
+  return { issuer, hashes: issuerHashes(issuer), answers: new Map(), held, inflight: new Map(), refreshDueAt: 0 };
 }
 
 function isOurs(state: OcspCache, id: OcspCertId): boolean {
@@ -377,13 +387,25 @@ async function answerSeveral(deps: OcspLookupDeps, ca: OcspCa, certIds: OcspCert
  * soon to pre-sign the new certificate's response (one refresh for a burst of issuances:
  * the job row is only written when no refresh is due within OCSP_ISSUED_BATCH_MS, so
  * concurrent issuances do not queue on it).
+ *
+ * A refresh read due soon is remembered (cache.refreshDueAt), and the issuances before it
+ * skip the read: a job row only moves earlier (jobs.enqueue keeps the earlier run_at) until
+ * the job runs, which it does no earlier than its run_at. Only a read is remembered, never
+ * this transaction's own write, which may roll back. Should the memory be wrong all the same
+ * (the row deleted, or run early by another process), it is for less than
+ * OCSP_ISSUED_BATCH_MS, and costs a pre-signing, not an answer: a certificate without a
+ * stored response is signed on its first lookup, and by the next hourly refresh.
  */
 export function ocspEventSink(ca: OcspCa, cache: OcspCache): EventSink {
   return async (repos, event, now) => {
     if (event.kind === 'issued') {
+      if (now < cache.refreshDueAt - REFRESH_DUE_MARGIN_MS) return;
       const job = await repos.jobs.find(JOB_OCSP_REFRESH, ca.id);
-      if (!job || job.run_at > now + OCSP_ISSUED_BATCH_MS)
-        await repos.jobs.enqueue(JOB_OCSP_REFRESH, ca.id, now + OCSP_ISSUED_BATCH_MS, now);
+      if (job && job.run_at <= now + OCSP_ISSUED_BATCH_MS) {
+        cache.refreshDueAt = job.run_at;
+        return;
+      }
+      await repos.jobs.enqueue(JOB_OCSP_REFRESH, ca.id, now + OCSP_ISSUED_BATCH_MS, now);
       return;
     }
     if (event.kind === 'revoked_batch') {

@@ -379,7 +379,7 @@ for (const [name, location] of locations) {
       assert.equal((await store.repos.audit.list({ accountId: 900 })).length, 2);
     });
 
-    test('orders: getWithCertificate reads an order with its certificate, for its own account only', async () => {
+    test('orders: getWithCertificate reads an issued order with its certificate, for its own account only', async () => {
       const acct = await store.repos.accounts.create('Reader', 1);
       const other = await store.repos.accounts.create('Other', 1);
       const plan = await store.repos.plans.grant({
@@ -394,14 +394,23 @@ for (const [name, location] of locations) {
       const withCert = await order(1);
       const without = await order(2);
       const cert = await store.repos.certificates.insert(newCertificate({ accountId: acct.id, orderId: withCert.id }));
-      const [a, b, c, d] = await Promise.all([
+      // An order not issued yet is answered without the certificate row it may have.
+      const processing = (await store.repos.orders.getById(
+        await orderIn(store.repos, acct.id, plan.id, 'process', 3),
+      ))!;
+      await store.repos.certificates.insert(
+        newCertificate({ accountId: acct.id, orderId: processing.id, serial: 'CD' }),
+      );
+      const [a, b, c, d, e] = await Promise.all([
         store.repos.orders.getWithCertificate(acct.id, withCert.id),
         store.repos.orders.getWithCertificate(acct.id, without.id),
         store.repos.orders.getWithCertificate(other.id, withCert.id),
         store.repos.orders.getWithCertificate(acct.id, 987_654_321),
+        store.repos.orders.getWithCertificate(acct.id, processing.id),
       ]);
       assert.deepEqual(a, { order: withCert, certificate: cert });
       assert.deepEqual(b, { order: without, certificate: undefined });
+      assert.deepEqual(e, { order: processing, certificate: undefined });
       assert.equal(c, undefined, 'another account does not see the order');
       assert.equal(d, undefined);
     });

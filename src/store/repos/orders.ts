@@ -103,9 +103,14 @@ const CERTIFICATE_COLUMNS = Object.keys({
   crl_shard: 1,
 } satisfies Record<keyof CertificatesTable, 1>);
 
+/** The states whose order has a signed certificate: getWithCertificate reads the certificate only for these. */
+const ISSUED_STATES = ['certificate', 'revoked'] as const satisfies readonly OrderState[];
+const ISSUED_ORDER_STATES: ReadonlySet<string> = new Set(ISSUED_STATES);
+
 // One snapshot for both rows: an order never reads as issued beside its unsigned certificate.
 const ORDERS_WITH_CERTIFICATES_PG = `select ${[...ORDER_COLUMNS.map((c) => `o.${c}`), ...CERTIFICATE_COLUMNS.map((c) => `c.${c}`)].join(', ')}
-  from orders o left join certificates c on c.order_id = o.id
+  from orders o left join certificates c
+    on c.order_id = o.id and o.state in (${ISSUED_STATES.map((s) => `'${s}'`).join(', ')})
   where o.id = any($1::bigint[]) and o.deleted_at is null`;
 
 function rowFrom<R>(columns: readonly string[], values: readonly unknown[], offset: number): R {
@@ -161,7 +166,11 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
           .where('id', 'in', ids)
           .where('deleted_at', 'is', null)
           .execute();
-        const certificates = await db.selectFrom('certificates').selectAll().where('order_id', 'in', ids).execute();
+        const issuedIds = orders.filter((o) => ISSUED_ORDER_STATES.has(o.state)).map((o) => o.id);
+        const certificates =
+          issuedIds.length === 0
+            ? []
+            : await db.selectFrom('certificates').selectAll().where('order_id', 'in', issuedIds).execute();
         const certByOrder = new Map(certificates.map((c) => [c.order_id, c]));
         for (const row of orders) {
           const cert = certByOrder.get(row.id);
@@ -177,8 +186,11 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
 
   return {
     /**
-     * A live order of this account with its certificate row (if any), read together with
-     * the concurrent calls: for read paths outside transactions.
+     * A live order of this account with, once it is issued (states 'certificate' and
+     * 'revoked'), its certificate row; read together with the concurrent calls: for read
+     * paths outside transactions. An order in any other state is answered without its
+     * certificate row (an unsigned intent at most, which no reader shows), so the polls of
+     * orders waiting for validation read one table.
      */
     getWithCertificate(accountId: number, id: number): Promise<OrderWithCertificate | undefined> {
       return getWithCertificate({ accountId, id });
