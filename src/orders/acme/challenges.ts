@@ -20,7 +20,7 @@ import {
 } from '../../validation/index.js';
 import { checkAcmeHttp01, type AcmeCheckResult } from '../../validation/acme-http-01.js';
 import { checkAcmeDns01 } from '../../validation/acme-dns-01.js';
-import type { AttemptOutcome } from '../../worker/job-protocol.js';
+import type { AttemptOutcome, JobTurn } from '../../worker/job-protocol.js';
 import type { AcmeAuthorizationRecord } from '../../store/repos/acme.js';
 import { acmeError, type AcmeDeps, type KnownChallenge } from './deps.js';
 
@@ -170,17 +170,19 @@ async function check(
 }
 
 /**
- * The acme-challenge job: one attempt, whose outcome is final (§8.2 allows no retries).
- * `known`: the rows the challenge POST of this process has just read and written (its job is
- * leased to this process, so nobody else moves the challenge meanwhile); the worker reads them.
+ * The acme-challenge job as the worker runs it: one attempt, whose outcome is final (§8.2
+ * allows no retries); the worker reads the rows (the challenge POST's own attempt passes
+ * them to settleAcmeChallenge as `known`).
  */
 export async function runAcmeChallenge(
   deps: AcmeDeps,
   challengeId: number,
-  known?: KnownChallenge,
+  turn?: Pick<JobTurn, 'jobId' | 'owner'>,
 ): Promise<AttemptOutcome> {
-  await settleAcmeChallenge(deps, challengeId, known);
-  return { kind: 'done' };
+  // With the worker's turn, the job row goes in the transaction that settles the challenge
+  // (as the challenge POST's own attempt does), not in a statement and commit after it.
+  const { completed } = await settleAcmeChallenge(deps, challengeId, undefined, turn);
+  return { kind: 'done', completed };
 }
 
 /**
