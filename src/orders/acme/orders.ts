@@ -18,7 +18,7 @@ import {
 import { challengeTypesFor, isPublicAddress, normalizeIpIdentifier } from '../../validation/index.js';
 import { dcvReuseDays } from '../../policy/validity.js';
 import type { AcmeAuthorizationRecord, AcmeOrderRecord } from '../../store/repos/acme.js';
-import { insertOrder, quotaError } from '../submit-application.js';
+import { insertOrderWithAuthorizations, quotaError } from '../submit-application.js';
 import type { ViewRepos } from '../../store/views.js';
 import { acmeError, type AcmeDeps, type AcmeRepoReads, type AcmeRepoWrites } from './deps.js';
 
@@ -176,7 +176,7 @@ export async function newAcmeOrder(
   const { acme: settings } = deps;
   const made = await deps.store.writeTransaction(async (tx) => {
     if (replaced) await notYetReplaced(tx, replaced.id, now);
-    const orderId = await insertOrder(deps, tx, {
+    const { orderId, authorizations: inserted } = await insertOrderWithAuthorizations(deps, tx, {
       accountId: account.accountId,
       product,
       names,
@@ -201,7 +201,7 @@ export async function newAcmeOrder(
     let allValid = true;
     let oldestValidation = now;
     const authorizations: AcmeAuthorizationRecord[] = [];
-    for (const authz of await tx.authorizations.forOrder(orderId)) {
+    for (const authz of inserted) {
       const reused = await tx.acme.reusableAuthorization(account.accountId, authz.domain, reuseSince, now);
       const expiresAt = reused ? reused.expiresAt : now + settings.authorizationLifetimeMs;
       earliest = Math.min(earliest, expiresAt);
