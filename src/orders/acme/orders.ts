@@ -321,9 +321,12 @@ async function notYetReplaced(tx: AcmeTxRepos, certificateId: number, now: numbe
   }
 }
 
-/** The account's own order, or not_found (RFC 8555 leaves other accounts' orders unconfirmed: 404). */
+/**
+ * The account's own order, or not_found (RFC 8555 leaves other accounts' orders unconfirmed:
+ * 404), with its authorizations (read in the same statement: every answer lists their URLs).
+ */
 export async function ownAcmeOrder(deps: AcmeDeps, account: AcmeAccount, urlId: string): Promise<AcmeOrderRecord> {
-  const rec = await deps.store.repos.acme.orderByUrlId(urlId);
+  const rec = await deps.store.repos.acme.orderWithAuthorizationsByUrlId(urlId);
   if (!rec || rec.link.acmeAccountId !== account.id) throw acmeError('not_found', 'malformed', 'No such order.');
   return rec;
 }
