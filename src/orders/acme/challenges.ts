@@ -42,7 +42,7 @@ export async function ownChallenge(
   deps: AcmeDeps,
   account: AcmeAccount,
   urlId: string,
-): Promise<{ challenge: AcmeChallenge; authz: AcmeAuthorizationRecord & { orderId: number } }> {
+): Promise<Omit<KnownChallenge, 'account'>> {
   const found = await deps.store.repos.acme.challengeWithAuthorization(urlId);
   if (!found) throw acmeError('not_found', 'malformed', 'No such challenge.');
   if (found.authz.link.acmeAccountId !== account.id)
@@ -55,7 +55,7 @@ export async function startAcmeChallenge(
   deps: AcmeDeps,
   account: AcmeAccount,
   urlId: string,
-): Promise<{ challenge: AcmeChallenge; authz: AcmeAuthorizationRecord & { orderId: number } }> {
+): Promise<Omit<KnownChallenge, 'account'>> {
   const { challenge, authz } = await ownChallenge(deps, account, urlId);
   const now = deps.clock.now();
   const status = acmeAuthorizationStatus(authz.authorization, authz.link, now);
@@ -200,7 +200,8 @@ export async function settleAcmeChallenge(
   const { repos } = deps.store;
   const challenge = known?.challenge ?? (await repos.acme.challengeById(challengeId));
   if (!challenge || challenge.status !== 'processing') return { completed: false };
-  const authz = known?.authz ?? (await repos.acme.authorizationById(challenge.acmeAuthorizationId));
+  const authz: KnownChallenge['authz'] | undefined =
+    known?.authz ?? (await repos.acme.authorizationById(challenge.acmeAuthorizationId));
   const account = known?.account ?? (authz && (await repos.acme.accountById(authz.link.acmeAccountId)));
   if (!authz || !account) return { completed: false };
   let result = await check(deps, challenge, authz.authorization.domain, account.thumbprint, account.urlId);
@@ -233,7 +234,12 @@ export async function settleAcmeChallenge(
         lastError: null,
         validatedAt: now,
       });
-      const all = await tx.acme.authorizationsForOrder(authz.orderId);
+      // A one-name order (the read that started the attempt counted its names): this is its
+      // only authorization, so reading them all was one more statement per order.
+      const all =
+        authz.orderAuthorizations === 1
+          ? [{ ...authz, authorization: { ...authz.authorization, status: 'valid' as const, validatedAt: now } }]
+          : await tx.acme.authorizationsForOrder(authz.orderId);
       if (all.every((a) => a.authorization.status === 'valid' || a.authorization.id === authz.authorization.id)) {
         // CAA was checked for each name just now, unless a name's validation was reused (the
         // order, read only when it has other names, says since when).

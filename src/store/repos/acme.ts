@@ -271,6 +271,14 @@ const challengeWithAuthorization = compiledOnce(['urlId'], (db, p: { urlId: stri
       'acme_challenges.status as ch_status',
       'acme_challenges.validated_at as ch_validated_at',
       'acme_challenges.error as ch_error',
+      // How many names the order has (fixed when it is made): a one-name order is ready when
+      // this challenge is valid, without reading its other authorizations (there are none).
+      (eb) =>
+        eb
+          .selectFrom('authorizations as siblings')
+          .select((e) => e.fn.countAll<number | string>().as('n'))
+          .whereRef('siblings.order_id', '=', 'authorizations.order_id')
+          .as('order_authorizations'),
     ])
     .where('acme_challenges.url_id', '=', p.urlId),
 );
@@ -823,9 +831,13 @@ export function acmeRepo(db: Db, kind: StoreKind) {
       return r && challengeFromRow(r);
     },
     /** A challenge and its authorization in one statement (they were two reads per challenge POST). */
-    async challengeWithAuthorization(
-      urlId: string,
-    ): Promise<{ challenge: AcmeChallenge; authz: AcmeAuthorizationRecord & { orderId: number } } | undefined> {
+    async challengeWithAuthorization(urlId: string): Promise<
+      | {
+          challenge: AcmeChallenge;
+          authz: AcmeAuthorizationRecord & { orderId: number; orderAuthorizations: number };
+        }
+      | undefined
+    > {
       const [r] = (await challengeWithAuthorization(db, { urlId })).rows;
       if (!r) return undefined;
       return {
@@ -839,7 +851,7 @@ export function acmeRepo(db: Db, kind: StoreKind) {
           validated_at: r.ch_validated_at,
           error: r.ch_error,
         }),
-        authz: { ...authzRecordFromRow(r), orderId: r.order_id },
+        authz: { ...authzRecordFromRow(r), orderId: r.order_id, orderAuthorizations: Number(r.order_authorizations) },
       };
     },
     async challengeById(id: number): Promise<AcmeChallenge | undefined> {
