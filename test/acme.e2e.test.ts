@@ -137,6 +137,30 @@ suite('ACME with the project JWS client', () => {
     issued = { pem: pems[0], orderUrl };
   });
 
+  test('a challenge attempt the worker runs (handed back, or after a restart) settles it and ends its job', async () => {
+    await grantPlan(cd.ctx.accounts, { accountId, productCode: 'symantec-free-1-free', count: 1 });
+    const name = freshDomain('worker');
+    const created = await client.newOrder([name], { profile: 'symantec-free-1-free' });
+    assert.equal(created.status, 201, created.text);
+    const authzUrl = created.body.authorizations[0] as string;
+    const ch = (await client.post(authzUrl, '')).body.challenges.find((c: any) => c.type === 'http-01');
+    cs.setA(name, ['127.0.0.1']);
+    cs.setHttp(name, `/.well-known/acme-challenge/${ch.token}`, { body: await client.keyAuthorization(ch.token) });
+    // What a challenge POST leaves when its own attempt was handed back to the queue: the
+    // challenge processing, its job due and leased to nobody; the worker claims and runs it.
+    const store = cd.ctx.store;
+    const { challenge } = (await store.repos.acme.challengeWithAuthorization(ch.url.split('/').pop()))!;
+    const now = cd.ctx.clock.now();
+    await store.writeTransaction(async (tx) => {
+      assert.ok(await tx.acme.setChallenge(challenge.id, ['pending'], { status: 'processing' }));
+      await tx.jobs.enqueue('acme-challenge', challenge.id, now, now);
+    });
+    const ready = await client.poll(created.headers.get('location')!, (b) => b.status !== 'pending');
+    assert.equal(ready.body.status, 'ready', ready.text);
+    assert.equal((await client.post(ch.url, '')).body.status, 'valid');
+    assert.equal(await store.repos.jobs.find('acme-challenge', challenge.id), undefined);
+  });
+
   test('a wildcard dns-01 order under another profile of the customer', async () => {
     const base = freshDomain('wild');
     const created = await client.newOrder([`*.${base}`], { profile: 'geotrust-dv-w-starter' });

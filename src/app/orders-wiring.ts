@@ -286,7 +286,12 @@ export function startOrderWorker(
         consoleLinkUrl(consoleBaseUrl(ctx.config), (await createConsoleLink(ctx.accounts, accountId, orderId)).token),
       ),
       [JOB_OCSP_REFRESH]: (id) => runOcspRefresh(forIssuer(id), id),
-      ...(acme ? { [JOB_ACME_CHALLENGE]: (id: number) => runAcmeChallenge(acme, id) } : {}),
+      ...(acme
+        ? {
+            [JOB_ACME_CHALLENGE]: (id: number, turn: { jobId: number; owner: string }) =>
+              runAcmeChallenge(acme, id, turn),
+          }
+        : {}),
     },
     retryDelay: (n) => retryDelay(deps.validation.retryBaseMs, n),
     // A DescribeCertificateState waiting for the order's attempt (and the issuance it led to) answers now.

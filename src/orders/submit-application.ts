@@ -12,6 +12,7 @@ import { isWildcard } from '../policy/names.js';
 import { DCV_TOKEN_LIFETIME_DAYS } from '../policy/validity.js';
 import {
   orderKeyAad,
+  type Authorization,
   type CompanySnapshot,
   type InitialOrderState,
   type OrderContact,
@@ -167,6 +168,15 @@ type InsertRepos = ViewRepos<
  * its first validation job. Runs inside the caller's write transaction.
  */
 export async function insertOrder(deps: InsertOrderDeps, repos: InsertRepos, o: OrderToInsert): Promise<number> {
+  return (await insertOrderWithAuthorizations(deps, repos, o)).orderId;
+}
+
+/** insertOrder, with the authorizations as inserted (ACME links each to its URL without reading them back). */
+export async function insertOrderWithAuthorizations(
+  deps: InsertOrderDeps,
+  repos: InsertRepos,
+  o: OrderToInsert,
+): Promise<{ orderId: number; authorizations: Authorization[] }> {
   const now = deps.clock.now();
   await repos.orders.lockAccount(o.accountId);
   const plan = await repos.plans.pickPlanWithRoom(o.accountId, o.product.code, now);
@@ -203,7 +213,7 @@ export async function insertOrder(deps: InsertOrderDeps, repos: InsertRepos, o: 
   });
   if (o.key.generatedKeyDer)
     await repos.orders.update(order.id, { keySealed: deps.sealer.seal(o.key.generatedKeyDer, orderKeyAad(order.id)) });
-  await repos.authorizations.insertMany(
+  const authorizations = await repos.authorizations.insertMany(
     o.names.map((domain) => ({
       orderId: order.id,
       domain,
@@ -220,7 +230,7 @@ export async function insertOrder(deps: InsertOrderDeps, repos: InsertRepos, o: 
     await repos.jobs.enqueue(JOB_VALIDATE, order.id, now + deps.validation.retryBaseMs, now);
     await deps.events(repos, { kind: 'verification_needed', accountId: o.accountId, orderId: order.id, order }, now);
   }
-  return order.id;
+  return { orderId: order.id, authorizations };
 }
 
 export async function submitApplication(

@@ -415,6 +415,35 @@ for (const [name, location] of locations) {
       assert.equal(d, undefined);
     });
 
+    test('authorizations: insertMany answers the rows as inserted, as forOrder reads them', async () => {
+      const acct = await store.repos.accounts.create('Names', 1);
+      const plan = await store.repos.plans.grant({
+        accountId: acct.id,
+        productCode: 'p1',
+        totalCount: 1,
+        expiresAt: null,
+        now: 1,
+      });
+      const orderId = await orderIn(store.repos, acct.id, plan.id, 'domain_verify');
+      const names = ['b.example', 'a.example', 'c.example'];
+      const inserted = await store.repos.authorizations.insertMany(
+        names.map((domain, i) => ({
+          orderId,
+          domain,
+          token: `t${i}`,
+          status: 'pending',
+          lastError: null,
+          validatedAt: null,
+        })),
+      );
+      assert.deepEqual(
+        inserted.map((a) => a.domain),
+        names,
+      );
+      assert.deepEqual(inserted, await store.repos.authorizations.forOrder(orderId));
+      assert.deepEqual(await store.repos.authorizations.insertMany([]), []);
+    });
+
     test('moveOrder: every move the state table allows happens, every other one is refused', async () => {
       const acct = await store.repos.accounts.create('Mover', 1);
       const plan = await store.repos.plans.grant({

@@ -51,6 +51,7 @@ export interface ReadRepos {
     | 'accountById'
     | 'accountByThumbprint'
     | 'orderByUrlId'
+    | 'orderWithAuthorizationsByUrlId'
     | 'orderByOrderId'
     | 'withOrder'
     | 'listOrders'

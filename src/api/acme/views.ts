@@ -57,7 +57,7 @@ export async function authorizationJson(
 ): Promise<{ body: Record<string, unknown>; processing: boolean }> {
   const now = deps.clock.now();
   const status = acmeAuthorizationStatus(rec.authorization, rec.link, now);
-  let challenges = await deps.reads.repos.acme.challengesFor([rec.link.id]);
+  let challenges = rec.challenges ?? (await deps.reads.repos.acme.challengesFor([rec.link.id]));
   // §7.1.4: once final, only the challenge that decided it (acme.sh reads every "status").
   if (status === 'valid') challenges = challenges.filter((c) => c.status === 'valid');
   if (status === 'invalid') challenges = challenges.filter((c) => c.status === 'invalid');

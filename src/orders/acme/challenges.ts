@@ -20,7 +20,7 @@ import {
 } from '../../validation/index.js';
 import { checkAcmeHttp01, type AcmeCheckResult } from '../../validation/acme-http-01.js';
 import { checkAcmeDns01 } from '../../validation/acme-dns-01.js';
-import type { AttemptOutcome } from '../../worker/job-protocol.js';
+import type { AttemptOutcome, JobTurn } from '../../worker/job-protocol.js';
 import type { AcmeAuthorizationRecord } from '../../store/repos/acme.js';
 import { acmeError, type AcmeDeps, type KnownChallenge } from './deps.js';
 
@@ -42,7 +42,7 @@ export async function ownChallenge(
   deps: AcmeDeps,
   account: AcmeAccount,
   urlId: string,
-): Promise<{ challenge: AcmeChallenge; authz: AcmeAuthorizationRecord & { orderId: number } }> {
+): Promise<Omit<KnownChallenge, 'account'>> {
   const found = await deps.store.repos.acme.challengeWithAuthorization(urlId);
   if (!found) throw acmeError('not_found', 'malformed', 'No such challenge.');
   if (found.authz.link.acmeAccountId !== account.id)
@@ -55,7 +55,7 @@ export async function startAcmeChallenge(
   deps: AcmeDeps,
   account: AcmeAccount,
   urlId: string,
-): Promise<{ challenge: AcmeChallenge; authz: AcmeAuthorizationRecord & { orderId: number } }> {
+): Promise<Omit<KnownChallenge, 'account'>> {
   const { challenge, authz } = await ownChallenge(deps, account, urlId);
   const now = deps.clock.now();
   const status = acmeAuthorizationStatus(authz.authorization, authz.link, now);
@@ -170,17 +170,19 @@ async function check(
 }
 
 /**
- * The acme-challenge job: one attempt, whose outcome is final (§8.2 allows no retries).
- * `known`: the rows the challenge POST of this process has just read and written (its job is
- * leased to this process, so nobody else moves the challenge meanwhile); the worker reads them.
+ * The acme-challenge job as the worker runs it: one attempt, whose outcome is final (§8.2
+ * allows no retries); the worker reads the rows (the challenge POST's own attempt passes
+ * them to settleAcmeChallenge as `known`).
  */
 export async function runAcmeChallenge(
   deps: AcmeDeps,
   challengeId: number,
-  known?: KnownChallenge,
+  turn?: Pick<JobTurn, 'jobId' | 'owner'>,
 ): Promise<AttemptOutcome> {
-  await settleAcmeChallenge(deps, challengeId, known);
-  return { kind: 'done' };
+  // With the worker's turn, the job row goes in the transaction that settles the challenge
+  // (as the challenge POST's own attempt does), not in a statement and commit after it.
+  const { completed } = await settleAcmeChallenge(deps, challengeId, undefined, turn);
+  return { kind: 'done', completed };
 }
 
 /**
@@ -198,7 +200,8 @@ export async function settleAcmeChallenge(
   const { repos } = deps.store;
   const challenge = known?.challenge ?? (await repos.acme.challengeById(challengeId));
   if (!challenge || challenge.status !== 'processing') return { completed: false };
-  const authz = known?.authz ?? (await repos.acme.authorizationById(challenge.acmeAuthorizationId));
+  const authz: KnownChallenge['authz'] | undefined =
+    known?.authz ?? (await repos.acme.authorizationById(challenge.acmeAuthorizationId));
   const account = known?.account ?? (authz && (await repos.acme.accountById(authz.link.acmeAccountId)));
   if (!authz || !account) return { completed: false };
   let result = await check(deps, challenge, authz.authorization.domain, account.thumbprint, account.urlId);
@@ -231,7 +234,12 @@ export async function settleAcmeChallenge(
         lastError: null,
         validatedAt: now,
       });
-      const all = await tx.acme.authorizationsForOrder(authz.orderId);
+      // A one-name order (the read that started the attempt counted its names): this is its
+      // only authorization, so reading them all was one more statement per order.
+      const all =
+        authz.orderAuthorizations === 1
+          ? [{ ...authz, authorization: { ...authz.authorization, status: 'valid' as const, validatedAt: now } }]
+          : await tx.acme.authorizationsForOrder(authz.orderId);
       if (all.every((a) => a.authorization.status === 'valid' || a.authorization.id === authz.authorization.id)) {
         // CAA was checked for each name just now, unless a name's validation was reused (the
         // order, read only when it has other names, says since when).

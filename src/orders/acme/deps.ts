@@ -60,7 +60,8 @@ export interface ChallengeStarter {
 /** A challenge just started, with its authorization and account, as the POST that started it holds them. */
 export interface KnownChallenge {
   challenge: AcmeChallenge;
-  authz: AcmeAuthorizationRecord & { orderId: number };
+  /** `orderAuthorizations`: how many names its order has, when the read joined it (challengeWithAuthorization). */
+  authz: AcmeAuthorizationRecord & { orderId: number; orderAuthorizations?: number };
   account: AcmeAccount;
 }
 

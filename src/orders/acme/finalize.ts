@@ -112,5 +112,11 @@ export async function finalizeAcmeOrder(
     if (inline && leased !== undefined) await inline.handBack(leased, 'internal error');
     else deps.wake();
   }
-  return (await deps.store.repos.acme.orderByUrlId(urlId))!;
+  // The order as issuance left it, with the authorizations read with it above: they were all
+  // valid then (the order was ready, which the state machine allows only after every one is),
+  // and validation no longer writes them; their expiry is judged against now as before. Only a
+  // deactivation racing this request would show one poll later. Reading them again was one
+  // more statement per finalize.
+  const after = (await deps.store.repos.acme.orderByUrlId(urlId))!;
+  return rec.authorizations ? { ...after, authorizations: rec.authorizations } : after;
 }

@@ -18,7 +18,7 @@ import {
 import { challengeTypesFor, isPublicAddress, normalizeIpIdentifier } from '../../validation/index.js';
 import { dcvReuseDays } from '../../policy/validity.js';
 import type { AcmeAuthorizationRecord, AcmeOrderRecord } from '../../store/repos/acme.js';
-import { insertOrder, quotaError } from '../submit-application.js';
+import { insertOrderWithAuthorizations, quotaError } from '../submit-application.js';
 import type { ViewRepos } from '../../store/views.js';
 import { acmeError, type AcmeDeps, type AcmeRepoReads, type AcmeRepoWrites } from './deps.js';
 
@@ -176,7 +176,7 @@ export async function newAcmeOrder(
   const { acme: settings } = deps;
   const made = await deps.store.writeTransaction(async (tx) => {
     if (replaced) await notYetReplaced(tx, replaced.id, now);
-    const orderId = await insertOrder(deps, tx, {
+    const { orderId, authorizations: inserted } = await insertOrderWithAuthorizations(deps, tx, {
       accountId: account.accountId,
       product,
       names,
@@ -201,7 +201,7 @@ export async function newAcmeOrder(
     let allValid = true;
     let oldestValidation = now;
     const authorizations: AcmeAuthorizationRecord[] = [];
-    for (const authz of await tx.authorizations.forOrder(orderId)) {
+    for (const authz of inserted) {
       const reused = await tx.acme.reusableAuthorization(account.accountId, authz.domain, reuseSince, now);
       const expiresAt = reused ? reused.expiresAt : now + settings.authorizationLifetimeMs;
       earliest = Math.min(earliest, expiresAt);
@@ -321,9 +321,12 @@ async function notYetReplaced(tx: AcmeTxRepos, certificateId: number, now: numbe
   }
 }
 
-/** The account's own order, or not_found (RFC 8555 leaves other accounts' orders unconfirmed: 404). */
+/**
+ * The account's own order, or not_found (RFC 8555 leaves other accounts' orders unconfirmed:
+ * 404), with its authorizations (read in the same statement: every answer lists their URLs).
+ */
 export async function ownAcmeOrder(deps: AcmeDeps, account: AcmeAccount, urlId: string): Promise<AcmeOrderRecord> {
-  const rec = await deps.store.repos.acme.orderByUrlId(urlId);
+  const rec = await deps.store.repos.acme.orderWithAuthorizationsByUrlId(urlId);
   if (!rec || rec.link.acmeAccountId !== account.id) throw acmeError('not_found', 'malformed', 'No such order.');
   return rec;
 }

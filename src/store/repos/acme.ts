@@ -128,6 +128,8 @@ export interface AcmeOrderRecord {
 export interface AcmeAuthorizationRecord {
   link: AcmeAuthorizationLink;
   authorization: Authorization;
+  /** Its challenges, by id, when the read that made the record joined them (authorizationByUrlId). */
+  challenges?: AcmeChallenge[];
 }
 
 /** Nonces spent, or accounts read, per statement at most (one bind parameter each). */
@@ -149,24 +151,59 @@ const accountsByUrlIds = compiledOnce(['ids'], (db, p: { ids: string[] }) =>
 /** An order link and its order; on PostgreSQL the order row is locked (FOR UPDATE OF orders), not the link. */
 function orderRecordStatement(by: 'url_id' | 'order_id', lock: boolean) {
   return compiledOnce(['value'], (db, p: { value: string | number }) => {
-    const q = db
-      .selectFrom('acme_orders')
-      .innerJoin('orders', 'orders.id', 'acme_orders.order_id')
-      .selectAll('orders')
-      .select([
-        'acme_orders.id as link_id',
-        'acme_orders.url_id as link_url_id',
-        'acme_orders.acme_account_id as link_acme_account_id',
-        'acme_orders.profile as link_profile',
-        'acme_orders.replaces as link_replaces',
-        'acme_orders.replaces_certificate_id as link_replaces_certificate_id',
-        'acme_orders.expires_at as link_expires_at',
-        'acme_orders.error as link_error',
-        'acme_orders.created_at as link_created_at',
-      ])
-      .where(by === 'url_id' ? 'acme_orders.url_id' : 'acme_orders.order_id', '=', p.value);
+    const q = orderRecordQuery(db).where(by === 'url_id' ? 'acme_orders.url_id' : 'acme_orders.order_id', '=', p.value);
     return lock ? q.forUpdate('orders') : q;
   });
+}
+/**
+ * An order link and its order with its authorizations (links and the engine's rows), one row
+ * per authorization, by the order's URL token: the order POST-as-GET and finalize read the
+ * order and every authorization URL of its answer in one statement (they were two).
+ */
+function orderWithAuthorizationsStatement(lock: boolean) {
+  return compiledOnce(['value'], (db, p: { value: string }) => {
+    const q = orderRecordQuery(db)
+      .leftJoin('authorizations', 'authorizations.order_id', 'orders.id')
+      .leftJoin('acme_authorizations', 'acme_authorizations.authorization_id', 'authorizations.id')
+      .select([
+        'acme_authorizations.id as az_link_id',
+        'acme_authorizations.url_id as az_url_id',
+        'acme_authorizations.acme_account_id as az_acme_account_id',
+        'acme_authorizations.expires_at as az_expires_at',
+        'acme_authorizations.deactivated_at as az_deactivated_at',
+        'authorizations.id as az_id',
+        'authorizations.domain as az_domain',
+        'authorizations.token as az_token',
+        'authorizations.status as az_status',
+        'authorizations.last_error as az_last_error',
+        'authorizations.validated_at as az_validated_at',
+      ])
+      .where('acme_orders.url_id', '=', p.value)
+      .orderBy('authorizations.id');
+    return lock ? q.forUpdate('orders') : q;
+  });
+}
+const orderWithAuthorizationsStatements = {
+  plain: orderWithAuthorizationsStatement(false),
+  locked: orderWithAuthorizationsStatement(true),
+};
+type OrderRecordRow = Awaited<ReturnType<ReturnType<typeof orderRecordQuery>['executeTakeFirstOrThrow']>>;
+function orderRecordQuery(db: Db) {
+  return db
+    .selectFrom('acme_orders')
+    .innerJoin('orders', 'orders.id', 'acme_orders.order_id')
+    .selectAll('orders')
+    .select([
+      'acme_orders.id as link_id',
+      'acme_orders.url_id as link_url_id',
+      'acme_orders.acme_account_id as link_acme_account_id',
+      'acme_orders.profile as link_profile',
+      'acme_orders.replaces as link_replaces',
+      'acme_orders.replaces_certificate_id as link_replaces_certificate_id',
+      'acme_orders.expires_at as link_expires_at',
+      'acme_orders.error as link_error',
+      'acme_orders.created_at as link_created_at',
+    ]);
 }
 const orderRecordStatements = {
   url_id: { plain: orderRecordStatement('url_id', false), locked: orderRecordStatement('url_id', true) },
@@ -189,8 +226,21 @@ const authzJoin = (db: Db) =>
 const authorizationsOfOrder = compiledOnce(['orderId'], (db, p: { orderId: number }) =>
   authzJoin(db).where('authorizations.order_id', '=', p.orderId).orderBy('authorizations.id'),
 );
+/** An authorization with its challenges, one row per challenge (none: a reused authorization). */
 const authorizationByUrlId = compiledOnce(['urlId'], (db, p: { urlId: string }) =>
-  authzJoin(db).where('acme_authorizations.url_id', '=', p.urlId),
+  authzJoin(db)
+    .leftJoin('acme_challenges', 'acme_challenges.acme_authorization_id', 'acme_authorizations.id')
+    .select([
+      'acme_challenges.id as ch_id',
+      'acme_challenges.url_id as ch_url_id',
+      'acme_challenges.type as ch_type',
+      'acme_challenges.token as ch_token',
+      'acme_challenges.status as ch_status',
+      'acme_challenges.validated_at as ch_validated_at',
+      'acme_challenges.error as ch_error',
+    ])
+    .where('acme_authorizations.url_id', '=', p.urlId)
+    .orderBy('acme_challenges.id'),
 );
 const authorizationById = compiledOnce(['id'], (db, p: { id: number }) =>
   authzJoin(db).where('acme_authorizations.id', '=', p.id),
@@ -221,6 +271,14 @@ const challengeWithAuthorization = compiledOnce(['urlId'], (db, p: { urlId: stri
       'acme_challenges.status as ch_status',
       'acme_challenges.validated_at as ch_validated_at',
       'acme_challenges.error as ch_error',
+      // How many names the order has (fixed when it is made): a one-name order is ready when
+      // this challenge is valid, without reading its other authorizations (there are none).
+      (eb) =>
+        eb
+          .selectFrom('authorizations as siblings')
+          .select((e) => e.fn.countAll<number | string>().as('n'))
+          .whereRef('siblings.order_id', '=', 'authorizations.order_id')
+          .as('order_authorizations'),
     ])
     .where('acme_challenges.url_id', '=', p.urlId),
 );
@@ -391,7 +449,9 @@ export function acmeRepo(db: Db, kind: StoreKind) {
   async function orderRecord(by: 'url_id' | 'order_id', value: string | number): Promise<AcmeOrderRecord | undefined> {
     const statement = orderRecordStatements[by][kind === 'postgres' ? 'locked' : 'plain'];
     const [row] = (await statement(db, { value })).rows;
-    if (!row) return undefined;
+    return row && orderRecordFromRow(row);
+  }
+  function orderRecordFromRow(row: OrderRecordRow): AcmeOrderRecord {
     const link = orderLinkFromRow({
       id: row.link_id,
       url_id: row.link_url_id,
@@ -549,6 +609,36 @@ export function acmeRepo(db: Db, kind: StoreKind) {
     async orderByUrlId(urlId: string): Promise<AcmeOrderRecord | undefined> {
       return orderRecord('url_id', urlId);
     },
+    /** orderByUrlId with `authorizations` (by authorization id), in one statement. */
+    async orderWithAuthorizationsByUrlId(urlId: string): Promise<AcmeOrderRecord | undefined> {
+      const statement = orderWithAuthorizationsStatements[kind === 'postgres' ? 'locked' : 'plain'];
+      const { rows } = await statement(db, { value: urlId });
+      const [first] = rows;
+      if (!first) return undefined;
+      const authorizations: AcmeAuthorizationRecord[] = [];
+      for (const r of rows)
+        if (r.az_link_id !== null && r.az_id !== null)
+          authorizations.push({
+            link: {
+              id: r.az_link_id,
+              urlId: r.az_url_id!,
+              authorizationId: r.az_id,
+              acmeAccountId: r.az_acme_account_id!,
+              expiresAt: r.az_expires_at!,
+              deactivatedAt: r.az_deactivated_at,
+            },
+            authorization: authorizationFromRow({
+              id: r.az_id,
+              order_id: first.id,
+              domain: r.az_domain!,
+              token: r.az_token!,
+              status: r.az_status!,
+              last_error: r.az_last_error,
+              validated_at: r.az_validated_at,
+            }),
+          });
+      return { ...orderRecordFromRow(first), authorizations };
+    },
     /**
      * The ordering ACME account and the order's certificate (state, DER in base64, issuer),
      * by the order's URL token; undefined when no such order, certificate fields null when
@@ -648,10 +738,30 @@ export function acmeRepo(db: Db, kind: StoreKind) {
       const { rows } = await authorizationsOfOrder(db, { orderId });
       return rows.map(authzRecordFromRow);
     },
-    // A link and its authorization in one statement (they were two reads).
-    async authorizationByUrlId(urlId: string): Promise<(AcmeAuthorizationRecord & { orderId: number }) | undefined> {
-      const [r] = (await authorizationByUrlId(db, { urlId })).rows;
-      return r && { ...authzRecordFromRow(r), orderId: r.order_id };
+    // A link, its authorization and its challenges in one statement (they were three reads
+    // per authorization POST-as-GET).
+    async authorizationByUrlId(
+      urlId: string,
+    ): Promise<(AcmeAuthorizationRecord & { orderId: number; challenges: AcmeChallenge[] }) | undefined> {
+      const { rows } = await authorizationByUrlId(db, { urlId });
+      const [r] = rows;
+      if (!r) return undefined;
+      const challenges: AcmeChallenge[] = [];
+      for (const c of rows)
+        if (c.ch_id !== null)
+          challenges.push(
+            challengeFromRow({
+              id: c.ch_id,
+              url_id: c.ch_url_id!,
+              acme_authorization_id: c.id,
+              type: c.ch_type!,
+              token: c.ch_token!,
+              status: c.ch_status!,
+              validated_at: c.ch_validated_at,
+              error: c.ch_error,
+            }),
+          );
+      return { ...authzRecordFromRow(r), orderId: r.order_id, challenges };
     },
     async authorizationById(id: number): Promise<(AcmeAuthorizationRecord & { orderId: number }) | undefined> {
       const [r] = (await authorizationById(db, { id })).rows;
@@ -721,9 +831,13 @@ export function acmeRepo(db: Db, kind: StoreKind) {
       return r && challengeFromRow(r);
     },
     /** A challenge and its authorization in one statement (they were two reads per challenge POST). */
-    async challengeWithAuthorization(
-      urlId: string,
-    ): Promise<{ challenge: AcmeChallenge; authz: AcmeAuthorizationRecord & { orderId: number } } | undefined> {
+    async challengeWithAuthorization(urlId: string): Promise<
+      | {
+          challenge: AcmeChallenge;
+          authz: AcmeAuthorizationRecord & { orderId: number; orderAuthorizations: number };
+        }
+      | undefined
+    > {
       const [r] = (await challengeWithAuthorization(db, { urlId })).rows;
       if (!r) return undefined;
       return {
@@ -737,7 +851,7 @@ export function acmeRepo(db: Db, kind: StoreKind) {
           validated_at: r.ch_validated_at,
           error: r.ch_error,
         }),
-        authz: { ...authzRecordFromRow(r), orderId: r.order_id },
+        authz: { ...authzRecordFromRow(r), orderId: r.order_id, orderAuthorizations: Number(r.order_authorizations) },
       };
     },
     async challengeById(id: number): Promise<AcmeChallenge | undefined> {

@@ -18,9 +18,15 @@ const setAuthorizationOutcome = compiledOnce(
 
 export function authorizationRepo(db: Db) {
   return {
-    async insertMany(authorizations: NewAuthorization[]): Promise<void> {
-      if (authorizations.length > 0)
-        await db.insertInto('authorizations').values(authorizations.map(authorizationToRow)).execute();
+    /** The rows as inserted, in id order (as forOrder reads them), so the caller need not read them back. */
+    async insertMany(authorizations: NewAuthorization[]): Promise<Authorization[]> {
+      if (authorizations.length === 0) return [];
+      const rows = await db
+        .insertInto('authorizations')
+        .values(authorizations.map(authorizationToRow))
+        .returningAll()
+        .execute();
+      return rows.map(authorizationFromRow).sort((a, b) => a.id - b.id);
     },
     async forOrder(orderId: number): Promise<Authorization[]> {
       return (await authorizationsOfOrder(db, { orderId })).rows.map(authorizationFromRow);
