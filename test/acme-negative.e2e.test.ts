@@ -165,6 +165,31 @@ suite('ACME negative matrix', () => {
     assertProblem(await b.post(valid.body.certificate, ''), 403, 'unauthorized');
   });
 
+  test('finalize of a ready order past its expires is refused (404 malformed), nothing issued', async () => {
+    const name = freshDomain('late');
+    const order = await a.newOrder([name]);
+    await solve(cs, a, order.body, 'http-01');
+    const orderUrl = order.headers.get('location')!;
+    await a.poll(orderUrl, (o) => o.status === 'ready');
+    // Expired a moment ago, before the minutely sweep has seen it.
+    const urlId = orderUrl.split('/').pop()!;
+    await cd.ctx.store.db
+      .updateTable('acme_orders')
+      .set({ expires_at: Date.now() - 1000 })
+      .where('url_id', '=', urlId)
+      .execute();
+    const late = await a.post(order.body.finalize, { csr: csrFor([name]).der.toString('base64url') });
+    assertProblem(late, 404, 'malformed');
+    assert.match(late.body.detail, /expired/);
+    const row = await cd.ctx.store.db
+      .selectFrom('acme_orders')
+      .innerJoin('certificates', 'certificates.order_id', 'acme_orders.order_id')
+      .select('certificates.id')
+      .where('url_id', '=', urlId)
+      .executeTakeFirst();
+    assert.equal(row, undefined, 'no certificate for the expired order');
+  });
+
   test('EAB with a bad MAC (403 unauthorized) or binding another key (400 badPublicKey) makes no account', async () => {
     const eab = await eabFor(cd, accountId, 'digicert-free-1-free');
     const c = await new AcmeTestClient(directoryUrl, newAccountKey('ec256'), rootPem).init();

@@ -37,10 +37,11 @@ export async function finalizeAcmeOrder(
 ): Promise<AcmeOrderRecord> {
   const rec = await ownAcmeOrder(deps, account, urlId);
   const now = deps.clock.now();
-  if (rec.order.state !== 'ready' || rec.deleted) {
-    if (now > rec.link.expiresAt) throw acmeError('not_found', 'malformed', 'The order has expired.');
+  // RFC 8555 §7.1.3: past `expires` the order is invalid, ready or not (the minutely sweep
+  // deletes it later); Boulder's WFE also refuses an expired order before looking at its status.
+  if (now > rec.link.expiresAt) throw acmeError('not_found', 'malformed', 'The order has expired.');
+  if (rec.order.state !== 'ready' || rec.deleted)
     throw acmeError('illegal_state', 'orderNotReady', `The order is not ready to be finalized.`);
-  }
   if (typeof payload.csr !== 'string' || !/^[A-Za-z0-9_-]+$/.test(payload.csr))
     throw acmeError('invalid_parameter', 'malformed', 'csr must be base64url DER.');
   let csr;
