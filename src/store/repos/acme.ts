@@ -226,19 +226,21 @@ const authzJoin = (db: Db) =>
 const authorizationsOfOrder = compiledOnce(['orderId'], (db, p: { orderId: number }) =>
   authzJoin(db).where('authorizations.order_id', '=', p.orderId).orderBy('authorizations.id'),
 );
+/** A challenge's columns beside its authorization's in one row (`ch_` prefixed). */
+const CHALLENGE_COLUMNS = [
+  'acme_challenges.id as ch_id',
+  'acme_challenges.url_id as ch_url_id',
+  'acme_challenges.type as ch_type',
+  'acme_challenges.token as ch_token',
+  'acme_challenges.status as ch_status',
+  'acme_challenges.validated_at as ch_validated_at',
+  'acme_challenges.error as ch_error',
+] as const;
 /** An authorization with its challenges, one row per challenge (none: a reused authorization). */
 const authorizationByUrlId = compiledOnce(['urlId'], (db, p: { urlId: string }) =>
   authzJoin(db)
     .leftJoin('acme_challenges', 'acme_challenges.acme_authorization_id', 'acme_authorizations.id')
-    .select([
-      'acme_challenges.id as ch_id',
-      'acme_challenges.url_id as ch_url_id',
-      'acme_challenges.type as ch_type',
-      'acme_challenges.token as ch_token',
-      'acme_challenges.status as ch_status',
-      'acme_challenges.validated_at as ch_validated_at',
-      'acme_challenges.error as ch_error',
-    ])
+    .select(CHALLENGE_COLUMNS)
     .where('acme_authorizations.url_id', '=', p.urlId)
     .orderBy('acme_challenges.id'),
 );
@@ -264,13 +266,7 @@ const challengeWithAuthorization = compiledOnce(['urlId'], (db, p: { urlId: stri
   authzJoin(db)
     .innerJoin('acme_challenges', 'acme_challenges.acme_authorization_id', 'acme_authorizations.id')
     .select([
-      'acme_challenges.id as ch_id',
-      'acme_challenges.url_id as ch_url_id',
-      'acme_challenges.type as ch_type',
-      'acme_challenges.token as ch_token',
-      'acme_challenges.status as ch_status',
-      'acme_challenges.validated_at as ch_validated_at',
-      'acme_challenges.error as ch_error',
+      ...CHALLENGE_COLUMNS,
       // How many names the order has (fixed when it is made): a one-name order is ready when
       // this challenge is valid, without reading its other authorizations (there are none).
       (eb) =>
@@ -301,17 +297,8 @@ const insertOrderLinkStatement = compiledOnce(
   ],
   (
     db,
-    p: {
-      urlId: string;
-      orderId: number;
-      acmeAccountId: number;
-      profile: string;
-      replaces: string | null;
-      replacesCertificateId: number | null;
-      expiresAt: number;
-      error: string | null;
-      createdAt: number;
-    },
+    // The link as stored: no id yet, the problem document as JSON text.
+    p: Omit<AcmeOrderLink, 'id' | 'error'> & { error: string | null },
   ) =>
     db
       .insertInto('acme_orders')
