@@ -15,6 +15,7 @@ import { DEFAULT_PRODUCT_CODE } from '../src/policy/products.js';
 import { startCertdesk } from '../test/support/harness.js';
 import { CAA_IDENTITY } from '../test/support/orders.js';
 import type { ClientInput, FromClient, ToClient } from './order-client-worker.js';
+import { threadCpuMs } from './acme-measure.js';
 import { startTsWorker } from './ts-worker.js';
 
 export interface EndToEndOptions {
@@ -50,6 +51,12 @@ export interface EndToEndResult {
   /** CPU per order, ms: this process minus the client thread (certdesk), and the client thread (SDK clients and the customers' DNS). */
   serverCpuPerOrderMs: number | undefined;
   clientCpuPerOrderMs: number | undefined;
+  /**
+   * CPU per order of this process's main thread alone, ms: certdesk's event loop (API, job
+   * worker, store), the thread that saturates first; the rest of certdesk's figure is libuv's
+   * thread pool and the signing threads. Undefined off Linux.
+   */
+  mainThreadCpuPerOrderMs: number | undefined;
 }
 
 /**
@@ -146,11 +153,13 @@ export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult
     };
     // CPU is counted from here: the client thread's start-up (tsx compiling the SDK) is not certdesk's.
     const cpu0 = process.cpuUsage();
+    const main0 = threadCpuMs('self');
     const statements0 = sqliteStatements;
     const done = next('done');
     worker.postMessage({ type: 'start', input } satisfies ToClient);
     const { result } = await done;
     const cpu = process.cpuUsage(cpu0);
+    const main1 = threadCpuMs('self');
     const statements = sqliteStatements - statements0;
     const processCpuMs = (cpu.user + cpu.system) / 1000;
     const { latencies } = result;
@@ -201,6 +210,7 @@ export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult
       statementsPerOrder: opts.databaseUrl ? undefined : statements / n,
       serverCpuPerOrderMs: result.cpuMs === undefined ? undefined : (processCpuMs - result.cpuMs) / n,
       clientCpuPerOrderMs: result.cpuMs === undefined ? undefined : result.cpuMs / n,
+      mainThreadCpuPerOrderMs: main0 === undefined || main1 === undefined ? undefined : (main1 - main0) / n,
     };
   } finally {
     await worker.terminate();
