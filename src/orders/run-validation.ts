@@ -70,14 +70,16 @@ export async function runValidationAttempt(
   let refusal: string | undefined;
   for (const authz of authzs) {
     if (authz.status === 'valid') continue;
+    // CAA counts for every name whose control is proven (BR 3.2.2.8 v2.2.6). It is looked up
+    // beside the control check, as Boulder's VA does, so the attempt waits for one round of
+    // queries; its answer is read only when control passed.
+    const caa = checkCaa(
+      { resolver: deps.validation.resolver },
+      { name: authz.domain, issuerDomain: deps.validation.caaIdentity },
+    );
+    caa.catch(() => {}); // settled below, or dropped with a failed control check
     const control = await checkControl(deps, order, authz);
-    // CAA is checked for every name, once its control is proven (BR 3.2.2.8 v2.2.6).
-    const result = control.ok
-      ? await checkCaa(
-          { resolver: deps.validation.resolver },
-          { name: authz.domain, issuerDomain: deps.validation.caaIdentity },
-        )
-      : control;
+    const result = control.ok ? await caa : control;
     checked.push({ authz, result });
     if (result.ok) continue;
     if (result.permanent) {

@@ -145,16 +145,23 @@ function parametersOf(value: string): Map<string, string[]> {
  * RFC 8659 §3: starting at the name and climbing one label at a time (up to, not including,
  * the root), the first non-empty CAA RRset is the Relevant RRset. The resolver follows
  * CNAMEs at each step. Returns undefined when every level is empty.
+ *
+ * Every level is asked at once and the answers read from the name up, as Boulder's VA does
+ * (`parallelCAALookup`): the walk costs one round trip instead of one per label, and the
+ * resolver sends the queries together. The outcome is the sequential walk's: a level's
+ * failure counts only when no level below it has records.
  */
 async function findRelevantRRset(
   resolver: DnsResolver,
   fqdn: string,
 ): Promise<{ at: string; records: CaaRecord[] } | undefined> {
   const labels = fqdn.split('.').filter((l) => l !== '');
-  for (let i = 0; i < labels.length; i++) {
-    const at = labels.slice(i).join('.');
-    const records = await resolver.caa(at);
-    if (records.length > 0) return { at, records };
+  const levels = labels.map((_, i) => labels.slice(i).join('.'));
+  const answers = await Promise.allSettled(levels.map((at) => resolver.caa(at)));
+  for (let i = 0; i < levels.length; i++) {
+    const answer = answers[i]!;
+    if (answer.status === 'rejected') throw answer.reason;
+    if (answer.value.length > 0) return { at: levels[i]!, records: answer.value };
   }
   return undefined;
 }
