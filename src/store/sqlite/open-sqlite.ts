@@ -2,6 +2,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
+import { InlineLimitsPlugin } from './inline-limits.js';
 
 export function openSqliteKysely(path: string): Kysely<Database> {
   return openSqlite(path).db;
@@ -25,7 +26,10 @@ export function openSqlite(path: string): { db: Kysely<Database>; dataVersion: (
   // Prepared once, before the statement cache wraps prepare(): a few microseconds a call.
   const version = handle.prepare('pragma data_version').pluck();
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) }),
+    db: new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(handle) }),
+      plugins: [new InlineLimitsPlugin()],
+    }),
     dataVersion: () => version.get() as number,
     wal: {
       // A file database in WAL mode; ':memory:' and '' (a temporary database) have no WAL to share.
