@@ -130,7 +130,12 @@ export function certificateRepo(db: Db, kind: StoreKind) {
           .executeTakeFirst(),
       );
     },
-    /** Phase 2 of issuance: intent -> issued, once. */
+    /**
+     * Phase 2 of issuance: intent -> issued, once. The intent's TBS goes (it is inside the
+     * certificate now, RFC 5280 §4.1.1.1, and only an intent is signed from it): the row then
+     * grows by the signature and hashes instead of by the whole certificate, so issuing seldom
+     * splits the certificates table's page (fewer pages written per issuance: docs/decisions/0032).
+     */
     async markIssued(
       id: number,
       certDer: string,
@@ -140,6 +145,7 @@ export function certificateRepo(db: Db, kind: StoreKind) {
         .updateTable('certificates')
         .set({
           state: 'issued',
+          tbs_der: null,
           cert_der: certDer,
           sha1: facts.sha1,
           sha256: facts.sha256,
