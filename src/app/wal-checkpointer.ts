@@ -1,6 +1,6 @@
 // The SQLite WAL checkpointed on a worker thread with a connection of its own, so that `serve`'s
 // main thread (every request, every commit) never copies pages into the database file or
-// waits for fsync (store/sqlite/wal-checkpoints.ts; docs/decisions/0032-wal-checkpoints-off-the-request-thread.md).
+// waits for fsync (store/sqlite/wal-checkpoints.ts; docs/decisions/0032-sqlite-commit-path.md).
 //
 // Every `intervalMs` the thread looks at PRAGMA data_version (it changes when another
 // connection has committed: https://www.sqlite.org/pragma.html#pragma_data_version) and, if it
@@ -35,9 +35,10 @@ export interface CheckpointResult {
 }
 
 /**
- * 100 ms: under the order pipeline's load about 5,000 pages a second are committed (about 55
- * per order), so the WAL holds some hundreds between checkpoints, which rewrite the same hot
- * pages once instead of once per commit. docs/decisions/0032 has the measurements.
+ * 100 ms: under the order pipeline's load about 55 pages are committed per order, so the WAL
+ * holds some thousands of frames between checkpoints, of far fewer distinct pages (the tables'
+ * last leaves, the indexes' hot pages), each copied once per checkpoint. 16,384 frames (64 MiB
+ * of 4 KiB pages) bound the WAL when a reader holds PASSIVE checkpoints back. docs/decisions/0032.
  */
 export const WAL_CHECKPOINT_DEFAULTS: WalCheckpointOptions = { intervalMs: 100, truncateFrames: 16384 };
 
