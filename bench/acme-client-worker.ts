@@ -17,6 +17,8 @@ export type ToClient =
       /** EAB for certdesk; none for Pebble (plain RFC 8555 §7.3 account). */
       eab?: { keyId: string; hmac: string };
       perLevel: number;
+      /** Orders run unmeasured first (acme-measure.ts WARMUP_ORDERS). */
+      warmup: number;
     }
   | { type: 'ack'; statements?: number; transactions?: number }
   | { type: 'stop' };
@@ -56,6 +58,7 @@ port.on('message', (m: ToClient) => {
           },
         },
         true,
+        m.warmup,
       );
       port.postMessage({ type: 'result', levels } satisfies FromClient);
     } catch (e) {

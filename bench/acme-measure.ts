@@ -1,7 +1,7 @@
 // The client side of `npm run bench -- --acme` (bench/acme.ts): one-name http-01 orders with
 // the project's JWS client at each level, timed per phase. Runs in the bench's main thread
 // or in a worker thread of its own (bench/acme-client-worker.ts), the same code either way.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import type { AcmeResponse, AcmeTestClient } from '../test/support/acme-client.js';
 import { csrFor } from '../test/support/acme.js';
 import { freshDomain } from '../test/support/orders.js';
@@ -15,6 +15,8 @@ export const POLL_MS = Number(process.env.BENCH_ACME_POLL_MS ?? 1000);
 
 export interface Level {
   inFlight: number;
+  /** Orders measured at this level. */
+  orders: number;
   ordersPerSecond: number;
   p50: number;
   p99: number;
@@ -69,15 +71,42 @@ export function threadCpuMs(tid: number | 'self'): number | undefined {
   }
 }
 
-/** Runs `perLevel` one-name http-01 orders at each level against the server `client` talks to. */
+/** CPU ms of every thread of this process by thread id (Linux), for BENCH_ACME_THREADS. */
+function allThreadsCpuMs(): Map<number, number> {
+  const m = new Map<number, number>();
+  try {
+    for (const t of readdirSync('/proc/self/task')) {
+      const ms = threadCpuMs(Number(t));
+      if (ms !== undefined) m.set(Number(t), ms);
+    }
+  } catch {
+    // not Linux
+  }
+  return m;
+}
+
+/**
+ * Orders run before the first level and measured by nothing (BENCH_ACME_WARMUP to change, 0
+ * for none): V8 compiles the request path's functions with TurboFan only once each has run
+ * often enough, on its background threads, so the first few hundred orders after a start
+ * cost about twice the CPU of later ones (docs/decisions/0034-acme-bench-warm-up.md). A
+ * level of 40 orders right after start measured that start, not a server under load.
+ */
+export const WARMUP_ORDERS = Number(process.env.BENCH_ACME_WARMUP ?? 600);
+
+/**
+ * Runs `warmup` orders unmeasured, then `perLevel` one-name http-01 orders at each level
+ * against the server `client` talks to.
+ */
 export async function measure(
   client: AcmeTestClient,
   cs: ChallengeServer,
   perLevel: number,
   hooks: LevelHooks,
   clientInWorker: boolean,
+  warmup = WARMUP_ORDERS,
 ): Promise<Level[]> {
-  const csrs = Array.from({ length: perLevel * LEVELS.length }, () => freshDomain('bench')).map((name) => ({
+  const csrs = Array.from({ length: warmup + perLevel * LEVELS.length }, () => freshDomain('bench')).map((name) => ({
     name,
     csr: csrFor([name]).der.toString('base64url'),
   }));
@@ -139,6 +168,17 @@ export async function measure(
   };
   const levels: Level[] = [];
   let offset = 0;
+  // The warm-up: orders at the highest level, measured by nothing (docs/decisions/0034).
+  if (warmup > 0) {
+    const batch = csrs.slice(0, warmup);
+    offset = warmup;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: LEVELS[LEVELS.length - 1]! }, async () => {
+        while (next < batch.length) await one(batch[next++]!);
+      }),
+    );
+  }
   for (const inFlight of LEVELS) {
     const batch = csrs.slice(offset, offset + perLevel);
     offset += perLevel;
@@ -151,6 +191,7 @@ export async function measure(
     const usage0 = process.cpuUsage();
     const main0 = threadCpuMs(process.pid);
     const client0 = clientInWorker ? threadCpuMs('self') : undefined;
+    const threads0 = process.env.BENCH_ACME_THREADS ? allThreadsCpuMs() : undefined;
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
@@ -162,11 +203,22 @@ export async function measure(
     const usage = process.cpuUsage(usage0);
     const main1 = threadCpuMs(process.pid);
     const client1 = clientInWorker ? threadCpuMs('self') : undefined;
+    if (threads0) {
+      // Which threads spend the process's CPU (main = certdesk, self = the client in its
+      // worker; the rest: V8's platform threads (GC, compiler) and libuv's pool).
+      const self = clientInWorker ? Number(readFileSync('/proc/thread-self/stat', 'utf8').split(' ')[0]) : -1;
+      const rows = [...allThreadsCpuMs()]
+        .map(([tid, ms]) => [tid, (ms - (threads0.get(tid) ?? 0)) / batch.length] as const)
+        .filter(([, ms]) => ms >= 0.05)
+        .map(([tid, ms]) => `${tid === process.pid ? 'main' : tid === self ? 'client' : tid} ${ms.toFixed(2)}`);
+      console.log(`${inFlight} in flight: CPU ms per order by thread: ${rows.join(', ')}`);
+    }
     const counted = await hooks.end();
     const shares = machineShares(cpu0, readCpuSnapshot());
     latencies.sort((a, b) => a - b);
     levels.push({
       inFlight,
+      orders: batch.length,
       ordersPerSecond: batch.length / seconds,
       p50: pct(latencies, 0.5),
       p99: pct(latencies, 0.99),

@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { opensslSpeed } from './openssl-speed.js';
 import { pebbleBinary, startPebble } from './pebble.js';
 import { startTsWorker } from './ts-worker.js';
-import { LEVELS, PHASES, POLL_MS, measure, openAccount, type Level } from './acme-measure.js';
+import { LEVELS, PHASES, POLL_MS, WARMUP_ORDERS, measure, openAccount, type Level } from './acme-measure.js';
 import type { FromClient, ToClient } from './acme-client-worker.js';
 import { AcmeTestClient, newAccountKey } from '../test/support/acme-client.js';
 import { eabFor } from '../test/support/acme.js';
@@ -82,6 +82,50 @@ function statementCounter() {
 }
 const sql = statementCounter();
 
+/**
+ * BENCH_ACME_PROFILE=file.cpuprofile: a CPU profile of the main thread during certdesk's
+ * levels only (no start-up, no warm-up, no Pebble); with the client in its worker, the server
+ * alone. Started at the first level's start, written after certdesk's run.
+ */
+function levelProfiler(file: string | undefined, heapFile: string | undefined) {
+  let session: Session | undefined;
+  return {
+    async startOnce(): Promise<void> {
+      if ((!file && !heapFile) || session) return;
+      session = new Session();
+      session.connect();
+      if (file) {
+        await session.post('Profiler.enable');
+        await session.post('Profiler.start');
+      }
+      // BENCH_ACME_HEAP_PROFILE=file.heapprofile: where certdesk's thread allocates (sampled
+      // every 16 KiB), for the GC share of its CPU.
+      if (heapFile)
+        await session.post('HeapProfiler.startSampling', {
+          samplingInterval: 16384,
+          // Every allocation, not only what is still alive at the end.
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
+    },
+    async stop(): Promise<void> {
+      if (!session) return;
+      if (file) writeFileSync(file, JSON.stringify((await session.post('Profiler.stop')).profile));
+      if (heapFile) writeFileSync(heapFile, JSON.stringify((await session.post('HeapProfiler.stopSampling')).profile));
+      session.disconnect();
+      session = undefined;
+      file = heapFile = undefined;
+    },
+  };
+}
+const profiler = levelProfiler(process.env.BENCH_ACME_PROFILE, process.env.BENCH_ACME_HEAP_PROFILE);
+
+/** What the thread holding the server does at a level's start (the client waits for it). */
+async function levelStart(): Promise<void> {
+  await profiler.startOnce();
+  sql.start();
+}
+
 function print(title: string, levels: Level[]): void {
   console.log(`\n${title}\n`);
   const ms = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(1)} ms`);
@@ -113,7 +157,12 @@ function print(title: string, levels: Level[]): void {
 interface ClientSide {
   inWorker: boolean;
   csPorts: { dnsAddress: string; httpPort: number; tlsAlpnPort: number };
-  run(directoryUrl: string, caPem: string, perLevel: number, eab?: { keyId: string; hmac: string }): Promise<Level[]>;
+  run(
+    directoryUrl: string,
+    caPem: string,
+    counts: { perLevel: number; warmup: number },
+    eab?: { keyId: string; hmac: string },
+  ): Promise<Level[]>;
   close(): Promise<void>;
 }
 
@@ -122,17 +171,11 @@ async function oneThreadClient(): Promise<ClientSide> {
   return {
     inWorker: false,
     csPorts: { dnsAddress: cs.dnsAddress, httpPort: cs.httpPort, tlsAlpnPort: cs.tlsAlpnPort },
-    async run(directoryUrl, caPem, perLevel, eab) {
+    async run(directoryUrl, caPem, { perLevel, warmup }, eab) {
       const client = await new AcmeTestClient(directoryUrl, newAccountKey('ec256'), caPem).init();
       try {
         await openAccount(client, eab);
-        return await measure(
-          client,
-          cs,
-          perLevel,
-          { start: async () => sql.start(), end: async () => sql.stop() },
-          false,
-        );
+        return await measure(client, cs, perLevel, { start: levelStart, end: async () => sql.stop() }, false, warmup);
       } finally {
         client.close();
       }
@@ -155,17 +198,15 @@ async function workerClient(): Promise<ClientSide> {
   return {
     inWorker: true,
     csPorts,
-    run: (directoryUrl, caPem, perLevel, eab) =>
+    run: (directoryUrl, caPem, { perLevel, warmup }, eab) =>
       new Promise<Level[]>((resolve, reject) => {
         onMessage = (m) => {
-          if (m.type === 'level-start') {
-            sql.start();
-            send({ type: 'ack' });
-          } else if (m.type === 'level-end') send({ type: 'ack', ...sql.stop() });
+          if (m.type === 'level-start') void levelStart().then(() => send({ type: 'ack' }));
+          else if (m.type === 'level-end') send({ type: 'ack', ...sql.stop() });
           else if (m.type === 'result') resolve(m.levels);
           else if (m.type === 'error') reject(new Error(m.message));
         };
-        send({ type: 'run', directoryUrl, caPem, perLevel, ...(eab ? { eab } : {}) });
+        send({ type: 'run', directoryUrl, caPem, perLevel, warmup, ...(eab ? { eab } : {}) });
       }),
     close: async () => {
       send({ type: 'stop' });
@@ -175,7 +216,9 @@ async function workerClient(): Promise<ClientSide> {
 }
 
 export async function runAcmeBench(opts: { quick: boolean }): Promise<void> {
-  const perLevel = opts.quick ? 40 : 200;
+  // certdesk's levels: five rounds of the 32 in flight at least (--quick; 40 orders, as before
+  // decision 0034, measured one round and a tail of 8); BENCH_ACME_ORDERS to change.
+  const perLevel = Number(process.env.BENCH_ACME_ORDERS ?? (opts.quick ? 160 : 400));
   const side = process.env.BENCH_ACME_ONE_THREAD ? await oneThreadClient() : await workerClient();
   const cd = await startCertdesk({
     'dns-resolver': side.csPorts.dnsAddress,
@@ -189,26 +232,13 @@ export async function runAcmeBench(opts: { quick: boolean }): Promise<void> {
     const key = await createAccount(cd.ctx.accounts, 'Bench');
     await grantPlan(cd.ctx.accounts, { accountId: key.AccountId, productCode: 'digicert-free-1-free', count: 100_000 });
     const eab = await eabFor(cd, key.AccountId, 'digicert-free-1-free');
-    // BENCH_ACME_PROFILE=file.cpuprofile: a CPU profile of the main thread during certdesk's
-    // levels only (no start-up, no Pebble); with the client in its worker, the server alone.
-    const profile = process.env.BENCH_ACME_PROFILE;
-    const session = profile ? new Session() : undefined;
-    if (session) {
-      session.connect();
-      await session.post('Profiler.enable');
-      await session.post('Profiler.start');
-    }
     certdesk = await side.run(
       `${cd.server.acmeListenUrl}/acme/directory`,
       toPem('CERTIFICATE', cd.server.hierarchy.root.certDer),
-      perLevel,
+      { perLevel, warmup: WARMUP_ORDERS },
       { keyId: eab.KeyId, hmac: eab.HmacKey },
     );
-    if (session) {
-      const { profile: p } = await session.post('Profiler.stop');
-      writeFileSync(profile!, JSON.stringify(p));
-      session.disconnect();
-    }
+    await profiler.stop();
   } finally {
     await cd.close();
   }
@@ -223,7 +253,10 @@ export async function runAcmeBench(opts: { quick: boolean }): Promise<void> {
       tlsPort: side.csPorts.tlsAlpnPort,
     });
     try {
-      pebble = { levels: await side.run(p.directoryUrl, p.caPem, perLevel), version: p.version };
+      // Pebble answers after its own 1 s polls (tens of seconds a level): fewer orders, and no
+      // warm-up (compiled Go; the client's thread is warm from certdesk's levels).
+      const counts = { perLevel: opts.quick ? 40 : 200, warmup: 0 };
+      pebble = { levels: await side.run(p.directoryUrl, p.caPem, counts), version: p.version };
     } finally {
       await p.close();
     }
@@ -236,14 +269,14 @@ export async function runAcmeBench(opts: { quick: boolean }): Promise<void> {
   );
   const speed = await opensslSpeed(opts.quick ? 1 : 3);
   print(
-    `certdesk ACME end to end, SQLite, ${perLevel} one-name http-01 orders per level (project JWS client)`,
+    `certdesk ACME end to end, SQLite, ${perLevel} one-name http-01 orders per level after ${WARMUP_ORDERS} unmeasured (project JWS client)`,
     certdesk,
   );
   if (process.env.BENCH_ACME_SQL) sql.print(perLevel * LEVELS.length);
   if (typeof pebble === 'string') console.log(`\n${pebble}`);
   else {
     print(
-      `Pebble ${pebble.version}, same client, same loopback challenge server (its CPU is its own process's)`,
+      `Pebble ${pebble.version}, same client, same loopback challenge server, ${pebble.levels[0]?.orders ?? 0} orders per level (its CPU is its own process's)`,
       pebble.levels,
     );
     console.log('\n| level | certdesk / Pebble |\n|---|---|');
