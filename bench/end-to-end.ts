@@ -1,16 +1,21 @@
 // End-to-end throughput: DNS-validated orders per second through the CAS API. certdesk runs
-// in-process on SQLite, wired to the loopback challenge server as the e2e tests do
-// (test/support/orders.ts: startWithChallenges); the customers are SDK clients in a worker
-// thread (bench/order-client-worker.ts). Throughput runs from the first submission to the last
-// issuance the clients saw; latency is submission to the poll that saw the certificate.
+// in-process on SQLite, wired to a loopback challenge server with the flags the e2e tests use
+// (test/support/orders.ts: startWithChallenges). The customers' side runs in a worker thread
+// (bench/order-client-worker.ts): the SDK clients AND the challenge server, which plays the
+// customers' authoritative DNS (where they publish the TXT record), so that this process's
+// main thread, and the CPU figure charged to certdesk, hold certdesk alone.
+// Throughput runs from the first submission to the last issuance the clients saw; latency is
+// submission to the poll that saw the certificate.
 
 import BetterSqlite3 from 'better-sqlite3';
 import { createAccount } from '../src/accounts/accounts.js';
 import { addContact } from '../src/accounts/contacts.js';
 import { grantPlan } from '../src/accounts/plans.js';
 import { DEFAULT_PRODUCT_CODE } from '../src/policy/products.js';
-import { startWithChallenges } from '../test/support/orders.js';
-import type { ClientInput, ClientResult, FromClient, ToClient } from './order-client-worker.js';
+import { startCertdesk } from '../test/support/harness.js';
+import { CAA_IDENTITY } from '../test/support/orders.js';
+import type { ClientInput, FromClient, ToClient } from './order-client-worker.js';
+import { threadCpuMs } from './acme-measure.js';
 import { startTsWorker } from './ts-worker.js';
 
 export interface EndToEndOptions {
@@ -43,9 +48,15 @@ export interface EndToEndResult {
   publishToIssuedP99Ms: number;
   /** SQL statements per order (SQLite only; undefined on PostgreSQL), from the first submission to the last issuance. */
   statementsPerOrder: number | undefined;
-  /** CPU per order, ms: this process minus the client thread (certdesk and the challenge server), and the client thread. */
+  /** CPU per order, ms: this process minus the client thread (certdesk), and the client thread (SDK clients and the customers' DNS). */
   serverCpuPerOrderMs: number | undefined;
   clientCpuPerOrderMs: number | undefined;
+  /**
+   * CPU per order of this process's main thread alone, ms: certdesk's event loop (API, job
+   * worker, store), the thread that saturates first; the rest of certdesk's figure is libuv's
+   * thread pool and the signing threads. Undefined off Linux.
+   */
+  mainThreadCpuPerOrderMs: number | undefined;
 }
 
 /**
@@ -80,16 +91,45 @@ function percentile(sorted: readonly number[], p: number): number {
 
 export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult> {
   if (!opts.databaseUrl) countSqliteStatements();
-  const { cd, cs } = await startWithChallenges(
-    {
-      ...(opts.validationRetryMs === undefined ? {} : { 'validation-retry-ms': String(opts.validationRetryMs) }),
-      ...opts.flags,
-    },
-    {
-      defaults: opts.validationRetryMs === undefined,
-      ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
-    },
-  );
+  // The customers' thread starts first: certdesk is pointed at the DNS server it runs.
+  const worker = startTsWorker(new URL('./order-client-worker.ts', import.meta.url), null);
+  let onMessage: (m: FromClient) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`the order client thread exited (${code}) before finishing`)));
+  });
+  failed.catch(() => {});
+  worker.on('message', (m: FromClient) => onMessage(m));
+  const next = <T extends FromClient['type']>(type: T) =>
+    Promise.race([
+      failed,
+      new Promise<Extract<FromClient, { type: T }>>((resolve) => {
+        onMessage = (m) => {
+          if (m.type === type) resolve(m as Extract<FromClient, { type: T }>);
+        };
+      }),
+    ]);
+  let cd: Awaited<ReturnType<typeof startCertdesk>>;
+  try {
+    const { challenges } = await next('ready');
+    cd = await startCertdesk(
+      {
+        'dns-resolver': challenges.dnsAddress,
+        'http-validation-port': String(challenges.httpPort),
+        'allow-private-validation-targets': true,
+        'caa-identity': CAA_IDENTITY,
+        ...(opts.validationRetryMs === undefined ? {} : { 'validation-retry-ms': String(opts.validationRetryMs) }),
+        ...opts.flags,
+      },
+      {
+        defaults: opts.validationRetryMs === undefined,
+        ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+      },
+    );
+  } catch (e) {
+    await worker.terminate();
+    throw e;
+  }
   try {
     const key = await createAccount(cd.ctx.accounts, 'Bench Inc');
     await grantPlan(cd.ctx.accounts, {
@@ -111,34 +151,15 @@ export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult
       pollMs: opts.pollMs,
       orderTimeoutMs: opts.orderTimeoutMs,
     };
-    let cpu0 = process.cpuUsage();
-    let statements0 = sqliteStatements;
-    const worker = startTsWorker(new URL('./order-client-worker.ts', import.meta.url), input);
-    let result: ClientResult;
-    try {
-      result = await new Promise<ClientResult>((resolve, reject) => {
-        worker.on('error', reject);
-        worker.on('exit', (code) => reject(new Error(`the order client thread exited (${code}) before finishing`)));
-        worker.on('message', (m: FromClient) => {
-          if (m.type === 'ready') {
-            // CPU is counted from here: the client thread's start-up (tsx compiling the SDK) is not certdesk's.
-            cpu0 = process.cpuUsage();
-            statements0 = sqliteStatements;
-            worker.postMessage({ type: 'start' } satisfies ToClient);
-            return;
-          }
-          if (m.type === 'done') {
-            resolve(m.result);
-            return;
-          }
-          cs.setTxt(m.name, [m.value]);
-          worker.postMessage({ type: 'published', id: m.id } satisfies ToClient);
-        });
-      });
-    } finally {
-      await worker.terminate();
-    }
+    // CPU is counted from here: the client thread's start-up (tsx compiling the SDK) is not certdesk's.
+    const cpu0 = process.cpuUsage();
+    const main0 = threadCpuMs('self');
+    const statements0 = sqliteStatements;
+    const done = next('done');
+    worker.postMessage({ type: 'start', input } satisfies ToClient);
+    const { result } = await done;
     const cpu = process.cpuUsage(cpu0);
+    const main1 = threadCpuMs('self');
     const statements = sqliteStatements - statements0;
     const processCpuMs = (cpu.user + cpu.system) / 1000;
     const { latencies } = result;
@@ -189,9 +210,10 @@ export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult
       statementsPerOrder: opts.databaseUrl ? undefined : statements / n,
       serverCpuPerOrderMs: result.cpuMs === undefined ? undefined : (processCpuMs - result.cpuMs) / n,
       clientCpuPerOrderMs: result.cpuMs === undefined ? undefined : result.cpuMs / n,
+      mainThreadCpuPerOrderMs: main0 === undefined || main1 === undefined ? undefined : (main1 - main0) / n,
     };
   } finally {
+    await worker.terminate();
     await cd.close();
-    await cs.close();
   }
 }

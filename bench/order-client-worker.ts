@@ -1,7 +1,9 @@
-// The customer side of the end-to-end benchmark (bench/end-to-end.ts), in a worker thread so
-// that the load generator (SDK request signing, HTTP client) does not share an event loop with
-// the certdesk it measures. Orders go through the official SDK; TXT records are published by
-// asking the main thread, which owns the challenge server, and waiting for its answer.
+// The customers' side of the end-to-end benchmark (bench/end-to-end.ts), in a worker thread so
+// that neither the load generator (SDK request signing, HTTP client) nor the customers' DNS
+// shares an event loop with the certdesk it measures. Orders go through the official SDK; the
+// loopback challenge server (src/app/challenge-server.ts) runs here too, as the customers'
+// authoritative DNS: they publish their TXT records on it, and certdesk's validation queries it
+// over UDP as it would any name server.
 //
 // Each order: CreateCertificateForPackageRequest (certdesk makes the key), then
 // DescribeCertificateState to read the record, publish it, and poll DescribeCertificateState
@@ -9,7 +11,8 @@
 
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
+import { startChallengeServer } from '../test/challenge-server.js';
 import { describe, freshDomain } from '../test/support/orders.js';
 import { Cas, casClient, type CasClient } from '../test/support/sdk.js';
 
@@ -32,7 +35,7 @@ export interface ClientResult {
   errors: string[];
   /** When each order's record was on the challenge server (epoch ms), by order id. */
   publishedAt: Record<number, number>;
-  /** CPU time of this thread (the client), ms; undefined off Linux. */
+  /** CPU time of this thread (the SDK clients and the challenge server), ms; undefined off Linux. */
   cpuMs: number | undefined;
 }
 
@@ -49,33 +52,20 @@ export function threadCpuMs(): number | undefined {
 }
 
 export type FromClient =
-  | { type: 'ready' }
-  | { type: 'publish'; id: number; name: string; value: string }
-  | { type: 'done'; result: ClientResult };
-export type ToClient = { type: 'published'; id: number } | { type: 'start' };
+  { type: 'ready'; challenges: { dnsAddress: string; httpPort: number } } | { type: 'done'; result: ClientResult };
+export type ToClient = { type: 'start'; input: ClientInput };
 
 const port = parentPort;
 if (port === null) throw new Error('bench/order-client-worker.ts runs as a worker thread');
-const input = workerData as ClientInput;
 
-let nextPublish = 0;
-const waiting = new Map<number, () => void>();
-let started: () => void;
-const startSignal = new Promise<void>((r) => (started = r));
-port.on('message', (m: ToClient) => {
-  if (m.type === 'start') return started();
-  waiting.get(m.id)?.();
-  waiting.delete(m.id);
-});
-
-/** Resolves once the main thread has put the record on the challenge server. */
-function publishTxt(name: string, value: string): Promise<void> {
-  const id = nextPublish++;
-  return new Promise((resolve) => {
-    waiting.set(id, resolve);
-    port!.postMessage({ type: 'publish', id, name, value } satisfies FromClient);
-  });
-}
+const cs = await startChallengeServer();
+let input!: ClientInput;
+const startSignal = new Promise<void>((resolve) =>
+  port.once('message', (m: ToClient) => {
+    input = m.input;
+    resolve();
+  }),
+);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let requests = 0;
@@ -91,7 +81,7 @@ async function untilIssued(client: CasClient, orderId: number, deadline: number)
       const name = `${s.recordDomain}.${s.domain}`;
       if (!published.has(name)) {
         published.add(name);
-        await publishTxt(name, s.recordValue);
+        cs.setTxt(name, [s.recordValue]);
         publishedAt[orderId] = Date.now();
         continue; // ask again at once: DescribeCertificateState requests a validation attempt now
       }
@@ -149,7 +139,13 @@ async function main(): Promise<ClientResult> {
   };
 }
 
-// Loaded (the SDK's modules compiled): the main thread starts counting CPU time from here.
-port.postMessage({ type: 'ready' } satisfies FromClient);
+// Loaded (the SDK's modules compiled) and the DNS server listening: the main thread starts
+// certdesk pointed at it, and counts CPU time from its 'start'.
+port.postMessage({
+  type: 'ready',
+  challenges: { dnsAddress: cs.dnsAddress, httpPort: cs.httpPort },
+} satisfies FromClient);
 await startSignal;
-port.postMessage({ type: 'done', result: await main() } satisfies FromClient);
+const result = await main();
+await cs.close();
+port.postMessage({ type: 'done', result } satisfies FromClient);

@@ -267,9 +267,9 @@ const notes = [
   `end-to-end: ${e2e.result.orders} orders (CreateCertificateForPackageRequest, DNS, certdesk makes the key), ${CONCURRENCY} at a time,`,
   `  DescribeCertificateState polled every ${POLL_MS} ms: ${e2e.result.ordersPerSecond.toFixed(1)} orders/s over ${e2e.result.seconds.toFixed(1)} s, submit->issued` +
     ` p50 ${Math.round(e2e.result.p50Ms)} ms, p99 ${Math.round(e2e.result.p99Ms)} ms, max ${Math.round(e2e.result.maxMs)} ms; ${(e2e.result.requests / Math.max(1, e2e.result.orders)).toFixed(1)} API calls per order.`,
-  `  certdesk (API and job worker, SQLite, default configuration) and the challenge server share the main thread; publication->issued`,
+  `  certdesk (API and job worker, SQLite, default configuration) has the main thread; publication->issued`,
   `  p50 ${Math.round(e2e.result.publishToIssuedP50Ms)} ms; CPU per order: certdesk ${e2e.result.serverCpuPerOrderMs?.toFixed(1) ?? '?'} ms, client ${e2e.result.clientCpuPerOrderMs?.toFixed(1) ?? '?'} ms; the`,
-  `  SDK clients run in a worker thread.${e2e.result.errors.length > 0 ? ` ${e2e.result.errors.length} orders FAILED: ${e2e.result.errors.slice(0, 3).join('; ')}` : ''}`,
+  `  SDK clients and the challenge server (the customers' DNS) run in a worker thread.${e2e.result.errors.length > 0 ? ` ${e2e.result.errors.length} orders FAILED: ${e2e.result.errors.slice(0, 3).join('; ')}` : ''}`,
   '',
   `* others busy: the share of the machine's CPU time that other processes used during that measurement.`,
   `machine: ${ossl1.result.version}` +

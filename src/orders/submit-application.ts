@@ -2,10 +2,10 @@
 // CreateCertificateWithCsrRequest; Alibaba Cloud CAS API reference): check everything, take
 // one unit of a plan and write the order in one transaction, then start domain validation.
 // Bad input is refused before anything is written: no quota spent, no half-written order.
-import { createPublicKey } from 'node:crypto';
 import { CertError } from '../domain/errors.js';
 import { parseCsr } from '../ca/csr.js';
-import { generateKeyPair, detectKeyAlgorithm, type KeyAlgorithm } from '../ca/signer.js';
+import type { KeyAlgorithm } from '../ca/signer.js';
+import { generateKeyDer } from '../ca/generated-key.js';
 import { checkSubscriberKey, keyAlgorithmName } from '../policy/key-rules.js';
 import { getProduct, type Product } from '../policy/products.js';
 import { isWildcard } from '../policy/names.js';
@@ -120,19 +120,14 @@ async function resolveCompany(
   return { row, snapshot: { name: row.name, country: row.country, province: row.province, city: row.city } };
 }
 
-/** The subscriber key: the CSR's, or one made for the customer off the event loop. */
+/** The subscriber key: the CSR's, or one made for the customer (ca/generated-key.ts: DER straight away). */
 export async function subscriberKey(
   csrKey: { spki: Buffer; algorithm: string } | undefined,
   algorithm: KeyAlgorithm = 'ecdsa-p256',
 ): Promise<{ spki: Buffer; keyAlgorithm: string; generatedKeyDer?: Buffer }> {
   if (csrKey) return { spki: csrKey.spki, keyAlgorithm: csrKey.algorithm };
-  // node's async generateKeyPair runs on the libuv thread pool (RSA-2048 takes ~150 ms).
-  const key = await generateKeyPair(algorithm);
-  return {
-    spki: createPublicKey(key).export({ format: 'der', type: 'spki' }),
-    keyAlgorithm: detectKeyAlgorithm(key),
-    generatedKeyDer: key.export({ format: 'der', type: 'pkcs8' }),
-  };
+  const key = await generateKeyDer(algorithm);
+  return { spki: key.spki, keyAlgorithm: key.algorithm, generatedKeyDer: key.pkcs8 };
 }
 
 export interface OrderToInsert {
