@@ -16,6 +16,7 @@ import type { AppContext } from './context.js';
 import { caSettings, ensureHierarchy, type CaHierarchy } from './ca-bootstrap.js';
 import { loadAdminToken } from './secrets.js';
 import { createAttemptWatch } from './attempt-watch.js';
+import { walCheckpointer, walLimitBytes, WAL_CHECKPOINT_DEFAULTS } from './wal-checkpointer.js';
 import { buildOrderDeps, createOcspCaches, publicHandlers, startOrderWorker } from './orders-wiring.js';
 import { createOrderEngine } from '../orders/engine.js';
 import { createAccountService } from '../accounts/service.js';
@@ -84,6 +85,8 @@ async function tlsSourceFor(ctx: AppContext, hierarchy: CaHierarchy): Promise<Tl
 
 export async function startServer(ctx: AppContext, opts: { workerPollMs?: number } = {}): Promise<RunningServer> {
   const { config, store, logger } = ctx;
+  // SQLite: WAL checkpoints on their own thread, off the one that serves (app/wal-checkpointer.ts).
+  store.moveWalCheckpoints(walCheckpointer(WAL_CHECKPOINT_DEFAULTS, logger), walLimitBytes(WAL_CHECKPOINT_DEFAULTS));
   const plans = planListeners(config);
   const hierarchy = await ensureHierarchy(
     { store, sealer: ctx.sealer, clock: ctx.clock, random: ctx.random, logger },

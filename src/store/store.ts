@@ -5,7 +5,12 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { SYSTEM_ACTOR, type Actor } from '../domain/audit.js';
 import { migrateToLatest } from './migrations.js';
-import { openSqlite } from './sqlite/open-sqlite.js';
+import { openSqlite, type SqliteWal } from './sqlite/open-sqlite.js';
+import {
+  SQLITE_DEFAULT_AUTOCHECKPOINT,
+  type StartWalCheckpointer,
+  type WalCheckpointer,
+} from './sqlite/wal-checkpoints.js';
 import { openPostgresKysely, type PostgresOptions, type PreparedQuery } from './postgres/open-postgres.js';
 import { accountRepo } from './repos/accounts.js';
 import { accessKeyRepo, type AccessKeyFeed } from './repos/access-keys.js';
@@ -136,6 +141,7 @@ export class Store implements ActingStore {
   private txKeyFeed: AccessKeyFeed | undefined;
   private listener: Listener | undefined;
   private readonly jobListeners = new Set<Listener>();
+  private checkpointer: WalCheckpointer | undefined;
   private closed = false;
 
   private constructor(
@@ -145,6 +151,7 @@ export class Store implements ActingStore {
     private readonly prepared: PreparedQuery | undefined,
     readonly actor: Actor,
     dataVersion?: () => number,
+    private readonly wal?: SqliteWal,
   ) {
     let rootFeed: AccessKeyFeed | undefined;
     if (kind === 'sqlite' && dataVersion) {
@@ -180,8 +187,9 @@ export class Store implements ActingStore {
     let db: Kysely<Database>;
     let prepared: PreparedQuery | undefined;
     let dataVersion: (() => number) | undefined;
+    let wal: SqliteWal | undefined;
     if (location.kind === 'sqlite') {
-      ({ db, dataVersion } = openSqlite(location.target));
+      ({ db, dataVersion, wal } = openSqlite(location.target));
     } else {
       const schema = location.postgres?.schema;
       if (schema) {
@@ -203,7 +211,31 @@ export class Store implements ActingStore {
       await prepared?.close();
       throw e;
     }
-    return new Store(location.kind, db, location, prepared, opts.actor ?? SYSTEM_ACTOR, dataVersion);
+    return new Store(location.kind, db, location, prepared, opts.actor ?? SYSTEM_ACTOR, dataVersion, wal);
+  }
+
+  /** The SQLite file's path (undefined: PostgreSQL, an in-memory database). */
+  sqlitePath(): string | undefined {
+    return this.wal?.path;
+  }
+
+  /**
+   * SQLite: this connection stops checkpointing the WAL on commit (wal_autocheckpoint = 0) and
+   * `start` does it elsewhere (app/wal-checkpointer.ts), until close(). `walLimitBytes` bounds
+   * the file this connection leaves when the WAL starts over (journal_size_limit). If the
+   * checkpointer fails, this connection checkpoints again as SQLite does by default. Other
+   * connections to the file (`certdesk admin`) keep SQLite's default. False (nothing done):
+   * PostgreSQL, an in-memory database, or a checkpointer already running.
+   */
+  moveWalCheckpoints(start: StartWalCheckpointer, walLimitBytes: number): boolean {
+    const wal = this.wal;
+    if (wal?.path === undefined || this.checkpointer !== undefined || this.closed) return false;
+    wal.journalSizeLimit(walLimitBytes);
+    wal.autocheckpoint(0);
+    this.checkpointer = start(wal.path, () => {
+      if (!this.closed) wal.autocheckpoint(SQLITE_DEFAULT_AUTOCHECKPOINT);
+    });
+    return true;
   }
 
   /**
@@ -280,6 +312,9 @@ export class Store implements ActingStore {
 
   async close(): Promise<void> {
     this.closed = true;
+    // Its connection closes first: the last connection to close checkpoints the whole WAL
+    // and removes it (https://www.sqlite.org/wal.html#the_wal_file), and that is this one.
+    await this.checkpointer?.stop();
     await this.listener?.close();
     await Promise.all([...this.jobListeners].map((l) => l.close()));
     await this.db.destroy();

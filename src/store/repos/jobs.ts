@@ -35,15 +35,37 @@ const handOverJob = compiledOnce(
       ),
 );
 
+/** enqueue on SQLite: two per order (the submission's job, the nudge of a status read), compiled once. */
+const enqueueSqlite = compiledOnce(
+  ['kind', 'refId', 'runAt', 'now'],
+  (db, p: { kind: string; refId: number; runAt: number; now: number }) =>
+    db
+      .insertInto('jobs')
+      .values({
+        kind: p.kind,
+        ref_id: p.refId,
+        run_at: p.runAt,
+        attempts: 0,
+        lease_owner: null,
+        lease_until: null,
+        last_error: null,
+        created_at: p.now,
+      })
+      // Two-argument min() is SQLite's spelling of PostgreSQL's least().
+      .onConflict((oc) =>
+        oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: sql<number>`min(jobs.run_at, excluded.run_at)` }),
+      ),
+);
+
 export function jobRepo(db: Db, kind: StoreKind) {
   return {
     /** Schedules (kind, ref) at runAt; an existing job for the same (kind, ref) is pulled earlier, never later. */
     async enqueue(jobKind: string, refId: number, runAt: number, now: number): Promise<void> {
-      // Two-argument min() is SQLite's spelling of PostgreSQL's least().
-      const earlier =
-        kind === 'postgres'
-          ? sql<number>`least(jobs.run_at, excluded.run_at)`
-          : sql<number>`min(jobs.run_at, excluded.run_at)`;
+      if (kind !== 'postgres') {
+        await enqueueSqlite(db, { kind: jobKind, refId, runAt, now });
+        return;
+      }
+      const earlier = sql<number>`least(jobs.run_at, excluded.run_at)`;
       const insert = db
         .insertInto('jobs')
         .values({
@@ -57,7 +79,7 @@ export function jobRepo(db: Db, kind: StoreKind) {
           created_at: now,
         })
         .onConflict((oc) => oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: earlier }));
-      if (kind === 'postgres' && runAt <= now) {
+      if (runAt <= now) {
         // Due now: the same statement tells workers of other processes (LISTEN, delivered at
         // commit), so they claim it at once instead of at their next poll.
         await sql`with j as (${insert.returning('id')}) select pg_notify(${JOBS_CHANNEL}, '') from j`.execute(db);

@@ -124,6 +124,18 @@ const liveOrderById = compiledOnce(['id'], (db, p: { id: number }) =>
   db.selectFrom('orders').selectAll().where('id', '=', p.id).where('deleted_at', 'is', null),
 );
 
+type OrderInsertValues = ReturnType<typeof orderToRow>;
+
+/**
+ * The order row itself, on SQLite (PostgreSQL takes the unit in the same statement): every
+ * column a value (orderToRow sets them all), compiled once (compiled-once.ts); built per call it
+ * was the costliest compile of a submission.
+ */
+const insertOrderRow = compiledOnce(
+  ORDER_COLUMNS.filter((c) => c !== 'id') as (keyof OrderInsertValues)[],
+  (db, row: OrderInsertValues) => db.insertInto('orders').values(row).returningAll(),
+);
+
 /**
  * An order takes a unit of its plan (plans.used_count, migration 0016) in its insert's
  * transaction; the guard refuses a unit the plan does not have, so the count never passes
@@ -230,9 +242,8 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
       }
       const took = await takePlanUnit(db, { planId: order.planId });
       if (Number(took.numAffectedRows ?? 0) === 0) throw new Error(`plan ${order.planId} has no free unit`);
-      return orderFromRow(
-        await db.insertInto('orders').values(orderToRow(order)).returningAll().executeTakeFirstOrThrow(),
-      );
+      const [row] = (await insertOrderRow(db, orderToRow(order))).rows;
+      return orderFromRow(row!);
     },
     /** A live (not deleted) order of this account. */
     async get(accountId: number, id: number): Promise<Order | undefined> {

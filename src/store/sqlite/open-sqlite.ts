@@ -2,6 +2,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
+import { InlineLimitsPlugin } from './inline-limits.js';
 
 export function openSqliteKysely(path: string): Kysely<Database> {
   return openSqlite(path).db;
@@ -13,9 +14,9 @@ export function openSqliteKysely(path: string): Kysely<Database> {
  * file, and not for this connection's own commits (https://www.sqlite.org/pragma.html#pragma_data_version).
  * It tells a cache of rows whether anybody else may have changed them (store/access-key-cache.ts).
  */
-export function openSqlite(path: string): { db: Kysely<Database>; dataVersion: () => number } {
+export function openSqlite(path: string): { db: Kysely<Database>; dataVersion: () => number; wal: SqliteWal } {
   const handle = new BetterSqlite3(path);
-  handle.pragma('journal_mode = WAL');
+  const journal = handle.pragma('journal_mode = WAL', { simple: true });
   // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose
   // the last transactions (https://www.sqlite.org/pragma.html#pragma_synchronous).
   handle.pragma('synchronous = NORMAL');
@@ -25,9 +26,31 @@ export function openSqlite(path: string): { db: Kysely<Database>; dataVersion: (
   // Prepared once, before the statement cache wraps prepare(): a few microseconds a call.
   const version = handle.prepare('pragma data_version').pluck();
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) }),
+    db: new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(handle) }),
+      plugins: [new InlineLimitsPlugin()],
+    }),
     dataVersion: () => version.get() as number,
+    wal: {
+      // A file database in WAL mode; ':memory:' and '' (a temporary database) have no WAL to share.
+      path: handle.memory || journal !== 'wal' ? undefined : handle.name,
+      autocheckpoint: (pages) => void handle.pragma(`wal_autocheckpoint = ${Math.max(0, Math.trunc(pages))}`),
+      journalSizeLimit: (bytes) => void handle.pragma(`journal_size_limit = ${Math.trunc(bytes)}`),
+    },
   };
+}
+
+/** The serving connection's checkpoint settings (store/sqlite/wal-checkpoints.ts). */
+export interface SqliteWal {
+  /** The database file another connection can open; undefined for an in-memory database. */
+  path: string | undefined;
+  /** PRAGMA wal_autocheckpoint: 0 = this connection never checkpoints on commit. */
+  autocheckpoint(pages: number): void;
+  /**
+   * PRAGMA journal_size_limit: when the WAL starts over (after a complete checkpoint), the
+   * file is truncated to this size if it grew larger (https://www.sqlite.org/pragma.html#pragma_journal_size_limit).
+   */
+  journalSizeLimit(bytes: number): void;
 }
 
 /** Distinct statements kept prepared (certdesk's queries, and `in (...)` lists of a few lengths). */
