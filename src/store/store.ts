@@ -1,7 +1,7 @@
 // The store: one typed query layer (Kysely) over SQLite or PostgreSQL. Repositories are
 // grouped by table; each method is one statement or one short transaction. Only src/app
 // chooses the adapter (openStore); everything else receives a Store.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { SYSTEM_ACTOR, type Actor } from '../domain/audit.js';
 import { migrateToLatest } from './migrations.js';
@@ -46,6 +46,13 @@ export interface StoreLocation {
   target: string;
   postgres?: PostgresOptions;
 }
+
+// SQLite's transaction statements, compiled once: three per write transaction, and built by
+// Kysely per call (a raw node through the query executor) they were a measurable share of
+// the order pipeline's compiles (docs/decisions/0036).
+const BEGIN_IMMEDIATE = CompiledQuery.raw('begin immediate');
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
 
 /** The PostgreSQL channel that announces AccessKey changes (repos/access-keys.ts). */
 const ACCESS_KEY_CHANNEL = 'certdesk_access_keys';
@@ -271,13 +278,13 @@ export class Store implements ActingStore {
         .execute((tx) => fn(buildRepos(tx, this.kind, actor, this.txKeyFeed, undefined, true), tx));
     }
     return this.db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
+      await conn.executeQuery(BEGIN_IMMEDIATE);
       try {
         const result = await fn(buildRepos(conn, this.kind, actor, this.txKeyFeed, undefined, true), conn);
-        await sql`commit`.execute(conn);
+        await conn.executeQuery(COMMIT);
         return result;
       } catch (e) {
-        await sql`rollback`.execute(conn).catch(() => {});
+        await conn.executeQuery(ROLLBACK).catch(() => {});
         throw e;
       }
     });
