@@ -128,7 +128,7 @@ function rawCustomer(): Customer {
     },
     async describe(orderId) {
       const b = await call('DescribeCertificateState', { OrderId: String(orderId) });
-      const text = (k: string) => (typeof b[k] === 'string' ? (b[k] as string) : undefined);
+      const text = (k: string) => (typeof b[k] === 'string' ? b[k] : undefined);
       return {
         type: text('Type'),
         domain: text('Domain'),
