@@ -234,11 +234,11 @@ export async function submitApplication(
   input: ApplicationInput,
 ): Promise<{ orderId: number }> {
   const checked = await checkApplication(input);
-  // A look at the plans before generating an RSA key (milliseconds of CPU): a submission with
-  // no unit left is refused before that work. Not before an EC key or with a CSR: a P-256 key
-  // takes ~35 us, less than this read, and the transaction below refuses just the same
-  // (docs/decisions/0037-fewer-statements-per-order.md).
-  if (!checked.csrKey && input.keyAlgorithm?.startsWith('rsa') === true)
+  // A look at the plans before generating a costly key (RSA, P-384: a millisecond or more,
+  // decision 0035): a submission with no unit left is refused before that work. Not before a
+  // P-256 key (~35 us, less than this read) nor with a CSR: the transaction below refuses just
+  // the same (docs/decisions/0037-fewer-statements-per-order.md).
+  if (!checked.csrKey && (input.keyAlgorithm ?? 'ecdsa-p256') !== 'ecdsa-p256')
     if (!(await deps.store.repos.plans.pickPlanWithRoom(accountId, checked.product.code, deps.clock.now())))
       throw quotaError(checked.product);
   const key = await subscriberKey(checked.csrKey, input.keyAlgorithm);

@@ -59,8 +59,8 @@ const enqueueSqlite = compiledOnce(
 
 /**
  * pullEarlier on SQLite: the job's row exists (the submission wrote it), so a guarded UPDATE
- * moves it; unlike the upsert it allocates no id, and when the job is due already it changes
- * no row, so its commit writes nothing (docs/decisions/0037-fewer-statements-per-order.md).
+ * moves it in place, with no insert tried first; when the job is due already it changes no
+ * row and its commit writes no page (docs/decisions/0037-fewer-statements-per-order.md).
  */
 const pullEarlierSqlite = compiledOnce(
   ['kind', 'refId', 'runAt'],
