@@ -29,6 +29,8 @@ export interface EndToEndOptions {
   validationRetryMs?: number;
   /** PostgreSQL URL (a fresh schema); undefined: SQLite. */
   databaseUrl?: string;
+  /** The customers' client (bench/order-client-worker.ts); 'sdk' unless said. */
+  client?: 'sdk' | 'raw';
   /** Further certdesk flags (name -> value). */
   flags?: Record<string, string>;
 }
@@ -150,6 +152,7 @@ export async function runEndToEnd(opts: EndToEndOptions): Promise<EndToEndResult
       concurrency: opts.concurrency,
       pollMs: opts.pollMs,
       orderTimeoutMs: opts.orderTimeoutMs,
+      client: opts.client ?? 'sdk',
     };
     // CPU is counted from here: the client thread's start-up (tsx compiling the SDK) is not certdesk's.
     const cpu0 = process.cpuUsage();

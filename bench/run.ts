@@ -42,7 +42,7 @@ if (process.argv.includes('--console')) {
   process.exit(0);
 }
 
-// `npm run bench -- --e2e [--quick] [--orders N] [--store sqlite|postgres]`: end-to-end orders with the default configuration.
+// `npm run bench -- --e2e [--quick] [--orders N] [--store sqlite|postgres] [--client sdk|raw|sdk,raw]`: end-to-end orders with the default configuration.
 if (process.argv.includes('--e2e')) {
   const { runE2eMatrix } = await import('./e2e-matrix.js');
   const arg = (name: string) => {
@@ -60,6 +60,10 @@ if (process.argv.includes('--e2e')) {
         .map((kv) => [kv.split('=')[0]!, kv.slice(kv.indexOf('=') + 1)]),
     ),
     inFlight: (arg('--in-flight') ?? '8,32').split(',').map(Number),
+    clients: (arg('--client') ?? 'sdk,raw').split(',').map((c) => {
+      if (c !== 'sdk' && c !== 'raw') throw new Error(`--client takes sdk, raw or both (sdk,raw), not ${c}`);
+      return c;
+    }),
   });
   process.exit(0);
 }

@@ -128,7 +128,7 @@ export interface Order {
   spki: string;
   /** base64 DER of the customer's CSR, when one was given. */
   csrDer: string | null;
-  /** The key certdesk generated (PKCS#8), sealed with orderKeyAad(id). */
+  /** The key certdesk generated (PKCS#8), sealed by orders/order-key.ts (rows before decision 0037: with orderKeyAad(id)). */
   keySealed: string | null;
   contact: OrderContact;
   companyId: number | null;

@@ -2,10 +2,11 @@
 // publish while it waits for domain validation, and the certificate (with the private key
 // certdesk made, if it made one) once issued.
 import { CertError } from '../domain/errors.js';
-import { orderKeyAad, type Authorization, type Order } from '../domain/order.js';
+import type { Authorization, Order } from '../domain/order.js';
 import type { Certificate } from '../domain/certificate.js';
 import type { UseCaseDeps } from './deps.js';
 import { requestValidationSoon } from './run-validation.js';
+import { openOrderKey } from './order-key.js';
 
 export interface OrderStateView {
   order: Order;
@@ -63,7 +64,6 @@ export async function describeOrder(
   // Where the two rows come from two reads (SQLite: store/repos/orders.ts), an order issued
   // between them reads as issued beside a certificate still unsigned (or missing): read it again.
   if (issued && certificate?.state !== 'issued') certificate = await repos.certificates.forOrder(orderId);
-  const privateKeyDer =
-    issued && order.keySealed ? deps.sealer.open(order.keySealed, orderKeyAad(order.id)) : undefined;
+  const privateKeyDer = issued && order.keySealed ? openOrderKey(deps.sealer, order, order.keySealed) : undefined;
   return { order, authorizations, certificate, privateKeyDer };
 }

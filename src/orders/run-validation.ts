@@ -218,6 +218,6 @@ export async function requestValidationSoon(
   runAt: number,
 ): Promise<void> {
   const now = deps.clock.now();
-  await deps.store.repos.jobs.enqueue(JOB_VALIDATE, orderId, runAt, now);
+  await deps.store.repos.jobs.pullEarlier(JOB_VALIDATE, orderId, runAt, now);
   deps.wake(runAt);
 }

@@ -4,7 +4,7 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { CertError } from '../domain/errors.js';
 import { fromPem } from '../crypto/pem.js';
 import { certificateFacts, uploadKeyAad, type Certificate } from '../domain/certificate.js';
-import { orderKeyAad } from '../domain/order.js';
+import { openOrderKey } from './order-key.js';
 import type { UseCaseDeps } from './deps.js';
 
 export interface CertificateDetail {
@@ -33,7 +33,7 @@ export async function getUserCertificate(
       privateKeyDer = deps.sealer.open(cert.keySealed, uploadKeyAad(cert.id));
     if (cert.source === 'issued' && cert.orderId !== null) {
       const order = await deps.store.repos.orders.getById(cert.orderId);
-      if (order?.keySealed) privateKeyDer = deps.sealer.open(order.keySealed, orderKeyAad(order.id));
+      if (order?.keySealed) privateKeyDer = openOrderKey(deps.sealer, order, order.keySealed);
     }
   }
   return { certificate: cert, x509, chain, privateKeyDer };

@@ -697,6 +697,22 @@ for (const [name, location] of locations) {
       await store.repos.jobs.cancel('validate', 8002);
     });
 
+    test('jobs: pullEarlier moves a job earlier in place, never later, and writes a missing one', async () => {
+      const jobs = store.repos.jobs;
+      await jobs.enqueue('validate', 8101, 5000, 100);
+      const before = await jobs.find('validate', 8101);
+      await jobs.pullEarlier('validate', 8101, 300, 200);
+      const after = await jobs.find('validate', 8101);
+      assert.equal(after?.id, before?.id, 'the same row');
+      assert.equal(Number(after?.run_at), 300);
+      await jobs.pullEarlier('validate', 8101, 900, 250);
+      assert.equal(Number((await jobs.find('validate', 8101))?.run_at), 300, 'never later');
+      await jobs.pullEarlier('validate', 8102, 400, 250);
+      assert.equal(Number((await jobs.find('validate', 8102))?.run_at), 400, 'written when missing');
+      await jobs.cancel('validate', 8101);
+      await jobs.cancel('validate', 8102);
+    });
+
     test('plans: totals count only plans in force; usage counts live orders', async () => {
       const acct = await store.repos.accounts.create('Plans', 1);
       await store.repos.plans.grant({ accountId: acct.id, productCode: 'p1', totalCount: 10, expiresAt: null, now: 1 });

@@ -103,6 +103,21 @@ function claimStatement(kind: StoreKind, limit: number, byKind: boolean): ClaimS
   return s;
 }
 
+/**
+ * pullEarlier on SQLite: the job's row exists (the submission wrote it), so a guarded UPDATE
+ * moves it in place, with no insert tried first; when the job is due already it changes no
+ * row and its commit writes no page (docs/decisions/0037-fewer-statements-per-order.md).
+ */
+const pullEarlierSqlite = compiledOnce(
+  ['kind', 'refId', 'runAt'],
+  (db, p: { kind: string; refId: number; runAt: number }) =>
+    db
+      .updateTable('jobs')
+      .set({ run_at: p.runAt })
+      .where('kind', '=', p.kind)
+      .where('ref_id', '=', p.refId)
+      .where('run_at', '>', p.runAt),
+);
 export function jobRepo(db: Db, kind: StoreKind) {
   return {
     /** Schedules (kind, ref) at runAt; an existing job for the same (kind, ref) is pulled earlier, never later. */
@@ -132,6 +147,14 @@ export function jobRepo(db: Db, kind: StoreKind) {
         return;
       }
       await insert.execute();
+    },
+    /** enqueue where the job most likely exists already: pulled earlier in place, written anew only when missing. */
+    async pullEarlier(jobKind: string, refId: number, runAt: number, now: number): Promise<void> {
+      if (kind === 'postgres') return this.enqueue(jobKind, refId, runAt, now); // its NOTIFY wakes other processes
+      const moved = await pullEarlierSqlite(db, { kind: jobKind, refId, runAt });
+      if (Number(moved.numAffectedRows ?? 0n) > 0) return;
+      if ((await this.find(jobKind, refId)) !== undefined) return; // due already
+      await enqueueSqlite(db, { kind: jobKind, refId, runAt, now });
     },
     /** enqueue for many jobs of one kind, in statements of up to 1000 rows. */
     async enqueueMany(jobKind: string, refIds: readonly number[], runAt: number, now: number): Promise<void> {
