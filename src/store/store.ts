@@ -1,7 +1,7 @@
 // The store: one typed query layer (Kysely) over SQLite or PostgreSQL. Repositories are
 // grouped by table; each method is one statement or one short transaction. Only src/app
 // chooses the adapter (openStore); everything else receives a Store.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { SYSTEM_ACTOR, type Actor } from '../domain/audit.js';
 import { migrateToLatest } from './migrations.js';
@@ -47,50 +47,94 @@ export interface StoreLocation {
   postgres?: PostgresOptions;
 }
 
+// SQLite's transaction statements, compiled once: three per write transaction, and built by
+// Kysely per call (a raw node through the query executor) they were a measurable share of
+// the order pipeline's compiles (docs/decisions/0036).
+const BEGIN_IMMEDIATE = CompiledQuery.raw('begin immediate');
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
+
 /** The PostgreSQL channel that announces AccessKey changes (repos/access-keys.ts). */
 const ACCESS_KEY_CHANNEL = 'certdesk_access_keys';
 
-/** How each repository is made; `nonces` and `rateCounters` once, since `admissions` shares them. */
-function repoMakers(db: Db, kind: StoreKind, actor: Actor, keyFeed?: AccessKeyFeed, prepared?: PreparedQuery) {
-  let nonces: ReturnType<typeof nonceRepo> | undefined;
-  let rateCounters: ReturnType<typeof rateCounterRepo> | undefined;
-  const shared = {
-    nonces: () => (nonces ??= nonceRepo(db, prepared)),
-    rateCounters: () => (rateCounters ??= rateCounterRepo(db, prepared)),
-  };
-  return {
-    accounts: () => accountRepo(db),
-    accessKeys: () => accessKeyRepo(db, kind, keyFeed),
-    nonces: shared.nonces,
-    admissions: () => admissionRepo(shared.nonces(), shared.rateCounters(), prepared),
-    plans: () => planRepo(db),
-    contacts: () => contactRepo(db),
-    companies: () => companyRepo(db),
-    issuers: () => issuerRepo(db),
-    meta: () => metaRepo(db, kind),
-    orders: () => orderRepo(db, kind, prepared),
-    authorizations: () => authorizationRepo(db),
-    certificates: () => certificateRepo(db, kind),
-    jobs: () => jobRepo(db, kind),
-    csrs: () => csrRepo(db),
-    crls: () => crlRepo(db, kind),
-    notices: () => noticeRepo(db, kind),
-    ocspResponses: () => ocspResponseRepo(db, kind),
-    rateCounters: shared.rateCounters,
-    stats: () => statsRepo(db),
-    acme: () => acmeRepo(db, kind),
-    audit: () => auditRepo(db, kind, actor),
-    consoleSessions: () => consoleSessionRepo(db),
-  };
+/** The repositories `admissions` shares with its set. */
+interface SharedRepos {
+  nonces: ReturnType<typeof nonceRepo>;
+  rateCounters: ReturnType<typeof rateCounterRepo>;
 }
 
-export type Repos = { [K in keyof ReturnType<typeof repoMakers>]: ReturnType<ReturnType<typeof repoMakers>[K]> };
+/** What a set of repositories is made over: its connection, store kind, audit actor. */
+interface RepoContext {
+  db: Db;
+  kind: StoreKind;
+  actor: Actor;
+  keyFeed: AccessKeyFeed | undefined;
+  prepared: PreparedQuery | undefined;
+}
+
+/**
+ * How each repository is made, from the context and the set it belongs to (`admissions`
+ * shares the set's `nonces` and `rateCounters`). A table of functions made once: making
+ * these closures anew for every transaction was a measurable share of the order pipeline's
+ * CPU (docs/decisions/0036).
+ */
+const REPO_MAKERS = {
+  accounts: (c: RepoContext) => accountRepo(c.db),
+  accessKeys: (c: RepoContext) => accessKeyRepo(c.db, c.kind, c.keyFeed),
+  nonces: (c: RepoContext) => nonceRepo(c.db, c.prepared),
+  admissions: (c: RepoContext, r: SharedRepos) => admissionRepo(r.nonces, r.rateCounters, c.prepared),
+  plans: (c: RepoContext) => planRepo(c.db),
+  contacts: (c: RepoContext) => contactRepo(c.db),
+  companies: (c: RepoContext) => companyRepo(c.db),
+  issuers: (c: RepoContext) => issuerRepo(c.db),
+  meta: (c: RepoContext) => metaRepo(c.db, c.kind),
+  orders: (c: RepoContext) => orderRepo(c.db, c.kind, c.prepared),
+  authorizations: (c: RepoContext) => authorizationRepo(c.db),
+  certificates: (c: RepoContext) => certificateRepo(c.db, c.kind),
+  jobs: (c: RepoContext) => jobRepo(c.db, c.kind),
+  csrs: (c: RepoContext) => csrRepo(c.db),
+  crls: (c: RepoContext) => crlRepo(c.db, c.kind),
+  notices: (c: RepoContext) => noticeRepo(c.db, c.kind),
+  ocspResponses: (c: RepoContext) => ocspResponseRepo(c.db, c.kind),
+  rateCounters: (c: RepoContext) => rateCounterRepo(c.db, c.prepared),
+  stats: (c: RepoContext) => statsRepo(c.db),
+  acme: (c: RepoContext) => acmeRepo(c.db, c.kind),
+  audit: (c: RepoContext) => auditRepo(c.db, c.kind, c.actor),
+  consoleSessions: (c: RepoContext) => consoleSessionRepo(c.db),
+};
+
+export type Repos = { [K in keyof typeof REPO_MAKERS]: ReturnType<(typeof REPO_MAKERS)[K]> };
+
+/** Where a lazy set of repositories keeps its context. */
+const CONTEXT = Symbol('repo context');
+
+/**
+ * The prototype of every transaction's repositories: one getter per repository, which makes
+ * it from the set's context on first use and keeps it on the set. A transaction then costs
+ * one small object; it uses two or three of the 22 repositories, and making all of them was
+ * a measurable share of an ACME order's CPU.
+ */
+const LAZY_REPOS = Object.create(
+  null,
+  Object.fromEntries(
+    Object.entries(REPO_MAKERS).map(([name, make]) => [
+      name,
+      {
+        enumerable: true,
+        get(this: Repos & { [CONTEXT]: RepoContext }) {
+          const repo = (make as (c: RepoContext, r: SharedRepos) => unknown)(this[CONTEXT], this);
+          Object.defineProperty(this, name, { value: repo, enumerable: true, writable: true });
+          return repo;
+        },
+      },
+    ]),
+  ) as PropertyDescriptorMap,
+) as object;
 
 /**
  * `prepared` (PostgreSQL, outside transactions): the statements every API request makes run
  * as prepared statements (postgres/open-postgres.ts); elsewhere they go through Kysely.
- * `lazy` (a transaction's repositories): each is made when first used. A transaction uses two
- * or three of the 22; making all of them was a measurable share of an ACME order's CPU.
+ * `lazy` (a transaction's repositories): each is made when first used (LAZY_REPOS).
  */
 function buildRepos(
   db: Db,
@@ -100,22 +144,11 @@ function buildRepos(
   prepared?: PreparedQuery,
   lazy = false,
 ): Repos {
-  const makers = repoMakers(db, kind, actor, keyFeed, prepared);
-  const repos = {} as Record<string, unknown>;
-  for (const [name, make] of Object.entries(makers) as [string, () => unknown][]) {
-    if (!lazy) repos[name] = make();
-    else
-      Object.defineProperty(repos, name, {
-        configurable: true,
-        enumerable: true,
-        get() {
-          const repo = make();
-          Object.defineProperty(repos, name, { value: repo, enumerable: true, writable: true });
-          return repo;
-        },
-      });
-  }
-  return repos as Repos;
+  const context: RepoContext = { db, kind, actor, keyFeed, prepared };
+  const repos = Object.create(LAZY_REPOS) as Repos & { [CONTEXT]: RepoContext };
+  repos[CONTEXT] = context;
+  if (!lazy) for (const name of Object.keys(REPO_MAKERS)) void repos[name as keyof Repos];
+  return repos;
 }
 
 /**
@@ -271,13 +304,13 @@ export class Store implements ActingStore {
         .execute((tx) => fn(buildRepos(tx, this.kind, actor, this.txKeyFeed, undefined, true), tx));
     }
     return this.db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
+      await conn.executeQuery(BEGIN_IMMEDIATE);
       try {
         const result = await fn(buildRepos(conn, this.kind, actor, this.txKeyFeed, undefined, true), conn);
-        await sql`commit`.execute(conn);
+        await conn.executeQuery(COMMIT);
         return result;
       } catch (e) {
-        await sql`rollback`.execute(conn).catch(() => {});
+        await conn.executeQuery(ROLLBACK).catch(() => {});
         throw e;
       }
     });

@@ -1,4 +1,5 @@
 import { sql, type SqlBool } from 'kysely';
+import type { CertificatesTable } from '../schema.js';
 import type { Db, StoreKind } from '../store.js';
 import { compiledOnce } from '../compiled-once.js';
 import type { Certificate } from '../../domain/certificate.js';
@@ -71,6 +72,42 @@ const markIssuedStatement = compiledOnce(
       .where('state', '=', 'intent'),
 );
 
+type CertificateInsertValues = ReturnType<typeof certificateToRow>;
+// Every column but the id (`satisfies` keeps the list complete when the table grows).
+const CERTIFICATE_INSERT_COLUMNS = Object.keys({
+  account_id: 1,
+  order_id: 1,
+  source: 1,
+  name: 1,
+  serial: 1,
+  issuer_id: 1,
+  state: 1,
+  tbs_der: 1,
+  cert_der: 1,
+  chain_pem: 1,
+  key_sealed: 1,
+  common_name: 1,
+  sans: 1,
+  issuer_cn: 1,
+  not_before: 1,
+  not_after: 1,
+  sha1: 1,
+  sha256: 1,
+  org_name: 1,
+  country: 1,
+  province: 1,
+  city: 1,
+  revoked_at: 1,
+  revocation_reason: 1,
+  deleted_at: 1,
+  created_at: 1,
+  crl_shard: 1,
+} satisfies Record<Exclude<keyof CertificatesTable, 'id'>, 1>) as (keyof CertificateInsertValues)[];
+/** Once per issued order, every column a value (certificateToRow sets them all), compiled once (compiled-once.ts). */
+const insertCertificateRow = compiledOnce(CERTIFICATE_INSERT_COLUMNS, (db, row: CertificateInsertValues) =>
+  db.insertInto('certificates').values(row).returningAll(),
+);
+
 export function certificateRepo(db: Db, kind: StoreKind) {
   const candidates = (q: RevocationSelector) =>
     db
@@ -111,9 +148,7 @@ export function certificateRepo(db: Db, kind: StoreKind) {
 
   return {
     async insert(cert: NewCertificate): Promise<Certificate> {
-      return certificateFromRow(
-        await db.insertInto('certificates').values(certificateToRow(cert)).returningAll().executeTakeFirstOrThrow(),
-      );
+      return certificateFromRow((await insertCertificateRow(db, certificateToRow(cert))).rows[0]!);
     },
     async forOrder(orderId: number): Promise<Certificate | undefined> {
       return decode(await db.selectFrom('certificates').selectAll().where('order_id', '=', orderId).executeTakeFirst());

@@ -1,6 +1,6 @@
 // A durable job queue with leases: a claimed job belongs to one worker until its lease
 // ends; a worker that dies leaves the lease to expire and another takes the job over.
-import { sql } from 'kysely';
+import { sql, type QueryResult } from 'kysely';
 import type { Db, StoreKind } from '../store.js';
 import { compiledOnce } from '../compiled-once.js';
 import type { JobRow } from '../schema.js';
@@ -56,6 +56,52 @@ const enqueueSqlite = compiledOnce(
         oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: sql<number>`min(jobs.run_at, excluded.run_at)` }),
       ),
 );
+
+type ClaimValues = { owner: string; now: number; until: number; kinds?: string[] };
+type ClaimStatement = (db: Db, values: ClaimValues) => Promise<QueryResult<JobRow>>;
+/** Distinct (store, limit, kinds or not) claims kept compiled: the workers use one or two limits. */
+const MAX_CLAIM_SHAPES = 16;
+const claimStatements = new Map<string, ClaimStatement>();
+
+/**
+ * The worker's claim, every poll and after every batch, compiled once per store kind, limit
+ * and whether kinds are named (compiled-once.ts). The limit is a constant of the compiled
+ * statement, not a named value, so that SQLite gets it written in the text
+ * (sqlite/inline-limits.ts); `kinds` is a list (one text per its length).
+ */
+function claimStatement(kind: StoreKind, limit: number, byKind: boolean): ClaimStatement {
+  const key = `${kind}:${limit}:${byKind}`;
+  let s = claimStatements.get(key);
+  if (s === undefined) {
+    if (claimStatements.size >= MAX_CLAIM_SHAPES) claimStatements.delete(claimStatements.keys().next().value!);
+    s = compiledOnce(byKind ? ['owner', 'now', 'until', 'kinds'] : ['owner', 'now', 'until'], (db, p: ClaimValues) => {
+      const due = db
+        .selectFrom('jobs')
+        .select('id')
+        .where('run_at', '<=', p.now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', p.now)]))
+        // SQLite: `+kind` keeps the kinds as a filter only, so the plan reads the due jobs in
+        // run_at order from jobs_due (an index range, no sort) instead of every job of those
+        // kinds from jobs_kind_ref, then sorting them (SQLite's query planner docs,
+        // "Disqualifying WHERE clause terms using unary-+").
+        .$if(byKind && kind === 'postgres', (q) => q.where('kind', 'in', p.kinds!))
+        .$if(byKind && kind !== 'postgres', (q) => q.where(sql<string>`+kind`, 'in', p.kinds!))
+        .orderBy('run_at')
+        .limit(limit)
+        .$if(kind === 'postgres', (q) => q.forUpdate().skipLocked());
+      // run_at moves to the lease's end while the attempt runs: an enqueue meanwhile (a
+      // customer asking for an attempt now) pulls it earlier, and retry() keeps that earlier
+      // time instead of the backoff, so the request is not lost to the running attempt.
+      return db
+        .updateTable('jobs')
+        .set({ lease_owner: p.owner, lease_until: p.until, run_at: p.until })
+        .where('id', 'in', due)
+        .returningAll();
+    });
+    claimStatements.set(key, s);
+  }
+  return s;
+}
 
 /**
  * pullEarlier on SQLite: the job's row exists (the submission wrote it), so a guarded UPDATE
@@ -159,29 +205,10 @@ export function jobRepo(db: Db, kind: StoreKind) {
       limit: number,
       kinds?: readonly string[],
     ): Promise<JobRow[]> {
-      const due = db
-        .selectFrom('jobs')
-        .select('id')
-        .where('run_at', '<=', now)
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-        // SQLite: `+kind` keeps the kinds as a filter only, so the plan reads the due jobs in
-        // run_at order from jobs_due (an index range, no sort) instead of every job of those
-        // kinds from jobs_kind_ref, then sorting them (SQLite's query planner docs,
-        // "Disqualifying WHERE clause terms using unary-+").
-        .$if(kinds !== undefined && kind === 'postgres', (q) => q.where('kind', 'in', kinds as string[]))
-        .$if(kinds !== undefined && kind !== 'postgres', (q) => q.where(sql<string>`+kind`, 'in', kinds as string[]))
-        .orderBy('run_at')
-        .limit(limit)
-        .$if(kind === 'postgres', (q) => q.forUpdate().skipLocked());
-      // run_at moves to the lease's end while the attempt runs: an enqueue meanwhile (a
-      // customer asking for an attempt now) pulls it earlier, and retry() keeps that earlier
-      // time instead of the backoff, so the request is not lost to the running attempt.
-      return db
-        .updateTable('jobs')
-        .set({ lease_owner: owner, lease_until: now + leaseMs, run_at: now + leaseMs })
-        .where('id', 'in', due)
-        .returningAll()
-        .execute();
+      // No kind named: no job of them (and `in ()` is not SQL everywhere).
+      if (kinds !== undefined && kinds.length === 0) return [];
+      const values = { owner, now, until: now + leaseMs, ...(kinds === undefined ? {} : { kinds: [...kinds] }) };
+      return (await claimStatement(kind, limit, kinds !== undefined)(db, values)).rows;
     },
     async complete(id: number, owner: string): Promise<void> {
       await completeJob(db, { id, owner });

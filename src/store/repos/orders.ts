@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type QueryResult, type Updateable } from 'kysely';
 import type { Db, StoreKind } from '../store.js';
 import { compiledOnce } from '../compiled-once.js';
 import type { CertificateRow, CertificatesTable, OrderRow, OrdersTable } from '../schema.js';
@@ -124,6 +124,17 @@ const liveOrderById = compiledOnce(['id'], (db, p: { id: number }) =>
   db.selectFrom('orders').selectAll().where('id', '=', p.id).where('deleted_at', 'is', null),
 );
 
+/**
+ * getWithCertificate's batched reads on SQLite, compiled once per list length (compiled-once.ts):
+ * a batch holds at most the requests in flight, so the lengths repeat.
+ */
+const liveOrdersByIds = compiledOnce(['ids'], (db, p: { ids: number[] }) =>
+  db.selectFrom('orders').selectAll().where('id', 'in', p.ids).where('deleted_at', 'is', null),
+);
+const certificatesOfOrders = compiledOnce(['ids'], (db, p: { ids: number[] }) =>
+  db.selectFrom('certificates').selectAll().where('order_id', 'in', p.ids),
+);
+
 type OrderInsertValues = ReturnType<typeof orderToRow>;
 
 /**
@@ -149,6 +160,49 @@ const takePlanUnit = compiledOnce(['planId'], (db, p: { planId: number }) =>
     .whereRef('used_count', '<', 'total_count'),
 );
 
+/** Distinct column sets kept compiled (the callers' change sets are a handful; the bound guards a mistake). */
+const MAX_UPDATE_SHAPES = 64;
+type UpdateStatement = (db: Db, values: Record<string, unknown>) => Promise<QueryResult<unknown>>;
+const updateStatements = new Map<string, UpdateStatement>();
+
+/**
+ * moveOrder's and update's statements, compiled once per set of changed columns and whether
+ * the state is checked (compiled-once.ts): two to three per order on the order pipeline, and
+ * built per call they were most of Kysely's compiling there. Values are named `set:<column>`,
+ * `id` and `from` (a list: one text per its length).
+ */
+function updateStatement(columns: readonly string[], guarded: boolean): UpdateStatement {
+  const key = `${guarded ? 'move' : 'update'}:${columns.join(',')}`;
+  let s = updateStatements.get(key);
+  if (s === undefined) {
+    if (updateStatements.size >= MAX_UPDATE_SHAPES) updateStatements.delete(updateStatements.keys().next().value!);
+    const names = [...columns.map((c) => `set:${c}`), 'id', ...(guarded ? ['from'] : [])];
+    s = compiledOnce<Record<string, unknown>, unknown>(names, (db, p) => {
+      const set: Updateable<OrdersTable> = Object.fromEntries(columns.map((c) => [c, p[`set:${c}`]]));
+      const q = db
+        .updateTable('orders')
+        .set(set)
+        .where('id', '=', p.id as number);
+      return guarded ? q.where('state', 'in', p.from as OrderState[]).where('deleted_at', 'is', null) : q;
+    });
+    updateStatements.set(key, s);
+  }
+  return s;
+}
+
+/** The values of updateStatement: the row's defined columns (Kysely's `set` skips undefined ones too). */
+function updateValues(row: Record<string, unknown>): { columns: string[]; values: Record<string, unknown> } {
+  const columns: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const c in row) {
+    const v = row[c];
+    if (v === undefined) continue;
+    columns.push(c);
+    values[`set:${c}`] = v;
+  }
+  return { columns, values };
+}
+
 export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
   // The busiest API path (DescribeCertificateState) reads one order and its certificate.
   // Concurrent calls are grouped (store/batcher.ts) into one `id IN (...)` read: on
@@ -172,17 +226,9 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
           });
         }
       } else {
-        const orders = await db
-          .selectFrom('orders')
-          .selectAll()
-          .where('id', 'in', ids)
-          .where('deleted_at', 'is', null)
-          .execute();
+        const orders = (await liveOrdersByIds(db, { ids })).rows;
         const issuedIds = orders.filter((o) => ISSUED_ORDER_STATES.has(o.state)).map((o) => o.id);
-        const certificates =
-          issuedIds.length === 0
-            ? []
-            : await db.selectFrom('certificates').selectAll().where('order_id', 'in', issuedIds).execute();
+        const certificates = issuedIds.length === 0 ? [] : (await certificatesOfOrders(db, { ids: issuedIds })).rows;
         const certByOrder = new Map(certificates.map((c) => [c.order_id, c]));
         for (const row of orders) {
           const cert = certByOrder.get(row.id);
@@ -290,14 +336,9 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
       const refused = from.filter((s) => !canTransition(s, to));
       if (refused.length > 0 || from.length === 0)
         throw new Error(`the order state table has no move ${refused.join('|') || '(nothing)'} -> ${to}`);
-      const r = await db
-        .updateTable('orders')
-        .set({ ...orderChangesToRow(changes), state: to })
-        .where('id', '=', id)
-        .where('state', 'in', [...from])
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+      const { columns, values } = updateValues({ ...orderChangesToRow(changes), state: to });
+      const r = await updateStatement(columns, true)(db, { ...values, id, from: [...from] });
+      return Number(r.numAffectedRows ?? 0) > 0;
     },
     /** moveOrder for many orders in one statement (a mass revocation's batch): how many moved. */
     async moveOrders<T extends OrderState>(
@@ -333,7 +374,10 @@ export function orderRepo(db: Db, kind: StoreKind, prepared?: PreparedQuery) {
     },
     /** Changes fields other than the state. */
     async update(id: number, changes: OrderChanges): Promise<void> {
-      await db.updateTable('orders').set(orderChangesToRow(changes)).where('id', '=', id).execute();
+      const { columns, values } = updateValues(orderChangesToRow(changes));
+      // Nothing to change: no statement (`update ... set` with no column is not SQL).
+      if (columns.length === 0) return;
+      await updateStatement(columns, false)(db, { ...values, id });
     },
     /**
      * Deletion is not a state: a failed or pending order gets deleted_at, and its plan unit is

@@ -1,8 +1,8 @@
 // The embedded store: one SQLite file in WAL mode (readers never block the writer).
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import { InlineLimitsPlugin } from './inline-limits.js';
+import { InlineLimitsSqliteDialect } from './inline-limits.js';
 
 export function openSqliteKysely(path: string): Kysely<Database> {
   return openSqlite(path).db;
@@ -27,8 +27,7 @@ export function openSqlite(path: string): { db: Kysely<Database>; dataVersion: (
   const version = handle.prepare('pragma data_version').pluck();
   return {
     db: new Kysely<Database>({
-      dialect: new SqliteDialect({ database: withStatementCache(handle) }),
-      plugins: [new InlineLimitsPlugin()],
+      dialect: new InlineLimitsSqliteDialect({ database: withStatementCache(handle) }),
     }),
     dataVersion: () => version.get() as number,
     wal: {
