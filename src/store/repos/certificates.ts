@@ -73,8 +73,10 @@ const markIssuedStatement = compiledOnce(
 );
 
 type CertificateInsertValues = ReturnType<typeof certificateToRow>;
-// Every column but the id (`satisfies` keeps the list complete when the table grows).
-const CERTIFICATE_INSERT_COLUMNS = Object.keys({
+/** Every column of `certificates`, in one order (`satisfies` keeps the list complete when the table
+ * grows): the insert below and the order repository's joined read (orders.ts) name them from here. */
+export const CERTIFICATE_COLUMNS = Object.keys({
+  id: 1,
   account_id: 1,
   order_id: 1,
   source: 1,
@@ -102,7 +104,9 @@ const CERTIFICATE_INSERT_COLUMNS = Object.keys({
   deleted_at: 1,
   created_at: 1,
   crl_shard: 1,
-} satisfies Record<Exclude<keyof CertificatesTable, 'id'>, 1>) as (keyof CertificateInsertValues)[];
+} satisfies Record<keyof CertificatesTable, 1>) as (keyof CertificatesTable)[];
+// Every column but the id.
+const CERTIFICATE_INSERT_COLUMNS = CERTIFICATE_COLUMNS.filter((c) => c !== 'id') as (keyof CertificateInsertValues)[];
 /** Once per issued order, every column a value (certificateToRow sets them all), compiled once (compiled-once.ts). */
 const insertCertificateRow = compiledOnce(CERTIFICATE_INSERT_COLUMNS, (db, row: CertificateInsertValues) =>
   db.insertInto('certificates').values(row).returningAll(),

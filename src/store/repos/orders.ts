@@ -1,7 +1,7 @@
 import { sql, type QueryResult, type Updateable } from 'kysely';
 import type { Db, StoreKind } from '../store.js';
 import { compiledOnce } from '../compiled-once.js';
-import type { CertificateRow, CertificatesTable, OrderRow, OrdersTable } from '../schema.js';
+import type { CertificateRow, OrderRow, OrdersTable } from '../schema.js';
 import {
   DELETABLE_STATES,
   canTransition,
@@ -16,6 +16,7 @@ import type { Certificate } from '../../domain/certificate.js';
 import { certificateFromRow, orderChangesToRow, orderFromRow, orderToRow, type NewOrder } from '../mappers.js';
 import { containsText } from './like.js';
 import { createBatcher } from '../batcher.js';
+import { CERTIFICATE_COLUMNS } from './certificates.js';
 import type { PreparedQuery } from '../postgres/open-postgres.js';
 
 export interface OrderListQuery {
@@ -72,37 +73,6 @@ const ORDER_COLUMNS = Object.keys({
   updated_at: 1,
   deleted_at: 1,
 } satisfies Record<keyof OrdersTable, 1>);
-const CERTIFICATE_COLUMNS = Object.keys({
-  id: 1,
-  account_id: 1,
-  order_id: 1,
-  source: 1,
-  name: 1,
-  serial: 1,
-  issuer_id: 1,
-  state: 1,
-  tbs_der: 1,
-  cert_der: 1,
-  chain_pem: 1,
-  key_sealed: 1,
-  common_name: 1,
-  sans: 1,
-  issuer_cn: 1,
-  not_before: 1,
-  not_after: 1,
-  sha1: 1,
-  sha256: 1,
-  org_name: 1,
-  country: 1,
-  province: 1,
-  city: 1,
-  revoked_at: 1,
-  revocation_reason: 1,
-  deleted_at: 1,
-  created_at: 1,
-  crl_shard: 1,
-} satisfies Record<keyof CertificatesTable, 1>);
-
 /** The states whose order has a signed certificate: getWithCertificate reads the certificate only for these. */
 const ISSUED_STATES = ['certificate', 'revoked'] as const satisfies readonly OrderState[];
 const ISSUED_ORDER_STATES: ReadonlySet<string> = new Set(ISSUED_STATES);
