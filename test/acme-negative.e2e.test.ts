@@ -39,6 +39,16 @@ suite('ACME negative matrix', () => {
     return c;
   }
 
+  /** A one-name order of account a, its http-01 challenge solved, polled until ready. */
+  async function readyOrder(prefix: string) {
+    const name = freshDomain(prefix);
+    const order = await a.newOrder([name]);
+    await solve(cs, a, order.body, 'http-01');
+    const orderUrl = order.headers.get('location')!;
+    await a.poll(orderUrl, (o) => o.status === 'ready');
+    return { name, order, orderUrl };
+  }
+
   function assertProblem(r: { status: number; body: any; headers: Headers }, status: number, type: string) {
     assert.equal(r.status, status, JSON.stringify(r.body));
     assert.equal(r.body.type, `${ERR}${type}`);
@@ -148,11 +158,7 @@ suite('ACME negative matrix', () => {
   });
 
   test('CSR refusals at finalize: other names, the account key; the order stays ready', async () => {
-    const name = freshDomain('csr');
-    const order = await a.newOrder([name]);
-    await solve(cs, a, order.body, 'http-01');
-    const orderUrl = order.headers.get('location')!;
-    await a.poll(orderUrl, (o) => o.status === 'ready');
+    const { name, order, orderUrl } = await readyOrder('csr');
     const other = await a.post(order.body.finalize, { csr: csrFor([freshDomain('other')]).der.toString('base64url') });
     assertProblem(other, 400, 'badCSR');
     const withAccountKey = buildCsr({ privateKey: a.key, subject: [['2.5.4.3', name]], dnsNames: [name] });
@@ -166,11 +172,7 @@ suite('ACME negative matrix', () => {
   });
 
   test('finalize of a ready order past its expires is refused (404 malformed), nothing issued', async () => {
-    const name = freshDomain('late');
-    const order = await a.newOrder([name]);
-    await solve(cs, a, order.body, 'http-01');
-    const orderUrl = order.headers.get('location')!;
-    await a.poll(orderUrl, (o) => o.status === 'ready');
+    const { name, order, orderUrl } = await readyOrder('late');
     // Expired a moment ago, before the minutely sweep has seen it.
     const urlId = orderUrl.split('/').pop()!;
     await cd.ctx.store.db

@@ -72,7 +72,7 @@ describe('WAL checkpointer', () => {
   });
 
   test('without a checkpoint anywhere the same commits grow the WAL (what the bound above is measured against)', async () => {
-    const store = await Store.open({ kind: 'sqlite', target: join(dir, 'unbounded.db') });
+    const store = await Store.open({ kind: 'sqlite', target: join(dir, 'no-checkpoints.db') });
     try {
       assert.equal(
         store.moveWalCheckpoints(() => ({ stop: async () => {} }), 1 << 20),
